@@ -1,0 +1,109 @@
+# pysec: `make`, `make check`, `make install PREFIX=... DESTDIR=...`
+#
+# SANITIZE=1 builds into build-asan/ with AddressSanitizer and UBSan; `make
+# check` runs the whole suite on the normal build and then on that one.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/pysec
+SYSCONFDIR ?= /etc
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := libgit2 tree-sitter jansson libpcre2-8 libcurl
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build-asan
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT ?= -O1 -g
+else
+BUILD ?= build
+SAN :=
+OPT ?= -O2 -g
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wno-unused-parameter
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+
+GRAMMAR_SRC := deps/tree-sitter-python
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -Iinclude -Idiffscan \
+	$(PKG_CFLAGS) -DPYSEC_SYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
+ALL_LDFLAGS := $(SAN) $(LDFLAGS)
+LIBS := $(PKG_LIBS) -lm
+
+CORE_SRC := $(wildcard diffscan/*.c)
+FRONT_SRC := $(wildcard cli/*.c hook/*.c)
+RULE_FILES := rules/options.rule $(sort $(wildcard rules/python/*.rule rules/text/*.rule))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/rules_builtin.o
+GRAMMAR_OBJ := $(BUILD)/grammar/parser.o $(BUILD)/grammar/scanner.o
+FRONT_OBJ := $(FRONT_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check check-unit check-integration check-asan install clean distclean grammar
+
+all: $(BUILD)/git-pysec
+
+grammar: $(GRAMMAR_SRC)/.verified
+
+$(GRAMMAR_SRC)/.verified: grammar/fetch.sh grammar/tree-sitter-python.pin
+	./grammar/fetch.sh $(GRAMMAR_SRC)
+
+# The grammar is generated code: its own warnings are not ours to fix, so it
+# is compiled without -Wextra, but with the same sanitizers.
+$(BUILD)/grammar/%.o: $(GRAMMAR_SRC)/.verified
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(OPT) $(SAN) -w -I$(GRAMMAR_SRC) -c $(GRAMMAR_SRC)/$*.c -o $@
+
+$(BUILD)/libpysec.a: $(CORE_OBJ) $(GRAMMAR_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/rules_builtin.c: rules/embed.sh $(RULE_FILES)
+	@mkdir -p $(dir $@)
+	./rules/embed.sh $(RULE_FILES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/rules_builtin.o: $(BUILD)/rules_builtin.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/git-pysec: $(FRONT_OBJ) $(BUILD)/libpysec.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(FRONT_OBJ) $(BUILD)/libpysec.a $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpysec.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpysec.a $(LIBS) -lcmocka
+
+check-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+check-integration: $(BUILD)/git-pysec
+	PYSEC_BIN=$(abspath $(BUILD)/git-pysec) ./tests/run-integration.sh
+
+# The whole suite, then again under ASan/UBSan.
+check:
+	$(MAKE) check-unit check-integration
+	$(MAKE) SANITIZE=1 check-unit check-integration
+
+install: $(BUILD)/git-pysec
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/config
+	install -m 0755 $(BUILD)/git-pysec $(DESTDIR)$(BINDIR)/git-pysec
+	install -m 0644 config/*.conf $(DESTDIR)$(DATADIR)/config/
+
+clean:
+	rm -rf build build-asan
+
+distclean: clean
+	rm -rf deps
+
+-include $(wildcard $(BUILD)/diffscan/*.d $(BUILD)/cli/*.d $(BUILD)/hook/*.d)

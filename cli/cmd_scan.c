@@ -1,0 +1,153 @@
+/* cmd_scan.c: `git pysec scan`: the core on a rev range, the index, the working tree or paths. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+static const char usage[] =
+	"usage: git pysec scan [options]                 uncommitted changes (working tree and index)\n"
+	"   or: git pysec scan [options] --staged        what the index adds (pre-commit)\n"
+	"   or: git pysec scan [options] <rev>           a commit against its first parent\n"
+	"   or: git pysec scan [options] <a>..<b>        what b adds over a (<a>...<b>: over their merge base)\n"
+	"   or: git pysec scan [options] --full [<path>...]  every line of every Python file\n"
+	"\n"
+	"  --format text|json       output format (default text)\n"
+	"  --fail-on LEVEL          lowest severity that fails: low, medium, high (default low)\n"
+	"  --min-confidence LEVEL   ignore findings below this confidence (default low)\n"
+	"  --config FILE            a pysec config file (git-config syntax) over the others\n"
+	"  --color auto|always|never\n";
+
+struct scan_args {
+	int staged, full, json;
+	const char *fail_on, *min_conf, *config, *color;
+	char **rest;
+	int nrest;
+};
+
+static int parse_args(struct scan_args *a, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "staged", no_argument, NULL, 's' },
+		{ "cached", no_argument, NULL, 's' },
+		{ "full", no_argument, NULL, 'F' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "fail-on", required_argument, NULL, 'x' },
+		{ "min-confidence", required_argument, NULL, 'c' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "color", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's': a->staged = 1; break;
+		case 'F': a->full = 1; break;
+		case 'f':
+			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
+				goto bad;
+			a->json = !strcmp(optarg, "json");
+			break;
+		case 'x': a->fail_on = optarg; break;
+		case 'c': a->min_conf = optarg; break;
+		case 'C': a->config = optarg; break;
+		case 'k': a->color = optarg; break;
+		case 'h': fputs(usage, stdout); return 1;
+		default: goto bad;
+		}
+	}
+	a->rest = argv + optind;
+	a->nrest = argc - optind;
+	if ((a->fail_on && !pysec_level_parse(a->fail_on)) || (a->min_conf && !pysec_level_parse(a->min_conf)))
+		goto bad;
+	if (a->staged + a->full > 1 || (a->staged && a->nrest) || (!a->full && a->nrest > 1))
+		goto bad;
+	return 0;
+bad:
+	fputs(usage, stderr);
+	return -1;
+}
+
+static int build_changeset(pysec_changeset **out, const struct scan_args *a, git_repository *repo)
+{
+	if (a->full) {
+		static const char *const here[] = { "." };
+		return a->nrest ? pysec_changeset_from_paths(out, (const char *const *)a->rest, (size_t)a->nrest)
+				: pysec_changeset_from_paths(out, here, 1);
+	}
+	if (a->staged)
+		return pysec_changeset_from_index(out, repo);
+	if (a->nrest)
+		return pysec_changeset_from_revspec(out, repo, a->rest[0]);
+	return pysec_changeset_from_workdir(out, repo);
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	struct scan_args a = { 0 };
+	git_repository *repo = NULL;
+	pysec_config *cfg = NULL;
+	pysec_engine *engine = NULL;
+	pysec_changeset *cs = NULL;
+	pysec_report *report = NULL;
+	pysec_scan_options so = PYSEC_SCAN_OPTIONS_INIT;
+	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
+	int rc, exit_code = EXIT_CLEAN;
+
+	if ((rc = parse_args(&a, argc, argv)) != 0)
+		return rc > 0 ? EXIT_CLEAN : EXIT_USAGE;
+	if (a.full) {
+		/* a full scan works outside a repository too; inside one it takes its config */
+		if (git_repository_open_ext(&repo, ".", 0, NULL) < 0)
+			repo = NULL;
+	} else if (cli_open_repository(&repo) < 0) {
+		return EXIT_FAILED;
+	}
+	if ((rc = cli_config_local(&cfg, repo, a.config)) < 0) {
+		exit_code = cli_fail(rc, "configuration");
+		goto cleanup;
+	}
+	if (a.fail_on)
+		pysec_config_set(cfg, "pysec.failOn", a.fail_on);
+	if (a.min_conf)
+		pysec_config_set(cfg, "pysec.minConfidence", a.min_conf);
+	wo.threshold.fail_on = pysec_level_parse(pysec_config_get(cfg, "pysec.failOn", "low"));
+	wo.threshold.min_confidence = pysec_level_parse(pysec_config_get(cfg, "pysec.minConfidence", "low"));
+	if (!wo.threshold.fail_on || !wo.threshold.min_confidence) {
+		fprintf(stderr, "git pysec: pysec.failOn and pysec.minConfidence are low, medium or high\n");
+		exit_code = EXIT_USAGE;
+		goto cleanup;
+	}
+	if ((rc = pysec_engine_new(&engine, cfg)) < 0) {
+		exit_code = cli_fail(rc, "rules");
+		goto cleanup;
+	}
+	if ((rc = build_changeset(&cs, &a, repo)) < 0) {
+		exit_code = cli_fail(rc, a.nrest && !a.full ? a.rest[0] : "changes");
+		goto cleanup;
+	}
+	pysec_report_new(&report);
+	so.repo = repo;
+	rc = pysec_scan(report, engine, cs, &so);
+	pysec_report_sort(report);
+	wo.format = a.json ? PYSEC_FORMAT_JSON : PYSEC_FORMAT_TEXT;
+	wo.color = a.color ? !strcmp(a.color, "always") : isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	if (pysec_report_write(report, &wo, stdout) < 0 || fflush(stdout) != 0)
+		exit_code = EXIT_FAILED;
+	else if (rc < 0)
+		exit_code = cli_fail(rc, "scan");
+	else
+		exit_code = pysec_report_blocking(report, &wo.threshold) ? EXIT_FINDINGS : EXIT_CLEAN;
+	if (*pysec_config_notes(cfg))
+		fputs(pysec_config_notes(cfg), stderr);
+cleanup:
+	pysec_report_free(report);
+	pysec_changeset_free(cs);
+	pysec_engine_free(engine);
+	pysec_config_free(cfg);
+	git_repository_free(repo);
+	return exit_code;
+}

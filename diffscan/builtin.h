@@ -1,0 +1,13 @@
+/* builtin.h: the rule files that rules/embed.sh compiles into the binary. */
+#ifndef PYSEC_BUILTIN_H
+#define PYSEC_BUILTIN_H
+
+struct builtin_file {
+	const char *name;	/* "python/B602.rule" */
+	const char *text;
+};
+
+/* Terminated by an entry whose name is NULL. */
+extern const struct builtin_file builtin_rule_files[];
+
+#endif

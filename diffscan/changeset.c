@@ -1,0 +1,436 @@
+/*
+ * changeset.c: what a scan looks at, from git (libgit2 diffs with zero
+ * context lines, so each hunk's new side is exactly the added lines) or
+ * from paths on disk.
+ */
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#define DIFF_MAX_SIZE (1024 * 1024)
+
+struct change *changeset_add(struct pysec_changeset *cs, const char *path)
+{
+	struct change *c = ARRAY_PUSH(cs->v, cs->len, cs->cap);
+
+	memset(c, 0, sizeof(*c));
+	c->path = xstrdup(path);
+	return c;
+}
+
+static void change_clear(struct change *c)
+{
+	free(c->path);
+	free(c->disk_path);
+	free(c->skip);
+	lineset_clear(&c->lines);
+}
+
+void pysec_changeset_free(pysec_changeset *cs)
+{
+	size_t i;
+
+	if (!cs)
+		return;
+	for (i = 0; i < cs->len; i++)
+		change_clear(&cs->v[i]);
+	free(cs->v);
+	free(cs);
+}
+
+size_t pysec_changeset_count(const pysec_changeset *cs)
+{
+	return cs->len;
+}
+
+void pysec_changeset_merge(pysec_changeset *dst, pysec_changeset *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->len; i++)
+		*ARRAY_PUSH(dst->v, dst->len, dst->cap) = src->v[i];
+	src->len = 0;
+}
+
+/* --- from diffs ------------------------------------------------------------ */
+
+struct diff_walk {
+	struct pysec_changeset *cs;
+	git_repository *repo;
+	const char *commit;
+	struct change *cur;	/* the entry of the delta being read, or NULL */
+};
+
+static int on_file(const git_diff_delta *d, float progress, void *payload)
+{
+	struct diff_walk *dw = payload;
+	struct change *c;
+	const char *path = d->new_file.path;
+
+	dw->cur = NULL;
+	if (d->status == GIT_DELTA_DELETED || d->status == GIT_DELTA_UNMODIFIED ||
+	    d->status == GIT_DELTA_IGNORED || !source_maybe_python(path))
+		return 0;
+	c = changeset_add(dw->cs, path);
+	c->mode = d->new_file.mode;
+	c->python = 0;	/* decided by content */
+	if (dw->commit)
+		memcpy(c->commit, dw->commit, GIT_OID_HEXSZ + 1);
+	if (d->new_file.mode == GIT_FILEMODE_LINK)
+		c->skip = xstrdup("symbolic link, not followed");
+	else if (d->new_file.mode == GIT_FILEMODE_COMMIT)
+		c->skip = xstrdup("submodule, scanned in its own repository");
+	else if (d->new_file.size > DIFF_MAX_SIZE)
+		c->skip = xasprintf("larger than %d bytes", DIFF_MAX_SIZE);
+	else if (d->flags & GIT_DIFF_FLAG_BINARY)
+		c->skip = xstrdup("binary content, not Python source");
+	/* a working-tree diff may lack ids; its entries are read from disk instead */
+	if (d->new_file.flags & GIT_DIFF_FLAG_VALID_ID && !git_oid_is_zero(&d->new_file.id)) {
+		c->source = SOURCE_BLOB;
+		git_oid_cpy(&c->oid, &d->new_file.id);
+	}
+	dw->cur = c;
+	return 0;
+}
+
+static int on_hunk(const git_diff_delta *d, const git_diff_hunk *h, void *payload)
+{
+	struct diff_walk *dw = payload;
+
+	if (dw->cur && h->new_lines > 0)
+		lineset_add(&dw->cur->lines, (uint32_t)h->new_start, (uint32_t)h->new_lines);
+	return 0;
+}
+
+static int on_binary(const git_diff_delta *d, const git_diff_binary *b, void *payload)
+{
+	struct diff_walk *dw = payload;
+
+	if (dw->cur && !dw->cur->skip)
+		dw->cur->skip = xstrdup("binary content, not Python source");
+	return 0;
+}
+
+static void diff_options(git_diff_options *o)
+{
+	git_diff_options_init(o, GIT_DIFF_OPTIONS_VERSION);
+	o->context_lines = 0;
+	o->interhunk_lines = 0;
+	/* generated giants are treated as binary: never read megabytes into a diff */
+	o->max_size = DIFF_MAX_SIZE;
+}
+
+/*
+ * Turn a diff into entries.  Renames are found explicitly (a moved file is
+ * not a wall of new lines).  Entries with no added lines are dropped,
+ * unless skipped, so the report can say why.
+ */
+static int changeset_from_diff(struct pysec_changeset *cs, git_repository *repo, git_diff *diff,
+	const char *commit)
+{
+	git_diff_find_options fo;
+	struct diff_walk dw = { cs, repo, commit, NULL };
+	size_t first = cs->len, i, kept;
+
+	git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
+	fo.flags = GIT_DIFF_FIND_RENAMES;
+	if (git_diff_find_similar(diff, &fo) < 0)
+		return error_from_git(PYSEC_EREPO, "cannot detect renames");
+	if (git_diff_foreach(diff, on_file, on_binary, on_hunk, NULL, &dw) < 0)
+		return error_from_git(PYSEC_EREPO, "cannot read the diff");
+	for (i = kept = first; i < cs->len; i++) {
+		if (!cs->v[i].lines.len && !cs->v[i].skip) {
+			change_clear(&cs->v[i]);
+			continue;
+		}
+		cs->v[kept++] = cs->v[i];
+	}
+	cs->len = kept;
+	return 0;
+}
+
+int pysec_changeset_from_trees(pysec_changeset **out, git_repository *repo,
+	git_tree *old_tree, git_tree *new_tree, const git_oid *commit)
+{
+	struct pysec_changeset *cs = xcalloc(1, sizeof(*cs));
+	git_diff_options o;
+	git_diff *diff = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	int rc;
+
+	diff_options(&o);
+	if (git_diff_tree_to_tree(&diff, repo, old_tree, new_tree, &o) < 0) {
+		pysec_changeset_free(cs);
+		return error_from_git(PYSEC_EREPO, "cannot diff the trees");
+	}
+	if (commit)
+		git_oid_tostr(hex, sizeof(hex), commit);
+	rc = changeset_from_diff(cs, repo, diff, commit ? hex : NULL);
+	git_diff_free(diff);
+	if (rc < 0) {
+		pysec_changeset_free(cs);
+		return rc;
+	}
+	*out = cs;
+	return 0;
+}
+
+static int commit_tree(git_tree **out, git_object *obj, const char *what)
+{
+	git_commit *c = NULL;
+	int rc;
+
+	if (git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT) < 0)
+		return error_from_git(PYSEC_ENOTFOUND, what);
+	rc = git_commit_tree(out, c);
+	git_commit_free(c);
+	return rc < 0 ? error_from_git(PYSEC_EREPO, what) : 0;
+}
+
+/* One commit against its first parent (a root commit against the empty tree). */
+static int changeset_from_commit(pysec_changeset **out, git_repository *repo, git_object *obj)
+{
+	git_commit *c = NULL, *parent = NULL;
+	git_tree *old_tree = NULL, *new_tree = NULL;
+	int rc;
+
+	if (git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT) < 0)
+		return error_from_git(PYSEC_ENOTFOUND, "not a commit");
+	if ((rc = git_commit_tree(&new_tree, c)) < 0)
+		goto cleanup;
+	if (git_commit_parentcount(c) > 0) {
+		if ((rc = git_commit_parent(&parent, c, 0)) < 0 ||
+		    (rc = git_commit_tree(&old_tree, parent)) < 0)
+			goto cleanup;
+	}
+	rc = pysec_changeset_from_trees(out, repo, old_tree, new_tree, git_commit_id(c));
+	goto done;
+cleanup:
+	rc = error_from_git(PYSEC_EREPO, "cannot read the commit");
+done:
+	git_tree_free(old_tree);
+	git_tree_free(new_tree);
+	git_commit_free(parent);
+	git_commit_free(c);
+	return rc;
+}
+
+int pysec_changeset_from_revspec(pysec_changeset **out, git_repository *repo, const char *spec)
+{
+	git_revspec rs;
+	git_tree *old_tree = NULL, *new_tree = NULL;
+	git_object *base = NULL;
+	int rc;
+
+	if (git_revparse(&rs, repo, spec) < 0)
+		return error_from_git(PYSEC_ENOTFOUND, spec);
+	if (rs.flags & GIT_REVSPEC_SINGLE) {
+		rc = changeset_from_commit(out, repo, rs.from);
+		git_object_free(rs.from);
+		return rc;
+	}
+	if (rs.flags & GIT_REVSPEC_MERGE_BASE) {
+		git_oid mb;
+		git_oid a = *git_object_id(rs.from), b = *git_object_id(rs.to);
+		git_object *pa = NULL, *pb = NULL;
+		/* peel tags first: merge_base wants commits */
+		if (git_object_peel(&pa, rs.from, GIT_OBJECT_COMMIT) == 0 &&
+		    git_object_peel(&pb, rs.to, GIT_OBJECT_COMMIT) == 0) {
+			a = *git_object_id(pa);
+			b = *git_object_id(pb);
+		}
+		git_object_free(pa);
+		git_object_free(pb);
+		if (git_merge_base(&mb, repo, &a, &b) < 0) {
+			rc = error_from_git(PYSEC_ENOTFOUND, "no merge base");
+			goto cleanup;
+		}
+		if (git_object_lookup(&base, repo, &mb, GIT_OBJECT_COMMIT) < 0) {
+			rc = error_from_git(PYSEC_EREPO, "cannot read the merge base");
+			goto cleanup;
+		}
+	}
+	if ((rc = commit_tree(&old_tree, base ? base : rs.from, spec)) < 0 ||
+	    (rc = commit_tree(&new_tree, rs.to, spec)) < 0)
+		goto cleanup;
+	rc = pysec_changeset_from_trees(out, repo, old_tree, new_tree, NULL);
+cleanup:
+	git_tree_free(old_tree);
+	git_tree_free(new_tree);
+	git_object_free(base);
+	git_object_free(rs.from);
+	git_object_free(rs.to);
+	return rc;
+}
+
+/* HEAD's tree, or NULL on an unborn branch (everything is new). */
+static int head_tree(git_tree **out, git_repository *repo)
+{
+	git_object *head = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = git_revparse_single(&head, repo, "HEAD^{tree}");
+	if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH)
+		return 0;
+	if (rc < 0)
+		return error_from_git(PYSEC_EREPO, "cannot read HEAD");
+	*out = (git_tree *)head;
+	return 0;
+}
+
+int pysec_changeset_from_index(pysec_changeset **out, git_repository *repo)
+{
+	struct pysec_changeset *cs = xcalloc(1, sizeof(*cs));
+	git_tree *tree = NULL;
+	git_diff *diff = NULL;
+	git_diff_options o;
+	int rc;
+
+	diff_options(&o);
+	if ((rc = head_tree(&tree, repo)) < 0)
+		goto cleanup;
+	if (git_diff_tree_to_index(&diff, repo, tree, NULL, &o) < 0) {
+		rc = error_from_git(PYSEC_EREPO, "cannot diff the index");
+		goto cleanup;
+	}
+	rc = changeset_from_diff(cs, repo, diff, NULL);
+cleanup:
+	git_diff_free(diff);
+	git_tree_free(tree);
+	if (rc < 0) {
+		pysec_changeset_free(cs);
+		return rc;
+	}
+	*out = cs;
+	return 0;
+}
+
+int pysec_changeset_from_workdir(pysec_changeset **out, git_repository *repo)
+{
+	struct pysec_changeset *cs = xcalloc(1, sizeof(*cs));
+	git_tree *tree = NULL;
+	git_diff *diff = NULL;
+	git_diff_options o;
+	const char *wd = git_repository_workdir(repo);
+	size_t i;
+	int rc;
+
+	if (!wd) {
+		pysec_changeset_free(cs);
+		return error_set(PYSEC_EINVALID, "a bare repository has no working tree; name a revision");
+	}
+	diff_options(&o);
+	/* new files are uncommitted changes too */
+	o.flags |= GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS |
+		   GIT_DIFF_SHOW_UNTRACKED_CONTENT;
+	if ((rc = head_tree(&tree, repo)) < 0)
+		goto cleanup;
+	if (git_diff_tree_to_workdir_with_index(&diff, repo, tree, &o) < 0) {
+		rc = error_from_git(PYSEC_EREPO, "cannot diff the working tree");
+		goto cleanup;
+	}
+	rc = changeset_from_diff(cs, repo, diff, NULL);
+	/* the content to scan is what is on disk now */
+	for (i = 0; rc == 0 && i < cs->len; i++) {
+		cs->v[i].source = SOURCE_FILE;
+		cs->v[i].disk_path = xasprintf("%s%s", wd, cs->v[i].path);
+	}
+cleanup:
+	git_diff_free(diff);
+	git_tree_free(tree);
+	if (rc < 0) {
+		pysec_changeset_free(cs);
+		return rc;
+	}
+	*out = cs;
+	return 0;
+}
+
+/* --- from paths ------------------------------------------------------------ */
+
+static int skipped_dir(const char *name)
+{
+	static const char *const names[] = { ".git", ".hg", ".svn", "CVS", ".bzr", "__pycache__",
+		".tox", ".eggs", ".venv", "node_modules" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(name, names[i]))
+			return 1;
+	return 0;
+}
+
+static void add_file(struct pysec_changeset *cs, const char *path)
+{
+	struct change *c = changeset_add(cs, path);
+
+	c->source = SOURCE_FILE;
+	c->disk_path = xstrdup(path);
+	c->lines.all = 1;
+}
+
+static int walk_dir(struct pysec_changeset *cs, const char *dir, int depth)
+{
+	struct dirent **names = NULL;
+	int n, i, rc = 0;
+
+	if (depth > 64)
+		return error_set(PYSEC_ELIMIT, "'%s': directories nested deeper than 64", dir);
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0)
+		return error_set(PYSEC_ENOTFOUND, "cannot read directory '%s': %s", dir, strerror(errno));
+	for (i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		struct stat st;
+		char *path;
+
+		if (rc < 0 || !strcmp(name, ".") || !strcmp(name, "..") || skipped_dir(name)) {
+			free(names[i]);
+			continue;
+		}
+		path = strcmp(dir, ".") ? xasprintf("%s/%s", dir, name) : xstrdup(name);
+		if (lstat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				rc = walk_dir(cs, path, depth + 1);
+			} else if (S_ISLNK(st.st_mode)) {
+				if (source_maybe_python(path) && strchr(name, '.'))
+					changeset_add(cs, path)->skip = xstrdup("symbolic link, not followed");
+			} else if (S_ISREG(st.st_mode) && source_maybe_python(path)) {
+				add_file(cs, path);
+			}
+		}
+		free(path);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+int pysec_changeset_from_paths(pysec_changeset **out, const char *const *paths, size_t count)
+{
+	struct pysec_changeset *cs = xcalloc(1, sizeof(*cs));
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < count && rc == 0; i++) {
+		struct stat st;
+		if (lstat(paths[i], &st) < 0)
+			rc = error_set(PYSEC_ENOTFOUND, "'%s': %s", paths[i], strerror(errno));
+		else if (S_ISDIR(st.st_mode))
+			rc = walk_dir(cs, paths[i], 0);
+		else if (S_ISLNK(st.st_mode))
+			changeset_add(cs, paths[i])->skip = xstrdup("symbolic link, not followed");
+		else
+			add_file(cs, paths[i]), cs->v[cs->len - 1].python = 1;	/* named: Python whatever its name */
+	}
+	if (rc < 0) {
+		pysec_changeset_free(cs);
+		return rc;
+	}
+	*out = cs;
+	return 0;
+}

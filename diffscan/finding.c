@@ -1,0 +1,250 @@
+/*
+ * finding.c: turning a clause that held into a finding: its place, its
+ * source line, its fingerprint, and the `# nosec` comments that may cover it.
+ *
+ * `# nosec` is read from real comments only (a string that says "# nosec"
+ * suppresses nothing).  Unlike Bandit, where `# nosec B999`, `# nosec,` or
+ * any text after the word silence every rule on the line, an id pysec does
+ * not know, or a list it cannot read, suppresses nothing and is reported as
+ * a warning: a typo must not switch the gate off.
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+
+#define CODE_MAX 240
+
+static int is_word(int c)
+{
+	return isalnum(c) || c == '_' || c == '-';
+}
+
+/* Parse the text after "nosec" (up to the comment's end) into `ns`. Returns -1 if unreadable. */
+static int nosec_parse(struct walk *w, struct nosec *ns, const char *s, const char *end)
+{
+	const char *e;
+
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	if (s < end && *s == ':')
+		s++;
+	/* a second '#' or "--" starts a justification, which is not part of the list */
+	for (e = s; e < end && *e != '#' && !(e + 1 < end && e[0] == '-' && e[1] == '-'); e++)
+		;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	while (s < e && isspace((unsigned char)*s))
+		s++;
+	if (s == e) {
+		ns->blanket = 1;
+		return 0;
+	}
+	while (s < e) {
+		const char *t = s;
+		size_t len;
+		while (t < e && is_word((unsigned char)*t))
+			t++;
+		len = (size_t)(t - s);
+		if (!len)
+			return -1;	/* "# nosec," or punctuation where an id belongs */
+		if (!strmap_get(&w->eng->known_ids, s, len)) {
+			int known = 0;
+			size_t i;
+			/* ids compare case-insensitively: b602 is B602 */
+			for (i = 0; i < w->eng->set.len && !known; i++)
+				known = strlen(w->eng->set.rules[i].info.id) == len &&
+					!strncasecmp(w->eng->set.rules[i].info.id, s, len);
+			if (!known) {
+				report_add_entry(w->report, PYSEC_ENTRY_WARNING, w->path, ns->line,
+					"'# nosec %.*s': no rule has that id, so it suppresses nothing",
+					(int)(len > 64 ? 64 : len), s);
+				s = t;
+				goto separator;
+			}
+		}
+		ns->ids = xrealloc(ns->ids, (ns->nids + 1) * sizeof(*ns->ids));
+		ns->ids[ns->nids++] = xstrndup(s, len);
+		s = t;
+separator:
+		if (s < e && *s != ',' && !isspace((unsigned char)*s))
+			return -1;
+		if (s < e && *s == ',') {
+			s++;
+			while (s < e && isspace((unsigned char)*s))
+				s++;
+			if (s == e)
+				return -1;	/* a trailing comma */
+		}
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+	}
+	return 0;
+}
+
+void nosec_collect(struct walk *w, TSNode root)
+{
+	const char *s = w->src, *end = w->src + w->len;
+	TSSymbol comment = w->eng->sym.comment;
+
+	while ((s = memmem(s, (size_t)(end - s), "nosec", 5)) != NULL) {
+		uint32_t pos = (uint32_t)(s - w->src);
+		TSNode c = ts_node_descendant_for_byte_range(root, pos, pos + 5);
+		const char *h, *cend;
+		struct nosec ns;
+
+		s += 5;
+		if (ts_node_symbol(c) != comment)
+			continue;
+		/* "#", optional blanks, "nosec", and then not more of a word */
+		for (h = s - 6; h >= w->src + ts_node_start_byte(c) && (*h == ' ' || *h == '\t'); h--)
+			;
+		if (h < w->src + ts_node_start_byte(c) || *h != '#')
+			continue;
+		cend = w->src + ts_node_end_byte(c);
+		if (s < cend && is_word((unsigned char)*s))
+			continue;
+		memset(&ns, 0, sizeof(ns));
+		ns.line = ts_node_start_point(c).row + 1;
+		if (w->nnosec && w->nosec[w->nnosec - 1].line == ns.line)
+			continue;
+		if (nosec_parse(w, &ns, s, cend) < 0) {
+			size_t i;
+			report_add_entry(w->report, PYSEC_ENTRY_WARNING, w->path, ns.line,
+				"cannot read this '# nosec' list (ids separated by commas or spaces); it suppresses nothing");
+			for (i = 0; i < ns.nids; i++)
+				free(ns.ids[i]);
+			free(ns.ids);
+			continue;
+		}
+		*ARRAY_PUSH(w->nosec, w->nnosec, w->nosec_cap) = ns;
+	}
+}
+
+static int nosec_covers(const struct walk *w, const struct rule *r, uint32_t first, uint32_t last)
+{
+	size_t lo = 0, hi = w->nnosec, i, k;
+
+	if (!w->eng->honour_nosec)
+		return 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (w->nosec[mid].line < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < w->nnosec && w->nosec[i].line <= last; i++) {
+		if (w->nosec[i].blanket)
+			return 1;
+		for (k = 0; k < w->nosec[i].nids; k++)
+			if (!strcasecmp(w->nosec[i].ids[k], r->info.id) || !strcmp(w->nosec[i].ids[k], r->info.name))
+				return 1;
+	}
+	return 0;
+}
+
+static TSPoint point_of(const struct walk *w, size_t byte)
+{
+	TSPoint p = { 0, 0 };
+	const char *s = w->src, *nl;
+
+	while ((nl = memchr(s, '\n', (size_t)(w->src + byte - s))) != NULL) {
+		p.row++;
+		s = nl + 1;
+	}
+	p.column = (uint32_t)(w->src + byte - s);
+	return p;
+}
+
+/* The source line that holds `byte`, trimmed, at most CODE_MAX bytes. */
+static char *code_line(const struct walk *w, size_t byte)
+{
+	const char *s = w->src + byte, *e = s;
+
+	while (s > w->src && s[-1] != '\n')
+		s--;
+	while (e < w->src + w->len && *e != '\n' && *e != '\r')
+		e++;
+	while (s < e && isspace((unsigned char)*s))
+		s++;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	return xstrndup(s, (size_t)(e - s) > CODE_MAX ? CODE_MAX : (size_t)(e - s));
+}
+
+/*
+ * A fingerprint that survives lines moving: the rule, the path, the names of
+ * the enclosing classes and functions, the node's code with white space
+ * removed, and how many identical findings came before it in the file.
+ */
+static void fingerprint(struct walk *w, const struct rule *r, TSNode node, size_t byte,
+	size_t end_byte, char out[17])
+{
+	uint64_t h = hash_bytes(r->info.id, strlen(r->info.id) + 1, HASH_SEED);
+	size_t i, k, seen = 0;
+	const char *s;
+
+	h = hash_bytes(w->path, strlen(w->path) + 1, h);
+	for (k = 1; k <= w->depth && k <= 256; k++) {
+		TSNode a = walk_ancestor(w, k);
+		TSSymbol sy = ts_node_symbol(a);
+		if (sy == w->eng->sym.function_definition || sy == w->eng->sym.class_definition) {
+			size_t len;
+			const char *t = node_text(w, ts_node_child_by_field_id(a, w->eng->field.name), &len);
+			h = hash_bytes(t, len, h);
+		}
+	}
+	if (end_byte > byte + 4096)
+		end_byte = byte + 4096;
+	for (s = w->src + byte; s < w->src + end_byte; s++)
+		if (!isspace((unsigned char)*s))
+			h = hash_bytes(s, 1, h);
+	for (i = 0; i < w->nfps; i++)
+		seen += w->fps[i] == h;
+	*ARRAY_PUSH(w->fps, w->nfps, w->fps_cap) = h;
+	h = hash_bytes(&seen, sizeof(seen), h);
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	(void)node;
+}
+
+void walk_report(struct walk *w, const struct clause *c, TSNode node, TSPoint end)
+{
+	const struct rule *r = &w->eng->set.rules[c->rule];
+	size_t byte = ts_node_start_byte(node), end_byte = ts_node_end_byte(node);
+	TSPoint start = ts_node_start_point(node);
+	pysec_finding f;
+	char fp[17];
+	char *code;
+
+	if (c->kind == KIND_SOURCE && w->mark >= 0) {
+		byte = (size_t)w->mark;
+		end_byte = byte + 1;
+		start = end = point_of(w, byte);
+		end.column++;
+		if (!lineset_hits(w->touched, start.row + 1, start.row + 1))
+			return;
+	}
+	if (nosec_covers(w, r, start.row + 1, end.row + 1))
+		return;
+	code = code_line(w, byte);
+	fingerprint(w, r, node, byte, end_byte, fp);
+	memset(&f, 0, sizeof(f));
+	f.rule = r->info.id;
+	f.title = r->info.title ? r->info.title : r->info.name;
+	f.severity = c->severity ? c->severity : r->info.severity;
+	f.confidence = c->confidence ? c->confidence : r->info.confidence;
+	f.cwe = r->info.cwe;
+	f.path = w->path;
+	f.line = start.row + 1;
+	f.column = start.column + 1;
+	f.end_line = end.row + 1;
+	f.end_column = end.column + 1;
+	f.message = c->message ? c->message : r->info.message;
+	f.fix = r->info.fix;
+	f.code = code;
+	f.commit = w->commit && *w->commit ? w->commit : NULL;
+	f.fingerprint = fp;
+	report_add_finding(w->report, &f);
+	free(code);
+}

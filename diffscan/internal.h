@@ -1,0 +1,300 @@
+/*
+ * internal.h: the core's private model, shared by its modules and by the
+ * unit tests, never by the front ends (they see pysec.h only).
+ */
+#ifndef PYSEC_INTERNAL_H
+#define PYSEC_INTERNAL_H
+
+#include <tree_sitter/api.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include "common.h"
+
+/* --- line sets (lines.c) ------------------------------------------------ */
+
+/* Sorted, disjoint, 1-based half-open ranges [start, end); all=1 means every line. */
+struct lineset {
+	struct { uint32_t start, end; } *ranges;
+	size_t len, cap;
+	int all;
+};
+void lineset_add(struct lineset *set, uint32_t start, uint32_t count);
+void lineset_union(struct lineset *dst, const struct lineset *src);
+/* True when some line in [first, last] (1-based, inclusive) is in the set. */
+int lineset_hits(const struct lineset *set, uint32_t first, uint32_t last);
+void lineset_clear(struct lineset *set);
+
+/* --- string map (strmap.c): open addressing, keys and values owned ------ */
+
+struct strmap {
+	struct strmap_slot { char *key; void *value; uint64_t hash; } *slots;
+	size_t cap, len;
+	void (*free_value)(void *);
+};
+void *strmap_get(const struct strmap *m, const char *key, size_t keylen);
+/* Insert or replace; the map takes `value` (and frees the old one). */
+void strmap_put(struct strmap *m, const char *key, size_t keylen, void *value);
+void strmap_clear(struct strmap *m);
+
+/* --- configuration (config.c) ------------------------------------------- */
+
+struct config_entry {
+	char *key;	/* lower-case, "section.subsection.name" */
+	char *value;
+	char *origin;	/* file name, for messages */
+};
+
+struct pysec_config {
+	struct config_entry *entries;
+	size_t len, cap;
+	struct buf notes;
+};
+
+/* Every value of a multi-valued key, in order; items split on commas and white space. */
+size_t config_list(const struct pysec_config *cfg, const char *key, char ***out);
+int config_bool(const struct pysec_config *cfg, const char *key, int fallback);
+
+/* --- rules (rules.c) ---------------------------------------------------- */
+
+enum match_kind {
+	KIND_CALL = 1,	/* a call, dispatched by its qualified name */
+	KIND_IMPORT,	/* an imported module name (import, from, __import__, importlib) */
+	KIND_ASSERT,
+	KIND_EXCEPT,	/* an except clause */
+	KIND_STRING,	/* a string literal (an implicit concatenation counts once) */
+	KIND_KEYWORD,	/* a keyword argument of a call */
+	KIND_DEFAULT,	/* a parameter default of a function */
+	KIND_SOURCE,	/* the file as bytes */
+	KIND_COUNT
+};
+
+struct walk;
+struct pred;
+typedef int (*pred_fn)(struct walk *w, TSNode node, const struct pred *p);
+
+struct pred_def {
+	const char *name;
+	unsigned kinds;		/* bit (1 << kind) for each kind it applies to */
+	int min_args, max_args;	/* max -1: any */
+	int number_arg;		/* the argument read as a number, or -1 */
+	int regex_arg;		/* the argument compiled as a regex, or -1 */
+	pred_fn fn;
+	const char *help;
+};
+
+struct pred {
+	const struct pred_def *def;
+	int negate;		/* `unless` */
+	char **args;
+	size_t nargs;
+	long number;		/* the first argument as a number, where one is expected */
+	pcre2_code *re;		/* the first argument as a regex, where one is expected */
+};
+
+struct clause {
+	enum match_kind kind;
+	char **names;		/* call: qualified-name globs; import: module names */
+	size_t nnames;
+	struct pred *preds;
+	size_t npreds;
+	pysec_level severity, confidence;	/* the rule's unless overridden */
+	char *message;				/* likewise */
+	size_t rule;		/* index into engine->rules */
+};
+
+struct rule {
+	pysec_rule_info info;
+	struct clause *clauses;
+	size_t nclauses;
+	char *storage[12];	/* the strings info points at */
+};
+
+struct option {
+	char *name;		/* "shell-injection.subprocess" */
+	char **values;
+	size_t nvalues;
+	char *origin;
+};
+
+struct rule_set {
+	struct rule *rules;
+	size_t len, cap;
+	struct option *options;
+	size_t nopts, optcap;
+};
+
+/* Parse one rule file's text into `set`; `origin` names it in errors. */
+int rules_parse(struct rule_set *set, const char *origin, const char *text, size_t len,
+	const struct pysec_config *cfg);
+void rules_clear(struct rule_set *set);
+const struct pred_def *pred_lookup(const char *name);
+extern const struct pred_def pred_table[];
+
+/* The rule files compiled into the binary (rules/embed.sh). */
+#include "builtin.h"
+
+/* --- the engine (engine.c) ---------------------------------------------- */
+
+struct clause_ref {
+	const struct clause *clause;
+};
+
+struct glob_ref {
+	const char *pattern;
+	const struct clause *clause;
+};
+
+struct pysec_engine {
+	struct rule_set set;
+	const TSLanguage *lang;
+	uint8_t *kind_of;		/* per TSSymbol: what the walk does there */
+	uint32_t symbol_count;
+	struct strmap call_exact;	/* qualified name -> struct clause_list */
+	struct glob_ref *call_globs;
+	size_t nglobs, globcap;
+	struct clause_list { const struct clause **v; size_t len, cap; } by_kind[KIND_COUNT];
+	int honour_nosec;
+	char **excludes;		/* path globs (pysec.exclude) */
+	size_t nexcludes;
+	struct strmap known_ids;	/* every rule id and name, for `# nosec` checking */
+	struct { TSSymbol call, attribute, identifier, string, concatenated_string,
+		argument_list, keyword_argument, comment, block, pass_statement,
+		continue_statement, expression_statement, binary_operator, assignment,
+		interpolation, string_start, string_content, string_end, escape_sequence,
+		list, tuple, integer, float_, true_, false_, none, dictionary, pair,
+		subscript, comparison_operator, parenthesized_expression,
+		dotted_name, aliased_import, import_prefix, relative_import,
+		wildcard_import, except_clause, function_definition, class_definition,
+		parameters, default_parameter, typed_default_parameter, identifier_param,
+		list_splat, dictionary_splat, augmented_assignment, as_pattern,
+		as_pattern_target, lambda_parameters, module, error; } sym;
+	struct { TSFieldId function, arguments, object, attribute, name, value, alias,
+		module_name, left, right, key, subscript, type; } field;
+};
+
+/* --- one file's walk (engine.c, predicates.c, pyast.c) ------------------ */
+
+struct nosec {
+	uint32_t line;
+	int blanket;
+	char **ids;
+	size_t nids;
+};
+
+struct walk {
+	const struct pysec_engine *eng;
+	const char *src;
+	size_t len;
+	const char *path;
+	const struct lineset *touched;
+	struct strmap aliases;		/* local name -> qualified name */
+	struct strmap imports;		/* every module imported so far -> (void*)1 */
+	struct nosec *nosec;		/* sorted by line */
+	size_t nnosec, nosec_cap;
+	struct pysec_report *report;
+	const char *commit;
+	/* the call being looked at, computed once per candidate call */
+	TSNode call;
+	char qualname[512];
+	size_t qualname_len;
+	/* per-file scratch */
+	uint32_t string_skip_end;	/* strings inside an implicit concatenation */
+	int64_t mark;			/* where a `source` predicate found its match, or -1 */
+	/* the ancestors of the node being visited: anc[depth - 1] is its parent */
+	TSNode *anc;
+	size_t depth, anc_cap;
+	double deadline;		/* clock_now() limit, 0 = none */
+	uint64_t *fps;			/* fingerprints so far, to number repeats */
+	size_t nfps, fps_cap;
+};
+
+/* The k-th ancestor of the node being visited (1: its parent), or a null node. */
+TSNode walk_ancestor(const struct walk *w, size_t k);
+
+/* Node helpers over tree-sitter-python (pyast.c). */
+const char *node_text(const struct walk *w, TSNode n, size_t *len);
+int node_text_eq(const struct walk *w, TSNode n, const char *s);
+/* A dotted name for identifier/attribute chains, "" otherwise. Returns its length. */
+size_t node_dotted(const struct walk *w, TSNode n, char *out, size_t cap);
+/* The dotted name with the first component(s) resolved through imports and aliases. */
+size_t node_qualname(const struct walk *w, TSNode n, char *out, size_t cap);
+/* The decoded value of a string or concatenated_string (interpolations dropped). */
+int node_string_value(const struct walk *w, TSNode n, struct buf *out);
+int node_is_string(const struct walk *w, TSNode n);
+int node_is_fstring(const struct walk *w, TSNode n);
+/* Positional argument `i` of a call, or a null node. */
+TSNode call_positional(const struct walk *w, TSNode call, uint32_t i);
+uint32_t call_positional_count(const struct walk *w, TSNode call);
+/* The value of keyword argument `name`, or a null node. */
+TSNode call_keyword(const struct walk *w, TSNode call, const char *name);
+/* Python truthiness of a literal as Bandit judges `shell=`: non-literals are true. */
+int node_truthy(const struct walk *w, TSNode n);
+/* The name a called function is known by: the last part of its dotted name. */
+size_t call_short_name(const struct walk *w, TSNode call, char *out, size_t cap);
+
+/* Record a finding of clause `c` spanning `node`'s start to `end`, unless a `# nosec` covers it (finding.c). */
+void walk_report(struct walk *w, const struct clause *c, TSNode node, TSPoint end);
+/* Read every `# nosec` comment of the file, warning about ids that are not rules (finding.c). */
+void nosec_collect(struct walk *w, TSNode root);
+
+/* --- reports (report.c) ------------------------------------------------- */
+
+struct pysec_report {
+	pysec_finding *findings;
+	size_t nfindings, fcap;
+	pysec_entry *entries;
+	size_t nentries, ecap;
+};
+
+/* Append a finding; the report copies every string. */
+void report_add_finding(struct pysec_report *r, const pysec_finding *f);
+void report_add_entry(struct pysec_report *r, pysec_entry_kind kind, const char *path,
+	uint32_t line, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* --- changesets (changeset.c) ------------------------------------------- */
+
+enum source_kind {
+	SOURCE_BLOB = 1,	/* content is the blob `oid` in the repository */
+	SOURCE_FILE,		/* content is the file `disk_path` */
+};
+
+struct change {
+	char *path;		/* repository-relative (or as given, for --full) */
+	enum source_kind source;
+	git_oid oid;
+	char *disk_path;
+	uint32_t mode;		/* git file mode; 0 for plain files on disk */
+	struct lineset lines;
+	char commit[GIT_OID_HEXSZ + 1];	/* "" when unknown */
+	char *skip;		/* set: not scanned, with this reason */
+	int python;		/* 1: Python whatever its content says (a file named on the command line) */
+};
+
+struct pysec_changeset {
+	struct change *v;
+	size_t len, cap;
+};
+
+struct change *changeset_add(struct pysec_changeset *cs, const char *path);
+
+/* --- source classification (source.c) ----------------------------------- */
+
+/* By name alone: *.py, *.pyw, or an extension-less name (which may have a shebang). */
+int source_maybe_python(const char *path);
+/* True for *.py, *.pyw, and extension-less files with a python shebang. */
+int source_is_python(const char *path, const char *data, size_t len);
+/* NULL when scannable, else why not ("binary", "Git LFS pointer", ...). */
+const char *source_skip_reason(const char *data, size_t len);
+
+/* --- engine entry for one file (engine.c) ------------------------------- */
+
+/*
+ * Parse and scan one file.  `parser` is the caller's (one per thread);
+ * `deadline` is a clock_now() limit or 0.  Findings on `touched` lines and
+ * entries (syntax errors, nosec warnings) go to `report`.
+ */
+int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report,
+	const char *path, const char *data, size_t len, const struct lineset *touched,
+	const char *commit, TSParser *parser, double deadline);
+
+#endif

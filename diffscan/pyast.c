@@ -1,0 +1,376 @@
+/*
+ * pyast.c: reading tree-sitter-python nodes the way Python's own ast (and
+ * so Bandit) sees them: dotted names resolved through imports, string
+ * values with escapes decoded, call arguments by position and keyword.
+ */
+#include "internal.h"
+
+#include <ctype.h>
+
+const char *node_text(const struct walk *w, TSNode n, size_t *len)
+{
+	uint32_t start = ts_node_start_byte(n), end = ts_node_end_byte(n);
+
+	if (end > w->len)
+		end = (uint32_t)w->len;
+	if (start > end)
+		start = end;
+	*len = end - start;
+	return w->src + start;
+}
+
+int node_text_eq(const struct walk *w, TSNode n, const char *s)
+{
+	size_t len;
+	const char *t = node_text(w, n, &len);
+
+	return len == strlen(s) && !memcmp(t, s, len);
+}
+
+static TSNode unparen(const struct walk *w, TSNode n)
+{
+	while (!ts_node_is_null(n) && ts_node_symbol(n) == w->eng->sym.parenthesized_expression &&
+	       ts_node_named_child_count(n) == 1)
+		n = ts_node_named_child(n, 0);
+	return n;
+}
+
+static int append(char *out, size_t cap, size_t *len, const char *s, size_t n)
+{
+	if (*len + n + 1 > cap)
+		return -1;
+	memcpy(out + *len, s, n);
+	*len += n;
+	out[*len] = '\0';
+	return 0;
+}
+
+/* The dotted name of an identifier/attribute chain, exactly as written. */
+size_t node_dotted(const struct walk *w, TSNode n, char *out, size_t cap)
+{
+	size_t len = 0, tlen;
+	const char *t;
+	TSSymbol sym;
+
+	out[0] = '\0';
+	n = unparen(w, n);
+	sym = ts_node_symbol(n);
+	if (sym == w->eng->sym.identifier) {
+		t = node_text(w, n, &tlen);
+		return append(out, cap, &len, t, tlen) < 0 ? 0 : len;
+	}
+	if (sym != w->eng->sym.attribute)
+		return 0;
+	len = node_dotted(w, ts_node_child_by_field_id(n, w->eng->field.object), out, cap);
+	if (!len)
+		return 0;
+	t = node_text(w, ts_node_child_by_field_id(n, w->eng->field.attribute), &tlen);
+	if (append(out, cap, &len, ".", 1) < 0 || append(out, cap, &len, t, tlen) < 0)
+		return out[0] = '\0', 0;
+	return len;
+}
+
+static size_t resolve(const struct walk *w, char *out, size_t cap, size_t len)
+{
+	const char *to = strmap_get(&w->aliases, out, len);
+	size_t n = 0;
+
+	if (!to)
+		return len;
+	return append(out, cap, &n, to, strlen(to)) < 0 ? len : n;
+}
+
+/*
+ * Bandit's qualified name: each prefix of the chain is looked up among the
+ * import aliases; a chain rooted in something else (a call, a subscript)
+ * keeps only its attribute, as ".attr".
+ */
+size_t node_qualname(const struct walk *w, TSNode n, char *out, size_t cap)
+{
+	size_t len = 0, tlen;
+	const char *t;
+	TSSymbol sym;
+
+	out[0] = '\0';
+	n = unparen(w, n);
+	if (ts_node_is_null(n))
+		return 0;
+	sym = ts_node_symbol(n);
+	if (sym == w->eng->sym.identifier) {
+		t = node_text(w, n, &tlen);
+		if (append(out, cap, &len, t, tlen) < 0)
+			return 0;
+		return resolve(w, out, cap, len);
+	}
+	if (sym != w->eng->sym.attribute)
+		return 0;
+	len = node_qualname(w, ts_node_child_by_field_id(n, w->eng->field.object), out, cap);
+	t = node_text(w, ts_node_child_by_field_id(n, w->eng->field.attribute), &tlen);
+	if (append(out, cap, &len, ".", 1) < 0 || append(out, cap, &len, t, tlen) < 0)
+		return out[0] = '\0', 0;
+	return resolve(w, out, cap, len);
+}
+
+size_t call_short_name(const struct walk *w, TSNode call, char *out, size_t cap)
+{
+	TSNode f = unparen(w, ts_node_child_by_field_id(call, w->eng->field.function));
+	size_t len = 0, tlen;
+	const char *t;
+
+	out[0] = '\0';
+	if (ts_node_symbol(f) == w->eng->sym.attribute)
+		f = ts_node_child_by_field_id(f, w->eng->field.attribute);
+	else if (ts_node_symbol(f) != w->eng->sym.identifier)
+		return 0;
+	t = node_text(w, f, &tlen);
+	return append(out, cap, &len, t, tlen) < 0 ? 0 : len;
+}
+
+int node_is_string(const struct walk *w, TSNode n)
+{
+	TSSymbol s = ts_node_symbol(n);
+
+	return s == w->eng->sym.string || s == w->eng->sym.concatenated_string;
+}
+
+static int string_prefix_has(const struct walk *w, TSNode str, char c)
+{
+	TSNode start = ts_node_child(str, 0);
+	size_t len, i;
+	const char *t;
+
+	if (ts_node_is_null(start) || ts_node_symbol(start) != w->eng->sym.string_start)
+		return 0;
+	t = node_text(w, start, &len);
+	for (i = 0; i < len && t[i] != '"' && t[i] != '\''; i++)
+		if (tolower((unsigned char)t[i]) == c)
+			return 1;
+	return 0;
+}
+
+int node_is_fstring(const struct walk *w, TSNode n)
+{
+	return ts_node_symbol(n) == w->eng->sym.string && string_prefix_has(w, n, 'f');
+}
+
+static void put_utf8(struct buf *out, uint32_t cp)
+{
+	unsigned char b[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		b[0] = (unsigned char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (unsigned char)(0xc0 | (cp >> 6));
+		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (unsigned char)(0xe0 | (cp >> 12));
+		b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		if (cp > 0x10ffff)
+			cp = 0xfffd;
+		b[0] = (unsigned char)(0xf0 | (cp >> 18));
+		b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+		b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		b[3] = (unsigned char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	buf_put(out, b, n);
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decode one backslash escape at s (s[0] == '\\'); returns bytes consumed. */
+static size_t decode_escape(const char *s, size_t len, struct buf *out)
+{
+	static const char simple[] = "n\nt\tr\r\\\\''\"\"a\ab\bf\fv\v0\0";
+	uint32_t cp = 0;
+	size_t i, want;
+
+	if (len < 2) {
+		buf_put(out, s, len);
+		return len;
+	}
+	if (s[1] == '\n')
+		return 2;
+	for (i = 0; simple[i]; i += 2)
+		if (s[1] == simple[i] && !(s[1] == '0' && len > 2 && s[2] >= '0' && s[2] <= '7')) {
+			buf_put(out, &simple[i + 1], 1);
+			return 2;
+		}
+	if (s[1] >= '0' && s[1] <= '7') {
+		for (i = 1; i < 4 && i < len && s[i] >= '0' && s[i] <= '7'; i++)
+			cp = cp * 8 + (uint32_t)(s[i] - '0');
+		put_utf8(out, cp);
+		return i;
+	}
+	want = s[1] == 'x' ? 2 : s[1] == 'u' ? 4 : s[1] == 'U' ? 8 : 0;
+	if (want && len >= 2 + want) {
+		for (i = 0; i < want; i++) {
+			int h = hexval((unsigned char)s[2 + i]);
+			if (h < 0)
+				break;
+			cp = cp * 16 + (uint32_t)h;
+		}
+		if (i == want) {
+			put_utf8(out, cp);
+			return 2 + want;
+		}
+	}
+	buf_put(out, s, 2);	/* unknown escapes stay as written, as in Python */
+	return 2;
+}
+
+static void decode_content(const char *t, size_t len, int raw, struct buf *out)
+{
+	size_t i = 0;
+
+	if (raw) {
+		buf_put(out, t, len);
+		return;
+	}
+	while (i < len) {
+		const char *bs = memchr(t + i, '\\', len - i);
+		size_t run = bs ? (size_t)(bs - (t + i)) : len - i;
+		buf_put(out, t + i, run);
+		i += run;
+		if (i < len)
+			i += decode_escape(t + i, len - i, out);
+	}
+}
+
+/*
+ * The string's value.  Interpolations of an f-string are left out, as
+ * Bandit sees only the constant parts.  Returns -1 when the value is over
+ * the buffer's cap (the caller treats that as "not a literal").
+ */
+int node_string_value(const struct walk *w, TSNode n, struct buf *out)
+{
+	uint32_t i, count;
+
+	if (ts_node_symbol(n) == w->eng->sym.concatenated_string) {
+		count = ts_node_named_child_count(n);
+		for (i = 0; i < count; i++) {
+			TSNode c = ts_node_named_child(n, i);
+			if (ts_node_symbol(c) == w->eng->sym.string && node_string_value(w, c, out) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	if (ts_node_symbol(n) != w->eng->sym.string)
+		return -1;
+	count = ts_node_named_child_count(n);
+	for (i = 0; i < count; i++) {
+		TSNode c = ts_node_named_child(n, i);
+		if (ts_node_symbol(c) == w->eng->sym.string_content) {
+			size_t len;
+			const char *t = node_text(w, c, &len);
+			decode_content(t, len, string_prefix_has(w, n, 'r'), out);
+		}
+	}
+	return out->len >= out->max ? -1 : 0;
+}
+
+static int is_argument(const struct walk *w, TSNode c)
+{
+	TSSymbol s = ts_node_symbol(c);
+
+	return s != w->eng->sym.keyword_argument && s != w->eng->sym.dictionary_splat &&
+	       s != w->eng->sym.comment;
+}
+
+TSNode call_positional(const struct walk *w, TSNode call, uint32_t i)
+{
+	TSNode args = ts_node_child_by_field_id(call, w->eng->field.arguments), none = { { 0 }, 0, 0 };
+	uint32_t k, count, seen = 0;
+
+	if (ts_node_is_null(args))
+		return none;
+	if (ts_node_symbol(args) != w->eng->sym.argument_list)
+		return i == 0 ? args : none;	/* f(x for x in y) */
+	count = ts_node_named_child_count(args);
+	for (k = 0; k < count; k++) {
+		TSNode c = ts_node_named_child(args, k);
+		if (is_argument(w, c) && seen++ == i)
+			return c;
+	}
+	return none;
+}
+
+uint32_t call_positional_count(const struct walk *w, TSNode call)
+{
+	TSNode args = ts_node_child_by_field_id(call, w->eng->field.arguments);
+	uint32_t k, count, seen = 0;
+
+	if (ts_node_is_null(args))
+		return 0;
+	if (ts_node_symbol(args) != w->eng->sym.argument_list)
+		return 1;
+	count = ts_node_named_child_count(args);
+	for (k = 0; k < count; k++)
+		seen += is_argument(w, ts_node_named_child(args, k));
+	return seen;
+}
+
+TSNode call_keyword(const struct walk *w, TSNode call, const char *name)
+{
+	TSNode args = ts_node_child_by_field_id(call, w->eng->field.arguments), none = { { 0 }, 0, 0 };
+	uint32_t k, count;
+
+	if (ts_node_is_null(args) || ts_node_symbol(args) != w->eng->sym.argument_list)
+		return none;
+	count = ts_node_named_child_count(args);
+	for (k = 0; k < count; k++) {
+		TSNode c = ts_node_named_child(args, k);
+		if (ts_node_symbol(c) == w->eng->sym.keyword_argument &&
+		    node_text_eq(w, ts_node_child_by_field_id(c, w->eng->field.name), name))
+			return ts_node_child_by_field_id(c, w->eng->field.value);
+	}
+	return none;
+}
+
+static int number_is_zero(const char *t, size_t len)
+{
+	size_t i = 0;
+
+	if (len > 1 && t[0] == '0' && strchr("xXoObB", t[1]))
+		i = 2;
+	for (; i < len; i++)
+		if (t[i] != '0' && t[i] != '_' && t[i] != '.' && t[i] != 'j' && t[i] != 'J')
+			return 0;
+	return 1;
+}
+
+int node_truthy(const struct walk *w, TSNode n)
+{
+	TSSymbol s;
+	size_t len;
+	const char *t;
+
+	n = unparen(w, n);
+	s = ts_node_symbol(n);
+	if (s == w->eng->sym.false_ || s == w->eng->sym.none)
+		return 0;
+	if (s == w->eng->sym.integer || s == w->eng->sym.float_) {
+		t = node_text(w, n, &len);
+		return !number_is_zero(t, len);
+	}
+	if (s == w->eng->sym.list || s == w->eng->sym.dictionary) {
+		uint32_t i, count = ts_node_named_child_count(n);
+		for (i = 0; i < count; i++)
+			if (ts_node_symbol(ts_node_named_child(n, i)) != w->eng->sym.comment)
+				return 1;
+		return 0;
+	}
+	return 1;
+}

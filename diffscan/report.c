@@ -1,0 +1,135 @@
+/* report.c: the findings and entries of a scan, and the verdict over them. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int pysec_report_new(pysec_report **out)
+{
+	*out = xcalloc(1, sizeof(**out));
+	return 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void report_add_finding(struct pysec_report *r, const pysec_finding *f)
+{
+	pysec_finding *d = ARRAY_PUSH(r->findings, r->nfindings, r->fcap);
+
+	*d = *f;
+	d->rule = dup_or_null(f->rule);
+	d->title = dup_or_null(f->title);
+	d->path = dup_or_null(f->path);
+	d->message = dup_or_null(f->message);
+	d->fix = dup_or_null(f->fix);
+	d->code = dup_or_null(f->code);
+	d->commit = dup_or_null(f->commit);
+	d->fingerprint = dup_or_null(f->fingerprint);
+}
+
+void report_add_entry(struct pysec_report *r, pysec_entry_kind kind, const char *path,
+	uint32_t line, const char *fmt, ...)
+{
+	pysec_entry *e = ARRAY_PUSH(r->entries, r->nentries, r->ecap);
+	va_list ap;
+	char msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e->kind = kind;
+	e->path = dup_or_null(path);
+	e->line = line;
+	e->message = xstrdup(msg);
+}
+
+static void finding_clear(pysec_finding *f)
+{
+	free((char *)f->rule);
+	free((char *)f->title);
+	free((char *)f->path);
+	free((char *)f->message);
+	free((char *)f->fix);
+	free((char *)f->code);
+	free((char *)f->commit);
+	free((char *)f->fingerprint);
+}
+
+void pysec_report_free(pysec_report *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nfindings; i++)
+		finding_clear(&r->findings[i]);
+	for (i = 0; i < r->nentries; i++) {
+		free((char *)r->entries[i].path);
+		free((char *)r->entries[i].message);
+	}
+	free(r->findings);
+	free(r->entries);
+	free(r);
+}
+
+size_t pysec_report_finding_count(const pysec_report *r)
+{
+	return r->nfindings;
+}
+
+const pysec_finding *pysec_report_finding(const pysec_report *r, size_t i)
+{
+	return i < r->nfindings ? &r->findings[i] : NULL;
+}
+
+size_t pysec_report_entry_count(const pysec_report *r)
+{
+	return r->nentries;
+}
+
+const pysec_entry *pysec_report_entry(const pysec_report *r, size_t i)
+{
+	return i < r->nentries ? &r->entries[i] : NULL;
+}
+
+static int finding_order(const void *a, const void *b)
+{
+	const pysec_finding *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	if (c)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->column != y->column)
+		return x->column < y->column ? -1 : 1;
+	return strcmp(x->rule, y->rule);
+}
+
+void pysec_report_sort(pysec_report *r)
+{
+	if (r->nfindings > 1)
+		qsort(r->findings, r->nfindings, sizeof(*r->findings), finding_order);
+}
+
+int pysec_finding_counts(const pysec_finding *f, const pysec_threshold *t)
+{
+	return f->confidence >= t->min_confidence;
+}
+
+int pysec_finding_blocks(const pysec_finding *f, const pysec_threshold *t)
+{
+	return pysec_finding_counts(f, t) && f->severity >= t->fail_on;
+}
+
+size_t pysec_report_blocking(const pysec_report *r, const pysec_threshold *t)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nfindings; i++)
+		n += pysec_finding_blocks(&r->findings[i], t);
+	return n;
+}

@@ -1,0 +1,535 @@
+/*
+ * rules.c: the rule file format (rules/README.md has it for rule authors).
+ *
+ * A line-oriented format, so that every error can name its file and line:
+ *
+ *     option NAME VALUE...          a default the configuration may replace
+ *     rule ID                       starts a rule; metadata lines follow
+ *     match KIND [NAME...]          starts a clause; its conditions follow
+ *     when PREDICATE [ARG...]       the clause needs this to hold
+ *     unless PREDICATE [ARG...]     ... or this not to hold
+ *
+ * Arguments are separated by white space; "double quotes" keep spaces, and
+ * `$option` stands for the option's values.  Within a rule the first clause
+ * that holds for a node wins, so a specific clause goes before a general one.
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+
+struct parser {
+	struct rule_set *set;
+	const struct pysec_config *cfg;
+	const char *origin;
+	unsigned line;
+	struct rule *rule;	/* the rule being read, or NULL */
+	struct clause *clause;	/* its clause being read, or NULL */
+};
+
+static int fail(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct parser *p, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return error_set(PYSEC_EINVALID, "%s:%u: %s", p->origin, p->line, msg);
+}
+
+static void strv_push(char ***v, size_t *len, const char *s, size_t n)
+{
+	*v = xrealloc(*v, (*len + 1) * sizeof(**v));
+	(*v)[(*len)++] = xstrndup(s, n);
+}
+
+static void strv_free(char **v, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		free(v[i]);
+	free(v);
+}
+
+static struct option *option_find(const struct rule_set *set, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < set->nopts; i++)
+		if (!strcasecmp(set->options[i].name, name))
+			return &set->options[i];
+	return NULL;
+}
+
+/* Split `s` into arguments, expanding $options.  Quotes keep white space. */
+static int split_args(struct parser *p, const char *s, char ***out, size_t *n)
+{
+	struct buf tok = BUF_INIT(64 * 1024);
+	char **v = NULL;
+	size_t len = 0;
+
+	while (*s) {
+		int quoted = 0;
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			break;
+		tok.len = 0;
+		if (*s == '"') {
+			quoted = 1;
+			for (s++; *s && *s != '"'; s++) {
+				if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+					s++;
+				buf_put(&tok, s, 1);
+			}
+			if (*s != '"') {
+				buf_free(&tok);
+				strv_free(v, len);
+				return fail(p, "unterminated quote");
+			}
+			s++;
+		} else {
+			while (*s && !isspace((unsigned char)*s))
+				buf_put(&tok, s++, 1);
+		}
+		if (!quoted && tok.len > 1 && tok.ptr[0] == '$') {
+			const struct option *o = option_find(p->set, tok.ptr + 1);
+			size_t i;
+			if (!o) {
+				int rc = fail(p, "unknown option '%s' (declare it with `option`)", tok.ptr + 1);
+				buf_free(&tok);
+				strv_free(v, len);
+				return rc;
+			}
+			for (i = 0; i < o->nvalues; i++)
+				strv_push(&v, &len, o->values[i], strlen(o->values[i]));
+		} else {
+			strv_push(&v, &len, buf_cstr(&tok), tok.len);
+		}
+	}
+	buf_free(&tok);
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+static const struct { const char *name; enum match_kind kind; } kinds[] = {
+	{ "call", KIND_CALL }, { "import", KIND_IMPORT }, { "assert", KIND_ASSERT },
+	{ "except", KIND_EXCEPT }, { "string", KIND_STRING }, { "keyword", KIND_KEYWORD },
+	{ "default", KIND_DEFAULT }, { "source", KIND_SOURCE },
+};
+
+const char *match_kind_name(enum match_kind kind);
+const char *match_kind_name(enum match_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (kinds[i].kind == kind)
+			return kinds[i].name;
+	return "?";
+}
+
+static int parse_option(struct parser *p, const char *rest)
+{
+	struct option *o;
+	char **args = NULL, **cfgv = NULL;
+	size_t nargs = 0, ncfg;
+	int rc;
+
+	if (p->rule)
+		return fail(p, "`option` must come before the first rule of a file");
+	if ((rc = split_args(p, rest, &args, &nargs)) < 0)
+		return rc;
+	if (nargs < 1) {
+		strv_free(args, nargs);
+		return fail(p, "`option` needs a name");
+	}
+	o = option_find(p->set, args[0]);
+	if (!o) {
+		array_reserve((void **)&p->set->options, &p->set->optcap, p->set->nopts + 1,
+			sizeof(*p->set->options));
+		o = &p->set->options[p->set->nopts++];
+		memset(o, 0, sizeof(*o));
+		o->name = xstrdup(args[0]);
+	} else {
+		strv_free(o->values, o->nvalues);
+		free(o->origin);
+	}
+	o->origin = xasprintf("%s:%u", p->origin, p->line);
+	/* the configuration (pysec.NAME) replaces the default as a whole */
+	if (p->cfg) {
+		char *key = xasprintf("pysec.%s", o->name);
+		ncfg = config_list(p->cfg, key, &cfgv);
+		free(key);
+	} else {
+		ncfg = 0;
+	}
+	if (ncfg) {
+		o->values = cfgv;
+		o->nvalues = ncfg;
+		strv_free(args, nargs);
+	} else {
+		free(cfgv);
+		free(args[0]);
+		memmove(args, args + 1, (nargs - 1) * sizeof(*args));
+		o->values = args;
+		o->nvalues = nargs - 1;
+	}
+	return 0;
+}
+
+static void clause_free(struct clause *c)
+{
+	size_t i;
+
+	strv_free(c->names, c->nnames);
+	free(c->message);
+	for (i = 0; i < c->npreds; i++) {
+		strv_free(c->preds[i].args, c->preds[i].nargs);
+		pcre2_code_free(c->preds[i].re);
+	}
+	free(c->preds);
+}
+
+static void rule_free(struct rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nclauses; i++)
+		clause_free(&r->clauses[i]);
+	free(r->clauses);
+	for (i = 0; i < ARRAY_SIZE(r->storage); i++)
+		free(r->storage[i]);
+}
+
+static int valid_id(const char *s)
+{
+	if (!isalpha((unsigned char)*s))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+/* Check the rule just finished; it replaces any earlier rule with its id. */
+static int finish_rule(struct parser *p)
+{
+	struct rule *r = p->rule;
+	struct rule_set *set = p->set;
+	size_t i, self;
+
+	if (!r)
+		return 0;
+	p->rule = NULL;
+	p->clause = NULL;
+	if (!r->info.message)
+		return fail(p, "rule %s has no `message`", r->info.id);
+	if (!r->info.severity || !r->info.confidence)
+		return fail(p, "rule %s needs `severity` and `confidence`", r->info.id);
+	if (!r->nclauses)
+		return fail(p, "rule %s has no `match`", r->info.id);
+	self = (size_t)(r - set->rules);
+	for (i = 0; i < self; i++) {
+		if (!strcmp(set->rules[i].info.id, r->info.id)) {
+			rule_free(&set->rules[i]);
+			set->rules[i] = *r;
+			set->len--;
+			break;
+		}
+	}
+	for (i = 0; i < set->len; i++) {
+		size_t k;
+		for (k = 0; k < set->rules[i].nclauses; k++)
+			set->rules[i].clauses[k].rule = i;
+	}
+	return 0;
+}
+
+static int parse_rule(struct parser *p, const char *rest)
+{
+	struct rule *r;
+	char **args = NULL;
+	size_t nargs = 0;
+	int rc;
+
+	if ((rc = finish_rule(p)) < 0)
+		return rc;
+	if ((rc = split_args(p, rest, &args, &nargs)) < 0)
+		return rc;
+	if (nargs != 1 || !valid_id(args[0]) || strlen(args[0]) > 32) {
+		strv_free(args, nargs);
+		return fail(p, "`rule` takes one id of letters, digits, '-' and '_'");
+	}
+	array_reserve((void **)&p->set->rules, &p->set->cap, p->set->len + 1, sizeof(*p->set->rules));
+	r = &p->set->rules[p->set->len++];
+	memset(r, 0, sizeof(*r));
+	r->storage[0] = args[0];
+	free(args);
+	r->info.id = r->storage[0];
+	r->info.name = r->info.id;
+	r->info.enabled = 1;
+	r->storage[1] = xstrdup(p->origin);
+	r->info.source = r->storage[1];
+	p->rule = r;
+	p->clause = NULL;
+	return 0;
+}
+
+static int parse_level(struct parser *p, const char *key, const char *value, pysec_level *out)
+{
+	pysec_level l = pysec_level_parse(value);
+
+	if (!l)
+		return fail(p, "`%s` is low, medium or high, not '%s'", key, value);
+	*out = l;
+	return 0;
+}
+
+/* title, message, fix, why, example, name: the rest of the line is the text. */
+static int parse_text(struct parser *p, const char *key, const char *value)
+{
+	static const char *keys[] = { "name", "title", "message", "fix", "why", "example" };
+	struct rule *r = p->rule;
+	const char **slot[] = { &r->info.name, &r->info.title, &r->info.message, &r->info.fix,
+		&r->info.why, &r->info.example };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		char **store = &r->storage[2 + i];
+		if (strcmp(key, keys[i]))
+			continue;
+		if (!*value)
+			return fail(p, "`%s` needs a value", key);
+		if (*store && !strcmp(key, "example")) {
+			char *joined = xasprintf("%s\n%s", *store, value);
+			free(*store);
+			*store = joined;
+		} else {
+			free(*store);
+			*store = xstrdup(value);
+		}
+		*slot[i] = *store;
+		return 1;
+	}
+	return 0;
+}
+
+static int parse_match(struct parser *p, const char *rest)
+{
+	struct rule *r = p->rule;
+	struct clause *c;
+	char **args = NULL;
+	size_t nargs = 0, i;
+	int rc;
+
+	if ((rc = split_args(p, rest, &args, &nargs)) < 0)
+		return rc;
+	for (i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (nargs && !strcmp(args[0], kinds[i].name))
+			break;
+	if (i == ARRAY_SIZE(kinds)) {
+		rc = fail(p, "unknown match kind '%s' (call, import, assert, except, string, keyword, default, source)",
+			nargs ? args[0] : "");
+		strv_free(args, nargs);
+		return rc;
+	}
+	if ((kinds[i].kind == KIND_CALL || kinds[i].kind == KIND_IMPORT) && nargs < 2) {
+		strv_free(args, nargs);
+		return fail(p, "`match %s` needs at least one name", kinds[i].name);
+	}
+	if (kinds[i].kind != KIND_CALL && kinds[i].kind != KIND_IMPORT && nargs > 1) {
+		strv_free(args, nargs);
+		return fail(p, "`match %s` takes no names", kinds[i].name);
+	}
+	r->clauses = xrealloc(r->clauses, (r->nclauses + 1) * sizeof(*r->clauses));
+	c = &r->clauses[r->nclauses++];
+	memset(c, 0, sizeof(*c));
+	c->kind = kinds[i].kind;
+	c->rule = (size_t)(r - p->set->rules);
+	free(args[0]);
+	c->names = args;
+	memmove(args, args + 1, (nargs - 1) * sizeof(*args));
+	c->nnames = nargs - 1;
+	p->clause = c;
+	return 0;
+}
+
+static int parse_number(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || end == s || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_pred(struct parser *p, const char *rest, int negate)
+{
+	struct clause *c = p->clause;
+	struct pred *pr;
+	const struct pred_def *def;
+	char **args = NULL;
+	size_t nargs = 0;
+	int rc;
+
+	if (!c)
+		return fail(p, "`%s` must follow a `match`", negate ? "unless" : "when");
+	if ((rc = split_args(p, rest, &args, &nargs)) < 0)
+		return rc;
+	if (!nargs || !(def = pred_lookup(args[0]))) {
+		rc = fail(p, "unknown predicate '%s' (rules/README.md lists them)",
+			nargs ? args[0] : "");
+		strv_free(args, nargs);
+		return rc;
+	}
+	if (!(def->kinds & (1u << c->kind))) {
+		rc = fail(p, "predicate '%s' does not apply to `match %s`", def->name,
+			match_kind_name(c->kind));
+		strv_free(args, nargs);
+		return rc;
+	}
+	if ((int)nargs - 1 < def->min_args || (def->max_args >= 0 && (int)nargs - 1 > def->max_args)) {
+		rc = fail(p, "predicate '%s' takes %d to %d arguments, not %zu", def->name,
+			def->min_args, def->max_args, nargs - 1);
+		strv_free(args, nargs);
+		return rc;
+	}
+	c->preds = xrealloc(c->preds, (c->npreds + 1) * sizeof(*c->preds));
+	pr = &c->preds[c->npreds++];
+	memset(pr, 0, sizeof(*pr));
+	pr->def = def;
+	pr->negate = negate;
+	free(args[0]);
+	memmove(args, args + 1, (nargs - 1) * sizeof(*args));
+	pr->args = args;
+	pr->nargs = nargs - 1;
+	if (def->number_arg >= 0 && parse_number(args[def->number_arg], &pr->number) < 0)
+		return fail(p, "predicate '%s' wants a number, not '%s'", def->name, args[def->number_arg]);
+	if (def->regex_arg >= 0) {
+		int errcode;
+		PCRE2_SIZE erroff;
+		pr->re = pcre2_compile((PCRE2_SPTR)args[def->regex_arg], PCRE2_ZERO_TERMINATED,
+			PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &errcode, &erroff, NULL);
+		if (!pr->re) {
+			PCRE2_UCHAR msg[256];
+			pcre2_get_error_message(errcode, msg, sizeof(msg));
+			return fail(p, "bad regex for '%s' at offset %zu: %s", def->name, (size_t)erroff,
+				(const char *)msg);
+		}
+		pcre2_jit_compile(pr->re, PCRE2_JIT_COMPLETE);
+	}
+	return 0;
+}
+
+static int parse_line(struct parser *p, const char *key, const char *rest)
+{
+	struct rule *r = p->rule;
+	int rc;
+
+	if (!strcmp(key, "option"))
+		return parse_option(p, rest);
+	if (!strcmp(key, "rule"))
+		return parse_rule(p, rest);
+	if (!r)
+		return fail(p, "'%s' outside a rule (start one with `rule ID`)", key);
+	if (!strcmp(key, "match"))
+		return parse_match(p, rest);
+	if (!strcmp(key, "when") || !strcmp(key, "unless"))
+		return parse_pred(p, rest, key[0] == 'u');
+	if (!strcmp(key, "severity"))
+		return parse_level(p, key, rest, p->clause ? &p->clause->severity : &r->info.severity);
+	if (!strcmp(key, "confidence"))
+		return parse_level(p, key, rest, p->clause ? &p->clause->confidence : &r->info.confidence);
+	if (p->clause && !strcmp(key, "message") && *rest) {
+		free(p->clause->message);
+		p->clause->message = xstrdup(rest);
+		return 0;
+	}
+	if (p->clause)
+		return fail(p, "'%s' belongs before the first `match` of the rule", key);
+	if (!strcmp(key, "cwe")) {
+		long v;
+		if (parse_number(rest, &v) < 0 || v < 0 || v > 100000)
+			return fail(p, "`cwe` takes a number, not '%s'", rest);
+		r->info.cwe = (int)v;
+		return 0;
+	}
+	if (!strcmp(key, "enabled")) {
+		r->info.enabled = strcmp(rest, "false") != 0;
+		return 0;
+	}
+	if ((rc = parse_text(p, key, rest)) != 0)
+		return rc < 0 ? rc : 0;
+	return fail(p, "unknown key '%s'", key);
+}
+
+int rules_parse(struct rule_set *set, const char *origin, const char *text, size_t len,
+	const struct pysec_config *cfg)
+{
+	struct parser p = { set, cfg, origin, 0, NULL, NULL };
+	const char *s = text, *end = text + len;
+	int rc = 0;
+
+	if (memchr(text, '\0', len))
+		return error_set(PYSEC_EINVALID, "%s: a rule file is text, this one has a NUL byte", origin);
+	while (s < end && rc == 0) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		size_t n = eol ? (size_t)(eol - s) : (size_t)(end - s);
+		char *line = xstrndup(s, n), *key, *rest;
+		size_t klen;
+
+		p.line++;
+		s += n + (eol ? 1 : 0);
+		for (key = line; isspace((unsigned char)*key); key++)
+			;
+		/* trailing white space (and a CR) is not part of any value */
+		for (rest = key + strlen(key); rest > key && isspace((unsigned char)rest[-1]); rest--)
+			rest[-1] = '\0';
+		if (*key && *key != '#') {
+			for (klen = 0; key[klen] && !isspace((unsigned char)key[klen]); klen++)
+				;
+			rest = key + klen;
+			if (*rest)
+				*rest++ = '\0';
+			while (isspace((unsigned char)*rest))
+				rest++;
+			rc = parse_line(&p, key, rest);
+		}
+		free(line);
+	}
+	if (rc == 0)
+		rc = finish_rule(&p);
+	else if (p.rule) {
+		/* drop the half-read rule */
+		rule_free(p.rule);
+		set->len--;
+	}
+	return rc;
+}
+
+void rules_clear(struct rule_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->len; i++)
+		rule_free(&set->rules[i]);
+	free(set->rules);
+	for (i = 0; i < set->nopts; i++) {
+		free(set->options[i].name);
+		strv_free(set->options[i].values, set->options[i].nvalues);
+		free(set->options[i].origin);
+	}
+	free(set->options);
+	memset(set, 0, sizeof(*set));
+}

@@ -1,0 +1,50 @@
+/* source.c: which files are Python, and which cannot be scanned as text. */
+#include "internal.h"
+
+static const char *basename_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* By name alone: *.py and *.pyw are Python; an extension-less file may be. */
+int source_maybe_python(const char *path)
+{
+	const char *base = basename_of(path);
+
+	return has_suffix(base, ".py") || has_suffix(base, ".pyw") || !strchr(base, '.');
+}
+
+int source_is_python(const char *path, const char *data, size_t len)
+{
+	const char *base = basename_of(path), *eol;
+
+	if (has_suffix(base, ".py") || has_suffix(base, ".pyw"))
+		return 1;
+	if (strchr(base, '.') || len < 2 || data[0] != '#' || data[1] != '!')
+		return 0;
+	eol = memchr(data, '\n', len < 256 ? len : 256);
+	return memmem(data, eol ? (size_t)(eol - data) : (len < 256 ? len : 256), "python", 6) != NULL;
+}
+
+#define LFS_POINTER "version https://git-lfs.github.com/spec/v1"
+
+const char *source_skip_reason(const char *data, size_t len)
+{
+	size_t probe = len < 8000 ? len : 8000;
+
+	if (len >= sizeof(LFS_POINTER) - 1 && !memcmp(data, LFS_POINTER, sizeof(LFS_POINTER) - 1))
+		return "Git LFS pointer, its content is not in the repository yet";
+	/* git's own test for binary content: a NUL byte near the start */
+	if (memchr(data, '\0', probe))
+		return "binary content (a NUL byte), not Python source";
+	return NULL;
+}

@@ -1,0 +1,250 @@
+/*
+ * pysec.h: the core library of pysec, a security gate for the Python lines
+ * that a git change touches.
+ *
+ * A caller (the `git pysec` front ends: scan, pre-receive, review, serve)
+ * follows these steps:
+ *
+ *   1. pysec_config_open()    read the policy (git-config syntax files)
+ *   2. pysec_engine_new()     load and compile the rules once; the engine is
+ *                             immutable and may be shared by threads
+ *   3. pysec_changeset_*()    say what to scan: a rev range, the index, the
+ *                             working tree, a push, or whole files
+ *   4. pysec_scan()           parse each distinct blob once, run the rules
+ *                             over the touched lines, collect a report
+ *   5. pysec_report_write_*() print it; pysec_report_verdict() decides
+ *
+ * Every function that can fail returns 0 or a negative PYSEC_E* code and
+ * sets a message that pysec_error_last() reads back (per thread).  Output
+ * parameters come first, are named `out`, and are set only on success.
+ * Objects are released with their own *_free(), which accepts NULL.
+ *
+ * Content is data: a file that does not parse, is binary, or is too large
+ * becomes an entry in the report, never an error return.
+ */
+#ifndef PYSEC_H
+#define PYSEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <git2.h>
+
+#define PYSEC_VERSION "0.1.0"
+
+/* Error codes.  PYSEC_ERROR is the generic failure. */
+enum {
+	PYSEC_OK = 0,
+	PYSEC_ERROR = -1,
+	PYSEC_EINVALID = -2,	/* bad configuration, rule file or argument */
+	PYSEC_ENOTFOUND = -3,	/* a revision, path or rule that is not there */
+	PYSEC_EREPO = -4,	/* the repository could not be read */
+	PYSEC_ELIMIT = -5,	/* a time, size or count budget was spent */
+};
+
+/* The last error message of this thread, never NULL. */
+const char *pysec_error_last(void);
+
+/* Severity and confidence share one scale; 0 means "unset". */
+typedef enum {
+	PYSEC_LEVEL_UNSET = 0,
+	PYSEC_LEVEL_LOW = 1,
+	PYSEC_LEVEL_MEDIUM = 2,
+	PYSEC_LEVEL_HIGH = 3,
+} pysec_level;
+
+const char *pysec_level_name(pysec_level level);
+/* Parse "low", "medium", "high" (any case); returns PYSEC_LEVEL_UNSET if none. */
+pysec_level pysec_level_parse(const char *name);
+
+/*
+ * Configuration
+ *
+ * Files in git-config syntax, read by libgit2.  Later sources override
+ * earlier ones, except where a source is marked `strict_only`: then it may
+ * only make the policy stricter (enable rules, lower thresholds), which is
+ * how pushed content is kept from weakening a server policy.
+ */
+typedef struct pysec_config pysec_config;
+
+typedef enum {
+	PYSEC_CONFIG_NORMAL = 0,
+	PYSEC_CONFIG_STRICT_ONLY = 1,
+} pysec_config_trust;
+
+/* An empty configuration: every default applies. */
+int pysec_config_new(pysec_config **out);
+/* Add a git-config file; a missing file is PYSEC_ENOTFOUND. */
+int pysec_config_add_file(pysec_config *cfg, const char *path, pysec_config_trust trust);
+/* Add a git-config text held in memory (an in-tree .pysec blob). */
+int pysec_config_add_buffer(pysec_config *cfg, const char *name, const char *text,
+	size_t len, pysec_config_trust trust);
+/* Add the pysec.* and rule.* entries of a repository's own config. */
+int pysec_config_add_repository(pysec_config *cfg, git_repository *repo);
+/* Set one value, as from a command line flag (trusted). */
+int pysec_config_set(pysec_config *cfg, const char *key, const char *value);
+void pysec_config_free(pysec_config *cfg);
+
+/* Read back one value: the last one set, or `fallback`. */
+const char *pysec_config_get(const pysec_config *cfg, const char *key, const char *fallback);
+/* Notes about entries that were ignored (strict-only sources), one per line. */
+const char *pysec_config_notes(const pysec_config *cfg);
+
+/*
+ * Rules and the engine
+ *
+ * The built-in rules are the files of rules/ compiled into the binary; the
+ * directories named by `pysec.rulesDir` are loaded after them, and a rule
+ * there with a built-in id replaces it.  See rules/README.md for the format.
+ */
+typedef struct pysec_engine pysec_engine;
+
+typedef struct {
+	const char *id;		/* "B602" */
+	const char *name;	/* "subprocess_popen_with_shell_equals_true" */
+	const char *title;
+	const char *kind;	/* what it matches: "call", "import", ... */
+	pysec_level severity;	/* the default; a match clause may change it */
+	pysec_level confidence;
+	int cwe;		/* 0 when none */
+	const char *message;
+	const char *fix;
+	const char *why;
+	const char *example;
+	const char *source;	/* "builtin:python/B602.rule" or a path */
+	int enabled;
+} pysec_rule_info;
+
+int pysec_engine_new(pysec_engine **out, const pysec_config *cfg);
+void pysec_engine_free(pysec_engine *engine);
+size_t pysec_engine_rule_count(const pysec_engine *engine);
+/* Rule `i` in load order; NULL past the end. */
+const pysec_rule_info *pysec_engine_rule(const pysec_engine *engine, size_t i);
+const pysec_rule_info *pysec_engine_rule_find(const pysec_engine *engine, const char *id);
+
+/*
+ * Changesets: what to scan
+ *
+ * A changeset is a list of files, each with where its new content comes
+ * from (a blob, or a path on disk), the lines that count as touched, and
+ * the commit that introduced them when known.
+ */
+typedef struct pysec_changeset pysec_changeset;
+
+/* Lines added by `spec`: "REV" (against its first parent), "A..B", "A...B". */
+int pysec_changeset_from_revspec(pysec_changeset **out, git_repository *repo, const char *spec);
+/* Lines the index adds over HEAD (a pre-commit check). */
+int pysec_changeset_from_index(pysec_changeset **out, git_repository *repo);
+/* Lines the working tree and index add over HEAD. */
+int pysec_changeset_from_workdir(pysec_changeset **out, git_repository *repo);
+/* Lines `new_tree` adds over `old_tree` (either may be NULL: the empty tree). */
+int pysec_changeset_from_trees(pysec_changeset **out, git_repository *repo,
+	git_tree *old_tree, git_tree *new_tree, const git_oid *commit);
+/* Every line of every Python file under the paths (files or directories). */
+int pysec_changeset_from_paths(pysec_changeset **out, const char *const *paths, size_t count);
+/* Append the entries of `src` to `dst` (src is left empty). */
+void pysec_changeset_merge(pysec_changeset *dst, pysec_changeset *src);
+size_t pysec_changeset_count(const pysec_changeset *cs);
+void pysec_changeset_free(pysec_changeset *cs);
+
+/*
+ * Reports
+ */
+typedef struct {
+	const char *rule;	/* rule id */
+	const char *title;
+	pysec_level severity;
+	pysec_level confidence;
+	int cwe;
+	const char *path;
+	uint32_t line, column;	/* 1-based; column counts bytes */
+	uint32_t end_line, end_column;
+	const char *message;
+	const char *fix;
+	const char *code;	/* the source line the finding starts on */
+	const char *commit;	/* hex id, or NULL */
+	const char *fingerprint;
+} pysec_finding;
+
+typedef enum {
+	PYSEC_ENTRY_ERROR = 1,	/* a file that could not be scanned fully */
+	PYSEC_ENTRY_SKIPPED,	/* a file left out on purpose: binary, symlink, ... */
+	PYSEC_ENTRY_WARNING,	/* e.g. a `# nosec` with an unknown rule id */
+} pysec_entry_kind;
+
+typedef struct {
+	pysec_entry_kind kind;
+	const char *path;	/* may be NULL for a scan-wide entry */
+	uint32_t line;		/* 0 when not about one line */
+	const char *message;
+} pysec_entry;
+
+typedef struct pysec_report pysec_report;
+
+int pysec_report_new(pysec_report **out);
+void pysec_report_free(pysec_report *report);
+size_t pysec_report_finding_count(const pysec_report *report);
+const pysec_finding *pysec_report_finding(const pysec_report *report, size_t i);
+size_t pysec_report_entry_count(const pysec_report *report);
+const pysec_entry *pysec_report_entry(const pysec_report *report, size_t i);
+/* Sort findings by path, line, column, rule (scans produce them in blob order). */
+void pysec_report_sort(pysec_report *report);
+
+/* A finding is "blocking" when both levels reach the thresholds. */
+typedef struct {
+	pysec_level fail_on;		/* minimum severity that fails */
+	pysec_level min_confidence;	/* minimum confidence that counts at all */
+} pysec_threshold;
+
+/* True when the finding counts at all (its confidence reaches min_confidence). */
+int pysec_finding_counts(const pysec_finding *f, const pysec_threshold *t);
+/* True when the finding counts and its severity reaches fail_on. */
+int pysec_finding_blocks(const pysec_finding *f, const pysec_threshold *t);
+/* Number of blocking findings. */
+size_t pysec_report_blocking(const pysec_report *report, const pysec_threshold *t);
+
+typedef enum {
+	PYSEC_FORMAT_TEXT = 0,
+	PYSEC_FORMAT_JSON,
+} pysec_format;
+
+typedef struct {
+	pysec_format format;
+	int color;			/* text only: ANSI colour */
+	pysec_threshold threshold;	/* findings below min_confidence are not printed */
+	const char *line_prefix;	/* text only: put before every line ("GL-HOOK-ERR: ") */
+} pysec_write_options;
+
+#define PYSEC_WRITE_OPTIONS_INIT { PYSEC_FORMAT_TEXT, 0, { PYSEC_LEVEL_LOW, PYSEC_LEVEL_LOW }, NULL }
+
+int pysec_report_write(const pysec_report *report, const pysec_write_options *opts, FILE *out);
+
+/*
+ * Scanning
+ */
+typedef struct {
+	size_t max_file_size;	/* bytes; larger files are skipped with an entry */
+	double time_budget;	/* seconds; 0 = none; spent => PYSEC_ELIMIT */
+	git_repository *repo;	/* where blob ids are looked up; may be NULL for paths */
+} pysec_scan_options;
+
+#define PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT (1024 * 1024)
+#define PYSEC_SCAN_OPTIONS_INIT { PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT, 0, NULL }
+
+/*
+ * Scan every entry of `cs` and append the findings and entries to `report`.
+ * Each distinct blob is read and parsed once.  Returns PYSEC_ELIMIT when the
+ * time budget ran out (the report then holds what was found so far) and
+ * PYSEC_EREPO when the repository failed under it.
+ */
+int pysec_scan(pysec_report *report, const pysec_engine *engine,
+	const pysec_changeset *cs, const pysec_scan_options *opts);
+
+/*
+ * Scan one buffer as the Python file `path`, every line touched.  For tests
+ * and for front ends that hold content themselves.
+ */
+int pysec_scan_buffer(pysec_report *report, const pysec_engine *engine,
+	const char *path, const char *data, size_t len);
+
+#endif
