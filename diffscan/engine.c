@@ -83,6 +83,13 @@ static void init_symbols(struct pysec_engine *e)
 	e->kind_of[e->sym.keyword_argument] = ACT_KEYWORD;
 	e->kind_of[e->sym.default_parameter] = ACT_DEFAULT;
 	e->kind_of[e->sym.typed_default_parameter] = ACT_DEFAULT;
+	/* nothing below these can match a rule: the walk does not go in */
+	e->opaque = xcalloc(e->symbol_count, 1);
+	e->opaque[e->sym.dotted_name] = 1;
+	e->opaque[sym(l, "import_statement", 1)] = 1;
+	e->opaque[sym(l, "import_from_statement", 1)] = 1;
+	e->opaque[e->sym.string_content] = 1;
+	e->opaque[e->sym.string_start] = 1;
 }
 
 /* --- loading -------------------------------------------------------------- */
@@ -264,6 +271,7 @@ void pysec_engine_free(pysec_engine *e)
 		return;
 	rules_clear(&e->set);
 	free(e->kind_of);
+	free(e->opaque);
 	strmap_clear(&e->call_exact);
 	strmap_clear(&e->known_ids);
 	free(e->call_globs);
@@ -585,7 +593,7 @@ static void push_ancestor(struct walk *w, TSNode n)
 static int walk_tree(struct walk *w, TSNode root)
 {
 	TSTreeCursor cur = ts_tree_cursor_new(root);
-	const uint8_t *kind_of = w->eng->kind_of;
+	const uint8_t *kind_of = w->eng->kind_of, *opaque = w->eng->opaque;
 	uint32_t nsym = w->eng->symbol_count;
 	unsigned long visited = 0;
 	int rc = 0;
@@ -599,7 +607,9 @@ static int walk_tree(struct walk *w, TSNode root)
 			rc = PYSEC_ELIMIT;
 			break;
 		}
-		if (ts_tree_cursor_goto_first_child(&cur)) {
+		/* a string without interpolations has only its text below it */
+		if (!(s < nsym && opaque[s]) && !(s == w->eng->sym.string && !node_is_fstring(w, n)) &&
+		    ts_tree_cursor_goto_first_child(&cur)) {
 			push_ancestor(w, n);
 			continue;
 		}
@@ -653,6 +663,8 @@ static void walk_free(struct walk *w)
 	free(w->nosec);
 	free(w->anc);
 	free(w->fps);
+	pcre2_match_data_free(w->md);
+	buf_free(&w->str_value);
 }
 
 int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report,

@@ -148,6 +148,7 @@ struct pysec_engine {
 	struct rule_set set;
 	const TSLanguage *lang;
 	uint8_t *kind_of;		/* per TSSymbol: what the walk does there */
+	uint8_t *opaque;		/* per TSSymbol: 1 if the walk need not look inside */
 	uint32_t symbol_count;
 	struct strmap call_exact;	/* qualified name -> struct clause_list */
 	struct glob_ref *call_globs;
@@ -206,7 +207,15 @@ struct walk {
 	double deadline;		/* clock_now() limit, 0 = none */
 	uint64_t *fps;			/* fingerprints so far, to number repeats */
 	size_t nfps, fps_cap;
+	pcre2_match_data *md;		/* for every regex of this walk */
+	/* the decoded value of the last string asked for, so each string is decoded once */
+	TSNode str_node;
+	struct buf str_value;
+	int str_ok;
 };
+
+/* The value of string node `n` (cached for the node being visited); NULL if it has none. */
+const struct buf *walk_string_value(struct walk *w, TSNode n);
 
 /* The k-th ancestor of the node being visited (1: its parent), or a null node. */
 TSNode walk_ancestor(const struct walk *w, size_t k);

@@ -15,13 +15,22 @@
 
 #define VALUE_MAX (64 * 1024)
 
-static int re_search(const pcre2_code *re, const char *s, size_t len)
+static int re_search(struct walk *w, const pcre2_code *re, const char *s, size_t len)
 {
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
-	int rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, NULL);
+	if (!w->md)
+		w->md = pcre2_match_data_create(16, NULL);
+	return pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, w->md, NULL) >= 0;
+}
 
-	pcre2_match_data_free(md);
-	return rc >= 0;
+const struct buf *walk_string_value(struct walk *w, TSNode n)
+{
+	if (!ts_node_eq(n, w->str_node) || !w->str_value.max) {
+		w->str_node = n;
+		w->str_value.max = VALUE_MAX;
+		w->str_value.len = 0;
+		w->str_ok = node_is_string(w, n) && node_string_value(w, n, &w->str_value) == 0;
+	}
+	return w->str_ok ? &w->str_value : NULL;
 }
 
 /* Does `v` (a value node) stand for one of `want`: by its text, its qualified name, or its string value? */
@@ -173,40 +182,33 @@ static int p_text_matches(struct walk *w, TSNode n, const struct pred *p)
 	size_t len;
 	const char *t = node_text(w, n, &len);
 
-	return re_search(p->re, t, len);
+	return re_search(w, p->re, t, len);
 }
 
 /* --- strings --------------------------------------------------------------- */
 
-static int with_value(struct walk *w, TSNode n, struct buf *v)
-{
-	return node_is_string(w, n) && node_string_value(w, n, v) == 0;
-}
-
 static int p_equals(struct walk *w, TSNode n, const struct pred *p)
 {
-	struct buf v = BUF_INIT(VALUE_MAX);
+	const struct buf *v = walk_string_value(w, n);
 	size_t i;
-	int hit = 0;
 
-	if (with_value(w, n, &v))
-		for (i = 0; i < p->nargs && !hit; i++)
-			hit = !strcmp(buf_cstr(&v), p->args[i]) && strlen(p->args[i]) == v.len;
-	buf_free(&v);
-	return hit;
+	for (i = 0; v && i < p->nargs; i++)
+		if (strlen(p->args[i]) == v->len && !memcmp(v->ptr ? v->ptr : "", p->args[i], v->len))
+			return 1;
+	return 0;
 }
 
 static int p_starts_with(struct walk *w, TSNode n, const struct pred *p)
 {
-	struct buf v = BUF_INIT(VALUE_MAX);
+	const struct buf *v = walk_string_value(w, n);
 	size_t i;
-	int hit = 0;
 
-	if (with_value(w, n, &v))
-		for (i = 0; i < p->nargs && !hit; i++)
-			hit = !strncmp(buf_cstr(&v), p->args[i], strlen(p->args[i]));
-	buf_free(&v);
-	return hit;
+	for (i = 0; v && i < p->nargs; i++) {
+		size_t l = strlen(p->args[i]);
+		if (v->len >= l && !memcmp(v->ptr, p->args[i], l))
+			return 1;
+	}
+	return 0;
 }
 
 static int name_like(struct walk *w, TSNode name, const struct pred *p)
@@ -221,7 +223,7 @@ static int name_like(struct walk *w, TSNode name, const struct pred *p)
 	if (ts_node_symbol(name) != w->eng->sym.identifier)
 		return 0;
 	t = node_text(w, name, &len);
-	return re_search(p->re, t, len);
+	return re_search(w, p->re, t, len);
 }
 
 /*
@@ -313,7 +315,7 @@ static int p_sql_expression(struct walk *w, TSNode n, const struct pred *p)
 	int hit = 0;
 
 	if (sql_statement(w, n, &stmt, &wrapper) == 0)
-		hit = re_search(p->re, buf_cstr(&stmt), stmt.len);
+		hit = re_search(w, p->re, buf_cstr(&stmt), stmt.len);
 	buf_free(&stmt);
 	return hit;
 }
