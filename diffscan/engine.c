@@ -665,6 +665,7 @@ static void walk_free(struct walk *w)
 	free(w->fps);
 	pcre2_match_data_free(w->md);
 	buf_free(&w->str_value);
+	buf_free(&w->sql_stmt);
 }
 
 int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report,

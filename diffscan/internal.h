@@ -212,6 +212,12 @@ struct walk {
 	TSNode str_node;
 	struct buf str_value;
 	int str_ok;
+	/* the SQL statement of the `+`/`%` chain judged last (B608), judged once per chain */
+	TSNode sql_node;
+	struct buf sql_stmt;
+	TSNode sql_wrapper;
+	uint32_t sql_chain_start, sql_chain_end;
+	int sql_ok;
 };
 
 /* The value of string node `n` (cached for the node being visited); NULL if it has none. */

@@ -263,38 +263,40 @@ static int p_password_target(struct walk *w, TSNode n, const struct pred *p)
  * wrapper is what holds the whole expression, so that an enclosing
  * execute() call can raise the confidence.
  */
-static int sql_statement(struct walk *w, TSNode n, struct buf *stmt, TSNode *wrapper)
+static int sql_statement_of(struct walk *w, TSNode n, struct buf *stmt, TSNode *wrapper)
 {
 	TSNode parent = walk_ancestor(w, 1), top = n;
 	const struct pysec_engine *e = w->eng;
 	size_t k = 1;
 
 	if (ts_node_symbol(parent) == e->sym.binary_operator) {
-		TSNode stack[64];
-		size_t sp = 0;
+		TSNode *stack = NULL;
+		size_t sp = 0, cap = 0;
+		int rc = 0;
 		while (ts_node_symbol(walk_ancestor(w, k)) == e->sym.binary_operator)
 			top = walk_ancestor(w, k++);
-		stack[sp++] = top;
-		while (sp) {
+		/* the chain is judged once, at its first string; Bandit judges it at every string */
+		w->sql_chain_start = ts_node_start_byte(top);
+		w->sql_chain_end = ts_node_end_byte(top);
+		*ARRAY_PUSH(stack, sp, cap) = top;
+		while (sp && rc == 0) {
 			TSNode x = stack[--sp];
 			if (ts_node_symbol(x) == e->sym.binary_operator) {
 				TSNode l = ts_node_child_by_field_id(x, e->field.left);
 				TSNode r = ts_node_child_by_field_id(x, e->field.right);
-				if (sp + 2 > ARRAY_SIZE(stack))
-					return -1;
 				if (!ts_node_is_null(r))
-					stack[sp++] = r;
+					*ARRAY_PUSH(stack, sp, cap) = r;
 				if (!ts_node_is_null(l))
-					stack[sp++] = l;
+					*ARRAY_PUSH(stack, sp, cap) = l;
 			} else if (node_is_string(w, x)) {
-				if (stmt->len)
-					buf_put(stmt, " ", 1);
-				if (node_string_value(w, x, stmt) < 0)
-					return -1;
+				/* past the cap the statement is long enough to judge */
+				if ((stmt->len && buf_put(stmt, " ", 1) < 0) || node_string_value(w, x, stmt) < 0)
+					break;
 			}
 		}
+		free(stack);
 		*wrapper = walk_ancestor(w, k);
-		return 0;
+		return rc;
 	}
 	if (ts_node_symbol(parent) == e->sym.attribute &&
 	    node_text_eq(w, ts_node_child_by_field_id(parent, e->field.attribute), "format")) {
@@ -308,28 +310,45 @@ static int sql_statement(struct walk *w, TSNode n, struct buf *stmt, TSNode *wra
 	return -1;
 }
 
+/*
+ * Bandit's B608 statement: the string parts of a `+`/`%` chain, of a
+ * "...".format() receiver, or of an f-string, joined with spaces.  The
+ * wrapper is what holds the whole expression, so that an enclosing
+ * execute() call can raise the confidence.  Cached for the node.
+ */
+static const struct buf *sql_statement(struct walk *w, TSNode n, TSNode *wrapper)
+{
+	uint32_t at = ts_node_start_byte(n);
+
+	if (!ts_node_eq(n, w->sql_node) || !w->sql_stmt.max) {
+		int later_in_chain = at > w->sql_chain_start && at < w->sql_chain_end &&
+				     ts_node_symbol(walk_ancestor(w, 1)) == w->eng->sym.binary_operator;
+		w->sql_node = n;
+		w->sql_stmt.max = VALUE_MAX;
+		w->sql_stmt.len = 0;
+		w->sql_ok = !later_in_chain && sql_statement_of(w, n, &w->sql_stmt, &w->sql_wrapper) == 0;
+	}
+	*wrapper = w->sql_wrapper;
+	return w->sql_ok ? &w->sql_stmt : NULL;
+}
+
 static int p_sql_expression(struct walk *w, TSNode n, const struct pred *p)
 {
-	struct buf stmt = BUF_INIT(VALUE_MAX);
 	TSNode wrapper;
-	int hit = 0;
+	const struct buf *stmt = sql_statement(w, n, &wrapper);
 
-	if (sql_statement(w, n, &stmt, &wrapper) == 0)
-		hit = re_search(w, p->re, buf_cstr(&stmt), stmt.len);
-	buf_free(&stmt);
-	return hit;
+	return stmt && re_search(w, p->re, stmt->ptr ? stmt->ptr : "", stmt->len);
 }
 
 /* The SQL expression is an argument of a call named like one of the args. */
 static int p_sql_in_call(struct walk *w, TSNode n, const struct pred *p)
 {
-	struct buf stmt = BUF_INIT(VALUE_MAX);
 	TSNode wrapper;
 	char name[256];
 	size_t i;
 	int hit = 0;
 
-	if (sql_statement(w, n, &stmt, &wrapper) == 0) {
+	if (sql_statement(w, n, &wrapper)) {
 		/* the wrapper of an argument is the argument list; its parent is the call */
 		if (ts_node_symbol(wrapper) == w->eng->sym.argument_list)
 			wrapper = ts_node_parent(wrapper);
@@ -337,7 +356,6 @@ static int p_sql_in_call(struct walk *w, TSNode n, const struct pred *p)
 			for (i = 0; i < p->nargs && !hit; i++)
 				hit = !strcmp(name, p->args[i]);
 	}
-	buf_free(&stmt);
 	return hit;
 }
 

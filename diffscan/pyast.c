@@ -55,6 +55,9 @@ size_t node_dotted(const struct walk *w, TSNode n, char *out, size_t cap)
 	out[0] = '\0';
 	n = unparen(w, n);
 	sym = ts_node_symbol(n);
+	/* a name that cannot fit is no name; this also bounds the recursion */
+	if (ts_node_end_byte(n) - ts_node_start_byte(n) >= cap)
+		return 0;
 	if (sym == w->eng->sym.identifier) {
 		t = node_text(w, n, &tlen);
 		return append(out, cap, &len, t, tlen) < 0 ? 0 : len;
@@ -103,6 +106,9 @@ size_t node_qualname(const struct walk *w, TSNode n, char *out, size_t cap)
 		return resolve(w, out, cap, len);
 	}
 	if (sym != w->eng->sym.attribute)
+		return 0;
+	/* only attribute chains recurse, and one that cannot fit has no name: bounded depth */
+	if (ts_node_end_byte(n) - ts_node_start_byte(n) >= cap * 4)
 		return 0;
 	len = node_qualname(w, ts_node_child_by_field_id(n, w->eng->field.object), out, cap);
 	t = node_text(w, ts_node_child_by_field_id(n, w->eng->field.attribute), &tlen);
