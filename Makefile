@@ -32,7 +32,7 @@ GRAMMAR_SRC := deps/tree-sitter-python
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -Iinclude -Idiffscan \
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -Iinclude -Idiffscan -Icli \
 	$(PKG_CFLAGS) -DPYSEC_SYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
 ALL_LDFLAGS := $(SAN) $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lm

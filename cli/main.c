@@ -12,6 +12,8 @@ static const struct cli_cmd commands[] = {
 	{ "scan", cmd_scan, "scan the lines a change adds (default: uncommitted changes)" },
 	{ "rules", cmd_rules, "list the rules" },
 	{ "explain", cmd_explain, "explain one rule: what, why, how to fix" },
+	{ "pre-receive", cmd_pre_receive, "the server-side hook: reject pushes that add defects" },
+	{ "install", cmd_install, "install the pre-receive hook into a repository" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this list" },
 };

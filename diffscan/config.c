@@ -234,3 +234,41 @@ int pysec_config_set(pysec_config *c, const char *key, const char *value)
 	add_entry(c, key, value, "command line");
 	return 0;
 }
+
+int pysec_config_add_committed_file(pysec_config *c, git_repository *repo, const git_oid *commit,
+	const char *path, pysec_config_trust trust)
+{
+	git_commit *cm = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *entry = NULL;
+	git_blob *blob = NULL;
+	char *name = NULL;
+	int rc;
+
+	if (git_commit_lookup(&cm, repo, commit) < 0 || git_commit_tree(&tree, cm) < 0) {
+		rc = error_from_git(PYSEC_EREPO, "cannot read the pushed tree");
+		goto cleanup;
+	}
+	if (git_tree_entry_bypath(&entry, tree, path) < 0) {
+		rc = error_set(PYSEC_ENOTFOUND, "no %s in the tree", path);
+		goto cleanup;
+	}
+	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB || git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK ||
+	    git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) < 0) {
+		rc = error_set(PYSEC_EINVALID, "%s in the pushed tree is not a file", path);
+		goto cleanup;
+	}
+	if (git_blob_rawsize(blob) > 64 * 1024) {
+		rc = error_set(PYSEC_EINVALID, "%s in the pushed tree is over 64 KiB", path);
+		goto cleanup;
+	}
+	name = xasprintf("%s (pushed)", path);
+	rc = pysec_config_add_buffer(c, name, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), trust);
+cleanup:
+	free(name);
+	git_blob_free(blob);
+	git_tree_entry_free(entry);
+	git_tree_free(tree);
+	git_commit_free(cm);
+	return rc;
+}

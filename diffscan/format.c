@@ -74,6 +74,41 @@ static void write_text(const struct pysec_report *r, const pysec_write_options *
 		pysec_level_name(o->threshold.min_confidence));
 }
 
+/*
+ * For a push: every finding on one line (blocking ones as errors, the rest
+ * as warnings), short commit ids, each line behind the prefix, which
+ * GitLab needs (GL-HOOK-ERR:) to show the line to a web user.
+ */
+static void write_push(const struct pysec_report *r, const pysec_write_options *o, FILE *out)
+{
+	const char *pre = o->line_prefix ? o->line_prefix : "";
+	size_t i;
+
+	for (i = 0; i < r->nfindings; i++) {
+		const pysec_finding *f = &r->findings[i];
+		fprintf(out, "%spysec: %s: ", pre, pysec_finding_blocks(f, &o->threshold) ? "error" : "warning");
+		put_clean(out, f->path);
+		fprintf(out, ":%u: %s [%s/%s] ", f->line, f->rule, pysec_level_name(f->severity),
+			pysec_level_name(f->confidence));
+		put_clean(out, f->message);
+		if (f->commit)
+			fprintf(out, " (commit %.10s)", f->commit);
+		fputc('\n', out);
+	}
+	for (i = 0; i < r->nentries; i++) {
+		const pysec_entry *e = &r->entries[i];
+		fprintf(out, "%spysec: %s: ", pre, entry_word(e->kind));
+		if (e->path) {
+			put_clean(out, e->path);
+			if (e->line)
+				fprintf(out, ":%u", e->line);
+			fputs(": ", out);
+		}
+		put_clean(out, e->message);
+		fputc('\n', out);
+	}
+}
+
 static json_t *str_or_null(const char *s)
 {
 	json_t *v;
@@ -158,6 +193,9 @@ int pysec_report_write(const pysec_report *r, const pysec_write_options *o, FILE
 		o = &defaults;
 	if (o->format == PYSEC_FORMAT_JSON)
 		return write_json(r, o, out);
-	write_text(r, o, out);
+	if (o->format == PYSEC_FORMAT_PUSH)
+		write_push(r, o, out);
+	else
+		write_text(r, o, out);
 	return ferror(out) ? error_set(PYSEC_ERROR, "cannot write the report") : 0;
 }

@@ -283,6 +283,8 @@ struct change {
 	char commit[GIT_OID_HEXSZ + 1];	/* "" when unknown */
 	char *skip;		/* set: not scanned, with this reason */
 	int python;		/* 1: Python whatever its content says (a file named on the command line) */
+	int blame;		/* 1: name each finding's commit by blame over base..tip */
+	git_oid base, tip;	/* base is zero for the empty tree */
 };
 
 struct pysec_changeset {

@@ -115,6 +115,42 @@ static void attribute(struct pysec_report *r, size_t from, const struct change *
 	}
 }
 
+/* Name the commit that added each new finding's line: blame over base..tip, once per file. */
+static void attribute_by_blame(struct pysec_report *r, size_t from, const struct change *c, git_repository *repo)
+{
+	git_blame_options o;
+	git_blame *blame = NULL;
+	size_t i, lo = SIZE_MAX, hi = 0;
+
+	for (i = from; i < r->nfindings; i++) {
+		if (r->findings[i].line < lo)
+			lo = r->findings[i].line;
+		if (r->findings[i].line > hi)
+			hi = r->findings[i].line;
+	}
+	if (!repo || lo > hi)
+		return;
+	git_blame_options_init(&o, GIT_BLAME_OPTIONS_VERSION);
+	o.newest_commit = c->tip;
+	if (!git_oid_is_zero(&c->base))
+		o.oldest_commit = c->base;
+	o.min_line = lo;
+	o.max_line = hi;
+	if (git_blame_file(&blame, repo, c->path, &o) < 0)
+		return;	/* the finding stands without a commit */
+	for (i = from; i < r->nfindings; i++) {
+		pysec_finding *f = &r->findings[i];
+		const git_blame_hunk *h = git_blame_get_hunk_byline(blame, f->line);
+		char hex[GIT_OID_HEXSZ + 1];
+		if (!h || git_oid_is_zero(&h->final_commit_id))
+			continue;
+		git_oid_tostr(hex, sizeof(hex), &h->final_commit_id);
+		free((char *)f->commit);
+		f->commit = xstrdup(hex);
+	}
+	git_blame_free(blame);
+}
+
 static int scan_group(struct pysec_report *report, const struct pysec_engine *eng,
 	const struct change *const *group, size_t n, const pysec_scan_options *o,
 	TSParser *parser, double deadline)
@@ -155,6 +191,8 @@ static int scan_group(struct pysec_report *report, const struct pysec_engine *en
 		n == 1 && c->commit[0] ? c->commit : NULL, parser, deadline);
 	if (n > 1)
 		attribute(report, before, group, n);
+	if (c->blame)
+		attribute_by_blame(report, before, c, o->repo);
 	lineset_clear(&lines);
 	content_release(&ct);
 	return rc;

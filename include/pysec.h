@@ -79,7 +79,10 @@ int pysec_config_add_file(pysec_config *cfg, const char *path, pysec_config_trus
 /* Add a git-config text held in memory (an in-tree .pysec blob). */
 int pysec_config_add_buffer(pysec_config *cfg, const char *name, const char *text,
 	size_t len, pysec_config_trust trust);
-/* Add the pysec.* and rule.* entries of a repository's own config. */
+/* Add the file at `path` in `commit`'s tree (an in-tree .pysec); missing: PYSEC_ENOTFOUND. */
+int pysec_config_add_committed_file(pysec_config *cfg, git_repository *repo, const git_oid *commit,
+	const char *path, pysec_config_trust trust);
+/* Add the pysec.* entries of a repository's own config. */
 int pysec_config_add_repository(pysec_config *cfg, git_repository *repo);
 /* Set one value, as from a command line flag (trusted). */
 int pysec_config_set(pysec_config *cfg, const char *key, const char *value);
@@ -130,6 +133,7 @@ const pysec_rule_info *pysec_engine_rule_find(const pysec_engine *engine, const 
  * the commit that introduced them when known.
  */
 typedef struct pysec_changeset pysec_changeset;
+typedef struct pysec_report pysec_report;	/* see Reports below */
 
 /* Lines added by `spec`: "REV" (against its first parent), "A..B", "A...B". */
 int pysec_changeset_from_revspec(pysec_changeset **out, git_repository *repo, const char *spec);
@@ -142,6 +146,46 @@ int pysec_changeset_from_trees(pysec_changeset **out, git_repository *repo,
 	git_tree *old_tree, git_tree *new_tree, const git_oid *commit);
 /* Every line of every Python file under the paths (files or directories). */
 int pysec_changeset_from_paths(pysec_changeset **out, const char *const *paths, size_t count);
+/*
+ * Pushes: the pre-receive hook's input, one "<old> <new> <ref>" line per
+ * ref.  The lines a push adds are, per ref, those of diff(base, new) where
+ * base is the old tip when it is an ancestor of new, else the existing
+ * commit the new history starts from (the first parent of the oldest new
+ * commit on new's first-parent chain), else the empty tree.  Deleted refs
+ * add nothing; annotated tags are peeled; a ref to a blob or tree is
+ * skipped with a note.  Findings get the commit that added their line.
+ */
+typedef struct {
+	git_oid old_id, new_id;
+	char *refname;
+} pysec_ref_update;
+
+typedef struct pysec_push pysec_push;
+
+/* Parse pre-receive input; malformed input is PYSEC_EINVALID naming its line. */
+int pysec_push_parse(pysec_push **out, const char *input, size_t len);
+size_t pysec_push_count(const pysec_push *push);
+const pysec_ref_update *pysec_push_update(const pysec_push *push, size_t i);
+void pysec_push_free(pysec_push *push);
+
+typedef struct {
+	size_t max_commits;	/* more new commits than this: PYSEC_ELIMIT; 0 = no limit */
+} pysec_push_options;
+
+#define PYSEC_PUSH_OPTIONS_INIT { 0 }
+
+/* The lines `push` adds to `repo`; notes about refs it skips go to `report`. */
+int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_repository *repo,
+	const pysec_push *push, const pysec_push_options *opts);
+
+/*
+ * Open the repository a hook runs in so that the pushed objects, still in
+ * the quarantine directory, are visible (GIT_DIR, GIT_OBJECT_DIRECTORY and
+ * the alternates from the environment, plus the common objects directory,
+ * which libgit2 1.5 misses when the path holds a ':').
+ */
+int pysec_repository_open_hook(git_repository **out);
+
 /* Append the entries of `src` to `dst` (src is left empty). */
 void pysec_changeset_merge(pysec_changeset *dst, pysec_changeset *src);
 size_t pysec_changeset_count(const pysec_changeset *cs);
@@ -179,8 +223,6 @@ typedef struct {
 	const char *message;
 } pysec_entry;
 
-typedef struct pysec_report pysec_report;
-
 int pysec_report_new(pysec_report **out);
 void pysec_report_free(pysec_report *report);
 size_t pysec_report_finding_count(const pysec_report *report);
@@ -206,6 +248,7 @@ size_t pysec_report_blocking(const pysec_report *report, const pysec_threshold *
 typedef enum {
 	PYSEC_FORMAT_TEXT = 0,
 	PYSEC_FORMAT_JSON,
+	PYSEC_FORMAT_PUSH,	/* one line a finding for `remote:` output; below the threshold: warnings */
 } pysec_format;
 
 typedef struct {

@@ -1,0 +1,352 @@
+/*
+ * push.c: what a push adds (the pre-receive hook's view).
+ *
+ * git runs pre-receive before any ref moves, with the pushed objects in a
+ * quarantine directory that only the environment names.  Which commits are
+ * new is `rev-list <new tips> --not --all`: a revision walk that hides every
+ * existing ref, one by one (a glob stops at the first dangling symref).
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+
+struct pysec_push {
+	pysec_ref_update *v;
+	size_t len, cap;
+};
+
+#define MAX_REFNAME 4096
+
+static int parse_oid(git_oid *out, const char *s, size_t len)
+{
+	size_t i;
+
+	if (len != GIT_OID_HEXSZ)
+		return -1;
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return -1;
+	return git_oid_fromstrn(out, s, len);
+}
+
+int pysec_push_parse(pysec_push **out, const char *input, size_t len)
+{
+	struct pysec_push *p = xcalloc(1, sizeof(*p));
+	const char *s = input, *end = input + len;
+	unsigned line = 0;
+
+	while (s < end) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s)), *sp1, *sp2;
+		const char *next = eol ? eol + 1 : end;
+		size_t n = (size_t)((eol ? eol : end) - s);
+		pysec_ref_update *u;
+
+		line++;
+		if (n && s[n - 1] == '\r')
+			n--;
+		if (n == 0) {
+			s = next;
+			continue;
+		}
+		sp1 = memchr(s, ' ', n);
+		sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(s + n - sp1 - 1)) : NULL;
+		if (!sp2 || sp2 + 1 >= s + n || (size_t)(s + n - sp2 - 1) > MAX_REFNAME ||
+		    memchr(sp2 + 1, '\0', (size_t)(s + n - sp2 - 1))) {
+			pysec_push_free(p);
+			return error_set(PYSEC_EINVALID, "pre-receive input line %u is not '<old> <new> <ref>'", line);
+		}
+		u = ARRAY_PUSH(p->v, p->len, p->cap);
+		memset(u, 0, sizeof(*u));
+		if (parse_oid(&u->old_id, s, (size_t)(sp1 - s)) < 0 ||
+		    parse_oid(&u->new_id, sp1 + 1, (size_t)(sp2 - sp1 - 1)) < 0) {
+			p->len--;
+			pysec_push_free(p);
+			return error_set(PYSEC_EINVALID, "pre-receive input line %u: not an object id", line);
+		}
+		u->refname = xstrndup(sp2 + 1, (size_t)(s + n - sp2 - 1));
+		s = next;
+	}
+	*out = p;
+	return 0;
+}
+
+size_t pysec_push_count(const pysec_push *p)
+{
+	return p->len;
+}
+
+const pysec_ref_update *pysec_push_update(const pysec_push *p, size_t i)
+{
+	return i < p->len ? &p->v[i] : NULL;
+}
+
+void pysec_push_free(pysec_push *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->len; i++)
+		free(p->v[i].refname);
+	free(p->v);
+	free(p);
+}
+
+int pysec_repository_open_hook(git_repository **out)
+{
+	git_repository *repo = NULL;
+	git_odb *odb = NULL;
+	char *objects;
+	int rc;
+
+	if (git_repository_open_ext(&repo, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL) < 0)
+		return error_from_git(PYSEC_EREPO, "cannot open the repository");
+	/*
+	 * libgit2 1.5.1 does not unquote a C-quoted alternates entry (a path
+	 * with ':' in it) and skips a missing one silently, so the repository's
+	 * own objects could be invisible from the quarantine: add them again
+	 * (a duplicate is ignored).
+	 */
+	objects = xasprintf("%sobjects", git_repository_commondir(repo));
+	rc = git_repository_odb(&odb, repo);
+	if (rc == 0)
+		rc = git_odb_add_disk_alternate(odb, objects);
+	free(objects);
+	git_odb_free(odb);
+	if (rc < 0) {
+		rc = error_from_git(PYSEC_EREPO, "cannot add the repository's objects");
+		git_repository_free(repo);
+		return rc;
+	}
+	*out = repo;
+	return 0;
+}
+
+/* --- which commits are new ------------------------------------------------- */
+
+struct oidset {
+	struct strmap map;
+};
+
+static int oidset_has(const struct oidset *s, const git_oid *id)
+{
+	return strmap_get(&s->map, (const char *)id->id, GIT_OID_RAWSZ) != NULL;
+}
+
+static void oidset_add(struct oidset *s, const git_oid *id)
+{
+	strmap_put(&s->map, (const char *)id->id, GIT_OID_RAWSZ, (void *)1);
+}
+
+/*
+ * Hide every existing ref that peels to a commit.  Refs are read one by one
+ * so that a dangling symref hides nothing but itself.
+ */
+static int hide_existing_refs(git_revwalk *walk, git_repository *repo)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	int rc;
+
+	if (git_reference_iterator_new(&it, repo) < 0)
+		return error_from_git(PYSEC_EREPO, "cannot list the refs");
+	while ((rc = git_reference_next(&ref, it)) == 0) {
+		git_object *target = NULL;
+		if (git_reference_peel(&target, ref, GIT_OBJECT_COMMIT) == 0)
+			git_revwalk_hide(walk, git_object_id(target));
+		git_object_free(target);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	return rc == GIT_ITEROVER ? 0 : error_from_git(PYSEC_EREPO, "cannot list the refs");
+}
+
+/* The new commits of the push, or PYSEC_ELIMIT past max. */
+static int new_commits(struct oidset *out, size_t *count, git_repository *repo,
+	const git_oid *tips, size_t ntips, size_t max)
+{
+	git_revwalk *walk = NULL;
+	git_oid id;
+	size_t i;
+	int rc;
+
+	*count = 0;
+	if (git_revwalk_new(&walk, repo) < 0)
+		return error_from_git(PYSEC_EREPO, "cannot walk the history");
+	for (i = 0; i < ntips; i++)
+		if (git_revwalk_push(walk, &tips[i]) < 0) {
+			git_revwalk_free(walk);
+			return error_from_git(PYSEC_EREPO, "cannot walk from a pushed commit");
+		}
+	if ((rc = hide_existing_refs(walk, repo)) < 0) {
+		git_revwalk_free(walk);
+		return rc;
+	}
+	while ((rc = git_revwalk_next(&id, walk)) == 0) {
+		oidset_add(out, &id);
+		if (max && ++*count > max) {
+			git_revwalk_free(walk);
+			return error_set(PYSEC_ELIMIT, "the push has more than %zu new commits (pysec.maxCommits)", max);
+		}
+	}
+	git_revwalk_free(walk);
+	if (rc == GIT_ITEROVER)
+		return 0;
+	/*
+	 * A shallow push has commits whose parents are not here: the walk stops
+	 * there.  What it found is new; the first-parent chain below stops at the
+	 * same boundary and falls back to the empty tree, scanning more, not less.
+	 */
+	if (rc == GIT_ENOTFOUND)
+		return 0;
+	return error_from_git(PYSEC_EREPO, "cannot walk the history");
+}
+
+/* --- per ref --------------------------------------------------------------- */
+
+/*
+ * The base of a ref update: old when it is an ancestor of new; else the
+ * first existing commit on new's first-parent chain; else none (empty tree).
+ */
+static int find_base(git_oid *base, int *has_base, git_repository *repo, const git_oid *old_id,
+	const git_oid *new_id, const struct oidset *fresh)
+{
+	git_oid cur = *new_id;
+	size_t steps = 0;
+
+	*has_base = 0;
+	if (!git_oid_is_zero(old_id) &&
+	    (git_oid_equal(old_id, new_id) || git_graph_descendant_of(repo, new_id, old_id) == 1)) {
+		*base = *old_id;
+		*has_base = 1;
+		return 0;
+	}
+	while (oidset_has(fresh, &cur)) {
+		git_commit *c = NULL;
+		int rc = git_commit_lookup(&c, repo, &cur);
+		if (rc < 0)
+			return error_from_git(PYSEC_EREPO, "cannot read a pushed commit");
+		if (git_commit_parentcount(c) == 0) {
+			git_commit_free(c);
+			return 0;	/* a new root: everything is new */
+		}
+		cur = *git_commit_parent_id(c, 0);
+		git_commit_free(c);
+		if (++steps > 10000000)
+			return error_set(PYSEC_ELIMIT, "first-parent chain too long");
+	}
+	/* a shallow boundary: the parent is not in the repository */
+	{
+		git_commit *c = NULL;
+		if (git_commit_lookup(&c, repo, &cur) < 0)
+			return 0;
+		git_commit_free(c);
+	}
+	*base = cur;
+	*has_base = 1;
+	return 0;
+}
+
+static int tree_of(git_tree **out, git_repository *repo, const git_oid *commit)
+{
+	git_commit *c = NULL;
+	int rc = git_commit_lookup(&c, repo, commit);
+
+	if (rc == 0)
+		rc = git_commit_tree(out, c);
+	git_commit_free(c);
+	return rc < 0 ? error_from_git(PYSEC_EREPO, "cannot read a tree") : 0;
+}
+
+static int ref_changes(struct pysec_changeset *cs, git_repository *repo, const git_oid *tip,
+	const git_oid *old_id, const struct oidset *fresh)
+{
+	pysec_changeset *part = NULL;
+	git_tree *old_tree = NULL, *new_tree = NULL;
+	git_oid base;
+	int has_base, rc;
+	size_t i;
+
+	if ((rc = find_base(&base, &has_base, repo, old_id, tip, fresh)) < 0)
+		return rc;
+	if (has_base && git_oid_equal(&base, tip))
+		return 0;	/* nothing new on this ref */
+	if ((has_base && (rc = tree_of(&old_tree, repo, &base)) < 0) || (rc = tree_of(&new_tree, repo, tip)) < 0)
+		goto cleanup;
+	if ((rc = pysec_changeset_from_trees(&part, repo, old_tree, new_tree, NULL)) < 0)
+		goto cleanup;
+	for (i = 0; i < part->len; i++) {
+		part->v[i].blame = 1;
+		part->v[i].tip = *tip;
+		if (has_base)
+			part->v[i].base = base;
+	}
+	pysec_changeset_merge(cs, part);
+cleanup:
+	pysec_changeset_free(part);
+	git_tree_free(old_tree);
+	git_tree_free(new_tree);
+	return rc;
+}
+
+/* Peel the pushed object to a commit; 0 with *ok = 0 for a blob or tree (noted). */
+static int peel_tip(git_oid *out, int *ok, git_repository *repo, const pysec_ref_update *u,
+	struct pysec_report *report)
+{
+	git_object *obj = NULL, *peeled = NULL;
+	int rc;
+
+	*ok = 0;
+	if (git_object_lookup(&obj, repo, &u->new_id, GIT_OBJECT_ANY) < 0)
+		return error_from_git(PYSEC_EREPO, "cannot read a pushed object");
+	rc = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT);
+	if (rc == 0) {
+		*out = *git_object_id(peeled);
+		*ok = 1;
+	} else {
+		report_add_entry(report, PYSEC_ENTRY_SKIPPED, NULL, 0, "%s points at a %s, not a commit: nothing to scan",
+			u->refname, git_object_type2string(git_object_type(obj)));
+		rc = 0;
+	}
+	git_object_free(peeled);
+	git_object_free(obj);
+	return rc;
+}
+
+int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_repository *repo,
+	const pysec_push *push, const pysec_push_options *opts)
+{
+	pysec_push_options defaults = PYSEC_PUSH_OPTIONS_INIT;
+	struct pysec_changeset *cs = xcalloc(1, sizeof(*cs));
+	struct oidset fresh = { { 0 } };
+	git_oid *tips = xcalloc(push->len ? push->len : 1, sizeof(*tips));
+	int *live = xcalloc(push->len ? push->len : 1, sizeof(*live));
+	size_t i, ntips = 0, count;
+	int rc = 0;
+
+	if (!opts)
+		opts = &defaults;
+	for (i = 0; i < push->len && rc == 0; i++) {
+		if (git_oid_is_zero(&push->v[i].new_id))
+			continue;	/* a deleted ref adds nothing */
+		rc = peel_tip(&tips[i], &live[i], repo, &push->v[i], report);
+	}
+	for (i = 0; i < push->len && rc == 0; i++)
+		if (live[i])
+			tips[ntips++] = tips[i];
+	if (rc == 0)
+		rc = new_commits(&fresh, &count, repo, tips, ntips, opts->max_commits);
+	for (i = 0, ntips = 0; i < push->len && rc == 0; i++)
+		if (live[i])
+			rc = ref_changes(cs, repo, &tips[ntips++], &push->v[i].old_id, &fresh);
+	strmap_clear(&fresh.map);
+	free(tips);
+	free(live);
+	if (rc < 0) {
+		pysec_changeset_free(cs);
+		return rc;
+	}
+	*out = cs;
+	return 0;
+}
