@@ -54,11 +54,15 @@ mkdir -p build/bench
 	$(pkg-config --cflags tree-sitter 2>/dev/null) \
 	-o build/bench/parse-floor bench/parse-floor.c \
 	build/grammar/parser.o build/grammar/scanner.o -ltree-sitter
-floor_bin=$root/build/bench/parse-floor
-pysec_bin=$root/build/git-pysec
+source_rev=$(git -C "$root" describe --always --dirty 2>/dev/null || echo 'not a git checkout')
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# measure copies: build/ may be rebuilt by someone else while this runs
+cp build/bench/parse-floor "$work/parse-floor"
+cp build/git-pysec "$work/git-pysec"
+floor_bin=$work/parse-floor
+pysec_bin=$work/git-pysec
 
 # --- the corpus, selected as pysec selects it --------------------------------
 # *.py and *.pyw, regular files (symbolic links are not followed), under
@@ -78,20 +82,20 @@ tr '\n' '\0' <"$list" | xargs -0 cat >/dev/null
 
 # --- measuring ---------------------------------------------------------------
 
-raw=$work/raw		# tool run wall_s rss_kb time_e_s
+raw=$work/raw		# tool run wall_s rss_kb time_e_s cpu_s
 : >"$raw"
 # measure TOOL RUN IN OUT ALLOWED_EXIT_CODES -- COMMAND...: one row in $raw
 measure() {
 	local tool=$1 run=$2 in=$3 out=$4 ok=$5 t0 t1 rc=0
 	shift 6
 	t0=$EPOCHREALTIME
-	(cd "$work/cwd" && /usr/bin/time -f '%e %M' -o "$work/time" "$@" <"$in" >"$out" 2>>"$work/$tool.err") || rc=$?
+	(cd "$work/cwd" && /usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" <"$in" >"$out" 2>>"$work/$tool.err") || rc=$?
 	t1=$EPOCHREALTIME
 	[[ " $ok " == *" $rc "* ]] || { cat "$work/$tool.err" >&2; die "$tool exited with $rc"; }
 	# GNU time puts "Command exited with non-zero status N" before the format line
-	read -r e m < <(tail -n 1 "$work/time")
-	awk -v t="$tool" -v r="$run" -v a="$t0" -v b="$t1" -v e="$e" -v m="$m" \
-		'BEGIN { printf "%s %d %.3f %d %s\n", t, r, b - a, m, e }' >>"$raw"
+	read -r e m u s < <(tail -n 1 "$work/time")
+	awk -v t="$tool" -v r="$run" -v a="$t0" -v b="$t1" -v e="$e" -v m="$m" -v c="$u + $s" \
+		'BEGIN { split(c, x, " [+] "); printf "%s %d %.3f %d %s %.2f\n", t, r, b - a, m, e, x[1] + x[2] }' >>"$raw"
 	printf '  %-6s run %d: %s s, %s MB\n' "$tool" "$run" \
 		"$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" "$((m / 1024))" >&2
 }
@@ -127,6 +131,9 @@ verdict() {	# value op target
 }
 
 floor_s=$(median floor 3)
+floor_cpu=$(median floor 6)
+pysec_cpu=$(median pysec 6)
+bandit_cpu=$(median bandit 6)
 pysec_s=$(median pysec 3)
 bandit_s=$(median bandit 3)
 loop_s=$(awk '{ print $6 }' "$work/floor.all" | sort -g |
@@ -148,20 +155,24 @@ result=bench/results/full-scan-$(date -u +%Y-%m-%d-%H%M).md
 	echo "- machine: $(nproc) cores, ${cpu:-unknown CPU}, Linux $(uname -r); load average before / after: $load_start / $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- corpus: $corpus, $nfiles files (*.py, *.pyw), $nbytes bytes"
 	echo "- runs: $runs (floor, pysec), $(count bandit) (bandit); medians of wall time; peak RSS is the largest of the runs"
+	echo "- source: $source_rev (a -dirty build includes uncommitted changes of the working tree)"
 	echo "- pysec $("$pysec_bin" --version 2>/dev/null | head -n 1 | sed 's/^git-pysec //'), $(bandit --version 2>/dev/null | head -n 1 || echo 'bandit not run'), libtree-sitter $(dpkg-query -W -f '${Version}' libtree-sitter0 2>/dev/null || echo '?')"
 	echo
-	echo "| tool | median wall s | peak RSS MB |"
-	echo "|---|---:|---:|"
-	echo "| parse floor (read + tree-sitter parse) | $floor_s | $(maxrss_mb floor) |"
-	echo "| git pysec scan --full --format json | $pysec_s | $(maxrss_mb pysec) |"
+	echo "| tool | median wall s | median CPU s | peak RSS MB |"
+	echo "|---|---:|---:|---:|"
+	echo "| parse floor (read + tree-sitter parse) | $floor_s | $floor_cpu | $(maxrss_mb floor) |"
+	echo "| git pysec scan --full --format json | $pysec_s | $pysec_cpu | $(maxrss_mb pysec) |"
 	if (($(count bandit) > 0)); then
-		echo "| bandit -r -f json -q | $bandit_s | $(maxrss_mb bandit) |"
+		echo "| bandit -r -f json -q | $bandit_s | $bandit_cpu | $(maxrss_mb bandit) |"
 	fi
 	echo
 	echo "| ratio | value | target | |"
 	echo "|---|---:|---:|---|"
 	echo "| bandit / pysec | $bp | >= 20 | $(verdict "$bp" ">=" 20) |"
 	echo "| pysec / floor | $pf | <= 1.3 | $(verdict "$pf" "<=" 1.3) |"
+	echo
+	echo "Ratios are of median wall times.  Of median CPU (user + sys) times, for comparison:" \
+		"bandit / pysec $(ratio "$bandit_cpu" "$pysec_cpu"), pysec / floor $(ratio "$pysec_cpu" "$floor_cpu")."
 	echo
 	echo "The floor's own loop (CLOCK_MONOTONIC, reading and parsing only, no process start): median $loop_s s."
 	echo
@@ -171,7 +182,7 @@ result=bench/results/full-scan-$(date -u +%Y-%m-%d-%H%M).md
 		echo "Rerun: \`bench/full-scan.sh $corpus $runs\`"
 	fi
 	echo
-	echo "Raw rows (tool, run, wall s, peak RSS KB, GNU time %e):"
+	echo "Raw rows (tool, run, wall s, peak RSS KB, GNU time %e, CPU s):"
 	echo
 	echo '```'
 	cat "$raw"

@@ -69,3 +69,25 @@ new_repo() {
 commit_all() {
 	git -C "$1" add -A && git -C "$1" commit -q -m "$2"
 }
+
+# new_server NAME: a bare repository with the hook installed, and a clone of
+# it in NAME.work to push from.
+new_server() {
+	git init -q --bare "$1.git" &&
+	git pysec install "$1.git" > /dev/null &&
+	git clone -q "$1.git" "$1.work" 2> /dev/null
+}
+
+# push_expect CODE DESCRIPTION ARGS...: `git push ARGS` from the current
+# clone; its output (the remote: lines) lands in $OUT.
+push_expect() {
+	local want=$1 d=$2; shift 2
+	git push "$@" > "$TMP/out" 2>&1
+	local rc=$?
+	OUT=$(cat "$TMP/out")
+	if { [ "$want" -eq 0 ] && [ "$rc" -eq 0 ]; } || { [ "$want" -ne 0 ] && [ "$rc" -ne 0 ]; }; then
+		ok "$d"
+	else
+		fail "$d" "git push $* exited $rc" "${OUT:0:3000}"
+	fi
+}

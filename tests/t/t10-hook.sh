@@ -1,0 +1,122 @@
+#!/bin/bash
+# The pre-receive hook with real pushes into a real bare repository.
+. "$(dirname "$0")/lib.sh"
+
+new_server srv
+cd srv.work
+printf 'def main():\n    print("hello")\n' > app.py
+git add app.py && git commit -qm clean
+push_expect 0 "a clean push is accepted" origin HEAD:main
+lacks "and nothing is said about it" "$OUT" "pysec:"
+
+printf 'import subprocess\nsubprocess.call(cmd, shell=True)\n' > bad.py
+git add bad.py && git commit -qm bad
+push_expect 1 "a push adding shell=True is rejected" origin HEAD:main
+contains "the finding reaches the client as a remote: line" "$OUT" "remote: pysec: error: bad.py:2: B602 [high/high]"
+contains "it names the commit" "$OUT" "(commit $(git rev-parse --short=10 HEAD))"
+contains "with a summary" "$OUT" "push rejected: 1 finding"
+contains "git says the hook declined" "$OUT" "pre-receive hook declined"
+test "$(git -C ../srv.git rev-parse main)" != "$(git rev-parse HEAD)" && ok "the ref did not move" || fail "the ref did not move"
+
+git reset -q --hard HEAD~1
+printf 'assert ok\n' > low.py
+git add low.py && git commit -qm low
+push_expect 0 "a low-severity finding is a warning, not a rejection" origin HEAD:main
+contains "the warning is shown" "$OUT" "pysec: warning: low.py:1: B101"
+
+GL_PROTOCOL=ssh push_expect 0 "under GitLab" origin HEAD:main
+printf 'eval(x)\n' > e.py && git add e.py && git commit -qm eval
+GL_PROTOCOL=web push_expect 1 "GitLab lines carry GL-HOOK-ERR:" origin HEAD:main
+contains "GL-HOOK-ERR prefix" "$OUT" "remote: GL-HOOK-ERR: pysec: error: e.py:1: B307"
+git reset -q --hard HEAD~1
+
+# force push: judged against where the new history leaves the old one
+git checkout -q -b topic
+printf 'x = 1\n' > t.py && git add t.py && git commit -qm t1
+push_expect 0 "a new branch" origin topic
+git reset -q --hard HEAD~1
+printf 'exec(code)\n' > t.py && git add t.py && git commit -qm t2
+push_expect 1 "a force push that adds exec is rejected" -f origin topic
+contains "exec is reported" "$OUT" "t.py:1: B102"
+lacks "code of main's history is not blamed on it" "$OUT" "low.py"
+git reset -q --hard HEAD~1
+printf 'y = 2\n' > t.py && git add t.py && git commit -qm t3
+push_expect 0 "a clean force push" -f origin topic
+
+# deleting a ref, and a ref to a commit that is already there
+push_expect 0 "deleting a branch" origin :topic
+git checkout -q main
+push_expect 0 "a new ref to an existing commit" origin HEAD:refs/heads/copy
+
+# tags
+git tag light
+push_expect 0 "a lightweight tag" origin light
+git tag -a -m "annotated" annotated
+push_expect 0 "an annotated tag" origin annotated
+git checkout -q -b tagged
+printf 'eval(q)\n' > tag.py && git add tag.py && git commit -qm tagcommit
+git tag -a -m "bad" badtag
+push_expect 1 "an annotated tag is peeled to its commit" origin badtag
+contains "the commit's finding" "$OUT" "tag.py:1: B307"
+blob=$(printf 'just a blob\n' | git hash-object -w --stdin)
+git tag blobtag "$blob"
+push_expect 0 "a tag on a blob is skipped" origin blobtag
+contains "with a note" "$OUT" "points at a blob, not a commit"
+git checkout -q main
+
+# merges: what the merge brings in is new to main
+git checkout -q -b side
+printf 'import os\nos.system(cmd)\n' > side.py && git add side.py && git commit -qm side
+git checkout -q main
+printf 'z = 3\n' > m.py && git add m.py && git commit -qm mainline
+git merge -q --no-edit side
+push_expect 1 "a merge that brings in os.system is rejected" origin main
+contains "the merged line" "$OUT" "side.py:2: B605"
+git reset -q --hard HEAD~1
+git branch -D -q side
+
+# policy from the server only
+git -C ../srv.git config pysec.disable B605
+printf 'import os\nos.system(cmd)\n' > s2.py && git add s2.py && git commit -qm s2
+push_expect 0 "the repository's config disables a rule" origin main
+git -C ../srv.git config --unset pysec.disable
+printf '[pysec]\n\tdisable = B307\n\tfailOn = high\n' > .pysec
+printf 'eval(w)\n' > w.py && git add .pysec w.py && git commit -qm "try to switch it off"
+push_expect 1 "an in-tree .pysec cannot switch a rule off" origin main
+contains "eval still blocks" "$OUT" "w.py:1: B307"
+git -C ../srv.git config pysec.allowInTreeConfig true
+push_expect 1 "even when in-tree config is allowed, it may only tighten" origin main
+contains "what it tried is named and ignored" "$OUT" "pysec.disable' ignored"
+git -C ../srv.git config --unset pysec.allowInTreeConfig
+git reset -q --hard HEAD~1
+
+# the failure policy
+printf 'exec(a)\n' > budget.py && git add budget.py && git commit -qm budget
+git -C ../srv.git config pysec.timeBudget 0.000001
+push_expect 1 "a spent time budget rejects (fail closed)" origin main
+contains "in one clear line" "$OUT" "push rejected (pysec.onError = reject)"
+git -C ../srv.git config pysec.onError accept
+git -C ../srv.git config pysec.disable B102
+push_expect 0 "with pysec.onError = accept it lets the push in" origin main
+contains "and says so" "$OUT" "accepted without a complete scan"
+git -C ../srv.git config --unset pysec.onError
+git -C ../srv.git config --unset pysec.disable
+git -C ../srv.git config --unset pysec.timeBudget
+
+# bypass: only for the users the policy names, and logged
+git -C ../srv.git config receive.advertisePushOptions true
+git -C ../srv.git config pysec.bypassUsers "alice, bob"
+printf 'exec(b)\n' > bypass.py && git add bypass.py && git commit -qm bypass
+GL_USERNAME=mallory push_expect 1 "-o pysec.skip from someone else is refused" -o pysec.skip origin main
+contains "they are told" "$OUT" "pysec.skip is not allowed for mallory"
+GL_USERNAME=alice push_expect 1 "a named user without the option is scanned" origin main
+contains "and told they may bypass" "$OUT" "you may bypass this check"
+GL_USERNAME=alice push_expect 0 "a named user with -o pysec.skip gets through" -o pysec.skip origin main
+contains "the bypass is announced" "$OUT" "bypass by alice"
+log=$(cat ../srv.git/pysec-bypass.log 2>/dev/null)
+contains "and logged with user, refs and findings" "$log" "user=alice"
+contains "the log names the finding let through" "$log" "B102:bypass.py:1"
+
+# the bad input a hook can get
+expect_exit 1 "garbage on stdin is rejected, not accepted" sh -c 'echo "not a ref line" | GIT_DIR=../srv.git git pysec pre-receive'
+contains "with one clear line" "$ERR" "pre-receive input line 1: not an object id; push rejected"
