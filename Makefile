@@ -35,7 +35,7 @@ PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -Iinclude -Idiffscan -Icli \
 	$(PKG_CFLAGS) -DPYSEC_SYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
 ALL_LDFLAGS := $(SAN) $(LDFLAGS)
-LIBS := $(PKG_LIBS) -lm
+LIBS := $(PKG_LIBS) -lpthread -lm
 
 CORE_SRC := $(wildcard diffscan/*.c)
 FRONT_SRC := $(wildcard cli/*.c hook/*.c)

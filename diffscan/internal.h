@@ -261,6 +261,8 @@ struct pysec_report {
 	size_t nentries, ecap;
 };
 
+/* Move every finding and entry of `src` to the end of `dst`. */
+void report_move(struct pysec_report *dst, struct pysec_report *src);
 /* Append a finding; the report copies every string. */
 void report_add_finding(struct pysec_report *r, const pysec_finding *f);
 void report_add_entry(struct pysec_report *r, pysec_entry_kind kind, const char *path,

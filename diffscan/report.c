@@ -109,10 +109,35 @@ static int finding_order(const void *a, const void *b)
 	return strcmp(x->rule, y->rule);
 }
 
+static int entry_order(const void *a, const void *b)
+{
+	const pysec_entry *x = a, *y = b;
+	int c = strcmp(x->path ? x->path : "", y->path ? y->path : "");
+
+	if (c)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return strcmp(x->message, y->message);
+}
+
 void pysec_report_sort(pysec_report *r)
 {
 	if (r->nfindings > 1)
 		qsort(r->findings, r->nfindings, sizeof(*r->findings), finding_order);
+	if (r->nentries > 1)
+		qsort(r->entries, r->nentries, sizeof(*r->entries), entry_order);
+}
+
+void report_move(struct pysec_report *dst, struct pysec_report *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->nfindings; i++)
+		*ARRAY_PUSH(dst->findings, dst->nfindings, dst->fcap) = src->findings[i];
+	for (i = 0; i < src->nentries; i++)
+		*ARRAY_PUSH(dst->entries, dst->nentries, dst->ecap) = src->entries[i];
+	src->nfindings = src->nentries = 0;
 }
 
 int pysec_finding_counts(const pysec_finding *f, const pysec_threshold *t)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -214,42 +215,126 @@ static int change_order(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The groups of one scan, handed out to workers one at a time.  Files read
+ * from disk are scanned by several threads (the engine is immutable and each
+ * worker has its own parser and report); blobs are read by one thread, as a
+ * libgit2 repository is not shared between threads.
+ */
+struct job {
+	const struct pysec_engine *eng;
+	const struct change **order;
+	size_t *starts;		/* group g is order[starts[g]] .. order[starts[g + 1] - 1] */
+	size_t ngroups, next, done;
+	const pysec_scan_options *opts;
+	double deadline;
+	pthread_mutex_t lock;
+	int rc;
+	char error[1024];
+};
+
+struct worker {
+	struct job *job;
+	struct pysec_report report;
+	pthread_t thread;
+};
+
+static void *work(void *arg)
+{
+	struct worker *wk = arg;
+	struct job *j = wk->job;
+	TSParser *parser = ts_parser_new();
+
+	ts_parser_set_language(parser, j->eng->lang);
+	for (;;) {
+		size_t g;
+		int rc;
+		pthread_mutex_lock(&j->lock);
+		g = j->rc ? j->ngroups : j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (g >= j->ngroups)
+			break;
+		rc = scan_group(&wk->report, j->eng, j->order + j->starts[g], j->starts[g + 1] - j->starts[g],
+			j->opts, parser, j->deadline);
+		pthread_mutex_lock(&j->lock);
+		if (rc < 0 && !j->rc) {
+			j->rc = rc;
+			snprintf(j->error, sizeof(j->error), "%s", pysec_error_last());
+		}
+		j->done += rc == 0;
+		pthread_mutex_unlock(&j->lock);
+	}
+	ts_parser_delete(parser);
+	return NULL;
+}
+
+static unsigned thread_count(const pysec_scan_options *o, const struct pysec_changeset *cs, size_t ngroups)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = o->threads ? o->threads : (unsigned)(cpus > 0 ? cpus : 1);
+	size_t i;
+
+	for (i = 0; i < cs->len; i++)
+		if (cs->v[i].source == SOURCE_BLOB)
+			return 1;
+	if (n > 16)
+		n = 16;
+	return ngroups < n ? (unsigned)(ngroups ? ngroups : 1) : n;
+}
+
 int pysec_scan(pysec_report *report, const pysec_engine *eng, const pysec_changeset *cs,
 	const pysec_scan_options *opts)
 {
 	pysec_scan_options defaults = PYSEC_SCAN_OPTIONS_INIT;
-	const struct change **order;
-	TSParser *parser = ts_parser_new();
-	double deadline;
+	struct job j;
+	struct worker *workers;
+	unsigned nthreads, t;
 	size_t i, n = 0;
-	int rc = 0;
 
 	if (!opts)
 		opts = &defaults;
-	deadline = opts->time_budget > 0 ? clock_now() + opts->time_budget : 0;
-	order = xcalloc(cs->len ? cs->len : 1, sizeof(*order));
+	memset(&j, 0, sizeof(j));
+	j.eng = eng;
+	j.opts = opts;
+	j.deadline = opts->time_budget > 0 ? clock_now() + opts->time_budget : 0;
+	j.order = xcalloc(cs->len ? cs->len : 1, sizeof(*j.order));
+	j.starts = xcalloc(cs->len + 1, sizeof(*j.starts));
 	for (i = 0; i < cs->len; i++)
 		if (!excluded(eng, cs->v[i].path))
-			order[n++] = &cs->v[i];
-	qsort(order, n, sizeof(*order), change_order);
-	if (!ts_parser_set_language(parser, eng->lang)) {
-		rc = error_set(PYSEC_ERROR, "cannot load the Python grammar");
-		goto cleanup;
+			j.order[n++] = &cs->v[i];
+	qsort(j.order, n, sizeof(*j.order), change_order);
+	for (i = 0; i < n; i++)
+		if (i == 0 || !same_group(j.order[i - 1], j.order[i]))
+			j.starts[j.ngroups++] = i;
+	j.starts[j.ngroups] = n;
+	pthread_mutex_init(&j.lock, NULL);
+	nthreads = thread_count(opts, cs, j.ngroups);
+	workers = xcalloc(nthreads, sizeof(*workers));
+	for (t = 0; t < nthreads; t++) {
+		workers[t].job = &j;
+		if (t == 0 || pthread_create(&workers[t].thread, NULL, work, &workers[t]) != 0)
+			workers[t].thread = 0;
 	}
-	for (i = 0; i < n && rc == 0;) {
-		size_t k = i + 1;
-		while (k < n && same_group(order[i], order[k]))
-			k++;
-		rc = scan_group(report, eng, order + i, k - i, opts, parser, deadline);
-		if (rc == PYSEC_ELIMIT)
-			report_add_entry(report, PYSEC_ENTRY_ERROR, NULL, 0,
-				"%s; %zu of %zu files not scanned", pysec_error_last(), n - i, n);
-		i = k;
+	work(&workers[0]);	/* this thread is a worker too */
+	for (t = 1; t < nthreads; t++)
+		if (workers[t].thread)
+			pthread_join(workers[t].thread, NULL);
+	for (t = 0; t < nthreads; t++) {
+		report_move(report, &workers[t].report);
+		free(workers[t].report.findings);
+		free(workers[t].report.entries);
 	}
-cleanup:
-	ts_parser_delete(parser);
-	free(order);
-	return rc;
+	if (j.rc) {
+		error_set(j.rc, "%s", j.error);
+		if (j.rc == PYSEC_ELIMIT)
+			report_add_entry(report, PYSEC_ENTRY_ERROR, NULL, 0, "%s; %zu of %zu files not scanned",
+				j.error, j.ngroups - j.done, j.ngroups);
+	}
+	pthread_mutex_destroy(&j.lock);
+	free(workers);
+	free(j.order);
+	free(j.starts);
+	return j.rc;
 }
 
 int pysec_scan_buffer(pysec_report *report, const pysec_engine *eng, const char *path,

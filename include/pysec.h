@@ -229,7 +229,7 @@ size_t pysec_report_finding_count(const pysec_report *report);
 const pysec_finding *pysec_report_finding(const pysec_report *report, size_t i);
 size_t pysec_report_entry_count(const pysec_report *report);
 const pysec_entry *pysec_report_entry(const pysec_report *report, size_t i);
-/* Sort findings by path, line, column, rule (scans produce them in blob order). */
+/* Sort findings by path, line, column, rule, and entries by path and line (scans produce them in any order). */
 void pysec_report_sort(pysec_report *report);
 
 /* A finding is "blocking" when both levels reach the thresholds. */
@@ -269,10 +269,11 @@ typedef struct {
 	size_t max_file_size;	/* bytes; larger files are skipped with an entry */
 	double time_budget;	/* seconds; 0 = none; spent => PYSEC_ELIMIT */
 	git_repository *repo;	/* where blob ids are looked up; may be NULL for paths */
+	unsigned threads;	/* files read from disk are scanned by this many threads; 0 = one per CPU */
 } pysec_scan_options;
 
 #define PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT (1024 * 1024)
-#define PYSEC_SCAN_OPTIONS_INIT { PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT, 0, NULL }
+#define PYSEC_SCAN_OPTIONS_INIT { PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT, 0, NULL, 0 }
 
 /*
  * Scan every entry of `cs` and append the findings and entries to `report`.
