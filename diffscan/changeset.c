@@ -18,6 +18,8 @@ struct change *changeset_add(struct pysec_changeset *cs, const char *path)
 
 	memset(c, 0, sizeof(*c));
 	c->path = xstrdup(path);
+	c->scope = SCOPE_CODE | SCOPE_TEXT;
+	c->maybe_python = source_maybe_python(path);
 	return c;
 }
 
@@ -71,8 +73,9 @@ static int on_file(const git_diff_delta *d, float progress, void *payload)
 	const char *path = d->new_file.path;
 
 	dw->cur = NULL;
+	/* every file: the `line` rules (secrets) read any text */
 	if (d->status == GIT_DELTA_DELETED || d->status == GIT_DELTA_UNMODIFIED ||
-	    d->status == GIT_DELTA_IGNORED || !source_maybe_python(path))
+	    d->status == GIT_DELTA_IGNORED)
 		return 0;
 	c = changeset_add(dw->cs, path);
 	c->mode = d->new_file.mode;

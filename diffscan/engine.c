@@ -283,6 +283,11 @@ void pysec_engine_free(pysec_engine *e)
 	free(e);
 }
 
+int pysec_engine_has_history_rules(const pysec_engine *e)
+{
+	return e->by_kind[KIND_LINE].len > 0;
+}
+
 size_t pysec_engine_rule_count(const pysec_engine *e)
 {
 	return e->set.len;
@@ -668,52 +673,62 @@ static void walk_free(struct walk *w)
 	buf_free(&w->sql_stmt);
 }
 
-int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report,
-	const char *path, const char *data, size_t len, const struct lineset *touched,
-	const char *commit, TSParser *parser, double deadline)
+static int scan_python(struct walk *w, const struct file_scan *f, TSParser *parser)
 {
-	struct walk w;
 	TSTree *tree;
 	TSNode root;
-	int rc = 0;
+	int rc;
 
-	memset(&w, 0, sizeof(w));
-	w.eng = eng;
-	w.src = data;
-	w.len = len;
-	w.path = path;
-	w.touched = touched;
-	w.report = report;
-	w.commit = commit;
-	w.deadline = deadline;
-	w.aliases.free_value = free;
-	w.mark = -1;
-
-	if (len > UINT32_MAX)
-		return error_set(PYSEC_ELIMIT, "%s: too large to parse", path);
-	if (deadline) {
-		double left = deadline - clock_now();
+	if (w->deadline) {
+		double left = w->deadline - clock_now();
 		if (left <= 0)
-			return error_set(PYSEC_ELIMIT, "time budget spent before %s", path);
+			return error_set(PYSEC_ELIMIT, "time budget spent before %s", f->path);
 		ts_parser_set_timeout_micros(parser, (uint64_t)(left * 1e6) + 1);
 	} else {
 		ts_parser_set_timeout_micros(parser, 0);
 	}
-	tree = ts_parser_parse_string(parser, NULL, data, (uint32_t)len);
+	tree = ts_parser_parse_string(parser, NULL, f->data, (uint32_t)f->len);
 	if (!tree) {
 		ts_parser_reset(parser);
-		return error_set(PYSEC_ELIMIT, "time budget spent while parsing %s", path);
+		return error_set(PYSEC_ELIMIT, "time budget spent while parsing %s", f->path);
 	}
 	root = ts_tree_root_node(tree);
-	nosec_collect(&w, root);
-	if (eng->by_kind[KIND_SOURCE].len)
-		dispatch_kind(&w, KIND_SOURCE, root, root, ts_node_end_point(root));
+	nosec_collect(w, root);
+	if (w->eng->by_kind[KIND_SOURCE].len)
+		dispatch_kind(w, KIND_SOURCE, root, root, ts_node_end_point(root));
 	if (ts_node_has_error(root))
-		report_syntax_error(&w, root);
-	rc = walk_tree(&w, root);
+		report_syntax_error(w, root);
+	rc = walk_tree(w, root);
 	if (rc == PYSEC_ELIMIT)
-		error_set(rc, "time budget spent while scanning %s", path);
-	walk_free(&w);
+		error_set(rc, "time budget spent while scanning %s", f->path);
 	ts_tree_delete(tree);
+	return rc;
+}
+
+int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report,
+	const struct file_scan *f, TSParser *parser, double deadline)
+{
+	struct lineset none = { 0 };
+	struct walk w;
+	int rc = 0;
+
+	if (f->len > UINT32_MAX)
+		return error_set(PYSEC_ELIMIT, "%s: too large to parse", f->path);
+	memset(&w, 0, sizeof(w));
+	w.eng = eng;
+	w.src = f->data;
+	w.len = f->len;
+	w.path = f->path;
+	w.touched = f->code ? f->code : &none;
+	w.report = report;
+	w.commit = f->commit;
+	w.deadline = deadline;
+	w.aliases.free_value = free;
+	w.mark = -1;
+	if (f->python && f->code)
+		rc = scan_python(&w, f, parser);
+	if (rc == 0 && f->text && eng->by_kind[KIND_LINE].len)
+		rc = lines_scan(&w, f->text);
+	walk_free(&w);
 	return rc;
 }

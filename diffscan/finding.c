@@ -178,8 +178,7 @@ static char *code_line(const struct walk *w, size_t byte)
  * the enclosing classes and functions, the node's code with white space
  * removed, and how many identical findings came before it in the file.
  */
-static void fingerprint(struct walk *w, const struct rule *r, TSNode node, size_t byte,
-	size_t end_byte, char out[17])
+static void fingerprint(struct walk *w, const struct rule *r, const char *text, size_t len, char out[17])
 {
 	uint64_t h = hash_bytes(r->info.id, strlen(r->info.id) + 1, HASH_SEED);
 	size_t i, k, seen = 0;
@@ -190,14 +189,14 @@ static void fingerprint(struct walk *w, const struct rule *r, TSNode node, size_
 		TSNode a = walk_ancestor(w, k);
 		TSSymbol sy = ts_node_symbol(a);
 		if (sy == w->eng->sym.function_definition || sy == w->eng->sym.class_definition) {
-			size_t len;
-			const char *t = node_text(w, ts_node_child_by_field_id(a, w->eng->field.name), &len);
-			h = hash_bytes(t, len, h);
+			size_t nlen;
+			const char *t = node_text(w, ts_node_child_by_field_id(a, w->eng->field.name), &nlen);
+			h = hash_bytes(t, nlen, h);
 		}
 	}
-	if (end_byte > byte + 4096)
-		end_byte = byte + 4096;
-	for (s = w->src + byte; s < w->src + end_byte; s++)
+	if (len > 4096)
+		len = 4096;
+	for (s = text; s < text + len; s++)
 		if (!isspace((unsigned char)*s))
 			h = hash_bytes(s, 1, h);
 	for (i = 0; i < w->nfps; i++)
@@ -205,30 +204,27 @@ static void fingerprint(struct walk *w, const struct rule *r, TSNode node, size_
 	*ARRAY_PUSH(w->fps, w->nfps, w->fps_cap) = h;
 	h = hash_bytes(&seen, sizeof(seen), h);
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
-	(void)node;
 }
 
-void walk_report(struct walk *w, const struct clause *c, TSNode node, TSPoint end)
+/*
+ * Record a finding of clause `c` from byte `byte` (at `start`) to `end`.
+ * `code` is the line to show (NULL: the source line of `byte`); `fp_text`
+ * is what the fingerprint is made of besides the rule, path and scope.
+ */
+void report_at(struct walk *w, const struct clause *c, size_t byte, TSPoint start, TSPoint end,
+	const char *code, const char *fp_text, size_t fp_len)
 {
 	const struct rule *r = &w->eng->set.rules[c->rule];
-	size_t byte = ts_node_start_byte(node), end_byte = ts_node_end_byte(node);
-	TSPoint start = ts_node_start_point(node);
 	pysec_finding f;
 	char fp[17];
-	char *code;
+	char *own = NULL;
 
-	if (c->kind == KIND_SOURCE && w->mark >= 0) {
-		byte = (size_t)w->mark;
-		end_byte = byte + 1;
-		start = end = point_of(w, byte);
-		end.column++;
-		if (!lineset_hits(w->touched, start.row + 1, start.row + 1))
-			return;
-	}
-	if (nosec_covers(w, r, start.row + 1, end.row + 1))
+	/* a secret is in history whatever a comment says: `# nosec` does not cover `line` rules */
+	if (c->kind != KIND_LINE && nosec_covers(w, r, start.row + 1, end.row + 1))
 		return;
-	code = code_line(w, byte);
-	fingerprint(w, r, node, byte, end_byte, fp);
+	if (!code)
+		code = own = code_line(w, byte);
+	fingerprint(w, r, fp_text, fp_len, fp);
 	memset(&f, 0, sizeof(f));
 	f.rule = r->info.id;
 	f.title = r->info.title ? r->info.title : r->info.name;
@@ -246,5 +242,21 @@ void walk_report(struct walk *w, const struct clause *c, TSNode node, TSPoint en
 	f.commit = w->commit && *w->commit ? w->commit : NULL;
 	f.fingerprint = fp;
 	report_add_finding(w->report, &f);
-	free(code);
+	free(own);
+}
+
+void walk_report(struct walk *w, const struct clause *c, TSNode node, TSPoint end)
+{
+	size_t byte = ts_node_start_byte(node), end_byte = ts_node_end_byte(node);
+	TSPoint start = ts_node_start_point(node);
+
+	if (c->kind == KIND_SOURCE && w->mark >= 0) {
+		byte = (size_t)w->mark;
+		end_byte = byte + 1;
+		start = end = point_of(w, byte);
+		end.column++;
+		if (!lineset_hits(w->touched, start.row + 1, start.row + 1))
+			return;
+	}
+	report_at(w, c, byte, start, end, NULL, w->src + byte, end_byte - byte);
 }

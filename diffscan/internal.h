@@ -20,6 +20,7 @@ struct lineset {
 };
 void lineset_add(struct lineset *set, uint32_t start, uint32_t count);
 void lineset_union(struct lineset *dst, const struct lineset *src);
+void lineset_intersect(struct lineset *set, const struct lineset *other);
 /* True when some line in [first, last] (1-based, inclusive) is in the set. */
 int lineset_hits(const struct lineset *set, uint32_t first, uint32_t last);
 void lineset_clear(struct lineset *set);
@@ -65,6 +66,7 @@ enum match_kind {
 	KIND_KEYWORD,	/* a keyword argument of a call */
 	KIND_DEFAULT,	/* a parameter default of a function */
 	KIND_SOURCE,	/* the file as bytes */
+	KIND_LINE,	/* a touched line of any text file, found by a regex (secrets) */
 	KIND_COUNT
 };
 
@@ -129,6 +131,11 @@ int rules_parse(struct rule_set *set, const char *origin, const char *text, size
 void rules_clear(struct rule_set *set);
 const struct pred_def *pred_lookup(const char *name);
 extern const struct pred_def pred_table[];
+/* The predicates of `line` clauses (secrets.c). */
+const struct pred_def *line_pred_lookup(const char *name);
+extern const struct pred_def line_pred_table[];
+/* Run the `line` clauses over the touched lines of the walk's file (secrets.c). */
+int lines_scan(struct walk *w, const struct lineset *lines);
 
 /* The rule files compiled into the binary (rules/embed.sh). */
 #include "builtin.h"
@@ -201,6 +208,8 @@ struct walk {
 	/* per-file scratch */
 	uint32_t string_skip_end;	/* strings inside an implicit concatenation */
 	int64_t mark;			/* where a `source` predicate found its match, or -1 */
+	/* the line a `line` clause matched: [line_start, line_end) and the secret in it */
+	size_t line_start, line_end, secret_start, secret_end;
 	/* the ancestors of the node being visited: anc[depth - 1] is its parent */
 	TSNode *anc;
 	size_t depth, anc_cap;
@@ -249,6 +258,8 @@ size_t call_short_name(const struct walk *w, TSNode call, char *out, size_t cap)
 
 /* Record a finding of clause `c` spanning `node`'s start to `end`, unless a `# nosec` covers it (finding.c). */
 void walk_report(struct walk *w, const struct clause *c, TSNode node, TSPoint end);
+void report_at(struct walk *w, const struct clause *c, size_t byte, TSPoint start, TSPoint end,
+	const char *code, const char *fp_text, size_t fp_len);
 /* Read every `# nosec` comment of the file, warning about ids that are not rules (finding.c). */
 void nosec_collect(struct walk *w, TSNode root);
 
@@ -285,8 +296,15 @@ struct change {
 	char commit[GIT_OID_HEXSZ + 1];	/* "" when unknown */
 	char *skip;		/* set: not scanned, with this reason */
 	int python;		/* 1: Python whatever its content says (a file named on the command line) */
+	unsigned scope;		/* SCOPE_CODE | SCOPE_TEXT: which rules these lines are for */
+	int maybe_python;	/* the name says Python (or may: no extension) */
 	int blame;		/* 1: name each finding's commit by blame over base..tip */
 	git_oid base, tip;	/* base is zero for the empty tree */
+};
+
+enum {
+	SCOPE_CODE = 1,		/* the Python rules */
+	SCOPE_TEXT = 2,		/* the `line` rules (secrets), on any text file */
 };
 
 struct pysec_changeset {
@@ -307,13 +325,22 @@ const char *source_skip_reason(const char *data, size_t len);
 
 /* --- engine entry for one file (engine.c) ------------------------------- */
 
+struct file_scan {
+	const char *path;
+	const char *data;
+	size_t len;
+	int python;			/* parse it and run the code rules */
+	const struct lineset *code;	/* lines for the code rules */
+	const struct lineset *text;	/* lines for the `line` rules (any text file) */
+	const char *commit;
+};
+
 /*
- * Parse and scan one file.  `parser` is the caller's (one per thread);
- * `deadline` is a clock_now() limit or 0.  Findings on `touched` lines and
- * entries (syntax errors, nosec warnings) go to `report`.
+ * Scan one file.  `parser` is the caller's (one per thread); `deadline` is
+ * a clock_now() limit or 0.  Findings and entries (syntax errors, nosec
+ * warnings) go to `report`.
  */
 int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report,
-	const char *path, const char *data, size_t len, const struct lineset *touched,
-	const char *commit, TSParser *parser, double deadline);
+	const struct file_scan *f, TSParser *parser, double deadline);
 
 #endif

@@ -69,3 +69,27 @@ void lineset_clear(struct lineset *set)
 	set->len = set->cap = 0;
 	set->all = 0;
 }
+
+/* Keep only the lines that are also in `other`. */
+void lineset_intersect(struct lineset *set, const struct lineset *other)
+{
+	struct lineset out = { 0 };
+	size_t i, k;
+
+	if (other->all)
+		return;
+	if (set->all) {
+		lineset_clear(set);
+		lineset_union(set, other);
+		return;
+	}
+	for (i = 0; i < set->len; i++)
+		for (k = 0; k < other->len; k++) {
+			uint32_t lo = set->ranges[i].start > other->ranges[k].start ? set->ranges[i].start : other->ranges[k].start;
+			uint32_t hi = set->ranges[i].end < other->ranges[k].end ? set->ranges[i].end : other->ranges[k].end;
+			if (lo < hi)
+				lineset_add(&out, lo, hi - lo);
+		}
+	lineset_clear(set);
+	*set = out;
+}

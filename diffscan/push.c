@@ -127,6 +127,8 @@ int pysec_repository_open_hook(git_repository **out)
 
 struct oidset {
 	struct strmap map;
+	git_oid *list;		/* in walk order */
+	size_t len, cap;
 };
 
 static int oidset_has(const struct oidset *s, const git_oid *id)
@@ -137,6 +139,7 @@ static int oidset_has(const struct oidset *s, const git_oid *id)
 static void oidset_add(struct oidset *s, const git_oid *id)
 {
 	strmap_put(&s->map, (const char *)id->id, GIT_OID_RAWSZ, (void *)1);
+	*ARRAY_PUSH(s->list, s->len, s->cap) = *id;
 }
 
 /*
@@ -260,7 +263,7 @@ static int tree_of(git_tree **out, git_repository *repo, const git_oid *commit)
 }
 
 static int ref_changes(struct pysec_changeset *cs, git_repository *repo, const git_oid *tip,
-	const git_oid *old_id, const struct oidset *fresh)
+	const git_oid *old_id, const struct oidset *fresh, int history)
 {
 	pysec_changeset *part = NULL;
 	git_tree *old_tree = NULL, *new_tree = NULL;
@@ -278,6 +281,7 @@ static int ref_changes(struct pysec_changeset *cs, git_repository *repo, const g
 		goto cleanup;
 	for (i = 0; i < part->len; i++) {
 		part->v[i].blame = 1;
+		part->v[i].scope = history ? SCOPE_CODE : SCOPE_CODE | SCOPE_TEXT;
 		part->v[i].tip = *tip;
 		if (has_base)
 			part->v[i].base = base;
@@ -287,6 +291,77 @@ cleanup:
 	pysec_changeset_free(part);
 	git_tree_free(old_tree);
 	git_tree_free(new_tree);
+	return rc;
+}
+
+/* Keep, of each entry of `cs`, only the lines that `other` adds to the same path too. */
+static void intersect_by_path(struct pysec_changeset *cs, const struct pysec_changeset *other)
+{
+	size_t i, k;
+
+	for (i = 0; i < cs->len; i++) {
+		struct change *c = &cs->v[i];
+		int found = 0;
+		for (k = 0; k < other->len && !found; k++) {
+			if (!strcmp(other->v[k].path, c->path)) {
+				lineset_intersect(&c->lines, &other->v[k].lines);
+				found = 1;
+			}
+		}
+		if (!found)
+			lineset_clear(&c->lines);
+	}
+}
+
+/*
+ * The lines one new commit adds, for the history rules: against its first
+ * parent (a root, or a parent beyond a shallow boundary: the empty tree);
+ * a merge adds only the lines that differ from every parent.
+ */
+static int commit_changes(struct pysec_changeset *cs, git_repository *repo, const git_oid *id)
+{
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	pysec_changeset *part = NULL;
+	unsigned p, np;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+	int rc;
+
+	if (git_commit_lookup(&c, repo, id) < 0 || git_commit_tree(&tree, c) < 0) {
+		rc = error_from_git(PYSEC_EREPO, "cannot read a pushed commit");
+		goto cleanup;
+	}
+	np = git_commit_parentcount(c);
+	for (p = 0; p < (np ? np : 1); p++) {
+		git_commit *parent = NULL;
+		git_tree *ptree = NULL;
+		pysec_changeset *one = NULL;
+		if (np && git_commit_parent(&parent, c, p) == 0)
+			git_commit_tree(&ptree, parent);
+		rc = pysec_changeset_from_trees(&one, repo, ptree, tree, id);
+		git_tree_free(ptree);
+		git_commit_free(parent);
+		if (rc < 0)
+			goto cleanup;
+		if (!part) {
+			part = one;
+		} else {
+			intersect_by_path(part, one);
+			pysec_changeset_free(one);
+		}
+	}
+	git_oid_tostr(hex, sizeof(hex), id);
+	for (i = 0; i < part->len; i++) {
+		part->v[i].scope = SCOPE_TEXT;
+		memcpy(part->v[i].commit, hex, sizeof(hex));
+	}
+	pysec_changeset_merge(cs, part);
+	rc = 0;
+cleanup:
+	pysec_changeset_free(part);
+	git_tree_free(tree);
+	git_commit_free(c);
 	return rc;
 }
 
@@ -319,7 +394,7 @@ int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_r
 {
 	pysec_push_options defaults = PYSEC_PUSH_OPTIONS_INIT;
 	struct pysec_changeset *cs = xcalloc(1, sizeof(*cs));
-	struct oidset fresh = { { 0 } };
+	struct oidset fresh;
 	git_oid *tips = xcalloc(push->len ? push->len : 1, sizeof(*tips));
 	int *live = xcalloc(push->len ? push->len : 1, sizeof(*live));
 	size_t i, ntips = 0, count;
@@ -327,6 +402,7 @@ int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_r
 
 	if (!opts)
 		opts = &defaults;
+	memset(&fresh, 0, sizeof(fresh));
 	for (i = 0; i < push->len && rc == 0; i++) {
 		if (git_oid_is_zero(&push->v[i].new_id))
 			continue;	/* a deleted ref adds nothing */
@@ -339,8 +415,11 @@ int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_r
 		rc = new_commits(&fresh, &count, repo, tips, ntips, opts->max_commits);
 	for (i = 0, ntips = 0; i < push->len && rc == 0; i++)
 		if (live[i])
-			rc = ref_changes(cs, repo, &tips[ntips++], &push->v[i].old_id, &fresh);
+			rc = ref_changes(cs, repo, &tips[ntips++], &push->v[i].old_id, &fresh, opts->history);
+	for (i = 0; i < fresh.len && rc == 0 && opts->history; i++)
+		rc = commit_changes(cs, repo, &fresh.list[i]);
 	strmap_clear(&fresh.map);
+	free(fresh.list);
 	free(tips);
 	free(live);
 	if (rc < 0) {

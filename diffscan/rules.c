@@ -121,7 +121,7 @@ static int split_args(struct parser *p, const char *s, char ***out, size_t *n)
 static const struct { const char *name; enum match_kind kind; } kinds[] = {
 	{ "call", KIND_CALL }, { "import", KIND_IMPORT }, { "assert", KIND_ASSERT },
 	{ "except", KIND_EXCEPT }, { "string", KIND_STRING }, { "keyword", KIND_KEYWORD },
-	{ "default", KIND_DEFAULT }, { "source", KIND_SOURCE },
+	{ "default", KIND_DEFAULT }, { "source", KIND_SOURCE }, { "line", KIND_LINE },
 };
 
 const char *match_kind_name(enum match_kind kind);
@@ -235,6 +235,13 @@ static int finish_rule(struct parser *p)
 		return fail(p, "rule %s needs `severity` and `confidence`", r->info.id);
 	if (!r->nclauses)
 		return fail(p, "rule %s has no `match`", r->info.id);
+	for (i = 0; i < r->nclauses; i++) {
+		const struct clause *c = &r->clauses[i];
+		if (c->kind == KIND_LINE && (!c->npreds || c->preds[0].negate ||
+					     strcmp(c->preds[0].def->name, "line-matches")))
+			return fail(p, "rule %s: a `match line` clause starts with `when line-matches REGEX`",
+				r->info.id);
+	}
 	self = (size_t)(r - set->rules);
 	for (i = 0; i < self; i++) {
 		if (!strcmp(set->rules[i].info.id, r->info.id)) {
@@ -335,7 +342,7 @@ static int parse_match(struct parser *p, const char *rest)
 		if (nargs && !strcmp(args[0], kinds[i].name))
 			break;
 	if (i == ARRAY_SIZE(kinds)) {
-		rc = fail(p, "unknown match kind '%s' (call, import, assert, except, string, keyword, default, source)",
+		rc = fail(p, "unknown match kind '%s' (call, import, assert, except, string, keyword, default, source, line)",
 			nargs ? args[0] : "");
 		strv_free(args, nargs);
 		return rc;
@@ -387,7 +394,10 @@ static int parse_pred(struct parser *p, const char *rest, int negate)
 		return fail(p, "`%s` must follow a `match`", negate ? "unless" : "when");
 	if ((rc = split_args(p, rest, &args, &nargs)) < 0)
 		return rc;
-	if (!nargs || !(def = pred_lookup(args[0]))) {
+	def = nargs ? pred_lookup(args[0]) : NULL;
+	if (nargs && !def)
+		def = line_pred_lookup(args[0]);
+	if (!def) {
 		rc = fail(p, "unknown predicate '%s' (rules/README.md lists them)",
 			nargs ? args[0] : "");
 		strv_free(args, nargs);

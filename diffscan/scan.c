@@ -158,43 +158,58 @@ static int scan_group(struct pysec_report *report, const struct pysec_engine *en
 {
 	const struct change *c = group[0];
 	struct content ct = { 0 };
-	struct lineset lines = { 0 };
+	struct lineset code = { 0 }, text = { 0 };
+	struct file_scan f = { 0 };
+	int wants_text = eng->by_kind[KIND_LINE].len > 0;
 	char *why = NULL;
 	const char *skip;
 	size_t i, before = report->nfindings;
 	int rc = 0;
 
+	/* a file that is not Python matters only to the `line` rules */
+	if (!c->python && !c->maybe_python && !wants_text)
+		return 0;
 	if (c->skip) {
-		report_add_entry(report, PYSEC_ENTRY_SKIPPED, c->path, 0, "%s", c->skip);
+		if (c->python || c->maybe_python)
+			report_add_entry(report, PYSEC_ENTRY_SKIPPED, c->path, 0, "%s", c->skip);
 		return 0;
 	}
 	rc = c->source == SOURCE_BLOB ? read_blob(&ct, o->repo, &c->oid, o->max_file_size, &why)
 				      : read_disk(&ct, c->disk_path ? c->disk_path : c->path, o->max_file_size, &why);
 	if (rc < 0 || why) {
-		if (why)
+		if (why && (c->python || c->maybe_python))
 			report_add_entry(report, PYSEC_ENTRY_SKIPPED, c->path, 0, "%s", why);
 		free(why);
 		content_release(&ct);
 		return rc;
 	}
-	if (!c->python && !source_is_python(c->path, ct.data, ct.len)) {
-		content_release(&ct);
-		return 0;	/* an extension-less file that is not a Python script */
-	}
+	f.python = c->python || source_is_python(c->path, ct.data, ct.len);
 	if ((skip = source_skip_reason(ct.data, ct.len)) != NULL) {
-		report_add_entry(report, PYSEC_ENTRY_SKIPPED, c->path, 0, "%s", skip);
+		if (f.python)
+			report_add_entry(report, PYSEC_ENTRY_SKIPPED, c->path, 0, "%s", skip);
 		content_release(&ct);
 		return 0;
 	}
-	for (i = 0; i < n; i++)
-		lineset_union(&lines, &group[i]->lines);
-	rc = engine_scan_file(eng, report, c->path, ct.data, ct.len, &lines,
-		n == 1 && c->commit[0] ? c->commit : NULL, parser, deadline);
+	for (i = 0; i < n; i++) {
+		if (group[i]->scope & SCOPE_CODE)
+			lineset_union(&code, &group[i]->lines);
+		if (group[i]->scope & SCOPE_TEXT)
+			lineset_union(&text, &group[i]->lines);
+	}
+	f.path = c->path;
+	f.data = ct.data;
+	f.len = ct.len;
+	f.code = f.python && (code.len || code.all) ? &code : NULL;
+	f.text = wants_text && (text.len || text.all) ? &text : NULL;
+	f.commit = n == 1 && c->commit[0] ? c->commit : NULL;
+	if (f.code || f.text)
+		rc = engine_scan_file(eng, report, &f, parser, deadline);
 	if (n > 1)
 		attribute(report, before, group, n);
 	if (c->blame)
 		attribute_by_blame(report, before, c, o->repo);
-	lineset_clear(&lines);
+	lineset_clear(&code);
+	lineset_clear(&text);
 	content_release(&ct);
 	return rc;
 }
@@ -341,14 +356,20 @@ int pysec_scan_buffer(pysec_report *report, const pysec_engine *eng, const char 
 	const char *data, size_t len)
 {
 	struct lineset all = { 0 };
+	struct file_scan f = { 0 };
 	TSParser *parser = ts_parser_new();
 	int rc;
 
 	all.all = 1;
+	f.path = path;
+	f.data = data;
+	f.len = len;
+	f.python = 1;
+	f.code = f.text = &all;
 	if (!ts_parser_set_language(parser, eng->lang))
 		rc = error_set(PYSEC_ERROR, "cannot load the Python grammar");
 	else
-		rc = engine_scan_file(eng, report, path, data, len, &all, NULL, parser, 0);
+		rc = engine_scan_file(eng, report, &f, parser, 0);
 	ts_parser_delete(parser);
 	return rc;
 }

@@ -354,6 +354,7 @@ int cmd_pre_receive(int argc, char **argv)
 	so.time_budget = config_number(h.cfg, "pysec.timeBudget", 4.0);
 	so.repo = h.repo;
 	po.max_commits = (size_t)config_number(h.cfg, "pysec.maxCommits", 5000);
+	po.history = pysec_engine_has_history_rules(h.engine);
 	pysec_report_new(&h.report);
 	if ((rc = pysec_changeset_from_push(&h.cs, h.report, h.repo, h.push, &po)) < 0) {
 		exit_code = fail_policy(&h, "push", pysec_error_last());

@@ -121,6 +121,12 @@ typedef struct {
 int pysec_engine_new(pysec_engine **out, const pysec_config *cfg);
 void pysec_engine_free(pysec_engine *engine);
 size_t pysec_engine_rule_count(const pysec_engine *engine);
+/*
+ * True when some enabled rule is a history rule (`match line`: secrets),
+ * which a push must apply to every line of every new commit, because
+ * history keeps a secret that a later commit removes.
+ */
+int pysec_engine_has_history_rules(const pysec_engine *engine);
 /* Rule `i` in load order; NULL past the end. */
 const pysec_rule_info *pysec_engine_rule(const pysec_engine *engine, size_t i);
 const pysec_rule_info *pysec_engine_rule_find(const pysec_engine *engine, const char *id);
@@ -170,9 +176,10 @@ void pysec_push_free(pysec_push *push);
 
 typedef struct {
 	size_t max_commits;	/* more new commits than this: PYSEC_ELIMIT; 0 = no limit */
+	int history;		/* also every line each new commit adds, for the history rules */
 } pysec_push_options;
 
-#define PYSEC_PUSH_OPTIONS_INIT { 0 }
+#define PYSEC_PUSH_OPTIONS_INIT { 0, 0 }
 
 /* The lines `push` adds to `repo`; notes about refs it skips go to `report`. */
 int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_repository *repo,

@@ -1,0 +1,52 @@
+#!/bin/bash
+# History rules (`match line`, as secrets): every line of every new commit,
+# because history keeps what a later commit removes.
+. "$(dirname "$0")/lib.sh"
+
+mkdir rules
+cat > rules/token.rule <<'RULE'
+rule T001
+name        test_token
+title       a test token
+severity    high
+confidence  high
+cwe         798
+message     A test token is in the push.
+match line
+  when line-matches "\b(tok_[0-9a-f]{20})\b"
+  unless secret-matches "^tok_0+$"
+RULE
+new_server srv
+git -C srv.git config pysec.rulesDir "$TMP/rules"
+cd srv.work
+git commit -q --allow-empty -m root
+push_expect 0 "a first push" origin HEAD:main
+
+printf 'token: tok_0123456789abcdef0123\n' > settings.yml
+git add settings.yml && git commit -qm "add a token"
+git rm -q settings.yml && git commit -qm "remove it again"
+push_expect 1 "a secret added and removed within the push is still rejected" origin HEAD:main
+contains "in any text file, named with the commit that added it" "$OUT" "settings.yml:1: T001 [high/high] A test token is in the push. (commit $(git rev-parse --short=10 HEAD~1))"
+lacks "the secret is never shown whole" "$OUT" "tok_0123456789abcdef0123"
+git reset -q --hard HEAD~2
+
+printf 'token = "tok_00000000000000000000"\n' > placeholder.py
+git add placeholder.py && git commit -qm placeholder
+push_expect 0 "a placeholder is not a secret" origin HEAD:main
+
+printf 'key = "tok_fedcba9876543210fedc"  # nosec\n' > app.py
+git add app.py && git commit -qm nosec
+push_expect 1 "# nosec does not hide a secret" origin HEAD:main
+contains "found in Python too" "$OUT" "app.py:1: T001"
+git reset -q --hard HEAD~1
+
+# a merge: only lines that differ from every parent are the merge's own
+git checkout -q -b side
+printf 'a: tok_aaaaaaaaaaaaaaaaaaaa\n' > side.yml && git add side.yml && git commit -qm side
+git checkout -q main
+printf 'x\n' > m.txt && git add m.txt && git commit -qm mainline
+git merge -q --no-edit side
+push_expect 1 "a merge brings in a branch's secret" origin main
+n=$(printf '%s\n' "$OUT" | grep -c 'side.yml:1: T001')
+test "$n" -eq 1 && ok "reported once, at the commit that added it, not again at the merge" || fail "reported once" "$OUT"
+contains "that commit is the side commit" "$OUT" "(commit $(git rev-parse --short=10 side))"
