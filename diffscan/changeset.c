@@ -48,6 +48,16 @@ size_t pysec_changeset_count(const pysec_changeset *cs)
 	return cs->len;
 }
 
+int pysec_changeset_adds(const pysec_changeset *cs, const char *path, uint32_t line)
+{
+	size_t i;
+
+	for (i = 0; i < cs->len; i++)
+		if (!cs->v[i].skip && !strcmp(cs->v[i].path, path) && lineset_hits(&cs->v[i].lines, line, line))
+			return 1;
+	return 0;
+}
+
 void pysec_changeset_merge(pysec_changeset *dst, pysec_changeset *src)
 {
 	size_t i;

@@ -206,6 +206,27 @@ static void fingerprint(struct walk *w, const struct rule *r, const char *text, 
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
+/* The whole source line of `byte` rewritten by the clause's `suggest`; NULL if it does not apply. */
+static char *suggestion(const struct walk *w, const struct clause *c, size_t byte)
+{
+	const char *s = w->src + byte, *e = s;
+	PCRE2_UCHAR out[4096];
+	PCRE2_SIZE outlen = sizeof(out);
+	int rc;
+
+	if (!c->suggest_re)
+		return NULL;
+	while (s > w->src && s[-1] != '\n')
+		s--;
+	while (e < w->src + w->len && *e != '\n' && *e != '\r')
+		e++;
+	rc = pcre2_substitute(c->suggest_re, (PCRE2_SPTR)s, (size_t)(e - s), 0, PCRE2_SUBSTITUTE_GLOBAL, NULL, NULL,
+		(PCRE2_SPTR)c->suggest_to, PCRE2_ZERO_TERMINATED, out, &outlen);
+	if (rc <= 0)
+		return NULL;	/* no match (or no room): no suggestion */
+	return xstrndup((const char *)out, outlen);
+}
+
 /*
  * Record a finding of clause `c` from byte `byte` (at `start`) to `end`.
  * `code` is the line to show (NULL: the source line of `byte`); `fp_text`
@@ -217,7 +238,7 @@ void report_at(struct walk *w, const struct clause *c, size_t byte, TSPoint star
 	const struct rule *r = &w->eng->set.rules[c->rule];
 	pysec_finding f;
 	char fp[17];
-	char *own = NULL;
+	char *own = NULL, *suggested;
 
 	/* a secret is in history whatever a comment says: `# nosec` does not cover `line` rules */
 	if (c->kind != KIND_LINE && nosec_covers(w, r, start.row + 1, end.row + 1))
@@ -241,7 +262,9 @@ void report_at(struct walk *w, const struct clause *c, size_t byte, TSPoint star
 	f.code = code;
 	f.commit = w->commit && *w->commit ? w->commit : NULL;
 	f.fingerprint = fp;
+	f.suggestion = suggested = c->kind == KIND_LINE ? NULL : suggestion(w, c, byte);
 	report_add_finding(w->report, &f);
+	free(suggested);
 	free(own);
 }
 

@@ -148,6 +148,7 @@ static json_t *finding_json(const pysec_finding *f)
 	json_object_set_new(o, "code", str_or_null(f->code));
 	json_object_set_new(o, "commit", str_or_null(f->commit));
 	json_object_set_new(o, "fingerprint", str_or_null(f->fingerprint));
+	json_object_set_new(o, "suggestion", str_or_null(f->suggestion));
 	return o;
 }
 

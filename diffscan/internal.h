@@ -101,6 +101,8 @@ struct clause {
 	size_t npreds;
 	pysec_level severity, confidence;	/* the rule's unless overridden */
 	char *message;				/* likewise */
+	pcre2_code *suggest_re;			/* `suggest FROM TO`: a rewrite of the line */
+	char *suggest_to;
 	size_t rule;		/* index into engine->rules */
 };
 

@@ -28,6 +28,7 @@ void report_add_finding(struct pysec_report *r, const pysec_finding *f)
 	d->code = dup_or_null(f->code);
 	d->commit = dup_or_null(f->commit);
 	d->fingerprint = dup_or_null(f->fingerprint);
+	d->suggestion = dup_or_null(f->suggestion);
 }
 
 void report_add_entry(struct pysec_report *r, pysec_entry_kind kind, const char *path,
@@ -56,6 +57,7 @@ static void finding_clear(pysec_finding *f)
 	free((char *)f->code);
 	free((char *)f->commit);
 	free((char *)f->fingerprint);
+	free((char *)f->suggestion);
 }
 
 void pysec_report_free(pysec_report *r)

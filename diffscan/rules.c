@@ -190,6 +190,8 @@ static void clause_free(struct clause *c)
 
 	strv_free(c->names, c->nnames);
 	free(c->message);
+	pcre2_code_free(c->suggest_re);
+	free(c->suggest_to);
 	for (i = 0; i < c->npreds; i++) {
 		strv_free(c->preds[i].args, c->preds[i].nargs);
 		pcre2_code_free(c->preds[i].re);
@@ -442,6 +444,37 @@ static int parse_pred(struct parser *p, const char *rest, int negate)
 	return 0;
 }
 
+/* suggest FROM TO: the clause's fix as a rewrite of the flagged line (a PCRE2 substitution). */
+static int parse_suggest(struct parser *p, const char *rest)
+{
+	char **args = NULL;
+	size_t nargs = 0;
+	int rc, errcode;
+	PCRE2_SIZE erroff;
+
+	if (!p->clause)
+		return fail(p, "`suggest` belongs to a clause (after `match`)");
+	if ((rc = split_args(p, rest, &args, &nargs)) < 0)
+		return rc;
+	if (nargs != 2) {
+		strv_free(args, nargs);
+		return fail(p, "`suggest` takes a regex and its replacement");
+	}
+	pcre2_code_free(p->clause->suggest_re);
+	free(p->clause->suggest_to);
+	p->clause->suggest_re = pcre2_compile((PCRE2_SPTR)args[0], PCRE2_ZERO_TERMINATED,
+		PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &errcode, &erroff, NULL);
+	p->clause->suggest_to = args[1];
+	free(args[0]);
+	free(args);
+	if (!p->clause->suggest_re) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(errcode, msg, sizeof(msg));
+		return fail(p, "bad regex for `suggest` at offset %zu: %s", (size_t)erroff, (const char *)msg);
+	}
+	return 0;
+}
+
 static int parse_line(struct parser *p, const char *key, const char *rest)
 {
 	struct rule *r = p->rule;
@@ -461,6 +494,8 @@ static int parse_line(struct parser *p, const char *key, const char *rest)
 		return parse_level(p, key, rest, p->clause ? &p->clause->severity : &r->info.severity);
 	if (!strcmp(key, "confidence"))
 		return parse_level(p, key, rest, p->clause ? &p->clause->confidence : &r->info.confidence);
+	if (!strcmp(key, "suggest"))
+		return parse_suggest(p, rest);
 	if (p->clause && !strcmp(key, "message") && *rest) {
 		free(p->clause->message);
 		p->clause->message = xstrdup(rest);

@@ -196,6 +196,8 @@ int pysec_repository_open_hook(git_repository **out);
 /* Append the entries of `src` to `dst` (src is left empty). */
 void pysec_changeset_merge(pysec_changeset *dst, pysec_changeset *src);
 size_t pysec_changeset_count(const pysec_changeset *cs);
+/* True when `line` (1-based) of `path` is one of the lines the changeset adds. */
+int pysec_changeset_adds(const pysec_changeset *cs, const char *path, uint32_t line);
 void pysec_changeset_free(pysec_changeset *cs);
 
 /*
@@ -215,6 +217,7 @@ typedef struct {
 	const char *code;	/* the source line the finding starts on */
 	const char *commit;	/* hex id, or NULL */
 	const char *fingerprint;
+	const char *suggestion;	/* the finding's first line rewritten by the rule's `suggest`, or NULL */
 } pysec_finding;
 
 typedef enum {
