@@ -673,11 +673,21 @@ static void walk_free(struct walk *w)
 	buf_free(&w->sql_stmt);
 }
 
+/* Python stops at 200; past this no file is Python, and the parser is not safe on it. */
+#define MAX_BRACKET_DEPTH 1000
+
 static int scan_python(struct walk *w, const struct file_scan *f, TSParser *parser)
 {
 	TSTree *tree;
 	TSNode root;
 	int rc;
+
+	if (source_bracket_depth(f->data, f->len, MAX_BRACKET_DEPTH) > MAX_BRACKET_DEPTH) {
+		report_add_entry(w->report, PYSEC_ENTRY_ERROR, f->path, 0,
+			"brackets nested deeper than %d levels (Python allows 200): not parsed, code rules not run",
+			MAX_BRACKET_DEPTH);
+		return 0;
+	}
 
 	if (w->deadline) {
 		double left = w->deadline - clock_now();

@@ -322,6 +322,12 @@ struct change *changeset_add(struct pysec_changeset *cs, const char *path);
 int source_maybe_python(const char *path);
 /* True for *.py, *.pyw, and extension-less files with a python shebang. */
 int source_is_python(const char *path, const char *data, size_t len);
+/*
+ * The deepest nesting of brackets outside strings and comments, counted up
+ * to just past `limit`.  Python's tokenizer refuses more than 200 levels;
+ * libtree-sitter 0.20.7 frees memory twice after some 100,000 unclosed ones.
+ */
+size_t source_bracket_depth(const char *data, size_t len, size_t limit);
 /* NULL when scannable, else why not ("binary", "Git LFS pointer", ...). */
 const char *source_skip_reason(const char *data, size_t len);
 

@@ -48,3 +48,48 @@ const char *source_skip_reason(const char *data, size_t len)
 		return "binary content (a NUL byte), not Python source";
 	return NULL;
 }
+
+/* Skip a string literal starting at its quote s[i]; returns the index after it. */
+static size_t skip_string(const char *s, size_t len, size_t i)
+{
+	char q = s[i];
+	int triple = i + 2 < len && s[i + 1] == q && s[i + 2] == q;
+
+	i += triple ? 3 : 1;
+	while (i < len) {
+		if (s[i] == '\\') {
+			i += 2;	/* even in a raw string a backslash keeps the quote in */
+			continue;
+		}
+		if (!triple && s[i] == '\n')
+			return i;	/* unterminated: the tokenizer stops at the line end */
+		if (s[i] == q && (!triple || (i + 2 < len && s[i + 1] == q && s[i + 2] == q)))
+			return i + (triple ? 3 : 1);
+		i++;
+	}
+	return len;
+}
+
+size_t source_bracket_depth(const char *s, size_t len, size_t limit)
+{
+	size_t i = 0, depth = 0, max = 0;
+
+	while (i < len) {
+		char c = s[i];
+		if (c == '#') {
+			const char *nl = memchr(s + i, '\n', len - i);
+			i = nl ? (size_t)(nl - s) : len;
+		} else if (c == '"' || c == '\'') {
+			i = skip_string(s, len, i);
+		} else {
+			if (c == '(' || c == '[' || c == '{') {
+				if (++depth > max && (max = depth) > limit)
+					return max;
+			} else if ((c == ')' || c == ']' || c == '}') && depth) {
+				depth--;
+			}
+			i++;
+		}
+	}
+	return max;
+}
