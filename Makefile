@@ -47,7 +47,7 @@ GRAMMAR_OBJ := $(BUILD)/grammar/parser.o $(BUILD)/grammar/scanner.o
 FRONT_OBJ := $(FRONT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-unit check-integration check-asan install clean distclean grammar
+.PHONY: all check check-unit check-integration check-asan install clean distclean grammar fuzz
 
 all: $(BUILD)/git-pysec
 
@@ -100,8 +100,22 @@ install: $(BUILD)/git-pysec
 	install -m 0755 $(BUILD)/git-pysec $(DESTDIR)$(BINDIR)/git-pysec
 	install -m 0644 config/*.conf $(DESTDIR)$(DATADIR)/config/
 
+# Coverage-guided fuzzing with clang's libFuzzer: `make fuzz FUZZ_SECONDS=60`.
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := scan rules push
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE=1 OPT="-O1 -g -fsanitize=fuzzer-no-link" build-fuzz/libpysec.a
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Idiffscan \
+			$(PKG_CFLAGS) fuzz/fuzz_$$t.c build-fuzz/libpysec.a $(LIBS) -o build-fuzz/fuzz_$$t; \
+		mkdir -p build-fuzz/corpus-$$t; \
+		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+		build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+			build-fuzz/corpus-$$t fuzz/seeds/$$t 2>&1 | tail -3; \
+	done
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 distclean: clean
 	rm -rf deps

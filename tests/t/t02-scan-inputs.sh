@@ -68,3 +68,11 @@ expect_exit 3 "outside a repository, a diff scan fails clearly" git pysec scan
 contains "it says why" "$ERR" "not in a git repository"
 mkdir plain && printf 'eval(x)\n' > plain/a.py
 expect_exit 1 "--full works outside a repository" git pysec scan --full plain
+
+# every input fuzzing ever crashed on (fuzz/seeds): a verdict, never a crash
+seeds=$(cd "$(dirname "$0")/../../fuzz/seeds/scan" && pwd)
+for f in "$seeds"/*; do
+	git pysec scan --full "$f" > /dev/null 2>&1
+	rc=$?
+	if [ "$rc" -le 1 ]; then ok "fuzz seed $(basename "$f")"; else fail "fuzz seed $(basename "$f")" "exit $rc"; fi
+done
