@@ -386,4 +386,13 @@ struct file_scan {
 int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report,
 	const struct file_scan *f, TSParser *parser, double deadline);
 
+/* Files this large are parsed in a child process (isolate.c says why). */
+#define ISOLATE_MIN_SIZE (64 * 1024)
+/* engine_scan_file() in a child process: a crash there is one error entry. */
+int engine_scan_file_isolated(const struct pysec_engine *eng, struct pysec_report *report,
+	const struct file_scan *f, TSParser *parser, double deadline);
+/* The one way the scan runs a file: isolated when it is large and parsed. */
+int engine_scan(const struct pysec_engine *eng, struct pysec_report *report,
+	const struct file_scan *f, TSParser *parser, double deadline);
+
 #endif

@@ -203,7 +203,7 @@ static int scan_group(struct pysec_report *report, const struct pysec_engine *en
 	f.text = wants_text && (text.len || text.all) ? &text : NULL;
 	f.commit = n == 1 && c->commit[0] ? c->commit : NULL;
 	if (f.code || f.text)
-		rc = engine_scan_file(eng, report, &f, parser, deadline);
+		rc = engine_scan(eng, report, &f, parser, deadline);
 	if (n > 1)
 		attribute(report, before, group, n);
 	if (c->blame)
@@ -369,7 +369,7 @@ int pysec_scan_buffer(pysec_report *report, const pysec_engine *eng, const char 
 	if (!ts_parser_set_language(parser, eng->lang))
 		rc = error_set(PYSEC_ERROR, "cannot load the Python grammar");
 	else
-		rc = engine_scan_file(eng, report, &f, parser, 0);
+		rc = engine_scan(eng, report, &f, parser, 0);
 	ts_parser_delete(parser);
 	return rc;
 }
