@@ -25,6 +25,7 @@ struct parser {
 	const char *origin;
 	unsigned line;
 	struct rule *rule;	/* the rule being read, or NULL */
+	unsigned rule_line;	/* where it started: a rule's own faults are reported there */
 	struct clause *clause;	/* its clause being read, or NULL */
 };
 
@@ -221,28 +222,48 @@ static int valid_id(const char *s)
 }
 
 /* Check the rule just finished; it replaces any earlier rule with its id. */
+/* What is wrong with a whole rule, or NULL. */
+static const char *rule_fault(const struct rule *r)
+{
+	size_t i;
+
+	if (!r->info.message)
+		return "has no `message`";
+	if (!r->info.severity || !r->info.confidence)
+		return "needs `severity` and `confidence`";
+	if (!r->nclauses)
+		return "has no `match`";
+	for (i = 0; i < r->nclauses; i++) {
+		const struct clause *c = &r->clauses[i];
+		if (c->kind == KIND_LINE && (!c->npreds || c->preds[0].negate ||
+					     strcmp(c->preds[0].def->name, "line-matches")))
+			return "has a `match line` clause that does not start with `when line-matches REGEX`";
+	}
+	return NULL;
+}
+
+/*
+ * Check the rule just read (its faults are reported at its `rule` line and
+ * it is dropped); it replaces any earlier rule with its id.
+ */
 static int finish_rule(struct parser *p)
 {
 	struct rule *r = p->rule;
 	struct rule_set *set = p->set;
+	const char *fault;
 	size_t i, self;
 
 	if (!r)
 		return 0;
 	p->rule = NULL;
 	p->clause = NULL;
-	if (!r->info.message)
-		return fail(p, "rule %s has no `message`", r->info.id);
-	if (!r->info.severity || !r->info.confidence)
-		return fail(p, "rule %s needs `severity` and `confidence`", r->info.id);
-	if (!r->nclauses)
-		return fail(p, "rule %s has no `match`", r->info.id);
-	for (i = 0; i < r->nclauses; i++) {
-		const struct clause *c = &r->clauses[i];
-		if (c->kind == KIND_LINE && (!c->npreds || c->preds[0].negate ||
-					     strcmp(c->preds[0].def->name, "line-matches")))
-			return fail(p, "rule %s: a `match line` clause starts with `when line-matches REGEX`",
-				r->info.id);
+	if ((fault = rule_fault(r)) != NULL) {
+		int rc;
+		p->line = p->rule_line;
+		rc = fail(p, "rule %s %s", r->info.id, fault);
+		rule_free(r);
+		set->len--;
+		return rc;
 	}
 	self = (size_t)(r - set->rules);
 	for (i = 0; i < self; i++) {
@@ -281,6 +302,7 @@ static int parse_rule(struct parser *p, const char *rest)
 	memset(r, 0, sizeof(*r));
 	r->storage[0] = args[0];
 	free(args);
+	p->rule_line = p->line;
 	r->info.id = r->storage[0];
 	r->info.name = r->info.id;
 	r->info.enabled = 1;
@@ -522,12 +544,18 @@ static int parse_line(struct parser *p, const char *key, const char *rest)
 int rules_parse(struct rule_set *set, const char *origin, const char *text, size_t len,
 	const struct pysec_config *cfg)
 {
-	struct parser p = { set, cfg, origin, 0, NULL, NULL };
+	struct parser p = { set, cfg, origin, 0, NULL, 0, NULL };
 	const char *s = text, *end = text + len;
 	int rc = 0;
 
-	if (memchr(text, '\0', len))
-		return error_set(PYSEC_EINVALID, "%s: a rule file is text, this one has a NUL byte", origin);
+	if ((s = memchr(text, '\0', len)) != NULL) {
+		unsigned at = 1;
+		const char *t;
+		for (t = text; t < s; t++)
+			at += *t == '\n';
+		return error_set(PYSEC_EINVALID, "%s:%u: a rule file is text, this one has a NUL byte", origin, at);
+	}
+	s = text;
 	while (s < end && rc == 0) {
 		const char *eol = memchr(s, '\n', (size_t)(end - s));
 		size_t n = eol ? (size_t)(eol - s) : (size_t)(end - s);
