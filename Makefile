@@ -38,11 +38,13 @@ ALL_LDFLAGS := $(SAN) $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lpthread -lm
 
 CORE_SRC := $(wildcard diffscan/*.c)
+FORGE_SRC := $(wildcard forge/*.c)
 FRONT_SRC := $(wildcard cli/*.c hook/*.c)
 RULE_FILES := rules/options.rule $(sort $(wildcard rules/python/*.rule rules/text/*.rule))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/rules_builtin.o
+FORGE_OBJ := $(FORGE_SRC:%.c=$(BUILD)/%.o)
 GRAMMAR_OBJ := $(BUILD)/grammar/parser.o $(BUILD)/grammar/scanner.o
 FRONT_OBJ := $(FRONT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -62,7 +64,7 @@ $(BUILD)/grammar/%.o: $(GRAMMAR_SRC)/.verified
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(OPT) $(SAN) -w -I$(GRAMMAR_SRC) -c $(GRAMMAR_SRC)/$*.c -o $@
 
-$(BUILD)/libpysec.a: $(CORE_OBJ) $(GRAMMAR_OBJ)
+$(BUILD)/libpysec.a: $(CORE_OBJ) $(FORGE_OBJ) $(GRAMMAR_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -84,8 +86,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpysec.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpysec.a $(LIBS) -lcmocka
 
+# Every program runs, then the target fails if any did.
 check-unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	@failed=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || failed=1; done; exit $$failed
 
 check-integration: $(BUILD)/git-pysec
 	PYSEC_BIN=$(abspath $(BUILD)/git-pysec) ./tests/run-integration.sh
@@ -120,4 +123,4 @@ clean:
 distclean: clean
 	rm -rf deps
 
--include $(wildcard $(BUILD)/diffscan/*.d $(BUILD)/cli/*.d $(BUILD)/hook/*.d)
+-include $(wildcard $(BUILD)/diffscan/*.d $(BUILD)/forge/*.d $(BUILD)/cli/*.d $(BUILD)/hook/*.d)

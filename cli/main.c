@@ -14,6 +14,7 @@ static const struct cli_cmd commands[] = {
 	{ "explain", cmd_explain, "explain one rule: what, why, how to fix" },
 	{ "pre-receive", cmd_pre_receive, "the server-side hook: reject pushes that add defects" },
 	{ "install", cmd_install, "install the pre-receive hook into a repository" },
+	{ "review", cmd_review, "review a merge request (GitLab) or pull request (Gitea): comments and a status" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this list" },
 };

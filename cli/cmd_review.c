@@ -1,0 +1,519 @@
+/*
+ * cmd_review.c: `git pysec review`: one GitLab merge request or Gitea pull
+ * request.  Settings come from the flags, then GitLab CI's or Gitea
+ * Actions' variables, then the configuration; the scan is the core's on
+ * base...head; posting is the forge library's.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "pysec_forge.h"
+
+static const char usage[] =
+	"usage: git pysec review [options]\n"
+	"\n"
+	"Scan what a merge request (GitLab) or pull request (Gitea) adds and post the\n"
+	"findings as inline comments, a summary and a commit status.  In GitLab CI the\n"
+	"forge, URL, project and merge request come from CI_API_V4_URL, CI_PROJECT_ID and\n"
+	"CI_MERGE_REQUEST_IID; in Gitea Actions from GITHUB_SERVER_URL and GITHUB_REPOSITORY.\n"
+	"\n"
+	"  --forge gitlab|gitea     the forge (pysec.review.forge)\n"
+	"  --url URL                its API root or server URL (pysec.review.url)\n"
+	"  --project P              GitLab: id or group/project; Gitea: owner/repo (pysec.review.project)\n"
+	"  --mr N, --pr N           the merge request's iid / pull request's index\n"
+	"  --token-file FILE        read the token from FILE (pysec.review.tokenFile); else from\n"
+	"                           $PYSEC_TOKEN (pysec.review.tokenEnv names another variable)\n"
+	"  --ca-bundle FILE         CA certificates to trust (pysec.review.caBundle); TLS is always verified\n"
+	"  --max-comments N         inline comments per request (pysec.review.maxComments, default 25)\n"
+	"  --fail-on LEVEL          lowest severity that fails the status (default medium)\n"
+	"  --min-confidence LEVEL   ignore findings below this confidence (default medium)\n"
+	"  --status-name NAME       the commit status's name (pysec.review.statusName, default pysec)\n"
+	"  --target-url URL         the status's link (default $CI_JOB_URL)\n"
+	"  --config FILE            a pysec config file (git-config syntax) over the others\n"
+	"  --dry-run                read what is there, print what would be posted, post nothing\n"
+	"  -v, --verbose            one line per request on stderr (never the token)\n"
+	"\n"
+	"Network settings: pysec.review.timeout and .connectTimeout (seconds), .retries,\n"
+	".retryBaseMs, .retryMaxMs, .maxWait (seconds of Retry-After honoured), .maxInFlight,\n"
+	".gitlabEncoding (form or json).\n";
+
+struct review_args {
+	const char *forge, *url, *project, *number, *token_file, *ca_bundle, *max_comments;
+	const char *fail_on, *min_conf, *status_name, *target_url, *config;
+	int dry_run, verbose;
+};
+
+static int parse_args(struct review_args *a, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "forge", required_argument, NULL, 'F' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "project", required_argument, NULL, 'p' },
+		{ "mr", required_argument, NULL, 'n' },
+		{ "pr", required_argument, NULL, 'n' },
+		{ "request", required_argument, NULL, 'n' },
+		{ "token-file", required_argument, NULL, 't' },
+		{ "ca-bundle", required_argument, NULL, 'a' },
+		{ "max-comments", required_argument, NULL, 'm' },
+		{ "fail-on", required_argument, NULL, 'x' },
+		{ "min-confidence", required_argument, NULL, 'c' },
+		{ "status-name", required_argument, NULL, 's' },
+		{ "target-url", required_argument, NULL, 'T' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "dry-run", no_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'F': a->forge = optarg; break;
+		case 'u': a->url = optarg; break;
+		case 'p': a->project = optarg; break;
+		case 'n': a->number = optarg; break;
+		case 't': a->token_file = optarg; break;
+		case 'a': a->ca_bundle = optarg; break;
+		case 'm': a->max_comments = optarg; break;
+		case 'x': a->fail_on = optarg; break;
+		case 'c': a->min_conf = optarg; break;
+		case 's': a->status_name = optarg; break;
+		case 'T': a->target_url = optarg; break;
+		case 'C': a->config = optarg; break;
+		case 'd': a->dry_run = 1; break;
+		case 'v': a->verbose = 1; break;
+		case 'h': fputs(usage, stdout); return 1;
+		default: goto bad;
+		}
+	}
+	if (optind != argc)
+		goto bad;
+	if ((a->fail_on && !pysec_level_parse(a->fail_on)) || (a->min_conf && !pysec_level_parse(a->min_conf)))
+		goto bad;
+	return 0;
+bad:
+	fputs(usage, stderr);
+	return -1;
+}
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/* The first of: the flag, the CI variable, the configuration, the default. */
+static const char *setting(const char *flag, const char *ci, const pysec_config *cfg, const char *key,
+	const char *fallback)
+{
+	if (flag)
+		return flag;
+	if (ci)
+		return ci;
+	return pysec_config_get(cfg, key, fallback);
+}
+
+static int parse_uint(const char *what, const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = s && *s != '-' ? strtoull(s, &end, 10) : 0;
+	if (!s || !*s || *s == '-' || errno || *end || v > max) {
+		fprintf(stderr, "git pysec: %s must be a whole number up to %llu, not '%s'\n", what, max, s ? s : "");
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Read the token from `path`: the first line, without its line break. */
+static char *read_token_file(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char buf[8192];
+	size_t n;
+
+	if (!fp) {
+		fprintf(stderr, "git pysec: cannot read the token file '%s': %s\n", path, strerror(errno));
+		return NULL;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	n = strlen(buf);
+	while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		buf[--n] = '\0';
+	if (!n) {
+		fprintf(stderr, "git pysec: the token file '%s' is empty\n", path);
+		return NULL;
+	}
+	return strdup(buf);
+}
+
+/*
+ * Where to connect and with what may come only from the system policy, the
+ * repository's own config and --config: never from a .pysec in the tree
+ * under review, which could send the token to a server of its choosing.
+ */
+static int connection_config(pysec_config **out, git_repository *repo, const char *extra)
+{
+	pysec_config *cfg = NULL;
+	const char *sys = cli_system_config();
+	int rc;
+
+	pysec_config_new(&cfg);
+	if ((access(sys, F_OK) == 0 && (rc = pysec_config_add_file(cfg, sys, PYSEC_CONFIG_NORMAL)) < 0) ||
+	    (rc = pysec_config_add_repository(cfg, repo)) < 0 ||
+	    (extra && (rc = pysec_config_add_file(cfg, extra, PYSEC_CONFIG_NORMAL)) < 0)) {
+		pysec_config_free(cfg);
+		return rc;
+	}
+	*out = cfg;
+	return 0;
+}
+
+/*
+ * The policy: the system's, the repository's, the target's `.pysec` (at the
+ * base commit: already accepted), the request's own `.pysec` only where it
+ * is stricter (it is what is under review), then --config and the flags.
+ */
+static int policy_config(pysec_config **out, git_repository *repo, const pysec_review_refs *refs, const char *extra)
+{
+	pysec_config *cfg = NULL;
+	const char *sys = cli_system_config();
+	git_oid base, head;
+	int rc;
+
+	pysec_config_new(&cfg);
+	git_oid_fromstr(&base, refs->base);
+	git_oid_fromstr(&head, refs->head);
+	if ((access(sys, F_OK) == 0 && (rc = pysec_config_add_file(cfg, sys, PYSEC_CONFIG_NORMAL)) < 0) ||
+	    (rc = pysec_config_add_repository(cfg, repo)) < 0)
+		goto fail;
+	rc = pysec_config_add_committed_file(cfg, repo, &base, ".pysec", PYSEC_CONFIG_NORMAL);
+	if (rc < 0 && rc != PYSEC_ENOTFOUND)
+		goto fail;
+	rc = pysec_config_add_committed_file(cfg, repo, &head, ".pysec", PYSEC_CONFIG_STRICT_ONLY);
+	if (rc < 0 && rc != PYSEC_ENOTFOUND)
+		goto fail;
+	if (extra && (rc = pysec_config_add_file(cfg, extra, PYSEC_CONFIG_NORMAL)) < 0)
+		goto fail;
+	*out = cfg;
+	return 0;
+fail:
+	pysec_config_free(cfg);
+	return rc;
+}
+
+/* Both commits must be here: the scan is local. */
+static int have_commits(git_repository *repo, const pysec_review_refs *refs)
+{
+	const char *which[2] = { refs->base, refs->head };
+	const char *names[2] = { "base", "head" };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		git_oid id;
+		git_commit *c = NULL;
+		if (git_oid_fromstr(&id, which[i]) < 0 || git_commit_lookup(&c, repo, &id) < 0) {
+			fprintf(stderr, "git pysec: review: the request's %s commit %s is not in this repository; "
+				"fetch it first (git fetch origin %s; in GitLab CI, GIT_DEPTH: 0)\n",
+				names[i], which[i], which[i]);
+			return -1;
+		}
+		git_commit_free(c);
+	}
+	return 0;
+}
+
+struct printer {
+	const char *forge;
+};
+
+static void print_indented(const char *text)
+{
+	const char *p = text;
+
+	while (p && *p) {
+		size_t n = strcspn(p, "\n");
+		printf("    %.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
+static void on_action(const pysec_review_action *a, void *payload)
+{
+	const struct printer *pr = payload;
+	const pysec_finding *f = a->finding;
+	char what[512];
+	const char *verb;
+
+	if (f)
+		snprintf(what, sizeof(what), "%s:%u %s", f->path, f->line, f->rule);
+	else if (a->kind == PYSEC_REVIEW_CLOSE)
+		snprintf(what, sizeof(what), "the comment on finding %s (gone)", a->fingerprint ? a->fingerprint : "?");
+	else if (a->kind == PYSEC_REVIEW_SUMMARY)
+		snprintf(what, sizeof(what), "%s", strcmp(a->method, "PUT") ? "the summary" : "the outdated summary");
+	else if (a->kind == PYSEC_REVIEW_REVIEW)
+		snprintf(what, sizeof(what), "the review");
+	else
+		snprintf(what, sizeof(what), "the commit status (%s)", a->text ? a->text : "");
+
+	switch (a->outcome) {
+	case PYSEC_REVIEW_DRY_RUN:
+		if (a->kind == PYSEC_REVIEW_COMMENT && !strcmp(pr->forge, "gitea")) {
+			printf("would comment on %s (in the review)\n", what);
+			print_indented(a->text);
+			return;
+		}
+		printf("would %s %s: %s %s\n", a->kind == PYSEC_REVIEW_CLOSE ?
+			(!strcmp(a->method, "DELETE") ? "delete" : "resolve") :
+			a->method && !strcmp(a->method, "PUT") ? "resolve" : "post", what, a->method, a->url);
+		if (a->kind != PYSEC_REVIEW_STATUS)
+			print_indented(a->text);
+		return;
+	case PYSEC_REVIEW_DONE:
+		verb = a->kind == PYSEC_REVIEW_CLOSE ? (!strcmp(a->method, "DELETE") ? "deleted" : "resolved") :
+		       a->method && !strcmp(a->method, "PUT") ? "resolved" : a->kind == PYSEC_REVIEW_STATUS ? "set" : "posted";
+		printf("%s %s\n", verb, what);
+		return;
+	case PYSEC_REVIEW_MOVED:
+		printf("moved %s to the summary: the forge refused its line\n", what);
+		return;
+	case PYSEC_REVIEW_FAILED:
+		printf("FAILED %s: %s\n", what, a->error ? a->error : "?");
+		return;
+	case PYSEC_REVIEW_NOT_SENT:
+		printf("NOT SENT %s: the forge had failed before\n", what);
+		return;
+	}
+}
+
+static int fill_forge_options(pysec_forge_options *fo, const struct review_args *a, const pysec_config *conn)
+{
+	static const struct {
+		const char *key, *fallback;
+		unsigned long long max, scale;
+		size_t offset;
+	} nums[] = {
+		{ "pysec.review.timeout", "30", 3600, 1000, offsetof(pysec_forge_options, timeout_ms) },
+		{ "pysec.review.connectTimeout", "10", 3600, 1000, offsetof(pysec_forge_options, connect_timeout_ms) },
+		{ "pysec.review.retries", "4", 20, 1, offsetof(pysec_forge_options, retries) },
+		{ "pysec.review.retryBaseMs", "500", 600000, 1, offsetof(pysec_forge_options, retry_base_ms) },
+		{ "pysec.review.retryMaxMs", "30000", 3600000, 1, offsetof(pysec_forge_options, retry_max_ms) },
+		{ "pysec.review.maxWait", "60", 3600, 1000, offsetof(pysec_forge_options, max_wait_ms) },
+		{ "pysec.review.maxInFlight", "4", 16, 1, offsetof(pysec_forge_options, max_in_flight) },
+	};
+	const char *enc = pysec_config_get(conn, "pysec.review.gitlabEncoding", "form");
+	size_t i;
+
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		unsigned long long v;
+		if (parse_uint(nums[i].key, pysec_config_get(conn, nums[i].key, nums[i].fallback), nums[i].max, &v) < 0)
+			return -1;
+		*(unsigned *)((char *)fo + nums[i].offset) = (unsigned)(v * nums[i].scale);
+	}
+	if (strcmp(enc, "form") && strcmp(enc, "json")) {
+		fprintf(stderr, "git pysec: pysec.review.gitlabEncoding is form or json\n");
+		return -1;
+	}
+	fo->gitlab_json = !strcmp(enc, "json");
+	fo->ca_bundle = a->ca_bundle ? a->ca_bundle : pysec_config_get(conn, "pysec.review.caBundle", NULL);
+	fo->trace = a->verbose ? stderr : NULL;
+	return 0;
+}
+
+int cmd_review(int argc, char **argv)
+{
+	struct review_args a = { 0 };
+	git_repository *repo = NULL;
+	pysec_config *conn = NULL, *cfg = NULL;
+	pysec_forge *forge = NULL;
+	pysec_engine *engine = NULL;
+	pysec_changeset *cs = NULL;
+	pysec_report *report = NULL;
+	pysec_forge_options fo = PYSEC_FORGE_OPTIONS_INIT;
+	pysec_review_options ro = PYSEC_REVIEW_OPTIONS_INIT;
+	pysec_review_target target = { NULL, 0 };
+	pysec_review_refs refs;
+	pysec_review_result res;
+	pysec_scan_options so = PYSEC_SCAN_OPTIONS_INIT;
+	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
+	struct printer pr = { NULL };
+	const char *kind_name, *number, *token_file, *token_env;
+	char *token = NULL, spec[128], number_from_ref[32];
+	unsigned long long n;
+	int rc, exit_code = EXIT_CLEAN, gitlab_ci = env("GITLAB_CI") || env("CI_API_V4_URL"),
+		gitea_ci = env("GITEA_ACTIONS") != NULL;
+
+	if ((rc = parse_args(&a, argc, argv)) != 0)
+		return rc > 0 ? EXIT_CLEAN : EXIT_USAGE;
+	if (cli_open_repository(&repo) < 0)
+		return EXIT_FAILED;
+	if ((rc = connection_config(&conn, repo, a.config)) < 0) {
+		exit_code = cli_fail(rc, "configuration");
+		goto cleanup;
+	}
+
+	/* which forge, where, which request */
+	kind_name = setting(a.forge, NULL, conn, "pysec.review.forge",
+		gitlab_ci ? "gitlab" : gitea_ci ? "gitea" : NULL);
+	fo.kind = pysec_forge_kind_parse(kind_name);
+	if (!fo.kind) {
+		fprintf(stderr, "git pysec: review: which forge? --forge gitlab|gitea (or pysec.review.forge)\n");
+		exit_code = EXIT_USAGE;
+		goto cleanup;
+	}
+	if (fo.kind == PYSEC_FORGE_GITLAB) {
+		fo.url = setting(a.url, gitlab_ci ? env("CI_API_V4_URL") : NULL, conn, "pysec.review.url", NULL);
+		target.project = setting(a.project, gitlab_ci ? env("CI_PROJECT_ID") : NULL, conn,
+			"pysec.review.project", NULL);
+		number = setting(a.number, gitlab_ci ? env("CI_MERGE_REQUEST_IID") : NULL, conn, "pysec.review.request", NULL);
+	} else {
+		const char *ref = gitea_ci ? env("GITHUB_REF") : NULL;
+		number_from_ref[0] = '\0';
+		/* a pull request's workflow runs on refs/pull/<index>/head (or /merge) */
+		if (ref && !strncmp(ref, "refs/pull/", 10))
+			snprintf(number_from_ref, sizeof(number_from_ref), "%.*s", (int)strcspn(ref + 10, "/"), ref + 10);
+		fo.url = setting(a.url, gitea_ci ? env("GITHUB_SERVER_URL") : NULL, conn, "pysec.review.url", NULL);
+		target.project = setting(a.project, gitea_ci ? env("GITHUB_REPOSITORY") : NULL, conn,
+			"pysec.review.project", NULL);
+		number = setting(a.number, *number_from_ref ? number_from_ref : NULL, conn, "pysec.review.request", NULL);
+	}
+	if (!fo.url || !target.project || !number) {
+		fprintf(stderr, "git pysec: review: %s is missing (flags --url, --project, --%s)\n",
+			!fo.url ? "the forge URL" : !target.project ? "the project" : "the request number",
+			fo.kind == PYSEC_FORGE_GITLAB ? "mr" : "pr");
+		exit_code = EXIT_USAGE;
+		goto cleanup;
+	}
+	if (parse_uint("the request number", number, UINT64_MAX, &n) < 0 || !n) {
+		exit_code = EXIT_USAGE;
+		goto cleanup;
+	}
+	target.number = n;
+	if (fill_forge_options(&fo, &a, conn) < 0) {
+		exit_code = EXIT_USAGE;
+		goto cleanup;
+	}
+
+	/* the token: from a file or the environment, never a flag (argv is public) */
+	token_file = a.token_file ? a.token_file : pysec_config_get(conn, "pysec.review.tokenFile", NULL);
+	token_env = pysec_config_get(conn, "pysec.review.tokenEnv", "PYSEC_TOKEN");
+	if (token_file) {
+		if (!(token = read_token_file(token_file))) {
+			exit_code = EXIT_USAGE;
+			goto cleanup;
+		}
+	} else if (env(token_env)) {
+		token = strdup(env(token_env));
+	}
+	fo.token = token;
+	if ((rc = pysec_forge_new(&forge, &fo)) < 0) {
+		exit_code = cli_fail(rc, "review");
+		goto cleanup;
+	}
+	if (!strncmp(pysec_forge_url(forge), "http://", 7) && !a.dry_run)
+		fprintf(stderr, "git pysec: warning: %s is plain http: the token travels unencrypted\n",
+			pysec_forge_url(forge));
+
+	if ((rc = pysec_review_refs_get(&refs, forge, &target)) < 0) {
+		exit_code = cli_fail(rc, "review");
+		goto cleanup;
+	}
+	if (have_commits(repo, &refs) < 0) {
+		exit_code = EXIT_FAILED;
+		goto cleanup;
+	}
+
+	/* the scan: what base...head adds, under the policy */
+	if ((rc = policy_config(&cfg, repo, &refs, a.config)) < 0) {
+		exit_code = cli_fail(rc, "configuration");
+		goto cleanup;
+	}
+	if (a.fail_on)
+		pysec_config_set(cfg, "pysec.failOn", a.fail_on);
+	if (a.min_conf)
+		pysec_config_set(cfg, "pysec.minConfidence", a.min_conf);
+	wo.threshold.fail_on = pysec_level_parse(pysec_config_get(cfg, "pysec.failOn", "medium"));
+	wo.threshold.min_confidence = pysec_level_parse(pysec_config_get(cfg, "pysec.minConfidence", "medium"));
+	if (!wo.threshold.fail_on || !wo.threshold.min_confidence) {
+		fprintf(stderr, "git pysec: pysec.failOn and pysec.minConfidence are low, medium or high\n");
+		exit_code = EXIT_USAGE;
+		goto cleanup;
+	}
+	if ((rc = pysec_engine_new(&engine, cfg)) < 0) {
+		exit_code = cli_fail(rc, "rules");
+		goto cleanup;
+	}
+	snprintf(spec, sizeof(spec), "%s...%s", refs.base, refs.head);
+	if ((rc = pysec_changeset_from_revspec(&cs, repo, spec)) < 0) {
+		exit_code = cli_fail(rc, spec);
+		goto cleanup;
+	}
+	pysec_report_new(&report);
+	so.repo = repo;
+	if ((rc = pysec_scan(report, engine, cs, &so)) < 0) {
+		/* an incomplete scan posts nothing: its silence would read as "clean" */
+		exit_code = cli_fail(rc, "scan");
+		goto cleanup;
+	}
+	pysec_report_sort(report);
+	printf("pysec review: %s %s%llu of %s, %.10s...%.10s\n", pysec_forge_kind_name(fo.kind),
+		fo.kind == PYSEC_FORGE_GITLAB ? "merge request !" : "pull request #", (unsigned long long)target.number,
+		target.project, refs.base, refs.head);
+	pysec_report_write(report, &wo, stdout);
+	if (*pysec_config_notes(cfg))
+		fputs(pysec_config_notes(cfg), stderr);
+
+	/* the review */
+	if (a.max_comments || pysec_config_get(conn, "pysec.review.maxComments", NULL)) {
+		if (parse_uint("the comment cap", a.max_comments ? a.max_comments :
+			pysec_config_get(conn, "pysec.review.maxComments", NULL), 100000, &n) < 0) {
+			exit_code = EXIT_USAGE;
+			goto cleanup;
+		}
+		ro.max_comments = (size_t)n;
+	}
+	ro.threshold = wo.threshold;
+	ro.dry_run = a.dry_run;
+	ro.status_name = setting(a.status_name, NULL, conn, "pysec.review.statusName", "pysec");
+	ro.target_url = setting(a.target_url, env("CI_JOB_URL"), conn, "pysec.review.targetUrl", NULL);
+	ro.engine = engine;
+	pr.forge = pysec_forge_kind_name(fo.kind);
+	ro.on_action = on_action;
+	ro.payload = &pr;
+	rc = pysec_review_run(&res, forge, &target, &refs, report, cs, &ro);
+	printf("pysec review: %zu finding%s (%zu blocking): %zu posted, %zu already there, %zu in the summary, "
+		"%zu closed%s\n", res.findings, res.findings == 1 ? "" : "s", res.blocking, res.posted, res.kept,
+		res.in_summary, res.closed, a.dry_run ? " (dry run: nothing was sent)" : "");
+	fflush(stdout);
+	if (rc < 0)
+		exit_code = cli_fail(rc, "review");
+	else
+		exit_code = res.blocking ? EXIT_FINDINGS : EXIT_CLEAN;
+cleanup:
+	pysec_report_free(report);
+	pysec_changeset_free(cs);
+	pysec_engine_free(engine);
+	pysec_forge_free(forge);
+	pysec_config_free(cfg);
+	pysec_config_free(conn);
+	git_repository_free(repo);
+	if (token) {
+		explicit_bzero(token, strlen(token));
+		free(token);
+	}
+	return exit_code;
+}

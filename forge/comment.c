@@ -1,0 +1,320 @@
+/*
+ * comment.c: the markdown pysec posts.  Text from the pushed tree (paths,
+ * code) is hostile: it goes only into code spans and fenced blocks whose
+ * delimiters are longer than any run of backticks in it, with control and
+ * bidirectional characters replaced, so it can neither end its block nor
+ * add markup, mentions or a fake marker.  Rule texts are prose with the
+ * characters that start markup escaped.
+ */
+#include "forge.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD */
+
+/* Decode one UTF-8 sequence at `s`; returns its length and sets *cp, or 0 when it is not valid. */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+{
+	size_t n, i;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, c = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, c = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* Characters that hide or reorder text (Trojan Source), and C1 controls. */
+static int is_sneaky(uint32_t c)
+{
+	return (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+	       c == 0x200e || c == 0x200f || c == 0x061c;
+}
+
+int text_is_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c;
+	size_t n;
+
+	while (*p) {
+		if (!(n = utf8_next(p, &c)))
+			return 0;
+		if ((c < 0x20 && c != '\t') || c == 0x7f || is_sneaky(c))
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+/*
+ * `s` with bad UTF-8, control and sneaky characters replaced: safe to put
+ * in a code span or a table cell.  Tabs become spaces.
+ */
+static char *clean_copy(const char *s)
+{
+	struct buf b = BUF_INIT(SIZE_MAX / 2);
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c;
+	size_t n;
+
+	while (*p) {
+		if (!(n = utf8_next(p, &c))) {
+			buf_puts(&b, REPLACEMENT);
+			p++;
+			continue;
+		}
+		if (c == '\t')
+			buf_puts(&b, " ");
+		else if (c < 0x20 || c == 0x7f || is_sneaky(c))
+			buf_puts(&b, REPLACEMENT);
+		else
+			buf_put(&b, p, n);
+		p += n;
+	}
+	return buf_detach(&b);
+}
+
+static size_t longest_backtick_run(const char *s)
+{
+	size_t best = 0, run = 0;
+
+	for (; *s; s++) {
+		run = *s == '`' ? run + 1 : 0;
+		if (run > best)
+			best = run;
+	}
+	return best;
+}
+
+void md_text(struct buf *b, const char *s)
+{
+	char *c = clean_copy(s);
+	const char *p = c;
+	size_t digits = strspn(p, "0123456789");
+
+	/* what would start a list, a heading or a setext line at the start of a paragraph */
+	if (*p == '-' || *p == '+' || *p == '=') {
+		buf_printf(b, "\\%c", *p);
+		p++;
+	} else if (digits && digits < 10 && (p[digits] == '.' || p[digits] == ')')) {
+		buf_put(b, p, digits);
+		buf_printf(b, "\\%c", p[digits]);
+		p += digits + 1;
+	}
+	for (; *p; p++) {
+		if (strchr("\\`*_[]<>!|~#&@{}$", *p))
+			buf_put(b, "\\", 1);
+		buf_put(b, p, 1);
+	}
+	free(c);
+}
+
+void md_code_span(struct buf *b, const char *s, int in_table)
+{
+	char *c = clean_copy(s);
+	size_t run = longest_backtick_run(c) + 1, i, len = strlen(c);
+	int pad = len && (c[0] == '`' || c[0] == ' ' || c[len - 1] == '`' || c[len - 1] == ' ');
+	const char *p;
+
+	for (i = 0; i < run; i++)
+		buf_puts(b, "`");
+	if (pad)
+		buf_puts(b, " ");
+	for (p = c; *p; p++) {
+		if (in_table && *p == '|')
+			buf_puts(b, "\\");
+		buf_put(b, p, 1);
+	}
+	if (pad)
+		buf_puts(b, " ");
+	for (i = 0; i < run; i++)
+		buf_puts(b, "`");
+	free(c);
+}
+
+void md_fence(struct buf *b, const char *info, const char *content)
+{
+	size_t run = longest_backtick_run(content) + 1, i;
+
+	if (run < 3)
+		run = 3;
+	for (i = 0; i < run; i++)
+		buf_puts(b, "`");
+	buf_printf(b, "%s\n%s\n", info, content);
+	for (i = 0; i < run; i++)
+		buf_puts(b, "`");
+	buf_puts(b, "\n");
+}
+
+void fp_token(const char *fp, char out[65])
+{
+	size_t n = fp ? strlen(fp) : 0;
+
+	if (n >= 1 && n <= 64 && strspn(fp, "0123456789abcdef") == n) {
+		memcpy(out, fp, n + 1);
+		return;
+	}
+	snprintf(out, 65, "%016llx", (unsigned long long)hash_bytes(fp ? fp : "", n, HASH_SEED));
+}
+
+char *comment_finding(const pysec_finding *f, const pysec_rule_info *rule, int blocking)
+{
+	struct buf b = BUF_INIT(SIZE_MAX / 2);
+	char fp[65];
+
+	fp_token(f->fingerprint, fp);
+	buf_printf(&b, "<!-- pysec:fp=%s -->\n**pysec ", fp);
+	md_text(&b, f->rule);
+	buf_puts(&b, ": ");
+	md_text(&b, f->title ? f->title : f->rule);
+	buf_printf(&b, "**\n\nSeverity **%s**, confidence **%s**", pysec_level_name(f->severity),
+		pysec_level_name(f->confidence));
+	if (f->cwe > 0)
+		buf_printf(&b, ", CWE-%d", f->cwe);
+	buf_puts(&b, blocking ? " (blocks the merge)\n\n" : " (below the policy's threshold)\n\n");
+	if (f->message && *f->message) {
+		md_text(&b, f->message);
+		buf_puts(&b, "\n\n");
+	}
+	if (rule && rule->why && *rule->why) {
+		buf_puts(&b, "**Why it matters:** ");
+		md_text(&b, rule->why);
+		buf_puts(&b, "\n\n");
+	}
+	if (f->fix && *f->fix) {
+		buf_puts(&b, "**How to fix:** ");
+		md_text(&b, f->fix);
+		buf_puts(&b, "\n\n");
+	}
+	/* a one-click change: only a clean single line that differs from the one there */
+	if (f->suggestion && *f->suggestion && text_is_clean(f->suggestion) &&
+	    !(f->code && !strcmp(f->code, f->suggestion)))
+		md_fence(&b, "suggestion", f->suggestion);
+	while (b.len && b.ptr[b.len - 1] == '\n')
+		b.ptr[--b.len] = '\0';
+	return buf_detach(&b);
+}
+
+#define SUMMARY_MAX_ROWS 500
+
+char *comment_summary_table(const struct summary_row *rows, size_t n, size_t outside, size_t over_cap,
+	size_t refused, size_t cap, char hash[17])
+{
+	struct buf b = BUF_INIT(SIZE_MAX / 2);
+	const char *sep = "";
+	size_t i;
+
+	if (!n)
+		return NULL;
+	buf_printf(&b, "**pysec: %zu finding%s not shown inline**\n\n", n, n == 1 ? "" : "s");
+	if (outside) {
+		buf_printf(&b, "%zu %s on lines this change does not add", outside, outside == 1 ? "is" : "are");
+		sep = "; ";
+	}
+	if (over_cap) {
+		buf_printf(&b, "%s%zu %s past the limit of %zu inline comments", sep, over_cap,
+			over_cap == 1 ? "is" : "are", cap);
+		sep = "; ";
+	}
+	if (refused)
+		buf_printf(&b, "%s%zu %s refused by the forge for %s line", sep, refused,
+			refused == 1 ? "was" : "were", refused == 1 ? "its" : "their");
+	buf_puts(&b, ".\n\n| File | Line | Rule | Severity |\n|---|---|---|---|\n");
+	for (i = 0; i < n && i < SUMMARY_MAX_ROWS; i++) {
+		const pysec_finding *f = rows[i].f;
+		buf_puts(&b, "| ");
+		md_code_span(&b, f->path, 1);
+		buf_printf(&b, " | %u | ", f->line);
+		md_text(&b, f->rule);
+		buf_puts(&b, " ");
+		md_text(&b, f->title ? f->title : "");
+		buf_printf(&b, " | %s%s |\n", pysec_level_name(f->severity), rows[i].blocking ? " (blocking)" : "");
+	}
+	if (n > SUMMARY_MAX_ROWS)
+		buf_printf(&b, "\nand %zu more; `git pysec scan` lists them all.\n", n - SUMMARY_MAX_ROWS);
+	snprintf(hash, 17, "%016llx", (unsigned long long)hash_bytes(b.ptr, b.len, HASH_SEED));
+	while (b.len && b.ptr[b.len - 1] == '\n')
+		b.ptr[--b.len] = '\0';
+	return buf_detach(&b);
+}
+
+/* The marker's text (between "<!-- pysec:" and " -->") when `body` starts with one. */
+static const char *marker_span(const char *body, size_t *len)
+{
+	static const char open[] = "<!-- pysec:";
+	const char *end, *nl;
+
+	if (!body || strncmp(body, open, sizeof(open) - 1))
+		return NULL;
+	body += sizeof(open) - 1;
+	end = strstr(body, " -->");
+	nl = strchr(body, '\n');
+	if (!end || (nl && nl < end))
+		return NULL;
+	*len = (size_t)(end - body);
+	return body;
+}
+
+char *marker_dup(const char *body, const char *key)
+{
+	size_t len, kl = strlen(key);
+	const char *m = marker_span(body, &len), *p, *e;
+
+	if (!m)
+		return NULL;
+	for (p = m, e = m + len; p < e;) {
+		size_t tl = strcspn(p, " ");
+		if (p + tl > e)
+			tl = (size_t)(e - p);
+		if (tl >= kl && !strncmp(p, key, kl) && (tl == kl || p[kl] == '=')) {
+			const char *v = tl == kl ? p + kl : p + kl + 1;
+			size_t vl = (size_t)(p + tl - v), i;
+			for (i = 0; i < vl; i++)
+				if (!isalnum((unsigned char)v[i]) && v[i] != ',' && v[i] != '-')
+					return NULL;
+			return xstrndup(v, vl);
+		}
+		p += tl;
+		while (p < e && *p == ' ')
+			p++;
+	}
+	return NULL;
+}
+
+int marker_get(const char *body, const char *key, char *out, size_t outlen)
+{
+	char *v = marker_dup(body, key);
+	size_t n;
+
+	if (!v)
+		return -1;
+	n = strlen(v);
+	if (n >= outlen) {
+		free(v);
+		return -1;
+	}
+	memcpy(out, v, n + 1);
+	free(v);
+	return 0;
+}

@@ -1,0 +1,181 @@
+/*
+ * pysec_forge.h: reviewing a GitLab merge request or a Gitea pull request.
+ *
+ * The findings of a scan of what the request adds become inline comments
+ * on its lines, one summary comment for the rest, and a commit status on its
+ * head.  A caller (`git pysec review`, later the review daemon) follows these
+ * steps:
+ *
+ *   1. pysec_forge_new()          a client for one forge: API URL, token, TLS,
+ *                                 timeouts, retries
+ *   2. pysec_review_refs_get()    the request's commits as the forge states
+ *                                 them (GitLab: diff_refs; Gitea: merge base
+ *                                 and head), never the target branch's tip
+ *   3. the core (pysec.h)         scan "base...head" in a local repository
+ *                                 that holds both commits
+ *   4. pysec_review_run()         list what pysec posted before, post what
+ *                                 is new, resolve (GitLab) or delete (Gitea)
+ *                                 what is fixed, set the commit status
+ *
+ * Conventions are the core's: 0 or a negative code, the message read back
+ * with pysec_error_last() (per thread), output parameters first and named
+ * `out`, options structs with an _INIT macro.  The token is a secret: no
+ * message, trace line or action this module produces ever holds it.
+ *
+ * A pysec_forge is used by one thread at a time (it may run a few requests
+ * in parallel inside a call); a daemon makes one per job.
+ */
+#ifndef PYSEC_FORGE_H
+#define PYSEC_FORGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "pysec.h"
+
+/* The forge refused a request, or could not be reached after the retries. */
+#define PYSEC_EFORGE (-20)
+
+typedef enum {
+	PYSEC_FORGE_GITLAB = 1,	/* REST API v4 */
+	PYSEC_FORGE_GITEA = 2,	/* API v1 */
+} pysec_forge_kind;
+
+/* "gitlab" or "gitea" (any case); 0 when neither. */
+pysec_forge_kind pysec_forge_kind_parse(const char *name);
+const char *pysec_forge_kind_name(pysec_forge_kind kind);
+
+typedef struct pysec_forge pysec_forge;
+
+typedef struct {
+	pysec_forge_kind kind;
+	/*
+	 * The API root ("https://gitlab.example.com/api/v4"); a bare server URL
+	 * gets "/api/v4" (GitLab) or "/api/v1" (Gitea) added.  http and https
+	 * only; TLS certificates are always verified.
+	 */
+	const char *url;
+	const char *token;		/* copied; sent only in the auth header */
+	const char *ca_bundle;		/* PEM file of CAs to trust instead of the system's; NULL: the system's */
+	unsigned timeout_ms;		/* one attempt of one request, start to end */
+	unsigned connect_timeout_ms;
+	unsigned retries;		/* further attempts after a 5xx, a 429 or a connection error */
+	unsigned retry_base_ms;		/* the first backoff; it doubles per attempt, with jitter */
+	unsigned retry_max_ms;		/* the longest backoff */
+	unsigned max_wait_ms;		/* the longest Retry-After honoured; a longer one fails the request */
+	unsigned max_in_flight;		/* requests at once (1..16) */
+	size_t max_response;		/* bytes; a larger answer fails the request */
+	int gitlab_json;		/* GitLab: send JSON bodies rather than the documented form fields */
+	FILE *trace;			/* one line per request (method, URL, status, retries), or NULL */
+} pysec_forge_options;
+
+#define PYSEC_FORGE_OPTIONS_INIT \
+	{ 0, NULL, NULL, NULL, 30000, 10000, 4, 500, 30000, 60000, 4, 16u << 20, 0, NULL }
+
+/* A client for one forge; PYSEC_EINVALID for a bad URL, a token that cannot go in a header, ... */
+int pysec_forge_new(pysec_forge **out, const pysec_forge_options *opts);
+void pysec_forge_free(pysec_forge *forge);
+/* The API root in use (after "/api/vN" was added); never holds the token. */
+const char *pysec_forge_url(const pysec_forge *forge);
+
+/* One merge request (GitLab) or pull request (Gitea). */
+typedef struct {
+	const char *project;	/* GitLab: the numeric id or "group/project"; Gitea: "owner/repo" */
+	uint64_t number;	/* GitLab: the merge request's iid; Gitea: the pull request's index */
+} pysec_review_target;
+
+/* A request's commits, 40 hex digits each. */
+typedef struct {
+	char base[41];		/* the diff's base: GitLab base_sha, Gitea merge_base */
+	char start[41];		/* GitLab start_sha; Gitea: the base branch's commit */
+	char head[41];		/* the request's head: what is scanned, commented on and given the status */
+} pysec_review_refs;
+
+/*
+ * The request's commits.  GitLab: the merge request's diff_refs, else its
+ * newest version; Gitea: the pull request's merge base and head.
+ * PYSEC_ENOTFOUND when the forge does not know the request.
+ */
+int pysec_review_refs_get(pysec_review_refs *out, pysec_forge *forge, const pysec_review_target *target);
+
+/* What pysec_review_run does, one report per write (or would-be write). */
+typedef enum {
+	PYSEC_REVIEW_COMMENT = 1,	/* an inline comment on one finding */
+	PYSEC_REVIEW_REVIEW,		/* Gitea: the one review that carries the new comments and the summary */
+	PYSEC_REVIEW_SUMMARY,		/* GitLab: the summary comment, or its resolution when it is outdated */
+	PYSEC_REVIEW_CLOSE,		/* an earlier comment whose finding is gone: resolved (GitLab), deleted (Gitea) */
+	PYSEC_REVIEW_STATUS,		/* the commit status on the head */
+} pysec_review_action_kind;
+
+typedef enum {
+	PYSEC_REVIEW_DONE = 0,
+	PYSEC_REVIEW_DRY_RUN,		/* not sent: options.dry_run */
+	PYSEC_REVIEW_FAILED,		/* sent, and refused or never answered: see `error` */
+	PYSEC_REVIEW_NOT_SENT,		/* not attempted, because the forge had failed before */
+	PYSEC_REVIEW_MOVED,		/* an inline comment the forge refused for its line: it went to the summary */
+} pysec_review_outcome;
+
+typedef struct {
+	pysec_review_action_kind kind;
+	pysec_review_outcome outcome;
+	const char *method;		/* "POST", "PUT", "DELETE" */
+	const char *url;		/* never holds the token */
+	const char *text;		/* the markdown posted (for a status: "state: description") */
+	const pysec_finding *finding;	/* COMMENT: its finding; else NULL */
+	const char *fingerprint;	/* COMMENT, CLOSE: the finding's fingerprint */
+	const char *error;		/* FAILED, MOVED: why; else NULL */
+} pysec_review_action;
+
+typedef void (*pysec_review_cb)(const pysec_review_action *action, void *payload);
+
+typedef struct {
+	pysec_threshold threshold;	/* what counts at all, and what fails the status */
+	size_t max_comments;		/* inline comments a request may carry, earlier ones included */
+	int dry_run;			/* read what is there, but send no writes (they are reported) */
+	const char *status_name;	/* the commit status's name (GitLab) / context (Gitea) */
+	const char *target_url;		/* the status's link (the CI job), or NULL */
+	const pysec_engine *engine;	/* the rules' "why it matters" texts; may be NULL */
+	pysec_review_cb on_action;	/* may be NULL */
+	void *payload;
+} pysec_review_options;
+
+#define PYSEC_REVIEW_OPTIONS_INIT \
+	{ { PYSEC_LEVEL_LOW, PYSEC_LEVEL_LOW }, 25, 0, "pysec", NULL, NULL, NULL, NULL }
+
+typedef struct {
+	size_t findings;	/* findings that count (their confidence reaches the threshold) */
+	size_t blocking;	/* of those, the ones at or above fail_on: the status fails */
+	size_t posted;		/* new inline comments */
+	size_t kept;		/* findings that already had their comment */
+	size_t in_summary;	/* findings only in the summary: outside the diff, over the cap, refused */
+	size_t closed;		/* earlier comments resolved or deleted because their finding is gone */
+	size_t failed;		/* writes that failed */
+	size_t not_sent;	/* writes not attempted after the forge failed */
+} pysec_review_result;
+
+/*
+ * Review `target`: `report` holds the findings of a scan of
+ * `refs->base...refs->head`, `cs` the changeset scanned (a finding is
+ * commented inline only on a line it adds), both sorted as after
+ * pysec_report_sort().
+ *
+ * Earlier comments are found by the fingerprint each carries
+ * (`<!-- pysec:fp=... -->`), following pagination; a finding that has one
+ * is not posted again, and one whose finding is gone is resolved (GitLab)
+ * or deleted (Gitea).  Findings outside the diff's added lines, past
+ * `max_comments`, or on a line the forge refuses, go into one summary.
+ * GitLab: one discussion per comment, the summary as a discussion of its
+ * own.  Gitea: one review (event COMMENT, or REQUEST_CHANGES when a finding
+ * blocks) carrying the new comments, with the summary as its body.  Then
+ * the commit status (success, or failed with the count) on refs->head.
+ *
+ * `out` is filled in whatever happens.  Returns PYSEC_EFORGE when a write
+ * failed (each is reported through on_action; once the forge fails, the
+ * remaining comments are not attempted, but the status still is), or the
+ * listing failed (then nothing is written).
+ */
+int pysec_review_run(pysec_review_result *out, pysec_forge *forge, const pysec_review_target *target,
+	const pysec_review_refs *refs, const pysec_report *report, const pysec_changeset *cs,
+	const pysec_review_options *opts);
+
+#endif

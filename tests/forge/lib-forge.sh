@@ -1,0 +1,43 @@
+# lib-forge.sh: sourced (after tests/t/lib.sh) by the review tests.  Starts
+# the stand-in forge of server.py and talks to its control endpoints.
+FORGE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+FORGE_PIDS=""
+trap 'for p in $FORGE_PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
+
+# start_forge NAME [ARGS...]: start a server; sets FORGE_URL (http://127.0.0.1:PORT)
+# and NAME_URL.  The servers are stopped (by their process id) when the test ends.
+start_forge() {
+	local name=$1 port="" i; shift
+	: > "$TMP/$name.out"
+	python3 "$FORGE_DIR/server.py" "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" &
+	FORGE_PIDS="$FORGE_PIDS $!"
+	for i in $(seq 200); do
+		port=$(sed -n 's/^port //p' "$TMP/$name.out")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	[ -n "$port" ] || { fail "the stand-in forge starts" "$(cat "$TMP/$name.err")"; exit 1; }
+	FORGE_URL="http://127.0.0.1:$port"
+	printf -v "${name}_PORT" '%s' "$port"
+}
+
+# forge_ctl JSON: merge JSON into the server's configuration.
+forge_ctl() {
+	python3 "$FORGE_DIR/ctl.py" "$FORGE_URL/_control" "$1" > /dev/null ||
+		fail "control request accepted" "$1"
+}
+
+# forge_log / forge_state: the request log / the server's state into $OUT (for jq_is).
+forge_log() { OUT=$(python3 "$FORGE_DIR/ctl.py" "$FORGE_URL/_log"); }
+forge_state() { OUT=$(python3 "$FORGE_DIR/ctl.py" "$FORGE_URL/_state"); }
+forge_clear() { python3 "$FORGE_DIR/ctl.py" "$FORGE_URL/_log/clear" '{}' > /dev/null; }
+
+# review_expect CODE DESCRIPTION ARGS...: `git pysec review ARGS` with its
+# output kept, as expect_exit does, and also appended to $TMP/all-output
+# (which the token test searches).
+review_expect() {
+	local want=$1 d=$2; shift 2
+	expect_exit "$want" "$d" git pysec review "$@"
+	printf '%s\n%s\n' "$OUT" "$ERR" >> "$TMP/all-output"
+	RUN_OUT=$OUT RUN_ERR=$ERR
+}
