@@ -99,7 +99,7 @@ static int same_group(const struct change *a, const struct change *b)
 					: !strcmp(a->disk_path ? a->disk_path : "", b->disk_path ? b->disk_path : "");
 }
 
-/* Give each new finding the commit of the first entry of the group whose lines it touches. */
+/* Give each new finding the commit of the first entry of the group that knows its commit and whose lines it touches. */
 static void attribute(struct pysec_report *r, size_t from, const struct change *const *group, size_t n)
 {
 	size_t i, k;
@@ -107,49 +107,154 @@ static void attribute(struct pysec_report *r, size_t from, const struct change *
 	for (i = from; i < r->nfindings; i++) {
 		pysec_finding *f = &r->findings[i];
 		for (k = 0; k < n; k++) {
-			if (lineset_hits(&group[k]->lines, f->line, f->end_line)) {
+			if (group[k]->commit[0] && lineset_hits(&group[k]->lines, f->line, f->end_line)) {
 				free((char *)f->commit);
-				f->commit = group[k]->commit[0] ? xstrdup(group[k]->commit) : NULL;
+				f->commit = xstrdup(group[k]->commit);
 				break;
 			}
 		}
 	}
 }
 
-/* Name the commit that added each new finding's line: blame over base..tip, once per file. */
-static void attribute_by_blame(struct pysec_report *r, size_t from, const struct change *c, git_repository *repo)
+/* The text of line `line` (1-based) of `data`, without its end of line. */
+static const char *line_text(const char *data, size_t len, uint32_t line, size_t *n)
 {
-	git_blame_options o;
-	git_blame *blame = NULL;
-	size_t i, lo = SIZE_MAX, hi = 0;
+	const char *s = data, *end = data + len, *e;
 
-	for (i = from; i < r->nfindings; i++) {
-		if (r->findings[i].line < lo)
-			lo = r->findings[i].line;
-		if (r->findings[i].line > hi)
-			hi = r->findings[i].line;
+	while (--line && s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		s = nl ? nl + 1 : end;
 	}
-	if (!repo || lo > hi)
+	e = memchr(s, '\n', (size_t)(end - s));
+	e = e ? e : end;
+	if (e > s && e[-1] == '\r')
+		e--;
+	*n = (size_t)(e - s);
+	return s;
+}
+
+struct wanted {
+	const char *text;
+	size_t len;
+	pysec_finding *f;
+	int found;
+	unsigned hits;		/* parents of the current commit against which it is added */
+};
+
+struct attribution {
+	struct wanted *v;
+	size_t n, left;
+	const char *hex;
+};
+
+static int on_added_line(const git_diff_delta *d, const git_diff_hunk *h, const git_diff_line *l, void *payload)
+{
+	struct attribution *a = payload;
+	size_t i, len = l->content_len;
+
+	if (l->origin != GIT_DIFF_LINE_ADDITION)
+		return 0;
+	while (len && (l->content[len - 1] == '\n' || l->content[len - 1] == '\r'))
+		len--;
+	for (i = 0; i < a->n; i++) {
+		struct wanted *w = &a->v[i];
+		if (!w->found && w->len == len && !memcmp(w->text, l->content, len))
+			w->hits++;
+	}
+	return 0;
+}
+
+/*
+ * Offer to `a` the lines `commit` adds to `path`: against its parent, or,
+ * for a merge, against every parent (a line a merge only brings in from
+ * one side was added by that side's commit).
+ */
+static void added_by_commit(git_repository *repo, git_commit *commit, const char *path, struct attribution *a)
+{
+	git_tree *new_tree = NULL;
+	git_diff_options o;
+	unsigned p, np = git_commit_parentcount(commit);
+	char *paths[1];
+	size_t i;
+
+	git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
+	o.context_lines = 0;
+	o.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+	paths[0] = (char *)path;
+	o.pathspec.strings = paths;
+	o.pathspec.count = 1;
+	for (i = 0; i < a->n; i++)
+		a->v[i].hits = 0;
+	if (git_commit_tree(&new_tree, commit) < 0)
 		return;
-	git_blame_options_init(&o, GIT_BLAME_OPTIONS_VERSION);
-	o.newest_commit = c->tip;
-	if (!git_oid_is_zero(&c->base))
-		o.oldest_commit = c->base;
-	o.min_line = lo;
-	o.max_line = hi;
-	if (git_blame_file(&blame, repo, c->path, &o) < 0)
-		return;	/* the finding stands without a commit */
-	for (i = from; i < r->nfindings; i++) {
-		pysec_finding *f = &r->findings[i];
-		const git_blame_hunk *h = git_blame_get_hunk_byline(blame, f->line);
-		char hex[GIT_OID_HEXSZ + 1];
-		if (!h || git_oid_is_zero(&h->final_commit_id))
-			continue;
-		git_oid_tostr(hex, sizeof(hex), &h->final_commit_id);
-		free((char *)f->commit);
-		f->commit = xstrdup(hex);
+	for (p = 0; p < (np ? np : 1); p++) {
+		git_commit *parent = NULL;
+		git_tree *old_tree = NULL;
+		git_diff *diff = NULL;
+		if (np && git_commit_parent(&parent, commit, p) == 0)
+			git_commit_tree(&old_tree, parent);
+		if (git_diff_tree_to_tree(&diff, repo, old_tree, new_tree, &o) == 0)
+			git_diff_foreach(diff, NULL, NULL, NULL, on_added_line, a);
+		git_diff_free(diff);
+		git_tree_free(old_tree);
+		git_commit_free(parent);
 	}
-	git_blame_free(blame);
+	for (i = 0; i < a->n; i++) {
+		struct wanted *w = &a->v[i];
+		if (!w->found && w->hits >= (np ? np : 1)) {
+			w->found = 1;
+			a->left--;
+			free((char *)w->f->commit);
+			w->f->commit = xstrdup(a->hex);
+		}
+	}
+	git_tree_free(new_tree);
+}
+
+/*
+ * Name the commit that added each new finding's line: walking the push's
+ * new commits from the tip down, the first whose own diff adds that exact
+ * line.  (libgit2's blame does the same job at many times the time and
+ * memory on long histories.)
+ */
+static void attribute_by_history(struct pysec_report *r, size_t from, const struct change *c,
+	git_repository *repo, const char *data, size_t len, double deadline)
+{
+	struct attribution a = { 0 };
+	git_revwalk *walk = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid id;
+	size_t i, steps = 0;
+
+	if (!repo || from >= r->nfindings)
+		return;
+	a.v = xcalloc(r->nfindings - from, sizeof(*a.v));
+	for (i = from; i < r->nfindings; i++) {
+		struct wanted *w;
+		if (r->findings[i].commit)
+			continue;	/* an entry of the commit that added it said so already */
+		w = &a.v[a.n++];
+		w->f = &r->findings[i];
+		w->text = line_text(data, len, w->f->line, &w->len);
+	}
+	a.left = a.n;
+	a.hex = hex;
+	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL) < 0 ||
+	    git_revwalk_push(walk, &c->tip) < 0 || (!git_oid_is_zero(&c->base) && git_revwalk_hide(walk, &c->base) < 0))
+		goto cleanup;
+	while (a.left && git_revwalk_next(&id, walk) == 0) {
+		git_commit *commit = NULL;
+		if (++steps > 10000 || (deadline && clock_now() > deadline))
+			break;
+		if (git_commit_lookup(&commit, repo, &id) < 0)
+			break;
+		git_oid_tostr(hex, sizeof(hex), &id);
+		added_by_commit(repo, commit, c->path, &a);
+		git_commit_free(commit);
+	}
+cleanup:
+	git_revwalk_free(walk);
+	free(a.v);
 }
 
 static int scan_group(struct pysec_report *report, const struct pysec_engine *eng,
@@ -207,7 +312,7 @@ static int scan_group(struct pysec_report *report, const struct pysec_engine *en
 	if (n > 1)
 		attribute(report, before, group, n);
 	if (c->blame)
-		attribute_by_blame(report, before, c, o->repo);
+		attribute_by_history(report, before, c, o->repo, ct.data, ct.len, deadline);
 	lineset_clear(&code);
 	lineset_clear(&text);
 	content_release(&ct);

@@ -72,6 +72,7 @@ printf 'z = 3\n' > m.py && git add m.py && git commit -qm mainline
 git merge -q --no-edit side
 push_expect 1 "a merge that brings in os.system is rejected" origin main
 contains "the merged line" "$OUT" "side.py:2: B605"
+contains "named with the side commit that added it, not the merge" "$OUT" "(commit $(git rev-parse --short=10 side))"
 git reset -q --hard HEAD~1
 git branch -D -q side
 
