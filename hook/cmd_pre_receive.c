@@ -247,10 +247,10 @@ static int only_deletes(const pysec_push *push)
 	return 1;
 }
 
-static int verdict(struct hook *h, int allowed_bypass)
+/* Every finding and note so far, one `remote:` line each; returns how many block. */
+static size_t show_report(const struct hook *h, pysec_threshold *t)
 {
 	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
-	size_t blocking;
 
 	wo.format = PYSEC_FORMAT_PUSH;
 	wo.line_prefix = h->prefix;
@@ -262,7 +262,15 @@ static int verdict(struct hook *h, int allowed_bypass)
 		wo.threshold.min_confidence = PYSEC_LEVEL_MEDIUM;
 	pysec_report_sort(h->report);
 	pysec_report_write(h->report, &wo, stderr);
-	blocking = pysec_report_blocking(h->report, &wo.threshold);
+	*t = wo.threshold;
+	return pysec_report_blocking(h->report, &wo.threshold);
+}
+
+static int verdict(struct hook *h, int allowed_bypass)
+{
+	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
+	size_t blocking = show_report(h, &wo.threshold);
+
 	if (allowed_bypass) {
 		log_bypass(h);
 		say(h, "bypass by %s (-o %s): %zu blocking finding%s let through; this is logged",
@@ -360,11 +368,14 @@ int cmd_pre_receive(int argc, char **argv)
 		exit_code = fail_policy(&h, "push", pysec_error_last());
 		goto done;
 	}
-	if ((rc = pysec_scan(h.report, h.engine, h.cs, &so)) < 0) {
-		if (!allowed_bypass) {
-			exit_code = fail_policy(&h, "scan", pysec_error_last());
-			goto done;
-		}
+	if ((rc = pysec_scan(h.report, h.engine, h.cs, &so)) < 0 && !allowed_bypass) {
+		/* what was found before the scan stopped is shown, then the policy decides */
+		char why[1024];
+		pysec_threshold t;
+		snprintf(why, sizeof(why), "%s", pysec_error_last());
+		show_report(&h, &t);
+		exit_code = fail_policy(&h, "scan", why);
+		goto done;
 	}
 	exit_code = verdict(&h, allowed_bypass);
 done:
