@@ -3,67 +3,17 @@
  *
  * git runs it with one "<old> <new> <ref>" line per ref on stdin and shows
  * what it writes to stderr to the pusher as `remote:` lines; exit 0 lets
- * the push in, anything else rejects it.  Everything it prints goes to
- * stderr (stdout is block-buffered into a pipe and would interleave badly).
- *
- * The policy comes only from the server: the system policy file and the
- * repository's git config.  Content being pushed can make it stricter at
- * most, and only where pysec.allowInTreeConfig says so.
+ * the push in, anything else rejects it.  Everything goes to stderr, line
+ * buffered (stdout is block-buffered into a pipe and would interleave
+ * badly).  The gate itself is the core's pysec_gate_run().
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 #include "cli.h"
 
 #define STDIN_MAX (16 * 1024 * 1024)
-#define BYPASS_OPTION "pysec.skip"
-
-struct hook {
-	const char *prefix;		/* "GL-HOOK-ERR: " under GitLab, else "" */
-	pysec_config *cfg;
-	git_repository *repo;
-	pysec_push *push;
-	pysec_engine *engine;
-	pysec_report *report;
-	pysec_changeset *cs;
-	const char *user;
-	int bypass_asked;
-};
-
-static void say(const struct hook *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void say(const struct hook *h, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(h->prefix, stderr);
-	fputs("pysec: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/*
- * The scan could not finish: say why in one line, then follow the policy.
- * Failing closed is the default: an unscanned push is not a clean one.
- */
-static int fail_policy(const struct hook *h, const char *what, const char *detail)
-{
-	const char *policy = h->cfg ? pysec_config_get(h->cfg, "pysec.onError", "reject") : "reject";
-
-	if (!strcmp(policy, "accept")) {
-		say(h, "warning: %s: %s; push accepted without a complete scan (pysec.onError = accept)",
-			what, detail);
-		return EXIT_CLEAN;
-	}
-	say(h, "error: %s: %s; push rejected (pysec.onError = reject)", what, detail);
-	return EXIT_FINDINGS;
-}
 
 static int read_stdin(char **out, size_t *len)
 {
@@ -103,282 +53,40 @@ static int read_stdin(char **out, size_t *len)
 	return 0;
 }
 
-/* The pusher, as the hosting software names them, or as pysec.userVariable says. */
-static const char *pusher(const pysec_config *cfg)
+static const char *process_env(const char *name, void *payload)
 {
-	static const char *const vars[] = { "GL_USERNAME", "GITEA_PUSHER_NAME", "GITHUB_USER_LOGIN" };
-	const char *custom = pysec_config_get(cfg, "pysec.userVariable", NULL);
-	size_t i;
-
-	if (custom && getenv(custom) && *getenv(custom))
-		return getenv(custom);
-	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-		if (getenv(vars[i]) && *getenv(vars[i]))
-			return getenv(vars[i]);
-	return NULL;
+	(void)payload;
+	return getenv(name);
 }
 
-/* Push options reach the hook only where receive.advertisePushOptions is on; unset and 0 are alike. */
-static int push_option_given(const char *option)
+static int open_from_env(git_repository **out, void *payload)
 {
-	const char *count = getenv("GIT_PUSH_OPTION_COUNT");
-	long n = count ? strtol(count, NULL, 10) : 0, i;
-
-	for (i = 0; i < n && i < 1000; i++) {
-		char name[64];
-		const char *v;
-		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%ld", i);
-		v = getenv(name);
-		if (v && !strcmp(v, option))
-			return 1;
-	}
-	return 0;
-}
-
-static int user_listed(const pysec_config *cfg, const char *user)
-{
-	const char *list = pysec_config_get(cfg, "pysec.bypassUsers", NULL);
-	const char *s = list;
-	size_t ul = user ? strlen(user) : 0;
-
-	if (!user || !list)
-		return 0;
-	while (*s) {
-		size_t n;
-		while (*s == ',' || *s == ' ' || *s == '\t')
-			s++;
-		n = strcspn(s, ", \t");
-		if (n == ul && !strncmp(s, user, n))
-			return 1;
-		s += n;
-	}
-	return 0;
-}
-
-/* One line per bypass: when, who, which repository and refs, and what it let through. */
-static void log_bypass(const struct hook *h)
-{
-	const char *dir = git_repository_commondir(h->repo);
-	const char *path = pysec_config_get(h->cfg, "pysec.bypassLog", NULL);
-	char fallback[4096], stamp[32];
-	time_t now = time(NULL);
-	FILE *f;
-	size_t i;
-
-	if (!path) {
-		snprintf(fallback, sizeof(fallback), "%spysec-bypass.log", dir);
-		path = fallback;
-	}
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	f = fopen(path, "a");
-	if (!f) {
-		say(h, "warning: cannot write the bypass log %s: %s", path, strerror(errno));
-		return;
-	}
-	fprintf(f, "%s user=%s repo=%s refs=", stamp, h->user, dir);
-	for (i = 0; i < pysec_push_count(h->push); i++)
-		fprintf(f, "%s%s", i ? "," : "", pysec_push_update(h->push, i)->refname);
-	fprintf(f, " findings=%zu", pysec_report_finding_count(h->report));
-	for (i = 0; i < pysec_report_finding_count(h->report); i++) {
-		const pysec_finding *x = pysec_report_finding(h->report, i);
-		fprintf(f, " %s:%s:%u", x->rule, x->path, x->line);
-	}
-	fputc('\n', f);
-	fclose(f);
-}
-
-static int load_policy(struct hook *h)
-{
-	const char *sys = cli_system_config();
-	int rc;
-
-	pysec_config_new(&h->cfg);
-	if (access(sys, F_OK) == 0 && (rc = pysec_config_add_file(h->cfg, sys, PYSEC_CONFIG_NORMAL)) < 0)
-		return rc;
-	if ((rc = pysec_config_add_repository(h->cfg, h->repo)) < 0)
-		return rc;
-	/* the push's defaults: block at medium severity and confidence */
-	if (!pysec_config_get(h->cfg, "pysec.failOn", NULL))
-		pysec_config_set(h->cfg, "pysec.failOn", "medium");
-	if (!pysec_config_get(h->cfg, "pysec.minConfidence", NULL))
-		pysec_config_set(h->cfg, "pysec.minConfidence", "medium");
-	return 0;
-}
-
-/* An in-tree .pysec may only tighten the policy, and only when the policy allows reading it. */
-static int add_in_tree_policy(struct hook *h)
-{
-	const char *allow = pysec_config_get(h->cfg, "pysec.allowInTreeConfig", "false");
-	size_t i;
-	int rc;
-
-	if (strcmp(allow, "true"))
-		return 0;
-	for (i = 0; i < pysec_push_count(h->push); i++) {
-		const pysec_ref_update *u = pysec_push_update(h->push, i);
-		if (git_oid_is_zero(&u->new_id))
-			continue;
-		rc = pysec_config_add_committed_file(h->cfg, h->repo, &u->new_id, ".pysec", PYSEC_CONFIG_STRICT_ONLY);
-		if (rc < 0 && rc != PYSEC_ENOTFOUND)
-			return rc;
-	}
-	return 0;
-}
-
-static double config_number(const pysec_config *cfg, const char *key, double fallback)
-{
-	const char *v = pysec_config_get(cfg, key, NULL);
-	char *end;
-	double d;
-
-	if (!v)
-		return fallback;
-	d = strtod(v, &end);
-	return end == v || *end || d < 0 ? fallback : d;
-}
-
-static int only_deletes(const pysec_push *push)
-{
-	size_t i;
-
-	for (i = 0; i < pysec_push_count(push); i++)
-		if (!git_oid_is_zero(&pysec_push_update(push, i)->new_id))
-			return 0;
-	return 1;
-}
-
-/* Every finding and note so far, one `remote:` line each; returns how many block. */
-static size_t show_report(const struct hook *h, pysec_threshold *t)
-{
-	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
-
-	wo.format = PYSEC_FORMAT_PUSH;
-	wo.line_prefix = h->prefix;
-	wo.threshold.fail_on = pysec_level_parse(pysec_config_get(h->cfg, "pysec.failOn", "medium"));
-	wo.threshold.min_confidence = pysec_level_parse(pysec_config_get(h->cfg, "pysec.minConfidence", "medium"));
-	if (!wo.threshold.fail_on)
-		wo.threshold.fail_on = PYSEC_LEVEL_MEDIUM;
-	if (!wo.threshold.min_confidence)
-		wo.threshold.min_confidence = PYSEC_LEVEL_MEDIUM;
-	pysec_report_sort(h->report);
-	pysec_report_write(h->report, &wo, stderr);
-	*t = wo.threshold;
-	return pysec_report_blocking(h->report, &wo.threshold);
-}
-
-static int verdict(struct hook *h, int allowed_bypass)
-{
-	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
-	size_t blocking = show_report(h, &wo.threshold);
-
-	if (allowed_bypass) {
-		log_bypass(h);
-		say(h, "bypass by %s (-o %s): %zu blocking finding%s let through; this is logged",
-			h->user, BYPASS_OPTION, blocking, blocking == 1 ? "" : "s");
-		return EXIT_CLEAN;
-	}
-	if (!blocking) {
-		if (pysec_report_finding_count(h->report))
-			say(h, "%zu warning%s, none at the threshold (severity %s, confidence %s): push accepted",
-				pysec_report_finding_count(h->report), pysec_report_finding_count(h->report) == 1 ? "" : "s",
-				pysec_level_name(wo.threshold.fail_on), pysec_level_name(wo.threshold.min_confidence));
-		return EXIT_CLEAN;
-	}
-	say(h, "push rejected: %zu finding%s at or above severity %s and confidence %s", blocking,
-		blocking == 1 ? "" : "s", pysec_level_name(wo.threshold.fail_on),
-		pysec_level_name(wo.threshold.min_confidence));
-	say(h, "fix them and push again; `git pysec scan <old>..<new>` shows the same locally, "
-		"`git pysec explain <rule>` says how to fix one");
-	say(h, "a false positive: mark the line with `# nosec <rule>` and say why in the commit message");
-	if (user_listed(h->cfg, h->user))
-		say(h, "you may bypass this check with `git push -o %s` (logged)", BYPASS_OPTION);
-	return EXIT_FINDINGS;
-}
-
-static void hook_release(struct hook *h)
-{
-	pysec_changeset_free(h->cs);
-	pysec_report_free(h->report);
-	pysec_engine_free(h->engine);
-	pysec_push_free(h->push);
-	pysec_config_free(h->cfg);
-	git_repository_free(h->repo);
+	(void)payload;
+	return pysec_repository_open_hook(out);
 }
 
 int cmd_pre_receive(int argc, char **argv)
 {
-	struct hook h = { 0 };
-	pysec_scan_options so = PYSEC_SCAN_OPTIONS_INIT;
-	pysec_push_options po = PYSEC_PUSH_OPTIONS_INIT;
+	pysec_gate_options opts = PYSEC_GATE_OPTIONS_INIT;
 	char *input = NULL;
 	size_t len = 0;
-	int rc, allowed_bypass = 0, exit_code;
+	int rc;
 
-	h.prefix = getenv("GL_PROTOCOL") ? "GL-HOOK-ERR: " : "";
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	if (argc > 1) {
 		fprintf(stderr, "usage: git pysec pre-receive < <old> <new> <ref> lines\n");
 		return EXIT_USAGE;
 	}
-	if (read_stdin(&input, &len) < 0)
-		return fail_policy(&h, "input", "cannot read the ref updates from standard input");
-	rc = pysec_push_parse(&h.push, input, len);
+	if (read_stdin(&input, &len) < 0) {
+		/* nothing to judge is not a clean push: fail closed */
+		fprintf(stderr, "%spysec: error: cannot read the ref updates: %s; push rejected\n",
+			getenv("GL_PROTOCOL") ? "GL-HOOK-ERR: " : "", strerror(errno));
+		return EXIT_FINDINGS;
+	}
+	opts.getenv = process_env;
+	opts.open_repository = open_from_env;
+	opts.system_config = cli_system_config();
+	rc = pysec_gate_run(input, len, &opts, stderr);
 	free(input);
-	if (rc < 0)
-		return fail_policy(&h, "input", pysec_error_last());
-	/* a push that only deletes refs has no quarantine and nothing to scan */
-	if (only_deletes(h.push)) {
-		pysec_push_free(h.push);
-		return EXIT_CLEAN;
-	}
-	if ((rc = pysec_repository_open_hook(&h.repo)) < 0 || (rc = load_policy(&h)) < 0) {
-		exit_code = fail_policy(&h, "policy", pysec_error_last());
-		goto done;
-	}
-	h.user = pusher(h.cfg);
-	h.bypass_asked = push_option_given(BYPASS_OPTION);
-	if (h.bypass_asked) {
-		allowed_bypass = user_listed(h.cfg, h.user);
-		if (!allowed_bypass)
-			say(&h, "-o %s is not allowed for %s (pysec.bypassUsers); scanning as usual", BYPASS_OPTION,
-				h.user ? h.user : "an unnamed user");
-	}
-	if ((rc = add_in_tree_policy(&h)) < 0) {
-		exit_code = fail_policy(&h, "in-tree .pysec", pysec_error_last());
-		goto done;
-	}
-	if (*pysec_config_notes(h.cfg)) {
-		const char *s = pysec_config_notes(h.cfg);
-		while (*s) {
-			size_t n = strcspn(s, "\n");
-			say(&h, "note: %.*s", (int)n, s);
-			s += n + (s[n] ? 1 : 0);
-		}
-	}
-	if ((rc = pysec_engine_new(&h.engine, h.cfg)) < 0) {
-		exit_code = fail_policy(&h, "rules", pysec_error_last());
-		goto done;
-	}
-	so.time_budget = config_number(h.cfg, "pysec.timeBudget", 4.0);
-	so.repo = h.repo;
-	po.max_commits = (size_t)config_number(h.cfg, "pysec.maxCommits", 5000);
-	po.history = pysec_engine_has_history_rules(h.engine);
-	pysec_report_new(&h.report);
-	if ((rc = pysec_changeset_from_push(&h.cs, h.report, h.repo, h.push, &po)) < 0) {
-		exit_code = fail_policy(&h, "push", pysec_error_last());
-		goto done;
-	}
-	if ((rc = pysec_scan(h.report, h.engine, h.cs, &so)) < 0 && !allowed_bypass) {
-		/* what was found before the scan stopped is shown, then the policy decides */
-		char why[1024];
-		pysec_threshold t;
-		snprintf(why, sizeof(why), "%s", pysec_error_last());
-		show_report(&h, &t);
-		exit_code = fail_policy(&h, "scan", why);
-		goto done;
-	}
-	exit_code = verdict(&h, allowed_bypass);
-done:
-	hook_release(&h);
-	return exit_code;
+	return rc;
 }

@@ -193,6 +193,25 @@ int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_r
  */
 int pysec_repository_open_hook(git_repository **out);
 
+/*
+ * The pre-receive gate: `input` is what git gives the hook on stdin; the
+ * `remote:` lines go to `out`.  Returns 0 to accept the push and 1 to
+ * reject it; it never fails otherwise, as a failure goes through the
+ * policy (pysec.onError).  The environment (pusher, push options, GitLab)
+ * and the repository come through the callbacks, so that a daemon can run
+ * the gate for a hook in another process.
+ */
+typedef struct {
+	const char *(*getenv)(const char *name, void *payload);
+	int (*open_repository)(git_repository **out, void *payload);	/* quarantine included */
+	void *payload;
+	const char *system_config;	/* the system policy file; missing is fine */
+} pysec_gate_options;
+
+#define PYSEC_GATE_OPTIONS_INIT { NULL, NULL, NULL, NULL }
+
+int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts, FILE *out);
+
 /* Append the entries of `src` to `dst` (src is left empty). */
 void pysec_changeset_merge(pysec_changeset *dst, pysec_changeset *src);
 size_t pysec_changeset_count(const pysec_changeset *cs);
