@@ -1,5 +1,6 @@
 /* cmd_scan.c: `git pysec scan`: the core on a rev range, the index, the working tree or paths. */
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,11 +17,13 @@ static const char usage[] =
 	"  --fail-on LEVEL          lowest severity that fails: low, medium, high (default low)\n"
 	"  --min-confidence LEVEL   ignore findings below this confidence (default low)\n"
 	"  --config FILE            a pysec config file (git-config syntax) over the others\n"
-	"  --color auto|always|never\n";
+	"  --color auto|always|never\n"
+	"  --jobs N                 scan files read from disk with N threads (default: one per CPU)\n";
 
 struct scan_args {
 	int staged, full, json;
 	const char *fail_on, *min_conf, *config, *color;
+	unsigned jobs;
 	char **rest;
 	int nrest;
 };
@@ -36,6 +39,7 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 		{ "min-confidence", required_argument, NULL, 'c' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "color", required_argument, NULL, 'k' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -55,6 +59,14 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 		case 'c': a->min_conf = optarg; break;
 		case 'C': a->config = optarg; break;
 		case 'k': a->color = optarg; break;
+		case 'j': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*end || n < 1 || n > 64)
+				goto bad;
+			a->jobs = (unsigned)n;
+			break;
+		}
 		case 'h': fputs(usage, stdout); return 1;
 		default: goto bad;
 		}
@@ -131,6 +143,7 @@ int cmd_scan(int argc, char **argv)
 	}
 	pysec_report_new(&report);
 	so.repo = repo;
+	so.threads = a.jobs;
 	rc = pysec_scan(report, engine, cs, &so);
 	pysec_report_sort(report);
 	wo.format = a.json ? PYSEC_FORMAT_JSON : PYSEC_FORMAT_TEXT;

@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -167,6 +168,54 @@ static int has_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+/*
+ * A literal run that every name the glob matches holds, so that most calls
+ * are turned away before fnmatch(): the longest run between * and ?, or
+ * (with [ or a backslash in the glob) the part before the first; anchored
+ * where the glob starts or ends with it (`requests.*`, `*.run`).
+ */
+static void glob_literal(struct glob_ref *g)
+{
+	const char *s = g->pattern, *run = s;
+	size_t n;
+
+	g->lit = s;
+	g->litlen = strcspn(s, "*?[\\");
+	g->anchor = GLOB_AT_START;
+	if (strpbrk(s, "[\\"))
+		return;
+	for (;;) {
+		n = strcspn(run, "*?");
+		if (n > g->litlen) {
+			g->lit = run;
+			g->litlen = n;
+			g->anchor = run == s ? GLOB_AT_START : !run[n] ? GLOB_AT_END : GLOB_INSIDE;
+		}
+		if (!run[n])
+			break;
+		run += n + 1;
+	}
+}
+
+static int glob_may_match(const struct glob_ref *g, const char *name, size_t len)
+{
+	if (len < g->litlen)
+		return 0;
+	switch (g->anchor) {
+	case GLOB_AT_START:
+		return !memcmp(name, g->lit, g->litlen);
+	case GLOB_AT_END:
+		return !memcmp(name + len - g->litlen, g->lit, g->litlen);
+	default:
+		return memmem(name, len, g->lit, g->litlen) != NULL;
+	}
+}
+
+static int glob_order(const void *a, const void *b)
+{
+	return strcmp(((const struct glob_ref *)a)->pattern, ((const struct glob_ref *)b)->pattern);
+}
+
 static void list_push(struct clause_list *l, const struct clause *c)
 {
 	*ARRAY_PUSH(l->v, l->len, l->cap) = c;
@@ -206,6 +255,7 @@ static void index_clauses(struct pysec_engine *e)
 					struct glob_ref *g = ARRAY_PUSH(e->call_globs, e->nglobs, e->globcap);
 					g->pattern = name;
 					g->clause = cl;
+					glob_literal(g);
 					continue;
 				}
 				l = strmap_get(&e->call_exact, name, strlen(name));
@@ -218,7 +268,14 @@ static void index_clauses(struct pysec_engine *e)
 			}
 		}
 	}
+	/* equal globs side by side, matched once per call (dispatch orders the clauses itself) */
+	if (e->nglobs > 1)
+		qsort(e->call_globs, e->nglobs, sizeof(*e->call_globs), glob_order);
+	for (i = 0; i < e->nglobs; i++)
+		e->call_globs[i].same = i && !strcmp(e->call_globs[i].pattern, e->call_globs[i - 1].pattern);
 }
+
+static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
 
 int pysec_engine_new(pysec_engine **out, const pysec_config *cfg)
 {
@@ -228,6 +285,7 @@ int pysec_engine_new(pysec_engine **out, const pysec_config *cfg)
 	size_t ndirs = 0, i;
 	int rc = 0;
 
+	pthread_once(&arena_once, arena_install);
 	e->lang = tree_sitter_python();
 	if (ts_language_version(e->lang) > TREE_SITTER_LANGUAGE_VERSION ||
 	    ts_language_version(e->lang) < TREE_SITTER_MIN_COMPATIBLE_LANGUAGE_VERSION) {
@@ -342,14 +400,17 @@ static int clause_order(const void *a, const void *b)
 /*
  * Offer `n` to each candidate clause (in rule order, a rule's clauses in
  * file order); the first clause of a rule that holds reports it.  The
- * finding spans [start, end]; it counts only if that touches a touched line.
+ * finding spans from the start of `start` to the end of `last` (a keyword
+ * argument is reported from its call's start; a default from its def to
+ * the parameters); it counts only if that touches a touched line.
  */
 static void dispatch(struct walk *w, const struct clause *const *cands, size_t count,
-	TSNode n, TSNode start, TSPoint end)
+	TSNode n, TSNode start, TSNode last)
 {
 	size_t i, last_rule = SIZE_MAX;
 
-	if (!count || !lineset_hits(w->touched, ts_node_start_point(start).row + 1, end.row + 1))
+	if (!count || !lineset_hits(w->touched, ts_node_start_point(start).row + 1,
+				    ts_node_end_point(last).row + 1))
 		return;
 	for (i = 0; i < count; i++) {
 		const struct clause *c = cands[i];
@@ -357,39 +418,54 @@ static void dispatch(struct walk *w, const struct clause *const *cands, size_t c
 			continue;
 		w->mark = -1;
 		if (clause_holds(w, c, n)) {
-			walk_report(w, c, start, end);
+			walk_report(w, c, start, last);
 			last_rule = c->rule;
 		}
 	}
 }
 
-static void dispatch_kind(struct walk *w, enum match_kind kind, TSNode n, TSNode start, TSPoint end)
+static void dispatch_kind(struct walk *w, enum match_kind kind, TSNode n, TSNode start, TSNode last)
 {
 	const struct clause_list *l = &w->eng->by_kind[kind];
 
-	dispatch(w, l->v, l->len, n, start, end);
+	dispatch(w, l->v, l->len, n, start, last);
 }
 
-/* An imported module name: remember it, and offer it to the import clauses. */
-static void visit_module(struct walk *w, TSNode stmt, const char *module, size_t len)
+/* The import clauses that the modules of one statement match: offered it once, one finding a rule. */
+struct import_hits {
+	const struct clause *v[64];
+	size_t n;
+};
+
+/* An imported module name: remember it, and note the import clauses it matches. */
+static void visit_module(struct walk *w, struct import_hits *h, const char *module, size_t len)
 {
 	const struct clause_list *l = &w->eng->by_kind[KIND_IMPORT];
-	const struct clause *cands[64];
-	size_t i, k, n = 0;
+	size_t i, j, k;
 
 	strmap_put(&w->imports, module, len, (void *)1);
-	for (i = 0; i < l->len && n < ARRAY_SIZE(cands); i++) {
+	for (i = 0; i < l->len; i++) {
 		const struct clause *c = l->v[i];
 		for (k = 0; k < c->nnames; k++) {
 			size_t cl = strlen(c->names[k]);
 			/* a module matches itself and what is inside it, not pickletools for pickle */
-			if (len >= cl && !memcmp(module, c->names[k], cl) && (len == cl || module[cl] == '.')) {
-				cands[n++] = c;
+			if (len >= cl && !memcmp(module, c->names[k], cl) && (len == cl || module[cl] == '.'))
 				break;
-			}
 		}
+		if (k == c->nnames)
+			continue;
+		for (j = 0; j < h->n && h->v[j] != c; j++)
+			;
+		if (j == h->n && h->n < ARRAY_SIZE(h->v))
+			h->v[h->n++] = c;
 	}
-	dispatch(w, cands, n, stmt, stmt, ts_node_end_point(stmt));
+}
+
+static void dispatch_imports(struct walk *w, TSNode stmt, struct import_hits *h)
+{
+	if (h->n > 1)
+		qsort(h->v, h->n, sizeof(*h->v), clause_order);
+	dispatch(w, h->v, h->n, stmt, stmt, stmt);
 }
 
 static void set_alias(struct walk *w, const char *name, size_t nlen, const char *to, size_t tlen)
@@ -400,6 +476,9 @@ static void set_alias(struct walk *w, const char *name, size_t nlen, const char 
 static void visit_import(struct walk *w, TSNode n)
 {
 	uint32_t i, count = ts_node_named_child_count(n);
+	struct import_hits h;
+
+	h.n = 0;
 
 	for (i = 0; i < count; i++) {
 		TSNode c = ts_node_named_child(n, i), name = c;
@@ -415,8 +494,9 @@ static void visit_import(struct walk *w, TSNode n)
 			const char *a = node_text(w, ts_node_child_by_field_id(c, w->eng->field.alias), &alen);
 			set_alias(w, a, alen, t, len);
 		}
-		visit_module(w, n, t, len);
+		visit_module(w, &h, t, len);
 	}
+	dispatch_imports(w, n, &h);
 }
 
 static void visit_import_from(struct walk *w, TSNode n)
@@ -426,6 +506,9 @@ static void visit_import_from(struct walk *w, TSNode n)
 	char full[512];
 	const char *mt = NULL;
 	size_t mlen = 0;
+	struct import_hits h;
+
+	h.n = 0;
 
 	if (ts_node_symbol(mod) == w->eng->sym.dotted_name) {
 		mt = node_text(w, mod, &mlen);
@@ -461,8 +544,9 @@ static void visit_import_from(struct walk *w, TSNode n)
 		} else if (mt && ts_node_symbol(c) != w->eng->sym.wildcard_import) {
 			set_alias(w, t, len, full, flen);
 		}
-		visit_module(w, n, full, flen);
+		visit_module(w, &h, full, flen);
 	}
+	dispatch_imports(w, n, &h);
 }
 
 /* `run = subprocess.call` makes `run(...)` a call of subprocess.call. */
@@ -495,6 +579,7 @@ static void visit_call(struct walk *w, TSNode n)
 	const struct clause *cands[64];
 	const struct clause_list *l;
 	size_t i, count = 0;
+	int hit = 0;
 
 	w->call = n;
 	w->qualname_len = node_qualname(w, ts_node_child_by_field_id(n, w->eng->field.function),
@@ -504,20 +589,29 @@ static void visit_call(struct walk *w, TSNode n)
 	if (is_dynamic_import(w->qualname)) {
 		TSNode a = call_positional(w, n, 0);
 		struct buf v = BUF_INIT(512);
+		struct import_hits h;
+		h.n = 0;
 		if (!ts_node_is_null(a) && ts_node_symbol(a) == w->eng->sym.string &&
-		    node_string_value(w, a, &v) == 0 && v.len)
-			visit_module(w, n, buf_cstr(&v), v.len);
+		    node_string_value(w, a, &v) == 0 && v.len) {
+			visit_module(w, &h, buf_cstr(&v), v.len);
+			dispatch_imports(w, n, &h);
+		}
 		buf_free(&v);
 	}
 	l = strmap_get(&w->eng->call_exact, w->qualname, w->qualname_len);
 	for (i = 0; l && i < l->len && count < ARRAY_SIZE(cands); i++)
 		cands[count++] = l->v[i];
-	for (i = 0; i < w->eng->nglobs && count < ARRAY_SIZE(cands); i++)
-		if (fnmatch(w->eng->call_globs[i].pattern, w->qualname, 0) == 0)
-			cands[count++] = w->eng->call_globs[i].clause;
+	for (i = 0; i < w->eng->nglobs && count < ARRAY_SIZE(cands); i++) {
+		const struct glob_ref *g = &w->eng->call_globs[i];
+		if (!g->same)
+			hit = glob_may_match(g, w->qualname, w->qualname_len) &&
+			      fnmatch(g->pattern, w->qualname, 0) == 0;
+		if (hit)
+			cands[count++] = g->clause;
+	}
 	if (count > 1)
 		qsort(cands, count, sizeof(*cands), clause_order);
-	dispatch(w, cands, count, n, n, ts_node_end_point(n));
+	dispatch(w, cands, count, n, n, n);
 }
 
 static void visit_keyword(struct walk *w, TSNode n)
@@ -526,7 +620,7 @@ static void visit_keyword(struct walk *w, TSNode n)
 
 	/* a keyword of a call, not of a class statement's bases */
 	if (ts_node_symbol(call) == w->eng->sym.call)
-		dispatch_kind(w, KIND_KEYWORD, n, call, ts_node_end_point(n));
+		dispatch_kind(w, KIND_KEYWORD, n, call, n);
 }
 
 /* A default of a positional parameter of a def (not a lambda, not keyword-only). */
@@ -546,7 +640,7 @@ static void visit_default(struct walk *w, TSNode n)
 		if (!strcmp(type, "keyword_separator") || !strcmp(type, "list_splat_pattern"))
 			return;
 	}
-	dispatch_kind(w, KIND_DEFAULT, n, def, ts_node_end_point(params));
+	dispatch_kind(w, KIND_DEFAULT, n, def, params);
 }
 
 static void visit(struct walk *w, TSNode n, enum action act)
@@ -565,18 +659,18 @@ static void visit(struct walk *w, TSNode n, enum action act)
 		visit_assign(w, n);
 		break;
 	case ACT_ASSERT:
-		dispatch_kind(w, KIND_ASSERT, n, n, ts_node_end_point(n));
+		dispatch_kind(w, KIND_ASSERT, n, n, n);
 		break;
 	case ACT_EXCEPT:
-		dispatch_kind(w, KIND_EXCEPT, n, n, ts_node_end_point(n));
+		dispatch_kind(w, KIND_EXCEPT, n, n, n);
 		break;
 	case ACT_CONCAT:
 		w->string_skip_end = ts_node_end_byte(n);
-		dispatch_kind(w, KIND_STRING, n, n, ts_node_end_point(n));
+		dispatch_kind(w, KIND_STRING, n, n, n);
 		break;
 	case ACT_STRING:
 		if (ts_node_start_byte(n) >= w->string_skip_end)
-			dispatch_kind(w, KIND_STRING, n, n, ts_node_end_point(n));
+			dispatch_kind(w, KIND_STRING, n, n, n);
 		break;
 	case ACT_KEYWORD:
 		visit_keyword(w, n);
@@ -675,12 +769,15 @@ static void walk_free(struct walk *w)
 
 /* Python stops at 200; past this no file is Python, and the parser is not safe on it. */
 #define MAX_BRACKET_DEPTH 1000
+/* Seconds one file may take to parse, whatever the budget. */
+#define FILE_PARSE_LIMIT 10.0
 
 static int scan_python(struct walk *w, const struct file_scan *f, TSParser *parser)
 {
 	TSTree *tree;
 	TSNode root;
-	int rc;
+	double left;
+	int rc, own_limit = 1;
 
 	if (source_bracket_depth(f->data, f->len, MAX_BRACKET_DEPTH) > MAX_BRACKET_DEPTH) {
 		report_add_entry(w->report, PYSEC_ENTRY_ERROR, f->path, 0,
@@ -689,23 +786,33 @@ static int scan_python(struct walk *w, const struct file_scan *f, TSParser *pars
 		return 0;
 	}
 
-	if (w->deadline) {
-		double left = w->deadline - clock_now();
+	/*
+	 * Real files parse in milliseconds; tree-sitter's error recovery can take
+	 * minutes and gigabytes on a few hundred kilobytes of broken statements.
+	 */
+	left = FILE_PARSE_LIMIT;
+	if (w->deadline && w->deadline - clock_now() < left) {
+		left = w->deadline - clock_now();
 		if (left <= 0)
 			return error_set(PYSEC_ELIMIT, "time budget spent before %s", f->path);
-		ts_parser_set_timeout_micros(parser, (uint64_t)(left * 1e6) + 1);
-	} else {
-		ts_parser_set_timeout_micros(parser, 0);
+		own_limit = 0;
 	}
+	ts_parser_set_timeout_micros(parser, (uint64_t)(left * 1e6) + 1);
 	tree = ts_parser_parse_string(parser, NULL, f->data, (uint32_t)f->len);
 	if (!tree) {
 		ts_parser_reset(parser);
+		if (own_limit) {
+			report_add_entry(w->report, PYSEC_ENTRY_ERROR, f->path, 0,
+				"parsing took longer than %d s (pathological input): code rules not run",
+				(int)FILE_PARSE_LIMIT);
+			return 0;
+		}
 		return error_set(PYSEC_ELIMIT, "time budget spent while parsing %s", f->path);
 	}
 	root = ts_tree_root_node(tree);
 	nosec_collect(w, root);
 	if (w->eng->by_kind[KIND_SOURCE].len)
-		dispatch_kind(w, KIND_SOURCE, root, root, ts_node_end_point(root));
+		dispatch_kind(w, KIND_SOURCE, root, root, root);
 	if (ts_node_has_error(root))
 		report_syntax_error(w, root);
 	rc = walk_tree(w, root);
@@ -716,7 +823,7 @@ static int scan_python(struct walk *w, const struct file_scan *f, TSParser *pars
 }
 
 int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report,
-	const struct file_scan *f, TSParser *parser, double deadline)
+	const struct file_scan *f, double deadline)
 {
 	struct lineset none = { 0 };
 	struct walk w;
@@ -735,8 +842,17 @@ int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report
 	w.deadline = deadline;
 	w.aliases.free_value = free;
 	w.mark = -1;
-	if (f->python && f->code)
-		rc = scan_python(&w, f, parser);
+	if (f->python && f->code) {
+		/* the parser and its tree live in an arena of their own (arena.c says why) */
+		struct arena *a = arena_begin();
+		TSParser *parser = ts_parser_new();
+		if (!ts_parser_set_language(parser, eng->lang))
+			rc = error_set(PYSEC_ERROR, "cannot load the Python grammar");
+		else
+			rc = scan_python(&w, f, parser);
+		ts_parser_delete(parser);
+		arena_end(a);
+	}
 	if (rc == 0 && f->text && eng->by_kind[KIND_LINE].len)
 		rc = lines_scan(&w, f->text);
 	walk_free(&w);

@@ -268,10 +268,10 @@ void report_at(struct walk *w, const struct clause *c, size_t byte, TSPoint star
 	free(own);
 }
 
-void walk_report(struct walk *w, const struct clause *c, TSNode node, TSPoint end)
+void walk_report(struct walk *w, const struct clause *c, TSNode node, TSNode last)
 {
-	size_t byte = ts_node_start_byte(node), end_byte = ts_node_end_byte(node);
-	TSPoint start = ts_node_start_point(node);
+	size_t byte = ts_node_start_byte(node), end_byte = ts_node_end_byte(last);
+	TSPoint start = ts_node_start_point(node), end = ts_node_end_point(last);
 
 	if (c->kind == KIND_SOURCE && w->mark >= 0) {
 		byte = (size_t)w->mark;

@@ -183,8 +183,9 @@ struct clause_ref {
 struct glob_ref {
 	const char *pattern;
 	const struct clause *clause;
-	const char *lit;	/* a run of the pattern that every match contains */
+	const char *lit;	/* a run of the pattern that every match holds, */
 	size_t litlen;
+	enum { GLOB_AT_START, GLOB_AT_END, GLOB_INSIDE } anchor;	/* ...there */
 	int same;		/* the same pattern as the one before (they are sorted) */
 };
 
@@ -293,8 +294,8 @@ int node_truthy(const struct walk *w, TSNode n);
 /* The name a called function is known by: the last part of its dotted name. */
 size_t call_short_name(const struct walk *w, TSNode call, char *out, size_t cap);
 
-/* Record a finding of clause `c` spanning `node`'s start to `end`, unless a `# nosec` covers it (finding.c). */
-void walk_report(struct walk *w, const struct clause *c, TSNode node, TSPoint end);
+/* Record a finding of clause `c` spanning `node`'s start to `last`'s end, unless a `# nosec` covers it (finding.c). */
+void walk_report(struct walk *w, const struct clause *c, TSNode node, TSNode last);
 void report_at(struct walk *w, const struct clause *c, size_t byte, TSPoint start, TSPoint end,
 	const char *code, const char *fp_text, size_t fp_len);
 /* Read every `# nosec` comment of the file, warning about ids that are not rules (finding.c). */
@@ -379,20 +380,27 @@ struct file_scan {
 };
 
 /*
- * Scan one file.  `parser` is the caller's (one per thread); `deadline` is
- * a clock_now() limit or 0.  Findings and entries (syntax errors, nosec
- * warnings) go to `report`.
+ * Scan one file; `deadline` is a clock_now() limit or 0.  Findings and
+ * entries (syntax errors, nosec warnings) go to `report`.  Safe to call
+ * from several threads at once.
  */
 int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report,
-	const struct file_scan *f, TSParser *parser, double deadline);
+	const struct file_scan *f, double deadline);
 
-/* Files this large are parsed in a child process (isolate.c says why). */
-#define ISOLATE_MIN_SIZE (64 * 1024)
-/* engine_scan_file() in a child process: a crash there is one error entry. */
-int engine_scan_file_isolated(const struct pysec_engine *eng, struct pysec_report *report,
-	const struct file_scan *f, TSParser *parser, double deadline);
-/* The one way the scan runs a file: isolated when it is large and parsed. */
-int engine_scan(const struct pysec_engine *eng, struct pysec_report *report,
-	const struct file_scan *f, TSParser *parser, double deadline);
+/* engine_scan_file() of blob `oid` through the cache (cache.c): a kept result, or a scan that is then kept. */
+int cache_scan(pysec_cache *cache, const struct pysec_engine *eng, struct pysec_report *report,
+	const struct file_scan *f, const git_oid *oid, double deadline);
+
+/* --- tree-sitter's memory (arena.c) ------------------------------------- */
+
+struct arena;
+/* Route tree-sitter's allocations through this module (once, before any parse). */
+void arena_install(void);
+/* From now until arena_end(), this thread's tree-sitter allocations come from a new arena. */
+struct arena *arena_begin(void);
+/* Release everything allocated in the arena at once (its memory is kept for the thread's next arena). */
+void arena_end(struct arena *a);
+/* Give the memory kept for this thread's next arena back (before the thread ends). */
+void arena_release_spares(void);
 
 #endif

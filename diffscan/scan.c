@@ -259,7 +259,7 @@ cleanup:
 
 static int scan_group(struct pysec_report *report, const struct pysec_engine *eng,
 	const struct change *const *group, size_t n, const pysec_scan_options *o,
-	TSParser *parser, double deadline)
+	double deadline)
 {
 	const struct change *c = group[0];
 	struct content ct = { 0 };
@@ -307,8 +307,10 @@ static int scan_group(struct pysec_report *report, const struct pysec_engine *en
 	f.code = f.python && (code.len || code.all) ? &code : NULL;
 	f.text = wants_text && (text.len || text.all) ? &text : NULL;
 	f.commit = n == 1 && c->commit[0] ? c->commit : NULL;
-	if (f.code || f.text)
-		rc = engine_scan(eng, report, &f, parser, deadline);
+	if ((f.code || f.text) && o->cache && c->source == SOURCE_BLOB)
+		rc = cache_scan(o->cache, eng, report, &f, &c->oid, deadline);
+	else if (f.code || f.text)
+		rc = engine_scan_file(eng, report, &f, deadline);
 	if (n > 1)
 		attribute(report, before, group, n);
 	if (c->blame)
@@ -338,7 +340,7 @@ static int change_order(const void *a, const void *b)
 /*
  * The groups of one scan, handed out to workers one at a time.  Files read
  * from disk are scanned by several threads (the engine is immutable and each
- * worker has its own parser and report); blobs are read by one thread, as a
+ * worker has its own report); blobs are read by one thread, as a
  * libgit2 repository is not shared between threads.
  */
 struct job {
@@ -363,9 +365,6 @@ static void *work(void *arg)
 {
 	struct worker *wk = arg;
 	struct job *j = wk->job;
-	TSParser *parser = ts_parser_new();
-
-	ts_parser_set_language(parser, j->eng->lang);
 	for (;;) {
 		size_t g;
 		int rc;
@@ -375,7 +374,7 @@ static void *work(void *arg)
 		if (g >= j->ngroups)
 			break;
 		rc = scan_group(&wk->report, j->eng, j->order + j->starts[g], j->starts[g + 1] - j->starts[g],
-			j->opts, parser, j->deadline);
+			j->opts, j->deadline);
 		pthread_mutex_lock(&j->lock);
 		if (rc < 0 && !j->rc) {
 			j->rc = rc;
@@ -384,7 +383,7 @@ static void *work(void *arg)
 		j->done += rc == 0;
 		pthread_mutex_unlock(&j->lock);
 	}
-	ts_parser_delete(parser);
+	arena_release_spares();
 	return NULL;
 }
 
@@ -462,8 +461,6 @@ int pysec_scan_buffer(pysec_report *report, const pysec_engine *eng, const char 
 {
 	struct lineset all = { 0 };
 	struct file_scan f = { 0 };
-	TSParser *parser = ts_parser_new();
-	int rc;
 
 	all.all = 1;
 	f.path = path;
@@ -471,10 +468,5 @@ int pysec_scan_buffer(pysec_report *report, const pysec_engine *eng, const char 
 	f.len = len;
 	f.python = 1;
 	f.code = f.text = &all;
-	if (!ts_parser_set_language(parser, eng->lang))
-		rc = error_set(PYSEC_ERROR, "cannot load the Python grammar");
-	else
-		rc = engine_scan(eng, report, &f, parser, 0);
-	ts_parser_delete(parser);
-	return rc;
+	return engine_scan_file(eng, report, &f, 0);
 }
