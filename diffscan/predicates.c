@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 
@@ -14,6 +15,14 @@
 		  K(KIND_STRING) | K(KIND_KEYWORD) | K(KIND_DEFAULT) | K(KIND_SOURCE))
 
 #define VALUE_MAX (64 * 1024)
+
+static TSNode unparen(struct walk *w, TSNode n)
+{
+	while (!ts_node_is_null(n) && ts_node_symbol(n) == w->eng->sym.parenthesized_expression &&
+	       ts_node_named_child_count(n) == 1)
+		n = ts_node_named_child(n, 0);
+	return n;
+}
 
 static int re_search(struct walk *w, const pcre2_code *re, const char *s, size_t len)
 {
@@ -132,9 +141,17 @@ static int names_match(const char *name, char *const *globs, size_t n)
 	return 0;
 }
 
-/* The call's qualified name matches one of the globs. */
+/* The call's qualified name matches one of the globs; for a keyword, the name of its call. */
 static int p_callee_in(struct walk *w, TSNode n, const struct pred *p)
 {
+	char qual[512];
+
+	if (ts_node_symbol(n) == w->eng->sym.keyword_argument) {
+		TSNode call = walk_ancestor(w, 2);
+		return ts_node_symbol(call) == w->eng->sym.call &&
+		       node_qualname(w, ts_node_child_by_field_id(call, w->eng->field.function), qual, sizeof(qual)) &&
+		       names_match(qual, p->args, p->nargs);
+	}
 	return w->qualname_len && names_match(w->qualname, p->args, p->nargs);
 }
 
@@ -154,6 +171,454 @@ static int p_kwarg_call(struct walk *w, TSNode n, const struct pred *p)
 static int p_nargs_lt(struct walk *w, TSNode n, const struct pred *p)
 {
 	return (long)call_positional_count(w, n) < p->number;
+}
+
+/* The last part of the call's qualified name matches one of the globs (Bandit's call_function_name). */
+static int p_callee_name(struct walk *w, TSNode n, const struct pred *p)
+{
+	const char *last;
+
+	if (!w->qualname_len)
+		return 0;
+	last = strrchr(w->qualname, '.');
+	return names_match(last ? last + 1 : w->qualname, p->args, p->nargs);
+}
+
+/* --- call arguments named by ARG: a position (0, 1, ...) or a keyword ------ */
+
+static TSNode call_arg(struct walk *w, TSNode call, const char *spec)
+{
+	TSNode a;
+
+	if (isdigit((unsigned char)spec[0]))
+		a = call_positional(w, call, (uint32_t)strtoul(spec, NULL, 10));
+	else
+		a = call_keyword(w, call, spec);
+	return unparen(w, a);
+}
+
+static int is_type(TSNode n, const char *type)
+{
+	return !strcmp(ts_node_type(n), type);
+}
+
+/* A plain string literal: no f-string part (an implicit concatenation is one literal, as in Python). */
+static int is_plain_string(struct walk *w, TSNode n)
+{
+	uint32_t i, count;
+
+	if (ts_node_symbol(n) == w->eng->sym.string)
+		return !node_is_fstring(w, n);
+	if (ts_node_symbol(n) != w->eng->sym.concatenated_string)
+		return 0;
+	count = ts_node_named_child_count(n);
+	for (i = 0; i < count; i++)
+		if (node_is_fstring(w, ts_node_named_child(n, i)))
+			return 0;
+	return 1;
+}
+
+/* What Python's ast calls a Constant: a string or bytes literal, a number, True, False, None, `...`. */
+static int is_constant(struct walk *w, TSNode n)
+{
+	const struct pysec_engine *e = w->eng;
+	TSSymbol s;
+
+	n = unparen(w, n);
+	if (ts_node_is_null(n))
+		return 0;
+	s = ts_node_symbol(n);
+	return is_plain_string(w, n) || s == e->sym.integer || s == e->sym.float_ ||
+	       s == e->sym.true_ || s == e->sym.false_ || s == e->sym.none || is_type(n, "ellipsis");
+}
+
+/* A string literal, or a list, tuple, set or dict made only of string literals. */
+static int is_strings(struct walk *w, TSNode n)
+{
+	const struct pysec_engine *e = w->eng;
+	uint32_t i, count;
+
+	n = unparen(w, n);
+	if (ts_node_is_null(n))
+		return 0;
+	if (is_plain_string(w, n))
+		return 1;
+	if (ts_node_symbol(n) != e->sym.list && ts_node_symbol(n) != e->sym.tuple &&
+	    ts_node_symbol(n) != e->sym.dictionary && !is_type(n, "set"))
+		return 0;
+	count = ts_node_named_child_count(n);
+	for (i = 0; i < count; i++) {
+		TSNode c = ts_node_named_child(n, i);
+		if (ts_node_symbol(c) == e->sym.comment)
+			continue;
+		if (ts_node_symbol(c) == e->sym.pair) {
+			if (!is_plain_string(w, unparen(w, ts_node_child_by_field_id(c, e->field.key))) ||
+			    !is_plain_string(w, unparen(w, ts_node_child_by_field_id(c, e->field.value))))
+				return 0;
+		} else if (!is_plain_string(w, unparen(w, c))) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* An integer literal's value (0x, 0o, 0b, underscores); 0 when it is none or does not fit. */
+static int int_value(struct walk *w, TSNode n, long long *out)
+{
+	char digits[64], *end;
+	size_t len, i, k = 0;
+	const char *t;
+	int base = 10;
+
+	if (ts_node_is_null(n) || ts_node_symbol(n) != w->eng->sym.integer)
+		return 0;
+	t = node_text(w, n, &len);
+	if (len > 2 && t[0] == '0' && strchr("xXoObB", t[1])) {
+		base = tolower((unsigned char)t[1]) == 'x' ? 16 : tolower((unsigned char)t[1]) == 'o' ? 8 : 2;
+		t += 2;
+		len -= 2;
+	}
+	for (i = 0; i < len; i++) {
+		if (t[i] == '_')
+			continue;
+		if (k + 1 >= sizeof(digits))
+			return 0;
+		digits[k++] = t[i];
+	}
+	digits[k] = '\0';
+	errno = 0;
+	*out = strtoll(digits, &end, base);
+	return k && !errno && !*end;
+}
+
+static int p_arg_constant(struct walk *w, TSNode n, const struct pred *p)
+{
+	return is_constant(w, call_arg(w, n, p->args[0]));
+}
+
+/* ARG is passed, as something other than a constant (a name, a call, an f-string...). */
+static int p_arg_dynamic(struct walk *w, TSNode n, const struct pred *p)
+{
+	TSNode a = call_arg(w, n, p->args[0]);
+
+	return !ts_node_is_null(a) && !is_constant(w, a);
+}
+
+static int p_arg_strings(struct walk *w, TSNode n, const struct pred *p)
+{
+	return is_strings(w, call_arg(w, n, p->args[0]));
+}
+
+/* ARG's text: a plain string literal's value, or a list's or tuple's string items each after a space (B609). */
+static int p_arg_matches(struct walk *w, TSNode n, const struct pred *p)
+{
+	TSNode a = call_arg(w, n, p->args[0]);
+	struct buf v = BUF_INIT(VALUE_MAX);
+	int hit = 0, ok = 1;
+
+	if (ts_node_is_null(a))
+		return 0;
+	if (is_plain_string(w, a)) {
+		ok = node_string_value(w, a, &v) == 0;
+	} else if (ts_node_symbol(a) == w->eng->sym.list || ts_node_symbol(a) == w->eng->sym.tuple) {
+		uint32_t i, count = ts_node_named_child_count(a);
+		for (i = 0; i < count && ok; i++) {
+			TSNode c = unparen(w, ts_node_named_child(a, i));
+			if (ts_node_symbol(c) == w->eng->sym.comment)
+				continue;
+			ok = buf_put(&v, " ", 1) == 0 && (!is_plain_string(w, c) || node_string_value(w, c, &v) == 0);
+		}
+	} else {
+		ok = 0;
+	}
+	if (ok)
+		hit = re_search(w, p->re, v.ptr ? v.ptr : "", v.len);
+	buf_free(&v);
+	return hit;
+}
+
+static int p_arg_int_lt(struct walk *w, TSNode n, const struct pred *p)
+{
+	long long v;
+
+	return int_value(w, call_arg(w, n, p->args[0]), &v) && v < p->number;
+}
+
+static int p_arg_int_mask(struct walk *w, TSNode n, const struct pred *p)
+{
+	long long v;
+
+	return int_value(w, call_arg(w, n, p->args[0]), &v) && (v & p->number);
+}
+
+/* The last part of ARG's name, or of the function it calls: AutoAddPolicy in paramiko.AutoAddPolicy(). */
+static int p_arg_attr_in(struct walk *w, TSNode n, const struct pred *p)
+{
+	TSNode a = call_arg(w, n, p->args[0]);
+	const char *t;
+	size_t len, i;
+
+	if (!ts_node_is_null(a) && ts_node_symbol(a) == w->eng->sym.call)
+		a = unparen(w, ts_node_child_by_field_id(a, w->eng->field.function));
+	if (!ts_node_is_null(a) && ts_node_symbol(a) == w->eng->sym.attribute)
+		a = ts_node_child_by_field_id(a, w->eng->field.attribute);
+	if (ts_node_is_null(a) || ts_node_symbol(a) != w->eng->sym.identifier)
+		return 0;
+	t = node_text(w, a, &len);
+	for (i = 1; i < p->nargs; i++)
+		if (strlen(p->args[i]) == len && !memcmp(p->args[i], t, len))
+			return 1;
+	return 0;
+}
+
+/* ARG is a call of one of the functions (qualified names, globs allowed). */
+static int p_arg_call(struct walk *w, TSNode n, const struct pred *p)
+{
+	TSNode a = call_arg(w, n, p->args[0]);
+	char qual[512];
+
+	if (ts_node_is_null(a) || ts_node_symbol(a) != w->eng->sym.call)
+		return 0;
+	if (!node_qualname(w, ts_node_child_by_field_id(a, w->eng->field.function), qual, sizeof(qual)))
+		return 0;
+	return names_match(qual, p->args + 1, p->nargs - 1);
+}
+
+/*
+ * Bandit's B703: is a value built only from string literals?  A literal; a
+ * "...".format() or "..." % of such values; or a local name (not a
+ * parameter) that every assignment before the call's line, in the function
+ * (or module) around it, sets to such a value.  LITERAL_DEPTH bounds how
+ * far a value is followed, through names and nested blocks alike (a hostile
+ * file nests deep).
+ */
+#define LITERAL_DEPTH 32
+
+static int built_from_literals(struct walk *w, TSNode scope, TSNode v, uint32_t until_row, int depth);
+
+static TSNode param_name(struct walk *w, TSNode c)
+{
+	const char *type = ts_node_type(c);
+
+	if (ts_node_symbol(c) == w->eng->sym.default_parameter ||
+	    ts_node_symbol(c) == w->eng->sym.typed_default_parameter)
+		return ts_node_child_by_field_id(c, w->eng->field.name);
+	if (!strcmp(type, "typed_parameter") || !strcmp(type, "list_splat_pattern") ||
+	    !strcmp(type, "dictionary_splat_pattern"))
+		return param_name(w, ts_node_named_child(c, 0));
+	return c;
+}
+
+static TSNode child_of_type(TSNode n, const char *type)
+{
+	uint32_t i, count = ts_node_named_child_count(n);
+	TSNode none = { { 0 }, 0, 0 };
+
+	for (i = 0; i < count; i++)
+		if (is_type(ts_node_named_child(n, i), type))
+			return ts_node_named_child(n, i);
+	return none;
+}
+
+static int same_name(struct walk *w, TSNode a, TSNode b)
+{
+	size_t la, lb;
+	const char *ta, *tb;
+
+	if (ts_node_symbol(a) != w->eng->sym.identifier || ts_node_symbol(b) != w->eng->sym.identifier)
+		return 0;
+	ta = node_text(w, a, &la);
+	tb = node_text(w, b, &lb);
+	return la == lb && !memcmp(ta, tb, la);
+}
+
+static int is_param(struct walk *w, TSNode scope, TSNode name)
+{
+	TSNode params = child_of_type(scope, "parameters");
+	uint32_t i, count = ts_node_named_child_count(params);
+
+	for (i = 0; i < count; i++)
+		if (same_name(w, param_name(w, ts_node_named_child(params, i)), name))
+			return 1;
+	return 0;
+}
+
+/* Does target `t` bind `name`?  Its value is `v` (or, in a pattern, the matching element of `v`). */
+static int target_sets(struct walk *w, TSNode t, TSNode v, TSNode name, TSNode *value)
+{
+	uint32_t i, count;
+
+	if (same_name(w, t, name)) {
+		*value = v;
+		return 1;
+	}
+	if (!is_type(t, "pattern_list") && !is_type(t, "tuple_pattern") && !is_type(t, "list_pattern"))
+		return 0;
+	count = ts_node_named_child_count(t);
+	for (i = 0; i < count; i++) {
+		TSNode none = { { 0 }, 0, 0 }, sub = none;
+		if (!ts_node_is_null(v) && (is_type(v, "expression_list") || ts_node_symbol(v) == w->eng->sym.tuple ||
+					    ts_node_symbol(v) == w->eng->sym.list) &&
+		    ts_node_named_child_count(v) == count)
+			sub = ts_node_named_child(v, i);
+		if (target_sets(w, ts_node_named_child(t, i), sub, name, value))
+			return 1;
+	}
+	return 0;
+}
+
+/* `except E as name`, `with x as name`: the as_pattern binds the name to something that is no literal. */
+static int alias_binds(struct walk *w, TSNode as_pattern, TSNode name)
+{
+	TSNode target = ts_node_child_by_field_id(as_pattern, w->eng->field.alias), none = { { 0 }, 0, 0 }, value;
+
+	return target_sets(w, ts_node_named_child(target, 0), none, name, &value);
+}
+
+/* -1: a statement of `block` before the line sets `name` to something else; 1: only to literals; 0: not at all. */
+static int block_sets(struct walk *w, TSNode scope, TSNode block, TSNode name, uint32_t until_row, int depth)
+{
+	uint32_t i, count = ts_node_named_child_count(block);
+	int state = 0;
+
+	if (--depth <= 0)
+		return -1;
+	for (i = 0; i < count; i++) {
+		TSNode st = ts_node_named_child(block, i), value = { { 0 }, 0, 0 };
+		const char *type = ts_node_type(st);
+		int r = 0;
+		if (ts_node_start_point(st).row >= until_row)
+			break;
+		if (ts_node_symbol(st) == w->eng->sym.block) {
+			r = block_sets(w, scope, st, name, until_row, depth);
+		} else if (!strcmp(type, "as_pattern")) {
+			r = alias_binds(w, st, name) ? -1 : 0;
+		} else if (!strcmp(type, "expression_statement")) {
+			TSNode a = ts_node_named_child(st, 0);
+			if (ts_node_symbol(a) == w->eng->sym.assignment) {
+				/* a = b = "x": every target of the chain gets the last value */
+				TSNode v = a, t;
+				while (ts_node_symbol(v) == w->eng->sym.assignment)
+					v = ts_node_child_by_field_id(v, w->eng->field.right);
+				for (t = a; ts_node_symbol(t) == w->eng->sym.assignment;
+				     t = ts_node_child_by_field_id(t, w->eng->field.right))
+					if (target_sets(w, ts_node_child_by_field_id(t, w->eng->field.left), v, name, &value)) {
+						r = ts_node_is_null(value) ? -1 :
+						    built_from_literals(w, scope, value, ts_node_start_point(value).row, depth) ? 1 : -1;
+						break;
+					}
+			} else if (is_type(a, "augmented_assignment") &&
+				   same_name(w, ts_node_child_by_field_id(a, w->eng->field.left), name)) {
+				TSNode right = ts_node_child_by_field_id(a, w->eng->field.right);
+				r = built_from_literals(w, scope, right, ts_node_start_point(right).row, depth) ? 1 : -1;
+			}
+		} else if (!strcmp(type, "function_definition") || !strcmp(type, "class_definition") ||
+			   !strcmp(type, "decorated_definition")) {
+			r = 0;	/* a scope of its own */
+		} else {
+			/* compound statements: their blocks, clauses and with items in order; a for target is no literal */
+			uint32_t k, cn = ts_node_named_child_count(st);
+			TSNode none = { { 0 }, 0, 0 };
+			for (k = 0; k < cn && r >= 0; k++) {
+				TSNode c = ts_node_named_child(st, k);
+				int sub = 0;
+				if (ts_node_symbol(c) == w->eng->sym.block || strstr(ts_node_type(c), "_clause") ||
+				    is_type(c, "with_item"))
+					sub = block_sets(w, scope, c, name, until_row, depth);
+				else if (is_type(c, "as_pattern"))
+					sub = alias_binds(w, c, name) ? -1 : 0;
+				if (sub)
+					r = sub;
+			}
+			if (!strcmp(type, "for_statement") &&
+			    target_sets(w, ts_node_child_by_field_id(st, w->eng->field.left), none, name, &value))
+				r = -1;
+		}
+		if (r < 0)
+			return -1;
+		if (r > 0)
+			state = 1;
+	}
+	return state;
+}
+
+static int built_from_literals(struct walk *w, TSNode scope, TSNode v, uint32_t until_row, int depth)
+{
+	const struct pysec_engine *e = w->eng;
+	TSNode parts = { { 0 }, 0, 0 };
+	uint32_t i, count;
+
+	v = unparen(w, v);
+	if (ts_node_is_null(v) || depth <= 0)
+		return 0;
+	if (is_plain_string(w, v))
+		return 1;
+	if (ts_node_symbol(v) == e->sym.identifier) {
+		TSNode body = ts_node_symbol(scope) == e->sym.module ? scope : child_of_type(scope, "block");
+		if (ts_node_symbol(scope) != e->sym.module && is_param(w, scope, v))
+			return 0;
+		return block_sets(w, scope, body, v, until_row, depth - 1) > 0;
+	}
+	if (ts_node_symbol(v) == e->sym.call) {
+		/* "...".format(literal, ...), without keywords */
+		TSNode f = ts_node_child_by_field_id(v, e->field.function);
+		TSNode args = ts_node_child_by_field_id(v, e->field.arguments);
+		if (ts_node_symbol(f) != e->sym.attribute ||
+		    !is_plain_string(w, unparen(w, ts_node_child_by_field_id(f, e->field.object))) ||
+		    !node_text_eq(w, ts_node_child_by_field_id(f, e->field.attribute), "format") ||
+		    ts_node_symbol(args) != e->sym.argument_list)
+			return 0;
+		parts = args;
+	} else if (ts_node_symbol(v) == e->sym.binary_operator) {
+		/* "..." % (literal, ...) */
+		TSNode op = ts_node_child_by_field_id(v, ts_language_field_id_for_name(e->lang, "operator", 8));
+		if (!node_text_eq(w, op, "%") ||
+		    !is_plain_string(w, unparen(w, ts_node_child_by_field_id(v, e->field.left))))
+			return 0;
+		parts = unparen(w, ts_node_child_by_field_id(v, e->field.right));
+		if (ts_node_symbol(parts) != e->sym.tuple)
+			return built_from_literals(w, scope, parts, until_row, depth - 1);
+	} else {
+		return 0;
+	}
+	count = ts_node_named_child_count(parts);
+	for (i = 0; i < count; i++) {
+		TSNode c = ts_node_named_child(parts, i);
+		if (ts_node_symbol(c) == e->sym.comment)
+			continue;
+		if (ts_node_symbol(c) == e->sym.keyword_argument || ts_node_symbol(c) == e->sym.dictionary_splat)
+			return 0;
+		if (ts_node_symbol(c) == e->sym.list_splat) {
+			/* *["a", "b"] */
+			TSNode l = unparen(w, ts_node_named_child(c, 0));
+			uint32_t k, n = ts_node_named_child_count(l);
+			if (ts_node_symbol(l) != e->sym.list && ts_node_symbol(l) != e->sym.tuple)
+				return 0;
+			for (k = 0; k < n; k++)
+				if (!built_from_literals(w, scope, ts_node_named_child(l, k), until_row, depth - 1))
+					return 0;
+			continue;
+		}
+		if (!built_from_literals(w, scope, c, until_row, depth - 1))
+			return 0;
+	}
+	return 1;
+}
+
+static int p_arg_from_literals(struct walk *w, TSNode n, const struct pred *p)
+{
+	TSNode a = call_arg(w, n, p->args[0]), scope = { { 0 }, 0, 0 };
+	size_t k;
+
+	for (k = 1; k <= w->depth; k++) {
+		TSNode anc = walk_ancestor(w, k);
+		if (ts_node_symbol(anc) == w->eng->sym.function_definition || ts_node_symbol(anc) == w->eng->sym.module) {
+			scope = anc;
+			break;
+		}
+	}
+	return !ts_node_is_null(scope) &&
+	       built_from_literals(w, scope, a, ts_node_start_point(n).row, LITERAL_DEPTH);
 }
 
 /* --- any node -------------------------------------------------------------- */
@@ -226,18 +691,44 @@ static int name_like(struct walk *w, TSNode name, const struct pred *p)
 	return re_search(w, p->re, t, len);
 }
 
+/* The key string `n` is password-like: its value matches the pattern. */
+static int key_like(struct walk *w, TSNode n, const struct pred *p)
+{
+	const struct buf *v = walk_string_value(w, n);
+
+	return v && re_search(w, p->re, v->ptr ? v->ptr : "", v->len);
+}
+
 /*
  * Bandit's B105: a string assigned to a password-like name (`password =
- * "x"`, `self.token = "x"`), or compared with one (`password == "x"`).
+ * "x"`, `self.token = "x"`), or compared with one (`password == "x"`); or a
+ * password-like key given a string (`{"password": "x"}`, `d["password"] =
+ * "x"`, reported at the key).  Unlike Bandit, a key given a number or None
+ * is not a password.
  */
 static int p_password_target(struct walk *w, TSNode n, const struct pred *p)
 {
 	TSNode parent = walk_ancestor(w, 1);
 	TSSymbol ps = ts_node_symbol(parent);
+	const struct pysec_engine *e = w->eng;
 	size_t k = 1;
 
 	if (ts_node_symbol(n) != w->eng->sym.string)
 		return 0;
+	if (ps == e->sym.pair && ts_node_eq(ts_node_child_by_field_id(parent, e->field.key), n))
+		return is_plain_string(w, unparen(w, ts_node_child_by_field_id(parent, e->field.value))) &&
+		       key_like(w, n, p);
+	if (ps == e->sym.subscript && ts_node_eq(ts_node_child_by_field_id(parent, e->field.subscript), n)) {
+		TSNode assign = walk_ancestor(w, 2), right;
+		if (ts_node_symbol(assign) != e->sym.assignment ||
+		    !ts_node_eq(ts_node_child_by_field_id(assign, e->field.left), parent))
+			return 0;
+		/* d["password"] = other = "x": the value at the end of the chain */
+		right = ts_node_child_by_field_id(assign, e->field.right);
+		while (ts_node_symbol(right) == e->sym.assignment)
+			right = ts_node_child_by_field_id(right, e->field.right);
+		return is_plain_string(w, unparen(w, right)) && key_like(w, n, p);
+	}
 	if (ps == w->eng->sym.assignment) {
 		TSNode right = ts_node_child_by_field_id(parent, w->eng->field.right);
 		if (!ts_node_eq(right, n))
@@ -259,9 +750,9 @@ static int p_password_target(struct walk *w, TSNode n, const struct pred *p)
 
 /*
  * Bandit's B608 statement: the string parts of a `+`/`%` chain, of a
- * "...".format() receiver, or of an f-string, joined with spaces.  The
- * wrapper is what holds the whole expression, so that an enclosing
- * execute() call can raise the confidence.
+ * "...".format() or .replace() receiver, or of an f-string, joined with
+ * spaces.  The wrapper is what holds the whole expression, so that an
+ * enclosing execute() call can raise the confidence.
  */
 static int sql_statement_of(struct walk *w, TSNode n, struct buf *stmt, TSNode *wrapper)
 {
@@ -301,6 +792,13 @@ static int sql_statement_of(struct walk *w, TSNode n, struct buf *stmt, TSNode *
 	if (ts_node_symbol(parent) == e->sym.attribute &&
 	    node_text_eq(w, ts_node_child_by_field_id(parent, e->field.attribute), "format")) {
 		*wrapper = walk_ancestor(w, 3);
+		return node_string_value(w, n, stmt);
+	}
+	/* "...".replace(): judged, but never with an execute() call's confidence (Bandit 1.7.7) */
+	if (ts_node_symbol(parent) == e->sym.attribute &&
+	    node_text_eq(w, ts_node_child_by_field_id(parent, e->field.attribute), "replace")) {
+		TSNode none = { { 0 }, 0, 0 };
+		*wrapper = none;
 		return node_string_value(w, n, stmt);
 	}
 	if (node_is_fstring(w, n)) {
@@ -348,7 +846,7 @@ static int p_sql_in_call(struct walk *w, TSNode n, const struct pred *p)
 	size_t i;
 	int hit = 0;
 
-	if (sql_statement(w, n, &wrapper)) {
+	if (sql_statement(w, n, &wrapper) && !ts_node_is_null(wrapper)) {
 		/* the wrapper of an argument is the argument list; its parent is the call */
 		if (ts_node_symbol(wrapper) == w->eng->sym.argument_list)
 			wrapper = ts_node_parent(wrapper);
@@ -364,6 +862,17 @@ static int p_sql_in_call(struct walk *w, TSNode n, const struct pred *p)
 static int p_name_like(struct walk *w, TSNode n, const struct pred *p)
 {
 	return name_like(w, ts_node_child_by_field_id(n, w->eng->field.name), p);
+}
+
+static int p_name_in(struct walk *w, TSNode n, const struct pred *p)
+{
+	TSNode name = ts_node_child_by_field_id(n, w->eng->field.name);
+	size_t i;
+
+	for (i = 0; !ts_node_is_null(name) && i < p->nargs; i++)
+		if (node_text_eq(w, name, p->args[i]))
+			return 1;
+	return 0;
 }
 
 static int p_value_string(struct walk *w, TSNode n, const struct pred *p)
@@ -431,6 +940,10 @@ static int p_catches_broad(struct walk *w, TSNode n, const struct pred *p)
 
 	if (p->nargs && !strcasecmp(p->args[0], "true"))
 		return 1;
+	/* `except Exception as e:` holds the type in an as_pattern */
+	if (!ts_node_is_null(value) && !strcmp(ts_node_type(value), "as_pattern"))
+		value = ts_node_named_child(value, 0);
+	value = unparen(w, value);
 	return ts_node_is_null(value) || node_text_eq(w, value, "Exception");
 }
 
@@ -439,12 +952,14 @@ static int p_catches_broad(struct walk *w, TSNode n, const struct pred *p)
 /* Unicode bidirectional controls (trojan source, CVE-2021-42574). */
 static int p_contains_bidi(struct walk *w, TSNode n, const struct pred *p)
 {
-	const unsigned char *s = (const unsigned char *)w->src;
+	const unsigned char *s = (const unsigned char *)w->src, *at;
 	size_t i;
 
 	for (i = 0; i + 2 < w->len; i++) {
-		if (s[i] != 0xe2)
-			continue;
+		/* every one of them starts with the byte e2 */
+		if (!(at = memchr(s + i, 0xe2, w->len - 2 - i)))
+			break;
+		i = (size_t)(at - s);
 		/* U+202A..U+202E: e2 80 aa..ae; U+2066..U+2069: e2 81 a6..a9; U+200F: e2 80 8f */
 		if ((s[i + 1] == 0x80 && ((s[i + 2] >= 0xaa && s[i + 2] <= 0xae) || s[i + 2] == 0x8f)) ||
 		    (s[i + 1] == 0x81 && s[i + 2] >= 0xa6 && s[i + 2] <= 0xa9)) {
@@ -468,8 +983,28 @@ const struct pred_def pred_table[] = {
 	  "arg-string N: positional argument N is a plain string literal" },
 	{ "arg-partial-path", K(KIND_CALL), 1, 1, 0, -1, p_arg_partial_path,
 	  "arg-partial-path N: argument N (or its first element) names a program without a path" },
-	{ "callee-in", K(KIND_CALL), 1, -1, -1, -1, p_callee_in,
-	  "callee-in NAME...: the call's qualified name matches one of the names (globs allowed)" },
+	{ "callee-in", K(KIND_CALL) | K(KIND_KEYWORD), 1, -1, -1, -1, p_callee_in,
+	  "callee-in NAME...: the call's (a keyword's call's) qualified name matches one of the names (globs allowed)" },
+	{ "callee-name", K(KIND_CALL), 1, -1, -1, -1, p_callee_name,
+	  "callee-name GLOB...: the last part of the call's qualified name matches one of the globs" },
+	{ "arg-constant", K(KIND_CALL), 1, 1, -1, -1, p_arg_constant,
+	  "arg-constant ARG: argument ARG (a position or a keyword) is a constant: string, number, True, False, None" },
+	{ "arg-dynamic", K(KIND_CALL), 1, 1, -1, -1, p_arg_dynamic,
+	  "arg-dynamic ARG: argument ARG is passed, and is not a constant" },
+	{ "arg-strings", K(KIND_CALL), 1, 1, -1, -1, p_arg_strings,
+	  "arg-strings ARG: argument ARG is a string literal, or a list, tuple, set or dict of string literals" },
+	{ "arg-matches", K(KIND_CALL), 2, 2, -1, 1, p_arg_matches,
+	  "arg-matches ARG REGEX: argument ARG is a string literal (or a list of them) whose value matches REGEX" },
+	{ "arg-int-lt", K(KIND_CALL), 2, 2, 1, -1, p_arg_int_lt,
+	  "arg-int-lt ARG N: argument ARG is an integer literal below N" },
+	{ "arg-int-mask", K(KIND_CALL), 2, 2, 1, -1, p_arg_int_mask,
+	  "arg-int-mask ARG MASK: argument ARG is an integer literal with one of the bits of MASK set" },
+	{ "arg-attr-in", K(KIND_CALL), 1, -1, -1, -1, p_arg_attr_in,
+	  "arg-attr-in ARG NAME...: the last part of argument ARG's name (or of the function it calls) is one of the names" },
+	{ "arg-from-literals", K(KIND_CALL), 1, 1, -1, -1, p_arg_from_literals,
+	  "arg-from-literals ARG: argument ARG is built only from string literals (literal, format, %, local names)" },
+	{ "arg-call", K(KIND_CALL), 1, -1, -1, -1, p_arg_call,
+	  "arg-call ARG FUNC...: argument ARG is a call of one of the functions (globs allowed)" },
 	{ "kwarg-call", K(KIND_CALL), 2, -1, -1, -1, p_kwarg_call,
 	  "kwarg-call NAME FUNC...: keyword NAME is passed a call of one of the functions" },
 	{ "nargs-lt", K(KIND_CALL), 1, 1, 0, -1, p_nargs_lt,
@@ -483,13 +1018,15 @@ const struct pred_def pred_table[] = {
 	{ "starts-with", K(KIND_STRING), 1, -1, -1, -1, p_starts_with,
 	  "starts-with PREFIX...: the string's value starts with one of the prefixes" },
 	{ "password-target", K(KIND_STRING), 1, 1, -1, 0, p_password_target,
-	  "password-target REGEX: the string is assigned to, or compared with, a name matching REGEX" },
+	  "password-target REGEX: the string is assigned to, or compared with, a name matching REGEX, or is such a key given a string" },
 	{ "sql-expression", K(KIND_STRING), 1, 1, -1, 0, p_sql_expression,
 	  "sql-expression REGEX: the string is built into a query (+, %, .format, f-string) matching REGEX" },
 	{ "sql-in-call", K(KIND_STRING), 1, -1, -1, -1, p_sql_in_call,
 	  "sql-in-call NAME...: that query is passed straight to a call named NAME" },
 	{ "name-like", K(KIND_KEYWORD) | K(KIND_DEFAULT), 1, 1, -1, 0, p_name_like,
 	  "name-like REGEX: the keyword or parameter name matches REGEX" },
+	{ "name-in", K(KIND_KEYWORD) | K(KIND_DEFAULT), 1, -1, -1, -1, p_name_in,
+	  "name-in NAME...: the keyword or parameter name is one of the names" },
 	{ "value-string", K(KIND_KEYWORD) | K(KIND_DEFAULT), 0, 0, -1, -1, p_value_string,
 	  "value-string: the keyword's or default's value is a string literal" },
 	{ "value-attr-in", K(KIND_KEYWORD) | K(KIND_DEFAULT), 1, -1, -1, -1, p_value_attr_in,
@@ -497,7 +1034,7 @@ const struct pred_def pred_table[] = {
 	{ "body-is", K(KIND_EXCEPT), 1, 1, -1, -1, p_body_is,
 	  "body-is STATEMENT: the handler's body is that one statement (pass, continue)" },
 	{ "catches-broad", K(KIND_EXCEPT), 0, 1, -1, -1, p_catches_broad,
-	  "catches-broad [TYPED]: a bare except or `except Exception`; TYPED true: any handler" },
+	  "catches-broad [TYPED]: a bare except or `except Exception` (as e); TYPED true: any handler" },
 	{ "contains-bidi", K(KIND_SOURCE), 0, 0, -1, -1, p_contains_bidi,
 	  "contains-bidi: the file holds a Unicode bidirectional control character" },
 	{ NULL, 0, 0, 0, -1, -1, NULL, NULL }

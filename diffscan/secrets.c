@@ -163,9 +163,10 @@ int lines_scan(struct walk *w, const struct lineset *lines)
 				continue;
 			w->secret_start = ov[2] != PCRE2_UNSET && ov[3] > ov[2] ? ov[2] : ms;
 			w->secret_end = ov[2] != PCRE2_UNSET && ov[3] > ov[2] ? ov[3] : me;
+			/* a regex whose blanks ran into the next line: that is not this line's secret */
 			if (w->secret_end > w->line_end)
 				w->secret_end = w->line_end;
-			if (!holds_after_trigger(w, c))
+			if (w->secret_start >= w->secret_end || !holds_after_trigger(w, c))
 				continue;
 			start.row = end.row = line - 1;
 			start.column = (uint32_t)(w->secret_start - w->line_start);
