@@ -1,0 +1,22 @@
+#!/bin/bash
+# Project-specific command sinks: wrappers declared in the configuration are
+# judged as subprocess calls are, through import and local aliases.
+. "$(dirname "$0")/lib.sh"
+
+cat > app.py <<'PY'
+from neutron.agent.linux import utils
+from oslo_concurrency import processutils as pu
+execute = utils.execute
+
+execute(["ip", "link"], run_as_root=True)
+utils.execute(cmd, shell=True)
+pu.execute("ls " + name)
+helper(cmd)
+PY
+expect_exit 1 "without declared sinks only the generic shell=True check fires" git pysec scan --full app.py --format json
+jq_is "B604 on the shell=True call" '[.findings[] | "\(.line):\(.rule)"] | join(",")' "6:B604"
+
+printf '[pysec "sinks"]\n\tcommand = neutron.agent.linux.utils.execute, oslo_concurrency.processutils.execute\n' > sinks.conf
+expect_exit 1 "declared sinks are subprocess calls" git pysec scan --full app.py --config sinks.conf --format json
+jq_is "a local alias, shell=True, an import alias" '[.findings[] | "\(.line):\(.rule):\(.severity)"] | join(",")' "5:B603:low,6:B602:high,7:B603:low"
+jq_is "an undeclared helper is not one" '[.findings[] | select(.line == 8)] | length' "0"
