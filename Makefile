@@ -7,10 +7,11 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/pysec
 SYSCONFDIR ?= /etc
+SYSTEMDDIR ?= /etc/systemd/system
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libgit2 tree-sitter jansson libpcre2-8 libcurl
+PKGS := libgit2 tree-sitter jansson libpcre2-8 libcurl libmicrohttpd sqlite3 libcrypto
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build-asan
@@ -32,14 +33,14 @@ GRAMMAR_SRC := deps/tree-sitter-python
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -Iinclude -Idiffscan -Icli \
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -Iinclude -Idiffscan -Icli -Idaemon \
 	$(PKG_CFLAGS) -DPYSEC_SYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
 ALL_LDFLAGS := $(SAN) $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lpthread -lm
 
 CORE_SRC := $(wildcard diffscan/*.c)
 FORGE_SRC := $(wildcard forge/*.c)
-FRONT_SRC := $(wildcard cli/*.c hook/*.c)
+FRONT_SRC := $(wildcard cli/*.c hook/*.c daemon/*.c)
 RULE_FILES := rules/options.rule $(sort $(wildcard rules/python/*.rule rules/text/*.rule))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
@@ -49,7 +50,7 @@ GRAMMAR_OBJ := $(BUILD)/grammar/parser.o $(BUILD)/grammar/scanner.o
 FRONT_OBJ := $(FRONT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-unit check-integration check-asan install clean distclean grammar fuzz
+.PHONY: all check check-unit check-integration check-asan install install-systemd clean distclean grammar fuzz
 
 all: $(BUILD)/git-pysec
 
@@ -103,6 +104,11 @@ install: $(BUILD)/git-pysec
 	install -m 0755 $(BUILD)/git-pysec $(DESTDIR)$(BINDIR)/git-pysec
 	install -m 0644 config/*.conf $(DESTDIR)$(DATADIR)/config/
 
+# The daemon's units (`git pysec serve`); README.md, "The daemon", says how to enable them.
+install-systemd:
+	install -d $(DESTDIR)$(SYSTEMDDIR)
+	install -m 0644 daemon/systemd/pysec.service daemon/systemd/pysec.socket $(DESTDIR)$(SYSTEMDDIR)/
+
 # Coverage-guided fuzzing with clang's libFuzzer: `make fuzz FUZZ_SECONDS=60`.
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := scan rules push
@@ -123,4 +129,4 @@ clean:
 distclean: clean
 	rm -rf deps
 
--include $(wildcard $(BUILD)/diffscan/*.d $(BUILD)/forge/*.d $(BUILD)/cli/*.d $(BUILD)/hook/*.d)
+-include $(wildcard $(BUILD)/diffscan/*.d $(BUILD)/forge/*.d $(BUILD)/cli/*.d $(BUILD)/hook/*.d $(BUILD)/daemon/*.d)

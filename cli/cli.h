@@ -28,6 +28,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_pre_receive(int argc, char **argv);
 int cmd_install(int argc, char **argv);
 int cmd_review(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Print "git pysec: <what>: <pysec_error_last()>" and return the exit code for `error`. */
 int cli_fail(int error, const char *what);

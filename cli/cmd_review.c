@@ -183,62 +183,11 @@ static int connection_config(pysec_config **out, git_repository *repo, const cha
 	return 0;
 }
 
-/*
- * The policy: the system's, the repository's, the target's `.pysec` (at the
- * base commit: already accepted), the request's own `.pysec` only where it
- * is stricter (it is what is under review), then --config and the flags.
- */
-static int policy_config(pysec_config **out, git_repository *repo, const pysec_review_refs *refs, const char *extra)
-{
-	pysec_config *cfg = NULL;
-	const char *sys = cli_system_config();
-	git_oid base, head;
-	int rc;
-
-	pysec_config_new(&cfg);
-	git_oid_fromstr(&base, refs->base);
-	git_oid_fromstr(&head, refs->head);
-	if ((access(sys, F_OK) == 0 && (rc = pysec_config_add_file(cfg, sys, PYSEC_CONFIG_NORMAL)) < 0) ||
-	    (rc = pysec_config_add_repository(cfg, repo)) < 0)
-		goto fail;
-	rc = pysec_config_add_committed_file(cfg, repo, &base, ".pysec", PYSEC_CONFIG_NORMAL);
-	if (rc < 0 && rc != PYSEC_ENOTFOUND)
-		goto fail;
-	rc = pysec_config_add_committed_file(cfg, repo, &head, ".pysec", PYSEC_CONFIG_STRICT_ONLY);
-	if (rc < 0 && rc != PYSEC_ENOTFOUND)
-		goto fail;
-	if (extra && (rc = pysec_config_add_file(cfg, extra, PYSEC_CONFIG_NORMAL)) < 0)
-		goto fail;
-	*out = cfg;
-	return 0;
-fail:
-	pysec_config_free(cfg);
-	return rc;
-}
-
-/* Both commits must be here: the scan is local. */
-static int have_commits(git_repository *repo, const pysec_review_refs *refs)
-{
-	const char *which[2] = { refs->base, refs->head };
-	const char *names[2] = { "base", "head" };
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		git_oid id;
-		git_commit *c = NULL;
-		if (git_oid_fromstr(&id, which[i]) < 0 || git_commit_lookup(&c, repo, &id) < 0) {
-			fprintf(stderr, "git pysec: review: the request's %s commit %s is not in this repository; "
-				"fetch it first (git fetch origin %s; in GitLab CI, GIT_DEPTH: 0)\n",
-				names[i], which[i], which[i]);
-			return -1;
-		}
-		git_commit_free(c);
-	}
-	return 0;
-}
-
 struct printer {
 	const char *forge;
+	pysec_forge_kind kind;
+	const char *project;
+	uint64_t number;
 };
 
 static void print_indented(const char *text)
@@ -302,57 +251,45 @@ static void on_action(const pysec_review_action *a, void *payload)
 
 static int fill_forge_options(pysec_forge_options *fo, const struct review_args *a, const pysec_config *conn)
 {
-	static const struct {
-		const char *key, *fallback;
-		unsigned long long max, scale;
-		size_t offset;
-	} nums[] = {
-		{ "pysec.review.timeout", "30", 3600, 1000, offsetof(pysec_forge_options, timeout_ms) },
-		{ "pysec.review.connectTimeout", "10", 3600, 1000, offsetof(pysec_forge_options, connect_timeout_ms) },
-		{ "pysec.review.retries", "4", 20, 1, offsetof(pysec_forge_options, retries) },
-		{ "pysec.review.retryBaseMs", "500", 600000, 1, offsetof(pysec_forge_options, retry_base_ms) },
-		{ "pysec.review.retryMaxMs", "30000", 3600000, 1, offsetof(pysec_forge_options, retry_max_ms) },
-		{ "pysec.review.maxWait", "60", 3600, 1000, offsetof(pysec_forge_options, max_wait_ms) },
-		{ "pysec.review.maxInFlight", "4", 16, 1, offsetof(pysec_forge_options, max_in_flight) },
-	};
-	const char *enc = pysec_config_get(conn, "pysec.review.gitlabEncoding", "form");
-	size_t i;
-
-	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
-		unsigned long long v;
-		if (parse_uint(nums[i].key, pysec_config_get(conn, nums[i].key, nums[i].fallback), nums[i].max, &v) < 0)
-			return -1;
-		*(unsigned *)((char *)fo + nums[i].offset) = (unsigned)(v * nums[i].scale);
-	}
-	if (strcmp(enc, "form") && strcmp(enc, "json")) {
-		fprintf(stderr, "git pysec: pysec.review.gitlabEncoding is form or json\n");
+	if (pysec_forge_options_from_config(fo, conn) < 0) {
+		fprintf(stderr, "git pysec: %s\n", pysec_error_last());
 		return -1;
 	}
-	fo->gitlab_json = !strcmp(enc, "json");
-	fo->ca_bundle = a->ca_bundle ? a->ca_bundle : pysec_config_get(conn, "pysec.review.caBundle", NULL);
+	if (a->ca_bundle)
+		fo->ca_bundle = a->ca_bundle;
 	fo->trace = a->verbose ? stderr : NULL;
 	return 0;
+}
+
+/* Before anything is posted: the findings, as `scan` prints them. */
+static void on_scan(const pysec_review_refs *refs, const pysec_report *report, const pysec_threshold *t,
+	const char *notes, void *payload)
+{
+	const struct printer *pr = payload;
+	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
+
+	printf("pysec review: %s %s%llu of %s, %.10s...%.10s\n", pr->forge,
+		pr->kind == PYSEC_FORGE_GITLAB ? "merge request !" : "pull request #", (unsigned long long)pr->number,
+		pr->project, refs->base, refs->head);
+	wo.threshold = *t;
+	pysec_report_write(report, &wo, stdout);
+	if (*notes)
+		fputs(notes, stderr);
 }
 
 int cmd_review(int argc, char **argv)
 {
 	struct review_args a = { 0 };
 	git_repository *repo = NULL;
-	pysec_config *conn = NULL, *cfg = NULL;
+	pysec_config *conn = NULL;
 	pysec_forge *forge = NULL;
-	pysec_engine *engine = NULL;
-	pysec_changeset *cs = NULL;
-	pysec_report *report = NULL;
 	pysec_forge_options fo = PYSEC_FORGE_OPTIONS_INIT;
-	pysec_review_options ro = PYSEC_REVIEW_OPTIONS_INIT;
+	pysec_review_request_options rq = { 0 };
+	pysec_review_request_result res;
 	pysec_review_target target = { NULL, 0 };
-	pysec_review_refs refs;
-	pysec_review_result res;
-	pysec_scan_options so = PYSEC_SCAN_OPTIONS_INIT;
-	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
-	struct printer pr = { NULL };
-	const char *kind_name, *number, *token_file, *token_env;
-	char *token = NULL, spec[128], number_from_ref[32];
+	struct printer pr = { NULL, 0, NULL, 0 };
+	const char *kind_name, *number, *token_file, *token_env, *cap;
+	char *token = NULL, number_from_ref[32];
 	unsigned long long n;
 	int rc, exit_code = EXIT_CLEAN, gitlab_ci = env("GITLAB_CI") || env("CI_API_V4_URL"),
 		gitea_ci = env("GITEA_ACTIONS") != NULL;
@@ -407,6 +344,15 @@ int cmd_review(int argc, char **argv)
 		exit_code = EXIT_USAGE;
 		goto cleanup;
 	}
+	rq.review = (pysec_review_options)PYSEC_REVIEW_OPTIONS_INIT;
+	cap = a.max_comments ? a.max_comments : pysec_config_get(conn, "pysec.review.maxComments", NULL);
+	if (cap) {
+		if (parse_uint("the comment cap", cap, 100000, &n) < 0) {
+			exit_code = EXIT_USAGE;
+			goto cleanup;
+		}
+		rq.review.max_comments = (size_t)n;
+	}
 
 	/* the token: from a file or the environment, never a flag (argv is public) */
 	token_file = a.token_file ? a.token_file : pysec_config_get(conn, "pysec.review.tokenFile", NULL);
@@ -428,87 +374,39 @@ int cmd_review(int argc, char **argv)
 		fprintf(stderr, "git pysec: warning: %s is plain http: the token travels unencrypted\n",
 			pysec_forge_url(forge));
 
-	if ((rc = pysec_review_refs_get(&refs, forge, &target)) < 0) {
-		exit_code = cli_fail(rc, "review");
-		goto cleanup;
-	}
-	if (have_commits(repo, &refs) < 0) {
-		exit_code = EXIT_FAILED;
-		goto cleanup;
-	}
-
-	/* the scan: what base...head adds, under the policy */
-	if ((rc = policy_config(&cfg, repo, &refs, a.config)) < 0) {
-		exit_code = cli_fail(rc, "configuration");
-		goto cleanup;
-	}
-	if (a.fail_on)
-		pysec_config_set(cfg, "pysec.failOn", a.fail_on);
-	if (a.min_conf)
-		pysec_config_set(cfg, "pysec.minConfidence", a.min_conf);
-	wo.threshold.fail_on = pysec_level_parse(pysec_config_get(cfg, "pysec.failOn", "medium"));
-	wo.threshold.min_confidence = pysec_level_parse(pysec_config_get(cfg, "pysec.minConfidence", "medium"));
-	if (!wo.threshold.fail_on || !wo.threshold.min_confidence) {
-		fprintf(stderr, "git pysec: pysec.failOn and pysec.minConfidence are low, medium or high\n");
-		exit_code = EXIT_USAGE;
-		goto cleanup;
-	}
-	if ((rc = pysec_engine_new(&engine, cfg)) < 0) {
-		exit_code = cli_fail(rc, "rules");
-		goto cleanup;
-	}
-	snprintf(spec, sizeof(spec), "%s...%s", refs.base, refs.head);
-	if ((rc = pysec_changeset_from_revspec(&cs, repo, spec)) < 0) {
-		exit_code = cli_fail(rc, spec);
-		goto cleanup;
-	}
-	pysec_report_new(&report);
-	so.repo = repo;
-	if ((rc = pysec_scan(report, engine, cs, &so)) < 0) {
-		/* an incomplete scan posts nothing: its silence would read as "clean" */
-		exit_code = cli_fail(rc, "scan");
-		goto cleanup;
-	}
-	pysec_report_sort(report);
-	printf("pysec review: %s %s%llu of %s, %.10s...%.10s\n", pysec_forge_kind_name(fo.kind),
-		fo.kind == PYSEC_FORGE_GITLAB ? "merge request !" : "pull request #", (unsigned long long)target.number,
-		target.project, refs.base, refs.head);
-	pysec_report_write(report, &wo, stdout);
-	if (*pysec_config_notes(cfg))
-		fputs(pysec_config_notes(cfg), stderr);
-
-	/* the review */
-	if (a.max_comments || pysec_config_get(conn, "pysec.review.maxComments", NULL)) {
-		if (parse_uint("the comment cap", a.max_comments ? a.max_comments :
-			pysec_config_get(conn, "pysec.review.maxComments", NULL), 100000, &n) < 0) {
-			exit_code = EXIT_USAGE;
-			goto cleanup;
-		}
-		ro.max_comments = (size_t)n;
-	}
-	ro.threshold = wo.threshold;
-	ro.dry_run = a.dry_run;
-	ro.status_name = setting(a.status_name, NULL, conn, "pysec.review.statusName", "pysec");
-	ro.target_url = setting(a.target_url, env("CI_JOB_URL"), conn, "pysec.review.targetUrl", NULL);
-	ro.engine = engine;
+	/* the scan of base...head under the policy, then the posting: the forge library's */
 	pr.forge = pysec_forge_kind_name(fo.kind);
-	ro.on_action = on_action;
-	ro.payload = &pr;
-	rc = pysec_review_run(&res, forge, &target, &refs, report, cs, &ro);
+	pr.kind = fo.kind;
+	pr.project = target.project;
+	pr.number = target.number;
+	rq.system_config = cli_system_config();
+	rq.extra_config = a.config;
+	rq.fail_on = a.fail_on;
+	rq.min_confidence = a.min_conf;
+	rq.review.dry_run = a.dry_run;
+	rq.review.status_name = setting(a.status_name, NULL, conn, "pysec.review.statusName", "pysec");
+	rq.review.target_url = setting(a.target_url, env("CI_JOB_URL"), conn, "pysec.review.targetUrl", NULL);
+	rq.review.on_action = on_action;
+	rq.review.payload = &pr;
+	rq.on_scan = on_scan;
+	rq.payload = &pr;
+	rc = pysec_review_request_run(&res, forge, repo, &target, &rq);
+	if (rc < 0 && !res.reviewed) {
+		/* the scan did not happen or did not finish: nothing was posted */
+		exit_code = cli_fail(rc, res.step);
+		goto cleanup;
+	}
 	printf("pysec review: %zu finding%s (%zu blocking): %zu posted, %zu already there, %zu in the summary, "
-		"%zu closed%s\n", res.findings, res.findings == 1 ? "" : "s", res.blocking, res.posted, res.kept,
-		res.in_summary, res.closed, a.dry_run ? " (dry run: nothing was sent)" : "");
+		"%zu closed%s\n", res.result.findings, res.result.findings == 1 ? "" : "s", res.result.blocking,
+		res.result.posted, res.result.kept, res.result.in_summary, res.result.closed,
+		a.dry_run ? " (dry run: nothing was sent)" : "");
 	fflush(stdout);
 	if (rc < 0)
 		exit_code = cli_fail(rc, "review");
 	else
-		exit_code = res.blocking ? EXIT_FINDINGS : EXIT_CLEAN;
+		exit_code = res.result.blocking ? EXIT_FINDINGS : EXIT_CLEAN;
 cleanup:
-	pysec_report_free(report);
-	pysec_changeset_free(cs);
-	pysec_engine_free(engine);
 	pysec_forge_free(forge);
-	pysec_config_free(cfg);
 	pysec_config_free(conn);
 	git_repository_free(repo);
 	if (token) {

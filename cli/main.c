@@ -15,6 +15,7 @@ static const struct cli_cmd commands[] = {
 	{ "pre-receive", cmd_pre_receive, "the server-side hook: reject pushes that add defects" },
 	{ "install", cmd_install, "install the pre-receive hook into a repository" },
 	{ "review", cmd_review, "review a merge request (GitLab) or pull request (Gitea): comments and a status" },
+	{ "serve", cmd_serve, "the daemon: warm scans for hooks, reviews from webhooks" },
 	{ "version", cmd_version, "print the version" },
 	{ "help", cmd_help, "this list" },
 };

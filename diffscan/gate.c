@@ -30,7 +30,8 @@ struct gate {
 	pysec_config *cfg;
 	git_repository *repo;
 	pysec_push *push;
-	pysec_engine *engine;
+	const pysec_engine *engine;	/* owned_engine, or borrowed from opts->cache */
+	pysec_engine *owned_engine;
 	pysec_report *report;
 	pysec_changeset *cs;
 	const char *user;
@@ -270,7 +271,9 @@ static void gate_release(struct gate *h)
 {
 	pysec_changeset_free(h->cs);
 	pysec_report_free(h->report);
-	pysec_engine_free(h->engine);
+	if (h->engine && !h->owned_engine)
+		pysec_cache_engine_release(h->opts->cache, h->engine);
+	pysec_engine_free(h->owned_engine);
 	pysec_push_free(h->push);
 	pysec_config_free(h->cfg);
 	git_repository_free(h->repo);
@@ -320,12 +323,17 @@ int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts
 			s += n + (s[n] ? 1 : 0);
 		}
 	}
-	if ((rc = pysec_engine_new(&h.engine, h.cfg)) < 0) {
+	/* a daemon keeps the rules compiled, per policy */
+	rc = opts->cache ? pysec_cache_engine(&h.engine, opts->cache, h.cfg) : pysec_engine_new(&h.owned_engine, h.cfg);
+	if (rc < 0) {
 		exit_code = fail_policy(&h, "rules", pysec_error_last());
 		goto done;
 	}
+	if (h.owned_engine)
+		h.engine = h.owned_engine;
 	so.time_budget = config_number(h.cfg, "pysec.timeBudget", 4.0);
 	so.repo = h.repo;
+	so.cache = opts->cache;
 	po.max_commits = (size_t)config_number(h.cfg, "pysec.maxCommits", 5000);
 	po.history = pysec_engine_has_history_rules(h.engine);
 	pysec_report_new(&h.report);

@@ -201,14 +201,17 @@ int pysec_repository_open_hook(git_repository **out);
  * and the repository come through the callbacks, so that a daemon can run
  * the gate for a hook in another process.
  */
+typedef struct pysec_cache pysec_cache;	/* see Caches below */
+
 typedef struct {
 	const char *(*getenv)(const char *name, void *payload);
 	int (*open_repository)(git_repository **out, void *payload);	/* quarantine included */
 	void *payload;
 	const char *system_config;	/* the system policy file; missing is fine */
+	pysec_cache *cache;		/* compiled rules and blob results kept between runs, or NULL */
 } pysec_gate_options;
 
-#define PYSEC_GATE_OPTIONS_INIT { NULL, NULL, NULL, NULL }
+#define PYSEC_GATE_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL }
 
 int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts, FILE *out);
 
@@ -299,10 +302,11 @@ typedef struct {
 	double time_budget;	/* seconds; 0 = none; spent => PYSEC_ELIMIT */
 	git_repository *repo;	/* where blob ids are looked up; may be NULL for paths */
 	unsigned threads;	/* files read from disk are scanned by this many threads; 0 = one per CPU */
+	pysec_cache *cache;	/* blob results to reuse and keep, when the engine came from it; or NULL */
 } pysec_scan_options;
 
 #define PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT (1024 * 1024)
-#define PYSEC_SCAN_OPTIONS_INIT { PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT, 0, NULL, 0 }
+#define PYSEC_SCAN_OPTIONS_INIT { PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT, 0, NULL, 0, NULL }
 
 /*
  * Scan every entry of `cs` and append the findings and entries to `report`.
@@ -312,6 +316,50 @@ typedef struct {
  */
 int pysec_scan(pysec_report *report, const pysec_engine *engine,
 	const pysec_changeset *cs, const pysec_scan_options *opts);
+
+/*
+ * Caches: what a long-running caller (the daemon) keeps between scans.
+ *
+ * Compiled engines, one per policy (the policy's entries that can change
+ * what the rules find, and the names, sizes and times of the files in its
+ * rules directories), and the result of scanning one blob, keyed by the
+ * engine, the blob id, its path and the exact lines scanned.  A blob
+ * scanned again with the same added lines (the same commit pushed to
+ * another branch, a rebase that leaves the file alone, the review of a
+ * request pushed in one go) is then not parsed again.  The result is not
+ * kept for all lines and filtered on use: a file's findings on some lines
+ * are not a subset of its findings on all lines (fingerprints number
+ * repeats among the lines scanned; a string chain is judged at its first
+ * scanned string).  The commit of each finding is set on every use.
+ *
+ * Thread-safe; bounded in entries and bytes (least recently used first
+ * out), and in engines (one that a caller still holds is never freed).
+ */
+typedef struct {
+	size_t max_entries;	/* blob results kept */
+	size_t max_bytes;	/* their approximate size */
+	size_t max_engines;	/* compiled policies kept */
+} pysec_cache_options;
+
+#define PYSEC_CACHE_OPTIONS_INIT { 100000, 256u << 20, 16 }
+
+int pysec_cache_new(pysec_cache **out, const pysec_cache_options *opts);
+/* Every engine it handed out must have been released. */
+void pysec_cache_free(pysec_cache *cache);
+/*
+ * The engine for `cfg`, compiled on first use of its policy and kept; the
+ * caller gives it back with pysec_cache_engine_release().  Scans with this
+ * engine and `pysec_scan_options.cache` set to this cache use and fill it.
+ */
+int pysec_cache_engine(const pysec_engine **out, pysec_cache *cache, const pysec_config *cfg);
+void pysec_cache_engine_release(pysec_cache *cache, const pysec_engine *engine);
+
+typedef struct {
+	uint64_t hits, misses, evictions;	/* blob results */
+	size_t entries, bytes, engines;
+} pysec_cache_stats;
+
+void pysec_cache_stats_get(pysec_cache_stats *out, pysec_cache *cache);
 
 /*
  * Scan one buffer as the Python file `path`, every line touched.  For tests

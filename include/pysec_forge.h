@@ -3,7 +3,7 @@
  *
  * The findings of a scan of what the request adds become inline comments
  * on its lines, one summary comment for the rest, and a commit status on its
- * head.  A caller (`git pysec review`, later the review daemon) follows these
+ * head.  A caller (`git pysec review`, the daemon's review workers) follows these
  * steps:
  *
  *   1. pysec_forge_new()          a client for one forge: API URL, token, TLS,
@@ -177,5 +177,53 @@ typedef struct {
 int pysec_review_run(pysec_review_result *out, pysec_forge *forge, const pysec_review_target *target,
 	const pysec_review_refs *refs, const pysec_report *report, const pysec_changeset *cs,
 	const pysec_review_options *opts);
+
+/*
+ * Network settings from the policy: pysec.review.timeout and
+ * .connectTimeout (seconds), .retries, .retryBaseMs, .retryMaxMs, .maxWait
+ * (seconds of Retry-After honoured), .maxInFlight, .gitlabEncoding (form or
+ * json), .caBundle.  Unset keys keep what `opts` holds.  PYSEC_EINVALID
+ * names the key that is wrong.
+ */
+int pysec_forge_options_from_config(pysec_forge_options *opts, const pysec_config *cfg);
+
+/*
+ * A whole review, as `git pysec review` and the daemon run it:
+ * pysec_review_refs_get(), a check that both commits are in `repo`, the
+ * policy (the system's, the repository's, the target's `.pysec` at the base
+ * commit, the request's own `.pysec` only where it is stricter, then
+ * `extra_config`), the scan of base...head, then pysec_review_run().
+ */
+typedef struct {
+	const char *system_config;	/* the system policy file; missing is fine */
+	const char *extra_config;	/* a further policy file over the others (--config), or NULL */
+	const char *fail_on;		/* over the policy (flags), or NULL; the default is medium */
+	const char *min_confidence;	/* likewise */
+	pysec_cache *cache;		/* compiled rules and blob results to reuse, or NULL */
+	pysec_review_options review;	/* its threshold and engine are set here from the policy */
+	/* after the scan, before anything is written (the CLI prints the findings); may be NULL */
+	void (*on_scan)(const pysec_review_refs *refs, const pysec_report *report, const pysec_threshold *t,
+		const char *notes, void *payload);
+	void *payload;
+} pysec_review_request_options;
+
+typedef struct {
+	pysec_review_refs refs;		/* once the forge answered */
+	pysec_review_result result;	/* once the review ran */
+	int reviewed;			/* pysec_review_run() ran: `result` holds what it did */
+	/* on failure, the step that failed: "review", "configuration", "rules", "scan" or the range */
+	char step[128];
+} pysec_review_request_result;
+
+/*
+ * Returns 0 when the review was posted (out->result.blocking says whether
+ * the status failed), else a negative code with out->step naming the step:
+ * PYSEC_EFORGE or PYSEC_ENOTFOUND from the forge, PYSEC_ENOTFOUND for a
+ * commit that is not in `repo`, PYSEC_EINVALID for the policy or rules, or
+ * what the scan returned (an incomplete scan posts nothing: its silence
+ * would read as "clean").
+ */
+int pysec_review_request_run(pysec_review_request_result *out, pysec_forge *forge, git_repository *repo,
+	const pysec_review_target *target, const pysec_review_request_options *opts);
 
 #endif

@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# daemon.sh: the pysec daemon (`git pysec serve`) measured two ways.
+#
+# usage: bench/daemon.sh REPO_DIR [N]
+#   REPO_DIR      a clone (bare or not) of a Python project; see bench/README.md
+#   N             first-parent commits to replay, default 200
+#   REPLAY_TIP    (environment) the last commit replayed, default HEAD of REPO_DIR
+#   DELIVERIES    (environment) webhook deliveries sent, default 400
+#   BUILD         (environment) the build directory, default build
+#
+# 1. Hook latency.  The last N first-parent commits up to REPLAY_TIP are
+#    pushed one at a time into copies of a seed bare repository (the commit
+#    before them, pushed untimed), with hooks/pre-receive a wrapper that
+#    times `git-pysec pre-receive` with bash's EPOCHREALTIME:
+#      (a) in-process: no daemon in the policy
+#      (b) daemon, cold: the policy names the daemon's socket; a fresh daemon
+#      (c) daemon, warm: the same N pushes into a second copy of the seed,
+#          with the daemon of (b) still running: every blob was seen before
+#          (as for a mirror, a fork, or the same commits pushed again)
+#    Every push is a one-commit fast-forward; the wrapper exits 0 so each lands.
+# 2. Webhook throughput.  The stand-in forge of tests/forge/server.py knows
+#    DELIVERIES/4 GitLab merge requests on one small diff (three findings); 4 deliveries
+#    each (open, a redelivery, an update, a redelivery) are sent with 8
+#    senders at once.  Reported: deliveries accepted per second (the 2xx,
+#    each committed to the queue first), and reviews completed per second
+#    (the first review's start to the last one's end, from the log), with the queue's fsync on every
+#    commit (queueSync = full, the default) and with normal; a fresh forge each.
+#
+# Output: a markdown report on stdout and in bench/results/daemon-<date>.md.
+set -euo pipefail
+export LC_ALL=C
+
+die() { echo "daemon.sh: $*" >&2; exit 1; }
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+[[ $# -ge 1 && $# -le 2 ]] || die "usage: bench/daemon.sh REPO_DIR [N]"
+src=$(cd "$1" && pwd -P) || die "no such directory: $1"
+n=${2:-200}
+deliveries=${DELIVERIES:-400}
+build=${BUILD:-build}
+tip_id=$(git -C "$src" rev-parse --verify -q "${REPLAY_TIP:-HEAD}^{commit}") || die "no commit ${REPLAY_TIP:-HEAD}"
+command -v curl >/dev/null || die "curl is missing"
+
+cd "$root"
+make BUILD="$build" >&2
+source_rev=$(git -C "$root" describe --always --dirty 2>/dev/null || echo '?')
+work=$(mktemp -d /tmp/pysec-bench-daemon.XXXXXX)
+daemon_pid="" forge_pid=""
+cleanup() {
+	[[ -n $daemon_pid ]] && kill "$daemon_pid" 2>/dev/null || true
+	[[ -n $forge_pid ]] && kill "$forge_pid" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+cp "$build/git-pysec" "$work/git-pysec"
+bin=$work/git-pysec
+export PYSEC_CONFIG=$work/pysec.conf
+unset GIT_DIR GIT_WORK_TREE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
+
+percentile() { # FILE P: the P-th percentile (nearest rank) of a column of numbers
+	sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END { if (!NR) { print "-"; exit } i = int((p / 100) * NR + 0.999999); if (i < 1) i = 1; printf "%.1f", v[i] }'
+}
+
+start_daemon() { # CONF LOG: start `git-pysec serve`, wait until ready
+	"$bin" serve --config "$1" --port-file "$work/port" >"$2" 2>&1 &
+	daemon_pid=$!
+	for _ in $(seq 400); do grep -q '"msg":"ready"' "$2" && return 0; sleep 0.05; done
+	die "the daemon did not start: $(tail -3 "$2")"
+}
+stop_daemon() {
+	kill "$daemon_pid" && wait "$daemon_pid" || true
+	daemon_pid=""
+}
+
+# --- 1. hook latency --------------------------------------------------------------
+
+mapfile -t commits < <(git -C "$src" rev-list --first-parent -n $((n + 1)) "$tip_id" | tac)
+((${#commits[@]} == n + 1)) || die "fewer than N = $n first-parent commits"
+mkdir -p "$work/srv"
+git init -q --bare "$work/seed.git"
+git -C "$work/seed.git" config gc.auto 0
+git -C "$work/seed.git" config receive.autogc false
+echo "seeding with ${commits[0]:0:12} (untimed)" >&2
+git -C "$src" push --no-verify -q "$work/seed.git" "${commits[0]}:refs/heads/main"
+
+cat >"$work/hook" <<EOF
+#!/usr/bin/env bash
+# time git-pysec pre-receive; always let the push in
+lines=\$(cat)
+t0=\$EPOCHREALTIME
+printf '%s\n' "\$lines" | "$bin" pre-receive >/dev/null 2>"\$PWD/last.err"
+rc=\$?
+t1=\$EPOCHREALTIME
+awk -v a="\$t0" -v b="\$t1" -v rc="\$rc" 'BEGIN { printf "%.3f %d\n", (b - a) * 1000, rc }' >> "\$PWD/times"
+exit 0
+EOF
+chmod +x "$work/hook"
+
+replay() { # NAME: push the N commits into a copy of the seed; times in $work/NAME.ms
+	local repo=$work/srv/$1.git i
+	cp -a "$work/seed.git" "$repo"
+	cp "$work/hook" "$repo/hooks/pre-receive"
+	: >"$repo/times"
+	for ((i = 1; i <= n; i++)); do
+		git -C "$src" push --no-verify -q "$repo" "${commits[i]}:refs/heads/main" 2>/dev/null
+	done
+	awk '{ print $1 }' "$repo/times" >"$work/$1.ms"
+	awk '$2 == 1' "$repo/times" | wc -l >"$work/$1.rejected"
+}
+
+echo "(a) in-process: $n pushes" >&2
+: >"$PYSEC_CONFIG"
+replay inproc
+cat >"$PYSEC_CONFIG" <<EOF
+[pysec]
+	daemonSocket = $work/pysec.sock
+[pysec "daemon"]
+	root = $work/srv
+EOF
+start_daemon "$PYSEC_CONFIG" "$work/daemon.log"
+echo "(b) daemon, cold: $n pushes" >&2
+replay cold
+echo "(c) daemon, warm: $n pushes" >&2
+replay warm
+judged=$(grep -c '"msg":"push judged"' "$work/daemon.log" || true)
+# the daemon's own part of each push: connection to answer, from its log
+jq -r 'select(.msg == "push judged") | .seconds * 1000' "$work/daemon.log" >"$work/inside.ms"
+head -n "$n" "$work/inside.ms" >"$work/cold.inside.ms"
+tail -n +"$((n + 1))" "$work/inside.ms" >"$work/warm.inside.ms"
+rss_daemon=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$daemon_pid/status")
+stop_daemon
+
+# --- 2. webhook throughput --------------------------------------------------------------
+
+# the requests' repository: one commit adding three findings (each review posts
+# three inline comments and a status), so that the forge stand-in's own diff
+# per comment stays small
+git init -q "$work/review"
+printf 'import subprocess\nsubprocess.call(cmd)\n' >"$work/review/a.py"
+git -C "$work/review" add a.py
+git -C "$work/review" -c user.name=b -c user.email=b@x commit -qm base
+base=$(git -C "$work/review" rev-parse HEAD)
+printf 'import subprocess\nsubprocess.call(cmd, shell=True)\neval(x)\n' >"$work/review/a.py"
+printf 'import os\nos.system(c)\n' >"$work/review/b.py"
+git -C "$work/review" add a.py b.py
+git -C "$work/review" -c user.name=b -c user.email=b@x commit -qm topic
+head=$(git -C "$work/review" rev-parse HEAD)
+nmr=$((deliveries / 4))
+printf 'tok\n' >"$work/token"
+printf 'sec\n' >"$work/secret"
+
+start_forge() { # a fresh stand-in forge (no comments from an earlier run)
+	python3 "$root/tests/forge/server.py" >"$work/forge.out" 2>"$work/forge.err" &
+	forge_pid=$!
+	for _ in $(seq 200); do grep -q '^port ' "$work/forge.out" && break; sleep 0.05; done
+	forge_url="http://127.0.0.1:$(sed -n 's/^port //p' "$work/forge.out")"
+	python3 "$root/tests/forge/ctl.py" "$forge_url/_control" "$(python3 -c "
+import json
+mr = {'base': '$base', 'start': '$base', 'head': '$head'}
+print(json.dumps({'token': 'tok', 'gitlab': {'projects': {'7': {'path': 'group/proj', 'repo': '$work/review',
+    'mrs': {str(i): mr for i in range(1, $nmr + 1)}}}}}))")" >/dev/null
+}
+stop_forge() {
+	kill "$forge_pid" && wait "$forge_pid" 2>/dev/null || true
+	forge_pid=""
+}
+python3 - "$head" "$nmr" >"$work/deliveries.jsonl" <<'EOF'
+import json, sys
+head, nmr = sys.argv[1], int(sys.argv[2])
+for i in range(1, nmr + 1):
+    for k, action in (("a", "open"), ("b", "update")):
+        for _ in range(2):
+            print(json.dumps({"forge": "gitlab", "project": "group/proj", "number": i, "head": head,
+                              "action": action, "secret": "sec", "key": "%d-%s" % (i, k)}))
+EOF
+
+throughput() { # SYNC: one run; prints "accepted/s reviews/s reviews"
+	local conf=$work/hooks-$1.conf db=$work/queue-$1.db t0 t1 t2 done_jobs posted span
+	start_forge
+	cat >"$conf" <<EOF
+[pysec "daemon"]
+	listen = 127.0.0.1:0
+	queueDb = $db
+	queueSync = $1
+	reviewWorkers = 4
+	project = gitlab group/proj $work/review
+[pysec "gitlab"]
+	url = $forge_url
+	tokenFile = $work/token
+	secretFile = $work/secret
+EOF
+	start_daemon "$conf" "$work/daemon-$1.log"
+	local url="http://127.0.0.1:$(cat "$work/port")"
+	t0=$EPOCHREALTIME
+	python3 "$root/tests/forge/webhook.py" --batch "$url" --threads 8 <"$work/deliveries.jsonl" >"$work/answers-$1"
+	t1=$EPOCHREALTIME
+	for _ in $(seq 3000); do
+		[[ $(curl -s "$url/metrics" | awk '$1 ~ /pysec_queue_jobs\{state="(queued|running)"\}/ { s += $2 } END { print s + 0 }') == 0 ]] && break
+		sleep 0.1
+	done
+	t2=$EPOCHREALTIME
+	done_jobs=$(curl -s "$url/metrics" | awk '$1 == "pysec_queue_jobs{state=\"done\"}" { print $2 }')
+	stop_daemon
+	# the reviews' own pace: first "review started" to last "review done", from the log's timestamps
+	span=$(jq -r 'select(.msg == "review started" or .msg == "review done") | .ts' "$work/daemon-$1.log" |
+		python3 -c 'import sys, datetime
+ts = [datetime.datetime.fromisoformat(l.strip().replace("Z", "+00:00")).timestamp() for l in sys.stdin if l.strip()]
+print("%.3f" % (max(ts) - min(ts)) if ts else "0")')
+	posted=$(python3 "$root/tests/forge/ctl.py" "$forge_url/_log" | jq '[.[] | select(.method == "POST" and (.path | endswith("/discussions")) and .status == 201)] | length')
+	stop_forge
+	[[ $posted == $((3 * nmr)) ]] || echo "daemon.sh: warning: $posted comments posted, $((3 * nmr)) expected" >&2
+	awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$deliveries" -v j="$done_jobs" -v s="$span" \
+		'BEGIN { printf "%.0f %.1f %d %.2f %.2f\n", d / (b - a), j / s, j, b - a, c - a }'
+}
+echo "webhooks: $deliveries deliveries, queueSync full" >&2
+read -r acc_full rev_full jobs_full send_full all_full < <(throughput full)
+echo "webhooks: $deliveries deliveries, queueSync normal" >&2
+read -r acc_norm rev_norm jobs_norm send_norm all_norm < <(throughput normal)
+
+# --- report ------------------------------------------------------------------------------
+
+mkdir -p "$root/bench/results"
+out=$root/bench/results/daemon-$(date -u +%Y-%m-%d-%H%M).md
+{
+	echo "### Measured $(date -u '+%Y-%m-%d %H:%M') UTC"
+	echo
+	echo "\`bench/daemon.sh $1 $n\` (REPLAY_TIP=${tip_id:0:12}), pysec $source_rev, $(nproc) cores."
+	echo
+	echo "| hook, per push | pushes | median ms | p95 ms | max ms | rejected | in the daemon: median ms | p95 ms |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	for m in inproc:"(a) in the hook's process" cold:"(b) through the daemon, cold" warm:"(c) through the daemon, warm (blobs seen)"; do
+		k=${m%%:*}
+		if [[ -s $work/$k.inside.ms ]]; then
+			inside="$(percentile "$work/$k.inside.ms" 50) | $(percentile "$work/$k.inside.ms" 95)"
+		else
+			inside="- | -"
+		fi
+		echo "| ${m#*:} | $(wc -l <"$work/$k.ms") | $(percentile "$work/$k.ms" 50) | $(percentile "$work/$k.ms" 95) | $(percentile "$work/$k.ms" 100) | $(cat "$work/$k.rejected") | $inside |"
+	done
+	echo
+	echo "The daemon judged $judged of the $((2 * n)) pushes of (b) and (c) itself; its peak RSS was $rss_daemon MB."
+	echo
+	echo "| webhooks, $deliveries deliveries for $nmr merge requests | accepted / s | reviews / s | reviews | sending s | first delivery to queue drained s |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	echo "| queueSync = full (fsync per delivery) | $acc_full | $rev_full | $jobs_full | $send_full | $all_full |"
+	echo "| queueSync = normal | $acc_norm | $rev_norm | $jobs_norm | $send_norm | $all_norm |"
+} | tee "$out"

@@ -1,0 +1,224 @@
+/*
+ * daemon.h: what the files of `git pysec serve` share.
+ *
+ *   serve.c     the process: configuration generations, signals, start and stop
+ *   config.c    the daemon's settings (git-config syntax, read by libgit2)
+ *   hooks.c     the Unix socket: peer credentials, a bounded queue, workers
+ *               that run the core's pysec_gate_run() for pre-receive hooks
+ *   proto.c     the socket's framing, and the client the hook uses (proto.h)
+ *   webhook.c   the HTTP listener (libmicrohttpd): webhooks, /healthz, /metrics
+ *   queue.c     the durable job queue (SQLite, WAL)
+ *   reviews.c   workers that run the forge library's review for queued jobs
+ *   metrics.c   counters and histograms in Prometheus' text format
+ *   log.c       one JSON object a line on stderr
+ *
+ * No scanning or review logic lives here: the daemon calls the core
+ * (pysec.h) and the forge library (pysec_forge.h) as the CLI does.
+ */
+#ifndef PYSEC_DAEMON_H
+#define PYSEC_DAEMON_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <jansson.h>
+#include "pysec.h"
+#include "pysec_forge.h"
+
+/* Allocation that dies on out-of-memory, as the core's does. */
+static inline void *dcheck(void *p)
+{
+	if (!p) {
+		fputs("git pysec serve: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+/* --- config.c -------------------------------------------------------------- */
+
+struct forge_conf {
+	char *url;		/* the forge's API root or server URL */
+	char *token;		/* read from tokenFile; secret */
+	char *secret;		/* the webhook secret, read from secretFile; secret */
+};
+
+struct project_map {
+	pysec_forge_kind kind;
+	char *project;		/* GitLab: path_with_namespace (or the numeric id); Gitea: owner/repo */
+	char *path;		/* the repository on this machine */
+};
+
+struct dconfig {
+	char *file;		/* the configuration file; also the system policy of every scan */
+	char *socket;		/* pysec.daemonSocket: where hooks connect; NULL: no socket */
+	char *socket_group;	/* the socket's group (mode 0660) */
+	char **roots;		/* real paths: the repositories served live under these */
+	size_t nroots;
+	uid_t *users;		/* peers allowed on the socket, by user ... */
+	size_t nusers;
+	gid_t *groups;		/* ... or by group (primary or supplementary) */
+	size_t ngroups;
+	unsigned workers;	/* hook workers */
+	unsigned queue;		/* hook connections waiting for a worker */
+	double request_timeout;	/* seconds to read a hook's request */
+	pysec_cache_options cache;
+	char *listen;		/* HTTP "host:port" or NULL */
+	char *queue_db;		/* the SQLite file of the job queue */
+	int queue_sync_full;	/* synchronous=FULL (every commit on disk) or NORMAL */
+	size_t max_body;	/* bytes of a webhook body */
+	size_t max_pending;	/* queued jobs; beyond, deliveries get 503 */
+	unsigned review_workers;
+	unsigned attempts;	/* a job that failed this often is parked */
+	unsigned backoff_ms, backoff_max_ms;
+	struct forge_conf gitlab, gitea;
+	struct project_map *projects;
+	size_t nprojects;
+};
+
+/* Overrides from the command line, applied over the file. */
+struct serve_flags {
+	const char *config;	/* the file (default: the system policy) */
+	const char *socket;
+	const char *listen;
+	const char *queue_db;
+	const char *port_file;	/* write the HTTP port here once listening */
+	int check;		/* read the configuration, report, and exit */
+};
+
+/* Read the file and the flags; on failure, `err` says what is wrong. */
+int dconfig_load(struct dconfig **out, const struct serve_flags *flags, char *err, size_t errlen);
+void dconfig_free(struct dconfig *cfg);
+/* The repository a forge's project is mapped to, or NULL. */
+const struct project_map *dconfig_project(const struct dconfig *cfg, pysec_forge_kind kind, const char *project,
+	const char *alt);
+/* True when `real` (a real path) is one of the roots or under one. */
+int dconfig_under_roots(const struct dconfig *cfg, const char *real);
+
+/* --- log.c ------------------------------------------------------------------ */
+
+/*
+ * One line of JSON on stderr: {"ts": ..., "level": ..., "msg": ..., fields...}.
+ * `fields` (taken over) may be NULL.
+ */
+void dlog(const char *level, const char *msg, json_t *fields);
+
+/* --- metrics.c ------------------------------------------------------------- */
+
+enum hook_result {
+	HOOK_ACCEPTED, HOOK_REJECTED, HOOK_REFUSED_PEER, HOOK_REFUSED_PATH, HOOK_BUSY, HOOK_BAD_REQUEST,
+	HOOK_RESULT_COUNT
+};
+enum delivery_result {
+	DELIVERY_QUEUED, DELIVERY_MERGED, DELIVERY_DUPLICATE, DELIVERY_IGNORED, DELIVERY_UNAUTHORIZED,
+	DELIVERY_BAD_REQUEST, DELIVERY_TOO_LARGE, DELIVERY_FULL, DELIVERY_ERROR, DELIVERY_RESULT_COUNT
+};
+enum review_result { REVIEW_DONE, REVIEW_RETRY, REVIEW_PARKED, REVIEW_RESULT_COUNT };
+
+void metrics_hook(enum hook_result r, double seconds);
+void metrics_hook_queue(int delta);
+void metrics_delivery(pysec_forge_kind kind, enum delivery_result r);
+void metrics_review(enum review_result r, double seconds);
+void metrics_http(const char *route);
+
+struct daemon;
+/* The Prometheus text exposition of everything, malloc'd. */
+char *metrics_render(struct daemon *d, size_t *len);
+
+/* --- queue.c ---------------------------------------------------------------- */
+
+struct queue;
+
+enum queue_add_result { QUEUE_ADDED, QUEUE_MERGED, QUEUE_DUPLICATE, QUEUE_FULL };
+
+struct job {
+	int64_t id;
+	pysec_forge_kind kind;
+	char project[512];
+	uint64_t number;
+	char head[64];
+	unsigned attempts;	/* including this one */
+};
+
+int queue_open(struct queue **out, const char *path, int sync_full, unsigned attempts, char *err, size_t errlen);
+void queue_close(struct queue *q);
+/* Record a delivery and its job, durably, before the forge gets its 2xx. */
+int queue_add(struct queue *q, const char *delivery, pysec_forge_kind kind, const char *project, uint64_t number,
+	const char *head, size_t max_pending, enum queue_add_result *result, int64_t *job);
+/*
+ * 1 with a job now running, 0 when none is due (then *next_due_ms is the
+ * next one's time, or 0); *seq is for queue_wait().
+ */
+int queue_claim(struct queue *q, struct job *out, int64_t *next_due_ms, uint64_t *seq);
+void queue_done(struct queue *q, int64_t id, const char *result);
+/* Retry after `delay_ms`, or park with `error` when attempts are spent. */
+void queue_failed(struct queue *q, const struct job *job, const char *error, unsigned delay_ms, int park);
+/* Jobs per state, for the metrics: queued, running, done, parked, superseded. */
+void queue_counts(struct queue *q, int64_t counts[5]);
+/* Forget finished jobs and deliveries older than `days`. */
+void queue_prune(struct queue *q, int days);
+/* Sleep until `until_ms` (at most a second), unless queue_notify() came since the claim that gave `seq`. */
+void queue_wait(struct queue *q, int64_t until_ms, const volatile int *stop, uint64_t seq);
+/* Wake the review workers: a job was added or finished, or they are to stop. */
+void queue_notify(struct queue *q);
+int64_t now_ms(void);
+
+/* --- the daemon (serve.c) --------------------------------------------------- */
+
+/*
+ * A generation: one reading of the configuration and its warm state (the
+ * compiled rules and blob results).  SIGHUP makes a new one; work already
+ * running keeps the generation it started with until it ends.
+ */
+struct generation {
+	unsigned refs;
+	struct dconfig *cfg;
+	pysec_cache *cache;
+};
+
+struct hookd;
+struct webhookd;
+struct reviewd;
+
+struct daemon {
+	pthread_mutex_t lock;
+	struct generation *gen;		/* the current one */
+	struct queue *queue;		/* NULL when webhooks are off */
+	struct hookd *hooks;
+	struct webhookd *web;
+	struct reviewd *reviews;
+	volatile int stopping;
+	double started;
+};
+
+struct generation *daemon_gen_get(struct daemon *d);
+void daemon_gen_put(struct daemon *d, struct generation *g);
+
+int daemon_serve(const struct serve_flags *flags);
+
+/* --- hooks.c ---------------------------------------------------------------- */
+
+/* Listen on `fd` (bound and listening) with the generation's workers. */
+int hookd_start(struct hookd **out, struct daemon *d, int fd);
+/* Stop accepting, finish every connection accepted, and free. */
+void hookd_stop(struct hookd *h);
+void hookd_stats(struct hookd *h, unsigned *queued, unsigned *busy, unsigned *workers);
+/* A listening Unix socket at `path`, mode 0660 (a stale one is replaced, a live one refused). */
+int hookd_listen(const char *path, const char *group, char *err, size_t errlen);
+
+/* --- webhook.c -------------------------------------------------------------- */
+
+/* Listen on `addr` ("host:port"), or on `fd` when >= 0; *port is the port bound. */
+int webhookd_start(struct webhookd **out, struct daemon *d, const char *addr, int fd, unsigned *port,
+	char *err, size_t errlen);
+void webhookd_stop(struct webhookd *w);
+
+/* --- reviews.c -------------------------------------------------------------- */
+
+int reviewd_start(struct reviewd **out, struct daemon *d, unsigned workers);
+/* Let running reviews finish; queued jobs stay in the queue for the next start. */
+void reviewd_stop(struct reviewd *r);
+
+#endif

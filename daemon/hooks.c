@@ -1,0 +1,487 @@
+/*
+ * hooks.c: the Unix socket that pre-receive hooks call.
+ *
+ * An acceptor thread checks each peer's credentials (SO_PEERCRED: its user,
+ * its primary and supplementary groups) against the configuration and
+ * queues the connection for a worker; when the queue is full it answers
+ * "refused: busy" at once, so that the hook scans in its own process rather
+ * than wait (back-pressure, not unbounded memory).  A worker reads the
+ * request, checks that the repository is under a configured root and that
+ * the quarantine is inside that repository's objects directory, and runs
+ * the core's pysec_gate_run() with the request's environment, never its
+ * own.
+ */
+#include "daemon.h"
+#include "proto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct pending {
+	int fd;
+	double accepted;
+	uid_t uid;
+	pid_t pid;
+};
+
+struct hookd {
+	struct daemon *d;
+	int listen_fd;
+	int wake[2];		/* a byte here stops the acceptor */
+	pthread_t acceptor;
+	pthread_t *threads;
+	unsigned nthreads, busy;
+	struct pending *q;	/* a ring of accepted connections */
+	size_t qcap, qhead, qlen;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stopping;
+};
+
+static void answer_refused(int fd, const char *why)
+{
+	struct pbuf b = { 0 };
+
+	pbuf_put(&b, PROTO_HEADER, strlen(PROTO_HEADER));
+	pbuf_frame(&b, "refused", why, strlen(why));
+	proto_write_all(fd, b.data, b.len, proto_clock() + 1.0);
+	pbuf_free(&b);
+}
+
+/* The peer's user is listed, or its primary group, or one of its supplementary groups. */
+static int peer_allowed(const struct dconfig *cfg, int fd, struct ucred *cred)
+{
+	socklen_t len = sizeof(*cred);
+	gid_t groups[256];
+	size_t i, k, ng = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0)
+		return 0;
+	for (i = 0; i < cfg->nusers; i++)
+		if (cfg->users[i] == cred->uid)
+			return 1;
+	for (i = 0; i < cfg->ngroups; i++)
+		if (cfg->groups[i] == cred->gid)
+			return 1;
+#ifdef SO_PEERGROUPS
+	len = sizeof(groups);
+	if (cfg->ngroups && getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+		ng = len / sizeof(gid_t);
+#endif
+	for (k = 0; k < ng; k++)
+		for (i = 0; i < cfg->ngroups; i++)
+			if (cfg->groups[i] == groups[k])
+				return 1;
+	return 0;
+}
+
+static void *acceptor(void *arg)
+{
+	struct hookd *h = arg;
+
+	for (;;) {
+		struct pollfd pfd[2] = { { h->listen_fd, POLLIN, 0 }, { h->wake[0], POLLIN, 0 } };
+		struct generation *g;
+		struct ucred cred = { 0, 0, 0 };
+		int fd, ok;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents)
+			break;
+		fd = accept4(h->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		g = daemon_gen_get(h->d);
+		ok = peer_allowed(g->cfg, fd, &cred);
+		daemon_gen_put(h->d, g);
+		if (!ok) {
+			answer_refused(fd, "this user may not use the daemon (pysec.daemon.allowUser, allowGroup)");
+			close(fd);
+			metrics_hook(HOOK_REFUSED_PEER, -1);
+			dlog("warning", "hook refused: peer not allowed", json_pack("{s:i,s:i,s:i}", "uid", (int)cred.uid,
+				"gid", (int)cred.gid, "pid", (int)cred.pid));
+			continue;
+		}
+		pthread_mutex_lock(&h->lock);
+		if (h->qlen == h->qcap) {
+			pthread_mutex_unlock(&h->lock);
+			answer_refused(fd, "busy");
+			close(fd);
+			metrics_hook(HOOK_BUSY, -1);
+			dlog("warning", "hook refused: busy", json_pack("{s:i,s:i}", "pid", (int)cred.pid,
+				"queue", (int)h->qcap));
+			continue;
+		}
+		h->q[(h->qhead + h->qlen) % h->qcap] = (struct pending){ fd, proto_clock(), cred.uid, cred.pid };
+		h->qlen++;
+		metrics_hook_queue(1);
+		pthread_cond_signal(&h->cond);
+		pthread_mutex_unlock(&h->lock);
+	}
+	return NULL;
+}
+
+/* --- one request ------------------------------------------------------------- */
+
+struct request {
+	const char *repo;		/* as sent */
+	size_t repo_len;
+	char **env;			/* NAME=VALUE, NUL-terminated copies */
+	size_t nenv;
+	const char *input;
+	size_t input_len;
+	git_repository *opened;		/* handed to the gate, which frees it */
+};
+
+static void request_clear(struct request *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nenv; i++)
+		free(r->env[i]);
+	free(r->env);
+	git_repository_free(r->opened);
+}
+
+static const char *request_env(const char *name, void *payload)
+{
+	const struct request *r = payload;
+	size_t n = strlen(name), i;
+
+	for (i = r->nenv; i-- > 0;)
+		if (!strncmp(r->env[i], name, n) && r->env[i][n] == '=')
+			return r->env[i] + n + 1;
+	return NULL;
+}
+
+static int request_open(git_repository **out, void *payload)
+{
+	struct request *r = payload;
+
+	/* opened and checked before the gate ran: here it is only handed over */
+	*out = r->opened;
+	r->opened = NULL;
+	return *out ? 0 : -1;
+}
+
+static int parse_request(struct request *r, const struct pbuf *b, const char **why)
+{
+	const char *p = b->data, *end = b->data + b->len, *v;
+	char name[32];
+	size_t vl;
+	int rc, have_input = 0;
+
+	if (b->len < strlen(PROTO_HEADER) || memcmp(p, PROTO_HEADER, strlen(PROTO_HEADER))) {
+		*why = "not a pysec-gate 1 request";
+		return -1;
+	}
+	p += strlen(PROTO_HEADER);
+	while ((rc = proto_next(&p, end, name, &v, &vl)) > 0) {
+		if (!strcmp(name, "repo")) {
+			r->repo = v;
+			r->repo_len = vl;
+		} else if (!strcmp(name, "env")) {
+			if (r->nenv >= PROTO_MAX_ENV || !memchr(v, '=', vl) || memchr(v, '\0', vl)) {
+				*why = "a bad or extra environment variable";
+				return -1;
+			}
+			r->env = dcheck(realloc(r->env, (r->nenv + 1) * sizeof(*r->env)));
+			r->env[r->nenv++] = dcheck(strndup(v, vl));
+		} else if (!strcmp(name, "input")) {
+			r->input = v;
+			r->input_len = vl;
+			have_input = 1;
+		}
+	}
+	if (rc < 0 || !r->repo || !r->repo_len || memchr(r->repo, '\0', r->repo_len) || !have_input) {
+		*why = "a malformed request";
+		return -1;
+	}
+	return 0;
+}
+
+/* The quarantine must be a directory inside the repository's own objects directory. */
+static int check_quarantine(char *out, const char *objects_real, const char *given)
+{
+	size_t n = strlen(objects_real);
+	struct stat st;
+
+	if (!realpath(given, out) || stat(out, &st) < 0 || !S_ISDIR(st.st_mode))
+		return -1;
+	return strncmp(out, objects_real, n) || out[n] != '/' ? -1 : 0;
+}
+
+/*
+ * Open the repository the request names, only under a configured root, with
+ * its quarantined objects visible.  Returns 0, or -1 with `why`.
+ */
+static int open_checked(struct request *r, const struct dconfig *cfg, char *why, size_t whylen, char *real)
+{
+	char path[PATH_MAX], objects[PATH_MAX + 16], objects_real[PATH_MAX], quarantine[PATH_MAX];
+	const char *q = request_env("GIT_QUARANTINE_PATH", r);
+	git_odb *odb = NULL;
+
+	if (r->repo_len >= sizeof(path)) {
+		snprintf(why, whylen, "repository path too long");
+		return -1;
+	}
+	memcpy(path, r->repo, r->repo_len);
+	path[r->repo_len] = '\0';
+	if (!realpath(path, real)) {
+		snprintf(why, whylen, "no repository at %s", path);
+		return -1;
+	}
+	if (!dconfig_under_roots(cfg, real)) {
+		snprintf(why, whylen, "%s is not under a root this daemon serves (pysec.daemon.root)", real);
+		return -1;
+	}
+	if (git_repository_open_ext(&r->opened, real, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		const git_error *e = git_error_last();
+		snprintf(why, whylen, "cannot open %s: %s", real, e ? e->message : "?");
+		return -1;
+	}
+	snprintf(objects, sizeof(objects), "%sobjects", git_repository_commondir(r->opened));
+	if (!realpath(objects, objects_real)) {
+		snprintf(why, whylen, "%s has no objects directory", real);
+		return -1;
+	}
+	if (!q)
+		q = request_env("GIT_OBJECT_DIRECTORY", r);
+	if (q && strcmp(q, objects_real)) {
+		if (check_quarantine(quarantine, objects_real, q) < 0) {
+			snprintf(why, whylen, "the quarantine directory is not inside %s", objects_real);
+			return -1;
+		}
+		if (git_repository_odb(&odb, r->opened) < 0 || git_odb_add_disk_alternate(odb, quarantine) < 0) {
+			const git_error *e = git_error_last();
+			git_odb_free(odb);
+			snprintf(why, whylen, "cannot read the quarantine: %s", e ? e->message : "?");
+			return -1;
+		}
+		git_odb_free(odb);
+	}
+	return 0;
+}
+
+static void serve_one(struct hookd *h, const struct pending *c)
+{
+	struct generation *g = daemon_gen_get(h->d);
+	struct pbuf in = { 0 }, ans = { 0 };
+	struct request r;
+	pysec_gate_options go = PYSEC_GATE_OPTIONS_INIT;
+	char why[PATH_MAX + 200], real[PATH_MAX];
+	const char *bad = NULL;
+	char *text = NULL;
+	size_t textlen = 0;
+	FILE *out;
+	int verdict;
+
+	memset(&r, 0, sizeof(r));
+	real[0] = '\0';
+	if (proto_read_all(c->fd, &in, PROTO_MAX_REQUEST, proto_clock() + g->cfg->request_timeout) < 0) {
+		snprintf(why, sizeof(why), "cannot read the request: %s", strerror(errno));
+		bad = why;
+	} else if (parse_request(&r, &in, &bad) == 0 && open_checked(&r, g->cfg, why, sizeof(why), real) < 0) {
+		metrics_hook(HOOK_REFUSED_PATH, proto_clock() - c->accepted);
+		dlog("warning", "hook refused", json_pack("{s:s,s:i,s:i}", "why", why, "uid", (int)c->uid,
+			"pid", (int)c->pid));
+		answer_refused(c->fd, why);
+		goto done;
+	}
+	if (bad && !in.len) {
+		/* connected and left without a word (a probe for a live socket): nothing to say */
+		goto done;
+	}
+	if (bad) {
+		metrics_hook(HOOK_BAD_REQUEST, proto_clock() - c->accepted);
+		dlog("warning", "hook refused: bad request", json_pack("{s:s,s:i}", "why", bad, "pid", (int)c->pid));
+		answer_refused(c->fd, bad);
+		goto done;
+	}
+
+	out = open_memstream(&text, &textlen);
+	go.getenv = request_env;
+	go.open_repository = request_open;
+	go.payload = &r;
+	go.system_config = g->cfg->file;
+	go.cache = g->cache;
+	verdict = pysec_gate_run(r.input, r.input_len, &go, out);
+	fclose(out);
+	pbuf_put(&ans, PROTO_HEADER, strlen(PROTO_HEADER));
+	pbuf_frame(&ans, "out", text, textlen);
+	pbuf_frame(&ans, "verdict", verdict ? "1" : "0", 1);
+	if (proto_write_all(c->fd, ans.data, ans.len, proto_clock() + 5.0) < 0)
+		dlog("warning", "hook gone before its answer", json_pack("{s:s,s:i}", "repo", real, "pid", (int)c->pid));
+	metrics_hook(verdict ? HOOK_REJECTED : HOOK_ACCEPTED, proto_clock() - c->accepted);
+	dlog("info", "push judged", json_pack("{s:s,s:s,s:s?,s:f,s:i}", "repo", real,
+		"verdict", verdict ? "reject" : "accept", "user", request_env("GL_USERNAME", &r) ? request_env("GL_USERNAME", &r) :
+		request_env("GITEA_PUSHER_NAME", &r), "seconds", proto_clock() - c->accepted, "pid", (int)c->pid));
+done:
+	free(text);
+	pbuf_free(&ans);
+	pbuf_free(&in);
+	request_clear(&r);
+	daemon_gen_put(h->d, g);
+}
+
+static void *worker(void *arg)
+{
+	struct hookd *h = arg;
+
+	for (;;) {
+		struct pending c;
+
+		pthread_mutex_lock(&h->lock);
+		while (!h->qlen && !h->stopping)
+			pthread_cond_wait(&h->cond, &h->lock);
+		if (!h->qlen) {
+			/* stopping, and every accepted connection has been served */
+			pthread_mutex_unlock(&h->lock);
+			break;
+		}
+		c = h->q[h->qhead];
+		h->qhead = (h->qhead + 1) % h->qcap;
+		h->qlen--;
+		h->busy++;
+		pthread_mutex_unlock(&h->lock);
+		metrics_hook_queue(-1);
+		serve_one(h, &c);
+		close(c.fd);
+		pthread_mutex_lock(&h->lock);
+		h->busy--;
+		pthread_mutex_unlock(&h->lock);
+	}
+	return NULL;
+}
+
+int hookd_start(struct hookd **out, struct daemon *d, int fd)
+{
+	struct hookd *h = dcheck(calloc(1, sizeof(*h)));
+	struct generation *g = daemon_gen_get(d);
+	unsigned i;
+
+	h->d = d;
+	h->listen_fd = fd;
+	/* the pool and queue are sized once; a reload changes who may connect, not how many serve */
+	h->nthreads = g->cfg->workers;
+	h->qcap = g->cfg->queue;
+	daemon_gen_put(d, g);
+	h->q = dcheck(calloc(h->qcap, sizeof(*h->q)));
+	h->threads = dcheck(calloc(h->nthreads, sizeof(*h->threads)));
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cond, NULL);
+	if (pipe2(h->wake, O_CLOEXEC) < 0) {
+		free(h->q);
+		free(h->threads);
+		free(h);
+		return -1;
+	}
+	for (i = 0; i < h->nthreads; i++)
+		pthread_create(&h->threads[i], NULL, worker, h);
+	pthread_create(&h->acceptor, NULL, acceptor, h);
+	*out = h;
+	return 0;
+}
+
+void hookd_stop(struct hookd *h)
+{
+	unsigned i;
+
+	if (!h)
+		return;
+	if (write(h->wake[1], "x", 1) < 0)
+		dlog("error", "cannot stop the acceptor", NULL);
+	pthread_join(h->acceptor, NULL);
+	close(h->listen_fd);
+	pthread_mutex_lock(&h->lock);
+	h->stopping = 1;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	for (i = 0; i < h->nthreads; i++)
+		pthread_join(h->threads[i], NULL);
+	close(h->wake[0]);
+	close(h->wake[1]);
+	pthread_mutex_destroy(&h->lock);
+	pthread_cond_destroy(&h->cond);
+	free(h->threads);
+	free(h->q);
+	free(h);
+}
+
+void hookd_stats(struct hookd *h, unsigned *queued, unsigned *busy, unsigned *workers)
+{
+	pthread_mutex_lock(&h->lock);
+	*queued = (unsigned)h->qlen;
+	*busy = h->busy;
+	*workers = h->nthreads;
+	pthread_mutex_unlock(&h->lock);
+}
+
+int hookd_listen(const char *path, const char *group, char *err, size_t errlen)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "socket path '%s' is too long", path);
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path));
+	if (lstat(path, &st) == 0) {
+		int probe;
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "'%s' exists and is not a socket", path);
+			return -1;
+		}
+		/* a socket that answers belongs to a running daemon; one that does not is stale */
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			close(probe);
+			snprintf(err, errlen, "another daemon is listening on '%s'", path);
+			return -1;
+		}
+		if (probe >= 0)
+			close(probe);
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		snprintf(err, errlen, "cannot bind '%s': %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (group) {
+		struct group *gr = getgrnam(group);
+		if (!gr || chown(path, (uid_t)-1, gr->gr_gid) < 0) {
+			snprintf(err, errlen, "cannot give '%s' to group '%s': %s", path, group,
+				gr ? strerror(errno) : "no such group");
+			close(fd);
+			unlink(path);
+			return -1;
+		}
+	}
+	if (chmod(path, 0660) < 0 || listen(fd, 128) < 0) {
+		snprintf(err, errlen, "cannot listen on '%s': %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return fd;
+}

@@ -1,0 +1,222 @@
+/* proto.c: the framing of the daemon's Unix socket (proto.h), and the hook's client. */
+#include "proto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+double proto_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void pbuf_put(struct pbuf *b, const void *data, size_t len)
+{
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		b->data = realloc(b->data, cap);
+		if (!b->data)
+			abort();
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
+void pbuf_frame(struct pbuf *b, const char *name, const void *data, size_t len)
+{
+	char head[64];
+	int n = snprintf(head, sizeof(head), "%s %zu\n", name, len);
+
+	pbuf_put(b, head, (size_t)n);
+	pbuf_put(b, data, len);
+	pbuf_put(b, "\n", 1);
+}
+
+void pbuf_free(struct pbuf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+int proto_next(const char **p, const char *end, char name[32], const char **value, size_t *len)
+{
+	const char *s = *p, *nl, *sp;
+	unsigned long long n = 0;
+
+	if (s >= end)
+		return 0;
+	nl = memchr(s, '\n', (size_t)(end - s) < 64 ? (size_t)(end - s) : 64);
+	sp = nl ? memchr(s, ' ', (size_t)(nl - s)) : NULL;
+	if (!nl || !sp || sp == s || (size_t)(sp - s) >= 32 || sp + 1 == nl)
+		return -1;
+	for (const char *d = sp + 1; d < nl; d++) {
+		if (*d < '0' || *d > '9' || n > PROTO_MAX_REQUEST)
+			return -1;
+		n = n * 10 + (unsigned long long)(*d - '0');
+	}
+	if (n > (unsigned long long)(end - nl - 1) || (unsigned long long)(end - nl - 1) - n < 1 || nl[1 + n] != '\n')
+		return -1;
+	memcpy(name, s, (size_t)(sp - s));
+	name[sp - s] = '\0';
+	*value = nl + 1;
+	*len = (size_t)n;
+	*p = nl + 1 + n + 1;
+	return 1;
+}
+
+static int wait_fd(int fd, short events, double deadline)
+{
+	for (;;) {
+		struct pollfd pfd = { fd, events, 0 };
+		double left = deadline - proto_clock();
+		int rc;
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		rc = poll(&pfd, 1, (int)(left * 1000) + 1);
+		if (rc > 0)
+			return 0;
+		if (rc < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+int proto_write_all(int fd, const char *data, size_t len, double deadline)
+{
+	while (len) {
+		ssize_t n = send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+			if (wait_fd(fd, POLLOUT, deadline) < 0)
+				return -1;
+			continue;
+		}
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int proto_read_all(int fd, struct pbuf *b, size_t max, double deadline)
+{
+	char chunk[65536];
+
+	for (;;) {
+		ssize_t n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+			if (wait_fd(fd, POLLIN, deadline) < 0)
+				return -1;
+			continue;
+		}
+		/* a Unix socket closed with our data unread says ECONNRESET after what it sent: an end like EOF */
+		if (n < 0 && errno == ECONNRESET)
+			return 0;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (b->len + (size_t)n > max) {
+			errno = EFBIG;
+			return -1;
+		}
+		pbuf_put(b, chunk, (size_t)n);
+	}
+}
+
+static int fail(char *why, size_t whylen, const char *what, int err)
+{
+	snprintf(why, whylen, "%s%s%s", what, err ? ": " : "", err ? strerror(err) : "");
+	return -1;
+}
+
+int proto_gate(const char *socket_path, double timeout, const char *repo, char *const *env, size_t nenv,
+	const char *input, size_t len, FILE *out, int *verdict, char *why, size_t whylen)
+{
+	struct sockaddr_un sa;
+	struct pbuf req = { 0 }, ans = { 0 };
+	double deadline = proto_clock() + timeout;
+	const char *p, *v, *end;
+	char name[32];
+	size_t i, vl;
+	int fd, rc, have_verdict = 0, err;
+
+	if (strlen(socket_path) >= sizeof(sa.sun_path))
+		return fail(why, whylen, "socket path too long", 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, socket_path, strlen(socket_path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return fail(why, whylen, "socket", errno);
+	/* a Unix socket connects at once, or says EAGAIN when its backlog is full: the daemon is busy */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = errno;
+		close(fd);
+		return fail(why, whylen, err == EAGAIN ? "busy (its backlog is full)" : "cannot connect", err == EAGAIN ? 0 : err);
+	}
+	pbuf_put(&req, PROTO_HEADER, strlen(PROTO_HEADER));
+	pbuf_frame(&req, "repo", repo, strlen(repo));
+	for (i = 0; i < nenv; i++)
+		pbuf_frame(&req, "env", env[i], strlen(env[i]));
+	pbuf_frame(&req, "input", input, len);
+	rc = proto_write_all(fd, req.data, req.len, deadline);
+	pbuf_free(&req);
+	if (rc < 0 && errno != EPIPE && errno != ECONNRESET) {
+		err = errno;
+		close(fd);
+		return fail(why, whylen, err == ETIMEDOUT ? "no answer in time" : "cannot send the request", err == ETIMEDOUT ? 0 : err);
+	}
+	/* a refusal comes before the daemon reads the request: it is read all the same */
+	shutdown(fd, SHUT_WR);
+	rc = proto_read_all(fd, &ans, 16u << 20, deadline);
+	err = errno;
+	close(fd);
+	if (rc < 0) {
+		pbuf_free(&ans);
+		return fail(why, whylen, err == ETIMEDOUT ? "no answer in time" : "cannot read the answer", err == ETIMEDOUT ? 0 : err);
+	}
+	if (ans.len < strlen(PROTO_HEADER) || memcmp(ans.data, PROTO_HEADER, strlen(PROTO_HEADER))) {
+		pbuf_free(&ans);
+		return fail(why, whylen, ans.len ? "not a pysec daemon answer" : "it closed the connection", 0);
+	}
+	/* read it all before printing anything: a broken answer prints nothing, and the hook scans itself */
+	end = ans.data + ans.len;
+	p = ans.data + strlen(PROTO_HEADER);
+	while ((rc = proto_next(&p, end, name, &v, &vl)) > 0) {
+		if (!strcmp(name, "refused")) {
+			snprintf(why, whylen, "refused: %.*s", (int)(vl > 200 ? 200 : vl), v);
+			pbuf_free(&ans);
+			return -1;
+		}
+		if (!strcmp(name, "verdict") && vl == 1 && (*v == '0' || *v == '1')) {
+			*verdict = *v - '0';
+			have_verdict = 1;
+		}
+	}
+	if (rc < 0 || !have_verdict) {
+		pbuf_free(&ans);
+		return fail(why, whylen, "a malformed answer", 0);
+	}
+	p = ans.data + strlen(PROTO_HEADER);
+	while (proto_next(&p, end, name, &v, &vl) > 0)
+		if (!strcmp(name, "out"))
+			fwrite(v, 1, vl, out);
+	fflush(out);
+	pbuf_free(&ans);
+	return 0;
+}

@@ -1,0 +1,53 @@
+/*
+ * proto.h: the daemon's Unix socket protocol, and the client that
+ * `git pysec pre-receive` uses.
+ *
+ * A request is what a hook knows: its repository, the environment the gate
+ * reads (pusher, push options, GitLab, the quarantine), and its stdin.
+ * Both sides send a header line and then frames, each "<name> <length>\n"
+ * then that many bytes and "\n"; a side ends by shutting down its writing
+ * half.  So values may hold any byte, and nothing is parsed by lines.
+ *
+ *   request:  "pysec-gate 1\n", repo, env (one per variable, NAME=VALUE), input
+ *   answer:   "pysec-gate 1\n", out (the remote: lines), verdict ("0" accept, "1" reject)
+ *             or "pysec-gate 1\n", refused (why: busy, not allowed, outside the roots, ...)
+ */
+#ifndef PYSEC_PROTO_H
+#define PYSEC_PROTO_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define PROTO_HEADER "pysec-gate 1\n"
+#define PROTO_MAX_REQUEST (32u << 20)
+#define PROTO_MAX_ENV 1024
+
+/* A growable byte buffer for building frames. */
+struct pbuf {
+	char *data;
+	size_t len, cap;
+};
+
+void pbuf_put(struct pbuf *b, const void *data, size_t len);
+void pbuf_frame(struct pbuf *b, const char *name, const void *data, size_t len);
+void pbuf_free(struct pbuf *b);
+
+/* The next frame of [*p, end): 1 with name and value, 0 at the end, -1 when malformed. */
+int proto_next(const char **p, const char *end, char name[32], const char **value, size_t *len);
+
+/* Write all of `data` to `fd` before `deadline` (clock seconds); -1 on failure. */
+int proto_write_all(int fd, const char *data, size_t len, double deadline);
+/* Read until EOF, at most `max` bytes, before `deadline`; -1 on failure (errno ETIMEDOUT, EFBIG, ...). */
+int proto_read_all(int fd, struct pbuf *b, size_t max, double deadline);
+double proto_clock(void);
+
+/*
+ * Ask the daemon at `socket_path` to judge a push.  Returns 0 with the
+ * verdict (0 accept, 1 reject) and the daemon's lines written to `out`;
+ * -1 when it is down, busy, refuses, or does not answer within `timeout`
+ * seconds, with the reason in `why`.
+ */
+int proto_gate(const char *socket_path, double timeout, const char *repo, char *const *env, size_t nenv,
+	const char *input, size_t len, FILE *out, int *verdict, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * reviews.c: the workers that turn queued jobs into reviews.  Each runs the
+ * forge library's pysec_review_request_run(), the very review of `git pysec
+ * review`, on the repository this machine keeps for the project, with the
+ * daemon's warm rules and blob results.  A failure is retried after a
+ * backoff that doubles (with jitter) up to a cap; a job that failed
+ * pysec.daemon.attempts times is parked with its error.
+ */
+#include "daemon.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct reviewd {
+	struct daemon *d;
+	pthread_t *threads;
+	unsigned n;
+	volatile int stop;
+};
+
+static unsigned backoff(const struct dconfig *cfg, unsigned attempts, unsigned *seed)
+{
+	double ms = cfg->backoff_ms;
+	unsigned i;
+
+	for (i = 1; i < attempts && ms < cfg->backoff_max_ms; i++)
+		ms *= 2;
+	if (ms > cfg->backoff_max_ms)
+		ms = cfg->backoff_max_ms;
+	/* jitter: 75% to 125%, so that jobs failed together do not come back together */
+	return (unsigned)(ms * (0.75 + 0.5 * (double)rand_r(seed) / RAND_MAX));
+}
+
+/* Run one job; returns 0, or -1 with `error` (and *permanent when retrying cannot help). */
+static int run_job(struct generation *g, const struct job *job, char *error, size_t errlen, char *result, size_t reslen)
+{
+	const struct dconfig *cfg = g->cfg;
+	const struct forge_conf *fc = job->kind == PYSEC_FORGE_GITLAB ? &cfg->gitlab : &cfg->gitea;
+	const struct project_map *map = dconfig_project(cfg, job->kind, job->project, NULL);
+	pysec_forge_options fo = PYSEC_FORGE_OPTIONS_INIT;
+	pysec_review_request_options rq;
+	pysec_review_request_result res;
+	pysec_review_target target;
+	pysec_config *conn = NULL;
+	git_repository *repo = NULL;
+	pysec_forge *forge = NULL;
+	const char *cap;
+	int rc = -1;
+
+	if (!map) {
+		snprintf(error, errlen, "no repository is mapped to %s project %s", pysec_forge_kind_name(job->kind), job->project);
+		return -1;
+	}
+	if (!fc->url || !fc->token) {
+		snprintf(error, errlen, "pysec.%s.url and pysec.%s.tokenFile are needed", pysec_forge_kind_name(job->kind),
+			pysec_forge_kind_name(job->kind));
+		return -1;
+	}
+	if (git_repository_open_ext(&repo, map->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		const git_error *e = git_error_last();
+		snprintf(error, errlen, "cannot open %s: %s", map->path, e ? e->message : "?");
+		return -1;
+	}
+	/* network settings: the daemon's file, then the repository's own config (pysec.review.*) */
+	pysec_config_new(&conn);
+	if ((access(cfg->file, F_OK) == 0 && pysec_config_add_file(conn, cfg->file, PYSEC_CONFIG_NORMAL) < 0) ||
+	    pysec_config_add_repository(conn, repo) < 0 || pysec_forge_options_from_config(&fo, conn) < 0) {
+		snprintf(error, errlen, "configuration: %s", pysec_error_last());
+		goto cleanup;
+	}
+	fo.kind = job->kind;
+	fo.url = fc->url;
+	fo.token = fc->token;
+	if (pysec_forge_new(&forge, &fo) < 0) {
+		snprintf(error, errlen, "%s", pysec_error_last());
+		goto cleanup;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.review = (pysec_review_options)PYSEC_REVIEW_OPTIONS_INIT;
+	if ((cap = pysec_config_get(conn, "pysec.review.maxComments", NULL)) != NULL)
+		rq.review.max_comments = (size_t)strtoul(cap, NULL, 10);
+	rq.review.status_name = pysec_config_get(conn, "pysec.review.statusName", "pysec");
+	rq.review.target_url = pysec_config_get(conn, "pysec.review.targetUrl", NULL);
+	rq.system_config = cfg->file;
+	rq.cache = g->cache;
+	target.project = job->project;
+	target.number = job->number;
+	if ((rc = pysec_review_request_run(&res, forge, repo, &target, &rq)) < 0) {
+		snprintf(error, errlen, "%s: %s", res.step, pysec_error_last());
+		goto cleanup;
+	}
+	snprintf(result, reslen, "head %.12s: %zu findings (%zu blocking), %zu posted, %zu already there, "
+		"%zu in the summary, %zu closed", res.refs.head, res.result.findings, res.result.blocking,
+		res.result.posted, res.result.kept, res.result.in_summary, res.result.closed);
+	rc = 0;
+cleanup:
+	pysec_forge_free(forge);
+	pysec_config_free(conn);
+	git_repository_free(repo);
+	return rc;
+}
+
+static void *worker(void *arg)
+{
+	struct reviewd *r = arg;
+	unsigned seed = (unsigned)(now_ms() ^ (int64_t)(uintptr_t)&seed);
+
+	while (!r->stop) {
+		struct generation *g;
+		struct job job;
+		int64_t next = 0;
+		uint64_t seq = 0;
+		char error[1024], result[512];
+		double started;
+		int rc;
+
+		if (!queue_claim(r->d->queue, &job, &next, &seq)) {
+			queue_wait(r->d->queue, next, &r->stop, seq);
+			continue;
+		}
+		g = daemon_gen_get(r->d);
+		started = (double)now_ms() / 1000.0;
+		dlog("info", "review started", json_pack("{s:I,s:s,s:s,s:I,s:i}", "job", (json_int_t)job.id,
+			"forge", pysec_forge_kind_name(job.kind), "project", job.project, "request", (json_int_t)job.number,
+			"attempt", (int)job.attempts));
+		error[0] = result[0] = '\0';
+		rc = run_job(g, &job, error, sizeof(error), result, sizeof(result));
+		if (rc == 0) {
+			queue_done(r->d->queue, job.id, result);
+			metrics_review(REVIEW_DONE, (double)now_ms() / 1000.0 - started);
+			dlog("info", "review done", json_pack("{s:I,s:s,s:I,s:s}", "job", (json_int_t)job.id, "project",
+				job.project, "request", (json_int_t)job.number, "result", result));
+		} else {
+			int park = job.attempts >= g->cfg->attempts;
+			unsigned delay = park ? 0 : backoff(g->cfg, job.attempts, &seed);
+			queue_failed(r->d->queue, &job, error, delay, park);
+			metrics_review(park ? REVIEW_PARKED : REVIEW_RETRY, (double)now_ms() / 1000.0 - started);
+			dlog(park ? "error" : "warning", park ? "review parked" : "review failed, will retry",
+				json_pack("{s:I,s:s,s:I,s:i,s:s,s:i}", "job", (json_int_t)job.id, "project", job.project,
+					"request", (json_int_t)job.number, "attempt", (int)job.attempts, "error", error,
+					"retry_ms", (int)delay));
+		}
+		daemon_gen_put(r->d, g);
+	}
+	return NULL;
+}
+
+int reviewd_start(struct reviewd **out, struct daemon *d, unsigned workers)
+{
+	struct reviewd *r = dcheck(calloc(1, sizeof(*r)));
+	unsigned i;
+
+	r->d = d;
+	r->n = workers;
+	r->threads = dcheck(calloc(workers, sizeof(*r->threads)));
+	for (i = 0; i < workers; i++)
+		pthread_create(&r->threads[i], NULL, worker, r);
+	*out = r;
+	return 0;
+}
+
+void reviewd_stop(struct reviewd *r)
+{
+	unsigned i;
+
+	if (!r)
+		return;
+	r->stop = 1;
+	queue_notify(r->d->queue);
+	for (i = 0; i < r->n; i++)
+		pthread_join(r->threads[i], NULL);
+	free(r->threads);
+	free(r);
+}

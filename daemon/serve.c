@@ -1,0 +1,237 @@
+/*
+ * serve.c: the daemon's life: read the configuration, take the sockets
+ * (systemd's, or its own), start the hook workers, the webhook listener and
+ * the review workers, then wait for signals.  SIGHUP reads the
+ * configuration again and starts a new generation (fresh rules and cache);
+ * SIGTERM (or SIGINT) stops accepting, finishes what is in flight, and
+ * exits.  Queued review jobs wait in the queue for the next start.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct generation *daemon_gen_get(struct daemon *d)
+{
+	struct generation *g;
+
+	pthread_mutex_lock(&d->lock);
+	g = d->gen;
+	g->refs++;
+	pthread_mutex_unlock(&d->lock);
+	return g;
+}
+
+static void gen_free(struct generation *g)
+{
+	pysec_cache_free(g->cache);
+	dconfig_free(g->cfg);
+	free(g);
+}
+
+void daemon_gen_put(struct daemon *d, struct generation *g)
+{
+	int last;
+
+	pthread_mutex_lock(&d->lock);
+	last = --g->refs == 0;
+	pthread_mutex_unlock(&d->lock);
+	if (last)
+		gen_free(g);
+}
+
+static struct generation *gen_new(struct dconfig *cfg)
+{
+	struct generation *g = dcheck(calloc(1, sizeof(*g)));
+
+	g->refs = 1;	/* the daemon's own reference, while it is current */
+	g->cfg = cfg;
+	pysec_cache_new(&g->cache, &cfg->cache);
+	return g;
+}
+
+static void gen_swap(struct daemon *d, struct generation *g)
+{
+	struct generation *old;
+
+	pthread_mutex_lock(&d->lock);
+	old = d->gen;
+	d->gen = g;
+	pthread_mutex_unlock(&d->lock);
+	if (old)
+		daemon_gen_put(d, old);
+}
+
+/* Sockets from systemd (LISTEN_PID/LISTEN_FDS): a Unix one for hooks, an inet one for HTTP. */
+static void systemd_sockets(int *unix_fd, int *inet_fd)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int n, i;
+
+	*unix_fd = *inet_fd = -1;
+	if (!pid || !fds || strtol(pid, NULL, 10) != (long)getpid())
+		return;
+	n = (int)strtol(fds, NULL, 10);
+	for (i = 0; i < n && i < 16; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = 3 + i;
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+			continue;
+		if (ss.ss_family == AF_UNIX && *unix_fd < 0)
+			*unix_fd = fd;
+		else if ((ss.ss_family == AF_INET || ss.ss_family == AF_INET6) && *inet_fd < 0)
+			*inet_fd = fd;
+	}
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+}
+
+static json_t *config_summary(const struct dconfig *c)
+{
+	json_t *roots = json_array();
+	size_t i;
+
+	for (i = 0; i < c->nroots; i++)
+		json_array_append_new(roots, json_string(c->roots[i]));
+	return json_pack("{s:s,s:o,s:i,s:i,s:i,s:i,s:i}", "config", c->file, "roots", roots, "workers", (int)c->workers,
+		"queue", (int)c->queue, "projects", (int)c->nprojects, "review_workers", (int)c->review_workers,
+		"users", (int)(c->nusers + c->ngroups));
+}
+
+int daemon_serve(const struct serve_flags *flags)
+{
+	struct daemon d;
+	struct dconfig *cfg = NULL;
+	sigset_t sigs;
+	char err[1024];
+	int unix_fd, inet_fd, rc = 0;
+	unsigned port = 0;
+	int64_t last_prune = 0;
+	char *own_socket = NULL;
+
+	memset(&d, 0, sizeof(d));
+	pthread_mutex_init(&d.lock, NULL);
+	d.started = (double)now_ms() / 1000.0;
+	if (dconfig_load(&cfg, flags, err, sizeof(err)) < 0) {
+		dlog("error", "configuration", json_pack("{s:s}", "error", err));
+		return 2;
+	}
+	if (flags->check) {
+		dlog("info", "configuration is valid", config_summary(cfg));
+		dconfig_free(cfg);
+		return 0;
+	}
+	systemd_sockets(&unix_fd, &inet_fd);
+	if (unix_fd < 0 && !cfg->socket && inet_fd < 0 && !cfg->listen) {
+		dlog("error", "nothing to serve: set pysec.daemonSocket (hooks) or pysec.daemon.listen (webhooks)", NULL);
+		dconfig_free(cfg);
+		return 2;
+	}
+	if (cfg->listen || inet_fd >= 0) {
+		if (!cfg->queue_db) {
+			dlog("error", "webhooks need a queue: set pysec.daemon.queueDb", NULL);
+			dconfig_free(cfg);
+			return 2;
+		}
+		if (queue_open(&d.queue, cfg->queue_db, cfg->queue_sync_full, cfg->attempts, err, sizeof(err)) < 0) {
+			dlog("error", "queue", json_pack("{s:s}", "error", err));
+			dconfig_free(cfg);
+			return 3;
+		}
+	}
+	d.gen = gen_new(cfg);
+
+	/* signals are taken by this thread alone, with sigtimedwait; the workers never see them */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (unix_fd < 0 && cfg->socket) {
+		if ((unix_fd = hookd_listen(cfg->socket, cfg->socket_group, err, sizeof(err))) < 0) {
+			dlog("error", "hook socket", json_pack("{s:s}", "error", err));
+			rc = 3;
+			goto stop;
+		}
+		own_socket = dcheck(strdup(cfg->socket));
+	}
+	if (unix_fd >= 0 && hookd_start(&d.hooks, &d, unix_fd) < 0) {
+		close(unix_fd);
+		dlog("error", "cannot start the hook workers", NULL);
+		rc = 3;
+		goto stop;
+	}
+	if (d.queue && reviewd_start(&d.reviews, &d, cfg->review_workers) < 0) {
+		rc = 3;
+		goto stop;
+	}
+	if ((cfg->listen || inet_fd >= 0) &&
+	    webhookd_start(&d.web, &d, cfg->listen, inet_fd, &port, err, sizeof(err)) < 0) {
+		dlog("error", "webhook listener", json_pack("{s:s}", "error", err));
+		rc = 3;
+		goto stop;
+	}
+	if (flags->port_file && d.web) {
+		FILE *f = fopen(flags->port_file, "w");
+		if (f) {
+			fprintf(f, "%u\n", port);
+			fclose(f);
+		}
+	}
+	{
+		json_t *ready = config_summary(cfg);
+		json_object_set_new(ready, "socket", cfg->socket ? json_string(cfg->socket) :
+			unix_fd >= 0 ? json_string("(systemd)") : json_null());
+		json_object_set_new(ready, "http_port", d.web ? json_integer(port) : json_null());
+		json_object_set_new(ready, "pid", json_integer(getpid()));
+		json_object_set_new(ready, "version", json_string(PYSEC_VERSION));
+		dlog("info", "ready", ready);
+	}
+
+	while (!d.stopping) {
+		struct timespec ts = { 1, 0 };
+		int sig = sigtimedwait(&sigs, NULL, &ts);
+
+		if (sig == SIGTERM || sig == SIGINT) {
+			dlog("info", "stopping: finishing the work in flight", json_pack("{s:s}", "signal",
+				sig == SIGTERM ? "TERM" : "INT"));
+			d.stopping = 1;
+		} else if (sig == SIGHUP) {
+			struct dconfig *fresh = NULL;
+			if (dconfig_load(&fresh, flags, err, sizeof(err)) < 0) {
+				dlog("error", "reload failed; keeping the configuration in use", json_pack("{s:s}", "error", err));
+				continue;
+			}
+			gen_swap(&d, gen_new(fresh));
+			dlog("info", "reloaded: configuration read, rules and cache fresh", config_summary(fresh));
+		}
+		if (d.queue && now_ms() - last_prune > 3600 * 1000) {
+			queue_prune(d.queue, 14);
+			last_prune = now_ms();
+		}
+	}
+stop:
+	/* first no new work, then the work in flight ends */
+	webhookd_stop(d.web);
+	hookd_stop(d.hooks);
+	reviewd_stop(d.reviews);
+	if (own_socket)
+		unlink(own_socket);	/* hooks now scan in their own process at once; systemd's socket stays */
+	free(own_socket);
+	queue_close(d.queue);
+	if (d.gen)
+		gen_swap(&d, NULL);
+	else
+		dconfig_free(cfg);
+	pthread_mutex_destroy(&d.lock);
+	dlog("info", "stopped", NULL);
+	return rc;
+}
