@@ -69,26 +69,7 @@ int pysec_cache_new(pysec_cache **out, const pysec_cache_options *opts)
 
 static void item_free(struct cache_item *it)
 {
-	size_t i;
-
-	for (i = 0; i < it->result.nfindings; i++) {
-		pysec_finding *f = &it->result.findings[i];
-		free((char *)f->rule);
-		free((char *)f->title);
-		free((char *)f->path);
-		free((char *)f->message);
-		free((char *)f->fix);
-		free((char *)f->code);
-		free((char *)f->commit);
-		free((char *)f->fingerprint);
-		free((char *)f->suggestion);
-	}
-	for (i = 0; i < it->result.nentries; i++) {
-		free((char *)it->result.entries[i].path);
-		free((char *)it->result.entries[i].message);
-	}
-	free(it->result.findings);
-	free(it->result.entries);
+	report_clear(&it->result);
 	free(it->key);
 	free(it);
 }

@@ -310,6 +310,8 @@ struct pysec_report {
 	size_t nentries, ecap;
 };
 
+/* Free what the report holds and empty it (the struct itself stays). */
+void report_clear(struct pysec_report *r);
 /* Move every finding and entry of `src` to the end of `dst`. */
 void report_move(struct pysec_report *dst, struct pysec_report *src);
 /* Append a finding; the report copies every string. */

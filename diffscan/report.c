@@ -60,12 +60,10 @@ static void finding_clear(pysec_finding *f)
 	free((char *)f->suggestion);
 }
 
-void pysec_report_free(pysec_report *r)
+void report_clear(struct pysec_report *r)
 {
 	size_t i;
 
-	if (!r)
-		return;
 	for (i = 0; i < r->nfindings; i++)
 		finding_clear(&r->findings[i]);
 	for (i = 0; i < r->nentries; i++) {
@@ -74,6 +72,14 @@ void pysec_report_free(pysec_report *r)
 	}
 	free(r->findings);
 	free(r->entries);
+	memset(r, 0, sizeof(*r));
+}
+
+void pysec_report_free(pysec_report *r)
+{
+	if (!r)
+		return;
+	report_clear(r);
 	free(r);
 }
 
