@@ -642,6 +642,17 @@ static int p_imported(struct walk *w, TSNode n, const struct pred *p)
 	return 0;
 }
 
+/* The scanned file's path matches one of the globs (`*` crosses `/`); none given: never. */
+static int p_path_matches(struct walk *w, TSNode n, const struct pred *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nargs; i++)
+		if (fnmatch(p->args[i], w->path, 0) == 0)
+			return 1;
+	return 0;
+}
+
 static int p_text_matches(struct walk *w, TSNode n, const struct pred *p)
 {
 	size_t len;
@@ -1011,6 +1022,8 @@ const struct pred_def pred_table[] = {
 	  "nargs-lt N: fewer than N positional arguments" },
 	{ "imported", ANY_KIND, 1, -1, -1, -1, p_imported,
 	  "imported MODULE...: the file imports one of the modules (or a submodule)" },
+	{ "path-matches", ANY_KIND, 0, -1, -1, -1, p_path_matches,
+	  "path-matches GLOB...: the file's path matches one of the globs (none given: never)" },
 	{ "text-matches", ANY_KIND, 1, 1, -1, 0, p_text_matches,
 	  "text-matches REGEX: the node's source text matches REGEX" },
 	{ "equals", K(KIND_STRING), 1, -1, -1, -1, p_equals,

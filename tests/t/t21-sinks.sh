@@ -20,3 +20,13 @@ printf '[pysec "sinks"]\n\tcommand = neutron.agent.linux.utils.execute, oslo_con
 expect_exit 1 "declared sinks are subprocess calls" git pysec scan --full app.py --config sinks.conf --format json
 jq_is "a local alias, shell=True, an import alias" '[.findings[] | "\(.line):\(.rule):\(.severity)"] | join(",")' "5:B603:low,6:B602:high,7:B603:low"
 jq_is "an undeclared helper is not one" '[.findings[] | select(.line == 8)] | length' "0"
+
+# Bandit's assert_used.skips: no B101 in the paths the configuration names
+mkdir -p pkg/tests
+printf 'assert ok\n' > pkg/tests/test_x.py
+printf 'assert ok\n' > pkg/core.py
+expect_exit 1 "asserts are reported everywhere by default" git pysec scan --full pkg --format json
+jq_is "in both files" '[.findings[] | select(.rule == "B101") | .path] | sort | join(",")' "pkg/core.py,pkg/tests/test_x.py"
+printf '[pysec "assert-used"]\n\tskips = */tests/*\n' > skips.conf
+expect_exit 1 "assert-used.skips leaves the tests out" git pysec scan --full pkg --config skips.conf --format json
+jq_is "only the library's assert" '[.findings[] | select(.rule == "B101") | .path] | join(",")' "pkg/core.py"
