@@ -228,6 +228,29 @@ static char *suggestion(const struct walk *w, const struct clause *c, size_t byt
 }
 
 /*
+ * For rules about passwords: the contents of every quoted string on the
+ * line, after its first two characters, become '*', so a hard-coded
+ * password is not printed again in every report, log and review comment.
+ */
+static void mask_strings(char *line)
+{
+	char *s = line;
+
+	while ((s = strpbrk(s, "\"'")) != NULL) {
+		char q = *s++;
+		size_t kept = 0;
+		for (; *s && *s != q; s++) {
+			if (*s == '\\' && s[1])
+				*s++ = '*';
+			if (kept++ >= 2)
+				*s = '*';
+		}
+		if (*s)
+			s++;
+	}
+}
+
+/*
  * Record a finding of clause `c` from byte `byte` (at `start`) to `end`.
  * `code` is the line to show (NULL: the source line of `byte`); `fp_text`
  * is what the fingerprint is made of besides the rule, path and scope.
@@ -243,8 +266,11 @@ void report_at(struct walk *w, const struct clause *c, size_t byte, TSPoint star
 	/* a secret is in history whatever a comment says: `# nosec` does not cover `line` rules */
 	if (c->kind != KIND_LINE && nosec_covers(w, r, start.row + 1, end.row + 1))
 		return;
-	if (!code)
+	if (!code) {
 		code = own = code_line(w, byte);
+		if (r->mask_strings)
+			mask_strings(own);
+	}
 	fingerprint(w, r, fp_text, fp_len, fp);
 	memset(&f, 0, sizeof(f));
 	f.rule = r->info.id;

@@ -143,6 +143,7 @@ struct rule {
 	struct clause *clauses;
 	size_t nclauses;
 	char *storage[12];	/* the strings info points at */
+	int mask_strings;	/* `mask strings`: string literals on its code line are shown masked */
 };
 
 struct option {

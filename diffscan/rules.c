@@ -532,6 +532,12 @@ static int parse_line(struct parser *p, const char *key, const char *rest)
 		r->info.cwe = (int)v;
 		return 0;
 	}
+	if (!strcmp(key, "mask")) {
+		if (strcmp(rest, "strings"))
+			return fail(p, "`mask` takes `strings`");
+		r->mask_strings = 1;
+		return 0;
+	}
 	if (!strcmp(key, "enabled")) {
 		r->info.enabled = strcmp(rest, "false") != 0;
 		return 0;
