@@ -154,6 +154,21 @@ static char *policy_text(const struct pysec_config *cfg)
 	return buf_detach(&b);
 }
 
+/* With the lock held: a reference on the engine compiled for `policy`, or NULL. */
+static const pysec_engine *engine_take(pysec_cache *c, const char *policy)
+{
+	size_t i;
+
+	for (i = 0; i < c->nengines; i++) {
+		if (!strcmp(c->engines[i].policy, policy)) {
+			c->engines[i].refs++;
+			c->engines[i].used = ++c->tick;
+			return c->engines[i].engine;
+		}
+	}
+	return NULL;
+}
+
 int pysec_cache_engine(const pysec_engine **out, pysec_cache *c, const pysec_config *cfg)
 {
 	char *policy = policy_text(cfg);
@@ -163,17 +178,12 @@ int pysec_cache_engine(const pysec_engine **out, pysec_cache *c, const pysec_con
 	int rc;
 
 	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < c->nengines; i++) {
-		if (!strcmp(c->engines[i].policy, policy)) {
-			c->engines[i].refs++;
-			c->engines[i].used = ++c->tick;
-			*out = c->engines[i].engine;
-			pthread_mutex_unlock(&c->lock);
-			free(policy);
-			return 0;
-		}
-	}
+	*out = engine_take(c, policy);
 	pthread_mutex_unlock(&c->lock);
+	if (*out) {
+		free(policy);
+		return 0;
+	}
 
 	/* compiled outside the lock: another policy's scans need not wait for it */
 	if ((rc = pysec_engine_new(&engine, cfg)) < 0) {
@@ -181,17 +191,12 @@ int pysec_cache_engine(const pysec_engine **out, pysec_cache *c, const pysec_con
 		return rc;
 	}
 	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < c->nengines; i++) {
-		if (!strcmp(c->engines[i].policy, policy)) {
-			/* another thread compiled it meanwhile: use theirs */
-			c->engines[i].refs++;
-			c->engines[i].used = ++c->tick;
-			*out = c->engines[i].engine;
-			pthread_mutex_unlock(&c->lock);
-			pysec_engine_free(engine);
-			free(policy);
-			return 0;
-		}
+	if ((*out = engine_take(c, policy)) != NULL) {
+		/* another thread compiled it meanwhile: use theirs */
+		pthread_mutex_unlock(&c->lock);
+		pysec_engine_free(engine);
+		free(policy);
+		return 0;
 	}
 	if (c->nengines >= c->opts.max_engines) {
 		/* the least recently used engine nobody holds makes room */
