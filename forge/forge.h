@@ -163,6 +163,16 @@ struct review {
 
 /* A new, zeroed entry at the end of `*v`. */
 struct earlier *review_add_earlier(struct earlier **v, size_t *n, size_t *cap);
+/* Send the writes, unless this is a dry run or the forge already failed fatally. */
+void review_send(struct review *rv, struct http_req **reqs, size_t n);
+/* Clear and free the requests and their array. */
+void review_free_reqs(struct http_req **reqs, size_t n);
+/*
+ * Close every earlier comment whose finding is gone and that is not closed
+ * yet: `close` makes the request for one (GitLab resolves the thread, Gitea
+ * deletes the comment); each outcome is counted and reported.
+ */
+void review_close_stale(struct review *rv, struct http_req *(*close)(struct review *rv, const struct earlier *e));
 /* Tell the caller about one write. */
 void review_action(struct review *rv, pysec_review_action_kind kind, pysec_review_outcome outcome,
 	const struct http_req *r, const char *text, const struct item *it, const char *fp, const char *error);

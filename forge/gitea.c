@@ -48,17 +48,6 @@ cleanup:
 	return rc;
 }
 
-static void free_reqs(struct http_req **reqs, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		http_req_clear(reqs[i]);
-		free(reqs[i]);
-	}
-	free(reqs);
-}
-
 /* The comments of pysec's own reviews: their fingerprints and ids. */
 static int list_comments(struct review *rv, json_int_t *ids, size_t n)
 {
@@ -99,7 +88,7 @@ static int list_comments(struct review *rv, json_int_t *ids, size_t n)
 		}
 		json_decref(list);
 	}
-	free_reqs(reqs, n);
+	review_free_reqs(reqs, n);
 	return rc;
 }
 
@@ -248,31 +237,13 @@ static void post_review(struct review *rv)
 	free(table);
 }
 
-static void delete_stale(struct review *rv)
+static struct http_req *delete_earlier(struct review *rv, const struct earlier *e)
 {
-	struct http_req **reqs = xcalloc(rv->nearlier ? rv->nearlier : 1, sizeof(*reqs));
-	struct earlier **es = xcalloc(rv->nearlier ? rv->nearlier : 1, sizeof(*es));
-	size_t i, n = 0;
+	struct http_req *r = xcalloc(1, sizeof(*r));
 
-	for (i = 0; i < rv->nearlier; i++) {
-		if (rv->earlier[i].found)
-			continue;
-		es[n] = &rv->earlier[i];
-		reqs[n] = xcalloc(1, sizeof(**reqs));
-		http_req_init(reqs[n], "DELETE", forge_url(rv->forge, "/repos/%s/issues/comments/%s", rv->project,
-			rv->earlier[i].id), NULL, NULL);
-		reqs[n++]->ok_not_found = 1;	/* deleted already */
-	}
-	if (!rv->opts->dry_run && !rv->forge_down)
-		http_run(rv->forge, reqs, n);
-	for (i = 0; i < n; i++) {
-		pysec_review_outcome o = review_outcome(rv, reqs[i]);
-		if (o == PYSEC_REVIEW_DONE)
-			rv->res->closed++;
-		review_action(rv, PYSEC_REVIEW_CLOSE, o, reqs[i], NULL, NULL, es[i]->fp, NULL);
-	}
-	free_reqs(reqs, n);
-	free(es);
+	http_req_init(r, "DELETE", forge_url(rv->forge, "/repos/%s/issues/comments/%s", rv->project, e->id), NULL, NULL);
+	r->ok_not_found = 1;	/* deleted already */
+	return r;
 }
 
 static void post_status(struct review *rv)
@@ -303,6 +274,6 @@ static void post_status(struct review *rv)
 void gitea_apply(struct review *rv)
 {
 	post_review(rv);
-	delete_stale(rv);
+	review_close_stale(rv, delete_earlier);
 	post_status(rv);
 }

@@ -206,23 +206,6 @@ static struct http_req *resolve(struct review *rv, const char *id)
 	return r;
 }
 
-static void send_all(struct review *rv, struct http_req **reqs, size_t n)
-{
-	if (!rv->opts->dry_run && !rv->forge_down)
-		http_run(rv->forge, reqs, n);
-}
-
-static void free_reqs(struct http_req **reqs, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		http_req_clear(reqs[i]);
-		free(reqs[i]);
-	}
-	free(reqs);
-}
-
 static int refused_line(const struct http_req *r)
 {
 	return r->attempted && r->status == 400 && strstr(buf_cstr((struct buf *)&r->resp), "line_code");
@@ -240,7 +223,7 @@ static void post_comments(struct review *rv)
 		its[n] = &rv->items[i];
 		reqs[n++] = new_discussion(rv, &rv->items[i], rv->items[i].text);
 	}
-	send_all(rv, reqs, n);
+	review_send(rv, reqs, n);
 	for (i = 0; i < n; i++) {
 		pysec_review_outcome o;
 
@@ -256,31 +239,13 @@ static void post_comments(struct review *rv)
 			rv->res->posted++;
 		review_action(rv, PYSEC_REVIEW_COMMENT, o, reqs[i], its[i]->text, its[i], NULL, NULL);
 	}
-	free_reqs(reqs, n);
+	review_free_reqs(reqs, n);
 	free(its);
 }
 
-static void resolve_stale(struct review *rv)
+static struct http_req *resolve_earlier(struct review *rv, const struct earlier *e)
 {
-	struct http_req **reqs = xcalloc(rv->nearlier ? rv->nearlier : 1, sizeof(*reqs));
-	struct earlier **es = xcalloc(rv->nearlier ? rv->nearlier : 1, sizeof(*es));
-	size_t i, n = 0;
-
-	for (i = 0; i < rv->nearlier; i++) {
-		if (rv->earlier[i].found || rv->earlier[i].resolved)
-			continue;
-		es[n] = &rv->earlier[i];
-		reqs[n++] = resolve(rv, rv->earlier[i].id);
-	}
-	send_all(rv, reqs, n);
-	for (i = 0; i < n; i++) {
-		pysec_review_outcome o = review_outcome(rv, reqs[i]);
-		if (o == PYSEC_REVIEW_DONE)
-			rv->res->closed++;
-		review_action(rv, PYSEC_REVIEW_CLOSE, o, reqs[i], NULL, NULL, es[i]->fp, NULL);
-	}
-	free_reqs(reqs, n);
-	free(es);
+	return resolve(rv, e->id);
 }
 
 static void post_summary(struct review *rv)
@@ -307,7 +272,7 @@ static void post_summary(struct review *rv)
 			text = xasprintf("<!-- pysec:summary=%s%s%s -->\n%s", hash, unplaced.len ? " unplaced=" : "",
 				buf_cstr(&unplaced), table);
 			post = new_discussion(rv, NULL, text);
-			send_all(rv, &post, 1);
+			review_send(rv, &post, 1);
 			review_action(rv, PYSEC_REVIEW_SUMMARY, review_outcome(rv, post), post, text, NULL, NULL, NULL);
 			posted = !rv->opts->dry_run && post->rc == 0 && post->attempted;
 		}
@@ -318,11 +283,11 @@ static void post_summary(struct review *rv)
 		for (i = 0; i < rv->nsums; i++)
 			if (!rv->sums[i].resolved && i != keep)
 				reqs[n++] = resolve(rv, rv->sums[i].id);
-		send_all(rv, reqs, n);
+		review_send(rv, reqs, n);
 		for (i = 0; i < n; i++)
 			review_action(rv, PYSEC_REVIEW_SUMMARY, review_outcome(rv, reqs[i]), reqs[i], NULL, NULL, NULL,
 				NULL);
-		free_reqs(reqs, n);
+		review_free_reqs(reqs, n);
 	}
 	if (post) {
 		http_req_clear(post);
@@ -364,7 +329,7 @@ static void post_status(struct review *rv)
 void gitlab_apply(struct review *rv)
 {
 	post_comments(rv);
-	resolve_stale(rv);
+	review_close_stale(rv, resolve_earlier);
 	post_summary(rv);
 	post_status(rv);
 }

@@ -15,6 +15,46 @@ int pysec_review_refs_get(pysec_review_refs *out, pysec_forge *forge, const pyse
 	return forge->kind == PYSEC_FORGE_GITLAB ? gitlab_refs(out, forge, target) : gitea_refs(out, forge, target);
 }
 
+void review_send(struct review *rv, struct http_req **reqs, size_t n)
+{
+	if (!rv->opts->dry_run && !rv->forge_down)
+		http_run(rv->forge, reqs, n);
+}
+
+void review_free_reqs(struct http_req **reqs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		http_req_clear(reqs[i]);
+		free(reqs[i]);
+	}
+	free(reqs);
+}
+
+void review_close_stale(struct review *rv, struct http_req *(*close)(struct review *rv, const struct earlier *e))
+{
+	struct http_req **reqs = xcalloc(rv->nearlier ? rv->nearlier : 1, sizeof(*reqs));
+	struct earlier **es = xcalloc(rv->nearlier ? rv->nearlier : 1, sizeof(*es));
+	size_t i, n = 0;
+
+	for (i = 0; i < rv->nearlier; i++) {
+		if (rv->earlier[i].found || rv->earlier[i].resolved)
+			continue;
+		es[n] = &rv->earlier[i];
+		reqs[n++] = close(rv, &rv->earlier[i]);
+	}
+	review_send(rv, reqs, n);
+	for (i = 0; i < n; i++) {
+		pysec_review_outcome o = review_outcome(rv, reqs[i]);
+		if (o == PYSEC_REVIEW_DONE)
+			rv->res->closed++;
+		review_action(rv, PYSEC_REVIEW_CLOSE, o, reqs[i], NULL, NULL, es[i]->fp, NULL);
+	}
+	review_free_reqs(reqs, n);
+	free(es);
+}
+
 struct earlier *review_add_earlier(struct earlier **v, size_t *n, size_t *cap)
 {
 	struct earlier *e;
