@@ -30,6 +30,9 @@ int cmd_install(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 
+/* git_libgit2_init() and the options every command wants (libgit2_setup.c says why). */
+void cli_libgit2_init(void);
+
 /* Print "git pysec: <what>: <pysec_error_last()>" and return the exit code for `error`. */
 int cli_fail(int error, const char *what);
 

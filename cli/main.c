@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, name))
 			continue;
-		git_libgit2_init();
+		cli_libgit2_init();
 		rc = commands[i].fn(argc - 1, argv + 1);
 		git_libgit2_shutdown();
 		return rc;

@@ -1,0 +1,38 @@
+/*
+ * libgit2_setup.c: starting libgit2 the way every front end needs it.
+ *
+ * Two of libgit2's defaults cost a pre-receive hook more than its scan:
+ *
+ * - Debian builds libgit2 1.5 with mbedTLS, whose global initialisation
+ *   loads and base64-decodes the whole system CA bundle (about 140
+ *   certificates) in every process: 4 to 6 ms of a push's 20 ms budget,
+ *   measured with perf (bench/README.md).  pysec never uses libgit2's
+ *   network transports (forges are reached with libcurl), so this
+ *   executable defines mbedtls_x509_crt_parse_file, which the dynamic
+ *   linker binds ahead of libmbedx509's: it loads nothing.  Should libgit2
+ *   ever open a TLS connection here, it would have no trusted certificate
+ *   and refuse it: this fails closed.  On a libgit2 built with OpenSSL the
+ *   symbol is simply unused.
+ *
+ * - libgit2 hashes every object it reads again to check its id
+ *   (GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION); git does not.  Objects in a
+ *   repository, and those in a push's quarantine, were hashed when they
+ *   were written (index-pack, unpack-objects), so this is off.
+ */
+#include "cli.h"
+
+struct mbedtls_x509_crt;
+int mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path);
+
+int mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path)
+{
+	(void)chain;
+	(void)path;
+	return 0;
+}
+
+void cli_libgit2_init(void)
+{
+	git_libgit2_init();
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+}
