@@ -688,19 +688,30 @@ static void push_ancestor(struct walk *w, TSNode n)
 	*ARRAY_PUSH(w->anc, w->depth, w->anc_cap) = n;
 }
 
-/* Pre-order, iterative (a file of 100,000 nested brackets must not blow the stack). */
-static int walk_tree(struct walk *w, TSNode root)
+static void replay_until(struct walk *w, uint32_t byte);
+
+/*
+ * Pre-order, iterative (a file of 100,000 nested brackets must not blow the
+ * stack), over `root`'s subtree.  `replaying`: a context statement of a
+ * focused parse, where only what binds names is visited.
+ */
+static int walk_tree(struct walk *w, TSNode root, int replaying)
 {
 	TSTreeCursor cur = ts_tree_cursor_new(root);
 	const uint8_t *kind_of = w->eng->kind_of, *opaque = w->eng->opaque;
 	uint32_t nsym = w->eng->symbol_count;
+	size_t base = w->depth;
 	unsigned long visited = 0;
 	int rc = 0;
 
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(&cur);
 		TSSymbol s = ts_node_symbol(n);
-		if (s < nsym && kind_of[s])
+		if (!replaying && ts_node_start_byte(n) > w->replay_before)
+			replay_until(w, ts_node_start_byte(n));
+		if (s < nsym && kind_of[s] &&
+		    (!replaying || kind_of[s] == ACT_IMPORT || kind_of[s] == ACT_IMPORT_FROM ||
+		     kind_of[s] == ACT_ASSIGN || kind_of[s] == ACT_CALL))
 			visit(w, n, (enum action)kind_of[s]);
 		if ((++visited & 4095) == 0 && w->deadline && clock_now() > w->deadline) {
 			rc = PYSEC_ELIMIT;
@@ -719,8 +730,56 @@ static int walk_tree(struct walk *w, TSNode root)
 		}
 	}
 done:
+	w->depth = base;
 	ts_tree_cursor_delete(&cur);
 	return rc;
+}
+
+/* --- focused parses (focus.c) --------------------------------------------- */
+
+/* The context statements of a focused parse, parsed apart, replayed in file order. */
+struct replay {
+	const struct focus *focus;
+	TSNode root;
+	uint32_t child, nchild;		/* the next top-level statement of `root` */
+	size_t stmt;			/* the focus->context entry it belongs to */
+};
+
+/* The file offset of the statement `child` of the context tree comes from. */
+static uint32_t replay_offset(struct replay *r)
+{
+	const struct focus *f = r->focus;
+	uint32_t at = ts_node_start_byte(ts_node_child(r->root, r->child));
+
+	while (r->stmt + 1 < f->ncontext && f->context[r->stmt + 1].offset <= at)
+		r->stmt++;
+	return f->context[r->stmt].file_offset;
+}
+
+/*
+ * Replay the context statements that come before `byte` in the file: their
+ * imports and aliases, as the whole-file walk would have met them.  They
+ * touch no line, so nothing is reported from them.
+ */
+static void replay_until(struct walk *w, uint32_t byte)
+{
+	static const struct lineset none;
+	struct replay *r = w->replay;
+	const char *src = w->src;
+	size_t len = w->len;
+	const struct lineset *touched = w->touched;
+
+	w->src = r->focus->text.ptr;
+	w->len = r->focus->text.len;
+	w->touched = &none;
+	while (r->child < r->nchild && replay_offset(r) < byte) {
+		walk_tree(w, ts_node_child(r->root, r->child), 1);
+		r->child++;
+	}
+	w->src = src;
+	w->len = len;
+	w->touched = touched;
+	w->replay_before = r->child < r->nchild ? replay_offset(r) : UINT32_MAX;
 }
 
 /* --- file scope ----------------------------------------------------------- */
@@ -772,12 +831,107 @@ static void walk_free(struct walk *w)
 /* Seconds one file may take to parse, whatever the budget. */
 #define FILE_PARSE_LIMIT 10.0
 
+/*
+ * Parse `len` bytes of `src` (only `ranges`, when there are any) within the
+ * file's time limit.  Returns 0 with *out set; 1 when the file's own limit
+ * ran out (said in the report: code rules not run); or an error.
+ */
+static int parse_timed(struct walk *w, TSParser *parser, const char *src, size_t len,
+	const TSRange *ranges, size_t nranges, TSTree **out)
+{
+	double left = FILE_PARSE_LIMIT;
+	int own_limit = 1;
+
+	/*
+	 * Real files parse in milliseconds; tree-sitter's error recovery can take
+	 * minutes and gigabytes on a few hundred kilobytes of broken statements.
+	 */
+	if (w->deadline && w->deadline - clock_now() < left) {
+		left = w->deadline - clock_now();
+		if (left <= 0)
+			return error_set(PYSEC_ELIMIT, "time budget spent before %s", w->path);
+		own_limit = 0;
+	}
+	if (!ts_parser_set_included_ranges(parser, ranges, (uint32_t)nranges))
+		return error_set(PYSEC_ERROR, "%s: the parts to parse overlap (a bug in focus.c)", w->path);
+	ts_parser_set_timeout_micros(parser, (uint64_t)(left * 1e6) + 1);
+	*out = ts_parser_parse_string(parser, NULL, src, (uint32_t)len);
+	if (*out)
+		return 0;
+	ts_parser_reset(parser);
+	if (own_limit) {
+		report_add_entry(w->report, PYSEC_ENTRY_ERROR, w->path, 0,
+			"parsing took longer than %d s (pathological input): code rules not run",
+			(int)FILE_PARSE_LIMIT);
+		return 1;
+	}
+	return error_set(PYSEC_ELIMIT, "time budget spent while parsing %s", w->path);
+}
+
+/*
+ * The focused parse of focus.c's plan: its context statements, then the
+ * file's ranges.  Returns 0 with *tree set, or NULL when the ranges do not
+ * parse cleanly (the whole file is parsed then, so that what is reported
+ * never depends on how the file was cut); else what parse_timed() returns.
+ */
+static int parse_focused(struct walk *w, TSParser *parser, const struct focus *focus,
+	TSTree **tree, TSTree **context)
+{
+	int rc = 0;
+
+	*tree = *context = NULL;
+	if (focus->text.len)
+		rc = parse_timed(w, parser, focus->text.ptr, focus->text.len, NULL, 0, context);
+	if (rc == 0)
+		rc = focus->nranges ? parse_timed(w, parser, w->src, w->len, focus->ranges, focus->nranges, tree) :
+				      parse_timed(w, parser, "", 0, NULL, 0, tree);
+	if (rc == 0 && ts_node_has_error(ts_tree_root_node(*tree))) {
+		ts_tree_delete(*tree);
+		*tree = NULL;
+	}
+	if (*context && !*tree) {
+		ts_tree_delete(*context);
+		*context = NULL;
+	}
+	return rc;
+}
+
+/* Rules on the file's bytes: the clause marks where it matched, and walk_report() checks that line is touched. */
+static void dispatch_source(struct walk *w, TSNode root)
+{
+	const struct clause_list *l = &w->eng->by_kind[KIND_SOURCE];
+	size_t i, last_rule = SIZE_MAX;
+
+	for (i = 0; i < l->len; i++) {
+		const struct clause *c = l->v[i];
+		if (c->rule == last_rule)
+			continue;
+		w->mark = -1;
+		if (clause_holds(w, c, root) && (w->mark >= 0 || lineset_hits(w->touched, 1, UINT32_MAX))) {
+			walk_report(w, c, root, root);
+			last_rule = c->rule;
+		}
+	}
+}
+
+static void replay_begin(struct walk *w, struct replay *r, const struct focus *focus, TSTree *context)
+{
+	r->focus = focus;
+	r->root = ts_tree_root_node(context);
+	r->child = 0;
+	r->nchild = ts_node_child_count(r->root);
+	r->stmt = 0;
+	w->replay = r;
+	w->replay_before = r->nchild ? replay_offset(r) : UINT32_MAX;
+}
+
 static int scan_python(struct walk *w, const struct file_scan *f, TSParser *parser)
 {
-	TSTree *tree;
+	struct focus focus;
+	struct replay replay;
+	TSTree *tree = NULL, *context = NULL;
 	TSNode root;
-	double left;
-	int rc, own_limit = 1;
+	int rc = 0, planned;
 
 	if (source_bracket_depth(f->data, f->len, MAX_BRACKET_DEPTH) > MAX_BRACKET_DEPTH) {
 		report_add_entry(w->report, PYSEC_ENTRY_ERROR, f->path, 0,
@@ -785,40 +939,79 @@ static int scan_python(struct walk *w, const struct file_scan *f, TSParser *pars
 			MAX_BRACKET_DEPTH);
 		return 0;
 	}
-
-	/*
-	 * Real files parse in milliseconds; tree-sitter's error recovery can take
-	 * minutes and gigabytes on a few hundred kilobytes of broken statements.
-	 */
-	left = FILE_PARSE_LIMIT;
-	if (w->deadline && w->deadline - clock_now() < left) {
-		left = w->deadline - clock_now();
-		if (left <= 0)
-			return error_set(PYSEC_ELIMIT, "time budget spent before %s", f->path);
-		own_limit = 0;
-	}
-	ts_parser_set_timeout_micros(parser, (uint64_t)(left * 1e6) + 1);
-	tree = ts_parser_parse_string(parser, NULL, f->data, (uint32_t)f->len);
-	if (!tree) {
-		ts_parser_reset(parser);
-		if (own_limit) {
-			report_add_entry(w->report, PYSEC_ENTRY_ERROR, f->path, 0,
-				"parsing took longer than %d s (pathological input): code rules not run",
-				(int)FILE_PARSE_LIMIT);
-			return 0;
-		}
-		return error_set(PYSEC_ELIMIT, "time budget spent while parsing %s", f->path);
-	}
+	planned = !w->whole && focus_plan(&focus, f->data, f->len, w->touched);
+	if (planned)
+		rc = parse_focused(w, parser, &focus, &tree, &context);
+	w->focused = tree != NULL;
+	if (rc == 0 && !tree)
+		rc = parse_timed(w, parser, f->data, f->len, NULL, 0, &tree);
+	if (rc != 0)
+		goto done;
 	root = ts_tree_root_node(tree);
 	nosec_collect(w, root);
-	if (w->eng->by_kind[KIND_SOURCE].len)
-		dispatch_kind(w, KIND_SOURCE, root, root, root);
+	dispatch_source(w, root);
 	if (ts_node_has_error(root))
 		report_syntax_error(w, root);
-	rc = walk_tree(w, root);
+	if (context)
+		replay_begin(w, &replay, &focus, context);
+	rc = walk_tree(w, root, 0);
+	w->replay = NULL;
+	w->replay_before = UINT32_MAX;
 	if (rc == PYSEC_ELIMIT)
 		error_set(rc, "time budget spent while scanning %s", f->path);
-	ts_tree_delete(tree);
+done:
+	if (rc == 1)
+		rc = 0;	/* the file's own limit: said in the report */
+	if (tree)
+		ts_tree_delete(tree);
+	if (context)
+		ts_tree_delete(context);
+	if (planned)
+		focus_free(&focus);
+	return rc;
+}
+
+/* scan_code(): a predicate needed more of the file than the focused parse held */
+#define SCAN_AGAIN_WHOLE 2
+
+static void walk_init(struct walk *w, const struct pysec_engine *eng, struct pysec_report *report,
+	const struct file_scan *f, const struct lineset *touched, double deadline)
+{
+	memset(w, 0, sizeof(*w));
+	w->eng = eng;
+	w->src = f->data;
+	w->len = f->len;
+	w->path = f->path;
+	w->touched = touched;
+	w->report = report;
+	w->commit = f->commit;
+	w->deadline = deadline;
+	w->aliases.free_value = free;
+	w->mark = -1;
+	w->replay_before = UINT32_MAX;
+}
+
+/* The code rules on one Python file, focused unless `whole`; SCAN_AGAIN_WHOLE: it needs the whole file. */
+static int scan_code(const struct pysec_engine *eng, struct pysec_report *report,
+	const struct file_scan *f, int whole, double deadline)
+{
+	/* the parser and its trees live in an arena of their own (arena.c says why) */
+	struct arena *a = arena_begin();
+	TSParser *parser = ts_parser_new();
+	struct walk w;
+	int rc;
+
+	walk_init(&w, eng, report, f, f->code, deadline);
+	w.whole = whole;
+	if (!ts_parser_set_language(parser, eng->lang))
+		rc = error_set(PYSEC_ERROR, "cannot load the Python grammar");
+	else
+		rc = scan_python(&w, f, parser);
+	if (rc == 0 && w.needs_whole)
+		rc = SCAN_AGAIN_WHOLE;
+	ts_parser_delete(parser);
+	arena_end(a);
+	walk_free(&w);
 	return rc;
 }
 
@@ -826,35 +1019,24 @@ int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report
 	const struct file_scan *f, double deadline)
 {
 	struct lineset none = { 0 };
-	struct walk w;
+	size_t findings = report->nfindings, entries = report->nentries;
 	int rc = 0;
 
 	if (f->len > UINT32_MAX)
 		return error_set(PYSEC_ELIMIT, "%s: too large to parse", f->path);
-	memset(&w, 0, sizeof(w));
-	w.eng = eng;
-	w.src = f->data;
-	w.len = f->len;
-	w.path = f->path;
-	w.touched = f->code ? f->code : &none;
-	w.report = report;
-	w.commit = f->commit;
-	w.deadline = deadline;
-	w.aliases.free_value = free;
-	w.mark = -1;
 	if (f->python && f->code) {
-		/* the parser and its tree live in an arena of their own (arena.c says why) */
-		struct arena *a = arena_begin();
-		TSParser *parser = ts_parser_new();
-		if (!ts_parser_set_language(parser, eng->lang))
-			rc = error_set(PYSEC_ERROR, "cannot load the Python grammar");
-		else
-			rc = scan_python(&w, f, parser);
-		ts_parser_delete(parser);
-		arena_end(a);
+		rc = scan_code(eng, report, f, f->whole, deadline);
+		if (rc == SCAN_AGAIN_WHOLE) {
+			/* what the focused parse found is found again, with the context it lacked */
+			report_truncate(report, findings, entries);
+			rc = scan_code(eng, report, f, 1, deadline);
+		}
 	}
-	if (rc == 0 && f->text && eng->by_kind[KIND_LINE].len)
+	if (rc == 0 && f->text && eng->by_kind[KIND_LINE].len) {
+		struct walk w;
+		walk_init(&w, eng, report, f, &none, deadline);
 		rc = lines_scan(&w, f->text);
-	walk_free(&w);
+		walk_free(&w);
+	}
 	return rc;
 }

@@ -266,6 +266,12 @@ struct walk {
 	TSNode sql_wrapper;
 	uint32_t sql_chain_start, sql_chain_end;
 	int sql_ok;
+	/* a focused parse: the context statements still to replay, and the offset of the next one */
+	struct replay *replay;
+	uint32_t replay_before;
+	int whole;			/* parse the whole file, never focused */
+	int focused;			/* the tree holds only focus.c's ranges */
+	int needs_whole;		/* a predicate needed what a focused tree lacks: scan again, whole */
 };
 
 /* The value of string node `n` (cached for the node being visited); NULL if it has none. */
@@ -313,6 +319,8 @@ struct pysec_report {
 
 /* Free what the report holds and empty it (the struct itself stays). */
 void report_clear(struct pysec_report *r);
+/* Drop the findings and entries past the first `findings` and `entries`. */
+void report_truncate(struct pysec_report *r, size_t findings, size_t entries);
 /* Move every finding and entry of `src` to the end of `dst`. */
 void report_move(struct pysec_report *dst, struct pysec_report *src);
 /* Append a finding; the report copies every string. */
@@ -377,6 +385,7 @@ struct file_scan {
 	const char *data;
 	size_t len;
 	int python;			/* parse it and run the code rules */
+	int whole;			/* parse it whole, never focused (focus.c): for tests */
 	const struct lineset *code;	/* lines for the code rules */
 	const struct lineset *text;	/* lines for the `line` rules (any text file) */
 	const char *commit;
@@ -393,6 +402,30 @@ int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report
 /* engine_scan_file() of blob `oid` through the cache (cache.c): a kept result, or a scan that is then kept. */
 int cache_scan(pysec_cache *cache, const struct pysec_engine *eng, struct pysec_report *report,
 	const struct file_scan *f, const git_oid *oid, double deadline);
+
+/* --- focused parsing (focus.c) ------------------------------------------ */
+
+/* A statement outside the parsed ranges that can change how names resolve. */
+struct focus_context {
+	uint32_t file_offset;		/* where it is in the file */
+	uint32_t offset;		/* where its copy starts in focus.text */
+};
+
+struct focus {
+	TSRange *ranges;		/* the parts of the file to parse: sorted, disjoint */
+	size_t nranges, ranges_cap;
+	struct focus_context *context;	/* in file order */
+	size_t ncontext, context_cap;
+	struct buf text;		/* the context statements, one per line, unindented */
+};
+
+/*
+ * Which parts of Python file `src` to parse for the `touched` lines.
+ * Returns 1 when parsing only those is worth it (then focus_free() `f`),
+ * 0 when the whole file should be parsed.
+ */
+int focus_plan(struct focus *f, const char *src, size_t len, const struct lineset *touched);
+void focus_free(struct focus *f);
 
 /* --- tree-sitter's memory (arena.c) ------------------------------------- */
 

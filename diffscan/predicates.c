@@ -617,6 +617,11 @@ static int p_arg_from_literals(struct walk *w, TSNode n, const struct pred *p)
 			break;
 		}
 	}
+	/* a focused tree holds only some of the module's statements: ask for the whole file */
+	if (w->focused && ts_node_symbol(scope) == w->eng->sym.module) {
+		w->needs_whole = 1;
+		return 0;
+	}
 	return !ts_node_is_null(scope) &&
 	       built_from_literals(w, scope, a, ts_node_start_point(n).row, LITERAL_DEPTH);
 }

@@ -60,6 +60,17 @@ static void finding_clear(pysec_finding *f)
 	free((char *)f->suggestion);
 }
 
+void report_truncate(struct pysec_report *r, size_t findings, size_t entries)
+{
+	while (r->nfindings > findings)
+		finding_clear(&r->findings[--r->nfindings]);
+	while (r->nentries > entries) {
+		r->nentries--;
+		free((char *)r->entries[r->nentries].path);
+		free((char *)r->entries[r->nentries].message);
+	}
+}
+
 void report_clear(struct pysec_report *r)
 {
 	size_t i;
