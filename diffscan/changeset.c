@@ -31,6 +31,24 @@ static void change_clear(struct change *c)
 	lineset_clear(&c->lines);
 }
 
+struct pysec_changeset *changeset_dup(const struct pysec_changeset *cs)
+{
+	struct pysec_changeset *d = xcalloc(1, sizeof(*d));
+	size_t i;
+
+	for (i = 0; i < cs->len; i++) {
+		const struct change *c = &cs->v[i];
+		struct change *n = ARRAY_PUSH(d->v, d->len, d->cap);
+		*n = *c;
+		n->path = xstrdup(c->path);
+		n->disk_path = c->disk_path ? xstrdup(c->disk_path) : NULL;
+		n->skip = c->skip ? xstrdup(c->skip) : NULL;
+		memset(&n->lines, 0, sizeof(n->lines));
+		lineset_union(&n->lines, &c->lines);
+	}
+	return d;
+}
+
 void pysec_changeset_free(pysec_changeset *cs)
 {
 	size_t i;

@@ -362,6 +362,8 @@ struct pysec_changeset {
 };
 
 struct change *changeset_add(struct pysec_changeset *cs, const char *path);
+/* A deep copy: entries, paths, line sets. */
+struct pysec_changeset *changeset_dup(const struct pysec_changeset *cs);
 
 /* --- source classification (source.c) ----------------------------------- */
 

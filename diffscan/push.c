@@ -262,8 +262,58 @@ static int tree_of(git_tree **out, git_repository *repo, const git_oid *commit)
 	return rc < 0 ? error_from_git(PYSEC_EREPO, "cannot read a tree") : 0;
 }
 
-static int ref_changes(struct pysec_changeset *cs, git_repository *repo, const git_oid *tip,
-	const git_oid *old_id, const struct oidset *fresh, int history)
+/*
+ * The diffs of one push, by the ids of their two trees.  A push of one
+ * commit diffs the same two trees for its ref (the code rules) and for its
+ * commit (the history rules): libgit2 reads, inflates and compares those
+ * blobs once.
+ */
+struct diff_memo {
+	struct memo_entry {
+		git_oid old_tree, new_tree;	/* old_tree zero: the empty tree */
+		pysec_changeset *cs;
+	} *v;
+	size_t len, cap;
+};
+
+static int memo_diff(struct diff_memo *m, pysec_changeset **out, git_repository *repo,
+	git_tree *old_tree, git_tree *new_tree)
+{
+	git_oid zero;
+	const git_oid *o = old_tree ? git_tree_id(old_tree) : &zero;
+	struct memo_entry *e;
+	pysec_changeset *cs = NULL;
+	size_t i;
+	int rc;
+
+	memset(&zero, 0, sizeof(zero));
+	for (i = 0; i < m->len; i++) {
+		if (git_oid_equal(&m->v[i].old_tree, o) && git_oid_equal(&m->v[i].new_tree, git_tree_id(new_tree))) {
+			*out = changeset_dup(m->v[i].cs);
+			return 0;
+		}
+	}
+	if ((rc = pysec_changeset_from_trees(&cs, repo, old_tree, new_tree, NULL)) < 0)
+		return rc;
+	e = ARRAY_PUSH(m->v, m->len, m->cap);
+	git_oid_cpy(&e->old_tree, o);
+	git_oid_cpy(&e->new_tree, git_tree_id(new_tree));
+	e->cs = cs;
+	*out = changeset_dup(cs);
+	return 0;
+}
+
+static void memo_free(struct diff_memo *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->len; i++)
+		pysec_changeset_free(m->v[i].cs);
+	free(m->v);
+}
+
+static int ref_changes(struct pysec_changeset *cs, struct diff_memo *memo, git_repository *repo,
+	const git_oid *tip, const git_oid *old_id, const struct oidset *fresh, int history)
 {
 	pysec_changeset *part = NULL;
 	git_tree *old_tree = NULL, *new_tree = NULL;
@@ -277,7 +327,7 @@ static int ref_changes(struct pysec_changeset *cs, git_repository *repo, const g
 		return 0;	/* nothing new on this ref */
 	if ((has_base && (rc = tree_of(&old_tree, repo, &base)) < 0) || (rc = tree_of(&new_tree, repo, tip)) < 0)
 		goto cleanup;
-	if ((rc = pysec_changeset_from_trees(&part, repo, old_tree, new_tree, NULL)) < 0)
+	if ((rc = memo_diff(memo, &part, repo, old_tree, new_tree)) < 0)
 		goto cleanup;
 	for (i = 0; i < part->len; i++) {
 		part->v[i].blame = 1;
@@ -318,7 +368,8 @@ static void intersect_by_path(struct pysec_changeset *cs, const struct pysec_cha
  * parent (a root, or a parent beyond a shallow boundary: the empty tree);
  * a merge adds only the lines that differ from every parent.
  */
-static int commit_changes(struct pysec_changeset *cs, git_repository *repo, const git_oid *id)
+static int commit_changes(struct pysec_changeset *cs, struct diff_memo *memo, git_repository *repo,
+	const git_oid *id)
 {
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
@@ -339,7 +390,7 @@ static int commit_changes(struct pysec_changeset *cs, git_repository *repo, cons
 		pysec_changeset *one = NULL;
 		if (np && git_commit_parent(&parent, c, p) == 0)
 			git_commit_tree(&ptree, parent);
-		rc = pysec_changeset_from_trees(&one, repo, ptree, tree, id);
+		rc = memo_diff(memo, &one, repo, ptree, tree);
 		git_tree_free(ptree);
 		git_commit_free(parent);
 		if (rc < 0)
@@ -395,6 +446,7 @@ int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_r
 	pysec_push_options defaults = PYSEC_PUSH_OPTIONS_INIT;
 	struct pysec_changeset *cs = xcalloc(1, sizeof(*cs));
 	struct oidset fresh;
+	struct diff_memo memo = { NULL, 0, 0 };
 	git_oid *tips = xcalloc(push->len ? push->len : 1, sizeof(*tips));
 	int *live = xcalloc(push->len ? push->len : 1, sizeof(*live));
 	size_t i, ntips = 0, count;
@@ -415,9 +467,10 @@ int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_r
 		rc = new_commits(&fresh, &count, repo, tips, ntips, opts->max_commits);
 	for (i = 0, ntips = 0; i < push->len && rc == 0; i++)
 		if (live[i])
-			rc = ref_changes(cs, repo, &tips[ntips++], &push->v[i].old_id, &fresh, opts->history);
+			rc = ref_changes(cs, &memo, repo, &tips[ntips++], &push->v[i].old_id, &fresh, opts->history);
 	for (i = 0; i < fresh.len && rc == 0 && opts->history; i++)
-		rc = commit_changes(cs, repo, &fresh.list[i]);
+		rc = commit_changes(cs, &memo, repo, &fresh.list[i]);
+	memo_free(&memo);
 	strmap_clear(&fresh.map);
 	free(fresh.list);
 	free(tips);
