@@ -183,8 +183,8 @@ static int changeset_from_diff(struct pysec_changeset *cs, git_repository *repo,
 	return 0;
 }
 
-int pysec_changeset_from_trees(pysec_changeset **out, git_repository *repo,
-	git_tree *old_tree, git_tree *new_tree, const git_oid *commit)
+int changeset_from_trees_paths(pysec_changeset **out, git_repository *repo, git_tree *old_tree,
+	git_tree *new_tree, const git_oid *commit, char **paths, size_t npaths)
 {
 	struct pysec_changeset *cs = xcalloc(1, sizeof(*cs));
 	git_diff_options o;
@@ -193,6 +193,12 @@ int pysec_changeset_from_trees(pysec_changeset **out, git_repository *repo,
 	int rc;
 
 	diff_options(&o);
+	if (paths) {
+		/* exact paths: a name with '*' or '[' in it is not a pattern */
+		o.pathspec.strings = paths;
+		o.pathspec.count = npaths;
+		o.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+	}
 	if (git_diff_tree_to_tree(&diff, repo, old_tree, new_tree, &o) < 0) {
 		pysec_changeset_free(cs);
 		return error_from_git(PYSEC_EREPO, "cannot diff the trees");
@@ -207,6 +213,12 @@ int pysec_changeset_from_trees(pysec_changeset **out, git_repository *repo,
 	}
 	*out = cs;
 	return 0;
+}
+
+int pysec_changeset_from_trees(pysec_changeset **out, git_repository *repo,
+	git_tree *old_tree, git_tree *new_tree, const git_oid *commit)
+{
+	return changeset_from_trees_paths(out, repo, old_tree, new_tree, commit, NULL, 0);
 }
 
 static int commit_tree(git_tree **out, git_object *obj, const char *what)

@@ -362,6 +362,9 @@ struct pysec_changeset {
 };
 
 struct change *changeset_add(struct pysec_changeset *cs, const char *path);
+/* pysec_changeset_from_trees() for `paths` only (exact names; NULL: every path). */
+int changeset_from_trees_paths(pysec_changeset **out, git_repository *repo, git_tree *old_tree,
+	git_tree *new_tree, const git_oid *commit, char **paths, size_t npaths);
 /* A deep copy: entries, paths, line sets. */
 struct pysec_changeset *changeset_dup(const struct pysec_changeset *cs);
 

@@ -390,14 +390,27 @@ static int commit_changes(struct pysec_changeset *cs, struct diff_memo *memo, gi
 		pysec_changeset *one = NULL;
 		if (np && git_commit_parent(&parent, c, p) == 0)
 			git_commit_tree(&ptree, parent);
-		rc = memo_diff(memo, &one, repo, ptree, tree);
+		if (!part) {
+			rc = memo_diff(memo, &one, repo, ptree, tree);
+		} else {
+			/*
+			 * Only the paths the first parent's diff has can keep lines: a
+			 * merge's diff against its other parents can span every file the
+			 * two lines of history changed.
+			 */
+			char **paths = xcalloc(part->len ? part->len : 1, sizeof(*paths));
+			for (i = 0; i < part->len; i++)
+				paths[i] = part->v[i].path;
+			rc = part->len ? changeset_from_trees_paths(&one, repo, ptree, tree, NULL, paths, part->len) : 0;
+			free(paths);
+		}
 		git_tree_free(ptree);
 		git_commit_free(parent);
 		if (rc < 0)
 			goto cleanup;
 		if (!part) {
 			part = one;
-		} else {
+		} else if (one) {
 			intersect_by_path(part, one);
 			pysec_changeset_free(one);
 		}
