@@ -11,7 +11,12 @@ SYSTEMDDIR ?= /etc/systemd/system
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libgit2 tree-sitter jansson libpcre2-8 libcurl libmicrohttpd sqlite3 libcrypto
+# git-pysec links only CORE_PKGS: the pre-receive hook starts it on every push,
+# and each shared library costs start-up time.  pysec-net (review, serve)
+# and the tests link all of PKGS.
+CORE_PKGS := libgit2 tree-sitter jansson libpcre2-8
+NET_PKGS := libcurl libmicrohttpd sqlite3 libcrypto
+PKGS := $(CORE_PKGS) $(NET_PKGS)
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build-asan
@@ -32,27 +37,37 @@ endif
 GRAMMAR_SRC := deps/tree-sitter-python
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CORE_PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) 2>/dev/null)
 
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -Iinclude -Idiffscan -Icli -Idaemon \
 	$(PKG_CFLAGS) -DPYSEC_SYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
 ALL_LDFLAGS := $(SAN) $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lpthread -lm
+CORE_LIBS := $(CORE_PKG_LIBS) -lpthread -lm
+# no DT_NEEDED entry for a library nothing in the executable calls
+AS_NEEDED := -Wl,--as-needed
 
 CORE_SRC := $(wildcard diffscan/*.c)
 FORGE_SRC := $(wildcard forge/*.c)
-FRONT_SRC := $(wildcard cli/*.c hook/*.c daemon/*.c)
+# git-pysec: the commands without network libraries, and the daemon's client for hooks
+MAIN_SRC := cli/main.c cli/common.c cli/libgit2_setup.c cli/cmd_scan.c cli/cmd_rules.c \
+	$(wildcard hook/*.c) daemon/proto.c
+# pysec-net: review and serve
+NET_SRC := cli/net_main.c cli/common.c cli/libgit2_setup.c cli/cmd_review.c cli/cmd_serve.c \
+	$(wildcard daemon/*.c)
 RULE_FILES := rules/options.rule $(sort $(wildcard rules/python/*.rule rules/text/*.rule))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/rules_builtin.o
 FORGE_OBJ := $(FORGE_SRC:%.c=$(BUILD)/%.o)
 GRAMMAR_OBJ := $(BUILD)/grammar/parser.o $(BUILD)/grammar/scanner.o
-FRONT_OBJ := $(FRONT_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
+NET_OBJ := $(NET_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all check check-unit check-integration check-asan install install-systemd clean distclean grammar fuzz
 
-all: $(BUILD)/git-pysec
+all: $(BUILD)/git-pysec $(BUILD)/pysec-net
 
 grammar: $(GRAMMAR_SRC)/.verified
 
@@ -80,8 +95,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/git-pysec: $(FRONT_OBJ) $(BUILD)/libpysec.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(FRONT_OBJ) $(BUILD)/libpysec.a $(LIBS)
+# The core's objects, not libpysec.a (which holds the forge library too):
+# with CORE_LIBS only, a call into the network code fails to link.
+$(BUILD)/git-pysec: $(MAIN_OBJ) $(CORE_OBJ) $(GRAMMAR_OBJ)
+	$(CC) $(ALL_LDFLAGS) $(AS_NEEDED) -o $@ $(MAIN_OBJ) $(CORE_OBJ) $(GRAMMAR_OBJ) $(CORE_LIBS)
+
+$(BUILD)/pysec-net: $(NET_OBJ) $(BUILD)/libpysec.a
+	$(CC) $(ALL_LDFLAGS) $(AS_NEEDED) -o $@ $(NET_OBJ) $(BUILD)/libpysec.a $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpysec.a
 	@mkdir -p $(dir $@)
@@ -91,7 +111,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpysec.a
 check-unit: $(UNIT_BIN)
 	@failed=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || failed=1; done; exit $$failed
 
-check-integration: $(BUILD)/git-pysec
+check-integration: $(BUILD)/git-pysec $(BUILD)/pysec-net
 	PYSEC_BIN=$(abspath $(BUILD)/git-pysec) ./tests/run-integration.sh
 
 # The whole suite, then again under ASan/UBSan.
@@ -99,9 +119,10 @@ check:
 	$(MAKE) check-unit check-integration
 	$(MAKE) SANITIZE=1 check-unit check-integration
 
-install: $(BUILD)/git-pysec
+# pysec-net goes next to git-pysec: that is where `git pysec review` and `serve` look for it.
+install: $(BUILD)/git-pysec $(BUILD)/pysec-net
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/config
-	install -m 0755 $(BUILD)/git-pysec $(DESTDIR)$(BINDIR)/git-pysec
+	install -m 0755 $(BUILD)/git-pysec $(BUILD)/pysec-net $(DESTDIR)$(BINDIR)/
 	install -m 0644 config/*.conf $(DESTDIR)$(DATADIR)/config/
 
 # The daemon's units (`git pysec serve`); README.md, "The daemon", says how to enable them.

@@ -58,7 +58,7 @@ fi
 
 make
 as_root make install PREFIX="$prefix"
-echo "install.sh: installed $prefix/bin/git-pysec"
+echo "install.sh: installed $prefix/bin/git-pysec and $prefix/bin/pysec-net"
 [ "$demo" -eq 1 ] || exit 0
 
 # The first scan: a throw-away repository whose last commit adds a shell

@@ -1,7 +1,10 @@
 /*
  * cli.h: what the `git pysec` front ends share: the command table, the exit
  * codes and the one place that maps core errors to them, and loading the
- * policy and rules.  No scanning logic lives here or in any cmd_*.c.
+ * policy and rules (common.c).  No scanning logic lives here or in any
+ * cmd_*.c.  There are two executables: git-pysec (main.c) with every
+ * command that needs no network library, and pysec-net (net_main.c) with
+ * `review` and `serve`, which git-pysec executes for them.
  */
 #ifndef PYSEC_CLI_H
 #define PYSEC_CLI_H
@@ -18,9 +21,26 @@ enum {
 
 struct cli_cmd {
 	const char *name;
-	int (*fn)(int argc, char **argv);
+	int (*fn)(int argc, char **argv);	/* NULL: the command is pysec-net's */
 	const char *summary;
 };
+
+/* The commands of pysec-net, in both executables' tables and `git pysec help`. */
+#define CLI_REVIEW_SUMMARY "review a merge request (GitLab) or pull request (Gitea): comments and a status"
+#define CLI_SERVE_SUMMARY "the daemon: warm scans for hooks, reviews from webhooks"
+
+/*
+ * The whole of main(): run the command of `cmds` that argv[1] names, between
+ * libgit2's set-up and shutdown, and return its exit code; with no command,
+ * print the list.  A command without a function is executed in pysec-net,
+ * found next to the running executable, with the same argv (its messages
+ * and exit codes are then pysec-net's); when that cannot be done, one line
+ * says why and the result is EXIT_FAILED.
+ */
+int cli_main(const struct cli_cmd *cmds, size_t ncmds, int argc, char **argv);
+
+/* Print the usage line, the commands of `cmds` and the exit codes. */
+void cli_help(const struct cli_cmd *cmds, size_t ncmds);
 
 int cmd_scan(int argc, char **argv);
 int cmd_rules(int argc, char **argv);

@@ -1,0 +1,137 @@
+/*
+ * common.c: what git-pysec and pysec-net share: running a command from a
+ * table, mapping core errors to exit codes, loading the policy, and
+ * opening the repository.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+#define NET_PROGRAM "pysec-net"
+
+int cli_fail(int error, const char *what)
+{
+	fprintf(stderr, "git pysec: %s: %s\n", what, pysec_error_last());
+	switch (error) {
+	case PYSEC_EINVALID:
+		return EXIT_USAGE;
+	default:
+		return EXIT_FAILED;
+	}
+}
+
+const char *cli_system_config(void)
+{
+	const char *env = getenv("PYSEC_CONFIG");
+
+	return env && *env ? env : PYSEC_SYSCONFDIR "/pysec.conf";
+}
+
+int cli_open_repository(git_repository **out)
+{
+	if (git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL) < 0) {
+		const git_error *e = git_error_last();
+		fprintf(stderr, "git pysec: not in a git repository (%s)\n", e ? e->message : "?");
+		return -1;
+	}
+	return 0;
+}
+
+int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file)
+{
+	pysec_config *cfg = NULL;
+	const char *sys = cli_system_config();
+	int rc;
+
+	pysec_config_new(&cfg);
+	if (access(sys, F_OK) == 0 && (rc = pysec_config_add_file(cfg, sys, PYSEC_CONFIG_NORMAL)) < 0)
+		goto fail;
+	if (repo && (rc = pysec_config_add_repository(cfg, repo)) < 0)
+		goto fail;
+	if (repo && git_repository_workdir(repo)) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s.pysec", git_repository_workdir(repo));
+		if (access(path, F_OK) == 0 && (rc = pysec_config_add_file(cfg, path, PYSEC_CONFIG_NORMAL)) < 0)
+			goto fail;
+	} else if (!repo && access(".pysec", F_OK) == 0 &&
+		   (rc = pysec_config_add_file(cfg, ".pysec", PYSEC_CONFIG_NORMAL)) < 0) {
+		goto fail;
+	}
+	if (extra_file && (rc = pysec_config_add_file(cfg, extra_file, PYSEC_CONFIG_NORMAL)) < 0)
+		goto fail;
+	*out = cfg;
+	return 0;
+fail:
+	pysec_config_free(cfg);
+	return rc;
+}
+
+void cli_help(const struct cli_cmd *cmds, size_t ncmds)
+{
+	size_t i;
+
+	printf("usage: git pysec <command> [<args>]\n\n");
+	for (i = 0; i < ncmds; i++)
+		printf("  %-12s %s\n", cmds[i].name, cmds[i].summary);
+	printf("\nExit codes: 0 clean, 1 findings at or above the threshold, 2 usage or\n"
+	       "configuration error, 3 the scan failed.  `git pysec <command> -h` for options.\n");
+}
+
+static int net_missing(const char *name, const char *path, int error)
+{
+	fprintf(stderr, "git pysec: %s needs " NET_PROGRAM " next to git-pysec (%s): %s\n",
+		name, path, strerror(error));
+	return EXIT_FAILED;
+}
+
+/*
+ * Run `argv` (all of it, the program's name included) in pysec-net, found
+ * in the directory of the running executable, so that a build tree and an
+ * installation both work.  execv keeps the process id (LISTEN_PID still
+ * names it), the open descriptors (systemd's sockets, stdin, stdout,
+ * stderr) and the signals a caller ignores; this process has installed no
+ * handler.  Returns only on failure.
+ */
+static int exec_net(const char *name, char **argv)
+{
+	char path[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path));
+
+	if (n < 0)
+		return net_missing(name, "/proc/self/exe", errno);
+	if ((size_t)n >= sizeof(path) || !(slash = memrchr(path, '/', (size_t)n)) ||
+	    (size_t)(slash + 1 - path) + sizeof(NET_PROGRAM) > sizeof(path))
+		return net_missing(name, "/proc/self/exe", ENAMETOOLONG);
+	memcpy(slash + 1, NET_PROGRAM, sizeof(NET_PROGRAM));
+	execv(path, argv);
+	return net_missing(name, path, errno);
+}
+
+int cli_main(const struct cli_cmd *cmds, size_t ncmds, int argc, char **argv)
+{
+	const char *name;
+	size_t i;
+	int rc;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		cli_help(cmds, ncmds);
+		return argc < 2 ? EXIT_USAGE : EXIT_CLEAN;
+	}
+	name = strcmp(argv[1], "--version") ? argv[1] : "version";
+	for (i = 0; i < ncmds; i++) {
+		if (strcmp(cmds[i].name, name))
+			continue;
+		if (!cmds[i].fn)
+			return exec_net(name, argv);
+		cli_libgit2_init();
+		rc = cmds[i].fn(argc - 1, argv + 1);
+		git_libgit2_shutdown();
+		return rc;
+	}
+	fprintf(stderr, "git pysec: '%s' is not a command; see 'git pysec help'\n", name);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,33 @@
+#!/bin/bash
+# Two executables: git-pysec starts on every push, so it links no network
+# library; `review` and `serve` run in pysec-net, next to it, by exec.
+. "$(dirname "$0")/lib.sh"
+
+net="$(dirname "$(readlink -f "$PYSEC_BIN")")/pysec-net"
+test -x "$net" && ok "pysec-net is next to git-pysec" || fail "pysec-net is next to git-pysec" "$net"
+
+if command -v ldd > /dev/null 2>&1; then
+	libs=$(ldd "$PYSEC_BIN")
+	for lib in libcurl libmicrohttpd libsqlite3; do
+		lacks "git-pysec does not load $lib" "$libs" "$lib"
+	done
+else
+	ok "# skip: no ldd, the libraries git-pysec loads are not checked"
+fi
+
+expect_exit 0 "git pysec help lists review" git pysec help
+contains "and serve" "$OUT" "serve "
+expect_exit 0 "git pysec review -h runs in pysec-net" git pysec review -h
+contains "with review's usage" "$OUT" "usage: git pysec review"
+expect_exit 2 "serve's usage errors come through the exec" git pysec serve --no-such-flag
+contains "with serve's usage" "$ERR" "usage: git pysec serve"
+
+# git-pysec alone: review and serve say what is missing, and fail
+mkdir alone
+cp "$PYSEC_BIN" alone/git-pysec
+expect_exit 3 "review without pysec-net fails" alone/git-pysec review
+contains "saying where it looked" "$ERR" \
+	"git pysec: review needs pysec-net next to git-pysec ($(pwd -P)/alone/pysec-net): No such file or directory"
+expect_exit 3 "serve without pysec-net fails" alone/git-pysec serve --check
+contains "saying so" "$ERR" "git pysec: serve needs pysec-net next to git-pysec"
+expect_exit 0 "the other commands do not need it" alone/git-pysec rules
