@@ -70,9 +70,21 @@ static const char *process_env(const char *name, void *payload)
 	return getenv(name);
 }
 
-static int open_from_env(git_repository **out, void *payload)
+/*
+ * The gate's repository: the one through_daemon() opened (payload), handed
+ * over with its ownership, so that a push opens it once; else opened here,
+ * which is also how a failure to open it reaches the pusher (the gate
+ * reports it through pysec.onError).
+ */
+static int open_once(git_repository **out, void *payload)
 {
-	(void)payload;
+	git_repository **opened = payload;
+
+	if (*opened) {
+		*out = *opened;
+		*opened = NULL;
+		return 0;
+	}
 	return pysec_repository_open_hook(out);
 }
 
@@ -92,9 +104,11 @@ static int wanted_env(const char *entry, const char *user_var)
 
 /*
  * Send the push to the daemon the policy names, if it does.  Returns the
- * verdict (0 or 1), or -1 when the hook must judge the push itself.
+ * verdict (0 or 1), or -1 when the hook must judge the push itself.  The
+ * repository it opens to read the policy is left in *repo_out (NULL when it
+ * could not be opened), for the caller to pass on or free.
  */
-static int through_daemon(const char *input, size_t len, const char *prefix)
+static int through_daemon(git_repository **repo_out, const char *input, size_t len, const char *prefix)
 {
 	const char *sys = cli_system_config(), *sock, *timeout_s;
 	pysec_config *cfg = NULL;
@@ -136,14 +150,15 @@ fallback:
 	fprintf(stderr, "%spysec: note: the daemon at %s: %s; scanning here\n", prefix, sock, why);
 done:
 	free(env);
-	git_repository_free(repo);
 	pysec_config_free(cfg);
+	*repo_out = repo;
 	return verdict;
 }
 
 int cmd_pre_receive(int argc, char **argv)
 {
 	pysec_gate_options opts = PYSEC_GATE_OPTIONS_INIT;
+	git_repository *repo = NULL;
 	char *input = NULL;
 	size_t len = 0;
 	int rc;
@@ -159,14 +174,15 @@ int cmd_pre_receive(int argc, char **argv)
 			getenv("GL_PROTOCOL") ? "GL-HOOK-ERR: " : "", strerror(errno));
 		return EXIT_FINDINGS;
 	}
-	if ((rc = through_daemon(input, len, getenv("GL_PROTOCOL") ? "GL-HOOK-ERR: " : "")) >= 0) {
-		free(input);
-		return rc;
-	}
+	if ((rc = through_daemon(&repo, input, len, getenv("GL_PROTOCOL") ? "GL-HOOK-ERR: " : "")) >= 0)
+		goto done;
 	opts.getenv = process_env;
-	opts.open_repository = open_from_env;
+	opts.open_repository = open_once;
+	opts.payload = &repo;
 	opts.system_config = cli_system_config();
 	rc = pysec_gate_run(input, len, &opts, stderr);
+done:
+	git_repository_free(repo);	/* NULL once the gate took it; a push that only deletes does not */
 	free(input);
 	return rc;
 }
