@@ -132,7 +132,7 @@ install-systemd:
 
 # Coverage-guided fuzzing with clang's libFuzzer: `make fuzz FUZZ_SECONDS=60`.
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := scan rules push
+FUZZ_TARGETS := scan rules push focus
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE=1 OPT="-O1 -g -fsanitize=fuzzer-no-link" build-fuzz/libpysec.a
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -280,7 +280,28 @@ static size_t count_rows(const char *s, size_t len)
 	return n;
 }
 
-/* 12 single lines and 4 runs of up to 40 lines; returns how many plans were focused. */
+/* Does the whole file parse without a syntax error? */
+static int parses(const char *src, size_t len)
+{
+	struct lineset all = { 0 };
+	pysec_report *r;
+	size_t i;
+	int ok = 1;
+
+	all.all = 1;
+	r = scan(src, len, &all, 1);
+	for (i = 0; i < pysec_report_entry_count(r); i++)
+		ok &= pysec_report_entry(r, i)->kind != PYSEC_ENTRY_ERROR;
+	pysec_report_free(r);
+	return ok;
+}
+
+/*
+ * 12 single lines and 4 runs of up to 40 lines; returns how many plans were
+ * focused.  Files with a syntax error are left out: tree-sitter's error
+ * recovery can change how a whole file's statements nest, and a focused
+ * parse that never sees the error can find more.
+ */
 static int differential_file(const char *path)
 {
 	size_t len = 0, rows;
@@ -289,6 +310,10 @@ static int differential_file(const char *path)
 
 	if (!src)
 		return 0;
+	if (!parses(src, len)) {
+		free(src);
+		return 0;
+	}
 	rows = count_rows(src, len);
 	for (k = 0; k < 16; k++) {
 		struct lineset t = { 0 };
