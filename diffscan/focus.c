@@ -150,6 +150,16 @@ static int is_dotted_value(const char *s, size_t len, size_t i)
 	return i >= len || s[i] == '\n' || s[i] == '\r' || s[i] == '#';
 }
 
+/* True, False and None are constants, not names: they bind no alias (but rebinding a name clears one). */
+static int is_constant(const char *s, size_t len, size_t i)
+{
+	size_t e;
+
+	i = skip_blanks(s, len, i);
+	e = word_end(s, len, i);
+	return word_is(s, i, e, "True") || word_is(s, i, e, "False") || word_is(s, i, e, "None");
+}
+
 /* What a logical line is, from its first token at s[i]. */
 static void classify(struct lline *l, const char *s, size_t len, size_t i)
 {
@@ -179,7 +189,7 @@ static void classify(struct lline *l, const char *s, size_t len, size_t i)
 		if (j + 1 < len && s[j] == '=' && s[j + 1] != '=') {
 			l->kind = LL_ASSIGN;
 			l->name_len = (uint32_t)(e - i);
-			l->dotted_value = (uint8_t)is_dotted_value(s, len, j + 1);
+			l->dotted_value = (uint8_t)(is_dotted_value(s, len, j + 1) && !is_constant(s, len, j + 1));
 		}
 	}
 }
@@ -455,10 +465,12 @@ static int is_context(const struct plan *p, const struct lline *l, const struct 
 static void collect_context(struct focus *f, const struct plan *p)
 {
 	struct strmap names = { 0 };
+	uint32_t last = f->nranges ? f->ranges[f->nranges - 1].start_byte : 0;
 	size_t i;
 
 	collect_alias_names(p, &names);
-	for (i = 0; i < p->n; i++) {
+	/* what comes after the last range is never replayed */
+	for (i = 0; i < p->n && p->v[i].start < last; i++) {
 		const struct lline *l = &p->v[i];
 		struct focus_context *c;
 		if (!is_context(p, l, &names) || in_ranges(f, l->start))
