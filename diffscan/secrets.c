@@ -26,12 +26,12 @@ static int search(struct walk *w, const pcre2_code *re, const char *s, size_t le
 /* As a later predicate: the matched line matches REGEX too (or not, with `unless`). */
 static int p_line_matches(struct walk *w, TSNode n, const struct pred *p)
 {
-	return search(w, p->re, w->src + w->line_start, w->line_end - w->line_start);
+	return search(w, pred_regex(p), w->src + w->line_start, w->line_end - w->line_start);
 }
 
 static int p_secret_matches(struct walk *w, TSNode n, const struct pred *p)
 {
-	return search(w, p->re, w->src + w->secret_start, w->secret_end - w->secret_start);
+	return search(w, pred_regex(p), w->src + w->secret_start, w->secret_end - w->secret_start);
 }
 
 static int p_secret_length(struct walk *w, TSNode n, const struct pred *p)
@@ -143,7 +143,7 @@ int lines_scan(struct walk *w, const struct lineset *lines)
 		size_t off = 0, counted = 0;
 		uint32_t line = 1;
 
-		while (off < w->len && pcre2_match(c->preds[0].re, (PCRE2_SPTR)w->src, w->len, off, 0, w->md, NULL) >= 0) {
+		while (off < w->len && pcre2_match(pred_regex(&c->preds[0]), (PCRE2_SPTR)w->src, w->len, off, 0, w->md, NULL) >= 0) {
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(w->md);
 			size_t ms = ov[0], me = ov[1];
 			const char *nl;
