@@ -231,6 +231,26 @@ static void free_clause_list(void *p)
 	}
 }
 
+/* The words of the modules a clause's `imported` predicates name: a focused parse keeps their imports. */
+static void index_imported(struct pysec_engine *e, const struct clause *cl)
+{
+	size_t i, k;
+
+	for (i = 0; i < cl->npreds; i++) {
+		if (strcmp(cl->preds[i].def->name, "imported"))
+			continue;
+		for (k = 0; k < cl->preds[i].nargs; k++) {
+			const char *m = cl->preds[i].args[k];
+			while (*m) {
+				size_t n = strcspn(m, ".");
+				if (n)
+					strmap_put(&e->imported_words, m, n, (void *)1);
+				m += n + (m[n] == '.');
+			}
+		}
+	}
+}
+
 static void index_clauses(struct pysec_engine *e)
 {
 	size_t r, c, i;
@@ -244,6 +264,7 @@ static void index_clauses(struct pysec_engine *e)
 			continue;
 		for (c = 0; c < rule->nclauses; c++) {
 			const struct clause *cl = &rule->clauses[c];
+			index_imported(e, cl);
 			if (cl->kind != KIND_CALL) {
 				list_push(&e->by_kind[cl->kind], cl);
 				continue;
@@ -332,6 +353,7 @@ void pysec_engine_free(pysec_engine *e)
 	free(e->opaque);
 	strmap_clear(&e->call_exact);
 	strmap_clear(&e->known_ids);
+	strmap_clear(&e->imported_words);
 	free(e->call_globs);
 	for (k = 0; k < e->nexcludes; k++)
 		free(e->excludes[k]);
@@ -939,7 +961,7 @@ static int scan_python(struct walk *w, const struct file_scan *f, TSParser *pars
 			MAX_BRACKET_DEPTH);
 		return 0;
 	}
-	planned = !w->whole && focus_plan(&focus, f->data, f->len, w->touched);
+	planned = !w->whole && focus_plan(&focus, f->data, f->len, w->touched, &w->eng->imported_words);
 	if (planned)
 		rc = parse_focused(w, parser, &focus, &tree, &context);
 	w->focused = tree != NULL;

@@ -14,10 +14,12 @@
  *  - through tree-sitter's included ranges, so nodes keep their real byte
  *    offsets and rows, and the parser sees valid Python: complete
  *    statements and class headers, each starting at a line start;
- *  - and, in a second small buffer, the statements outside those ranges
- *    that can change how a name resolves: imports, `name = dotted.name`,
- *    and assignments to a name an import or alias binds.  The engine
- *    replays them in file order as its walk passes their offsets.
+ *  - and, in a second small buffer, the statements before and outside
+ *    those ranges that can change what a name in them means: the imports
+ *    and plain-name assignments that bind a name the ranges use (directly
+ *    or through other such statements), and the imports of modules the
+ *    rules ask about (`imported`).  The engine replays them in file order
+ *    as its walk passes their offsets.
  *
  * The split comes from a small scanner of Python's logical lines (strings,
  * brackets, comments, continuations, indentation), not from a parse.  It
@@ -48,10 +50,11 @@ struct lline {
 	uint32_t code;			/* byte of its first token */
 	uint32_t indent;		/* columns, a tab to the next multiple of 8 */
 	uint32_t name_len;		/* LL_ASSIGN: the target name at `code` */
+	uint32_t value;			/* LL_ASSIGN: where the value (or annotation) starts */
 	uint8_t kind;
 	uint8_t opens_block;		/* ends with ':' */
-	uint8_t has_import;		/* an `import` keyword outside brackets */
-	uint8_t dotted_value;		/* LL_ASSIGN: the value is a dotted name */
+	uint8_t has_import;		/* an `import` keyword outside brackets, __import__, import_module */
+	uint8_t chained;		/* LL_ASSIGN: a = b = value binds more than one name */
 	/* filled by structure() */
 	uint32_t parent;		/* the line whose block holds it, or NONE */
 	uint32_t head;			/* the first line of its statement (decorator, if) */
@@ -133,31 +136,18 @@ static size_t skip_string(const char *s, size_t len, size_t i)
 	return len;
 }
 
-/* `value` after '=': a dotted name and nothing else on the line? */
-static int is_dotted_value(const char *s, size_t len, size_t i)
+/* Python's hard keywords that can start a statement: `try:` is no annotation. */
+static int is_keyword(const char *s, size_t from, size_t to)
 {
-	i = skip_blanks(s, len, i);
-	if (i >= len || !is_word_start((unsigned char)s[i]))
-		return 0;
-	for (;;) {
-		i = skip_blanks(s, len, word_end(s, len, i));
-		if (i >= len || s[i] != '.')
-			break;
-		i = skip_blanks(s, len, i + 1);
-		if (i >= len || !is_word_start((unsigned char)s[i]))
-			return 0;
-	}
-	return i >= len || s[i] == '\n' || s[i] == '\r' || s[i] == '#';
-}
+	static const char *const words[] = { "assert", "await", "break", "continue", "del", "for", "global",
+		"if", "lambda", "nonlocal", "not", "pass", "raise", "return", "try", "while", "with", "yield",
+		"None", "True", "False" };
+	size_t k;
 
-/* True, False and None are constants, not names: they bind no alias (but rebinding a name clears one). */
-static int is_constant(const char *s, size_t len, size_t i)
-{
-	size_t e;
-
-	i = skip_blanks(s, len, i);
-	e = word_end(s, len, i);
-	return word_is(s, i, e, "True") || word_is(s, i, e, "False") || word_is(s, i, e, "None");
+	for (k = 0; k < ARRAY_SIZE(words); k++)
+		if (word_is(s, from, to, words[k]))
+			return 1;
+	return 0;
 }
 
 /* What a logical line is, from its first token at s[i]. */
@@ -184,12 +174,15 @@ static void classify(struct lline *l, const char *s, size_t len, size_t i)
 		l->kind = LL_CLAUSE;
 	} else if (word_is(s, i, e, "import") || word_is(s, i, e, "from")) {
 		l->kind = LL_IMPORT;
-	} else {
+	} else if (!is_keyword(s, i, e)) {
+		/* `name = value` or `name: annotation [= value]` */
 		j = skip_blanks(s, len, e);
-		if (j + 1 < len && s[j] == '=' && s[j + 1] != '=') {
+		if (j + 1 < len && ((s[j] == '=' && s[j + 1] != '=') || s[j] == ':')) {
+			size_t v = skip_blanks(s, len, j + 1), ve = word_end(s, len, v), k = skip_blanks(s, len, ve);
 			l->kind = LL_ASSIGN;
 			l->name_len = (uint32_t)(e - i);
-			l->dotted_value = (uint8_t)(is_dotted_value(s, len, j + 1) && !is_constant(s, len, j + 1));
+			l->value = (uint32_t)v;
+			l->chained = s[j] == '=' && ve > v && k + 1 < len && s[k] == '=' && s[k + 1] != '=';
 		}
 	}
 }
@@ -221,7 +214,8 @@ static size_t read_statement(struct plan *p, struct lline *l, size_t i, uint32_t
 			last = (char)c;
 		} else if (is_word_start(c)) {
 			size_t e = word_end(s, len, i);
-			if (!depth && word_is(s, i, e, "import"))
+			if ((!depth && word_is(s, i, e, "import")) || word_is(s, i, e, "__import__") ||
+			    word_is(s, i, e, "import_module"))
 				l->has_import = 1;
 			i = e;
 			last = 'a';
@@ -430,50 +424,99 @@ static int in_ranges(const struct focus *f, uint32_t byte)
 	return lo < f->nranges && f->ranges[lo].start_byte <= byte;
 }
 
-/* Every word of the import lines and every name given a dotted value: the names an alias may hang on. */
-static void collect_alias_names(const struct plan *p, struct strmap *names)
+/* The next identifier-like word of s[*at, to) (in strings too: more words is harmless); 0 at the end. */
+static size_t next_word(const char *s, size_t *at, size_t to, size_t *len)
 {
-	size_t i, k;
+	size_t k = *at, e;
 
-	for (i = 0; i < p->n; i++) {
-		const struct lline *l = &p->v[i];
-		if (l->kind == LL_ASSIGN && l->dotted_value) {
-			strmap_put(names, p->s + l->code, l->name_len, (void *)1);
-		} else if (l->kind == LL_IMPORT || l->has_import) {
-			for (k = l->code; k < l->end;) {
-				size_t e;
-				if (!is_word_start((unsigned char)p->s[k])) {
-					k++;
-					continue;
-				}
-				e = word_end(p->s, l->end, k);
-				strmap_put(names, p->s + k, e - k, (void *)1);
-				k = e;
-			}
-		}
-	}
+	while (k < to && !is_word_start((unsigned char)s[k]))
+		k++;
+	if (k >= to)
+		return 0;
+	e = word_end(s, to, k);
+	*at = e;
+	*len = e - k;
+	return k + 1;	/* 1-based, so that 0 means none */
 }
 
-static int is_context(const struct plan *p, const struct lline *l, const struct strmap *names)
+static void put_words(struct strmap *m, const char *s, size_t from, size_t to)
 {
-	if (l->kind == LL_IMPORT || l->has_import)
+	size_t at = from, w, n;
+
+	while ((w = next_word(s, &at, to, &n)) != 0)
+		strmap_put(m, s + w - 1, n, (void *)1);
+}
+
+static int mentions(const struct plan *p, const struct lline *l, const struct strmap *needed)
+{
+	size_t at = l->code, w, n;
+
+	while ((w = next_word(p->s, &at, l->end, &n)) != 0)
+		if (strmap_get(needed, p->s + w - 1, n))
+			return 1;
+	return 0;
+}
+
+/* A statement that may bind a name: an import, or an assignment to a plain name. */
+static int may_bind(const struct lline *l)
+{
+	return l->kind == LL_IMPORT || l->has_import || l->kind == LL_ASSIGN;
+}
+
+/*
+ * Whether a binding statement matters, walking backwards from the ranges.
+ * `pending` holds the names whose meaning at this point something after it
+ * needs.  An assignment to a pending name decides that name's alias alone
+ * (set, or cleared): it is kept, the name is settled (earlier bindings of
+ * it no longer matter), and the names in its value become pending, as of
+ * here.  An import is kept when it mentions a pending name (settling
+ * nothing: it may bind only some of them) or a module the rules ask about.
+ */
+static int keep_binding(const struct plan *p, const struct lline *l, struct strmap *pending,
+	const struct strmap *always)
+{
+	if (l->kind == LL_ASSIGN && !l->has_import && !l->chained) {
+		if (!strmap_get(pending, p->s + l->code, l->name_len))
+			return 0;
+		strmap_put(pending, p->s + l->code, l->name_len, NULL);
+		put_words(pending, p->s, l->value, l->end);
 		return 1;
-	return l->kind == LL_ASSIGN && (l->dotted_value || strmap_get(names, p->s + l->code, l->name_len));
+	}
+	if (!mentions(p, l, pending) && !(always && mentions(p, l, always)))
+		return 0;
+	if (l->kind == LL_ASSIGN)
+		put_words(pending, p->s, l->code, l->end);
+	return 1;
 }
 
-/* The context statements outside the ranges, each on its own line, its indentation dropped. */
-static void collect_context(struct focus *f, const struct plan *p)
+/*
+ * The context statements, each on its own line, its indentation dropped:
+ * of the statements before the last range and outside the ranges (what
+ * comes after is never replayed), those keep_binding() keeps.  Found
+ * walking backwards, kept in file order.
+ */
+static void collect_context(struct focus *f, const struct plan *p, const struct strmap *always)
 {
-	struct strmap names = { 0 };
+	struct strmap pending = { 0 };
 	uint32_t last = f->nranges ? f->ranges[f->nranges - 1].start_byte : 0;
-	size_t i;
+	uint8_t *keep = NULL;
+	size_t i, n = 0, k;
 
-	collect_alias_names(p, &names);
-	/* what comes after the last range is never replayed */
-	for (i = 0; i < p->n && p->v[i].start < last; i++) {
+	while (n < p->n && p->v[n].start < last)
+		n++;
+	keep = xcalloc(n ? n : 1, 1);
+	k = f->nranges;
+	for (i = n; i-- > 0;) {
+		/* a range needs its names as of where it starts */
+		for (; k > 0 && f->ranges[k - 1].start_byte > p->v[i].start; k--)
+			put_words(&pending, p->s, f->ranges[k - 1].start_byte, f->ranges[k - 1].end_byte);
+		keep[i] = may_bind(&p->v[i]) && !in_ranges(f, p->v[i].start) &&
+			  keep_binding(p, &p->v[i], &pending, always);
+	}
+	for (i = 0; i < n; i++) {
 		const struct lline *l = &p->v[i];
 		struct focus_context *c;
-		if (!is_context(p, l, &names) || in_ranges(f, l->start))
+		if (!keep[i])
 			continue;
 		c = ARRAY_PUSH(f->context, f->ncontext, f->context_cap);
 		c->file_offset = l->start;
@@ -482,7 +525,8 @@ static void collect_context(struct focus *f, const struct plan *p)
 		if (!f->text.len || f->text.ptr[f->text.len - 1] != '\n')
 			buf_put(&f->text, "\n", 1);
 	}
-	strmap_clear(&names);
+	free(keep);
+	strmap_clear(&pending);
 }
 
 /*
@@ -508,7 +552,8 @@ static void add_touched(struct focus *f, const struct plan *p, uint32_t first, u
 		add_unit(f, p, (uint32_t)i);
 }
 
-int focus_plan(struct focus *f, const char *src, size_t len, const struct lineset *touched)
+int focus_plan(struct focus *f, const char *src, size_t len, const struct lineset *touched,
+	const struct strmap *always)
 {
 	struct plan p;
 	size_t i, bytes = 0;
@@ -530,7 +575,7 @@ int focus_plan(struct focus *f, const char *src, size_t len, const struct linese
 			add_touched(f, &p, a - 1, b - 2);
 	}
 	merge_ranges(f);
-	collect_context(f, &p);
+	collect_context(f, &p, always);
 	for (i = 0; i < f->nranges; i++)
 		bytes += f->ranges[i].end_byte - f->ranges[i].start_byte;
 	/* past half the file, the whole parse is as cheap and simpler */

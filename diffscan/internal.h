@@ -212,6 +212,7 @@ struct pysec_engine {
 	char **excludes;		/* path globs (pysec.exclude) */
 	size_t nexcludes;
 	struct strmap known_ids;	/* every rule id and name, for `# nosec` checking */
+	struct strmap imported_words;	/* the parts of every module an `imported` predicate names (focus.c) */
 	struct { TSSymbol call, attribute, identifier, string, concatenated_string,
 		argument_list, keyword_argument, comment, block, pass_statement,
 		continue_statement, expression_statement, binary_operator, assignment,
@@ -433,11 +434,14 @@ struct focus {
 };
 
 /*
- * Which parts of Python file `src` to parse for the `touched` lines.
- * Returns 1 when parsing only those is worth it (then focus_free() `f`),
- * 0 when the whole file should be parsed.
+ * Which parts of Python file `src` to parse for the `touched` lines;
+ * `always` holds the words of the modules the rules' `imported` predicates
+ * name (their imports are always replayed).  Returns 1 when parsing only
+ * those parts is worth it (then focus_free() `f`), 0 when the whole file
+ * should be parsed.
  */
-int focus_plan(struct focus *f, const char *src, size_t len, const struct lineset *touched);
+int focus_plan(struct focus *f, const char *src, size_t len, const struct lineset *touched,
+	const struct strmap *always);
 void focus_free(struct focus *f);
 
 /* --- tree-sitter's memory (arena.c) ------------------------------------- */

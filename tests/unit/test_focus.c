@@ -73,7 +73,7 @@ static int check_same(const char *name, const char *src, size_t len, const struc
 	pysec_report *whole = scan(src, len, touched, 1), *focused = scan(src, len, touched, 0);
 	char *a = findings(whole), *b = findings(focused);
 	struct focus plan;
-	int was_focused = focus_plan(&plan, src, len, touched);
+	int was_focused = focus_plan(&plan, src, len, touched, &((const struct pysec_engine *)engine)->imported_words);
 
 	if (was_focused)
 		focus_free(&plan);
@@ -173,6 +173,78 @@ static void test_rebinding_clears_an_alias(void **state)
 		"def z(cmd):\n"
 		"    call(cmd, shell=True)\n";
 	expect_case(src, "call(cmd", 1, "B604", 1);	/* no longer subprocess.call: any call with shell=True */
+}
+
+/* Two touched statements: each sees the binding of `run` in force where it is. */
+static void test_each_range_sees_its_own_bindings(void **state)
+{
+	const char *src =
+		"from os import system as run\n"
+		"class C:\n"
+		FILLER
+		"def a(cmd):\n"
+		"    run(cmd)  # first\n"
+		"class D:\n"
+		FILLER
+		"run = print\n"
+		"class E:\n"
+		FILLER
+		"def b(cmd):\n"
+		"    run(cmd)  # second\n";
+	struct lineset t = { 0 };
+	pysec_report *r;
+
+	lineset_add(&t, line_of(src, "run(cmd)  # first"), 1);
+	lineset_add(&t, line_of(src, "run(cmd)  # second"), 1);
+	assert_int_equal(check_same("two ranges", src, strlen(src), &t), 1);
+	r = scan(src, strlen(src), &t, 0);
+	assert_int_equal(pysec_report_finding_count(r), 1);
+	assert_string_equal(pysec_report_finding(r, 0)->rule, "B605");
+	assert_int_equal(pysec_report_finding(r, 0)->line, line_of(src, "run(cmd)  # first"));
+	pysec_report_free(r);
+	lineset_clear(&t);
+}
+
+/* Annotated and chained assignments bind names too. */
+static void test_annotated_and_chained_bindings(void **state)
+{
+	const char *annotated =
+		"import subprocess\n"
+		"runner: object = subprocess.call\n"
+		"class C:\n"
+		FILLER
+		"def z(cmd):\n"
+		"    runner(cmd, shell=True)\n";
+	const char *chained =
+		"import subprocess\n"
+		"first = runner = subprocess.call\n"
+		"class C:\n"
+		FILLER
+		"def z(cmd):\n"
+		"    runner(cmd, shell=True)\n";
+
+	expect_case(annotated, "runner(cmd", 1, "B602", 1);
+	expect_case(chained, "runner(cmd", 1, "B602", 1);
+}
+
+static void test_imported_module_far_above(void **state)
+{
+	/* B202 asks whether the file imports tarfile, whatever names the call uses */
+	const char *src =
+		"import tarfile as unrelated_name\n"
+		"class C:\n"
+		FILLER
+		"def z(archive):\n"
+		"    archive.extractall('/tmp')\n";
+	const char *dynamic =
+		"mod = __import__('tarfile')\n"
+		"class C:\n"
+		FILLER
+		"def z(archive):\n"
+		"    archive.extractall('/tmp')\n";
+
+	expect_case(src, "archive.extractall", 1, "B202 B108", 1);
+	expect_case(dynamic, "archive.extractall", 1, "B202 B108", 1);
 }
 
 static void test_clauses_and_decorators(void **state)
@@ -398,6 +470,9 @@ int main(void)
 		cmocka_unit_test(test_method_in_class_through_import_alias),
 		cmocka_unit_test(test_alias_from_another_function),
 		cmocka_unit_test(test_rebinding_clears_an_alias),
+		cmocka_unit_test(test_each_range_sees_its_own_bindings),
+		cmocka_unit_test(test_annotated_and_chained_bindings),
+		cmocka_unit_test(test_imported_module_far_above),
 		cmocka_unit_test(test_clauses_and_decorators),
 		cmocka_unit_test(test_syntax_error_parses_the_whole_file),
 		cmocka_unit_test(test_odd_files),
