@@ -130,59 +130,118 @@ static int already(const struct done *d, size_t n, size_t rule, uint32_t line)
 	return 0;
 }
 
+/* The bytes of the touched lines: [start, end) with the row of `start` (1-based). */
+struct span {
+	size_t start, end;
+	uint32_t line;
+};
+
+/* The touched lines as byte spans, from one pass over the line starts. */
+static struct span *touched_spans(const struct walk *w, const struct lineset *lines, size_t *count)
+{
+	struct span *v = NULL;
+	size_t n = 0, cap = 0, at = 0, i;
+	uint32_t line = 1;
+
+	if (lines->all) {
+		v = xcalloc(1, sizeof(*v));
+		v->end = w->len;
+		v->line = 1;
+		*count = 1;
+		return v;
+	}
+	for (i = 0; i < lines->len && at < w->len; i++) {
+		struct span *sp;
+		const char *nl;
+		while (line < lines->ranges[i].start && (nl = memchr(w->src + at, '\n', w->len - at)) != NULL) {
+			at = (size_t)(nl - w->src) + 1;
+			line++;
+		}
+		if (line < lines->ranges[i].start)
+			break;
+		sp = ARRAY_PUSH(v, n, cap);
+		sp->start = at;
+		sp->line = line;
+		while (line < lines->ranges[i].end && at < w->len) {
+			nl = memchr(w->src + at, '\n', w->len - at);
+			at = nl ? (size_t)(nl - w->src) + 1 : w->len;
+			line++;
+		}
+		sp->end = at;
+	}
+	*count = n;
+	return v;
+}
+
+/*
+ * One clause over one span: the trigger regex finds candidates, one a line;
+ * the rest of the clause judges each.  Returns -1 when the budget ran out.
+ */
+static int scan_span(struct walk *w, const struct clause *c, const struct span *sp,
+	struct done **done, size_t *ndone)
+{
+	size_t off = sp->start, counted = sp->start;
+	uint32_t line = sp->line;
+
+	while (off < sp->end && pcre2_match(pred_regex(&c->preds[0]), (PCRE2_SPTR)w->src, sp->end, off, 0, w->md, NULL) >= 0) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(w->md);
+		size_t ms = ov[0], me = ov[1];
+		const char *nl;
+		char *code;
+		TSPoint start, end;
+
+		/* count the lines up to the match, incrementally */
+		while ((nl = memchr(w->src + counted, '\n', ms - counted)) != NULL) {
+			line++;
+			counted = (size_t)(nl - w->src) + 1;
+		}
+		w->line_start = counted;
+		nl = memchr(w->src + ms, '\n', w->len - ms);
+		w->line_end = nl ? (size_t)(nl - w->src) : w->len;
+		off = w->line_end + 1;	/* one finding per line and clause */
+		if (me <= ms || already(*done, *ndone, c->rule, line))
+			continue;
+		w->secret_start = ov[2] != PCRE2_UNSET && ov[3] > ov[2] ? ov[2] : ms;
+		w->secret_end = ov[2] != PCRE2_UNSET && ov[3] > ov[2] ? ov[3] : me;
+		/* a regex whose blanks ran into the next line: that is not this line's secret */
+		if (w->secret_end > w->line_end)
+			w->secret_end = w->line_end;
+		if (w->secret_start >= w->secret_end || !holds_after_trigger(w, c))
+			continue;
+		start.row = end.row = line - 1;
+		start.column = (uint32_t)(w->secret_start - w->line_start);
+		end.column = (uint32_t)(w->secret_end - w->line_start);
+		code = masked_line(w);
+		report_at(w, c, w->secret_start, start, end, code, code, strlen(code));
+		free(code);
+		*done = xrealloc(*done, (*ndone + 1) * sizeof(**done));
+		(*done)[*ndone].rule = c->rule;
+		(*done)[(*ndone)++].line = line;
+		if (w->deadline && clock_now() > w->deadline)
+			return -1;
+	}
+	return 0;
+}
+
+/* The `line` clauses over the touched lines only: a push touches a few lines of large files. */
 int lines_scan(struct walk *w, const struct lineset *lines)
 {
 	const struct clause_list *l = &w->eng->by_kind[KIND_LINE];
 	struct done *done = NULL;
-	size_t ndone = 0, k;
+	size_t ndone = 0, nspans = 0, k, i;
+	struct span *spans;
+	int rc = 0;
 
+	if (!l->len)
+		return 0;
 	if (!w->md)
 		w->md = pcre2_match_data_create(16, NULL);
-	for (k = 0; k < l->len; k++) {
-		const struct clause *c = l->v[k];
-		size_t off = 0, counted = 0;
-		uint32_t line = 1;
-
-		while (off < w->len && pcre2_match(pred_regex(&c->preds[0]), (PCRE2_SPTR)w->src, w->len, off, 0, w->md, NULL) >= 0) {
-			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(w->md);
-			size_t ms = ov[0], me = ov[1];
-			const char *nl;
-			char *code;
-			TSPoint start, end;
-
-			/* count the lines up to the match, incrementally */
-			while ((nl = memchr(w->src + counted, '\n', ms - counted)) != NULL) {
-				line++;
-				counted = (size_t)(nl - w->src) + 1;
-			}
-			w->line_start = counted;
-			nl = memchr(w->src + ms, '\n', w->len - ms);
-			w->line_end = nl ? (size_t)(nl - w->src) : w->len;
-			off = w->line_end + 1;	/* one finding per line and clause */
-			if (me <= ms || !lineset_hits(lines, line, line) || already(done, ndone, c->rule, line))
-				continue;
-			w->secret_start = ov[2] != PCRE2_UNSET && ov[3] > ov[2] ? ov[2] : ms;
-			w->secret_end = ov[2] != PCRE2_UNSET && ov[3] > ov[2] ? ov[3] : me;
-			/* a regex whose blanks ran into the next line: that is not this line's secret */
-			if (w->secret_end > w->line_end)
-				w->secret_end = w->line_end;
-			if (w->secret_start >= w->secret_end || !holds_after_trigger(w, c))
-				continue;
-			start.row = end.row = line - 1;
-			start.column = (uint32_t)(w->secret_start - w->line_start);
-			end.column = (uint32_t)(w->secret_end - w->line_start);
-			code = masked_line(w);
-			report_at(w, c, w->secret_start, start, end, code, code, strlen(code));
-			free(code);
-			done = xrealloc(done, (ndone + 1) * sizeof(*done));
-			done[ndone].rule = c->rule;
-			done[ndone++].line = line;
-			if (w->deadline && clock_now() > w->deadline) {
-				free(done);
-				return error_set(PYSEC_ELIMIT, "time budget spent while scanning %s", w->path);
-			}
-		}
-	}
+	spans = touched_spans(w, lines, &nspans);
+	for (k = 0; k < l->len && rc == 0; k++)
+		for (i = 0; i < nspans && rc == 0; i++)
+			if (scan_span(w, l->v[k], &spans[i], &done, &ndone) < 0)
+				rc = error_set(PYSEC_ELIMIT, "time budget spent while scanning %s", w->path);
+	free(spans);
 	free(done);
-	return 0;
+	return rc;
 }
