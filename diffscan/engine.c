@@ -8,6 +8,10 @@
  * aliases as it goes (in document order, as Bandit does), and hands a node
  * only to the clauses that can match it: calls by their qualified name
  * through a hash table, other nodes by their kind.
+ *
+ * For a change, the tree usually holds only the touched statements
+ * (focus.c); the statements before them that bind their names were parsed
+ * apart, and the walk replays them as it passes their place in the file.
  */
 #include "internal.h"
 

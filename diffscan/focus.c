@@ -115,27 +115,6 @@ static uint32_t count_newlines(const char *s, size_t from, size_t to)
 	return n;
 }
 
-/* Skip a string literal starting at its quote s[i]; returns the index after it (as Python's tokenizer). */
-static size_t skip_string(const char *s, size_t len, size_t i)
-{
-	char q = s[i];
-	int triple = i + 2 < len && s[i + 1] == q && s[i + 2] == q;
-
-	i += triple ? 3 : 1;
-	while (i < len) {
-		if (s[i] == '\\') {
-			i += 2;
-			continue;
-		}
-		if (!triple && s[i] == '\n')
-			return i;	/* unterminated: it ends with its line */
-		if (s[i] == q && (!triple || (i + 2 < len && s[i + 1] == q && s[i + 2] == q)))
-			return i + (triple ? 3 : 1);
-		i++;
-	}
-	return len;
-}
-
 /* Python's hard keywords that can start a statement: `try:` is no annotation. */
 static int is_keyword(const char *s, size_t from, size_t to)
 {
@@ -208,7 +187,7 @@ static size_t read_statement(struct plan *p, struct lline *l, size_t i, uint32_t
 			const char *nl = memchr(s + i, '\n', len - i);
 			i = nl ? (size_t)(nl - s) : len;
 		} else if (c == '"' || c == '\'') {
-			size_t j = skip_string(s, len, i);
+			size_t j = source_skip_string(s, len, i);
 			*row += count_newlines(s, i, j);
 			i = j;
 			last = (char)c;

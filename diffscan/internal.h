@@ -389,6 +389,12 @@ int source_is_python(const char *path, const char *data, size_t len);
  * libtree-sitter 0.20.7 frees memory twice after some 100,000 unclosed ones.
  */
 size_t source_bracket_depth(const char *data, size_t len, size_t limit);
+/*
+ * Skip the string literal whose quote is at s[i] (triple quotes too; a
+ * backslash keeps the next character in, even in a raw string); returns the
+ * index past it.  Unterminated, a one-quote string ends with its line.
+ */
+size_t source_skip_string(const char *s, size_t len, size_t i);
 /* NULL when scannable, else why not ("binary", "Git LFS pointer", ...). */
 const char *source_skip_reason(const char *data, size_t len);
 

@@ -49,8 +49,7 @@ const char *source_skip_reason(const char *data, size_t len)
 	return NULL;
 }
 
-/* Skip a string literal starting at its quote s[i]; returns the index after it. */
-static size_t skip_string(const char *s, size_t len, size_t i)
+size_t source_skip_string(const char *s, size_t len, size_t i)
 {
 	char q = s[i];
 	int triple = i + 2 < len && s[i + 1] == q && s[i + 2] == q;
@@ -80,7 +79,7 @@ size_t source_bracket_depth(const char *s, size_t len, size_t limit)
 			const char *nl = memchr(s + i, '\n', len - i);
 			i = nl ? (size_t)(nl - s) : len;
 		} else if (c == '"' || c == '\'') {
-			i = skip_string(s, len, i);
+			i = source_skip_string(s, len, i);
 		} else {
 			if (c == '(' || c == '[' || c == '{') {
 				if (++depth > max && (max = depth) > limit)
