@@ -121,3 +121,32 @@ contains "the log names the finding let through" "$log" "B102:bypass.py:1"
 # the bad input a hook can get
 expect_exit 1 "garbage on stdin is rejected, not accepted" sh -c 'echo "not a ref line" | GIT_DIR=../srv.git git pysec pre-receive'
 contains "with one clear line" "$ERR" "pre-receive input line 1: not an object id; push rejected"
+
+# a few lines of a large file: only the touched statements are parsed
+# (diffscan/focus.c), and the names in them still resolve through the
+# imports and assignments far above
+{
+	printf 'from subprocess import call as run_it\nimport os\n\n'
+	printf 'def setup():\n    global runner\n    runner = run_it\n\n'
+	printf 'class Big:\n'
+	for i in $(seq 1 400); do
+		printf '    def m%d(self, x):\n        """Method %d.\nclass NotCode:\n"""\n        return [x + %d for _ in range(3)]\n\n' "$i" "$i" "$i"
+	done
+	printf 'def tail(cmd):\n    return cmd\n'
+} > big.py
+git add big.py && git commit -qm big
+push_expect 0 "a large clean file" origin main
+sed -i 's/        return \[x + 250 for _ in range(3)\]/        return run_it(x, shell=True)/' big.py
+git commit -qam "one method of the large file"
+push_expect 1 "a change deep in a large file is judged through an import at its top" origin main
+line=$(grep -n 'run_it(x, shell=True)' big.py | cut -d: -f1)
+contains "as subprocess.call, at its line" "$OUT" "big.py:$line: B602 [high/high]"
+git reset -q --hard HEAD~1
+sed -i 's/    return cmd$/    return runner(cmd, shell=True)/' big.py
+git commit -qam "the tail of the large file"
+push_expect 1 "an alias assigned inside another function resolves too" origin main
+contains "runner is subprocess.call" "$OUT" "big.py:$(grep -n 'runner(cmd' big.py | cut -d: -f1): B602"
+git reset -q --hard HEAD~1
+sed -i 's/        return \[x + 7 for _ in range(3)\]/        return [x * 7 for _ in range(3)]/' big.py
+git commit -qam "a harmless method change"
+push_expect 0 "a harmless change to the large file" origin main
