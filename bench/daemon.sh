@@ -52,7 +52,8 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-cp "$build/git-pysec" "$work/git-pysec"
+# `serve` runs pysec-net from the directory git-pysec is in
+cp "$build/git-pysec" "$build/pysec-net" "$work/"
 bin=$work/git-pysec
 export PYSEC_CONFIG=$work/pysec.conf
 unset GIT_DIR GIT_WORK_TREE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES

@@ -55,6 +55,7 @@ struct lline {
 	uint8_t opens_block;		/* ends with ':' */
 	uint8_t has_import;		/* an `import` keyword outside brackets, __import__, import_module */
 	uint8_t chained;		/* LL_ASSIGN: a = b = value binds more than one name */
+	uint8_t several;		/* simple statements joined by ';' */
 	/* filled by structure() */
 	uint32_t parent;		/* the line whose block holds it, or NONE */
 	uint32_t head;			/* the first line of its statement (decorator, if) */
@@ -203,6 +204,8 @@ static size_t read_statement(struct plan *p, struct lline *l, size_t i, uint32_t
 				depth++;
 			else if ((c == ')' || c == ']' || c == '}') && depth)
 				depth--;
+			else if (c == ';' && !depth)
+				l->several = 1;
 			if (c != ' ' && c != '\t' && c != '\r' && c != '\f')
 				last = (char)c;
 			i++;
@@ -436,10 +439,10 @@ static int mentions(const struct plan *p, const struct lline *l, const struct st
 	return 0;
 }
 
-/* A statement that may bind a name: an import, or an assignment to a plain name. */
+/* A statement that may bind a name: an import, an assignment to a plain name, or `a = 1; b = x`. */
 static int may_bind(const struct lline *l)
 {
-	return l->kind == LL_IMPORT || l->has_import || l->kind == LL_ASSIGN;
+	return l->kind == LL_IMPORT || l->has_import || l->kind == LL_ASSIGN || l->several;
 }
 
 /*
@@ -454,7 +457,7 @@ static int may_bind(const struct lline *l)
 static int keep_binding(const struct plan *p, const struct lline *l, struct strmap *pending,
 	const struct strmap *always)
 {
-	if (l->kind == LL_ASSIGN && !l->has_import && !l->chained) {
+	if (l->kind == LL_ASSIGN && !l->has_import && !l->chained && !l->several) {
 		if (!strmap_get(pending, p->s + l->code, l->name_len))
 			return 0;
 		strmap_put(pending, p->s + l->code, l->name_len, NULL);
@@ -463,7 +466,7 @@ static int keep_binding(const struct plan *p, const struct lline *l, struct strm
 	}
 	if (!mentions(p, l, pending) && !(always && mentions(p, l, always)))
 		return 0;
-	if (l->kind == LL_ASSIGN)
+	if (l->kind == LL_ASSIGN || l->several)
 		put_words(pending, p->s, l->code, l->end);
 	return 1;
 }

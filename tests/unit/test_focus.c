@@ -205,7 +205,7 @@ static void test_each_range_sees_its_own_bindings(void **state)
 	lineset_clear(&t);
 }
 
-/* Annotated and chained assignments bind names too. */
+/* Annotated, chained and ';'-joined assignments bind names too. */
 static void test_annotated_and_chained_bindings(void **state)
 {
 	const char *annotated =
@@ -223,8 +223,17 @@ static void test_annotated_and_chained_bindings(void **state)
 		"def z(cmd):\n"
 		"    runner(cmd, shell=True)\n";
 
+	const char *joined =
+		"import subprocess\n"
+		"first = 1; runner = subprocess.call\n"
+		"class C:\n"
+		FILLER
+		"def z(cmd):\n"
+		"    runner(cmd, shell=True)\n";
+
 	expect_case(annotated, "runner(cmd", 1, "B602", 1);
 	expect_case(chained, "runner(cmd", 1, "B602", 1);
+	expect_case(joined, "runner(cmd", 1, "B602", 1);
 }
 
 static void test_imported_module_far_above(void **state)
