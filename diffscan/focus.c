@@ -71,6 +71,7 @@ struct plan {
 	size_t len;
 	struct lline *v;
 	size_t n, cap;
+	uint32_t *ends;		/* statement_end() of each head, 0 until asked: an elif chain is walked once */
 };
 
 static int is_word_start(unsigned char c)
@@ -299,9 +300,11 @@ static uint32_t statement_end(const struct plan *p, uint32_t h)
 {
 	uint32_t j = p->v[h].next_le;
 
+	if (p->ends[h])
+		return p->ends[h];
 	while (j < p->n && p->v[j].head == h)
 		j = p->v[j].next_le;
-	return j < p->n ? p->v[j].start : (uint32_t)p->len;
+	return p->ends[h] = j < p->n ? p->v[j].start : (uint32_t)p->len;
 }
 
 /* Row and column of `byte`, counted from the logical line at or before it. */
@@ -331,7 +334,12 @@ static TSPoint point_of(const struct plan *p, uint32_t byte)
 
 static void add_range(struct focus *f, const struct plan *p, uint32_t from, uint32_t to)
 {
-	TSRange *r = ARRAY_PUSH(f->ranges, f->nranges, f->ranges_cap);
+	TSRange *r;
+
+	/* the lines of one statement ask for it one after another */
+	if (f->nranges && f->ranges[f->nranges - 1].start_byte == from && f->ranges[f->nranges - 1].end_byte == to)
+		return;
+	r = ARRAY_PUSH(f->ranges, f->nranges, f->ranges_cap);
 
 	r->start_byte = from;
 	r->end_byte = to;
@@ -534,6 +542,22 @@ static void add_touched(struct focus *f, const struct plan *p, uint32_t first, u
 		add_unit(f, p, (uint32_t)i);
 }
 
+/* Does the change touch half the file's lines or more (a new file)?  Then parse it whole, unplanned. */
+static int touches_most(const char *src, size_t len, const struct lineset *touched)
+{
+	uint64_t rows = (uint64_t)count_newlines(src, 0, len) + 1, lines = 0;
+	size_t i;
+
+	for (i = 0; i < touched->len; i++) {
+		uint64_t a = touched->ranges[i].start, b = touched->ranges[i].end;
+		if (b > rows + 1)
+			b = rows + 1;
+		if (b > a)
+			lines += b - a;
+	}
+	return lines * 2 >= rows;
+}
+
 int focus_plan(struct focus *f, const char *src, size_t len, const struct lineset *touched,
 	const struct strmap *always)
 {
@@ -543,12 +567,13 @@ int focus_plan(struct focus *f, const char *src, size_t len, const struct linese
 
 	memset(f, 0, sizeof(*f));
 	f->text.max = SIZE_MAX / 2;
-	if (touched->all || len >= UINT32_MAX)
+	if (touched->all || len >= UINT32_MAX || touches_most(src, len, touched))
 		return 0;
 	memset(&p, 0, sizeof(p));
 	p.s = src;
 	p.len = len;
 	scan_lines(&p);
+	p.ends = xcalloc(p.n ? p.n : 1, sizeof(*p.ends));
 	if (structure(&p) < 0)
 		goto done;
 	for (i = 0; i < touched->len; i++) {
@@ -564,6 +589,7 @@ int focus_plan(struct focus *f, const char *src, size_t len, const struct linese
 	focused = (bytes + f->text.len) * 2 < len;
 done:
 	free(p.v);
+	free(p.ends);
 	if (!focused)
 		focus_free(f);
 	return focused;

@@ -322,6 +322,32 @@ static void test_odd_files(void **state)
 	lineset_clear(&t);
 }
 
+/*
+ * Hostile shapes: a 40,000-clause if/elif chain with a third of its lines
+ * touched (each touched line's statement is the whole chain: planned once,
+ * not once per line), and a file where nearly every line is touched.
+ */
+static void test_long_chains_stay_linear(void **state)
+{
+	struct buf b = BUF_INIT(1 << 26);
+	struct lineset t = { 0 };
+	size_t i, rows;
+
+	buf_puts(&b, "import os\n");
+	for (i = 0; i < 40000; i++)
+		buf_printf(&b, "%s x == %zu:\n    pass\n", i ? "elif" : "if", i);
+	buf_puts(&b, "else:\n    os.system(x)\n");
+	rows = 2 + 2 * 40000 + 2;
+	for (i = 2; i < rows; i += 3)
+		lineset_add(&t, (uint32_t)i, 1);
+	check_same("elif chain", b.ptr, b.len, &t);
+	lineset_clear(&t);
+	lineset_add(&t, 2, (uint32_t)rows - 2);
+	assert_int_equal(check_same("nearly every line", b.ptr, b.len, &t), 0);
+	lineset_clear(&t);
+	buf_free(&b);
+}
+
 /* --- differential: every file, pseudo-random touched lines -------------- */
 
 static uint64_t rng = 88172645463325252ULL;
@@ -485,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_clauses_and_decorators),
 		cmocka_unit_test(test_syntax_error_parses_the_whole_file),
 		cmocka_unit_test(test_odd_files),
+		cmocka_unit_test(test_long_chains_stay_linear),
 		cmocka_unit_test(test_differential_rule_cases),
 		cmocka_unit_test(test_differential_corpus),
 	};
