@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "internal.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -50,20 +51,12 @@ static char *findings(const pysec_engine *engine, const char *src, size_t len,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static pysec_engine *engine;
+	const pysec_engine *engine = fuzz_engine();
 	struct lineset touched = { 0 };
 	char *whole, *focused;
 
 	if (size < 2)
 		return 0;
-	if (!engine) {
-		pysec_config *cfg = NULL;
-		pysec_config_new(&cfg);
-		pysec_config_set(cfg, "pysec.enable", "all");
-		if (pysec_engine_new(&engine, cfg) < 0)
-			abort();
-		pysec_config_free(cfg);
-	}
 	lineset_add(&touched, 1u + data[0], 1u + data[1] % 16);
 	whole = findings(engine, (const char *)data + 2, size - 2, &touched, 1);
 	focused = whole ? findings(engine, (const char *)data + 2, size - 2, &touched, 0) : NULL;
