@@ -766,16 +766,16 @@ done:
 /* The context statements of a focused parse, parsed apart, replayed in file order. */
 struct replay {
 	const struct focus *focus;
-	TSNode root;
-	uint32_t child, nchild;		/* the next top-level statement of `root` */
+	TSTreeCursor cur;		/* on the next top-level statement of the context tree */
+	int more;			/* the cursor is on one */
 	size_t stmt;			/* the focus->context entry it belongs to */
 };
 
-/* The file offset of the statement `child` of the context tree comes from. */
+/* The file offset of the statement the cursor is on comes from. */
 static uint32_t replay_offset(struct replay *r)
 {
 	const struct focus *f = r->focus;
-	uint32_t at = ts_node_start_byte(ts_node_child(r->root, r->child));
+	uint32_t at = ts_node_start_byte(ts_tree_cursor_current_node(&r->cur));
 
 	while (r->stmt + 1 < f->ncontext && f->context[r->stmt + 1].offset <= at)
 		r->stmt++;
@@ -798,14 +798,14 @@ static void replay_until(struct walk *w, uint32_t byte)
 	w->src = r->focus->text.ptr;
 	w->len = r->focus->text.len;
 	w->touched = &none;
-	while (r->child < r->nchild && replay_offset(r) < byte) {
-		walk_tree(w, ts_node_child(r->root, r->child), 1);
-		r->child++;
+	while (r->more && replay_offset(r) < byte) {
+		walk_tree(w, ts_tree_cursor_current_node(&r->cur), 1);
+		r->more = ts_tree_cursor_goto_next_sibling(&r->cur);
 	}
 	w->src = src;
 	w->len = len;
 	w->touched = touched;
-	w->replay_before = r->child < r->nchild ? replay_offset(r) : UINT32_MAX;
+	w->replay_before = r->more ? replay_offset(r) : UINT32_MAX;
 }
 
 /* --- file scope ----------------------------------------------------------- */
@@ -943,12 +943,19 @@ static void dispatch_source(struct walk *w, TSNode root)
 static void replay_begin(struct walk *w, struct replay *r, const struct focus *focus, TSTree *context)
 {
 	r->focus = focus;
-	r->root = ts_tree_root_node(context);
-	r->child = 0;
-	r->nchild = ts_node_child_count(r->root);
+	r->cur = ts_tree_cursor_new(ts_tree_root_node(context));
+	r->more = ts_tree_cursor_goto_first_child(&r->cur);
 	r->stmt = 0;
 	w->replay = r;
-	w->replay_before = r->nchild ? replay_offset(r) : UINT32_MAX;
+	w->replay_before = r->more ? replay_offset(r) : UINT32_MAX;
+}
+
+static void replay_end(struct walk *w)
+{
+	if (w->replay)
+		ts_tree_cursor_delete(&w->replay->cur);
+	w->replay = NULL;
+	w->replay_before = UINT32_MAX;
 }
 
 static int scan_python(struct walk *w, const struct file_scan *f, TSParser *parser)
@@ -981,8 +988,7 @@ static int scan_python(struct walk *w, const struct file_scan *f, TSParser *pars
 	if (context)
 		replay_begin(w, &replay, &focus, context);
 	rc = walk_tree(w, root, 0);
-	w->replay = NULL;
-	w->replay_before = UINT32_MAX;
+	replay_end(w);
 	if (rc == PYSEC_ELIMIT)
 		error_set(rc, "time budget spent while scanning %s", f->path);
 done:
