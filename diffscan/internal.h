@@ -132,6 +132,8 @@ struct pred {
  * of them was 60% of compiling the rules.  Safe from several threads.
  */
 const pcre2_code *pred_regex(const struct pred *p);
+/* Does the predicate's regex match somewhere in s[0, len)?  (The walk's match data, made on first use.) */
+int pred_search(struct walk *w, const struct pred *p, const char *s, size_t len);
 
 struct clause {
 	enum match_kind kind;

@@ -24,11 +24,11 @@ static TSNode unparen(struct walk *w, TSNode n)
 	return n;
 }
 
-static int re_search(struct walk *w, const pcre2_code *re, const char *s, size_t len)
+int pred_search(struct walk *w, const struct pred *p, const char *s, size_t len)
 {
 	if (!w->md)
 		w->md = pcre2_match_data_create(16, NULL);
-	return pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, w->md, NULL) >= 0;
+	return pcre2_match(pred_regex(p), (PCRE2_SPTR)s, len, 0, 0, w->md, NULL) >= 0;
 }
 
 const struct buf *walk_string_value(struct walk *w, TSNode n)
@@ -332,7 +332,7 @@ static int p_arg_matches(struct walk *w, TSNode n, const struct pred *p)
 		ok = 0;
 	}
 	if (ok)
-		hit = re_search(w, pred_regex(p), v.ptr ? v.ptr : "", v.len);
+		hit = pred_search(w, p, v.ptr ? v.ptr : "", v.len);
 	buf_free(&v);
 	return hit;
 }
@@ -663,7 +663,7 @@ static int p_text_matches(struct walk *w, TSNode n, const struct pred *p)
 	size_t len;
 	const char *t = node_text(w, n, &len);
 
-	return re_search(w, pred_regex(p), t, len);
+	return pred_search(w, p, t, len);
 }
 
 /* --- strings --------------------------------------------------------------- */
@@ -704,7 +704,7 @@ static int name_like(struct walk *w, TSNode name, const struct pred *p)
 	if (ts_node_symbol(name) != w->eng->sym.identifier)
 		return 0;
 	t = node_text(w, name, &len);
-	return re_search(w, pred_regex(p), t, len);
+	return pred_search(w, p, t, len);
 }
 
 /* The key string `n` is password-like: its value matches the pattern. */
@@ -712,7 +712,7 @@ static int key_like(struct walk *w, TSNode n, const struct pred *p)
 {
 	const struct buf *v = walk_string_value(w, n);
 
-	return v && re_search(w, pred_regex(p), v->ptr ? v->ptr : "", v->len);
+	return v && pred_search(w, p, v->ptr ? v->ptr : "", v->len);
 }
 
 /*
@@ -851,7 +851,7 @@ static int p_sql_expression(struct walk *w, TSNode n, const struct pred *p)
 	TSNode wrapper;
 	const struct buf *stmt = sql_statement(w, n, &wrapper);
 
-	return stmt && re_search(w, pred_regex(p), stmt->ptr ? stmt->ptr : "", stmt->len);
+	return stmt && pred_search(w, p, stmt->ptr ? stmt->ptr : "", stmt->len);
 }
 
 /* The SQL expression is an argument of a call named like one of the args. */

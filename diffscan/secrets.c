@@ -16,22 +16,15 @@
 
 #define K(kind) (1u << (kind))
 
-static int search(struct walk *w, const pcre2_code *re, const char *s, size_t len)
-{
-	if (!w->md)
-		w->md = pcre2_match_data_create(16, NULL);
-	return pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, w->md, NULL) >= 0;
-}
-
 /* As a later predicate: the matched line matches REGEX too (or not, with `unless`). */
 static int p_line_matches(struct walk *w, TSNode n, const struct pred *p)
 {
-	return search(w, pred_regex(p), w->src + w->line_start, w->line_end - w->line_start);
+	return pred_search(w, p, w->src + w->line_start, w->line_end - w->line_start);
 }
 
 static int p_secret_matches(struct walk *w, TSNode n, const struct pred *p)
 {
-	return search(w, pred_regex(p), w->src + w->secret_start, w->secret_end - w->secret_start);
+	return pred_search(w, p, w->src + w->secret_start, w->secret_end - w->secret_start);
 }
 
 static int p_secret_length(struct walk *w, TSNode n, const struct pred *p)
