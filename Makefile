@@ -57,6 +57,9 @@ NET_SRC := cli/net_main.c cli/common.c cli/libgit2_setup.c cli/cmd_review.c cli/
 	$(wildcard daemon/*.c)
 RULE_FILES := rules/options.rule $(sort $(wildcard rules/python/*.rule rules/text/*.rule))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
+# the daemon's files, for the fuzz targets that read what it reads
+DAEMON_SRC := $(wildcard daemon/*.c)
+FUZZ_TARGETS := scan rules push focus proto webhook
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/rules_builtin.o
 FORGE_OBJ := $(FORGE_SRC:%.c=$(BUILD)/%.o)
@@ -64,8 +67,11 @@ GRAMMAR_OBJ := $(BUILD)/grammar/parser.o $(BUILD)/grammar/scanner.o
 MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
 NET_OBJ := $(NET_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+# each fuzz target built without libFuzzer, to run its seeds (fuzz/seeds_main.c)
+SEED_BIN := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz_%)
 
-.PHONY: all check check-unit check-integration check-asan install install-systemd clean distclean grammar fuzz
+.PHONY: all check check-unit check-integration check-asan install install-systemd clean distclean grammar fuzz fuzz-build
 
 all: $(BUILD)/git-pysec $(BUILD)/pysec-net
 
@@ -81,6 +87,10 @@ $(BUILD)/grammar/%.o: $(GRAMMAR_SRC)/.verified
 	$(CC) -std=c11 $(OPT) $(SAN) -w -I$(GRAMMAR_SRC) -c $(GRAMMAR_SRC)/$*.c -o $@
 
 $(BUILD)/libpysec.a: $(CORE_OBJ) $(FORGE_OBJ) $(GRAMMAR_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libpysecd.a: $(DAEMON_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -107,9 +117,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpysec.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpysec.a $(LIBS) -lcmocka
 
-# Every program runs, then the target fails if any did.
-check-unit: $(UNIT_BIN)
-	@failed=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || failed=1; done; exit $$failed
+$(BUILD)/tests/fuzz_%: fuzz/fuzz_%.c fuzz/seeds_main.c $(BUILD)/libpysecd.a $(BUILD)/libpysec.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iforge $(ALL_LDFLAGS) -o $@ fuzz/fuzz_$*.c fuzz/seeds_main.c $(BUILD)/libpysecd.a \
+		$(BUILD)/libpysec.a $(LIBS)
+
+# Every program runs, then the target fails if any did; then each fuzz target on its seeds.
+check-unit: $(UNIT_BIN) $(SEED_BIN)
+	@failed=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || failed=1; done; \
+	for t in $(FUZZ_TARGETS); do echo "== fuzz/seeds/$$t"; $(BUILD)/tests/fuzz_$$t fuzz/seeds/$$t || failed=1; done; \
+	exit $$failed
 
 check-integration: $(BUILD)/git-pysec $(BUILD)/pysec-net
 	PYSEC_BIN=$(abspath $(BUILD)/git-pysec) ./tests/run-integration.sh
@@ -130,14 +147,22 @@ install-systemd:
 	install -d $(DESTDIR)$(SYSTEMDDIR)
 	install -m 0644 daemon/systemd/pysec.service daemon/systemd/pysec.socket $(DESTDIR)$(SYSTEMDDIR)/
 
-# Coverage-guided fuzzing with clang's libFuzzer: `make fuzz FUZZ_SECONDS=60`.
+# Coverage-guided fuzzing with clang's libFuzzer: `make fuzz FUZZ_SECONDS=60` runs each
+# target for that long on its seeds and a corpus kept in build-fuzz/; fuzz/README.md
+# says how to run them for longer and what they found.
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := scan rules push focus
-fuzz:
-	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE=1 OPT="-O1 -g -fsanitize=fuzzer-no-link" build-fuzz/libpysec.a
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz CC=clang SANITIZE=1 OPT="-O1 -g -fsanitize=fuzzer-no-link" \
+		build-fuzz/libpysec.a build-fuzz/libpysecd.a
 	@set -e; for t in $(FUZZ_TARGETS); do \
-		clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Idiffscan \
-			$(PKG_CFLAGS) fuzz/fuzz_$$t.c build-fuzz/libpysec.a $(LIBS) -o build-fuzz/fuzz_$$t; \
+		echo "clang ... fuzz/fuzz_$$t.c -o build-fuzz/fuzz_$$t"; \
+		clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Idiffscan -Idaemon \
+			-Iforge $(PKG_CFLAGS) fuzz/fuzz_$$t.c build-fuzz/libpysecd.a build-fuzz/libpysec.a $(LIBS) \
+			-o build-fuzz/fuzz_$$t; \
+	done
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
 		mkdir -p build-fuzz/corpus-$$t; \
 		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
 		build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \

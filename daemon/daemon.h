@@ -7,6 +7,7 @@
  *               that run the core's pysec_gate_run() for pre-receive hooks
  *   proto.c     the socket's framing, and the client the hook uses (proto.h)
  *   webhook.c   the HTTP listener (libmicrohttpd): webhooks, /healthz, /metrics
+ *   delivery.c  what a webhook delivery asks for, from its headers and body alone
  *   queue.c     the durable job queue (SQLite, WAL)
  *   reviews.c   workers that run the forge library's review for queued jobs
  *   metrics.c   counters and histograms in Prometheus' text format
@@ -207,6 +208,44 @@ void hookd_stop(struct hookd *h);
 void hookd_stats(struct hookd *h, unsigned *queued, unsigned *busy, unsigned *workers);
 /* A listening Unix socket at `path`, mode 0660 (a stale one is replaced, a live one refused). */
 int hookd_listen(const char *path, const char *group, char *err, size_t errlen);
+
+/* --- delivery.c ------------------------------------------------------------- */
+
+enum delivery_verdict {
+	DELIVERY_UNAUTHENTIC,	/* no or a wrong secret or signature: 401 */
+	DELIVERY_NOT_FOR_US,	/* another event or action: 2xx, ignored */
+	DELIVERY_MALFORMED,	/* authentic, but not the event it says it is: 400 */
+	DELIVERY_TO_REVIEW,	/* a request to review: queue it */
+};
+
+struct delivery {
+	pysec_forge_kind kind;
+	const char *event;	/* the event header, or NULL */
+	const char *project;	/* GitLab path_with_namespace, Gitea full_name (points into root) */
+	char alt[32];		/* GitLab: the numeric project id */
+	uint64_t number;	/* the merge request's iid, the pull request's number */
+	const char *head;	/* the head commit the event names, or NULL */
+	const char *action;
+	const char *why;	/* for anything but DELIVERY_TO_REVIEW */
+	char jerror[160];	/* DELIVERY_MALFORMED: the JSON parser's message, or "" */
+	char id[300];		/* "<forge>:<delivery id | sha256 of the body>": a second delivery of it is a duplicate */
+	char digest[65];
+	json_t *root;		/* the parsed body */
+};
+
+/* A request header's value (any case of its name), or NULL. */
+typedef const char *(*delivery_header_fn)(const char *name, void *payload);
+
+/*
+ * Read one delivery for `kind`: its authentication with `secret` (GitLab's
+ * X-Gitlab-Token, compared in constant time; Gitea's X-Gitea-Signature,
+ * the HMAC-SHA256 of the raw body) before anything else, then its event
+ * and body.  `out` is filled in whatever the verdict; delivery_clear()
+ * releases it.
+ */
+enum delivery_verdict delivery_read(struct delivery *out, pysec_forge_kind kind, const char *secret,
+	delivery_header_fn header, void *payload, const char *body, size_t len);
+void delivery_clear(struct delivery *dv);
 
 /* --- webhook.c -------------------------------------------------------------- */
 

@@ -137,34 +137,21 @@ static void *acceptor(void *arg)
 /* --- one request ------------------------------------------------------------- */
 
 struct request {
-	const char *repo;		/* as sent */
-	size_t repo_len;
-	char **env;			/* NAME=VALUE, NUL-terminated copies */
-	size_t nenv;
-	const char *input;
-	size_t input_len;
+	struct proto_request req;
 	git_repository *opened;		/* handed to the gate, which frees it */
 };
 
 static void request_clear(struct request *r)
 {
-	size_t i;
-
-	for (i = 0; i < r->nenv; i++)
-		free(r->env[i]);
-	free(r->env);
+	proto_request_clear(&r->req);
 	git_repository_free(r->opened);
 }
 
 static const char *request_env(const char *name, void *payload)
 {
 	const struct request *r = payload;
-	size_t n = strlen(name), i;
 
-	for (i = r->nenv; i-- > 0;)
-		if (!strncmp(r->env[i], name, n) && r->env[i][n] == '=')
-			return r->env[i] + n + 1;
-	return NULL;
+	return proto_request_env(&r->req, name);
 }
 
 static int request_open(git_repository **out, void *payload)
@@ -175,42 +162,6 @@ static int request_open(git_repository **out, void *payload)
 	*out = r->opened;
 	r->opened = NULL;
 	return *out ? 0 : -1;
-}
-
-static int parse_request(struct request *r, const struct pbuf *b, const char **why)
-{
-	const char *p = b->data, *end = b->data + b->len, *v;
-	char name[32];
-	size_t vl;
-	int rc, have_input = 0;
-
-	if (b->len < strlen(PROTO_HEADER) || memcmp(p, PROTO_HEADER, strlen(PROTO_HEADER))) {
-		*why = "not a pysec-gate 1 request";
-		return -1;
-	}
-	p += strlen(PROTO_HEADER);
-	while ((rc = proto_next(&p, end, name, &v, &vl)) > 0) {
-		if (!strcmp(name, "repo")) {
-			r->repo = v;
-			r->repo_len = vl;
-		} else if (!strcmp(name, "env")) {
-			if (r->nenv >= PROTO_MAX_ENV || !memchr(v, '=', vl) || memchr(v, '\0', vl)) {
-				*why = "a bad or extra environment variable";
-				return -1;
-			}
-			r->env = dcheck(realloc(r->env, (r->nenv + 1) * sizeof(*r->env)));
-			r->env[r->nenv++] = dcheck(strndup(v, vl));
-		} else if (!strcmp(name, "input")) {
-			r->input = v;
-			r->input_len = vl;
-			have_input = 1;
-		}
-	}
-	if (rc < 0 || !r->repo || !r->repo_len || memchr(r->repo, '\0', r->repo_len) || !have_input) {
-		*why = "a malformed request";
-		return -1;
-	}
-	return 0;
 }
 
 /* The quarantine must be a directory inside the repository's own objects directory. */
@@ -234,12 +185,12 @@ static int open_checked(struct request *r, const struct dconfig *cfg, char *why,
 	const char *q = request_env("GIT_QUARANTINE_PATH", r);
 	git_odb *odb = NULL;
 
-	if (r->repo_len >= sizeof(path)) {
+	if (r->req.repo_len >= sizeof(path)) {
 		snprintf(why, whylen, "repository path too long");
 		return -1;
 	}
-	memcpy(path, r->repo, r->repo_len);
-	path[r->repo_len] = '\0';
+	memcpy(path, r->req.repo, r->req.repo_len);
+	path[r->req.repo_len] = '\0';
 	if (!realpath(path, real)) {
 		snprintf(why, whylen, "no repository at %s", path);
 		return -1;
@@ -294,7 +245,7 @@ static void serve_one(struct hookd *h, const struct pending *c)
 	if (proto_read_all(c->fd, &in, PROTO_MAX_REQUEST, proto_clock() + g->cfg->request_timeout) < 0) {
 		snprintf(why, sizeof(why), "cannot read the request: %s", strerror(errno));
 		bad = why;
-	} else if (parse_request(&r, &in, &bad) == 0 && open_checked(&r, g->cfg, why, sizeof(why), real) < 0) {
+	} else if (proto_request_parse(&r.req, in.data ? in.data : "", in.len, &bad) == 0 && open_checked(&r, g->cfg, why, sizeof(why), real) < 0) {
 		metrics_hook(HOOK_REFUSED_PATH, proto_clock() - c->accepted);
 		dlog("warning", "hook refused", json_pack("{s:s,s:i,s:i}", "why", why, "uid", (int)c->uid,
 			"pid", (int)c->pid));
@@ -318,7 +269,7 @@ static void serve_one(struct hookd *h, const struct pending *c)
 	go.payload = &r;
 	go.system_config = g->cfg->file;
 	go.cache = g->cache;
-	verdict = pysec_gate_run(r.input, r.input_len, &go, out);
+	verdict = pysec_gate_run(r.req.input, r.req.input_len, &go, out);
 	fclose(out);
 	pbuf_put(&ans, PROTO_HEADER, strlen(PROTO_HEADER));
 	pbuf_frame(&ans, "out", text, textlen);

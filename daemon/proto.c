@@ -77,6 +77,116 @@ int proto_next(const char **p, const char *end, char name[32], const char **valu
 	return 1;
 }
 
+int proto_request_parse(struct proto_request *r, const char *data, size_t len, const char **why)
+{
+	const char *p = data, *end = data + len, *v;
+	char name[32];
+	size_t vl;
+	int rc, have_input = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (len < strlen(PROTO_HEADER) || memcmp(p, PROTO_HEADER, strlen(PROTO_HEADER))) {
+		*why = "not a pysec-gate 1 request";
+		return -1;
+	}
+	p += strlen(PROTO_HEADER);
+	while ((rc = proto_next(&p, end, name, &v, &vl)) > 0) {
+		if (!strcmp(name, "repo")) {
+			r->repo = v;
+			r->repo_len = vl;
+		} else if (!strcmp(name, "env")) {
+			char **grown;
+			if (r->nenv >= PROTO_MAX_ENV || !memchr(v, '=', vl) || memchr(v, '\0', vl)) {
+				*why = "a bad or extra environment variable";
+				return -1;
+			}
+			if (!(grown = realloc(r->env, (r->nenv + 1) * sizeof(*r->env))) || !(grown[r->nenv] = strndup(v, vl)))
+				abort();
+			r->env = grown;
+			r->nenv++;
+		} else if (!strcmp(name, "input")) {
+			r->input = v;
+			r->input_len = vl;
+			have_input = 1;
+		}
+	}
+	if (rc < 0 || !r->repo || !r->repo_len || memchr(r->repo, '\0', r->repo_len) || !have_input) {
+		*why = "a malformed request";
+		return -1;
+	}
+	return 0;
+}
+
+void proto_request_clear(struct proto_request *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nenv; i++)
+		free(r->env[i]);
+	free(r->env);
+	memset(r, 0, sizeof(*r));
+}
+
+const char *proto_request_env(const struct proto_request *r, const char *name)
+{
+	size_t n = strlen(name), i;
+
+	for (i = r->nenv; i-- > 0;)
+		if (!strncmp(r->env[i], name, n) && r->env[i][n] == '=')
+			return r->env[i] + n + 1;
+	return NULL;
+}
+
+/* A frame's value for a message: at most 200 bytes, control characters as blanks. */
+static void quote_why(char *why, size_t whylen, const char *what, const char *v, size_t vl)
+{
+	char text[201];
+	size_t i, n = vl > 200 ? 200 : vl;
+
+	for (i = 0; i < n; i++)
+		text[i] = (unsigned char)v[i] < ' ' || v[i] == 0x7f ? ' ' : v[i];
+	text[n] = '\0';
+	snprintf(why, whylen, "%s: %s", what, text);
+}
+
+int proto_answer_parse(const char *data, size_t len, int *verdict, struct pbuf *out, char *why, size_t whylen)
+{
+	const char *p, *v, *end = data + len;
+	char name[32];
+	size_t vl;
+	int rc, have_verdict = 0;
+
+	if (len < strlen(PROTO_HEADER) || memcmp(data, PROTO_HEADER, strlen(PROTO_HEADER))) {
+		snprintf(why, whylen, "%s", len ? "not a pysec daemon answer" : "it closed the connection");
+		return -1;
+	}
+	/* read it all before taking anything: a broken answer gives nothing, and the hook scans itself */
+	p = data + strlen(PROTO_HEADER);
+	while ((rc = proto_next(&p, end, name, &v, &vl)) > 0) {
+		if (!strcmp(name, "refused")) {
+			quote_why(why, whylen, "refused", v, vl);
+			return -1;
+		}
+		if (!strcmp(name, "error")) {
+			quote_why(why, whylen, "it could not judge the push", v, vl);
+			return -1;
+		}
+		if (!strcmp(name, "verdict") && vl == 1 && (*v == '0' || *v == '1')) {
+			*verdict = *v - '0';
+			have_verdict = 1;
+		}
+	}
+	if (rc < 0 || !have_verdict) {
+		snprintf(why, whylen, "a malformed answer");
+		return -1;
+	}
+	p = data + strlen(PROTO_HEADER);
+	while (proto_next(&p, end, name, &v, &vl) > 0)
+		if (!strcmp(name, "out"))
+			pbuf_put(out, v, vl);
+	return 0;
+}
+
 static int wait_fd(int fd, short events, double deadline)
 {
 	for (;;) {
@@ -148,12 +258,10 @@ int proto_gate(const char *socket_path, double timeout, const char *repo, char *
 	const char *input, size_t len, FILE *out, int *verdict, char *why, size_t whylen)
 {
 	struct sockaddr_un sa;
-	struct pbuf req = { 0 }, ans = { 0 };
+	struct pbuf req = { 0 }, ans = { 0 }, text = { 0 };
 	double deadline = proto_clock() + timeout;
-	const char *p, *v, *end;
-	char name[32];
-	size_t i, vl;
-	int fd, rc, have_verdict = 0, err;
+	size_t i;
+	int fd, rc, err;
 
 	if (strlen(socket_path) >= sizeof(sa.sun_path))
 		return fail(why, whylen, "socket path too long", 0);
@@ -190,33 +298,13 @@ int proto_gate(const char *socket_path, double timeout, const char *repo, char *
 		pbuf_free(&ans);
 		return fail(why, whylen, err == ETIMEDOUT ? "no answer in time" : "cannot read the answer", err == ETIMEDOUT ? 0 : err);
 	}
-	if (ans.len < strlen(PROTO_HEADER) || memcmp(ans.data, PROTO_HEADER, strlen(PROTO_HEADER))) {
-		pbuf_free(&ans);
-		return fail(why, whylen, ans.len ? "not a pysec daemon answer" : "it closed the connection", 0);
-	}
-	/* read it all before printing anything: a broken answer prints nothing, and the hook scans itself */
-	end = ans.data + ans.len;
-	p = ans.data + strlen(PROTO_HEADER);
-	while ((rc = proto_next(&p, end, name, &v, &vl)) > 0) {
-		if (!strcmp(name, "refused")) {
-			snprintf(why, whylen, "refused: %.*s", (int)(vl > 200 ? 200 : vl), v);
-			pbuf_free(&ans);
-			return -1;
-		}
-		if (!strcmp(name, "verdict") && vl == 1 && (*v == '0' || *v == '1')) {
-			*verdict = *v - '0';
-			have_verdict = 1;
-		}
-	}
-	if (rc < 0 || !have_verdict) {
-		pbuf_free(&ans);
-		return fail(why, whylen, "a malformed answer", 0);
-	}
-	p = ans.data + strlen(PROTO_HEADER);
-	while (proto_next(&p, end, name, &v, &vl) > 0)
-		if (!strcmp(name, "out"))
-			fwrite(v, 1, vl, out);
-	fflush(out);
+	rc = proto_answer_parse(ans.data, ans.len, verdict, &text, why, whylen);
 	pbuf_free(&ans);
+	if (rc < 0)
+		return -1;
+	if (text.len)
+		fwrite(text.data, 1, text.len, out);
+	fflush(out);
+	pbuf_free(&text);
 	return 0;
 }

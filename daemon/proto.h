@@ -11,6 +11,10 @@
  *   request:  "pysec-gate 1\n", repo, env (one per variable, NAME=VALUE), input
  *   answer:   "pysec-gate 1\n", out (the remote: lines), verdict ("0" accept, "1" reject)
  *             or "pysec-gate 1\n", refused (why: busy, not allowed, outside the roots, ...)
+ *             or "pysec-gate 1\n", error (why the daemon could not judge the push: it
+ *             cannot read the repository or the pushed objects, ...)
+ *
+ * Anything but a verdict makes the hook judge the push in its own process.
  */
 #ifndef PYSEC_PROTO_H
 #define PYSEC_PROTO_H
@@ -34,6 +38,32 @@ void pbuf_free(struct pbuf *b);
 
 /* The next frame of [*p, end): 1 with name and value, 0 at the end, -1 when malformed. */
 int proto_next(const char **p, const char *end, char name[32], const char **value, size_t *len);
+
+/*
+ * A request as the daemon reads it.  `repo` and `input` point into the
+ * buffer parsed; `env` holds copies, each "NAME=VALUE".
+ */
+struct proto_request {
+	const char *repo;
+	size_t repo_len;
+	char **env;
+	size_t nenv;
+	const char *input;
+	size_t input_len;
+};
+
+/* Parse a whole request; -1 with `why` when it is not one (then proto_request_clear() it all the same). */
+int proto_request_parse(struct proto_request *out, const char *data, size_t len, const char **why);
+void proto_request_clear(struct proto_request *r);
+/* The value of environment variable `name` in the request (the last one sent), or NULL. */
+const char *proto_request_env(const struct proto_request *r, const char *name);
+
+/*
+ * Parse a whole answer: 0 with the verdict (0 accept, 1 reject) and the
+ * daemon's lines appended to `out`; -1 when it is no verdict (refused, an
+ * error, malformed), with the reason in `why`.  Nothing is appended then.
+ */
+int proto_answer_parse(const char *data, size_t len, int *verdict, struct pbuf *out, char *why, size_t whylen);
 
 /* Write all of `data` to `fd` before `deadline` (clock seconds); -1 on failure. */
 int proto_write_all(int fd, const char *data, size_t len, double deadline);

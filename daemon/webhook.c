@@ -6,8 +6,8 @@
  *   GET  /healthz          200 "ok" while the queue answers
  *   GET  /metrics          Prometheus text
  *
- * A delivery is authenticated before its body is parsed; anything that
- * fails is answered 401 and logged.  Bodies past pysec.daemon.maxBody get
+ * What a delivery asks for is read by delivery.c; anything that fails
+ * authentication is answered 401 and logged.  Bodies past pysec.daemon.maxBody get
  * 413.  An accepted delivery is committed to the queue before its 2xx; a
  * delivery the daemon has no use for (another event or action, a project
  * with no repository here) still gets a 2xx (a 4xx makes GitLab disable the
@@ -21,10 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <microhttpd.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 struct webhookd {
 	struct daemon *d;
@@ -75,110 +71,9 @@ static void remote_addr(struct MHD_Connection *c, char *out, size_t len)
 		sizeof(struct sockaddr_in), out, (socklen_t)len, NULL, 0, NI_NUMERICHOST);
 }
 
-/* GitLab: the token as configured; both sides hashed first, so that the comparison's time says nothing of the length. */
-static int gitlab_authentic(const char *secret, const char *given)
+static const char *mhd_header(const char *name, void *payload)
 {
-	unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
-
-	if (!secret || !given)
-		return 0;
-	SHA256((const unsigned char *)secret, strlen(secret), a);
-	SHA256((const unsigned char *)given, strlen(given), b);
-	return CRYPTO_memcmp(a, b, sizeof(a)) == 0;
-}
-
-static int hexval(int ch)
-{
-	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
-	       ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
-}
-
-/* Gitea: the hex HMAC-SHA256 of the raw body, keyed with the secret. */
-static int gitea_authentic(const char *secret, const char *given, const char *body, size_t len)
-{
-	unsigned char mac[EVP_MAX_MD_SIZE], want[32];
-	unsigned int maclen = 0;
-	size_t i;
-
-	if (!secret || !given || strlen(given) != 64)
-		return 0;
-	for (i = 0; i < 32; i++) {
-		int hi = hexval(given[2 * i]), lo = hexval(given[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return 0;
-		want[i] = (unsigned char)(hi << 4 | lo);
-	}
-	if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, len, mac, &maclen) ||
-	    maclen != 32)
-		return 0;
-	return CRYPTO_memcmp(mac, want, 32) == 0;
-}
-
-static void body_digest(const char *body, size_t len, char out[65])
-{
-	unsigned char d[SHA256_DIGEST_LENGTH];
-	size_t i;
-
-	SHA256((const unsigned char *)body, len, d);
-	for (i = 0; i < sizeof(d); i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
-struct delivery {
-	pysec_forge_kind kind;
-	const char *project;	/* path_with_namespace / full_name */
-	char alt[32];		/* GitLab: the numeric project id */
-	uint64_t number;
-	const char *head;
-	const char *action;
-};
-
-/*
- * The fields of a merge request or pull request event: 1 when it is one to
- * review, 0 when it is to be ignored, -1 when it is malformed (with why).
- */
-static int parse_event(struct delivery *dv, json_t *root, const char **why)
-{
-	if (dv->kind == PYSEC_FORGE_GITLAB) {
-		json_t *oa = json_object_get(root, "object_attributes"), *proj = json_object_get(root, "project");
-		json_t *iid = json_object_get(oa, "iid"), *id = json_object_get(proj, "id");
-		const char *kind = json_string_value(json_object_get(root, "object_kind"));
-		if (!kind || strcmp(kind, "merge_request")) {
-			*why = "not a merge request event";
-			return 0;
-		}
-		dv->action = json_string_value(json_object_get(oa, "action"));
-		dv->project = json_string_value(json_object_get(proj, "path_with_namespace"));
-		dv->head = json_string_value(json_object_get(json_object_get(oa, "last_commit"), "id"));
-		if (json_is_integer(id))
-			snprintf(dv->alt, sizeof(dv->alt), "%lld", (long long)json_integer_value(id));
-		if (!dv->project || !json_is_integer(iid) || json_integer_value(iid) <= 0 || !dv->action) {
-			*why = "a merge request event without project, iid or action";
-			return -1;
-		}
-		dv->number = (uint64_t)json_integer_value(iid);
-		/* rescan on open, reopen, and an update that moved the head (oldrev is there) */
-		if (strcmp(dv->action, "open") && strcmp(dv->action, "reopen") &&
-		    !(!strcmp(dv->action, "update") && json_object_get(oa, "oldrev"))) {
-			*why = "an action that changes no code";
-			return 0;
-		}
-		return 1;
-	}
-	dv->action = json_string_value(json_object_get(root, "action"));
-	dv->project = json_string_value(json_object_get(json_object_get(root, "repository"), "full_name"));
-	dv->head = json_string_value(json_object_get(json_object_get(json_object_get(root, "pull_request"), "head"), "sha"));
-	if (!dv->project || !json_is_integer(json_object_get(root, "number")) ||
-	    json_integer_value(json_object_get(root, "number")) <= 0 || !dv->action) {
-		*why = "a pull request event without repository, number or action";
-		return -1;
-	}
-	dv->number = (uint64_t)json_integer_value(json_object_get(root, "number"));
-	if (strcmp(dv->action, "opened") && strcmp(dv->action, "reopened") && strcmp(dv->action, "synchronized")) {
-		*why = "an action that changes no code";
-		return 0;
-	}
-	return 1;
+	return MHD_lookup_connection_value(payload, MHD_HEADER_KIND, name);
 }
 
 static enum MHD_Result webhook(struct webhookd *w, struct MHD_Connection *c, pysec_forge_kind kind,
@@ -186,51 +81,39 @@ static enum MHD_Result webhook(struct webhookd *w, struct MHD_Connection *c, pys
 {
 	struct generation *g = daemon_gen_get(w->d);
 	const struct forge_conf *fc = kind == PYSEC_FORGE_GITLAB ? &g->cfg->gitlab : &g->cfg->gitea;
-	const char *forge = pysec_forge_kind_name(kind), *why = NULL, *event, *key;
-	struct delivery dv;
+	const char *forge = pysec_forge_kind_name(kind), *why;
 	const struct project_map *map = NULL;
 	enum queue_add_result added;
-	json_error_t jerr;
-	json_t *root = NULL;
-	char addr[64], digest[65], id[600];
+	enum delivery_verdict verdict;
+	struct delivery dv;
+	char addr[64];
 	int64_t job = 0;
 	enum MHD_Result rc;
-	int ok;
 
 	remote_addr(c, addr, sizeof(addr));
-	memset(&dv, 0, sizeof(dv));
-	dv.kind = kind;
-	ok = kind == PYSEC_FORGE_GITLAB ?
-		gitlab_authentic(fc->secret, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Gitlab-Token")) :
-		gitea_authentic(fc->secret, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Gitea-Signature"),
-			up->data ? up->data : "", up->len);
-	if (!ok) {
-		const char *hdr = kind == PYSEC_FORGE_GITLAB ? "X-Gitlab-Token" : "X-Gitea-Signature";
-		why = !fc->secret ? "no webhook secret is configured for this forge" :
-		      MHD_lookup_connection_value(c, MHD_HEADER_KIND, hdr) ? "bad secret" : "no secret sent";
+	verdict = delivery_read(&dv, kind, fc->secret, mhd_header, c, up->data ? up->data : "", up->len);
+	why = dv.why;
+	if (verdict == DELIVERY_UNAUTHENTIC) {
 		metrics_delivery(kind, DELIVERY_UNAUTHORIZED);
 		dlog("warning", "webhook refused", json_pack("{s:s,s:s,s:s}", "forge", forge, "remote", addr, "why", why));
 		rc = reply_json(c, MHD_HTTP_UNAUTHORIZED, json_pack("{s:s}", "error", "unauthorized"), NULL);
 		goto done;
 	}
-	event = MHD_lookup_connection_value(c, MHD_HEADER_KIND, kind == PYSEC_FORGE_GITLAB ? "X-Gitlab-Event" : "X-Gitea-Event");
-	if (!event || strcmp(event, kind == PYSEC_FORGE_GITLAB ? "Merge Request Hook" : "pull_request")) {
+	if (verdict == DELIVERY_NOT_FOR_US && !dv.root) {
 		metrics_delivery(kind, DELIVERY_IGNORED);
-		dlog("info", "webhook ignored", json_pack("{s:s,s:s?,s:s}", "forge", forge, "event", event, "why", "another event"));
-		rc = reply_json(c, MHD_HTTP_OK, json_pack("{s:s,s:s}", "status", "ignored", "why", "not a merge or pull request event"), NULL);
+		dlog("info", "webhook ignored", json_pack("{s:s,s:s?,s:s}", "forge", forge, "event", dv.event, "why", "another event"));
+		rc = reply_json(c, MHD_HTTP_OK, json_pack("{s:s,s:s}", "status", "ignored", "why", why), NULL);
 		goto done;
 	}
-	root = json_loadb(up->data ? up->data : "", up->len, 0, &jerr);
-	ok = root ? parse_event(&dv, root, &why) : -1;
-	if (ok < 0) {
+	if (verdict == DELIVERY_MALFORMED) {
 		metrics_delivery(kind, DELIVERY_BAD_REQUEST);
 		dlog("warning", "webhook: bad payload", json_pack("{s:s,s:s,s:s}", "forge", forge, "remote", addr, "why",
-			root ? why : jerr.text));
-		rc = reply_json(c, MHD_HTTP_BAD_REQUEST, json_pack("{s:s}", "error", root ? why : "the body is not JSON"), NULL);
+			*dv.jerror ? dv.jerror : why));
+		rc = reply_json(c, MHD_HTTP_BAD_REQUEST, json_pack("{s:s}", "error", why), NULL);
 		goto done;
 	}
-	if (ok == 0 || !(map = dconfig_project(g->cfg, kind, dv.project, dv.alt))) {
-		if (ok)
+	if (verdict == DELIVERY_NOT_FOR_US || !(map = dconfig_project(g->cfg, kind, dv.project, dv.alt))) {
+		if (verdict == DELIVERY_TO_REVIEW)
 			why = "no repository is mapped to this project (pysec.daemon.project)";
 		metrics_delivery(kind, DELIVERY_IGNORED);
 		dlog("info", "webhook ignored", json_pack("{s:s,s:s?,s:I,s:s?,s:s}", "forge", forge, "project", dv.project,
@@ -238,37 +121,30 @@ static enum MHD_Result webhook(struct webhookd *w, struct MHD_Connection *c, pys
 		rc = reply_json(c, MHD_HTTP_OK, json_pack("{s:s,s:s}", "status", "ignored", "why", why), NULL);
 		goto done;
 	}
-	/* de-duplication: the forge's delivery id, else the body itself */
-	key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, kind == PYSEC_FORGE_GITLAB ? "Idempotency-Key" : "X-Gitea-Delivery");
-	if (!key || !*key || strlen(key) > 256) {
-		body_digest(up->data ? up->data : "", up->len, digest);
-		key = digest;
-	}
-	snprintf(id, sizeof(id), "%s:%s", forge, key);
 	/* the job names the project as the mapping does (a GitLab path, or its numeric id: the API takes both) */
-	if (queue_add(w->d->queue, id, kind, map->project, dv.number, dv.head ? dv.head : "", g->cfg->max_pending,
+	if (queue_add(w->d->queue, dv.id, kind, map->project, dv.number, dv.head ? dv.head : "", g->cfg->max_pending,
 		      &added, &job) < 0) {
 		metrics_delivery(kind, DELIVERY_ERROR);
-		dlog("error", "webhook: the queue failed", json_pack("{s:s,s:s}", "forge", forge, "delivery", id));
+		dlog("error", "webhook: the queue failed", json_pack("{s:s,s:s}", "forge", forge, "delivery", dv.id));
 		rc = reply_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, json_pack("{s:s}", "error", "queue unavailable"), "30");
 		goto done;
 	}
 	if (added == QUEUE_FULL) {
 		metrics_delivery(kind, DELIVERY_FULL);
-		dlog("warning", "webhook: queue full", json_pack("{s:s,s:s}", "forge", forge, "delivery", id));
+		dlog("warning", "webhook: queue full", json_pack("{s:s,s:s}", "forge", forge, "delivery", dv.id));
 		rc = reply_json(c, MHD_HTTP_SERVICE_UNAVAILABLE, json_pack("{s:s}", "error", "too many pending reviews"), "60");
 		goto done;
 	}
 	metrics_delivery(kind, added == QUEUE_ADDED ? DELIVERY_QUEUED : added == QUEUE_MERGED ? DELIVERY_MERGED :
 		DELIVERY_DUPLICATE);
 	dlog("info", "webhook accepted", json_pack("{s:s,s:s,s:I,s:s?,s:s,s:s,s:I}", "forge", forge, "project", dv.project,
-		"request", (json_int_t)dv.number, "head", dv.head, "delivery", id,
+		"request", (json_int_t)dv.number, "head", dv.head, "delivery", dv.id,
 		"status", added == QUEUE_ADDED ? "queued" : added == QUEUE_MERGED ? "merged" : "duplicate", "job", (json_int_t)job));
 	rc = reply_json(c, added == QUEUE_DUPLICATE ? MHD_HTTP_OK : MHD_HTTP_ACCEPTED,
 		json_pack("{s:s,s:I}", "status", added == QUEUE_ADDED ? "queued" : added == QUEUE_MERGED ? "merged" : "duplicate",
 			"job", (json_int_t)job), NULL);
 done:
-	json_decref(root);
+	delivery_clear(&dv);
 	daemon_gen_put(w->d, g);
 	return rc;
 }

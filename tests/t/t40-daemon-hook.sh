@@ -138,17 +138,13 @@ push_expect 1 "a repository outside the daemon's roots" origin HEAD:main
 contains "is refused, and the hook scans it itself" "$OUT" "is not under a root this daemon serves"
 contains "finding the defect" "$OUT" "s.py:1: B102"
 
-# a client that names any path it likes, or a quarantine elsewhere
-raw() {
-	python3 - "$SOCK" "$@" <<'EOF'
+# sock_send FILE: FILE's bytes to the daemon's socket, as a hook sends its request; the answer on stdout
+sock_send() {
+	python3 - "$SOCK" "$1" <<'EOF'
 import socket, sys
-sock, repo, quarantine = sys.argv[1], sys.argv[2], sys.argv[3]
-frames = [("repo", repo.encode()), ("env", ("GIT_QUARANTINE_PATH=" + quarantine).encode()),
-          ("input", b"0" * 40 + b" " + b"1" * 40 + b" refs/heads/main\n")]
-data = b"pysec-gate 1\n" + b"".join(b"%s %d\n%s\n" % (n.encode(), len(v), v) for n, v in frames)
 s = socket.socket(socket.AF_UNIX)
-s.connect(sock)
-s.sendall(data)
+s.connect(sys.argv[1])
+s.sendall(open(sys.argv[2], "rb").read())
 s.shutdown(socket.SHUT_WR)
 out = b""
 while True:
@@ -158,6 +154,18 @@ while True:
     out += b
 print(out.decode(errors="replace"))
 EOF
+}
+
+# a client that names any path it likes, or a quarantine elsewhere
+raw() {
+	python3 - "$@" > "$TMP/raw.req" <<'EOF'
+import sys
+repo, quarantine = sys.argv[1], sys.argv[2]
+frames = [("repo", repo.encode()), ("env", ("GIT_QUARANTINE_PATH=" + quarantine).encode()),
+          ("input", b"0" * 40 + b" " + b"1" * 40 + b" refs/heads/main\n")]
+sys.stdout.buffer.write(b"pysec-gate 1\n" + b"".join(b"%s %d\n%s\n" % (n.encode(), len(v), v) for n, v in frames))
+EOF
+	sock_send "$TMP/raw.req"
 }
 OUT=$(raw /etc /tmp)
 contains "a request for /etc is refused" "$OUT" "refused"
@@ -170,6 +178,15 @@ contains "so is one through a symbolic link" "$OUT" "is not under a root"
 OUT=$(raw "$TMP/srv/app.git" "$TMP/outside/stray.git/objects")
 contains "a quarantine outside the repository's objects is refused" "$OUT" "quarantine directory is not inside"
 test "$(daemon_log_count '"msg":"hook refused"')" -ge 4 && ok "each refusal is logged" || fail "each refusal is logged"
+
+# every input the protocol's fuzz target keeps (fuzz/seeds/proto), sent as a request: an answer, never a crash
+seeds=$(cd "$(dirname "$0")/../../fuzz/seeds/proto" && pwd)
+for f in "$seeds"/*; do
+	OUT=$(sock_send "$f" | tr '\n' ' ')
+	case "$OUT" in "pysec-gate 1 refused"*) ok "fuzz seed $(basename "$f"): refused" ;;
+	*) fail "fuzz seed $(basename "$f"): refused" "$OUT" ;; esac
+done
+kill -0 "$DAEMON_PID" && ok "the daemon serves on after them" || fail "the daemon serves on after them"
 
 # --- SIGTERM while a push is in flight: it is answered, then the daemon stops ---
 cd "$TMP/srv/app.work"

@@ -206,6 +206,40 @@ done
 test "$(metric 'pysec_cache_lookups_total{result="hit"}')" -ge 1 && ok "reviews of one head share blob results" ||
 	fail "reviews of one head share blob results"
 
+# every delivery the webhook fuzz target keeps (fuzz/seeds/webhook), as the forge would send it:
+# the first byte is the forge (bit 0) and whether to sign it right (bit 1), then headers, a blank line, the body
+seeds=$(cd "$(dirname "$0")/../../fuzz/seeds/webhook" && pwd)
+for f in "$seeds"/*; do
+	OUT=$(python3 - "$HTTP_URL" "$f" "$GL_SECRET" "$GT_SECRET" <<'EOF'
+import hashlib, hmac, http.client, sys, urllib.parse
+url, path, gl, gt = sys.argv[1:]
+data = open(path, "rb").read()
+flags, rest = data[0], data[1:]
+head, _, body = rest.partition(b"\n\n") if not rest.startswith(b"\n") else (b"", b"", rest[1:])
+forge = "gitea" if flags & 1 else "gitlab"
+headers = {}
+for line in head.split(b"\n"):
+    name, sep, value = line.partition(b":")
+    if sep and name.strip() and name.decode(errors="replace").isprintable():
+        headers[name.decode(errors="replace").strip()] = value.strip().decode(errors="replace")
+if flags & 2:
+    if forge == "gitlab":
+        headers["X-Gitlab-Token"] = gl
+    else:
+        headers["X-Gitea-Signature"] = hmac.new(gt.encode(), body, hashlib.sha256).hexdigest()
+u = urllib.parse.urlsplit(url)
+c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+c.request("POST", "/webhook/" + forge, body=body, headers=headers)
+print(c.getresponse().status)
+EOF
+)
+	case "$OUT" in 200|202|400|401) ok "fuzz seed $(basename "$f"): answered $OUT" ;;
+	*) fail "fuzz seed $(basename "$f"): answered" "$OUT" ;; esac
+done
+drain
+http_get /healthz
+test "$OUT" = ok && ok "the daemon serves on after them" || fail "the daemon serves on after them" "$OUT"
+
 # --- SIGHUP: a new secret ----------------------------------------------------------------------------
 printf 'gl-rotated\n' > "$TMP/gl-secret"
 kill -HUP "$DAEMON_PID"

@@ -1,0 +1,42 @@
+/*
+ * fuzz_proto.c: any bytes as what comes over the daemon's Unix socket:
+ * a request as the daemon reads it (daemon/hooks.c), and an answer as the
+ * hook reads it (a daemon, or whatever listens on pysec.daemonSocket).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "proto.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const names[] = { "GIT_QUARANTINE_PATH", "GIT_OBJECT_DIRECTORY", "GL_PROTOCOL",
+		"GL_USERNAME", "GIT_PUSH_OPTION_COUNT", "GIT_PUSH_OPTION_0", "" };
+	struct proto_request req;
+	struct pbuf out = { 0 };
+	const char *why = NULL;
+	char because[256];
+	size_t i;
+	int verdict = -1;
+
+	if (proto_request_parse(&req, (const char *)data, size, &why) == 0) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			const char *v = proto_request_env(&req, names[i]);
+			if (v && strlen(v) > req.input_len + size)
+				abort();	/* a value longer than the request itself */
+		}
+	} else if (!why) {
+		abort();	/* a refusal always says why */
+	}
+	proto_request_clear(&req);
+	if (proto_answer_parse((const char *)data, size, &verdict, &out, because, sizeof(because)) == 0) {
+		if (verdict != 0 && verdict != 1)
+			abort();
+	} else if (out.len || strlen(because) >= sizeof(because)) {
+		abort();	/* no verdict: nothing for the pusher's screen */
+	}
+	pbuf_free(&out);
+	return 0;
+}
