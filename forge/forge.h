@@ -23,6 +23,9 @@ struct pysec_forge {
 	size_t max_response;
 	int gitlab_json;
 	FILE *trace;
+	int (*cancel)(void *payload);
+	void *cancel_payload;
+	struct forge_transport *transport;	/* NULL: the network, through libcurl */
 	pthread_mutex_t lock;	/* guards not_before and trace */
 	double not_before;	/* a Retry-After: no request starts before this (monotonic seconds) */
 };
@@ -61,6 +64,26 @@ void http_req_clear(struct http_req *r);
  * Returns the number that failed (attempted and rc < 0).
  */
 size_t http_run(pysec_forge *f, struct http_req **reqs, size_t n);
+
+/*
+ * A stand-in for the network (the fuzz target's): each request is answered
+ * by `answer` with what a server would send, a status, header lines ("Name:
+ * value", each ending in a line break) and a body; a status below 100 is a
+ * connection that failed.  Everything after it (headers, the size cap,
+ * retries, the parsing of the answer) runs as over the network.
+ */
+struct forge_answer {
+	long status;
+	const char *headers;
+	size_t headers_len;
+	const char *body;
+	size_t body_len;
+};
+
+struct forge_transport {
+	void (*answer)(struct forge_answer *out, const char *method, const char *url, const char *body, void *payload);
+	void *payload;
+};
 
 /* GET `url` (owned: freed here) and parse the answer; on failure the message is in pysec_error_last(). */
 int http_get_json(json_t **out, long *next_page, long *total, pysec_forge *f, char *url);

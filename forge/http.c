@@ -116,6 +116,8 @@ int pysec_forge_new(pysec_forge **out, const pysec_forge_options *opts)
 	f->max_response = opts->max_response ? opts->max_response : 16u << 20;
 	f->gitlab_json = opts->gitlab_json;
 	f->trace = opts->trace;
+	f->cancel = opts->cancel;
+	f->cancel_payload = opts->cancel_payload;
 	pthread_mutex_init(&f->lock, NULL);
 	forge_trace(f, "forge: %s API %s; TLS verification on, CA bundle %s; timeout %u ms, "
 		"%u retries, backoff %u..%u ms, %u in flight", pysec_forge_kind_name(f->kind), f->base,
@@ -365,16 +367,31 @@ static char *server_says(const struct http_req *r)
 	return xstrdup(text);
 }
 
-static void sleep_ms(double ms)
+static int canceled(pysec_forge *f)
 {
-	struct timespec ts;
+	return f->cancel && f->cancel(f->cancel_payload);
+}
 
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)((ms - (double)ts.tv_sec * 1000) * 1e6);
-	while (nanosleep(&ts, &ts) < 0)
-		;
+/* libcurl's progress callback: non-zero aborts the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int on_progress(void *payload, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	return canceled(payload);
+}
+
+/* Wait `ms`, in slices, so that a cancel ends the wait; -1 when it did. */
+static int sleep_ms(pysec_forge *f, double ms)
+{
+	while (ms > 0) {
+		double slice = ms > 100 ? 100 : ms;
+		struct timespec ts = { 0, (long)(slice * 1e6) };
+
+		if (canceled(f))
+			return -1;
+		while (nanosleep(&ts, &ts) < 0)
+			;
+		ms -= slice;
+	}
+	return canceled(f) ? -1 : 0;
 }
 
 /* Seconds from a Retry-After value (delta-seconds or an HTTP date); -1 when absent or unreadable. */
@@ -438,6 +455,11 @@ static void set_options(pysec_forge *f, CURL *c, struct http_req *r, struct curl
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	if (f->cancel) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, f);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (!strcmp(r->method, "GET")) {
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	} else {
@@ -497,6 +519,30 @@ static double backoff_ms(const pysec_forge *f, unsigned attempt, unsigned *seed)
 	return ms / 2 + (ms / 2) * ((double)rand_r(seed) / RAND_MAX);
 }
 
+/* The stand-in's answer, fed through the same callbacks as libcurl's: what libcurl would return. */
+static CURLcode transport_perform(pysec_forge *f, struct http_req *r)
+{
+	struct forge_answer a;
+	const char *h, *end;
+
+	memset(&a, 0, sizeof(a));
+	f->transport->answer(&a, r->method, r->url, r->body, f->transport->payload);
+	if (a.status < 100)
+		return CURLE_COULDNT_CONNECT;
+	for (h = a.headers, end = a.headers + a.headers_len; h && h < end;) {
+		const char *nl = memchr(h, '\n', (size_t)(end - h));
+		size_t n = nl ? (size_t)(nl - h) + 1 : (size_t)(end - h);
+		char *line = xstrndup(h, n);
+		on_header(line, 1, n, r);
+		free(line);
+		h += n;
+	}
+	r->status = a.status;
+	if (a.body_len && on_body((char *)a.body, 1, a.body_len, r) != a.body_len)
+		return CURLE_WRITE_ERROR;
+	return CURLE_OK;
+}
+
 /*
  * One request on handle `c`, with its retries: a 2xx is success; 5xx, 429,
  * (where asked) 409 and connection errors are tried again after a backoff
@@ -528,17 +574,28 @@ static void http_send(pysec_forge *f, CURL *c, struct http_req *r, unsigned *see
 		if (f->not_before > now)
 			wait_ms = (f->not_before - now) * 1000;
 		pthread_mutex_unlock(&f->lock);
-		sleep_ms(wait_ms);
+		if (sleep_ms(f, wait_ms) < 0) {
+			fail_req(f, r, 1, attempt, "canceled");
+			break;
+		}
 
 		attempt_reset(f, r);
 		errbuf[0] = '\0';
-		set_options(f, c, r, headers, errbuf);
 		started = clock_now();
-		cc = curl_easy_perform(c);
-		if (cc == CURLE_OK)
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+		if (f->transport) {
+			cc = transport_perform(f, r);
+		} else {
+			set_options(f, c, r, headers, errbuf);
+			cc = curl_easy_perform(c);
+			if (cc == CURLE_OK)
+				curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+		}
 
 		if (cc != CURLE_OK) {
+			if (cc == CURLE_ABORTED_BY_CALLBACK) {
+				fail_req(f, r, 1, attempt, "canceled");
+				break;
+			}
 			if (r->too_big) {
 				fail_req(f, r, 1, attempt, "the answer is larger than %zu bytes", f->max_response);
 				break;
@@ -600,7 +657,10 @@ static void http_send(pysec_forge *f, CURL *c, struct http_req *r, unsigned *see
 		if (retry) {
 			double ms = backoff_ms(f, attempt, seed);
 			forge_trace(f, "forge: retrying in %.0f ms (attempt %u of %u)", ms, attempt + 1, f->retries + 1);
-			sleep_ms(ms);
+			if (sleep_ms(f, ms) < 0) {
+				fail_req(f, r, 1, attempt, "canceled");
+				break;
+			}
 		}
 	}
 	curl_slist_free_all(headers);
@@ -684,7 +744,10 @@ int http_get_json(json_t **out, long *next_page, long *total, pysec_forge *f, ch
 	if (r.rc < 0) {
 		rc = error_set(r.status == 404 ? PYSEC_ENOTFOUND : PYSEC_EFORGE, "%s", r.error);
 	} else if (!(j = json_loadb(buf_cstr(&r.resp), r.resp.len, 0, &jerr))) {
-		rc = error_set(PYSEC_EFORGE, "GET %s: the answer is not JSON (%s)", r.url, jerr.text);
+		/* the parser quotes the answer, which may echo the token */
+		char *says = forge_redact(f, jerr.text);
+		rc = error_set(PYSEC_EFORGE, "GET %s: the answer is not JSON (%s)", r.url, says);
+		free(says);
 	} else {
 		*out = j;
 		if (next_page)

@@ -67,10 +67,18 @@ typedef struct {
 	size_t max_response;		/* bytes; a larger answer fails the request */
 	int gitlab_json;		/* GitLab: send JSON bodies rather than the documented form fields */
 	FILE *trace;			/* one line per request (method, URL, status, retries), or NULL */
+	/*
+	 * Asked while a request runs (about once a second when nothing moves)
+	 * and while one waits to be retried: once it returns non-zero, the
+	 * transfer is aborted, nothing is retried or started, and the call
+	 * fails (a daemon that is stopping).  NULL: never.
+	 */
+	int (*cancel)(void *payload);
+	void *cancel_payload;
 } pysec_forge_options;
 
 #define PYSEC_FORGE_OPTIONS_INIT \
-	{ 0, NULL, NULL, NULL, 30000, 10000, 4, 500, 30000, 60000, 4, 16u << 20, 0, NULL }
+	{ 0, NULL, NULL, NULL, 30000, 10000, 4, 500, 30000, 60000, 4, 16u << 20, 0, NULL, NULL, NULL }
 
 /* A client for one forge; PYSEC_EINVALID for a bad URL, a token that cannot go in a header, ... */
 int pysec_forge_new(pysec_forge **out, const pysec_forge_options *opts);
