@@ -59,7 +59,7 @@ RULE_FILES := rules/options.rule $(sort $(wildcard rules/python/*.rule rules/tex
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 # the daemon's files, for the fuzz targets that read what it reads
 DAEMON_SRC := $(wildcard daemon/*.c)
-FUZZ_TARGETS := scan rules push focus proto webhook
+FUZZ_TARGETS := scan rules push focus proto webhook forge config
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/rules_builtin.o
 FORGE_OBJ := $(FORGE_SRC:%.c=$(BUILD)/%.o)

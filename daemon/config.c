@@ -34,12 +34,14 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -89,26 +91,44 @@ static int get_num(git_config *c, const char *key, unsigned long long max, unsig
 	return 0;
 }
 
-/* The first line of a secret file, without its line break. */
+/*
+ * The first line of a secret file, without its line break.  Only a regular
+ * file: a FIFO or a device named by mistake would block the daemon or
+ * give it noise.
+ */
 static char *read_secret(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	char buf[8192];
-	size_t n;
+	char buf[8192], *secret;
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
-	if (!f) {
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		err_set(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(err, errlen, "'%s' is not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0) {
 		err_set(err, errlen, "cannot read '%s': %s", path, strerror(errno));
 		return NULL;
 	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
 	buf[n] = '\0';
 	buf[strcspn(buf, "\r\n")] = '\0';
 	if (!*buf) {
 		err_set(err, errlen, "'%s' is empty", path);
 		return NULL;
 	}
-	return dcheck(strdup(buf));
+	secret = dcheck(strdup(buf));
+	explicit_bzero(buf, sizeof(buf));
+	return secret;
 }
 
 typedef int (*each_fn)(struct dconfig *cfg, const char *value, char *err, size_t errlen);

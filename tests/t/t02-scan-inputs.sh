@@ -76,3 +76,16 @@ for f in "$seeds"/*; do
 	rc=$?
 	if [ "$rc" -le 1 ]; then ok "fuzz seed $(basename "$f")"; else fail "fuzz seed $(basename "$f")" "exit $rc"; fi
 done
+
+# every configuration file the config fuzz target keeps (fuzz/seeds/config), as a scan's --config
+# and as the daemon's settings: an answer (0 to 3), never a crash
+seeds=$(cd "$(dirname "$0")/../../fuzz/seeds/config" && pwd)
+cd "$TMP/plain" || exit 1
+for f in "$seeds"/*; do
+	git pysec scan --full --config "$f" . > /dev/null 2>&1
+	rc=$?
+	if [ "$rc" -le 3 ]; then ok "config seed $(basename "$f"): scan exits $rc"; else fail "config seed $(basename "$f"): scan" "exit $rc"; fi
+	git pysec serve --check --config "$f" > /dev/null 2>&1
+	rc=$?
+	if [ "$rc" -le 3 ]; then ok "config seed $(basename "$f"): serve --check exits $rc"; else fail "config seed $(basename "$f"): serve --check" "exit $rc"; fi
+done
