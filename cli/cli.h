@@ -66,7 +66,13 @@ const char *cli_system_config(void);
  */
 int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file);
 
-/* Open the repository the current directory is in (honouring GIT_DIR). */
+/* Open the repository the current directory is in (honouring GIT_DIR); -1 once it said why not. */
 int cli_open_repository(git_repository **out);
+/*
+ * The repository the current directory is in, or NULL outside one (for the
+ * commands that work anywhere); -1 once it said why one that is there
+ * cannot be opened (another user's).
+ */
+int cli_open_repository_if_any(git_repository **out);
 
 #endif

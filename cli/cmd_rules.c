@@ -9,8 +9,8 @@ static int load(pysec_engine **out, git_repository **repo)
 	pysec_config *cfg = NULL;
 	int rc;
 
-	if (git_repository_open_ext(repo, ".", 0, NULL) < 0)
-		*repo = NULL;
+	if (cli_open_repository_if_any(repo) < 0)
+		return EXIT_FAILED;
 	if ((rc = cli_config_local(&cfg, *repo, NULL)) < 0)
 		return cli_fail(rc, "configuration");
 	rc = pysec_engine_new(out, cfg);

@@ -113,8 +113,8 @@ int cmd_scan(int argc, char **argv)
 		return rc > 0 ? EXIT_CLEAN : EXIT_USAGE;
 	if (a.full) {
 		/* a full scan works outside a repository too; inside one it takes its config */
-		if (git_repository_open_ext(&repo, ".", 0, NULL) < 0)
-			repo = NULL;
+		if (cli_open_repository_if_any(&repo) < 0)
+			return EXIT_FAILED;
 	} else if (cli_open_repository(&repo) < 0) {
 		return EXIT_FAILED;
 	}

@@ -33,12 +33,24 @@ const char *cli_system_config(void)
 
 int cli_open_repository(git_repository **out)
 {
-	if (git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL) < 0) {
-		const git_error *e = git_error_last();
-		fprintf(stderr, "git pysec: not in a git repository (%s)\n", e ? e->message : "?");
-		return -1;
-	}
-	return 0;
+	int rc = pysec_repository_open(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV);
+
+	if (rc == PYSEC_ENOTFOUND)
+		fprintf(stderr, "git pysec: not in a git repository (%s)\n", pysec_error_last());
+	else if (rc < 0)
+		fprintf(stderr, "git pysec: %s\n", pysec_error_last());
+	return rc < 0 ? -1 : 0;
+}
+
+int cli_open_repository_if_any(git_repository **out)
+{
+	int rc = pysec_repository_open(out, ".", 0);
+
+	if (rc == PYSEC_ENOTFOUND)
+		*out = NULL;
+	else if (rc < 0)
+		fprintf(stderr, "git pysec: %s\n", pysec_error_last());
+	return rc == PYSEC_ENOTFOUND ? 0 : rc;
 }
 
 int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file)

@@ -9,7 +9,15 @@
  * request, checks that the repository is under a configured root and that
  * the quarantine is inside that repository's objects directory, and runs
  * the core's pysec_gate_run() with the request's environment, never its
- * own.
+ * own.  When it cannot judge the push (it cannot read the quarantine, the
+ * repository, the policy), it answers "error" and the hook judges the push
+ * in its own process: only a verdict is ever the daemon's.
+ *
+ * The roots are the trust boundary: a repository is served only when its
+ * real path, its git and common directories and the object directories it
+ * borrows from all lie under them.  libgit2's own ownership check is off in
+ * the daemon (serve.c): repositories belong to the git user, not to the
+ * daemon's.
  */
 #include "daemon.h"
 #include "proto.h"
@@ -47,14 +55,25 @@ struct hookd {
 	int stopping;
 };
 
-static void answer_refused(int fd, const char *why)
+/* An answer without a verdict: one frame, "refused" or "error", with why. */
+static void answer_no_verdict(int fd, const char *frame, const char *why)
 {
 	struct pbuf b = { 0 };
 
 	pbuf_put(&b, PROTO_HEADER, strlen(PROTO_HEADER));
-	pbuf_frame(&b, "refused", why, strlen(why));
+	pbuf_frame(&b, frame, why, strlen(why));
 	proto_write_all(fd, b.data, b.len, proto_clock() + 1.0);
 	pbuf_free(&b);
+}
+
+static void answer_refused(int fd, const char *why)
+{
+	answer_no_verdict(fd, "refused", why);
+}
+
+static void answer_error(int fd, const char *why)
+{
+	answer_no_verdict(fd, "error", why);
 }
 
 /* The peer's user is listed, or its primary group, or one of its supplementary groups. */
@@ -175,6 +194,103 @@ static int check_quarantine(char *out, const char *objects_real, const char *giv
 	return strncmp(out, objects_real, n) || out[n] != '/' ? -1 : 0;
 }
 
+/* git's C-quoted path ("a\"b", octal escapes) in place; 0, or -1 when it is not one. */
+static int unquote(char *s)
+{
+	char *r = s + 1, *w = s;
+
+	while (*r && *r != '"') {
+		if (*r != '\\') {
+			*w++ = *r++;
+			continue;
+		}
+		r++;
+		if (*r >= '0' && *r <= '3' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7') {
+			*w++ = (char)((r[0] - '0') << 6 | (r[1] - '0') << 3 | (r[2] - '0'));
+			r += 3;
+			continue;
+		}
+		switch (*r) {
+		case 'n': *w++ = '\n'; break;
+		case 't': *w++ = '\t'; break;
+		case '"': case '\\': *w++ = *r; break;
+		default: return -1;
+		}
+		r++;
+	}
+	if (*r != '"' || r[1])
+		return -1;
+	*w = '\0';
+	return 0;
+}
+
+/*
+ * The object directories that `objects` (a real path) borrows from, as git
+ * follows them (objects/info/alternates, five deep), must all be under the
+ * roots; an entry that cannot be resolved cannot be checked, and is refused
+ * too.
+ */
+static int check_alternates(const struct dconfig *cfg, const char *objects, int depth, char *why, size_t whylen)
+{
+	char path[PATH_MAX + 32], line[PATH_MAX], entry[2 * PATH_MAX + 2], real[PATH_MAX];
+	FILE *f;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s/info/alternates", objects);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!*line || *line == '#')
+			continue;
+		if (*line == '"' && unquote(line) < 0) {
+			snprintf(why, whylen, "%.1024s: a badly quoted entry", path);
+			rc = -1;
+			break;
+		}
+		if (*line == '/')
+			snprintf(entry, sizeof(entry), "%s", line);
+		else
+			snprintf(entry, sizeof(entry), "%s/%s", objects, line);
+		if (!realpath(entry, real)) {
+			snprintf(why, whylen, "%.1024s names %.1024s, which cannot be resolved", path, line);
+			rc = -1;
+		} else if (!dconfig_under_roots(cfg, real)) {
+			snprintf(why, whylen, "%.1024s borrows objects from %.1024s, outside the roots this daemon serves",
+				path, real);
+			rc = -1;
+		} else if (depth < 5) {
+			rc = check_alternates(cfg, real, depth + 1, why, whylen);
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+/*
+ * What the repository reads lies under the roots: its git directory (a
+ * `.git` file's gitdir: may lead anywhere), its common directory (a
+ * `commondir` file may too), and the object directories it borrows from.
+ */
+static int check_confined(const struct dconfig *cfg, git_repository *repo, char *why, size_t whylen)
+{
+	const char *dirs[2] = { git_repository_path(repo), git_repository_commondir(repo) };
+	char real[PATH_MAX], objects[PATH_MAX + 16];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (!realpath(dirs[i], real) || !dconfig_under_roots(cfg, real)) {
+			snprintf(why, whylen, "its %s %s is outside the roots this daemon serves",
+				i ? "common directory" : "git directory", dirs[i]);
+			return -1;
+		}
+	}
+	snprintf(objects, sizeof(objects), "%s/objects", real);
+	if (!realpath(objects, real))
+		return 0;	/* no objects directory: the open below says so */
+	return check_alternates(cfg, real, 0, why, whylen);
+}
+
 /*
  * Open the repository the request names, only under a configured root, with
  * its quarantined objects visible.  Returns 0, or -1 with `why`.
@@ -199,11 +315,12 @@ static int open_checked(struct request *r, const struct dconfig *cfg, char *why,
 		snprintf(why, whylen, "%s is not under a root this daemon serves (pysec.daemon.root)", real);
 		return -1;
 	}
-	if (git_repository_open_ext(&r->opened, real, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
-		const git_error *e = git_error_last();
-		snprintf(why, whylen, "cannot open %s: %s", real, e ? e->message : "?");
+	if (pysec_repository_open(&r->opened, real, GIT_REPOSITORY_OPEN_NO_SEARCH) < 0) {
+		snprintf(why, whylen, "cannot open %s: %s", real, pysec_error_last());
 		return -1;
 	}
+	if (check_confined(cfg, r->opened, why, whylen) < 0)
+		return -1;
 	snprintf(objects, sizeof(objects), "%sobjects", git_repository_commondir(r->opened));
 	if (!realpath(objects, objects_real)) {
 		snprintf(why, whylen, "%s has no objects directory", real);
@@ -269,8 +386,18 @@ static void serve_one(struct hookd *h, const struct pending *c)
 	go.payload = &r;
 	go.system_config = g->cfg->file;
 	go.cache = g->cache;
+	go.defer_failures = 1;
 	verdict = pysec_gate_run(r.req.input, r.req.input_len, &go, out);
 	fclose(out);
+	if (verdict == PYSEC_GATE_DEFERRED) {
+		/* no verdict on the push: the hook judges it itself, as if this daemon were not there */
+		snprintf(why, sizeof(why), "%s", pysec_error_last());
+		metrics_hook(HOOK_DEFERRED, proto_clock() - c->accepted);
+		dlog("warning", "hook: cannot judge this push; the hook scans it itself", json_pack("{s:s,s:s,s:i,s:i}",
+			"repo", real, "why", why, "uid", (int)c->uid, "pid", (int)c->pid));
+		answer_error(c->fd, why);
+		goto done;
+	}
 	pbuf_put(&ans, PROTO_HEADER, strlen(PROTO_HEADER));
 	pbuf_frame(&ans, "out", text, textlen);
 	pbuf_frame(&ans, "verdict", verdict ? "1" : "0", 1);

@@ -29,7 +29,7 @@ static struct {
 static pthread_mutex_t metrics_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const hook_names[] = { "accepted", "rejected", "refused_peer", "refused_path", "busy",
-	"bad_request" };
+	"bad_request", "deferred" };
 static const char *const delivery_names[] = { "queued", "merged", "duplicate", "ignored", "unauthorized",
 	"bad_request", "too_large", "full", "error" };
 static const char *const review_names[] = { "done", "retry", "parked" };

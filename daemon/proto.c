@@ -254,9 +254,11 @@ static int fail(char *why, size_t whylen, const char *what, int err)
 	return -1;
 }
 
-int proto_gate(const char *socket_path, double timeout, const char *repo, char *const *env, size_t nenv,
-	const char *input, size_t len, FILE *out, int *verdict, char *why, size_t whylen)
+int proto_gate(const char *socket_path, double timeout, uid_t daemon_uid, const char *repo, char *const *env,
+	size_t nenv, const char *input, size_t len, FILE *out, int *verdict, char *why, size_t whylen)
 {
+	struct ucred peer;
+	socklen_t peerlen = sizeof(peer);
 	struct sockaddr_un sa;
 	struct pbuf req = { 0 }, ans = { 0 }, text = { 0 };
 	double deadline = proto_clock() + timeout;
@@ -276,6 +278,18 @@ int proto_gate(const char *socket_path, double timeout, const char *repo, char *
 		err = errno;
 		close(fd);
 		return fail(why, whylen, err == EAGAIN ? "busy (its backlog is full)" : "cannot connect", err == EAGAIN ? 0 : err);
+	}
+	/* a listener anyone else set up there (the daemon down, the directory writable) must not judge pushes */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &peerlen) < 0) {
+		err = errno;
+		close(fd);
+		return fail(why, whylen, "cannot tell who listens there", err);
+	}
+	if (peer.uid != daemon_uid && peer.uid != 0) {
+		close(fd);
+		snprintf(why, whylen, "it runs as uid %u, not as the daemon's user (uid %u, pysec.daemonUser) or root; "
+			"not trusted", (unsigned)peer.uid, (unsigned)daemon_uid);
+		return -1;
 	}
 	pbuf_put(&req, PROTO_HEADER, strlen(PROTO_HEADER));
 	pbuf_frame(&req, "repo", repo, strlen(repo));

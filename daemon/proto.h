@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define PROTO_HEADER "pysec-gate 1\n"
 #define PROTO_MAX_REQUEST (32u << 20)
@@ -74,10 +75,13 @@ double proto_clock(void);
 /*
  * Ask the daemon at `socket_path` to judge a push.  Returns 0 with the
  * verdict (0 accept, 1 reject) and the daemon's lines written to `out`;
- * -1 when it is down, busy, refuses, or does not answer within `timeout`
- * seconds, with the reason in `why`.
+ * -1 when it is down, busy, refuses, cannot judge it, or does not answer
+ * within `timeout` seconds, with the reason in `why`.  Whatever listens
+ * there is trusted only when it runs as `daemon_uid` or as root (the
+ * credentials of the listening socket, SO_PEERCRED: systemd's own when it
+ * holds the socket); anything else is not sent the push.
  */
-int proto_gate(const char *socket_path, double timeout, const char *repo, char *const *env, size_t nenv,
-	const char *input, size_t len, FILE *out, int *verdict, char *why, size_t whylen);
+int proto_gate(const char *socket_path, double timeout, uid_t daemon_uid, const char *repo, char *const *env,
+	size_t nenv, const char *input, size_t len, FILE *out, int *verdict, char *why, size_t whylen);
 
 #endif

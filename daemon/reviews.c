@@ -57,9 +57,8 @@ static int run_job(struct generation *g, const struct job *job, char *error, siz
 			pysec_forge_kind_name(job->kind));
 		return -1;
 	}
-	if (git_repository_open_ext(&repo, map->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
-		const git_error *e = git_error_last();
-		snprintf(error, errlen, "cannot open %s: %s", map->path, e ? e->message : "?");
+	if (pysec_repository_open(&repo, map->path, GIT_REPOSITORY_OPEN_NO_SEARCH) < 0) {
+		snprintf(error, errlen, "cannot open %s: %s", map->path, pysec_error_last());
 		return -1;
 	}
 	/* network settings: the daemon's file, then the repository's own config (pysec.review.*) */

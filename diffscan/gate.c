@@ -36,6 +36,7 @@ struct gate {
 	pysec_changeset *cs;
 	const char *user;
 	int bypass_asked;
+	int error;		/* the code of the failure fail_policy() reports */
 };
 
 static void say(const struct gate *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -59,6 +60,11 @@ static void say(const struct gate *h, const char *fmt, ...)
 static int fail_policy(const struct gate *h, const char *what, const char *detail)
 {
 	const char *policy = h->cfg ? pysec_config_get(h->cfg, "pysec.onError", "reject") : "reject";
+
+	if (h->opts->defer_failures && h->error != PYSEC_ELIMIT) {
+		error_set(h->error, "%s: %s", what, detail);
+		return PYSEC_GATE_DEFERRED;
+	}
 
 	if (!strcmp(policy, "accept")) {
 		say(h, "warning: %s: %s; push accepted without a complete scan (pysec.onError = accept)",
@@ -285,13 +291,13 @@ int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts
 	struct gate h;
 	pysec_scan_options so = PYSEC_SCAN_OPTIONS_INIT;
 	pysec_push_options po = PYSEC_PUSH_OPTIONS_INIT;
-	int rc, allowed_bypass = 0, exit_code;
+	int allowed_bypass = 0, exit_code;
 
 	memset(&h, 0, sizeof(h));
 	h.opts = opts;
 	h.out = out;
 	h.prefix = env(&h, "GL_PROTOCOL") ? "GL-HOOK-ERR: " : "";
-	if ((rc = pysec_push_parse(&h.push, input, len)) < 0)
+	if ((h.error = pysec_push_parse(&h.push, input, len)) < 0)
 		return fail_policy(&h, "input", pysec_error_last());
 	/* a push that only deletes refs has no quarantine and nothing to scan */
 	if (only_deletes(h.push)) {
@@ -299,7 +305,7 @@ int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts
 		return EXIT_ACCEPT;
 	}
 	pysec_config_new(&h.cfg);
-	if ((rc = opts->open_repository(&h.repo, opts->payload)) < 0 || (rc = load_policy(&h)) < 0) {
+	if ((h.error = opts->open_repository(&h.repo, opts->payload)) < 0 || (h.error = load_policy(&h)) < 0) {
 		exit_code = fail_policy(&h, "policy", pysec_error_last());
 		goto done;
 	}
@@ -311,7 +317,7 @@ int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts
 			say(&h, "-o %s is not allowed for %s (pysec.bypassUsers); scanning as usual", BYPASS_OPTION,
 				h.user ? h.user : "an unnamed user");
 	}
-	if ((rc = add_in_tree_policy(&h)) < 0) {
+	if ((h.error = add_in_tree_policy(&h)) < 0) {
 		exit_code = fail_policy(&h, "in-tree .pysec", pysec_error_last());
 		goto done;
 	}
@@ -324,8 +330,8 @@ int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts
 		}
 	}
 	/* a daemon keeps the rules compiled, per policy */
-	rc = opts->cache ? pysec_cache_engine(&h.engine, opts->cache, h.cfg) : pysec_engine_new(&h.owned_engine, h.cfg);
-	if (rc < 0) {
+	h.error = opts->cache ? pysec_cache_engine(&h.engine, opts->cache, h.cfg) : pysec_engine_new(&h.owned_engine, h.cfg);
+	if (h.error < 0) {
 		exit_code = fail_policy(&h, "rules", pysec_error_last());
 		goto done;
 	}
@@ -337,11 +343,11 @@ int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts
 	po.max_commits = (size_t)config_number(h.cfg, "pysec.maxCommits", 5000);
 	po.history = pysec_engine_has_history_rules(h.engine);
 	pysec_report_new(&h.report);
-	if ((rc = pysec_changeset_from_push(&h.cs, h.report, h.repo, h.push, &po)) < 0) {
+	if ((h.error = pysec_changeset_from_push(&h.cs, h.report, h.repo, h.push, &po)) < 0) {
 		exit_code = fail_policy(&h, "push", pysec_error_last());
 		goto done;
 	}
-	if ((rc = pysec_scan(h.report, h.engine, h.cs, &so)) < 0 && !allowed_bypass) {
+	if ((h.error = pysec_scan(h.report, h.engine, h.cs, &so)) < 0 && !allowed_bypass) {
 		/* what was found before the scan stopped is shown, then the policy decides */
 		char why[1024];
 		pysec_threshold t;

@@ -93,36 +93,6 @@ void pysec_push_free(pysec_push *p)
 	free(p);
 }
 
-int pysec_repository_open_hook(git_repository **out)
-{
-	git_repository *repo = NULL;
-	git_odb *odb = NULL;
-	char *objects;
-	int rc;
-
-	if (git_repository_open_ext(&repo, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL) < 0)
-		return error_from_git(PYSEC_EREPO, "cannot open the repository");
-	/*
-	 * libgit2 1.5.1 does not unquote a C-quoted alternates entry (a path
-	 * with ':' in it) and skips a missing one silently, so the repository's
-	 * own objects could be invisible from the quarantine: add them again
-	 * (a duplicate is ignored).
-	 */
-	objects = xasprintf("%sobjects", git_repository_commondir(repo));
-	rc = git_repository_odb(&odb, repo);
-	if (rc == 0)
-		rc = git_odb_add_disk_alternate(odb, objects);
-	free(objects);
-	git_odb_free(odb);
-	if (rc < 0) {
-		rc = error_from_git(PYSEC_EREPO, "cannot add the repository's objects");
-		git_repository_free(repo);
-		return rc;
-	}
-	*out = repo;
-	return 0;
-}
-
 /* --- which commits are new ------------------------------------------------- */
 
 struct oidset {

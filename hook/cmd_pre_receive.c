@@ -9,15 +9,28 @@
  *
  * When the policy names a daemon (pysec.daemonSocket), the push goes to it
  * first (daemon/proto.h): it runs the same gate with its rules compiled and
- * results warm.  If the daemon is down, busy, refuses or is slow
- * (pysec.daemonTimeout, 5 seconds in all), the hook says so in one line and
- * runs the gate here: a missing daemon never lets a push in unscanned.
+ * results warm.  If the daemon is down, busy, refuses, cannot read the
+ * push, is slow (pysec.daemonTimeout, 5 seconds in all), or is not the
+ * daemon at all (whatever listens there runs as another user than
+ * pysec.daemonUser, by default the repository's owner, or root), the hook
+ * says so in one line and runs the gate here: a missing daemon never lets
+ * a push in unscanned.
+ *
+ * git runs this hook only in a repository it trusts (receive-pack refuses
+ * one owned by another user unless safe.directory allows it), so libgit2's
+ * own ownership check, which knows less of safe.directory than git ('*'),
+ * is off here: git's decision stands.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
 #include "proto.h"
@@ -102,6 +115,103 @@ static int wanted_env(const char *entry, const char *user_var)
 	return n && !strncmp(entry, user_var, n) && entry[n] == '=';
 }
 
+/* core.sharedRepository gives the group read access: group, true, 1, all, world, everybody, 2, or 0xxx with g+r. */
+static int shared_with_group(git_repository *repo)
+{
+	static const char *const words[] = { "group", "true", "1", "all", "world", "everybody", "2" };
+	git_config *cfg = NULL;
+	const char *v = NULL;
+	size_t i;
+	int shared = 0;
+
+	if (git_repository_config_snapshot(&cfg, repo) < 0 || git_config_get_string(&v, cfg, "core.sharedRepository") < 0) {
+		git_config_free(cfg);
+		git_error_clear();
+		return 0;
+	}
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		shared |= !strcasecmp(v, words[i]);
+	if (v[0] == '0' && strlen(v) > 1)
+		shared = (strtoul(v, NULL, 8) & 0040) != 0;
+	git_config_free(cfg);
+	return shared;
+}
+
+/*
+ * Let the repository's group read the quarantine: git makes it 0700 (the
+ * pusher's), so a daemon in the group could not read the pushed objects.
+ * Only what this user owns, directories g+rx and files g+r, no deeper than
+ * git makes it (objects/xx/, pack/).  In a group-shared repository the
+ * group may write the objects anyway, and these are its objects once the
+ * push is in: nothing is shown that the group could not have.  A failure
+ * is not reported: the daemon then cannot read the push, and the hook
+ * judges it itself.
+ */
+static void share_dir(int dirfd, int depth)
+{
+	struct stat st;
+	struct dirent *e;
+	DIR *d;
+
+	if (fstat(dirfd, &st) < 0 || st.st_uid != geteuid() || fchmod(dirfd, (st.st_mode & 07777) | 0050) < 0 ||
+	    depth >= 2 || !(d = fdopendir(dup(dirfd))))
+		return;
+	while ((e = readdir(d))) {
+		int fd;
+		if (e->d_name[0] == '.' || fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_uid != geteuid())
+			continue;
+		if (S_ISREG(st.st_mode)) {
+			if (!(st.st_mode & 0040))
+				fchmodat(dirfd, e->d_name, (st.st_mode & 07777) | 0040, 0);
+		} else if (S_ISDIR(st.st_mode) &&
+			   (fd = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+			share_dir(fd, depth + 1);
+			close(fd);
+		}
+	}
+	closedir(d);
+}
+
+static void share_quarantine(git_repository *repo)
+{
+	const char *q = getenv("GIT_QUARANTINE_PATH");
+	int fd;
+
+	if (!q || !*q || !shared_with_group(repo))
+		return;
+	if ((fd = open(q, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return;
+	share_dir(fd, 0);
+	close(fd);
+}
+
+/* pysec.daemonUser (a name or a uid), else the owner of the repository; -1 when neither is known. */
+static int daemon_user(uid_t *out, const pysec_config *cfg, git_repository *repo, const char *prefix)
+{
+	const char *name = pysec_config_get(cfg, "pysec.daemonUser", NULL);
+	struct passwd *pw;
+	struct stat st;
+	char *end;
+
+	if (name && *name) {
+		unsigned long v = strtoul(name, &end, 10);
+		if (!*end && end != name) {
+			*out = (uid_t)v;
+			return 0;
+		}
+		if ((pw = getpwnam(name))) {
+			*out = pw->pw_uid;
+			return 0;
+		}
+		fprintf(stderr, "%spysec: note: pysec.daemonUser: no user '%s'\n", prefix, name);
+		return -1;
+	}
+	if (stat(git_repository_commondir(repo), &st) < 0)
+		return -1;
+	*out = st.st_uid;
+	return 0;
+}
+
 /*
  * Send the push to the daemon the policy names, if it does.  Returns the
  * verdict (0 or 1), or -1 when the hook must judge the push itself.  The
@@ -116,6 +226,7 @@ static int through_daemon(git_repository **repo_out, const char *input, size_t l
 	char real[PATH_MAX], why[512], **env = NULL;
 	double timeout = 5.0;
 	size_t nenv = 0, i;
+	uid_t uid;
 	int verdict = -1;
 
 	pysec_config_new(&cfg);
@@ -134,6 +245,12 @@ static int through_daemon(git_repository **repo_out, const char *input, size_t l
 		snprintf(why, sizeof(why), "cannot resolve the repository's path");
 		goto fallback;
 	}
+	if (daemon_user(&uid, cfg, repo, prefix) < 0) {
+		snprintf(why, sizeof(why), "no daemon user to trust");
+		goto fallback;
+	}
+	if (uid != geteuid())
+		share_quarantine(repo);
 	for (i = 0; environ[i] && nenv < PROTO_MAX_ENV; i++) {
 		char **grown;
 		if (!wanted_env(environ[i], pysec_config_get(cfg, "pysec.userVariable", NULL)))
@@ -143,7 +260,7 @@ static int through_daemon(git_repository **repo_out, const char *input, size_t l
 		env = grown;
 		env[nenv++] = environ[i];
 	}
-	if (proto_gate(sock, timeout, real, env, nenv, input, len, stderr, &verdict, why, sizeof(why)) == 0)
+	if (proto_gate(sock, timeout, uid, real, env, nenv, input, len, stderr, &verdict, why, sizeof(why)) == 0)
 		goto done;
 fallback:
 	verdict = -1;
@@ -164,6 +281,7 @@ int cmd_pre_receive(int argc, char **argv)
 	int rc;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);	/* git's decision stands (see above) */
 	if (argc > 1) {
 		fprintf(stderr, "usage: git pysec pre-receive < <old> <new> <ref> lines\n");
 		return EXIT_USAGE;

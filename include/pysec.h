@@ -186,6 +186,14 @@ int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_r
 	const pysec_push *push, const pysec_push_options *opts);
 
 /*
+ * git_repository_open_ext() with errors that name their cause: where
+ * libgit2 refuses a repository owned by another user (and says only that
+ * "config value 'safe.directory' was not found"), PYSEC_EREPO says whose
+ * it is and who runs pysec.  PYSEC_ENOTFOUND when there is no repository.
+ */
+int pysec_repository_open(git_repository **out, const char *path, unsigned int flags);
+
+/*
  * Open the repository a hook runs in so that the pushed objects, still in
  * the quarantine directory, are visible (GIT_DIR, GIT_OBJECT_DIRECTORY and
  * the alternates from the environment, plus the common objects directory,
@@ -196,10 +204,16 @@ int pysec_repository_open_hook(git_repository **out);
 /*
  * The pre-receive gate: `input` is what git gives the hook on stdin; the
  * `remote:` lines go to `out`.  Returns 0 to accept the push and 1 to
- * reject it; it never fails otherwise, as a failure goes through the
- * policy (pysec.onError).  The environment (pusher, push options, GitLab)
- * and the repository come through the callbacks, so that a daemon can run
- * the gate for a hook in another process.
+ * reject it; a failure goes through the policy (pysec.onError), except
+ * with `defer_failures`: then a failure that says nothing of the push (the
+ * repository, its objects, the policy or the rules could not be read)
+ * returns PYSEC_GATE_DEFERRED, with the reason in pysec_error_last(), and
+ * what was written to `out` is to be dropped: the caller hands the push to
+ * someone who can judge it (the daemon to the hook's own process).  A spent
+ * budget or limit is the push's own, and a verdict either way.  The
+ * environment (pusher, push options, GitLab) and the repository come
+ * through the callbacks, so that a daemon can run the gate for a hook in
+ * another process.
  */
 typedef struct pysec_cache pysec_cache;	/* see Caches below */
 
@@ -209,9 +223,11 @@ typedef struct {
 	void *payload;
 	const char *system_config;	/* the system policy file; missing is fine */
 	pysec_cache *cache;		/* compiled rules and blob results kept between runs, or NULL */
+	int defer_failures;
 } pysec_gate_options;
 
-#define PYSEC_GATE_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL }
+#define PYSEC_GATE_OPTIONS_INIT { NULL, NULL, NULL, NULL, NULL, 0 }
+#define PYSEC_GATE_DEFERRED 2
 
 int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts, FILE *out);
 

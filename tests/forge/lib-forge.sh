@@ -41,3 +41,24 @@ review_expect() {
 	printf '%s\n%s\n' "$OUT" "$ERR" >> "$TMP/all-output"
 	RUN_OUT=$OUT RUN_ERR=$ERR
 }
+
+# forge_hold NAME METHOD PATH [TIMES]: hold requests (PATH: a regex) until forge_release NAME.
+forge_hold() {
+	forge_ctl "{\"holds\": [{\"name\": \"$1\", \"method\": \"$2\", \"path\": \"$3\", \"times\": ${4:-1}}]}"
+}
+
+# forge_held NAME [COUNT]: wait (at most a minute) until COUNT requests (default 1) are held under NAME.
+forge_held() {
+	local i n
+	for i in $(seq 1200); do
+		n=$(python3 "$FORGE_DIR/ctl.py" "$FORGE_URL/_held" | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], 0))' "$1")
+		[ "$n" -ge "${2:-1}" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# forge_release NAME: let the requests held under NAME go on.
+forge_release() {
+	python3 "$FORGE_DIR/ctl.py" "$FORGE_URL/_release" "{\"name\": \"$1\"}" > /dev/null
+}

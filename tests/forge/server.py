@@ -16,6 +16,8 @@ without auth:
     GET  /_log      the requests so far, a JSON list
     POST /_log/clear
     GET  /_state    discussions, reviews, comments and statuses
+    GET  /_held     {name: requests held now}, for the holds in CONFIG
+    POST /_release  {"name": N}: the requests held under N go on
 
 Each log entry: method, path, query, auth ("ok", "missing", "bad"), body
 (parsed: JSON, or form fields nested as GitLab reads them), status,
@@ -59,7 +61,13 @@ CONFIG = {
     "faults": [],
     # put the token received in error bodies (a careless proxy does)
     "echo_token": False,
+    # requests to hold until the test releases them (POST /_release), so that
+    # a test orders events by what it sees, never by time: {name, method,
+    # path (regex), times (-1: always)}
+    "holds": [],
 }
+HELD = {}       # name -> requests waiting now
+RELEASE = {}    # name -> the Event they wait on
 STATE = {"discussions": {}, "reviews": {}, "review_comments": {}, "statuses": [], "next_id": 100}
 BOT = {"id": 42, "username": "pysec-bot", "login": "pysec-bot"}
 
@@ -164,8 +172,13 @@ class Handler(BaseHTTPRequestHandler):
                 return
             LOG.append(self.entry)
             delay = self.take_delay()
+            hold = self.take_hold()
         if delay:
             time.sleep(delay)  # a slow server: the client's timeout should end the wait
+        if hold:
+            RELEASE[hold].wait()
+            with LOCK:
+                HELD[hold] -= 1
         with LOCK:
             try:
                 if "token" in self.query or "private_token" in self.query or "access_token" in self.query:
@@ -218,6 +231,23 @@ class Handler(BaseHTTPRequestHandler):
             return f["delay"]
         return 0
 
+    def take_hold(self):
+        """The name of a hold this request is to wait under (counted as held), or None.  Under LOCK."""
+        for h in CONFIG["holds"]:
+            if h.get("method", "*") not in ("*", self.command) or not re.search(h.get("path", ""), self.raw_path):
+                continue
+            if h.get("times", -1) == 0:
+                continue
+            if h.get("times", -1) > 0:
+                h["times"] -= 1
+            name = h["name"]
+            if name not in RELEASE or RELEASE[name].is_set():
+                RELEASE[name] = threading.Event()
+            HELD[name] = HELD.get(name, 0) + 1
+            self.entry["held"] = name
+            return name
+        return None
+
     def fault(self):
         if self.entry.get("delayed"):
             return False  # it woke up late: the faults set by now are for later requests
@@ -259,6 +289,13 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, {"ok": True})
         elif self.command == "GET" and self.raw_path == "/_state":
             self.reply(200, STATE)
+        elif self.command == "GET" and self.raw_path == "/_held":
+            self.reply(200, HELD)
+        elif self.command == "POST" and self.raw_path == "/_release":
+            name = self.body.get("name")
+            if name in RELEASE:
+                RELEASE[name].set()
+            self.reply(200, {"ok": True, "released": HELD.get(name, 0)})
         elif self.command == "POST" and self.raw_path == "/_seed/gitlab":
             # a discussion someone else wrote: {key: "7/3", body, resolved}
             key = self.body["key"]

@@ -20,6 +20,9 @@ prints "INDEX STATUS" per delivery once it got an answer.  Like a forge, it
 sends a delivery again after a connection failure (the daemon being killed
 and restarted) until it gets an HTTP answer, for at most --give-up seconds.
 --progress FILE: the count of answered deliveries is written there.
+--pause-at N --resume FILE: once N deliveries are answered, start no more
+until FILE exists (what is in flight finishes), so that a test acts at a
+known point.
 --threads N: deliveries in flight at once.
 """
 import argparse
@@ -87,7 +90,7 @@ def send(url, forge, body, hdrs, timeout=10):
         c.close()
 
 
-def batch(url, threads, give_up, progress, pace):
+def batch(url, threads, give_up, progress, pace, pause_at=None, resume=None):
     items = [json.loads(l) for l in sys.stdin if l.strip()]
     lock = threading.Lock()
     state = {"next": 0, "answered": 0}
@@ -95,6 +98,8 @@ def batch(url, threads, give_up, progress, pace):
 
     def work():
         while True:
+            while pause_at is not None and state["answered"] >= pause_at and not os.path.exists(resume):
+                time.sleep(0.02)
             with lock:
                 i = state["next"]
                 state["next"] += 1
@@ -138,6 +143,8 @@ def main():
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--give-up", type=float, default=30)
     ap.add_argument("--progress")
+    ap.add_argument("--pause-at", type=int)
+    ap.add_argument("--resume")
     ap.add_argument("url")
     ap.add_argument("forge", nargs="?")
     ap.add_argument("--project")
@@ -155,7 +162,7 @@ def main():
     ap.add_argument("--sign-other-body", action="store_true")
     a = ap.parse_args()
     if a.batch:
-        return batch(a.url, a.threads, a.give_up, a.progress, a.pace)
+        return batch(a.url, a.threads, a.give_up, a.progress, a.pace, a.pause_at, a.resume)
     action = a.action or ("open" if a.forge == "gitlab" else "opened")
     body = payload(a.forge, a.project, a.number, a.head, action, a.pad, not a.no_oldrev)
     mode = "bad" if a.bad_secret else "none" if a.no_secret else "good"

@@ -7,11 +7,20 @@ trap 'for p in $DAEMON_PIDS ${FORGE_PIDS:-}; do kill -9 "$p" 2>/dev/null; done; 
 # start_daemon CONFIG [ARGS...]: start the daemon in the background, its log
 # appended to $TMP/daemon.log; wait until it says it is ready.  Sets
 # DAEMON_PID, and HTTP_URL when it listens for webhooks (with --port-file).
+# With DAEMON_AS=USER (lib-users.sh), it runs as that user.
 start_daemon() {
-	local conf=$1 i before; shift
+	local conf=$1 i before port=$TMP/port; shift
 	before=$(grep -c '"msg":"ready"' "$TMP/daemon.log" 2>/dev/null)
-	rm -f "$TMP/port"
-	git-pysec serve --config "$conf" --port-file "$TMP/port" "$@" >> "$TMP/daemon.log" 2>&1 &
+	rm -f "$port"
+	if [ -n "${DAEMON_AS:-}" ]; then
+		# the daemon's user writes the port where it may
+		port=$TMP/port.$DAEMON_AS
+		: > "$port" && chown "$DAEMON_AS" "$port"
+		as_user_prefix "$DAEMON_AS"
+		"${AS_USER[@]}" git-pysec serve --config "$conf" --port-file "$port" "$@" >> "$TMP/daemon.log" 2>&1 &
+	else
+		git-pysec serve --config "$conf" --port-file "$port" "$@" >> "$TMP/daemon.log" 2>&1 &
+	fi
 	DAEMON_PID=$!
 	DAEMON_PIDS="$DAEMON_PIDS $DAEMON_PID"
 	for i in $(seq 400); do
@@ -23,7 +32,7 @@ start_daemon() {
 		fail "the daemon starts" "$(tail -5 "$TMP/daemon.log")"
 		return 1
 	fi
-	[ -s "$TMP/port" ] && HTTP_URL="http://127.0.0.1:$(cat "$TMP/port")"
+	[ -s "$port" ] && HTTP_URL="http://127.0.0.1:$(cat "$port")"
 	return 0
 }
 

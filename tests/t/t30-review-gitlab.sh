@@ -233,10 +233,12 @@ jq_is "the status: 409 and 502 retried, then 201" \
 	'[.[] | select(.path | contains("/statuses/")) | .status] | join(",")' "409,502,201"
 
 # --- a server too slow to answer: the timeout ends the wait, and the request is retried ----------
+# (the forge holds the first request until the review is over: no answer can beat the timeout)
 git config pysec.review.timeout 1
-forge_ctl '{"faults": [{"method": "GET", "path": "merge_requests/5$", "delay": 1.5, "times": 1}]}'
+forge_hold slow GET 'merge_requests/5$'
 forge_clear
 review_expect 1 "a request that times out is retried" --mr 5
+forge_release slow
 forge_log
 jq_is "the merge request was asked for twice" '[.[] | select(.path | endswith("merge_requests/5"))] | length' 2
 git config pysec.review.timeout 5

@@ -93,7 +93,10 @@ test $(( $(date +%s) - start )) -lt 15 && ok "within pysec.daemonTimeout" || fai
 kill -STOP "$DAEMON_PID"
 git push origin HEAD:main > "$TMP/bg.out" 2>&1 &
 bg=$!
-sleep 0.5
+# the hook has connected once its connection waits in the stopped daemon's backlog
+for i in $(seq 1200); do [ "$(ss -xlH src "$SOCK" | awk '{ print $3 }')" = 1 ] && break; sleep 0.05; done
+test "$(ss -xlH src "$SOCK" | awk '{ print $3 }')" = 1 && ok "the hook waits for the stopped daemon" ||
+	fail "the hook waits for the stopped daemon" "$(ss -xl src "$SOCK")"
 kill -9 "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
 wait "$bg"
@@ -215,7 +218,8 @@ lacks "by the daemon (no fallback)" "$OUT" "scanning here"
 test "$DAEMON_RC" -eq 0 && ok "then the daemon exits 0" || fail "then the daemon exits 0" "rc $DAEMON_RC"
 contains "saying so" "$(tail -1 "$TMP/daemon.log")" '"msg":"stopped"'
 test ! -e "$SOCK" && ok "and removes its socket" || fail "and removes its socket"
-git -C ../app.git config pysec.daemonTimeout 10
+# long enough for 50 scans on a loaded machine: a fallback below is for a full queue, never for time
+git -C ../app.git config pysec.daemonTimeout 120
 
 # --- 50 pushes at once ----------------------------------------------------------
 start_daemon "$PYSEC_CONFIG" || exit 1

@@ -175,10 +175,11 @@ contains "with its error" "$(q "SELECT error FROM jobs WHERE number = 90")" "HTT
 contains "and logged" "$(grep '"msg":"review parked"' "$TMP/daemon.log")" '"request":90'
 forge_ctl '{"faults": []}'
 
-# several pending deliveries for one request collapse into one job, at the newest head
-forge_ctl '{"faults": [{"method": "GET", "path": "merge_requests/2$", "delay": 1.5, "times": 1}]}'
+# several pending deliveries for one request collapse into one job, at the newest head; the
+# forge holds the first review's first request until the other deliveries are in
+forge_hold mr2 GET 'merge_requests/2$'
 hook gitlab --project group/proj --number 2 --head "$HEAD1" --secret "$GL_SECRET" --key gl-2-a
-for i in $(seq 100); do [ "$(q "SELECT state FROM jobs WHERE number = 2")" = running ] && break; sleep 0.02; done
+forge_held mr2 && ok "the first review runs (the forge holds it)" || fail "the first review runs" "$(q 'SELECT * FROM jobs WHERE number = 2')"
 hook gitlab --project group/proj --number 2 --head "$BASE" --secret "$GL_SECRET" --key gl-2-b --action update
 contains "a delivery while the request's review runs queues a new job" "$OUT" '"status":"queued"'
 hook gitlab --project group/proj --number 2 --head "$HEAD2" --secret "$GL_SECRET" --key gl-2-c --action update
@@ -186,10 +187,10 @@ contains "the next one joins that pending job" "$OUT" '"status":"merged"'
 test "$(q "SELECT state || ' ' || head || ' ' || deliveries FROM jobs WHERE number = 2 ORDER BY id" | tr '\n' ,)" = \
 	"running $HEAD1 1,queued $HEAD2 2," && ok "which now names the newest head" ||
 	fail "which now names the newest head" "$(q 'SELECT * FROM jobs WHERE number = 2')"
+forge_release mr2
 drain
 test "$(q "SELECT count(*) FROM jobs WHERE number = 2 AND state = 'done'")" = 2 && ok "both are reviewed, one after the other" ||
 	fail "both are reviewed, one after the other" "$(q 'SELECT * FROM jobs WHERE number = 2')"
-forge_ctl '{"faults": []}'
 
 # --- metrics ---------------------------------------------------------------------------------------
 http_get /metrics
@@ -276,23 +277,26 @@ EOF
 PORT=${HTTP_URL##*:}
 stop_daemon TERM
 write_conf "$PORT"
-# slow forge writes, so that the kill lands in the middle of reviews too
-forge_ctl '{"faults": [{"method": "POST", "path": "/discussions$|/reviews$", "delay": 0.02, "times": -1}]}'
+# the forge holds a review's first comment, so that the kill lands in the middle of a review too
+forge_hold kill POST '/discussions$'
 forge_clear
 start_daemon "$CONF" || exit 1
+# the sender stops starting deliveries after 70 answers, until the daemon was killed
 python3 "$HOOKS" --batch "$HTTP_URL" --threads 2 --pace 0.01 --give-up 60 --progress "$TMP/progress" \
-	< "$TMP/deliveries.jsonl" > "$TMP/answers" 2> "$TMP/sender.err" &
+	--pause-at 70 --resume "$TMP/resume" < "$TMP/deliveries.jsonl" > "$TMP/answers" 2> "$TMP/sender.err" &
 sender=$!
-for i in $(seq 600); do [ "$(cat "$TMP/progress" 2>/dev/null || echo 0)" -ge 70 ] && break; sleep 0.02; done
+for i in $(seq 1200); do [ "$(cat "$TMP/progress" 2>/dev/null || echo 0)" -ge 70 ] && break; sleep 0.05; done
+forge_held kill
 running=$(q "SELECT count(*) FROM jobs WHERE state = 'running'")
 kill -9 "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
 killed_at=$(cat "$TMP/progress")
-sleep 0.3
+forge_release kill
+touch "$TMP/resume"
 start_daemon "$CONF" || exit 1
 wait "$sender"
-test "$killed_at" -lt 200 && ok "the daemon was killed after $killed_at of 200 answers ($running reviews running)" ||
-	fail "the daemon was killed in the middle" "after $killed_at"
+test "$killed_at" -lt 200 && test "$running" -ge 1 && ok "the daemon was killed after $killed_at of 200 answers (reviews running: $running)" ||
+	fail "the daemon was killed in the middle" "after $killed_at, $running reviews running"
 test "$(awk '$2 ~ /^20[02]$/' "$TMP/answers" | wc -l)" -eq 200 && ok "every delivery was accepted in the end (2xx)" ||
 	fail "every delivery was accepted in the end" "$(awk '$2 !~ /^20[02]$/' "$TMP/answers" | head)" "$(cat "$TMP/sender.err")"
 contains "the restart queued the interrupted reviews again" "$(cat "$TMP/daemon.log")" '"msg":"ready"'
