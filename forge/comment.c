@@ -14,43 +14,6 @@
 
 #define REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD */
 
-/* Decode one UTF-8 sequence at `s`; returns its length and sets *cp, or 0 when it is not valid. */
-static size_t utf8_next(const unsigned char *s, uint32_t *cp)
-{
-	size_t n, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, c = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, c = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c > 0x10ffff ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-/* Characters that hide or reorder text (Trojan Source), and C1 controls. */
-static int is_sneaky(uint32_t c)
-{
-	return (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
-	       c == 0x200e || c == 0x200f || c == 0x061c;
-}
-
 int text_is_clean(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -58,9 +21,9 @@ int text_is_clean(const char *s)
 	size_t n;
 
 	while (*p) {
-		if (!(n = utf8_next(p, &c)))
+		if (!(n = utf8_decode(p, &c)))
 			return 0;
-		if ((c < 0x20 && c != '\t') || c == 0x7f || is_sneaky(c))
+		if ((c < 0x20 && c != '\t') || c == 0x7f || codepoint_is_sneaky(c))
 			return 0;
 		p += n;
 	}
@@ -79,14 +42,14 @@ static char *clean_copy(const char *s)
 	size_t n;
 
 	while (*p) {
-		if (!(n = utf8_next(p, &c))) {
+		if (!(n = utf8_decode(p, &c))) {
 			buf_puts(&b, REPLACEMENT);
 			p++;
 			continue;
 		}
 		if (c == '\t')
 			buf_puts(&b, " ");
-		else if (c < 0x20 || c == 0x7f || is_sneaky(c))
+		else if (c < 0x20 || c == 0x7f || codepoint_is_sneaky(c))
 			buf_puts(&b, REPLACEMENT);
 		else
 			buf_put(&b, p, n);

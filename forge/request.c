@@ -5,24 +5,10 @@
  */
 #include "forge.h"
 
-#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-static int parse_uint(const char *key, const char *s, unsigned long long max, unsigned long long *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = s && *s != '-' ? strtoull(s, &end, 10) : 0;
-	if (!s || !*s || *s == '-' || errno || *end || v > max)
-		return error_set(PYSEC_EINVALID, "%s must be a whole number up to %llu, not '%s'", key, max, s ? s : "");
-	*out = v;
-	return 0;
-}
 
 int pysec_forge_options_from_config(pysec_forge_options *fo, const pysec_config *cfg)
 {
@@ -41,15 +27,15 @@ int pysec_forge_options_from_config(pysec_forge_options *fo, const pysec_config 
 	};
 	const char *enc = pysec_config_get(cfg, "pysec.review.gitlabEncoding", NULL);
 	size_t i;
-	int rc;
 
 	for (i = 0; i < ARRAY_SIZE(nums); i++) {
 		const char *v = pysec_config_get(cfg, nums[i].key, NULL);
 		unsigned long long n = 0;
 		if (!v)
 			continue;
-		if ((rc = parse_uint(nums[i].key, v, nums[i].max, &n)) < 0)
-			return rc;
+		if (pysec_parse_uint(&n, v, nums[i].max) < 0)
+			return error_set(PYSEC_EINVALID, "%s must be a whole number up to %llu, not '%s'", nums[i].key,
+				nums[i].max, v);
 		*(unsigned *)((char *)fo + nums[i].offset) = (unsigned)(n * nums[i].scale);
 	}
 	if (enc && strcmp(enc, "form") && strcmp(enc, "json"))

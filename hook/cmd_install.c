@@ -54,25 +54,40 @@ static char *read_small(const char *path)
 	return buf;
 }
 
+enum { OPT_FORCE = 1, OPT_GITEA, OPT_GITLAB, OPT_GLOBAL, OPT_HELP };
+
+static const struct cli_option options[] = {
+	{ "force", 0, 0, OPT_FORCE },
+	{ "gitea", 0, 0, OPT_GITEA },
+	{ "gitlab", 0, 0, OPT_GITLAB },
+	{ "global", 0, 0, OPT_GLOBAL },
+	{ "help", 'h', 0, OPT_HELP },
+};
+
 int cmd_install(int argc, char **argv)
 {
+	struct cli_options o;
 	const char *layout = "bare", *target = NULL;
 	char self[PATH_MAX], dir[PATH_MAX], hook[PATH_MAX + 32], script[PATH_MAX + 128];
-	int force = 0, i, fd;
+	int force = 0, help = 0, id, fd;
 	ssize_t n;
 	struct stat st;
 	char *existing;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--force"))
+	cli_options_init(&o, "install", options, ARRAY_SIZE(options), argc, argv);
+	while ((id = cli_options_next(&o)) > 0) {
+		if (id == OPT_FORCE)
 			force = 1;
-		else if (!strcmp(argv[i], "--gitea") || !strcmp(argv[i], "--gitlab") || !strcmp(argv[i], "--global"))
-			layout = argv[i] + 2;
-		else if (argv[i][0] == '-' || target) {
-			fputs(usage, stderr);
-			return EXIT_USAGE;
-		} else
-			target = argv[i];
+		else if (id == OPT_HELP)
+			help = 1;
+		else
+			layout = id == OPT_GITEA ? "gitea" : id == OPT_GITLAB ? "gitlab" : "global";
+	}
+	target = id == 0 && o.noperands == 1 ? o.operands[0] : NULL;
+	cli_options_clear(&o);
+	if (help) {
+		fputs(usage, stdout);
+		return EXIT_CLEAN;
 	}
 	if (!target) {
 		fputs(usage, stderr);
