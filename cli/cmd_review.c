@@ -206,41 +206,64 @@ static void print_indented(const char *text)
 	}
 }
 
+/* What a write does, by its kind and method: {to do, done}. */
+static void action_verbs(const pysec_review_action *a, const char **todo, const char **done)
+{
+	const char *m = a->method ? a->method : "";
+
+	*todo = "post", *done = "posted";
+	if (a->kind == PYSEC_REVIEW_STATUS)
+		*done = "set";
+	else if (a->kind == PYSEC_REVIEW_WITHDRAW)
+		*todo = "withdraw", *done = "withdrew";
+	else if (!strcmp(m, "DELETE"))
+		*todo = "delete", *done = "deleted";
+	else if (!strcmp(m, "PUT") && a->kind != PYSEC_REVIEW_REVIEW)
+		*todo = "resolve", *done = "resolved";
+	else if (!strcmp(m, "PATCH"))
+		*todo = "mark fixed", *done = "marked fixed";
+}
+
 static void on_action(const pysec_review_action *a, void *payload)
 {
-	const struct printer *pr = payload;
 	const pysec_finding *f = a->finding;
-	char what[512];
-	const char *verb;
+	char what[1024];
+	const char *todo, *done;
 
-	if (f)
-		snprintf(what, sizeof(what), "%s:%u %s", f->path, f->line, f->rule);
-	else if (a->kind == PYSEC_REVIEW_CLOSE)
+	if (f) {
+		char *path = pysec_path_quote(f->path);
+		snprintf(what, sizeof(what), "%s:%u %s", path, f->line, f->rule);
+		free(path);
+	} else if (a->kind == PYSEC_REVIEW_CLOSE) {
 		snprintf(what, sizeof(what), "the comment on finding %s (gone)", a->fingerprint ? a->fingerprint : "?");
-	else if (a->kind == PYSEC_REVIEW_SUMMARY)
+	} else if (a->kind == PYSEC_REVIEW_SUMMARY) {
 		snprintf(what, sizeof(what), "%s", strcmp(a->method, "PUT") ? "the summary" : "the outdated summary");
-	else if (a->kind == PYSEC_REVIEW_REVIEW)
+	} else if (a->kind == PYSEC_REVIEW_REVIEW) {
 		snprintf(what, sizeof(what), "the review");
-	else
+	} else if (a->kind == PYSEC_REVIEW_WITHDRAW) {
+		snprintf(what, sizeof(what), "pysec's request for changes (review %s): nothing blocks any more",
+			a->fingerprint ? a->fingerprint : "?");
+	} else if (a->kind == PYSEC_REVIEW_DROP) {
+		snprintf(what, sizeof(what), "pysec's earlier review %s and its comments (their findings are gone, "
+			"or it requested changes that nothing needs any more)", a->fingerprint ? a->fingerprint : "?");
+	} else {
 		snprintf(what, sizeof(what), "the commit status (%s)", a->text ? a->text : "");
+	}
+	action_verbs(a, &todo, &done);
 
 	switch (a->outcome) {
 	case PYSEC_REVIEW_DRY_RUN:
-		if (a->kind == PYSEC_REVIEW_COMMENT && !strcmp(pr->forge, "gitea")) {
+		if (a->kind == PYSEC_REVIEW_COMMENT && a->url && strstr(a->url, "/reviews")) {
 			printf("would comment on %s (in the review)\n", what);
 			print_indented(a->text);
 			return;
 		}
-		printf("would %s %s: %s %s\n", a->kind == PYSEC_REVIEW_CLOSE ?
-			(!strcmp(a->method, "DELETE") ? "delete" : "resolve") :
-			a->method && !strcmp(a->method, "PUT") ? "resolve" : "post", what, a->method, a->url);
+		printf("would %s %s: %s %s\n", todo, what, a->method, a->url);
 		if (a->kind != PYSEC_REVIEW_STATUS)
 			print_indented(a->text);
 		return;
 	case PYSEC_REVIEW_DONE:
-		verb = a->kind == PYSEC_REVIEW_CLOSE ? (!strcmp(a->method, "DELETE") ? "deleted" : "resolved") :
-		       a->method && !strcmp(a->method, "PUT") ? "resolved" : a->kind == PYSEC_REVIEW_STATUS ? "set" : "posted";
-		printf("%s %s\n", verb, what);
+		printf("%s %s\n", done, what);
 		return;
 	case PYSEC_REVIEW_MOVED:
 		printf("moved %s to the summary: the forge refused its line\n", what);
@@ -407,8 +430,9 @@ int cmd_review(int argc, char **argv)
 		goto cleanup;
 	}
 	printf("pysec review: %zu finding%s (%zu blocking): %zu posted, %zu already there, %zu in the summary, "
-		"%zu closed%s\n", res.result.findings, res.result.findings == 1 ? "" : "s", res.result.blocking,
+		"%zu closed%s%s\n", res.result.findings, res.result.findings == 1 ? "" : "s", res.result.blocking,
 		res.result.posted, res.result.kept, res.result.in_summary, res.result.closed,
+		res.result.withdrawn ? ", its request for changes withdrawn" : "",
 		a.dry_run ? " (dry run: nothing was sent)" : "");
 	fflush(stdout);
 	if (rc < 0)

@@ -24,8 +24,8 @@ static void put_clean(FILE *out, const char *s)
 char *pysec_path_quote(const char *path)
 {
 	struct buf b = BUF_INIT(SIZE_MAX / 2);
-	const unsigned char *p = (const unsigned char *)path;
-	static const char esc[] = "\a\b\t\n\v\f\r";
+	const unsigned char *p;
+	static const char letters[] = "abtnvfr";	/* \a to \r, as C writes them */
 	int quote = 0;
 	uint32_t c;
 	size_t n;
@@ -46,7 +46,7 @@ char *pysec_path_quote(const char *path)
 			n = 1;
 			buf_printf(&b, "\\%03o", *p);
 		} else if (c >= '\a' && c <= '\r') {
-			buf_put(&b, esc + 2 * (c - '\a'), 2);
+			buf_printf(&b, "\\%c", letters[c - '\a']);
 		} else if (c == '"' || c == '\\') {
 			buf_printf(&b, "\\%c", (int)c);
 		} else if (c < 0x20 || c == 0x7f || codepoint_is_sneaky(c)) {

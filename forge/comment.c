@@ -14,6 +14,18 @@
 
 #define REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD */
 
+int text_is_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c;
+	size_t n;
+
+	for (; *p; p += n)
+		if (!(n = utf8_decode(p, &c)))
+			return 0;
+	return 1;
+}
+
 int text_is_clean(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -179,11 +191,18 @@ char *comment_finding(const pysec_finding *f, const pysec_rule_info *rule, int b
 	return buf_detach(&b);
 }
 
+char *comment_closed(const char *fp, const char *head)
+{
+	return xasprintf("<!-- pysec:fp=%s closed -->\n**pysec**: fixed. The finding this comment was about is gone "
+		"as of commit %.12s.", fp, head);
+}
+
 #define SUMMARY_MAX_ROWS 500
 
-char *comment_summary_table(const struct summary_row *rows, size_t n, size_t outside, size_t over_cap,
-	size_t refused, size_t cap, char hash[17])
+char *comment_summary_table(const struct summary_row *rows, size_t n, const struct summary_counts *why,
+	size_t cap, char hash[17])
 {
+	size_t outside = why->outside, over_cap = why->over_cap, refused = why->refused;
 	struct buf b = BUF_INIT(SIZE_MAX / 2);
 	const char *sep = "";
 	size_t i;
@@ -200,14 +219,21 @@ char *comment_summary_table(const struct summary_row *rows, size_t n, size_t out
 			over_cap == 1 ? "is" : "are", cap);
 		sep = "; ";
 	}
-	if (refused)
+	if (refused) {
 		buf_printf(&b, "%s%zu %s refused by the forge for %s line", sep, refused,
 			refused == 1 ? "was" : "were", refused == 1 ? "its" : "their");
+		sep = "; ";
+	}
+	if (why->bad_name)
+		buf_printf(&b, "%s%zu %s in a file whose name is not UTF-8, which the forge's API cannot carry", sep,
+			why->bad_name, why->bad_name == 1 ? "is" : "are");
 	buf_puts(&b, ".\n\n| File | Line | Rule | Severity |\n|---|---|---|---|\n");
 	for (i = 0; i < n && i < SUMMARY_MAX_ROWS; i++) {
 		const pysec_finding *f = rows[i].f;
+		char *path = pysec_path_quote(f->path);
 		buf_puts(&b, "| ");
-		md_code_span(&b, f->path, 1);
+		md_code_span(&b, path, 1);
+		free(path);
 		buf_printf(&b, " | %u | ", f->line);
 		md_text(&b, f->rule);
 		buf_puts(&b, " ");
