@@ -62,7 +62,7 @@ struct forge_ops {
 	 * Gitea and GitHub): one inline comment as an entry of the review's `comments`.
 	 */
 	json_t *(*review_comment)(const struct review *rv, const struct item *it);
-	/* One inline comment on its own, for a forge that refuses a whole review for one line it cannot place. */
+	/* One inline comment on its own: GitLab's every comment, GitHub's when it refuses a whole review for one line. */
 	struct http_req *(*single_comment)(struct review *rv, const struct item *it);
 	/* True when an answer to a comment or review says a line is not one the forge can comment on. */
 	int (*refuses_line)(const struct http_req *r);
@@ -291,6 +291,11 @@ pysec_review_outcome review_outcome(struct review *rv, const struct http_req *r)
 char *review_summary(struct review *rv, char hash[17]);
 /* A status description: "2 findings at or above medium" / "no findings at or above medium". */
 char *review_status_text(const struct review *rv);
+/*
+ * Each new inline comment as a request of its own (ops->single_comment); one
+ * the forge refuses for its line (ops->refuses_line) goes to the summary.
+ */
+void review_post_singly(struct review *rv);
 /* Forges with reviews: one review with the new comments, the summary as its body, the verdict as its event. */
 void review_post_bundle(struct review *rv);
 /* The project as owner/repo, each part escaped (Gitea, GitHub). */

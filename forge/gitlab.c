@@ -215,41 +215,14 @@ static struct http_req *resolve(struct review *rv, const char *id)
 }
 
 /* GitLab's answer to a position outside its diff: 400 "Note {:line_code=>[\"can't be blank\", ...]}" */
-static int refused_line(const struct http_req *r)
+static int gitlab_refuses_line(const struct http_req *r)
 {
 	return r->attempted && r->status == 400 && strstr(buf_cstr((struct buf *)&r->resp), "line_code");
 }
 
-static void post_comments(struct review *rv)
+static struct http_req *gitlab_single(struct review *rv, const struct item *it)
 {
-	struct http_req **reqs = xcalloc(rv->nitems ? rv->nitems : 1, sizeof(*reqs));
-	struct item **its = xcalloc(rv->nitems ? rv->nitems : 1, sizeof(*its));
-	size_t i, n = 0;
-
-	for (i = 0; i < rv->nitems; i++) {
-		if (rv->items[i].place != PLACE_INLINE)
-			continue;
-		its[n] = &rv->items[i];
-		reqs[n++] = new_discussion(rv, &rv->items[i], rv->items[i].text);
-	}
-	review_send(rv, reqs, n);
-	for (i = 0; i < n; i++) {
-		pysec_review_outcome o;
-
-		if (refused_line(reqs[i])) {
-			/* GitLab cannot place it (the line is not in its diff): the summary lists it */
-			its[i]->place = PLACE_REFUSED;
-			review_action(rv, PYSEC_REVIEW_COMMENT, PYSEC_REVIEW_MOVED, reqs[i], its[i]->text, its[i], NULL,
-				reqs[i]->error);
-			continue;
-		}
-		o = review_outcome(rv, reqs[i]);
-		if (o == PYSEC_REVIEW_DONE)
-			rv->res->posted++;
-		review_action(rv, PYSEC_REVIEW_COMMENT, o, reqs[i], its[i]->text, its[i], NULL, NULL);
-	}
-	review_free_reqs(reqs, n);
-	free(its);
+	return new_discussion(rv, it, it->text);
 }
 
 static struct http_req *resolve_earlier(struct review *rv, const struct earlier *e)
@@ -332,9 +305,10 @@ static void post_status(struct review *rv)
 	free(desc);
 }
 
+/* One discussion per comment (GitLab has no reviews to bundle them in), then the summary. */
 static void gitlab_post(struct review *rv)
 {
-	post_comments(rv);
+	review_post_singly(rv);
 	post_summary(rv);
 }
 
@@ -352,4 +326,6 @@ const struct forge_ops forge_gitlab = {
 	.post = gitlab_post,
 	.close = resolve_earlier,
 	.status = post_status,
+	.single_comment = gitlab_single,
+	.refuses_line = gitlab_refuses_line,
 };

@@ -637,8 +637,7 @@ static char *bundle_body(struct review *rv, const char *key, const char *table, 
 	return buf_detach(&text);
 }
 
-/* Where a whole review was refused for one line it could not place: each comment alone, the refused to the summary. */
-static void post_singly(struct review *rv)
+void review_post_singly(struct review *rv)
 {
 	struct http_req **reqs = xcalloc(rv->nitems ? rv->nitems : 1, sizeof(*reqs));
 	struct item **its = xcalloc(rv->nitems ? rv->nitems : 1, sizeof(*its));
@@ -726,7 +725,7 @@ void review_post_bundle(struct review *rv)
 			/* a line it cannot place refuses the whole review: the comments alone, then the body */
 			forge_trace(f, "forge: the review was refused for a line; posting its comments one by one");
 			with_comments = 0;
-			post_singly(rv);
+			review_post_singly(rv);
 			free(table);
 			free(body);
 			table = review_summary(rv, hash);
