@@ -120,7 +120,8 @@ int cmd_scan(int argc, char **argv)
 		if (git_repository_open_ext(&repo, ".", 0, NULL) < 0)
 			repo = NULL;
 	} else if (cli_open_repository(&repo) < 0) {
-		return EXIT_FAILED;
+		exit_code = EXIT_FAILED;
+		goto cleanup;
 	}
 	if ((rc = cli_config_local(&cfg, repo, a.config)) < 0) {
 		exit_code = cli_fail(rc, "configuration");
