@@ -41,6 +41,44 @@ int cli_open_repository(git_repository **out)
 	return 0;
 }
 
+int cli_read_stdin(char **out, size_t *len)
+{
+	size_t cap = 8192, n = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -1;
+	for (;;) {
+		size_t got;
+		if (n == cap) {
+			char *grown;
+			if (cap >= CLI_STDIN_MAX) {
+				free(buf);
+				errno = EFBIG;
+				return -1;
+			}
+			grown = realloc(buf, cap * 2);
+			if (!grown) {
+				free(buf);
+				return -1;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+		got = fread(buf + n, 1, cap - n, stdin);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(stdin)) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
 int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file)
 {
 	pysec_config *cfg = NULL;
