@@ -73,7 +73,7 @@ MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
 NET_OBJ := $(NET_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check check-unit check-integration check-asan install install-systemd clean distclean grammar fuzz man
+.PHONY: all check check-unit check-integration check-package check-asan install install-systemd clean distclean grammar fuzz man
 
 all: $(BUILD)/git-pysec $(BUILD)/pysec-net man
 
@@ -129,10 +129,15 @@ check-integration: $(BUILD)/git-pysec $(BUILD)/pysec-net man
 	PYSEC_BIN=$(abspath $(BUILD)/git-pysec) PYSEC_MAKE_VARS="BUILD=$(BUILD) SANITIZE=$(SANITIZE)" \
 		./tests/run-integration.sh
 
-# The whole suite, then again under ASan/UBSan.
+# The Debian package: built from a copy of the tree, lintian, installed, used.
+check-package:
+	./tests/package.sh
+
+# The whole suite, then again under ASan/UBSan, then the Debian package.
 check:
 	$(MAKE) check-unit check-integration
 	$(MAKE) SANITIZE=1 check-unit check-integration
+	$(MAKE) check-package
 
 # pysec-net goes next to git-pysec: that is where `git pysec review` and `serve` look for it.
 # The bash completion is named after git-pysec: git's completion loads it for `git pysec`.
