@@ -41,8 +41,19 @@ check "pysec-net has its page too" test -s "$TMP/usr/share/man/man1/pysec-net.1"
 expect_exit 0 "--help works from the build tree" "$PYSEC_BIN" scan --help
 contains "with the built page" "$OUT" "git-pysec-scan - scan the lines a change adds"
 
-# the options each command's -h names, for the completion checks below
-options_of() { git pysec "$1" -h | grep -oE -- '--[a-z][a-z-]+' | sort -u; }
+# offers_every_option SHELL COMPLETE: for each command, COMPLETE "git pysec <command> --"
+# offers every option that the command's -h names
+offers_every_option() {
+	local shell=$1 complete=$2 cmd want got missing o
+	for cmd in $commands; do
+		want=$(git pysec "$cmd" -h | grep -oE -- '--[a-z][a-z-]+' | sort -u)
+		[ -n "$want" ] || continue
+		got=$("$complete" "git pysec $cmd --")
+		missing=""
+		for o in $want; do case "$got" in *": $o"*) ;; *) missing="$missing $o" ;; esac; done
+		if [ -z "$missing" ]; then ok "$shell offers every option of $cmd -h"; else fail "$shell offers every option of $cmd -h" "missing:$missing"; fi
+	done
+}
 
 new_repo repo
 cd repo
@@ -73,14 +84,7 @@ if [ -f /usr/share/bash-completion/bash_completion ] && [ -f /usr/share/bash-com
 	contains "bash: git-pysec as a command of its own" "$got" "git-pysec ex: explain"
 	contains "bash: install's hooks" "$got" "git pysec install --pre: --pre-push"
 	contains "bash: levels" "$got" "git pysec scan --fail-on : medium"
-	for cmd in $commands; do
-		want=$(options_of "$cmd")
-		[ -n "$want" ] || continue
-		got=$(bash_complete "git pysec $cmd --")
-		missing=""
-		for o in $want; do case "$got" in *": $o"*) ;; *) missing="$missing $o" ;; esac; done
-		if [ -z "$missing" ]; then ok "bash offers every option of $cmd -h"; else fail "bash offers every option of $cmd -h" "missing:$missing"; fi
-	done
+	offers_every_option bash bash_complete
 else
 	fail "bash-completion and git's completion are not installed (install.sh --deps-only installs them)"
 fi
@@ -98,14 +102,7 @@ if command -v zsh > /dev/null 2>&1; then
 	contains "zsh: git-pysec as a command of its own" "$got" "git-pysec ex: explain"
 	contains "zsh: install's hooks" "$got" "git pysec install --pre: --pre-commit"
 	contains "zsh: forges" "$got" "git pysec review --forge : gitea"
-	for cmd in $commands; do
-		want=$(options_of "$cmd")
-		[ -n "$want" ] || continue
-		got=$(zsh_complete "git pysec $cmd --")
-		missing=""
-		for o in $want; do case "$got" in *": $o"*) ;; *) missing="$missing $o" ;; esac; done
-		if [ -z "$missing" ]; then ok "zsh offers every option of $cmd -h"; else fail "zsh offers every option of $cmd -h" "missing:$missing"; fi
-	done
+	offers_every_option zsh zsh_complete
 else
 	fail "zsh is not installed (install.sh --deps-only installs it)"
 fi
