@@ -109,6 +109,13 @@ void cli_options_init(struct cli_options *o, const char *cmd, const struct cli_o
 int cli_options_next(struct cli_options *o);
 void cli_options_clear(struct cli_options *o);
 
+/*
+ * Read all of stdin (a hook's input) into a new buffer, at most
+ * CLI_STDIN_MAX bytes (past it: -1 with errno EFBIG).  -1 and errno on failure.
+ */
+#define CLI_STDIN_MAX (16 * 1024 * 1024)
+int cli_read_stdin(char **out, size_t *len);
+
 /* Open the repository the current directory is in (honouring GIT_DIR). */
 int cli_open_repository(git_repository **out);
 

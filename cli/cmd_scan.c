@@ -1,4 +1,5 @@
 /* cmd_scan.c: `git pysec scan`: the core on a rev range, the index, the working tree or paths. */
+#include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,7 @@ static const char usage[] =
 	"   or: git pysec scan [options] <rev>           a commit against its first parent\n"
 	"   or: git pysec scan [options] <a>..<b>        what b adds over a (<a>...<b>: over their merge base)\n"
 	"   or: git pysec scan [options] --full [<path>...]  every line of every Python file\n"
+	"   or: git pysec scan [options] --pre-push <remote>  what a push sends (git's pre-push input on stdin)\n"
 	"\n"
 	"  --format text|json       output format (default text)\n"
 	"  --fail-on LEVEL          lowest severity that fails: low, medium, high (default low)\n"
@@ -21,18 +23,24 @@ static const char usage[] =
 
 struct scan_args {
 	int staged, full, json;
-	const char *fail_on, *min_conf, *config, *color;
+	const char *fail_on, *min_conf, *config, *color, *pre_push;
 	unsigned jobs;
+	char *input;		/* --pre-push: git's input */
+	size_t input_len;
 	char **rest;
 	int nrest;
 };
 
-enum { OPT_STAGED = 1, OPT_FULL, OPT_FORMAT, OPT_FAIL_ON, OPT_MIN_CONF, OPT_CONFIG, OPT_COLOR, OPT_JOBS, OPT_HELP };
+enum {
+	OPT_STAGED = 1, OPT_FULL, OPT_PRE_PUSH, OPT_FORMAT, OPT_FAIL_ON, OPT_MIN_CONF, OPT_CONFIG, OPT_COLOR, OPT_JOBS,
+	OPT_HELP,
+};
 
 static const struct cli_option options[] = {
 	{ "staged", 0, 0, OPT_STAGED },
 	{ "cached", 0, 0, OPT_STAGED },
 	{ "full", 0, 0, OPT_FULL },
+	{ "pre-push", 0, 1, OPT_PRE_PUSH },
 	{ "format", 0, 1, OPT_FORMAT },
 	{ "fail-on", 0, 1, OPT_FAIL_ON },
 	{ "min-confidence", 0, 1, OPT_MIN_CONF },
@@ -42,7 +50,7 @@ static const struct cli_option options[] = {
 	{ "help", 'h', 0, OPT_HELP },
 };
 
-/* 0, 1 after --help, -1 on bad usage (said). */
+/* 0, 1 after --help, -1 on bad usage (said).  The operands stay in `o` until cli_options_clear(). */
 static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char **argv)
 {
 	unsigned long long n;
@@ -53,6 +61,11 @@ static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char
 		switch (id) {
 		case OPT_STAGED: a->staged = 1; break;
 		case OPT_FULL: a->full = 1; break;
+		case OPT_PRE_PUSH:
+			if (strlen(o->value) > 512)
+				goto bad;
+			a->pre_push = o->value;
+			break;
 		case OPT_FORMAT:
 			if (strcmp(o->value, "json") && strcmp(o->value, "text"))
 				goto bad;
@@ -76,7 +89,8 @@ static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char
 	a->nrest = o->noperands;
 	if ((a->fail_on && !pysec_level_parse(a->fail_on)) || (a->min_conf && !pysec_level_parse(a->min_conf)))
 		goto bad;
-	if (a->staged + a->full > 1 || (a->staged && a->nrest) || (!a->full && a->nrest > 1))
+	if (a->staged + a->full + !!a->pre_push > 1 || ((a->staged || a->pre_push) && a->nrest) ||
+	    (!a->full && a->nrest > 1))
 		goto bad;
 	return 0;
 bad:
@@ -84,13 +98,40 @@ bad:
 	return -1;
 }
 
-static int build_changeset(pysec_changeset **out, const struct scan_args *a, git_repository *repo)
+/*
+ * A push from this clone (git's pre-push hook, its input in `a->input`):
+ * what the remote has is what its remote-tracking refs and the updates'
+ * old ids reach; the rest is new.
+ */
+static int changeset_pre_push(pysec_changeset **out, const struct scan_args *a, git_repository *repo,
+	pysec_report *report, const pysec_config *cfg, const pysec_engine *engine)
+{
+	pysec_push_options po = PYSEC_PUSH_OPTIONS_INIT;
+	pysec_push *push = NULL;
+	char known[1024];
+	int rc;
+
+	if ((rc = pysec_push_parse_pre_push(&push, a->input, a->input_len)) < 0)
+		return rc;
+	snprintf(known, sizeof(known), "refs/remotes/%s/", a->pre_push);
+	po.known_refs = known;
+	po.max_commits = strtoul(pysec_config_get(cfg, "pysec.maxCommits", "5000"), NULL, 10);
+	po.history = pysec_engine_has_history_rules(engine);
+	rc = pysec_changeset_from_push(out, report, repo, push, &po);
+	pysec_push_free(push);
+	return rc;
+}
+
+static int build_changeset(pysec_changeset **out, const struct scan_args *a, git_repository *repo,
+	pysec_report *report, const pysec_config *cfg, const pysec_engine *engine)
 {
 	if (a->full) {
 		static const char *const here[] = { "." };
 		return a->nrest ? pysec_changeset_from_paths(out, (const char *const *)a->rest, (size_t)a->nrest)
 				: pysec_changeset_from_paths(out, here, 1);
 	}
+	if (a->pre_push)
+		return changeset_pre_push(out, a, repo, report, cfg, engine);
 	if (a->staged)
 		return pysec_changeset_from_index(out, repo);
 	if (a->nrest)
@@ -114,6 +155,11 @@ int cmd_scan(int argc, char **argv)
 	if ((rc = parse_args(&a, &o, argc, argv)) != 0) {
 		cli_options_clear(&o);
 		return rc > 0 ? EXIT_CLEAN : EXIT_USAGE;
+	}
+	if (a.pre_push && cli_read_stdin(&a.input, &a.input_len) < 0) {
+		fprintf(stderr, "git pysec: cannot read the pre-push input: %s\n", strerror(errno));
+		exit_code = EXIT_FAILED;
+		goto cleanup;
 	}
 	if (a.full) {
 		/* a full scan works outside a repository too; inside one it takes its config */
@@ -142,11 +188,11 @@ int cmd_scan(int argc, char **argv)
 		exit_code = cli_fail(rc, "rules");
 		goto cleanup;
 	}
-	if ((rc = build_changeset(&cs, &a, repo)) < 0) {
-		exit_code = cli_fail(rc, a.nrest && !a.full ? a.rest[0] : "changes");
+	pysec_report_new(&report);
+	if ((rc = build_changeset(&cs, &a, repo, report, cfg, engine)) < 0) {
+		exit_code = cli_fail(rc, a.nrest && !a.full ? a.rest[0] : a.pre_push ? "push" : "changes");
 		goto cleanup;
 	}
-	pysec_report_new(&report);
 	so.repo = repo;
 	so.threads = a.jobs;
 	rc = pysec_scan(report, engine, cs, &so);
@@ -167,6 +213,7 @@ cleanup:
 	pysec_engine_free(engine);
 	pysec_config_free(cfg);
 	git_repository_free(repo);
+	free(a.input);
 	cli_options_clear(&o);
 	return exit_code;
 }
