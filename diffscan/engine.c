@@ -436,7 +436,7 @@ static void dispatch(struct walk *w, const struct clause *const *cands, size_t c
 	size_t i, last_rule = SIZE_MAX;
 
 	if (!count || !lineset_hits(w->touched, ts_node_start_point(start).row + 1,
-				    ts_node_end_point(last).row + 1))
+				    node_end_point(last).row + 1))
 		return;
 	for (i = 0; i < count; i++) {
 		const struct clause *c = cands[i];
@@ -501,23 +501,23 @@ static void set_alias(struct walk *w, const char *name, size_t nlen, const char 
 
 static void visit_import(struct walk *w, TSNode n)
 {
-	uint32_t i, count = ts_node_named_child_count(n);
+	uint32_t i, count = node_named_child_count(n);
 	struct import_hits h;
 
 	h.n = 0;
 
 	for (i = 0; i < count; i++) {
-		TSNode c = ts_node_named_child(n, i), name = c;
+		TSNode c = node_named_child(n, i), name = c;
 		size_t len;
 		const char *t;
-		if (ts_node_symbol(c) == w->eng->sym.aliased_import)
-			name = ts_node_child_by_field_id(c, w->eng->field.name);
-		else if (ts_node_symbol(c) != w->eng->sym.dotted_name)
+		if (node_symbol(c) == w->eng->sym.aliased_import)
+			name = node_child_by_field_id(c, w->eng->field.name);
+		else if (node_symbol(c) != w->eng->sym.dotted_name)
 			continue;
 		t = node_text(w, name, &len);
-		if (ts_node_symbol(c) == w->eng->sym.aliased_import) {
+		if (node_symbol(c) == w->eng->sym.aliased_import) {
 			size_t alen;
-			const char *a = node_text(w, ts_node_child_by_field_id(c, w->eng->field.alias), &alen);
+			const char *a = node_text(w, node_child_by_field_id(c, w->eng->field.alias), &alen);
 			set_alias(w, a, alen, t, len);
 		}
 		visit_module(w, &h, t, len);
@@ -527,8 +527,8 @@ static void visit_import(struct walk *w, TSNode n)
 
 static void visit_import_from(struct walk *w, TSNode n)
 {
-	TSNode mod = ts_node_child_by_field_id(n, w->eng->field.module_name);
-	uint32_t i, count = ts_node_named_child_count(n);
+	TSNode mod = node_child_by_field_id(n, w->eng->field.module_name);
+	uint32_t i, count = node_named_child_count(n);
 	char full[512];
 	const char *mt = NULL;
 	size_t mlen = 0;
@@ -536,26 +536,26 @@ static void visit_import_from(struct walk *w, TSNode n)
 
 	h.n = 0;
 
-	if (ts_node_symbol(mod) == w->eng->sym.dotted_name) {
+	if (node_symbol(mod) == w->eng->sym.dotted_name) {
 		mt = node_text(w, mod, &mlen);
-	} else if (ts_node_symbol(mod) == w->eng->sym.relative_import) {
+	} else if (node_symbol(mod) == w->eng->sym.relative_import) {
 		/* `from .x import y` is module "x" to Bandit; `from . import y` has none */
-		TSNode d = ts_node_named_child(mod, ts_node_named_child_count(mod) - 1);
-		if (ts_node_symbol(d) == w->eng->sym.dotted_name)
+		TSNode d = node_named_child(mod, node_named_child_count(mod) - 1);
+		if (node_symbol(d) == w->eng->sym.dotted_name)
 			mt = node_text(w, d, &mlen);
 	}
 	for (i = 0; i < count; i++) {
-		TSNode c = ts_node_named_child(n, i), name = c, alias = { { 0 }, 0, 0 };
+		TSNode c = node_named_child(n, i), name = c, alias = { { 0 }, 0, 0 };
 		const char *t;
 		size_t len, flen;
 		if (ts_node_eq(c, mod))
 			continue;
-		if (ts_node_symbol(c) == w->eng->sym.aliased_import) {
-			name = ts_node_child_by_field_id(c, w->eng->field.name);
-			alias = ts_node_child_by_field_id(c, w->eng->field.alias);
-		} else if (ts_node_symbol(c) == w->eng->sym.wildcard_import) {
+		if (node_symbol(c) == w->eng->sym.aliased_import) {
+			name = node_child_by_field_id(c, w->eng->field.name);
+			alias = node_child_by_field_id(c, w->eng->field.alias);
+		} else if (node_symbol(c) == w->eng->sym.wildcard_import) {
 			name = c;
-		} else if (ts_node_symbol(c) != w->eng->sym.dotted_name) {
+		} else if (node_symbol(c) != w->eng->sym.dotted_name) {
 			continue;
 		}
 		t = node_text(w, name, &len);
@@ -567,7 +567,7 @@ static void visit_import_from(struct walk *w, TSNode n)
 			size_t alen;
 			const char *a = node_text(w, alias, &alen);
 			set_alias(w, a, alen, full, flen);
-		} else if (mt && ts_node_symbol(c) != w->eng->sym.wildcard_import) {
+		} else if (mt && node_symbol(c) != w->eng->sym.wildcard_import) {
 			set_alias(w, t, len, full, flen);
 		}
 		visit_module(w, &h, full, flen);
@@ -578,13 +578,13 @@ static void visit_import_from(struct walk *w, TSNode n)
 /* `run = subprocess.call` makes `run(...)` a call of subprocess.call. */
 static void visit_assign(struct walk *w, TSNode n)
 {
-	TSNode left = ts_node_child_by_field_id(n, w->eng->field.left);
-	TSNode right = ts_node_child_by_field_id(n, w->eng->field.right);
+	TSNode left = node_child_by_field_id(n, w->eng->field.left);
+	TSNode right = node_child_by_field_id(n, w->eng->field.right);
 	char qual[512];
 	size_t llen, qlen;
 	const char *l;
 
-	if (ts_node_symbol(left) != w->eng->sym.identifier)
+	if (node_symbol(left) != w->eng->sym.identifier)
 		return;
 	l = node_text(w, left, &llen);
 	qlen = ts_node_is_null(right) ? 0 : node_qualname(w, right, qual, sizeof(qual));
@@ -608,7 +608,7 @@ static void visit_call(struct walk *w, TSNode n)
 	int hit = 0;
 
 	w->call = n;
-	w->qualname_len = node_qualname(w, ts_node_child_by_field_id(n, w->eng->field.function),
+	w->qualname_len = node_qualname(w, node_child_by_field_id(n, w->eng->field.function),
 		w->qualname, sizeof(w->qualname));
 	if (!w->qualname_len)
 		return;
@@ -617,7 +617,7 @@ static void visit_call(struct walk *w, TSNode n)
 		struct buf v = BUF_INIT(512);
 		struct import_hits h;
 		h.n = 0;
-		if (!ts_node_is_null(a) && ts_node_symbol(a) == w->eng->sym.string &&
+		if (!ts_node_is_null(a) && node_symbol(a) == w->eng->sym.string &&
 		    node_string_value(w, a, &v) == 0 && v.len) {
 			visit_module(w, &h, buf_cstr(&v), v.len);
 			dispatch_imports(w, n, &h);
@@ -645,7 +645,7 @@ static void visit_keyword(struct walk *w, TSNode n)
 	TSNode call = walk_ancestor(w, 2);
 
 	/* a keyword of a call, not of a class statement's bases */
-	if (ts_node_symbol(call) == w->eng->sym.call)
+	if (node_symbol(call) == w->eng->sym.call)
 		dispatch_kind(w, KIND_KEYWORD, n, call, n);
 }
 
@@ -655,12 +655,12 @@ static void visit_default(struct walk *w, TSNode n)
 	TSNode params = walk_ancestor(w, 1), def = walk_ancestor(w, 2);
 	uint32_t i, count;
 
-	if (ts_node_symbol(def) != w->eng->sym.function_definition)
+	if (node_symbol(def) != w->eng->sym.function_definition)
 		return;
-	count = ts_node_named_child_count(params);
+	count = node_named_child_count(params);
 	for (i = 0; i < count; i++) {
-		TSNode c = ts_node_named_child(params, i);
-		const char *type = ts_node_type(c);
+		TSNode c = node_named_child(params, i);
+		const char *type = node_type(c);
 		if (ts_node_eq(c, n))
 			break;
 		if (!strcmp(type, "keyword_separator") || !strcmp(type, "list_splat_pattern"))
@@ -691,7 +691,7 @@ static void visit(struct walk *w, TSNode n, enum action act)
 		dispatch_kind(w, KIND_EXCEPT, n, n, n);
 		break;
 	case ACT_CONCAT:
-		w->string_skip_end = ts_node_end_byte(n);
+		w->string_skip_end = node_end_byte(n);
 		dispatch_kind(w, KIND_STRING, n, n, n);
 		break;
 	case ACT_STRING:
@@ -732,7 +732,7 @@ static int walk_tree(struct walk *w, TSNode root, int replaying)
 
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(&cur);
-		TSSymbol s = ts_node_symbol(n);
+		TSSymbol s = node_symbol(n);
 		if (!replaying && ts_node_start_byte(n) > w->replay_before)
 			replay_until(w, ts_node_start_byte(n));
 		if (s < nsym && kind_of[s] &&
@@ -818,9 +818,9 @@ static void report_syntax_error(struct walk *w, TSNode root)
 	/* descend towards the first error */
 	for (;;) {
 		n = ts_tree_cursor_current_node(&cur);
-		if (ts_node_symbol(n) == w->eng->sym.error || ts_node_is_missing(n))
+		if (node_symbol(n) == w->eng->sym.error || node_is_missing(n))
 			break;
-		if (ts_node_has_error(n) && ts_tree_cursor_goto_first_child(&cur))
+		if (node_has_error(n) && ts_tree_cursor_goto_first_child(&cur))
 			continue;
 		if (!ts_tree_cursor_goto_next_sibling(&cur)) {
 			/* no child carries it: the error is this node's own */
@@ -830,7 +830,7 @@ static void report_syntax_error(struct walk *w, TSNode root)
 	ts_tree_cursor_delete(&cur);
 	report_add_entry(w->report, PYSEC_ENTRY_ERROR, w->path, ts_node_start_point(n).row + 1,
 		"syntax error: %s; rules ran on what the parser recovered",
-		ts_node_is_missing(n) ? "missing token" : "cannot parse this part");
+		node_is_missing(n) ? "missing token" : "cannot parse this part");
 }
 
 static void walk_free(struct walk *w)
@@ -911,7 +911,7 @@ static int parse_focused(struct walk *w, TSParser *parser, const struct focus *f
 	if (rc == 0)
 		rc = focus->nranges ? parse_timed(w, parser, w->src, w->len, focus->ranges, focus->nranges, tree) :
 				      parse_timed(w, parser, "", 0, NULL, 0, tree);
-	if (rc == 0 && ts_node_has_error(ts_tree_root_node(*tree))) {
+	if (rc == 0 && node_has_error(ts_tree_root_node(*tree))) {
 		ts_tree_delete(*tree);
 		*tree = NULL;
 	}
@@ -983,7 +983,7 @@ static int scan_python(struct walk *w, const struct file_scan *f, TSParser *pars
 	root = ts_tree_root_node(tree);
 	nosec_collect(w, root);
 	dispatch_source(w, root);
-	if (ts_node_has_error(root))
+	if (node_has_error(root))
 		report_syntax_error(w, root);
 	if (context)
 		replay_begin(w, &replay, &focus, context);

@@ -94,14 +94,14 @@ void nosec_collect(struct walk *w, TSNode root)
 		struct nosec ns;
 
 		s += 5;
-		if (ts_node_symbol(c) != comment)
+		if (node_symbol(c) != comment)
 			continue;
 		/* "#", optional blanks, "nosec", and then not more of a word */
 		for (h = s - 6; h >= w->src + ts_node_start_byte(c) && (*h == ' ' || *h == '\t'); h--)
 			;
 		if (h < w->src + ts_node_start_byte(c) || *h != '#')
 			continue;
-		cend = w->src + ts_node_end_byte(c);
+		cend = w->src + node_end_byte(c);
 		if (s < cend && is_word((unsigned char)*s))
 			continue;
 		memset(&ns, 0, sizeof(ns));
@@ -187,10 +187,10 @@ static void fingerprint(struct walk *w, const struct rule *r, const char *text, 
 	h = hash_bytes(w->path, strlen(w->path) + 1, h);
 	for (k = 1; k <= w->depth && k <= 256; k++) {
 		TSNode a = walk_ancestor(w, k);
-		TSSymbol sy = ts_node_symbol(a);
+		TSSymbol sy = node_symbol(a);
 		if (sy == w->eng->sym.function_definition || sy == w->eng->sym.class_definition) {
 			size_t nlen;
-			const char *t = node_text(w, ts_node_child_by_field_id(a, w->eng->field.name), &nlen);
+			const char *t = node_text(w, node_child_by_field_id(a, w->eng->field.name), &nlen);
 			h = hash_bytes(t, nlen, h);
 		}
 	}
@@ -296,8 +296,8 @@ void report_at(struct walk *w, const struct clause *c, size_t byte, TSPoint star
 
 void walk_report(struct walk *w, const struct clause *c, TSNode node, TSNode last)
 {
-	size_t byte = ts_node_start_byte(node), end_byte = ts_node_end_byte(last);
-	TSPoint start = ts_node_start_point(node), end = ts_node_end_point(last);
+	size_t byte = ts_node_start_byte(node), end_byte = node_end_byte(last);
+	TSPoint start = ts_node_start_point(node), end = node_end_point(last);
 
 	if (c->kind == KIND_SOURCE && w->mark >= 0) {
 		byte = (size_t)w->mark;

@@ -6,37 +6,7 @@
 #define PYSEC_INTERNAL_H
 
 #include <tree_sitter/api.h>
-
-/*
- * tree-sitter's node accessors dereference a null node, and an error-
- * recovered tree of hostile input gives null nodes where a field is missing
- * (found by fuzz/fuzz_scan.c).  So every accessor pysec uses is null-safe:
- * on a null node these answer "nothing" (symbol 0, no children, no text).
- */
-static inline TSSymbol safe_node_symbol(TSNode n) { return ts_node_is_null(n) ? 0 : ts_node_symbol(n); }
-static inline const char *safe_node_type(TSNode n) { return ts_node_is_null(n) ? "" : ts_node_type(n); }
-static inline uint32_t safe_node_end_byte(TSNode n) { return ts_node_is_null(n) ? ts_node_start_byte(n) : ts_node_end_byte(n); }
-static inline TSPoint safe_node_end_point(TSNode n) { return ts_node_is_null(n) ? ts_node_start_point(n) : ts_node_end_point(n); }
-static inline uint32_t safe_node_child_count(TSNode n) { return ts_node_is_null(n) ? 0 : ts_node_child_count(n); }
-static inline uint32_t safe_node_named_child_count(TSNode n) { return ts_node_is_null(n) ? 0 : ts_node_named_child_count(n); }
-static inline TSNode safe_node_child(TSNode n, uint32_t i) { return ts_node_is_null(n) ? n : ts_node_child(n, i); }
-static inline TSNode safe_node_named_child(TSNode n, uint32_t i) { return ts_node_is_null(n) ? n : ts_node_named_child(n, i); }
-static inline TSNode safe_node_child_by_field_id(TSNode n, TSFieldId f) { return ts_node_is_null(n) ? n : ts_node_child_by_field_id(n, f); }
-static inline bool safe_node_has_error(TSNode n) { return !ts_node_is_null(n) && ts_node_has_error(n); }
-static inline bool safe_node_is_missing(TSNode n) { return !ts_node_is_null(n) && ts_node_is_missing(n); }
-static inline TSNode safe_node_parent(TSNode n) { return ts_node_is_null(n) ? n : ts_node_parent(n); }
-#define ts_node_symbol safe_node_symbol
-#define ts_node_type safe_node_type
-#define ts_node_end_byte safe_node_end_byte
-#define ts_node_end_point safe_node_end_point
-#define ts_node_child_count safe_node_child_count
-#define ts_node_named_child_count safe_node_named_child_count
-#define ts_node_child safe_node_child
-#define ts_node_named_child safe_node_named_child
-#define ts_node_child_by_field_id safe_node_child_by_field_id
-#define ts_node_has_error safe_node_has_error
-#define ts_node_is_missing safe_node_is_missing
-#define ts_node_parent safe_node_parent
+#include "node.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>

@@ -9,7 +9,7 @@
 
 const char *node_text(const struct walk *w, TSNode n, size_t *len)
 {
-	uint32_t start = ts_node_start_byte(n), end = ts_node_end_byte(n);
+	uint32_t start = ts_node_start_byte(n), end = node_end_byte(n);
 
 	if (end > w->len)
 		end = (uint32_t)w->len;
@@ -29,9 +29,9 @@ int node_text_eq(const struct walk *w, TSNode n, const char *s)
 
 static TSNode unparen(const struct walk *w, TSNode n)
 {
-	while (!ts_node_is_null(n) && ts_node_symbol(n) == w->eng->sym.parenthesized_expression &&
-	       ts_node_named_child_count(n) == 1)
-		n = ts_node_named_child(n, 0);
+	while (!ts_node_is_null(n) && node_symbol(n) == w->eng->sym.parenthesized_expression &&
+	       node_named_child_count(n) == 1)
+		n = node_named_child(n, 0);
 	return n;
 }
 
@@ -54,9 +54,9 @@ size_t node_dotted(const struct walk *w, TSNode n, char *out, size_t cap)
 
 	out[0] = '\0';
 	n = unparen(w, n);
-	sym = ts_node_symbol(n);
+	sym = node_symbol(n);
 	/* a name that cannot fit is no name; this also bounds the recursion */
-	if (ts_node_end_byte(n) - ts_node_start_byte(n) >= cap)
+	if (node_end_byte(n) - ts_node_start_byte(n) >= cap)
 		return 0;
 	if (sym == w->eng->sym.identifier) {
 		t = node_text(w, n, &tlen);
@@ -64,10 +64,10 @@ size_t node_dotted(const struct walk *w, TSNode n, char *out, size_t cap)
 	}
 	if (sym != w->eng->sym.attribute)
 		return 0;
-	len = node_dotted(w, ts_node_child_by_field_id(n, w->eng->field.object), out, cap);
+	len = node_dotted(w, node_child_by_field_id(n, w->eng->field.object), out, cap);
 	if (!len)
 		return 0;
-	t = node_text(w, ts_node_child_by_field_id(n, w->eng->field.attribute), &tlen);
+	t = node_text(w, node_child_by_field_id(n, w->eng->field.attribute), &tlen);
 	if (append(out, cap, &len, ".", 1) < 0 || append(out, cap, &len, t, tlen) < 0)
 		return out[0] = '\0', 0;
 	return len;
@@ -98,7 +98,7 @@ size_t node_qualname(const struct walk *w, TSNode n, char *out, size_t cap)
 	n = unparen(w, n);
 	if (ts_node_is_null(n))
 		return 0;
-	sym = ts_node_symbol(n);
+	sym = node_symbol(n);
 	if (sym == w->eng->sym.identifier) {
 		t = node_text(w, n, &tlen);
 		if (append(out, cap, &len, t, tlen) < 0)
@@ -108,10 +108,10 @@ size_t node_qualname(const struct walk *w, TSNode n, char *out, size_t cap)
 	if (sym != w->eng->sym.attribute)
 		return 0;
 	/* only attribute chains recurse, and one that cannot fit has no name: bounded depth */
-	if (ts_node_end_byte(n) - ts_node_start_byte(n) >= cap * 4)
+	if (node_end_byte(n) - ts_node_start_byte(n) >= cap * 4)
 		return 0;
-	len = node_qualname(w, ts_node_child_by_field_id(n, w->eng->field.object), out, cap);
-	t = node_text(w, ts_node_child_by_field_id(n, w->eng->field.attribute), &tlen);
+	len = node_qualname(w, node_child_by_field_id(n, w->eng->field.object), out, cap);
+	t = node_text(w, node_child_by_field_id(n, w->eng->field.attribute), &tlen);
 	if (append(out, cap, &len, ".", 1) < 0 || append(out, cap, &len, t, tlen) < 0)
 		return out[0] = '\0', 0;
 	return resolve(w, out, cap, len);
@@ -119,14 +119,14 @@ size_t node_qualname(const struct walk *w, TSNode n, char *out, size_t cap)
 
 size_t call_short_name(const struct walk *w, TSNode call, char *out, size_t cap)
 {
-	TSNode f = unparen(w, ts_node_child_by_field_id(call, w->eng->field.function));
+	TSNode f = unparen(w, node_child_by_field_id(call, w->eng->field.function));
 	size_t len = 0, tlen;
 	const char *t;
 
 	out[0] = '\0';
-	if (ts_node_symbol(f) == w->eng->sym.attribute)
-		f = ts_node_child_by_field_id(f, w->eng->field.attribute);
-	else if (ts_node_symbol(f) != w->eng->sym.identifier)
+	if (node_symbol(f) == w->eng->sym.attribute)
+		f = node_child_by_field_id(f, w->eng->field.attribute);
+	else if (node_symbol(f) != w->eng->sym.identifier)
 		return 0;
 	t = node_text(w, f, &tlen);
 	return append(out, cap, &len, t, tlen) < 0 ? 0 : len;
@@ -134,18 +134,18 @@ size_t call_short_name(const struct walk *w, TSNode call, char *out, size_t cap)
 
 int node_is_string(const struct walk *w, TSNode n)
 {
-	TSSymbol s = ts_node_symbol(n);
+	TSSymbol s = node_symbol(n);
 
 	return s == w->eng->sym.string || s == w->eng->sym.concatenated_string;
 }
 
 static int string_prefix_has(const struct walk *w, TSNode str, char c)
 {
-	TSNode start = ts_node_child(str, 0);
+	TSNode start = node_child(str, 0);
 	size_t len, i;
 	const char *t;
 
-	if (ts_node_is_null(start) || ts_node_symbol(start) != w->eng->sym.string_start)
+	if (ts_node_is_null(start) || node_symbol(start) != w->eng->sym.string_start)
 		return 0;
 	t = node_text(w, start, &len);
 	for (i = 0; i < len && t[i] != '"' && t[i] != '\''; i++)
@@ -156,7 +156,7 @@ static int string_prefix_has(const struct walk *w, TSNode str, char c)
 
 int node_is_fstring(const struct walk *w, TSNode n)
 {
-	return ts_node_symbol(n) == w->eng->sym.string && string_prefix_has(w, n, 'f');
+	return node_symbol(n) == w->eng->sym.string && string_prefix_has(w, n, 'f');
 }
 
 static void put_utf8(struct buf *out, uint32_t cp)
@@ -264,21 +264,21 @@ int node_string_value(const struct walk *w, TSNode n, struct buf *out)
 {
 	uint32_t i, count;
 
-	if (ts_node_symbol(n) == w->eng->sym.concatenated_string) {
-		count = ts_node_named_child_count(n);
+	if (node_symbol(n) == w->eng->sym.concatenated_string) {
+		count = node_named_child_count(n);
 		for (i = 0; i < count; i++) {
-			TSNode c = ts_node_named_child(n, i);
-			if (ts_node_symbol(c) == w->eng->sym.string && node_string_value(w, c, out) < 0)
+			TSNode c = node_named_child(n, i);
+			if (node_symbol(c) == w->eng->sym.string && node_string_value(w, c, out) < 0)
 				return -1;
 		}
 		return 0;
 	}
-	if (ts_node_symbol(n) != w->eng->sym.string)
+	if (node_symbol(n) != w->eng->sym.string)
 		return -1;
-	count = ts_node_named_child_count(n);
+	count = node_named_child_count(n);
 	for (i = 0; i < count; i++) {
-		TSNode c = ts_node_named_child(n, i);
-		if (ts_node_symbol(c) == w->eng->sym.string_content) {
+		TSNode c = node_named_child(n, i);
+		if (node_symbol(c) == w->eng->sym.string_content) {
 			size_t len;
 			const char *t = node_text(w, c, &len);
 			decode_content(t, len, string_prefix_has(w, n, 'r'), out);
@@ -289,7 +289,7 @@ int node_string_value(const struct walk *w, TSNode n, struct buf *out)
 
 static int is_argument(const struct walk *w, TSNode c)
 {
-	TSSymbol s = ts_node_symbol(c);
+	TSSymbol s = node_symbol(c);
 
 	return s != w->eng->sym.keyword_argument && s != w->eng->sym.dictionary_splat &&
 	       s != w->eng->sym.comment;
@@ -297,16 +297,16 @@ static int is_argument(const struct walk *w, TSNode c)
 
 TSNode call_positional(const struct walk *w, TSNode call, uint32_t i)
 {
-	TSNode args = ts_node_child_by_field_id(call, w->eng->field.arguments), none = { { 0 }, 0, 0 };
+	TSNode args = node_child_by_field_id(call, w->eng->field.arguments), none = { { 0 }, 0, 0 };
 	uint32_t k, count, seen = 0;
 
 	if (ts_node_is_null(args))
 		return none;
-	if (ts_node_symbol(args) != w->eng->sym.argument_list)
+	if (node_symbol(args) != w->eng->sym.argument_list)
 		return i == 0 ? args : none;	/* f(x for x in y) */
-	count = ts_node_named_child_count(args);
+	count = node_named_child_count(args);
 	for (k = 0; k < count; k++) {
-		TSNode c = ts_node_named_child(args, k);
+		TSNode c = node_named_child(args, k);
 		if (is_argument(w, c) && seen++ == i)
 			return c;
 	}
@@ -315,32 +315,32 @@ TSNode call_positional(const struct walk *w, TSNode call, uint32_t i)
 
 uint32_t call_positional_count(const struct walk *w, TSNode call)
 {
-	TSNode args = ts_node_child_by_field_id(call, w->eng->field.arguments);
+	TSNode args = node_child_by_field_id(call, w->eng->field.arguments);
 	uint32_t k, count, seen = 0;
 
 	if (ts_node_is_null(args))
 		return 0;
-	if (ts_node_symbol(args) != w->eng->sym.argument_list)
+	if (node_symbol(args) != w->eng->sym.argument_list)
 		return 1;
-	count = ts_node_named_child_count(args);
+	count = node_named_child_count(args);
 	for (k = 0; k < count; k++)
-		seen += is_argument(w, ts_node_named_child(args, k));
+		seen += is_argument(w, node_named_child(args, k));
 	return seen;
 }
 
 TSNode call_keyword(const struct walk *w, TSNode call, const char *name)
 {
-	TSNode args = ts_node_child_by_field_id(call, w->eng->field.arguments), none = { { 0 }, 0, 0 };
+	TSNode args = node_child_by_field_id(call, w->eng->field.arguments), none = { { 0 }, 0, 0 };
 	uint32_t k, count;
 
-	if (ts_node_is_null(args) || ts_node_symbol(args) != w->eng->sym.argument_list)
+	if (ts_node_is_null(args) || node_symbol(args) != w->eng->sym.argument_list)
 		return none;
-	count = ts_node_named_child_count(args);
+	count = node_named_child_count(args);
 	for (k = 0; k < count; k++) {
-		TSNode c = ts_node_named_child(args, k);
-		if (ts_node_symbol(c) == w->eng->sym.keyword_argument &&
-		    node_text_eq(w, ts_node_child_by_field_id(c, w->eng->field.name), name))
-			return ts_node_child_by_field_id(c, w->eng->field.value);
+		TSNode c = node_named_child(args, k);
+		if (node_symbol(c) == w->eng->sym.keyword_argument &&
+		    node_text_eq(w, node_child_by_field_id(c, w->eng->field.name), name))
+			return node_child_by_field_id(c, w->eng->field.value);
 	}
 	return none;
 }
@@ -364,7 +364,7 @@ int node_truthy(const struct walk *w, TSNode n)
 	const char *t;
 
 	n = unparen(w, n);
-	s = ts_node_symbol(n);
+	s = node_symbol(n);
 	if (s == w->eng->sym.false_ || s == w->eng->sym.none)
 		return 0;
 	if (s == w->eng->sym.integer || s == w->eng->sym.float_) {
@@ -372,9 +372,9 @@ int node_truthy(const struct walk *w, TSNode n)
 		return !number_is_zero(t, len);
 	}
 	if (s == w->eng->sym.list || s == w->eng->sym.dictionary) {
-		uint32_t i, count = ts_node_named_child_count(n);
+		uint32_t i, count = node_named_child_count(n);
 		for (i = 0; i < count; i++)
-			if (ts_node_symbol(ts_node_named_child(n, i)) != w->eng->sym.comment)
+			if (node_symbol(node_named_child(n, i)) != w->eng->sym.comment)
 				return 1;
 		return 0;
 	}
