@@ -7,7 +7,7 @@
  * pushed) may only make the policy stricter, and what it tries beyond that
  * is dropped with a note.
  */
-#include "internal.h"
+#include "config.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -29,7 +29,8 @@
  * after a line that opens no block) it gives up here.  Either way the
  * answer is the whole-file answer; focusing only saves time.
  */
-#include "internal.h"
+#include "focus.h"
+#include "source.h"
 
 #include <stdlib.h>
 

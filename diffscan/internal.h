@@ -11,51 +11,15 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include "common.h"
+#include "arena.h"
+#include "changeset.h"
+#include "config.h"
+#include "focus.h"
+#include "lines.h"
+#include "report.h"
+#include "source.h"
+#include "strmap.h"
 
-/* --- line sets (lines.c) ------------------------------------------------ */
-
-/* Sorted, disjoint, 1-based half-open ranges [start, end); all=1 means every line. */
-struct lineset {
-	struct { uint32_t start, end; } *ranges;
-	size_t len, cap;
-	int all;
-};
-void lineset_add(struct lineset *set, uint32_t start, uint32_t count);
-void lineset_union(struct lineset *dst, const struct lineset *src);
-void lineset_intersect(struct lineset *set, const struct lineset *other);
-/* True when some line in [first, last] (1-based, inclusive) is in the set. */
-int lineset_hits(const struct lineset *set, uint32_t first, uint32_t last);
-void lineset_clear(struct lineset *set);
-
-/* --- string map (strmap.c): open addressing, keys and values owned ------ */
-
-struct strmap {
-	struct strmap_slot { char *key; void *value; uint64_t hash; } *slots;
-	size_t cap, len;
-	void (*free_value)(void *);
-};
-void *strmap_get(const struct strmap *m, const char *key, size_t keylen);
-/* Insert or replace; the map takes `value` (and frees the old one). */
-void strmap_put(struct strmap *m, const char *key, size_t keylen, void *value);
-void strmap_clear(struct strmap *m);
-
-/* --- configuration (config.c) ------------------------------------------- */
-
-struct config_entry {
-	char *key;	/* lower-case, "section.subsection.name" */
-	char *value;
-	char *origin;	/* file name, for messages */
-};
-
-struct pysec_config {
-	struct config_entry *entries;
-	size_t len, cap;
-	struct buf notes;
-};
-
-/* Every value of a multi-valued key, in order; items split on commas and white space. */
-size_t config_list(const struct pysec_config *cfg, const char *key, char ***out);
-int config_bool(const struct pysec_config *cfg, const char *key, int fallback);
 
 /* --- rules (rules.c) ---------------------------------------------------- */
 
@@ -289,87 +253,6 @@ void report_at(struct walk *w, const struct clause *c, size_t byte, TSPoint star
 /* Read every `# nosec` comment of the file, warning about ids that are not rules (finding.c). */
 void nosec_collect(struct walk *w, TSNode root);
 
-/* --- reports (report.c) ------------------------------------------------- */
-
-struct pysec_report {
-	pysec_finding *findings;
-	size_t nfindings, fcap;
-	pysec_entry *entries;
-	size_t nentries, ecap;
-};
-
-/* Free what the report holds and empty it (the struct itself stays). */
-void report_clear(struct pysec_report *r);
-/* Drop the findings and entries past the first `findings` and `entries`. */
-void report_truncate(struct pysec_report *r, size_t findings, size_t entries);
-/* Move every finding and entry of `src` to the end of `dst`. */
-void report_move(struct pysec_report *dst, struct pysec_report *src);
-/* Append a finding; the report copies every string. */
-void report_add_finding(struct pysec_report *r, const pysec_finding *f);
-void report_add_entry(struct pysec_report *r, pysec_entry_kind kind, const char *path,
-	uint32_t line, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-/* --- changesets (changeset.c) ------------------------------------------- */
-
-enum source_kind {
-	SOURCE_BLOB = 1,	/* content is the blob `oid` in the repository */
-	SOURCE_FILE,		/* content is the file `disk_path` */
-};
-
-struct change {
-	char *path;		/* repository-relative (or as given, for --full) */
-	enum source_kind source;
-	git_oid oid;
-	char *disk_path;
-	uint32_t mode;		/* git file mode; 0 for plain files on disk */
-	struct lineset lines;
-	char commit[GIT_OID_HEXSZ + 1];	/* "" when unknown */
-	char *skip;		/* set: not scanned, with this reason */
-	int python;		/* 1: Python whatever its content says (a file named on the command line) */
-	unsigned scope;		/* SCOPE_CODE | SCOPE_TEXT: which rules these lines are for */
-	int maybe_python;	/* the name says Python (or may: no extension) */
-	int blame;		/* 1: name each finding's commit by blame over base..tip */
-	git_oid base, tip;	/* base is zero for the empty tree */
-};
-
-enum {
-	SCOPE_CODE = 1,		/* the Python rules */
-	SCOPE_TEXT = 2,		/* the `line` rules (secrets), on any text file */
-};
-
-struct pysec_changeset {
-	struct change *v;
-	size_t len, cap;
-};
-
-struct change *changeset_add(struct pysec_changeset *cs, const char *path);
-/* pysec_changeset_from_trees() for `paths` only (exact names; NULL: every path). */
-int changeset_from_trees_paths(pysec_changeset **out, git_repository *repo, git_tree *old_tree,
-	git_tree *new_tree, const git_oid *commit, char **paths, size_t npaths);
-/* A deep copy: entries, paths, line sets. */
-struct pysec_changeset *changeset_dup(const struct pysec_changeset *cs);
-
-/* --- source classification (source.c) ----------------------------------- */
-
-/* By name alone: *.py, *.pyw, or an extension-less name (which may have a shebang). */
-int source_maybe_python(const char *path);
-/* True for *.py, *.pyw, and extension-less files with a python shebang. */
-int source_is_python(const char *path, const char *data, size_t len);
-/*
- * The deepest nesting of brackets outside strings and comments, counted up
- * to just past `limit`.  Python's tokenizer refuses more than 200 levels;
- * libtree-sitter 0.20.7 frees memory twice after some 100,000 unclosed ones.
- */
-size_t source_bracket_depth(const char *data, size_t len, size_t limit);
-/*
- * Skip the string literal whose quote is at s[i] (triple quotes too; a
- * backslash keeps the next character in, even in a raw string); returns the
- * index past it.  Unterminated, a one-quote string ends with its line.
- */
-size_t source_skip_string(const char *s, size_t len, size_t i);
-/* NULL when scannable, else why not ("binary", "Git LFS pointer", ...). */
-const char *source_skip_reason(const char *data, size_t len);
-
 /* --- engine entry for one file (engine.c) ------------------------------- */
 
 struct file_scan {
@@ -394,44 +277,5 @@ int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report
 /* engine_scan_file() of blob `oid` through the cache (cache.c): a kept result, or a scan that is then kept. */
 int cache_scan(pysec_cache *cache, const struct pysec_engine *eng, struct pysec_report *report,
 	const struct file_scan *f, const git_oid *oid, double deadline);
-
-/* --- focused parsing (focus.c) ------------------------------------------ */
-
-/* A statement outside the parsed ranges that can change how names resolve. */
-struct focus_context {
-	uint32_t file_offset;		/* where it is in the file */
-	uint32_t offset;		/* where its copy starts in focus.text */
-};
-
-struct focus {
-	TSRange *ranges;		/* the parts of the file to parse: sorted, disjoint */
-	size_t nranges, ranges_cap;
-	struct focus_context *context;	/* in file order */
-	size_t ncontext, context_cap;
-	struct buf text;		/* the context statements, one per line, unindented */
-};
-
-/*
- * Which parts of Python file `src` to parse for the `touched` lines;
- * `always` holds the words of the modules the rules' `imported` predicates
- * name (their imports are always replayed).  Returns 1 when parsing only
- * those parts is worth it (then focus_free() `f`), 0 when the whole file
- * should be parsed.
- */
-int focus_plan(struct focus *f, const char *src, size_t len, const struct lineset *touched,
-	const struct strmap *always);
-void focus_free(struct focus *f);
-
-/* --- tree-sitter's memory (arena.c) ------------------------------------- */
-
-struct arena;
-/* Route tree-sitter's allocations through this module (once, before any parse). */
-void arena_install(void);
-/* From now until arena_end(), this thread's tree-sitter allocations come from a new arena. */
-struct arena *arena_begin(void);
-/* Release everything allocated in the arena at once (its memory is kept for the thread's next arena). */
-void arena_end(struct arena *a);
-/* Give the memory kept for this thread's next arena back (before the thread ends). */
-void arena_release_spares(void);
 
 #endif
