@@ -5,6 +5,7 @@
  */
 #include "changeset.h"
 #include "common.h"
+#include "lines.h"
 #include "source.h"
 
 #include <dirent.h>

@@ -8,6 +8,7 @@
  * is dropped with a note.
  */
 #include "config.h"
+#include "common.h"
 
 #include <ctype.h>
 #include <stdlib.h>

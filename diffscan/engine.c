@@ -16,13 +16,18 @@
 #include "engine.h"
 #include "arena.h"
 #include "builtin.h"
+#include "common.h"
 #include "config.h"
 #include "finding.h"
 #include "focus.h"
+#include "lines.h"
 #include "pyast.h"
+#include "report.h"
 #include "rules.h"
 #include "secrets.h"
 #include "source.h"
+#include "strmap.h"
+#include "walk.h"
 
 #include <dirent.h>
 #include <fnmatch.h>

@@ -9,7 +9,11 @@
  * a warning: a typo must not switch the gate off.
  */
 #include "finding.h"
+#include "common.h"
+#include "lines.h"
 #include "pyast.h"
+#include "report.h"
+#include "strmap.h"
 
 #include <ctype.h>
 #include <stdlib.h>

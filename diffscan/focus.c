@@ -30,7 +30,9 @@
  * answer is the whole-file answer; focusing only saves time.
  */
 #include "focus.h"
+#include "common.h"
 #include "source.h"
+#include "strmap.h"
 
 #include <stdlib.h>
 

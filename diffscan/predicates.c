@@ -4,7 +4,10 @@
  * table at the bottom is the whole vocabulary (rules/README.md lists it).
  */
 #include "predicates.h"
+#include "common.h"
 #include "pyast.h"
+#include "strmap.h"
+#include "walk.h"
 
 #include <ctype.h>
 #include <errno.h>

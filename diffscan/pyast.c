@@ -4,6 +4,8 @@
  * values with escapes decoded, call arguments by position and keyword.
  */
 #include "pyast.h"
+#include "common.h"
+#include "strmap.h"
 
 #include <ctype.h>
 

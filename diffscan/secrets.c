@@ -10,7 +10,9 @@
  * masked after its first characters.
  */
 #include "secrets.h"
+#include "common.h"
 #include "finding.h"
+#include "walk.h"
 
 #include <math.h>
 #include <stdlib.h>

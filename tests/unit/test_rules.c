@@ -14,7 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "builtin.h"
+#include "rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>
