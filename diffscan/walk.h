@@ -4,7 +4,9 @@
  * engine.c starts a walk for each file, visits its nodes, and hands each
  * to the clauses that can match it; the predicates (predicates.c,
  * secrets.c) read the walk through pyast.h and this header, and a clause
- * that holds becomes a finding (finding.c).
+ * that holds becomes a finding (finding.c).  Those modules sit below the
+ * engine: what they need of it (the grammar's ids, the rules, the rule ids
+ * `# nosec` may name) the walk carries, so they never see the engine.
  */
 #ifndef PYSEC_WALK_H
 #define PYSEC_WALK_H
@@ -48,7 +50,7 @@ struct nosec {
 struct replay;
 
 struct walk {
-	const struct pysec_engine *eng;	/* the engine running the walk (engine.c's own) */
+	const struct pysec_engine *eng;	/* the engine running it: only engine.c looks inside */
 	const struct walk_symbols *sym;
 	const struct walk_fields *field;
 	const struct rule_set *rules;	/* a clause's rule is rules->rules[clause->rule] */
