@@ -66,6 +66,13 @@ const char *cli_system_config(void);
  */
 int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file);
 
+/*
+ * Read all of stdin (a hook's input) into a new buffer, at most
+ * CLI_STDIN_MAX bytes (past it: -1 with errno EFBIG).  -1 and errno on failure.
+ */
+#define CLI_STDIN_MAX (16 * 1024 * 1024)
+int cli_read_stdin(char **out, size_t *len);
+
 /* Open the repository the current directory is in (honouring GIT_DIR). */
 int cli_open_repository(git_repository **out);
 

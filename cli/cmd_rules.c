@@ -45,8 +45,9 @@ int cmd_rules(int argc, char **argv)
 	int rc;
 
 	if (argc > 1 && !json) {
-		fprintf(stderr, "usage: git pysec rules [--format json]\n");
-		return EXIT_USAGE;
+		int help = argc == 2 && !strcmp(argv[1], "-h");
+		fputs("usage: git pysec rules [--format json]\n", help ? stdout : stderr);
+		return help ? EXIT_CLEAN : EXIT_USAGE;
 	}
 	if ((rc = load(&e, &repo)) != 0)
 		return rc;
@@ -78,9 +79,10 @@ int cmd_explain(int argc, char **argv)
 	const pysec_rule_info *r;
 	int rc;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: git pysec explain <rule id>\n");
-		return EXIT_USAGE;
+	if (argc != 2 || !strcmp(argv[1], "-h")) {
+		int help = argc == 2;
+		fputs("usage: git pysec explain <rule id>\n", help ? stdout : stderr);
+		return help ? EXIT_CLEAN : EXIT_USAGE;
 	}
 	if ((rc = load(&e, &repo)) != 0)
 		return rc;

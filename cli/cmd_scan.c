@@ -1,4 +1,5 @@
 /* cmd_scan.c: `git pysec scan`: the core on a rev range, the index, the working tree or paths. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@ static const char usage[] =
 	"   or: git pysec scan [options] <rev>           a commit against its first parent\n"
 	"   or: git pysec scan [options] <a>..<b>        what b adds over a (<a>...<b>: over their merge base)\n"
 	"   or: git pysec scan [options] --full [<path>...]  every line of every Python file\n"
+	"   or: git pysec scan [options] --pre-push <remote>  what a push sends (git's pre-push input on stdin)\n"
 	"\n"
 	"  --format text|json       output format (default text)\n"
 	"  --fail-on LEVEL          lowest severity that fails: low, medium, high (default low)\n"
@@ -22,8 +24,10 @@ static const char usage[] =
 
 struct scan_args {
 	int staged, full, json;
-	const char *fail_on, *min_conf, *config, *color;
+	const char *fail_on, *min_conf, *config, *color, *pre_push;
 	unsigned jobs;
+	char *input;		/* --pre-push: git's input */
+	size_t input_len;
 	char **rest;
 	int nrest;
 };
@@ -34,6 +38,7 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 		{ "staged", no_argument, NULL, 's' },
 		{ "cached", no_argument, NULL, 's' },
 		{ "full", no_argument, NULL, 'F' },
+		{ "pre-push", required_argument, NULL, 'P' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "fail-on", required_argument, NULL, 'x' },
 		{ "min-confidence", required_argument, NULL, 'c' },
@@ -50,6 +55,11 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 		switch (ch) {
 		case 's': a->staged = 1; break;
 		case 'F': a->full = 1; break;
+		case 'P':
+			if (strlen(optarg) > 512)
+				goto bad;
+			a->pre_push = optarg;
+			break;
 		case 'f':
 			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
 				goto bad;
@@ -75,7 +85,8 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 	a->nrest = argc - optind;
 	if ((a->fail_on && !pysec_level_parse(a->fail_on)) || (a->min_conf && !pysec_level_parse(a->min_conf)))
 		goto bad;
-	if (a->staged + a->full > 1 || (a->staged && a->nrest) || (!a->full && a->nrest > 1))
+	if (a->staged + a->full + !!a->pre_push > 1 || ((a->staged || a->pre_push) && a->nrest) ||
+	    (!a->full && a->nrest > 1))
 		goto bad;
 	return 0;
 bad:
@@ -83,13 +94,40 @@ bad:
 	return -1;
 }
 
-static int build_changeset(pysec_changeset **out, const struct scan_args *a, git_repository *repo)
+/*
+ * A push from this clone (git's pre-push hook, its input in `a->input`):
+ * what the remote has is what its remote-tracking refs and the updates'
+ * old ids reach; the rest is new.
+ */
+static int changeset_pre_push(pysec_changeset **out, const struct scan_args *a, git_repository *repo,
+	pysec_report *report, const pysec_config *cfg, const pysec_engine *engine)
+{
+	pysec_push_options po = PYSEC_PUSH_OPTIONS_INIT;
+	pysec_push *push = NULL;
+	char known[1024];
+	int rc;
+
+	if ((rc = pysec_push_parse_pre_push(&push, a->input, a->input_len)) < 0)
+		return rc;
+	snprintf(known, sizeof(known), "refs/remotes/%s/", a->pre_push);
+	po.known_refs = known;
+	po.max_commits = strtoul(pysec_config_get(cfg, "pysec.maxCommits", "5000"), NULL, 10);
+	po.history = pysec_engine_has_history_rules(engine);
+	rc = pysec_changeset_from_push(out, report, repo, push, &po);
+	pysec_push_free(push);
+	return rc;
+}
+
+static int build_changeset(pysec_changeset **out, const struct scan_args *a, git_repository *repo,
+	pysec_report *report, const pysec_config *cfg, const pysec_engine *engine)
 {
 	if (a->full) {
 		static const char *const here[] = { "." };
 		return a->nrest ? pysec_changeset_from_paths(out, (const char *const *)a->rest, (size_t)a->nrest)
 				: pysec_changeset_from_paths(out, here, 1);
 	}
+	if (a->pre_push)
+		return changeset_pre_push(out, a, repo, report, cfg, engine);
 	if (a->staged)
 		return pysec_changeset_from_index(out, repo);
 	if (a->nrest)
@@ -111,6 +149,10 @@ int cmd_scan(int argc, char **argv)
 
 	if ((rc = parse_args(&a, argc, argv)) != 0)
 		return rc > 0 ? EXIT_CLEAN : EXIT_USAGE;
+	if (a.pre_push && cli_read_stdin(&a.input, &a.input_len) < 0) {
+		fprintf(stderr, "git pysec: cannot read the pre-push input: %s\n", strerror(errno));
+		return EXIT_FAILED;
+	}
 	if (a.full) {
 		/* a full scan works outside a repository too; inside one it takes its config */
 		if (git_repository_open_ext(&repo, ".", 0, NULL) < 0)
@@ -137,11 +179,11 @@ int cmd_scan(int argc, char **argv)
 		exit_code = cli_fail(rc, "rules");
 		goto cleanup;
 	}
-	if ((rc = build_changeset(&cs, &a, repo)) < 0) {
-		exit_code = cli_fail(rc, a.nrest && !a.full ? a.rest[0] : "changes");
+	pysec_report_new(&report);
+	if ((rc = build_changeset(&cs, &a, repo, report, cfg, engine)) < 0) {
+		exit_code = cli_fail(rc, a.nrest && !a.full ? a.rest[0] : a.pre_push ? "push" : "changes");
 		goto cleanup;
 	}
-	pysec_report_new(&report);
 	so.repo = repo;
 	so.threads = a.jobs;
 	rc = pysec_scan(report, engine, cs, &so);
@@ -162,5 +204,6 @@ cleanup:
 	pysec_engine_free(engine);
 	pysec_config_free(cfg);
 	git_repository_free(repo);
+	free(a.input);
 	return exit_code;
 }

@@ -41,6 +41,44 @@ int cli_open_repository(git_repository **out)
 	return 0;
 }
 
+int cli_read_stdin(char **out, size_t *len)
+{
+	size_t cap = 8192, n = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -1;
+	for (;;) {
+		size_t got;
+		if (n == cap) {
+			char *grown;
+			if (cap >= CLI_STDIN_MAX) {
+				free(buf);
+				errno = EFBIG;
+				return -1;
+			}
+			grown = realloc(buf, cap * 2);
+			if (!grown) {
+				free(buf);
+				return -1;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+		got = fread(buf + n, 1, cap - n, stdin);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(stdin)) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
 int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file)
 {
 	pysec_config *cfg = NULL;
@@ -89,26 +127,66 @@ static int net_missing(const char *name, const char *path, int error)
 }
 
 /*
+ * The directory of the running executable, with a '/' at the end, found
+ * through /proc/self/exe, so that a build tree and an installation both
+ * work.  -1 with errno when it cannot be known or does not fit `size` with
+ * `room` bytes to spare.
+ */
+static int self_dir(char *out, size_t size, size_t room)
+{
+	ssize_t n = readlink("/proc/self/exe", out, size);
+	char *slash;
+
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= size || !(slash = memrchr(out, '/', (size_t)n)) || (size_t)(slash + 1 - out) + room > size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	slash[1] = '\0';
+	return 0;
+}
+
+/*
  * Run `argv` (all of it, the program's name included) in pysec-net, found
- * in the directory of the running executable, so that a build tree and an
- * installation both work.  execv keeps the process id (LISTEN_PID still
- * names it), the open descriptors (systemd's sockets, stdin, stdout,
- * stderr) and the signals a caller ignores; this process has installed no
- * handler.  Returns only on failure.
+ * in the directory of the running executable.  execv keeps the process id
+ * (LISTEN_PID still names it), the open descriptors (systemd's sockets,
+ * stdin, stdout, stderr) and the signals a caller ignores; this process has
+ * installed no handler.  Returns only on failure.
  */
 static int exec_net(const char *name, char **argv)
 {
-	char path[PATH_MAX], *slash;
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path));
+	char path[PATH_MAX];
 
-	if (n < 0)
+	if (self_dir(path, sizeof(path), sizeof(NET_PROGRAM)) < 0)
 		return net_missing(name, "/proc/self/exe", errno);
-	if ((size_t)n >= sizeof(path) || !(slash = memrchr(path, '/', (size_t)n)) ||
-	    (size_t)(slash + 1 - path) + sizeof(NET_PROGRAM) > sizeof(path))
-		return net_missing(name, "/proc/self/exe", ENAMETOOLONG);
-	memcpy(slash + 1, NET_PROGRAM, sizeof(NET_PROGRAM));
+	memcpy(path + strlen(path), NET_PROGRAM, sizeof(NET_PROGRAM));
 	execv(path, argv);
 	return net_missing(name, path, errno);
+}
+
+/*
+ * `git pysec <command> --help`: the command's manual page, opened the way
+ * `git help` opens git's own: by running man(1), with MANPATH starting
+ * with the pages of this installation (<bindir>/../share/man) and of a
+ * build tree (<bindir>/man), then man's own search path (the empty entry
+ * at the end).  Returns only on failure.
+ */
+static int show_manual(const char *name)
+{
+	char dir[PATH_MAX], page[64], *manpath;
+	const char *old = getenv("MANPATH");
+
+	snprintf(page, sizeof(page), "git-pysec-%s", name);
+	if (self_dir(dir, sizeof(dir), 0) == 0 &&
+	    asprintf(&manpath, "%s../share/man:%sman:%s", dir, dir, old ? old : "") >= 0) {
+		setenv("MANPATH", manpath, 1);
+		free(manpath);
+	}
+	execlp("man", "man", page, (char *)NULL);
+	fprintf(stderr, "git pysec: cannot run 'man' for %s: %s; 'git pysec %s -h' prints the usage\n", page,
+		strerror(errno), name);
+	return EXIT_FAILED;
 }
 
 int cli_main(const struct cli_cmd *cmds, size_t ncmds, int argc, char **argv)
@@ -125,6 +203,8 @@ int cli_main(const struct cli_cmd *cmds, size_t ncmds, int argc, char **argv)
 	for (i = 0; i < ncmds; i++) {
 		if (strcmp(cmds[i].name, name))
 			continue;
+		if (argc == 3 && !strcmp(argv[2], "--help"))
+			return show_manual(name);
 		if (!cmds[i].fn)
 			return exec_net(name, argv);
 		cli_libgit2_init();

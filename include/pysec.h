@@ -170,6 +170,12 @@ typedef struct pysec_push pysec_push;
 
 /* Parse pre-receive input; malformed input is PYSEC_EINVALID naming its line. */
 int pysec_push_parse(pysec_push **out, const char *input, size_t len);
+/*
+ * Parse pre-push input ("<local ref> <local id> <remote ref> <remote id>"
+ * lines, in the sender's clone): the remote's id is the update's old id;
+ * scan it with pysec_push_options.known_refs naming the remote's refs.
+ */
+int pysec_push_parse_pre_push(pysec_push **out, const char *input, size_t len);
 size_t pysec_push_count(const pysec_push *push);
 const pysec_ref_update *pysec_push_update(const pysec_push *push, size_t i);
 void pysec_push_free(pysec_push *push);
@@ -177,9 +183,16 @@ void pysec_push_free(pysec_push *push);
 typedef struct {
 	size_t max_commits;	/* more new commits than this: PYSEC_ELIMIT; 0 = no limit */
 	int history;		/* also every line each new commit adds, for the history rules */
+	/*
+	 * NULL: a commit is new unless some ref reaches it (pre-receive: the
+	 * repository is the receiver).  Else a pre-push in the sender's clone:
+	 * a commit is new unless a ref under this prefix ("refs/remotes/origin/")
+	 * or an update's old id (what the remote has) reaches it.
+	 */
+	const char *known_refs;
 } pysec_push_options;
 
-#define PYSEC_PUSH_OPTIONS_INIT { 0, 0 }
+#define PYSEC_PUSH_OPTIONS_INIT { 0, 0, NULL }
 
 /* The lines `push` adds to `repo`; notes about refs it skips go to `report`. */
 int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_repository *repo,
