@@ -3,7 +3,10 @@
  * context lines, so each hunk's new side is exactly the added lines) or
  * from paths on disk.
  */
-#include "internal.h"
+#include "changeset.h"
+#include "common.h"
+#include "lines.h"
+#include "source.h"
 
 #include <dirent.h>
 #include <errno.h>

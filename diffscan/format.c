@@ -1,5 +1,6 @@
 /* format.c: writing a report for people (text) and for programs (JSON). */
-#include "internal.h"
+#include "report.h"
+#include "common.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -4,9 +4,6 @@
  *
  * The format is the one README.md documents under "JSON": the keys below,
  * and no others, so that a consumer can rely on them.
- *
- * Tests marked LIBRARY BUG assert the correct behaviour and fail on the
- * library as it stands; see the comment at each.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -363,13 +360,10 @@ static void fingerprint_is_made_of_the_flagged_code_only(void **state)
 		"    return check(user)\n", "B107", NULL);
 
 	/*
-	 * LIBRARY BUG: walk_report() (diffscan/finding.c:273, 284) hashes the
-	 * whole node (here the whole function_definition, up to 4 KiB) rather
-	 * than the flagged span [start, end] it reports, so any edit to the
-	 * body of a function with a flagged default changes the finding's
-	 * fingerprint, against README's "made of ... the flagged code".  B106
-	 * (a keyword: the whole call is hashed, the span ends at the keyword)
-	 * has the same fault.
+	 * The fingerprint hashes the flagged span only, as README says ("made
+	 * of ... the flagged code"), not the whole node it starts at: an edit
+	 * to the body of a function whose default is flagged leaves the
+	 * finding's fingerprint as it was.
 	 */
 	snprintf(a, sizeof(a), "%s", before);
 	snprintf(b, sizeof(b), "%s", after);
