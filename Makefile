@@ -8,6 +8,10 @@ BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/pysec
 SYSCONFDIR ?= /etc
 SYSTEMDDIR ?= /etc/systemd/system
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+SCDOC ?= scdoc
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -60,6 +64,10 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 # the daemon's files, for the fuzz targets that read what it reads
 DAEMON_SRC := $(wildcard daemon/*.c)
 FUZZ_TARGETS := scan rules push focus proto webhook forge config
+# Manual pages: scdoc sources in docs/man, built into $(BUILD)/man/man1, where
+# `git pysec <command> --help` also finds them in a build tree.
+MAN_SRC := $(wildcard docs/man/*.scd)
+MAN_PAGES := $(MAN_SRC:docs/man/%.scd=$(BUILD)/man/man1/%)
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/rules_builtin.o
 FORGE_OBJ := $(FORGE_SRC:%.c=$(BUILD)/%.o)
@@ -71,9 +79,15 @@ DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 # each fuzz target built without libFuzzer, to run its seeds (fuzz/seeds_main.c)
 SEED_BIN := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz_%)
 
-.PHONY: all check check-unit check-integration check-asan install install-systemd clean distclean grammar fuzz fuzz-build
+.PHONY: all check check-unit check-integration check-package check-asan install install-systemd clean distclean grammar fuzz fuzz-build man
 
-all: $(BUILD)/git-pysec $(BUILD)/pysec-net
+all: $(BUILD)/git-pysec $(BUILD)/pysec-net man
+
+man: $(MAN_PAGES)
+
+$(BUILD)/man/man1/%: docs/man/%.scd
+	@mkdir -p $(dir $@)
+	$(SCDOC) < $< > $@.tmp && mv $@.tmp $@
 
 grammar: $(GRAMMAR_SRC)/.verified
 
@@ -128,19 +142,30 @@ check-unit: $(UNIT_BIN) $(SEED_BIN)
 	for t in $(FUZZ_TARGETS); do echo "== fuzz/seeds/$$t"; $(BUILD)/tests/fuzz_$$t fuzz/seeds/$$t || failed=1; done; \
 	exit $$failed
 
-check-integration: $(BUILD)/git-pysec $(BUILD)/pysec-net
-	PYSEC_BIN=$(abspath $(BUILD)/git-pysec) ./tests/run-integration.sh
+check-integration: $(BUILD)/git-pysec $(BUILD)/pysec-net man
+	PYSEC_BIN=$(abspath $(BUILD)/git-pysec) PYSEC_MAKE_VARS="BUILD=$(BUILD) SANITIZE=$(SANITIZE)" \
+		./tests/run-integration.sh
 
-# The whole suite, then again under ASan/UBSan.
+# The Debian package: built from a copy of the tree, lintian, installed, used.
+check-package:
+	./tests/package.sh
+
+# The whole suite, then again under ASan/UBSan, then the Debian package.
 check:
 	$(MAKE) check-unit check-integration
 	$(MAKE) SANITIZE=1 check-unit check-integration
+	$(MAKE) check-package
 
 # pysec-net goes next to git-pysec: that is where `git pysec review` and `serve` look for it.
-install: $(BUILD)/git-pysec $(BUILD)/pysec-net
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/config
+# The bash completion is named after git-pysec: git's completion loads it for `git pysec`.
+install: $(BUILD)/git-pysec $(BUILD)/pysec-net man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/config $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 $(BUILD)/git-pysec $(BUILD)/pysec-net $(DESTDIR)$(BINDIR)/
 	install -m 0644 config/*.conf $(DESTDIR)$(DATADIR)/config/
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 completion/git-pysec.bash $(DESTDIR)$(BASHCOMPDIR)/git-pysec
+	install -m 0644 completion/_git-pysec $(DESTDIR)$(ZSHCOMPDIR)/_git-pysec
 
 # The daemon's units (`git pysec serve`); README.md, "The daemon", says how to enable them.
 install-systemd:

@@ -35,14 +35,19 @@ as_root() {
 	fi
 }
 
-# Build: compiler, libgit2, tree-sitter, libcurl, jansson, PCRE2, openssl (to
-# check the grammar's sha512), and for the daemon libmicrohttpd (webhooks),
-# SQLite (its durable queue) and OpenSSL's libcrypto (HMAC, constant-time
-# compares).  Tests: cmocka, git, jq, python3 (the forge stand-in), curl, and
+# Build: compiler, scdoc (the manual pages), libgit2, tree-sitter, libcurl,
+# jansson, PCRE2, openssl (to check the grammar's sha512), and for the
+# daemon libmicrohttpd (webhooks), SQLite (its durable queue) and OpenSSL's
+# libcrypto (HMAC, constant-time compares).  Tests: cmocka, git, jq, python3
+# (the forge stand-in), curl, pre-commit (the pre-commit framework's
+# manifest, tried with try-repo), man-db, bash-completion and zsh (the
+# installed manual pages and completion, used as a person would),
+# dpkg-dev, debhelper and lintian (the Debian package is built and checked),
 # iproute2 (ss: a connection waiting in a socket's backlog).
-packages="build-essential pkg-config ca-certificates openssl git libgit2-dev libtree-sitter-dev
+packages="build-essential pkg-config scdoc ca-certificates openssl git libgit2-dev libtree-sitter-dev
 	libcurl4-openssl-dev libjansson-dev libpcre2-dev libmicrohttpd-dev libsqlite3-dev libssl-dev
-	libcmocka-dev jq python3 curl iproute2"
+	libcmocka-dev jq python3 curl pre-commit man-db bash-completion zsh dpkg-dev debhelper lintian
+	iproute2"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,5 +1,5 @@
 /* cmd_scan.c: `git pysec scan`: the core on a rev range, the index, the working tree or paths. */
-#include <getopt.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +12,7 @@ static const char usage[] =
 	"   or: git pysec scan [options] <rev>           a commit against its first parent\n"
 	"   or: git pysec scan [options] <a>..<b>        what b adds over a (<a>...<b>: over their merge base)\n"
 	"   or: git pysec scan [options] --full [<path>...]  every line of every Python file\n"
+	"   or: git pysec scan [options] --pre-push <remote>  what a push sends (git's pre-push input on stdin)\n"
 	"\n"
 	"  --format text|json       output format (default text)\n"
 	"  --fail-on LEVEL          lowest severity that fails: low, medium, high (default low)\n"
@@ -22,60 +23,74 @@ static const char usage[] =
 
 struct scan_args {
 	int staged, full, json;
-	const char *fail_on, *min_conf, *config, *color;
+	const char *fail_on, *min_conf, *config, *color, *pre_push;
 	unsigned jobs;
+	char *input;		/* --pre-push: git's input */
+	size_t input_len;
 	char **rest;
 	int nrest;
 };
 
-static int parse_args(struct scan_args *a, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "staged", no_argument, NULL, 's' },
-		{ "cached", no_argument, NULL, 's' },
-		{ "full", no_argument, NULL, 'F' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "fail-on", required_argument, NULL, 'x' },
-		{ "min-confidence", required_argument, NULL, 'c' },
-		{ "config", required_argument, NULL, 'C' },
-		{ "color", required_argument, NULL, 'k' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch;
+enum {
+	OPT_STAGED = 1, OPT_FULL, OPT_PRE_PUSH, OPT_FORMAT, OPT_FAIL_ON, OPT_MIN_CONF, OPT_CONFIG, OPT_COLOR, OPT_JOBS,
+	OPT_HELP,
+};
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 's': a->staged = 1; break;
-		case 'F': a->full = 1; break;
-		case 'f':
-			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
+static const struct cli_option options[] = {
+	{ "staged", 0, 0, OPT_STAGED },
+	{ "cached", 0, 0, OPT_STAGED },
+	{ "full", 0, 0, OPT_FULL },
+	{ "pre-push", 0, 1, OPT_PRE_PUSH },
+	{ "format", 0, 1, OPT_FORMAT },
+	{ "fail-on", 0, 1, OPT_FAIL_ON },
+	{ "min-confidence", 0, 1, OPT_MIN_CONF },
+	{ "config", 0, 1, OPT_CONFIG },
+	{ "color", 0, 1, OPT_COLOR },
+	{ "jobs", 0, 1, OPT_JOBS },
+	{ "help", 'h', 0, OPT_HELP },
+};
+
+/* 0, 1 after --help, -1 on bad usage (said).  The operands stay in `o` until cli_options_clear(). */
+static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char **argv)
+{
+	unsigned long long n;
+	int id;
+
+	cli_options_init(o, "scan", options, ARRAY_SIZE(options), argc, argv);
+	while ((id = cli_options_next(o)) > 0) {
+		switch (id) {
+		case OPT_STAGED: a->staged = 1; break;
+		case OPT_FULL: a->full = 1; break;
+		case OPT_PRE_PUSH:
+			if (strlen(o->value) > 512)
 				goto bad;
-			a->json = !strcmp(optarg, "json");
+			a->pre_push = o->value;
 			break;
-		case 'x': a->fail_on = optarg; break;
-		case 'c': a->min_conf = optarg; break;
-		case 'C': a->config = optarg; break;
-		case 'k': a->color = optarg; break;
-		case 'j': {
-			char *end;
-			unsigned long n = strtoul(optarg, &end, 10);
-			if (*end || n < 1 || n > 64)
+		case OPT_FORMAT:
+			if (strcmp(o->value, "json") && strcmp(o->value, "text"))
+				goto bad;
+			a->json = !strcmp(o->value, "json");
+			break;
+		case OPT_FAIL_ON: a->fail_on = o->value; break;
+		case OPT_MIN_CONF: a->min_conf = o->value; break;
+		case OPT_CONFIG: a->config = o->value; break;
+		case OPT_COLOR: a->color = o->value; break;
+		case OPT_JOBS:
+			if (pysec_parse_uint(&n, o->value, 64) < 0 || n < 1)
 				goto bad;
 			a->jobs = (unsigned)n;
 			break;
-		}
-		case 'h': fputs(usage, stdout); return 1;
-		default: goto bad;
+		case OPT_HELP: fputs(usage, stdout); return 1;
 		}
 	}
-	a->rest = argv + optind;
-	a->nrest = argc - optind;
+	if (id < 0)
+		goto bad;
+	a->rest = o->operands;
+	a->nrest = o->noperands;
 	if ((a->fail_on && !pysec_level_parse(a->fail_on)) || (a->min_conf && !pysec_level_parse(a->min_conf)))
 		goto bad;
-	if (a->staged + a->full > 1 || (a->staged && a->nrest) || (!a->full && a->nrest > 1))
+	if (a->staged + a->full + !!a->pre_push > 1 || ((a->staged || a->pre_push) && a->nrest) ||
+	    (!a->full && a->nrest > 1))
 		goto bad;
 	return 0;
 bad:
@@ -83,13 +98,40 @@ bad:
 	return -1;
 }
 
-static int build_changeset(pysec_changeset **out, const struct scan_args *a, git_repository *repo)
+/*
+ * A push from this clone (git's pre-push hook, its input in `a->input`):
+ * what the remote has is what its remote-tracking refs and the updates'
+ * old ids reach; the rest is new.
+ */
+static int changeset_pre_push(pysec_changeset **out, const struct scan_args *a, git_repository *repo,
+	pysec_report *report, const pysec_config *cfg, const pysec_engine *engine)
+{
+	pysec_push_options po = PYSEC_PUSH_OPTIONS_INIT;
+	pysec_push *push = NULL;
+	char known[1024];
+	int rc;
+
+	if ((rc = pysec_push_parse_pre_push(&push, a->input, a->input_len)) < 0)
+		return rc;
+	snprintf(known, sizeof(known), "refs/remotes/%s/", a->pre_push);
+	po.known_refs = known;
+	po.max_commits = strtoul(pysec_config_get(cfg, "pysec.maxCommits", "5000"), NULL, 10);
+	po.history = pysec_engine_has_history_rules(engine);
+	rc = pysec_changeset_from_push(out, report, repo, push, &po);
+	pysec_push_free(push);
+	return rc;
+}
+
+static int build_changeset(pysec_changeset **out, const struct scan_args *a, git_repository *repo,
+	pysec_report *report, const pysec_config *cfg, const pysec_engine *engine)
 {
 	if (a->full) {
 		static const char *const here[] = { "." };
 		return a->nrest ? pysec_changeset_from_paths(out, (const char *const *)a->rest, (size_t)a->nrest)
 				: pysec_changeset_from_paths(out, here, 1);
 	}
+	if (a->pre_push)
+		return changeset_pre_push(out, a, repo, report, cfg, engine);
 	if (a->staged)
 		return pysec_changeset_from_index(out, repo);
 	if (a->nrest)
@@ -100,6 +142,7 @@ static int build_changeset(pysec_changeset **out, const struct scan_args *a, git
 int cmd_scan(int argc, char **argv)
 {
 	struct scan_args a = { 0 };
+	struct cli_options o;
 	git_repository *repo = NULL;
 	pysec_config *cfg = NULL;
 	pysec_engine *engine = NULL;
@@ -109,14 +152,22 @@ int cmd_scan(int argc, char **argv)
 	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
 	int rc, exit_code = EXIT_CLEAN;
 
-	if ((rc = parse_args(&a, argc, argv)) != 0)
+	if ((rc = parse_args(&a, &o, argc, argv)) != 0) {
+		cli_options_clear(&o);
 		return rc > 0 ? EXIT_CLEAN : EXIT_USAGE;
+	}
+	if (a.pre_push && cli_read_stdin(&a.input, &a.input_len) < 0) {
+		fprintf(stderr, "git pysec: cannot read the pre-push input: %s\n", strerror(errno));
+		exit_code = EXIT_FAILED;
+		goto cleanup;
+	}
 	if (a.full) {
 		/* a full scan works outside a repository too; inside one it takes its config */
 		if (cli_open_repository_if_any(&repo) < 0)
 			return EXIT_FAILED;
 	} else if (cli_open_repository(&repo) < 0) {
-		return EXIT_FAILED;
+		exit_code = EXIT_FAILED;
+		goto cleanup;
 	}
 	if ((rc = cli_config_local(&cfg, repo, a.config)) < 0) {
 		exit_code = cli_fail(rc, "configuration");
@@ -137,11 +188,11 @@ int cmd_scan(int argc, char **argv)
 		exit_code = cli_fail(rc, "rules");
 		goto cleanup;
 	}
-	if ((rc = build_changeset(&cs, &a, repo)) < 0) {
-		exit_code = cli_fail(rc, a.nrest && !a.full ? a.rest[0] : "changes");
+	pysec_report_new(&report);
+	if ((rc = build_changeset(&cs, &a, repo, report, cfg, engine)) < 0) {
+		exit_code = cli_fail(rc, a.nrest && !a.full ? a.rest[0] : a.pre_push ? "push" : "changes");
 		goto cleanup;
 	}
-	pysec_report_new(&report);
 	so.repo = repo;
 	so.threads = a.jobs;
 	rc = pysec_scan(report, engine, cs, &so);
@@ -162,5 +213,7 @@ cleanup:
 	pysec_engine_free(engine);
 	pysec_config_free(cfg);
 	git_repository_free(repo);
+	free(a.input);
+	cli_options_clear(&o);
 	return exit_code;
 }

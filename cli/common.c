@@ -53,6 +53,44 @@ int cli_open_repository_if_any(git_repository **out)
 	return rc == PYSEC_ENOTFOUND ? 0 : rc;
 }
 
+int cli_read_stdin(char **out, size_t *len)
+{
+	size_t cap = 8192, n = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -1;
+	for (;;) {
+		size_t got;
+		if (n == cap) {
+			char *grown;
+			if (cap >= CLI_STDIN_MAX) {
+				free(buf);
+				errno = EFBIG;
+				return -1;
+			}
+			grown = realloc(buf, cap * 2);
+			if (!grown) {
+				free(buf);
+				return -1;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+		got = fread(buf + n, 1, cap - n, stdin);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(stdin)) {
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
 int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file)
 {
 	pysec_config *cfg = NULL;
@@ -101,26 +139,66 @@ static int net_missing(const char *name, const char *path, int error)
 }
 
 /*
+ * The directory of the running executable, with a '/' at the end, found
+ * through /proc/self/exe, so that a build tree and an installation both
+ * work.  -1 with errno when it cannot be known or does not fit `size` with
+ * `room` bytes to spare.
+ */
+static int self_dir(char *out, size_t size, size_t room)
+{
+	ssize_t n = readlink("/proc/self/exe", out, size);
+	char *slash;
+
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= size || !(slash = memrchr(out, '/', (size_t)n)) || (size_t)(slash + 1 - out) + room > size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	slash[1] = '\0';
+	return 0;
+}
+
+/*
  * Run `argv` (all of it, the program's name included) in pysec-net, found
- * in the directory of the running executable, so that a build tree and an
- * installation both work.  execv keeps the process id (LISTEN_PID still
- * names it), the open descriptors (systemd's sockets, stdin, stdout,
- * stderr) and the signals a caller ignores; this process has installed no
- * handler.  Returns only on failure.
+ * in the directory of the running executable.  execv keeps the process id
+ * (LISTEN_PID still names it), the open descriptors (systemd's sockets,
+ * stdin, stdout, stderr) and the signals a caller ignores; this process has
+ * installed no handler.  Returns only on failure.
  */
 static int exec_net(const char *name, char **argv)
 {
-	char path[PATH_MAX], *slash;
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path));
+	char path[PATH_MAX];
 
-	if (n < 0)
+	if (self_dir(path, sizeof(path), sizeof(NET_PROGRAM)) < 0)
 		return net_missing(name, "/proc/self/exe", errno);
-	if ((size_t)n >= sizeof(path) || !(slash = memrchr(path, '/', (size_t)n)) ||
-	    (size_t)(slash + 1 - path) + sizeof(NET_PROGRAM) > sizeof(path))
-		return net_missing(name, "/proc/self/exe", ENAMETOOLONG);
-	memcpy(slash + 1, NET_PROGRAM, sizeof(NET_PROGRAM));
+	memcpy(path + strlen(path), NET_PROGRAM, sizeof(NET_PROGRAM));
 	execv(path, argv);
 	return net_missing(name, path, errno);
+}
+
+/*
+ * `git pysec <command> --help`: the command's manual page, opened the way
+ * `git help` opens git's own: by running man(1), with MANPATH starting
+ * with the pages of this installation (<bindir>/../share/man) and of a
+ * build tree (<bindir>/man), then man's own search path (the empty entry
+ * at the end).  Returns only on failure.
+ */
+static int show_manual(const char *name)
+{
+	char dir[PATH_MAX], page[64], *manpath;
+	const char *old = getenv("MANPATH");
+
+	snprintf(page, sizeof(page), "git-pysec-%s", name);
+	if (self_dir(dir, sizeof(dir), 0) == 0 &&
+	    asprintf(&manpath, "%s../share/man:%sman:%s", dir, dir, old ? old : "") >= 0) {
+		setenv("MANPATH", manpath, 1);
+		free(manpath);
+	}
+	execlp("man", "man", page, (char *)NULL);
+	fprintf(stderr, "git pysec: cannot run 'man' for %s: %s; 'git pysec %s -h' prints the usage\n", page,
+		strerror(errno), name);
+	return EXIT_FAILED;
 }
 
 int cli_main(const struct cli_cmd *cmds, size_t ncmds, int argc, char **argv)
@@ -137,6 +215,8 @@ int cli_main(const struct cli_cmd *cmds, size_t ncmds, int argc, char **argv)
 	for (i = 0; i < ncmds; i++) {
 		if (strcmp(cmds[i].name, name))
 			continue;
+		if (argc == 3 && !strcmp(argv[2], "--help"))
+			return show_manual(name);
 		if (!cmds[i].fn)
 			return exec_net(name, argv);
 		cli_libgit2_init();
@@ -146,4 +226,124 @@ int cli_main(const struct cli_cmd *cmds, size_t ncmds, int argc, char **argv)
 	}
 	fprintf(stderr, "git pysec: '%s' is not a command; see 'git pysec help'\n", name);
 	return EXIT_USAGE;
+}
+
+void cli_options_init(struct cli_options *o, const char *cmd, const struct cli_option *opts, size_t nopts,
+	int argc, char **argv)
+{
+	memset(o, 0, sizeof(*o));
+	o->cmd = cmd;
+	o->opts = opts;
+	o->nopts = nopts;
+	o->argc = argc;
+	o->argv = argv;
+	o->next = 1;
+	o->operands = calloc((size_t)(argc > 0 ? argc : 1), sizeof(*o->operands));
+	if (!o->operands) {
+		fputs("git pysec: out of memory\n", stderr);
+		abort();
+	}
+}
+
+void cli_options_clear(struct cli_options *o)
+{
+	free(o->operands);
+	o->operands = NULL;
+}
+
+/*
+ * A flag nobody defines, yet whose name says it would carry a secret: say
+ * where the token goes instead (its value, if any, is never printed).
+ */
+static void unknown_option(const struct cli_options *o, const char *name, size_t len)
+{
+	fprintf(stderr, "git pysec %s: unknown option '--%.*s'", o->cmd, (int)len, name);
+	if (memmem(name, len, "token", 5) || memmem(name, len, "secret", 6) || memmem(name, len, "password", 8))
+		fputs("; a token is never given on the command line: use --token-file FILE or $PYSEC_TOKEN", stderr);
+	fputc('\n', stderr);
+}
+
+/* The option's value is the next argument ("--name VALUE", "-x VALUE"). */
+static int take_value(struct cli_options *o, const char *flag)
+{
+	if (o->next >= o->argc) {
+		fprintf(stderr, "git pysec %s: option '%s' needs a value\n", o->cmd, flag);
+		return -1;
+	}
+	o->value = o->argv[o->next++];
+	return 0;
+}
+
+static int short_option(struct cli_options *o)
+{
+	char flag[3] = { '-', *o->bundle++, '\0' };
+	size_t i;
+
+	for (i = 0; i < o->nopts; i++) {
+		if (!o->opts[i].short_name || o->opts[i].short_name != flag[1])
+			continue;
+		if (!o->opts[i].takes_value)
+			return o->opts[i].id;
+		/* "-xVALUE" or "-x VALUE" */
+		if (*o->bundle) {
+			o->value = o->bundle;
+			o->bundle = NULL;
+		} else if (take_value(o, flag) < 0) {
+			return -1;
+		}
+		return o->opts[i].id;
+	}
+	fprintf(stderr, "git pysec %s: unknown option '%s'\n", o->cmd,
+		(unsigned char)flag[1] > ' ' && (unsigned char)flag[1] < 0x7f ? flag : "-?");
+	return -1;
+}
+
+static int long_option(struct cli_options *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg), i;
+
+	for (i = 0; i < o->nopts; i++) {
+		const struct cli_option *opt = &o->opts[i];
+		if (!opt->name || strlen(opt->name) != len || strncmp(opt->name, arg, len))
+			continue;
+		if (!opt->takes_value) {
+			if (eq) {
+				fprintf(stderr, "git pysec %s: option '--%s' takes no value\n", o->cmd, opt->name);
+				return -1;
+			}
+			return opt->id;
+		}
+		if (eq) {
+			o->value = eq + 1;
+			return opt->id;
+		}
+		return take_value(o, arg - 2) < 0 ? -1 : opt->id;
+	}
+	unknown_option(o, arg, len);
+	return -1;
+}
+
+int cli_options_next(struct cli_options *o)
+{
+	o->value = NULL;
+	if (o->bundle && *o->bundle)
+		return short_option(o);
+	o->bundle = NULL;
+	while (o->next < o->argc) {
+		char *arg = o->argv[o->next++];
+		if (!strcmp(arg, "--")) {
+			while (o->next < o->argc)
+				o->operands[o->noperands++] = o->argv[o->next++];
+			return 0;
+		}
+		if (!strncmp(arg, "--", 2))
+			return long_option(o, arg + 2);
+		if (arg[0] == '-' && arg[1]) {
+			o->bundle = arg + 1;
+			return short_option(o);
+		}
+		o->operands[o->noperands++] = arg;
+	}
+	return 0;
 }

@@ -7,6 +7,7 @@
  * pysec-net (net_main.c), which git-pysec executes for them.
  */
 #include <stdio.h>
+#include <string.h>
 #include "cli.h"
 
 static int cmd_version(int argc, char **argv);
@@ -24,10 +25,25 @@ static const struct cli_cmd commands[] = {
 	{ "help", cmd_help, "this list" },
 };
 
+/* `-h` prints the usage and succeeds; anything else is a usage error (-1: go on). */
+static int no_args(int argc, char **argv, const char *usage)
+{
+	if (argc < 2)
+		return -1;
+	if (argc == 2 && !strcmp(argv[1], "-h")) {
+		puts(usage);
+		return EXIT_CLEAN;
+	}
+	fprintf(stderr, "%s\n", usage);
+	return EXIT_USAGE;
+}
+
 static int cmd_version(int argc, char **argv)
 {
-	int major, minor, rev;
+	int major, minor, rev, rc;
 
+	if ((rc = no_args(argc, argv, "usage: git pysec version")) >= 0)
+		return rc;
 	git_libgit2_version(&major, &minor, &rev);
 	printf("git-pysec %s (libgit2 %d.%d.%d)\n", PYSEC_VERSION, major, minor, rev);
 	return EXIT_CLEAN;
@@ -35,6 +51,10 @@ static int cmd_version(int argc, char **argv)
 
 static int cmd_help(int argc, char **argv)
 {
+	int rc;
+
+	if ((rc = no_args(argc, argv, "usage: git pysec help")) >= 0)
+		return rc;
 	cli_help(commands, sizeof(commands) / sizeof(commands[0]));
 	return EXIT_CLEAN;
 }

@@ -6,7 +6,11 @@
  * new is `rev-list <new tips> --not --all`: a revision walk that hides every
  * existing ref, one by one (a glob stops at the first dangling symref).
  */
-#include "internal.h"
+#include "changeset.h"
+#include "common.h"
+#include "lines.h"
+#include "report.h"
+#include "strmap.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -30,16 +34,44 @@ static int parse_oid(git_oid *out, const char *s, size_t len)
 	return git_oid_fromstrn(out, s, len);
 }
 
-int pysec_push_parse(pysec_push **out, const char *input, size_t len)
+/*
+ * Split one input line into `n` fields at single spaces; the last field
+ * (a ref name) takes the rest of the line.  0, or -1 when it does not fit.
+ */
+static int split_fields(const char **f, size_t *flen, size_t n, const char *s, size_t len)
+{
+	const char *end = s + len;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *sp = i + 1 < n ? memchr(s, ' ', (size_t)(end - s)) : end;
+		if (!sp || sp == s)
+			return -1;
+		f[i] = s;
+		flen[i] = (size_t)(sp - s);
+		s = sp + (sp < end);
+	}
+	return 0;
+}
+
+/*
+ * pre-receive: "<old> <new> <ref>"; pre-push: "<local ref> <local id>
+ * <remote ref> <remote id>", where the remote's id is the old one and its
+ * ref the one that moves.
+ */
+static int push_parse(pysec_push **out, const char *input, size_t len, int pre_push)
 {
 	struct pysec_push *p = xcalloc(1, sizeof(*p));
 	const char *s = input, *end = input + len;
+	const char *hook = pre_push ? "pre-push" : "pre-receive";
 	unsigned line = 0;
 
 	while (s < end) {
-		const char *eol = memchr(s, '\n', (size_t)(end - s)), *sp1, *sp2;
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
 		const char *next = eol ? eol + 1 : end;
-		size_t n = (size_t)((eol ? eol : end) - s);
+		size_t n = (size_t)((eol ? eol : end) - s), flen[4];
+		const char *f[4];
+		int old = pre_push ? 3 : 0, new = 1, ref = 2;
 		pysec_ref_update *u;
 
 		line++;
@@ -49,26 +81,34 @@ int pysec_push_parse(pysec_push **out, const char *input, size_t len)
 			s = next;
 			continue;
 		}
-		sp1 = memchr(s, ' ', n);
-		sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(s + n - sp1 - 1)) : NULL;
-		if (!sp2 || sp2 + 1 >= s + n || (size_t)(s + n - sp2 - 1) > MAX_REFNAME ||
-		    memchr(sp2 + 1, '\0', (size_t)(s + n - sp2 - 1))) {
+		if (split_fields(f, flen, pre_push ? 4 : 3, s, n) < 0 || flen[ref] > MAX_REFNAME ||
+		    memchr(f[ref], '\0', flen[ref])) {
 			pysec_push_free(p);
-			return error_set(PYSEC_EINVALID, "pre-receive input line %u is not '<old> <new> <ref>'", line);
+			return error_set(PYSEC_EINVALID, "%s input line %u is not '%s'", hook, line,
+				pre_push ? "<local ref> <local id> <remote ref> <remote id>" : "<old> <new> <ref>");
 		}
 		u = ARRAY_PUSH(p->v, p->len, p->cap);
 		memset(u, 0, sizeof(*u));
-		if (parse_oid(&u->old_id, s, (size_t)(sp1 - s)) < 0 ||
-		    parse_oid(&u->new_id, sp1 + 1, (size_t)(sp2 - sp1 - 1)) < 0) {
+		if (parse_oid(&u->old_id, f[old], flen[old]) < 0 || parse_oid(&u->new_id, f[new], flen[new]) < 0) {
 			p->len--;
 			pysec_push_free(p);
-			return error_set(PYSEC_EINVALID, "pre-receive input line %u: not an object id", line);
+			return error_set(PYSEC_EINVALID, "%s input line %u: not an object id", hook, line);
 		}
-		u->refname = xstrndup(sp2 + 1, (size_t)(s + n - sp2 - 1));
+		u->refname = xstrndup(f[ref], flen[ref]);
 		s = next;
 	}
 	*out = p;
 	return 0;
+}
+
+int pysec_push_parse(pysec_push **out, const char *input, size_t len)
+{
+	return push_parse(out, input, len, 0);
+}
+
+int pysec_push_parse_pre_push(pysec_push **out, const char *input, size_t len)
+{
+	return push_parse(out, input, len, 1);
 }
 
 size_t pysec_push_count(const pysec_push *p)
@@ -113,10 +153,11 @@ static void oidset_add(struct oidset *s, const git_oid *id)
 }
 
 /*
- * Hide every existing ref that peels to a commit.  Refs are read one by one
- * so that a dangling symref hides nothing but itself.
+ * Hide every existing ref that peels to a commit (only those under `prefix`
+ * when it is set).  Refs are read one by one so that a dangling symref
+ * hides nothing but itself.
  */
-static int hide_existing_refs(git_revwalk *walk, git_repository *repo)
+static int hide_existing_refs(git_revwalk *walk, git_repository *repo, const char *prefix)
 {
 	git_reference_iterator *it = NULL;
 	git_reference *ref;
@@ -126,7 +167,8 @@ static int hide_existing_refs(git_revwalk *walk, git_repository *repo)
 		return error_from_git(PYSEC_EREPO, "cannot list the refs");
 	while ((rc = git_reference_next(&ref, it)) == 0) {
 		git_object *target = NULL;
-		if (git_reference_peel(&target, ref, GIT_OBJECT_COMMIT) == 0)
+		if ((!prefix || !strncmp(git_reference_name(ref), prefix, strlen(prefix))) &&
+		    git_reference_peel(&target, ref, GIT_OBJECT_COMMIT) == 0)
 			git_revwalk_hide(walk, git_object_id(target));
 		git_object_free(target);
 		git_reference_free(ref);
@@ -135,10 +177,24 @@ static int hide_existing_refs(git_revwalk *walk, git_repository *repo)
 	return rc == GIT_ITEROVER ? 0 : error_from_git(PYSEC_EREPO, "cannot list the refs");
 }
 
+/* The updates' old ids that are commits here: the receiving side has them. */
+static void hide_old_ids(git_revwalk *walk, git_repository *repo, const pysec_push *push)
+{
+	size_t i;
+
+	for (i = 0; i < push->len; i++) {
+		git_commit *c = NULL;
+		if (!git_oid_is_zero(&push->v[i].old_id) && git_commit_lookup(&c, repo, &push->v[i].old_id) == 0)
+			git_revwalk_hide(walk, &push->v[i].old_id);
+		git_commit_free(c);
+	}
+}
+
 /* The new commits of the push, or PYSEC_ELIMIT past max. */
 static int new_commits(struct oidset *out, size_t *count, git_repository *repo,
-	const git_oid *tips, size_t ntips, size_t max)
+	const git_oid *tips, size_t ntips, const pysec_push *push, const pysec_push_options *opts)
 {
+	size_t max = opts->max_commits;
 	git_revwalk *walk = NULL;
 	git_oid id;
 	size_t i;
@@ -152,10 +208,11 @@ static int new_commits(struct oidset *out, size_t *count, git_repository *repo,
 			git_revwalk_free(walk);
 			return error_from_git(PYSEC_EREPO, "cannot walk from a pushed commit");
 		}
-	if ((rc = hide_existing_refs(walk, repo)) < 0) {
+	if ((rc = hide_existing_refs(walk, repo, opts->known_refs)) < 0) {
 		git_revwalk_free(walk);
 		return rc;
 	}
+	hide_old_ids(walk, repo, push);
 	while ((rc = git_revwalk_next(&id, walk)) == 0) {
 		oidset_add(out, &id);
 		if (max && ++*count > max) {
@@ -447,7 +504,7 @@ int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_r
 		if (live[i])
 			tips[ntips++] = tips[i];
 	if (rc == 0)
-		rc = new_commits(&fresh, &count, repo, tips, ntips, opts->max_commits);
+		rc = new_commits(&fresh, &count, repo, tips, ntips, push, opts);
 	for (i = 0, ntips = 0; i < push->len && rc == 0; i++)
 		if (live[i])
 			rc = ref_changes(cs, &memo, repo, &tips[ntips++], &push->v[i].old_id, &fresh, opts->history);

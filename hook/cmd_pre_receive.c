@@ -37,46 +37,6 @@
 
 extern char **environ;
 
-#define STDIN_MAX (16 * 1024 * 1024)
-
-static int read_stdin(char **out, size_t *len)
-{
-	size_t cap = 8192, n = 0;
-	char *buf = malloc(cap);
-
-	if (!buf)
-		return -1;
-	for (;;) {
-		size_t got;
-		if (n == cap) {
-			char *grown;
-			if (cap >= STDIN_MAX) {
-				free(buf);
-				errno = EFBIG;
-				return -1;
-			}
-			grown = realloc(buf, cap * 2);
-			if (!grown) {
-				free(buf);
-				return -1;
-			}
-			buf = grown;
-			cap *= 2;
-		}
-		got = fread(buf + n, 1, cap - n, stdin);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(stdin)) {
-		free(buf);
-		return -1;
-	}
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 static const char *process_env(const char *name, void *payload)
 {
 	(void)payload;
@@ -283,10 +243,11 @@ int cmd_pre_receive(int argc, char **argv)
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);	/* git's decision stands (see above) */
 	if (argc > 1) {
-		fprintf(stderr, "usage: git pysec pre-receive < <old> <new> <ref> lines\n");
-		return EXIT_USAGE;
+		int help = argc == 2 && !strcmp(argv[1], "-h");
+		fputs("usage: git pysec pre-receive < <old> <new> <ref> lines\n", help ? stdout : stderr);
+		return help ? EXIT_CLEAN : EXIT_USAGE;
 	}
-	if (read_stdin(&input, &len) < 0) {
+	if (cli_read_stdin(&input, &len) < 0) {
 		/* nothing to judge is not a clean push: fail closed */
 		fprintf(stderr, "%spysec: error: cannot read the ref updates: %s; push rejected\n",
 			getenv("GL_PROTOCOL") ? "GL-HOOK-ERR: " : "", strerror(errno));

@@ -170,6 +170,12 @@ typedef struct pysec_push pysec_push;
 
 /* Parse pre-receive input; malformed input is PYSEC_EINVALID naming its line. */
 int pysec_push_parse(pysec_push **out, const char *input, size_t len);
+/*
+ * Parse pre-push input ("<local ref> <local id> <remote ref> <remote id>"
+ * lines, in the sender's clone): the remote's id is the update's old id;
+ * scan it with pysec_push_options.known_refs naming the remote's refs.
+ */
+int pysec_push_parse_pre_push(pysec_push **out, const char *input, size_t len);
 size_t pysec_push_count(const pysec_push *push);
 const pysec_ref_update *pysec_push_update(const pysec_push *push, size_t i);
 void pysec_push_free(pysec_push *push);
@@ -177,9 +183,16 @@ void pysec_push_free(pysec_push *push);
 typedef struct {
 	size_t max_commits;	/* more new commits than this: PYSEC_ELIMIT; 0 = no limit */
 	int history;		/* also every line each new commit adds, for the history rules */
+	/*
+	 * NULL: a commit is new unless some ref reaches it (pre-receive: the
+	 * repository is the receiver).  Else a pre-push in the sender's clone:
+	 * a commit is new unless a ref under this prefix ("refs/remotes/origin/")
+	 * or an update's old id (what the remote has) reaches it.
+	 */
+	const char *known_refs;
 } pysec_push_options;
 
-#define PYSEC_PUSH_OPTIONS_INIT { 0, 0 }
+#define PYSEC_PUSH_OPTIONS_INIT { 0, 0, NULL }
 
 /* The lines `push` adds to `repo`; notes about refs it skips go to `report`. */
 int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_repository *repo,
@@ -236,6 +249,8 @@ void pysec_changeset_merge(pysec_changeset *dst, pysec_changeset *src);
 size_t pysec_changeset_count(const pysec_changeset *cs);
 /* True when `line` (1-based) of `path` is one of the lines the changeset adds. */
 int pysec_changeset_adds(const pysec_changeset *cs, const char *path, uint32_t line);
+/* The name `path` had before the change when it was renamed or copied; else NULL. */
+const char *pysec_changeset_old_path(const pysec_changeset *cs, const char *path);
 void pysec_changeset_free(pysec_changeset *cs);
 
 /*
@@ -309,6 +324,22 @@ typedef struct {
 #define PYSEC_WRITE_OPTIONS_INIT { PYSEC_FORMAT_TEXT, 0, { PYSEC_LEVEL_LOW, PYSEC_LEVEL_LOW }, NULL }
 
 int pysec_report_write(const pysec_report *report, const pysec_write_options *opts, FILE *out);
+
+/*
+ * `path` as git prints it with core.quotePath false (quote.c): as it is
+ * when plain, else in double quotes with C escapes (\n, \t, \", \\, and
+ * octal) for control characters, and, where git would print them raw,
+ * also for bidirectional and other invisible format characters and for
+ * bytes that are not UTF-8: they would make a terminal or a log show
+ * another name.  The caller frees the copy.
+ */
+char *pysec_path_quote(const char *path);
+
+/*
+ * A whole number in decimal digits only (no sign, blank or prefix: " -1"
+ * and "0x10" are not numbers), at most `max`.  0, or -1 when it is not one.
+ */
+int pysec_parse_uint(unsigned long long *out, const char *s, unsigned long long max);
 
 /*
  * Scanning
