@@ -24,6 +24,7 @@
  *       attempts = 6
  *       backoffMs = 5000
  *       backoffMaxMs = 600000
+ *       stopTimeout = 20                         seconds from SIGTERM to the exit
  *       project = gitlab group/app /srv/git/group/app.git   (repeatable)
  *   [pysec "gitlab"]
  *       url = https://gitlab.example.com
@@ -332,6 +333,10 @@ int dconfig_load(struct dconfig **out, const struct serve_flags *flags, char *er
 	if (get_num(c, "pysec.daemon.backoffMaxMs", 86400000, 600000, &v, err, errlen) < 0)
 		goto fail;
 	cfg->backoff_max_ms = (unsigned)v < cfg->backoff_ms ? cfg->backoff_ms : (unsigned)v;
+	/* below the unit's TimeoutStopSec (30), after which systemd kills the daemon */
+	if (get_num(c, "pysec.daemon.stopTimeout", 3600, 20, &v, err, errlen) < 0)
+		goto fail;
+	cfg->stop_timeout = (double)v;
 	if (load_forge(c, "gitlab", &cfg->gitlab, err, errlen) < 0 || load_forge(c, "gitea", &cfg->gitea, err, errlen) < 0)
 		goto fail;
 	if (cfg->listen && !cfg->queue_db) {

@@ -74,6 +74,7 @@ struct dconfig {
 	unsigned review_workers;
 	unsigned attempts;	/* a job that failed this often is parked */
 	unsigned backoff_ms, backoff_max_ms;
+	double stop_timeout;	/* seconds from SIGTERM to the exit, whatever is unfinished */
 	struct forge_conf gitlab, gitea;
 	struct project_map *projects;
 	size_t nprojects;
@@ -153,9 +154,22 @@ int queue_add(struct queue *q, const char *delivery, pysec_forge_kind kind, cons
  * next one's time, or 0); *seq is for queue_wait().
  */
 int queue_claim(struct queue *q, struct job *out, int64_t *next_due_ms, uint64_t *seq);
-void queue_done(struct queue *q, int64_t id, const char *result);
-/* Retry after `delay_ms`, or park with `error` when attempts are spent. */
-void queue_failed(struct queue *q, const struct job *job, const char *error, unsigned delay_ms, int park);
+/*
+ * The end of a claimed job: done, failed (retried after `delay_ms`, or
+ * parked with `error` when attempts are spent), or released (the daemon is
+ * stopping: queued again, the attempt not counted).  -1 when it could not
+ * be written: the job is then left running, and queue_maintain() queues it
+ * again once the queue can be written.
+ */
+int queue_done(struct queue *q, int64_t id, const char *result);
+int queue_failed(struct queue *q, const struct job *job, const char *error, unsigned delay_ms, int park);
+int queue_release(struct queue *q, const struct job *job);
+/* When a write failed: try again to queue the jobs left running that no worker runs; -1 while it cannot. */
+int queue_maintain(struct queue *q);
+/* 0 when the queue can be written now (a probe write) and nothing is stuck; else -1 with why. */
+int queue_health(struct queue *q, char *why, size_t whylen);
+/* A stop past its deadline: the jobs in flight are released, and the queue is left locked for the exit. */
+void queue_abandon(struct queue *q);
 /* Jobs per state, for the metrics: queued, running, done, parked, superseded. */
 void queue_counts(struct queue *q, int64_t counts[5]);
 /* Forget finished jobs and deliveries older than `days`. */
@@ -257,7 +271,9 @@ void webhookd_stop(struct webhookd *w);
 /* --- reviews.c -------------------------------------------------------------- */
 
 int reviewd_start(struct reviewd **out, struct daemon *d, unsigned workers);
-/* Let running reviews finish; queued jobs stay in the queue for the next start. */
+/* Abort the reviews in flight (their transfers, within a second): they go back to the queue. */
+void reviewd_cancel(struct reviewd *r);
+/* Wait for the workers and free; queued jobs stay in the queue for the next start. */
 void reviewd_stop(struct reviewd *r);
 
 #endif

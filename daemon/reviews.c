@@ -17,7 +17,16 @@ struct reviewd {
 	pthread_t *threads;
 	unsigned n;
 	volatile int stop;
+	int cancel;		/* the daemon is stopping: transfers in flight are aborted (atomic) */
 };
+
+/* pysec_forge_options.cancel: a review in flight ends when the daemon stops. */
+static int canceled(void *payload)
+{
+	struct reviewd *r = payload;
+
+	return __atomic_load_n(&r->cancel, __ATOMIC_RELAXED);
+}
 
 static unsigned backoff(const struct dconfig *cfg, unsigned attempts, unsigned *seed)
 {
@@ -33,7 +42,8 @@ static unsigned backoff(const struct dconfig *cfg, unsigned attempts, unsigned *
 }
 
 /* Run one job; returns 0, or -1 with `error` (and *permanent when retrying cannot help). */
-static int run_job(struct generation *g, const struct job *job, char *error, size_t errlen, char *result, size_t reslen)
+static int run_job(struct reviewd *r, struct generation *g, const struct job *job, char *error, size_t errlen,
+	char *result, size_t reslen)
 {
 	const struct dconfig *cfg = g->cfg;
 	const struct forge_conf *fc = job->kind == PYSEC_FORGE_GITLAB ? &cfg->gitlab : &cfg->gitea;
@@ -71,6 +81,8 @@ static int run_job(struct generation *g, const struct job *job, char *error, siz
 	fo.kind = job->kind;
 	fo.url = fc->url;
 	fo.token = fc->token;
+	fo.cancel = canceled;
+	fo.cancel_payload = r;
 	if (pysec_forge_new(&forge, &fo) < 0) {
 		snprintf(error, errlen, "%s", pysec_error_last());
 		goto cleanup;
@@ -114,6 +126,8 @@ static void *worker(void *arg)
 		double started;
 		int rc;
 
+		/* after a write failed: the jobs it left running are queued again once writes work */
+		queue_maintain(r->d->queue);
 		if (!queue_claim(r->d->queue, &job, &next, &seq)) {
 			queue_wait(r->d->queue, next, &r->stop, seq);
 			continue;
@@ -124,8 +138,14 @@ static void *worker(void *arg)
 			"forge", pysec_forge_kind_name(job.kind), "project", job.project, "request", (json_int_t)job.number,
 			"attempt", (int)job.attempts));
 		error[0] = result[0] = '\0';
-		rc = run_job(g, &job, error, sizeof(error), result, sizeof(result));
-		if (rc == 0) {
+		rc = run_job(r, g, &job, error, sizeof(error), result, sizeof(result));
+		if (rc < 0 && canceled(r)) {
+			/* not the job's failure: it goes back to the queue for the next start */
+			queue_release(r->d->queue, &job);
+			dlog("warning", "review interrupted by the stop; queued again", json_pack("{s:I,s:s,s:I,s:s}",
+				"job", (json_int_t)job.id, "project", job.project, "request", (json_int_t)job.number,
+				"error", error));
+		} else if (rc == 0) {
 			queue_done(r->d->queue, job.id, result);
 			metrics_review(REVIEW_DONE, (double)now_ms() / 1000.0 - started);
 			dlog("info", "review done", json_pack("{s:I,s:s,s:I,s:s}", "job", (json_int_t)job.id, "project",
@@ -157,6 +177,15 @@ int reviewd_start(struct reviewd **out, struct daemon *d, unsigned workers)
 		pthread_create(&r->threads[i], NULL, worker, r);
 	*out = r;
 	return 0;
+}
+
+void reviewd_cancel(struct reviewd *r)
+{
+	if (!r)
+		return;
+	__atomic_store_n(&r->cancel, 1, __ATOMIC_RELAXED);
+	r->stop = 1;
+	queue_notify(r->d->queue);
 }
 
 void reviewd_stop(struct reviewd *r)

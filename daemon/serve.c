@@ -3,16 +3,22 @@
  * (systemd's, or its own), start the hook workers, the webhook listener and
  * the review workers, then wait for signals.  SIGHUP reads the
  * configuration again and starts a new generation (fresh rules and cache);
- * SIGTERM (or SIGINT) stops accepting, finishes what is in flight, and
- * exits.  Queued review jobs wait in the queue for the next start.
+ * SIGTERM (or SIGINT) stops accepting, finishes the hooks in flight, aborts
+ * the reviews in flight (they go back to the queue), and exits, within
+ * pysec.daemon.stopTimeout: past it, what is unfinished is queued again and
+ * the process ends at once.  Queued review jobs wait for the next start.
  */
 #include "daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 struct generation *daemon_gen_get(struct daemon *d)
@@ -92,6 +98,97 @@ static void systemd_sockets(int *unix_fd, int *inet_fd)
 	unsetenv("LISTEN_FDNAMES");
 }
 
+/*
+ * One daemon per queue: an exclusive lock on "<queueDb>.lock", taken before
+ * the queue is opened and held until the exit; the file says whose it is.
+ * Returns the lock's descriptor, or -1 with `err` (another daemon has it).
+ */
+static int lock_queue(const char *db, char *err, size_t errlen)
+{
+	char path[4096], holder[32] = "";
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s.lock", db);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+		snprintf(err, errlen, "cannot open the queue's lock '%.512s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		if ((n = pread(fd, holder, sizeof(holder) - 1, 0)) > 0)
+			holder[strcspn(holder, "\n")] = '\0';
+		if (e == EWOULDBLOCK)
+			snprintf(err, errlen, "another daemon%s%s%s holds the queue '%.400s' (its lock '%.400s'); this "
+				"one stops without touching it", *holder ? " (pid " : "", holder, *holder ? ")" : "", db, path);
+		else
+			snprintf(err, errlen, "cannot lock '%.512s': %s", path, strerror(e));
+		close(fd);
+		return -1;
+	}
+	if (ftruncate(fd, 0) == 0)
+		dprintf(fd, "%d\n", (int)getpid());
+	return fd;
+}
+
+/* The ordered stop, in a thread of its own, so that the main thread keeps the deadline. */
+struct stopping {
+	struct daemon *d;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done;
+};
+
+static void *stop_all(void *arg)
+{
+	struct stopping *s = arg;
+
+	/* first no new work, then the work in flight ends (reviews are aborted: they go back to the queue) */
+	webhookd_stop(s->d->web);
+	hookd_stop(s->d->hooks);
+	reviewd_stop(s->d->reviews);
+	pthread_mutex_lock(&s->lock);
+	s->done = 1;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* Stop everything within `seconds`; -1 when the deadline passed first (the stop thread is left running). */
+static int stop_in_time(struct daemon *d, double seconds)
+{
+	static struct stopping s;	/* outlives this call when the deadline passes */
+	struct timespec deadline;
+	pthread_t t;
+	int done;
+
+	reviewd_cancel(d->reviews);
+	memset(&s, 0, sizeof(s));
+	s.d = d;
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.cond, NULL);
+	if (pthread_create(&t, NULL, stop_all, &s) != 0) {
+		stop_all(&s);
+		return 0;
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += (time_t)seconds;
+	deadline.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&s.lock);
+	while (!s.done && pthread_cond_timedwait(&s.cond, &s.lock, &deadline) == 0)
+		;
+	done = s.done;
+	pthread_mutex_unlock(&s.lock);
+	if (!done)
+		return -1;
+	pthread_join(t, NULL);
+	return 0;
+}
+
 static json_t *config_summary(const struct dconfig *c)
 {
 	json_t *roots = json_array();
@@ -110,10 +207,11 @@ int daemon_serve(const struct serve_flags *flags)
 	struct dconfig *cfg = NULL;
 	sigset_t sigs;
 	char err[1024];
-	int unix_fd, inet_fd, rc = 0;
+	int unix_fd, inet_fd, rc = 0, lock_fd = -1;
 	unsigned port = 0;
 	int64_t last_prune = 0;
 	char *own_socket = NULL;
+	double stop_timeout;
 
 	memset(&d, 0, sizeof(d));
 	/*
@@ -146,9 +244,13 @@ int daemon_serve(const struct serve_flags *flags)
 			dconfig_free(cfg);
 			return 2;
 		}
-		if (queue_open(&d.queue, cfg->queue_db, cfg->queue_sync_full, cfg->attempts, err, sizeof(err)) < 0) {
+		/* first the lock, then the queue: a second daemon changes nothing */
+		if ((lock_fd = lock_queue(cfg->queue_db, err, sizeof(err))) < 0 ||
+		    queue_open(&d.queue, cfg->queue_db, cfg->queue_sync_full, cfg->attempts, err, sizeof(err)) < 0) {
 			dlog("error", "queue", json_pack("{s:s}", "error", err));
 			dconfig_free(cfg);
+			if (lock_fd >= 0)
+				close(lock_fd);
 			return 3;
 		}
 	}
@@ -226,14 +328,23 @@ int daemon_serve(const struct serve_flags *flags)
 		}
 	}
 stop:
-	/* first no new work, then the work in flight ends */
-	webhookd_stop(d.web);
-	hookd_stop(d.hooks);
-	reviewd_stop(d.reviews);
+	stop_timeout = d.gen ? d.gen->cfg->stop_timeout : 0;
+	if (stop_in_time(&d, stop_timeout) < 0) {
+		/* the deadline passed (a scan or a forge that does not end): what was in flight is queued again */
+		if (d.queue)
+			queue_abandon(d.queue);
+		if (own_socket)
+			unlink(own_socket);
+		dlog("warning", "stopped at the deadline, with work unfinished (pysec.daemon.stopTimeout)",
+			json_pack("{s:f}", "seconds", stop_timeout));
+		_exit(rc);
+	}
 	if (own_socket)
 		unlink(own_socket);	/* hooks now scan in their own process at once; systemd's socket stays */
 	free(own_socket);
 	queue_close(d.queue);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	if (d.gen)
 		gen_swap(&d, NULL);
 	else

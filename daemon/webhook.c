@@ -3,7 +3,7 @@
  *
  *   POST /webhook/gitlab   GitLab merge request hooks: X-Gitlab-Token, compared in constant time
  *   POST /webhook/gitea    Gitea pull request hooks: X-Gitea-Signature, HMAC-SHA256 of the raw body
- *   GET  /healthz          200 "ok" while the queue answers
+ *   GET  /healthz          200 "ok" while the queue can be written, else 503 and why
  *   GET  /metrics          Prometheus text
  *
  * What a delivery asks for is read by delivery.c; anything that fails
@@ -166,10 +166,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 				return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "GET only\n", 9, NULL);
 			if (!strcmp(url, "/healthz")) {
-				int64_t counts[5];
-				queue_counts(w->d->queue, counts);
-				return counts[0] < 0 ? reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "queue unavailable\n", 18, NULL)
-						     : reply(c, MHD_HTTP_OK, "text/plain", "ok\n", 3, NULL);
+				/* a probe write: the queue that deliveries go to can be written now */
+				char why[300], text[400];
+				int n;
+				if (queue_health(w->d->queue, why, sizeof(why)) == 0)
+					return reply(c, MHD_HTTP_OK, "text/plain", "ok\n", 3, NULL);
+				n = snprintf(text, sizeof(text), "the queue cannot be written: %s\n", why);
+				return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", text, (size_t)n, NULL);
 			} else {
 				size_t len = 0;
 				char *text = metrics_render(w->d, &len);

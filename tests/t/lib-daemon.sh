@@ -53,3 +53,47 @@ http_get() { OUT=$(curl -s --max-time 10 "$HTTP_URL$1"); }
 metric() {
 	curl -s --max-time 10 "$HTTP_URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'
 }
+
+# q SQL: rows of the daemon's queue ($QUEUE, else $TMP/queue.db), "|"-separated
+q() { python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=10)
+for r in c.execute(sys.argv[2]):
+    print("|".join("" if v is None else str(v) for v in r))' "${QUEUE:-$TMP/queue.db}" "$1"; }
+
+# drain: wait until no job is queued or running (at most a minute)
+drain() {
+	local i
+	for i in $(seq 600); do
+		[ "$(q "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')")" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# review_project: what the review tests of the daemon share (lib-forge.sh first):
+# a project in $TMP/work whose topic commit adds shell=True (BASE, HEAD), the
+# stand-in forge knowing it as GitLab project 7, group/proj, with merge
+# requests !1 to !9 from BASE to HEAD, and its API token and webhook secret
+# (TOKEN, GL_SECRET) in files every user may read, $TMP/conf/token and gl-secret.
+review_project() {
+	mkdir -p "$TMP/conf" && chmod 0755 "$TMP/conf"
+	TOKEN="tok-$$" GL_SECRET="gl-$$"
+	printf '%s\n' "$TOKEN" > "$TMP/conf/token"
+	printf '%s\n' "$GL_SECRET" > "$TMP/conf/gl-secret"
+	chmod 0644 "$TMP/conf/token" "$TMP/conf/gl-secret"
+	new_repo "$TMP/work"
+	printf 'import subprocess\nsubprocess.call(cmd)\n' > "$TMP/work/a.py"
+	commit_all "$TMP/work" base
+	BASE=$(git -C "$TMP/work" rev-parse HEAD)
+	printf 'import subprocess\nsubprocess.call(cmd, shell=True)\n' > "$TMP/work/a.py"
+	commit_all "$TMP/work" topic
+	HEAD=$(git -C "$TMP/work" rev-parse HEAD)
+	start_forge fg
+	forge_ctl "$(python3 - "$BASE" "$HEAD" "$TMP/work" "$TOKEN" <<'EOF'
+import json, sys
+base, head, repo, token = sys.argv[1:]
+mrs = {str(i): {"base": base, "start": base, "head": head} for i in range(1, 10)}
+print(json.dumps({"token": token, "gitlab": {"projects": {"7": {"path": "group/proj", "repo": repo, "mrs": mrs}}}}))
+EOF
+)"
+}

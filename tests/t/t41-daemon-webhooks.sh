@@ -78,20 +78,6 @@ EOF
 write_conf
 start_daemon "$CONF" || exit 1
 
-# q SQL: rows of the daemon's queue, "|"-separated
-q() { python3 -c 'import sqlite3, sys
-c = sqlite3.connect(sys.argv[1], timeout=10)
-for r in c.execute(sys.argv[2]):
-    print("|".join("" if v is None else str(v) for v in r))' "$TMP/queue.db" "$1"; }
-# drain: wait until no job is queued or running (at most 60 s)
-drain() {
-	local i
-	for i in $(seq 600); do
-		[ "$(q "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')")" = 0 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # hook FORGE ARGS...: one delivery; "STATUS BODY" in $OUT
 hook() {
 	local forge=$1; shift

@@ -14,23 +14,9 @@
 . "$(dirname "$0")/lib-daemon.sh"
 HOOKS=$(cd "$(dirname "$0")/../forge" && pwd)/webhook.py
 export PYSEC_CONFIG="$TMP/conf/pysec.conf"
-mkdir -p "$TMP/conf" && chmod 0755 "$TMP/conf"
 
 # the requests the forge stand-in knows, in a repository of its own (root's)
-TOKEN="tok-$$" GL_SECRET="gl-$$"
-printf '%s\n' "$TOKEN" > "$TMP/conf/token"
-printf '%s\n' "$GL_SECRET" > "$TMP/conf/gl-secret"
-new_repo work
-printf 'import subprocess\nsubprocess.call(cmd)\n' > work/a.py
-commit_all work base
-BASE=$(git -C work rev-parse HEAD)
-printf 'import subprocess\nsubprocess.call(cmd, shell=True)\n' > work/a.py
-commit_all work topic
-HEAD=$(git -C work rev-parse HEAD)
-start_forge fg
-forge_ctl "{\"token\": \"$TOKEN\", \"gitlab\": {\"projects\": {\"7\": {\"path\": \"group/proj\", \"repo\": \"$TMP/work\",
-	\"mrs\": {\"1\": {\"base\": \"$BASE\", \"start\": \"$BASE\", \"head\": \"$HEAD\"},
-		  \"2\": {\"base\": \"$BASE\", \"start\": \"$BASE\", \"head\": \"$HEAD\"}}}}}}"
+review_project
 
 # mirror DIR GROUP-SHARED: the daemon's copy of the project, owned by the git user
 mirror() {
@@ -81,7 +67,7 @@ cat > "$PYSEC_CONFIG" <<EOF
 	tokenFile = $TMP/conf/token
 	secretFile = $TMP/conf/gl-secret
 EOF
-chmod 0644 "$PYSEC_CONFIG" "$TMP/conf/"*
+chmod 0644 "$PYSEC_CONFIG"
 DAEMON_AS=$T_GIT start_daemon "$PYSEC_CONFIG" || exit 1
 test "$(stat -c %U "$TMP/a/run/pysec.sock")" = "$T_GIT" && ok "A: the daemon runs as $T_GIT" ||
 	fail "A: the daemon runs as $T_GIT" "$(stat -c %U "$TMP/a/run/pysec.sock")"
