@@ -43,7 +43,7 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CORE_PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) 2>/dev/null)
 
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -Iinclude -Idiffscan -Icli -Idaemon \
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -Iinclude -Idiffscan -Iforge -Icli -Idaemon \
 	$(PKG_CFLAGS) -DPYSEC_SYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
 ALL_LDFLAGS := $(SAN) $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lpthread -lm

@@ -30,7 +30,7 @@ struct cli_cmd {
 };
 
 /* The commands of pysec-net, in both executables' tables and `git pysec help`. */
-#define CLI_REVIEW_SUMMARY "review a merge request (GitLab) or pull request (Gitea): comments and a status"
+#define CLI_REVIEW_SUMMARY "review a merge request (GitLab) or pull request (Gitea, GitHub): comments and a status"
 #define CLI_SERVE_SUMMARY "the daemon: warm scans for hooks, reviews from webhooks"
 
 /*

@@ -23,7 +23,7 @@ _git_pysec ()
 	--color)
 		__gitcomp "auto always never"; return ;;
 	--forge)
-		__gitcomp "gitlab gitea"; return ;;
+		__gitcomp "gitlab gitea github"; return ;;
 	--config|--token-file|--ca-bundle|--queue-db|--port-file|--socket)
 		compopt -o filenames 2> /dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))

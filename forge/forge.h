@@ -241,6 +241,7 @@ struct own_review {
 	char *id;
 	json_int_t num;		/* the forge's id: newer reviews have larger ones */
 	char summary[17];	/* the hash of the summary in its body, or "none" */
+	char *unplaced;		/* fingerprints the forge refused inline, comma-separated (its marker's) */
 	int meant_block;	/* its marker says it was to request changes (the forge may have refused) */
 	int in_force;		/* it requests changes now: not dismissed, not superseded */
 	int foreign;		/* it holds comments of others (replies) or without a marker: never deleted */

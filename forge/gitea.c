@@ -143,6 +143,7 @@ static void take_review(struct review *rv, json_t *r)
 	o = review_add_own(rv, num, json_integer_value(id));
 	if (marker_get(body, "summary", summary, sizeof(summary)) == 0)
 		memcpy(o->summary, summary, sizeof(summary));
+	o->unplaced = marker_dup(body, "unplaced");
 	o->empty = json_is_integer(json_object_get(r, "comments_count")) &&
 		json_integer_value(json_object_get(r, "comments_count")) == 0;
 	o->in_force = state && !strcmp(state, "REQUEST_CHANGES") && !json_is_true(json_object_get(r, "dismissed"));

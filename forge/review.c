@@ -176,26 +176,38 @@ static int by_priority(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Fingerprints the forge refused inline before, as the open summaries (GitLab) list them. */
+/* Split a marker's comma-separated list onto `v`. */
+static void split_list(char ***v, size_t *n, const char *p)
+{
+	while (p && *p) {
+		size_t len = strcspn(p, ",");
+		if (len) {
+			*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+			(*v)[(*n)++] = xstrndup(p, len);
+		}
+		p += len + (p[len] == ',');
+	}
+}
+
+static const struct own_review *newest_own(const struct review *rv);
+
+/*
+ * Fingerprints the forge refused inline before, as pysec's open summaries
+ * (GitLab) or its newest review (Gitea, GitHub) list them: a rerun does not
+ * try them again, so it posts nothing new.
+ */
 static char **refused_before(const struct review *rv, size_t *n)
 {
+	const struct own_review *last = newest_own(rv);
 	char **v = NULL;
 	size_t i;
 
 	*n = 0;
-	for (i = 0; i < rv->nsums; i++) {
-		const char *p = rv->sums[i].unplaced;
-		if (rv->sums[i].resolved || !p)
-			continue;
-		while (*p) {
-			size_t len = strcspn(p, ",");
-			if (len) {
-				v = xrealloc(v, (*n + 1) * sizeof(*v));
-				v[(*n)++] = xstrndup(p, len);
-			}
-			p += len + (p[len] == ',');
-		}
-	}
+	for (i = 0; i < rv->nsums; i++)
+		if (!rv->sums[i].resolved)
+			split_list(&v, n, rv->sums[i].unplaced);
+	if (last)
+		split_list(&v, n, last->unplaced);
 	return v;
 }
 
@@ -620,11 +632,30 @@ static const struct own_review *newest_own(const struct review *rv)
 	return best;
 }
 
+/* The fingerprints of the findings the forge refused inline, comma-separated ("" when none). */
+static char *refused_list(const struct review *rv)
+{
+	struct buf b = BUF_INIT(SIZE_MAX / 2);
+	char tok[65];
+	size_t i;
+
+	for (i = 0; i < rv->nitems; i++) {
+		if (rv->items[i].place != PLACE_REFUSED)
+			continue;
+		fp_token(rv->items[i].f->fingerprint, tok);
+		buf_printf(&b, "%s%s", b.len ? "," : "", tok);
+	}
+	return b.len ? buf_detach(&b) : xstrdup("");
+}
+
 static char *bundle_body(struct review *rv, const char *key, const char *table, int request_changes)
 {
 	struct buf text = BUF_INIT(SIZE_MAX / 2);
+	char *refused = refused_list(rv);
 
-	buf_printf(&text, "<!-- pysec:review summary=%s verdict=%s -->\n", key, request_changes ? "block" : "pass");
+	buf_printf(&text, "<!-- pysec:review summary=%s verdict=%s%s%s -->\n", key, request_changes ? "block" : "pass",
+		*refused ? " unplaced=" : "", refused);
+	free(refused);
 	if (rv->res->findings)
 		buf_printf(&text, "**pysec**: %zu finding%s in this pull request, %zu at or above the threshold.",
 			rv->res->findings, rv->res->findings == 1 ? "" : "s", rv->res->blocking);
@@ -799,8 +830,10 @@ static void review_clear(struct review *rv)
 	items_free(rv);
 	earlier_free(rv->earlier, rv->nearlier);
 	earlier_free(rv->sums, rv->nsums);
-	for (i = 0; i < rv->nreviews; i++)
+	for (i = 0; i < rv->nreviews; i++) {
 		free(rv->reviews[i].id);
+		free(rv->reviews[i].unplaced);
+	}
 	free(rv->reviews);
 	free(rv->first_error);
 	free(rv->project);
