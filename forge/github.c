@@ -34,14 +34,7 @@ static int github_refs(pysec_review_refs *out, pysec_forge *f, const pysec_revie
 	int rc;
 
 	memset(&refs, 0, sizeof(refs));
-	rc = http_get_json(&pr, NULL, NULL, f, forge_url(f, "/repos/%s/pulls/%llu", project,
-		(unsigned long long)t->number));
-	if (rc == PYSEC_ENOTFOUND) {
-		rc = error_set(rc, "pull request #%llu of '%s' not found (%s)", (unsigned long long)t->number,
-			t->project, pysec_error_last());
-		goto cleanup;
-	}
-	if (rc < 0)
+	if ((rc = review_get_pull(&pr, f, t, project)) < 0)
 		goto cleanup;
 	if (json_sha(refs.head, json_object_get(json_object_get(pr, "head"), "sha")) < 0 ||
 	    json_sha(refs.start, json_object_get(json_object_get(pr, "base"), "sha")) < 0) {
@@ -86,30 +79,15 @@ static int each_item(struct review *rv, const char *what, const char *path, void
 	return 0;
 }
 
-/* One review of the listing: pysec's (the token's user, with the review marker), or nobody's business. */
+/*
+ * One review of the listing.  A dismissed review's state is DISMISSED; pysec
+ * never approves, so each of its CHANGES_REQUESTED is in force.
+ */
 static void take_review(struct review *rv, json_t *r)
 {
-	const char *body = json_string_value(json_object_get(r, "body"));
 	const char *state = json_string_value(json_object_get(r, "state"));
-	json_t *id = json_object_get(r, "id");
-	char summary[17], verdict[8], num[32];
-	char *mark = marker_dup(body, "review");
-	struct own_review *o;
 
-	if (!mark || !json_is_integer(id) || !review_is_me(rv, json_object_get(r, "user"))) {
-		free(mark);
-		return;
-	}
-	free(mark);
-	snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(id));
-	o = review_add_own(rv, num, json_integer_value(id));
-	if (marker_get(body, "summary", summary, sizeof(summary)) == 0)
-		memcpy(o->summary, summary, sizeof(summary));
-	o->unplaced = marker_dup(body, "unplaced");
-	/* a dismissed review's state is DISMISSED; pysec never approves, so every CHANGES_REQUESTED is in force */
-	o->in_force = state && !strcmp(state, "CHANGES_REQUESTED");
-	o->meant_block = marker_get(body, "verdict", verdict, sizeof(verdict)) == 0 ? !strcmp(verdict, "block") :
-		o->in_force;
+	review_take_own(rv, r, state && !strcmp(state, "CHANGES_REQUESTED"));
 }
 
 /* One review comment: pysec's own first comments of a thread (with a marker), and whom anyone answered. */
@@ -213,20 +191,7 @@ static struct http_req *github_close(struct review *rv, const struct earlier *e)
 
 static struct http_req *github_withdraw(struct review *rv, const struct own_review *o)
 {
-	json_t *req = json_object();
-	struct http_req *r;
-
-	json_object_set_new(req, "message", json_string("pysec: no finding blocks the merge any more"));
-	json_object_set_new(req, "event", json_string("DISMISS"));
-	r = http_req_new("PUT", forge_url(rv->forge, "/repos/%s/pulls/%llu/reviews/%s/dismissals", rv->project,
-		(unsigned long long)rv->target->number, o->id), json_text(req), "application/json");
-	json_decref(req);
-	return r;
-}
-
-static void github_status(struct review *rv)
-{
-	review_post_status_json(rv, "failure");
+	return review_dismissal(rv, o, "PUT", "event", json_string("DISMISS"));
 }
 
 const struct forge_ops forge_github = {
@@ -246,7 +211,7 @@ const struct forge_ops forge_github = {
 	.post = review_post_bundle,
 	.close = github_close,
 	.withdraw = github_withdraw,
-	.status = github_status,
+	.status = review_post_status_json,
 	.review_comment = github_review_comment,
 	.single_comment = github_single_comment,
 	.refuses_line = github_refuses_line,

@@ -784,13 +784,62 @@ void review_post_bundle(struct review *rv)
 	free(table);
 }
 
-void review_post_status_json(struct review *rv, const char *failure_state)
+int review_get_pull(json_t **out, pysec_forge *f, const pysec_review_target *t, const char *project)
+{
+	int rc = http_get_json(out, NULL, NULL, f, forge_url(f, "/repos/%s/pulls/%llu", project,
+		(unsigned long long)t->number));
+
+	if (rc == PYSEC_ENOTFOUND)
+		rc = error_set(rc, "pull request #%llu of '%s' not found (%s)", (unsigned long long)t->number,
+			t->project, pysec_error_last());
+	return rc;
+}
+
+struct own_review *review_take_own(struct review *rv, json_t *r, int in_force)
+{
+	const char *body = json_string_value(json_object_get(r, "body"));
+	json_t *id = json_object_get(r, "id");
+	char summary[17], verdict[8], num[32];
+	char *mark = marker_dup(body, "review");
+	struct own_review *o;
+
+	if (!mark || !json_is_integer(id) || !review_is_me(rv, json_object_get(r, "user"))) {
+		free(mark);
+		return NULL;
+	}
+	free(mark);
+	snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(id));
+	o = review_add_own(rv, num, json_integer_value(id));
+	if (marker_get(body, "summary", summary, sizeof(summary)) == 0)
+		memcpy(o->summary, summary, sizeof(summary));
+	o->unplaced = marker_dup(body, "unplaced");
+	o->in_force = in_force;
+	/* what pysec meant, even where the forge refused it (one's own pull request) */
+	o->meant_block = marker_get(body, "verdict", verdict, sizeof(verdict)) == 0 ? !strcmp(verdict, "block") : in_force;
+	return o;
+}
+
+struct http_req *review_dismissal(struct review *rv, const struct own_review *o, const char *method, const char *key,
+	json_t *value)
+{
+	json_t *req = json_object();
+	struct http_req *r;
+
+	json_object_set_new(req, "message", json_string("pysec: no finding blocks the merge any more"));
+	json_object_set_new(req, key, value);
+	r = http_req_new(method, forge_url(rv->forge, "/repos/%s/pulls/%llu/reviews/%s/dismissals", rv->project,
+		(unsigned long long)rv->target->number, o->id), json_text(req), "application/json");
+	json_decref(req);
+	return r;
+}
+
+void review_post_status_json(struct review *rv)
 {
 	pysec_forge *f = rv->forge;
 	struct http_req r, *rp = &r;
 	json_t *req = json_object();
 	char *desc = review_status_text(rv), *text;
-	const char *state = rv->res->blocking ? failure_state : "success";
+	const char *state = rv->res->blocking ? "failure" : "success";
 
 	json_object_set_new(req, "state", json_string(state));
 	json_object_set_new(req, "context", json_string(rv->opts->status_name ? rv->opts->status_name : "pysec"));

@@ -19,21 +19,7 @@ forge_ctl "$(jq -cn --arg t "$TOKEN" --arg o "$OTHER" --arg a "$ACTIONS" '{token
 	($o): {id: 7, login: "someone"},
 	($a): {id: 41898282, login: "github-actions[bot]", integration: true}}}')"
 
-new_repo work
-cd work
-git config pysec.review.retries 2
-git config pysec.review.retryBaseMs 10
-git config pysec.review.retryMaxMs 40
-git config pysec.review.timeout 5
-
-printf 'import subprocess\nsubprocess.call(\n    cmd)\n' > a.py
-commit_all . base
-BASE=$(git rev-parse HEAD)
-git checkout -q -b topic
-printf 'import subprocess\nsubprocess.call(\n    cmd, shell=True)\neval(x)\n' > a.py
-printf 'import os\nos.system(c)\n' > b.py
-commit_all . topic
-HEAD1=$(git rev-parse HEAD)
+review_repo
 
 PULLS='{}'
 # set_pr NUMBER BASE HEAD [EXTRA-JSON]: what the stand-in knows of pull request NUMBER
