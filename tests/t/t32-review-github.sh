@@ -128,9 +128,10 @@ set_pr 6 "$BASE" "$(git rev-parse HEAD)" "{\"merge_base\": \"$MID\"}"
 forge_clear
 review_expect 1 "a review GitHub refuses for one line" --pr 6
 forge_log
-jq_is "the review: 422, then the comments one by one (201, and 422 for the line off the diff), then the review" \
-	'[.[] | select(.method == "POST" and (.path | test("/pulls/6/(reviews|comments)$"))) | "\(.path | split("/") | last) \(.status)"] | join(",")' \
-	"reviews 422,comments 422,comments 201,reviews 200"
+jq_is "the review: 422, then the comments one by one (201, and 422 for the line off the diff; sent at once), then the review" \
+	'[.[] | select(.method == "POST" and (.path | test("/pulls/6/(reviews|comments)$"))) | "\(.path | split("/") | last) \(.status)"]
+	 | [.[0]] + (.[1:-1] | sort) + [.[-1]] | join(",")' \
+	"reviews 422,comments 201,comments 422,reviews 200"
 contains "the refused line is reported" "$RUN_OUT" "moved c.py:1 B307 to the summary"
 jq_is "the last review carries no comment and lists the refused" \
 	"$reviews_posted | .[-1].body | \"\\(.comments | length) \\(.body | contains(\"1 was refused by the forge for its line\"))\"" "0 true"
