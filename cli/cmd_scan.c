@@ -15,7 +15,11 @@ static const char usage[] =
 	"   or: git pysec scan [options] --full [<path>...]  every line of every Python file\n"
 	"   or: git pysec scan [options] --pre-push <remote>  what a push sends (git's pre-push input on stdin)\n"
 	"\n"
-	"  --format text|json       output format (default text)\n"
+	"  --format FORMAT          the report on standard output: text (default), json, sarif,\n"
+	"                           gitlab-codequality, gitlab-sast, junit, rdjson, github\n"
+	"  --output FORMAT:PATH     also write a report to PATH ('-': standard output); repeatable\n"
+	"  --quiet                  no report on standard output (--output still writes)\n"
+	"  --show-suppressed        also report what '# nosec' suppresses (SARIF, JSON); never fails\n"
 	"  --fail-on LEVEL          lowest severity that fails: low, medium, high (default low)\n"
 	"  --min-confidence LEVEL   ignore findings below this confidence (default low)\n"
 	"  --config FILE            a pysec config file (git-config syntax) over the others\n"
@@ -23,7 +27,9 @@ static const char usage[] =
 	"  --jobs N                 scan files read from disk with N threads (default: one per CPU)\n";
 
 struct scan_args {
-	int staged, full, json;
+	int staged, full, quiet, show_suppressed, has_format;
+	pysec_format format;
+	struct cli_outputs outputs;
 	const char *fail_on, *min_conf, *config, *color, *pre_push;
 	unsigned jobs;
 	char *input;		/* --pre-push: git's input */
@@ -31,6 +37,20 @@ struct scan_args {
 	char **rest;
 	int nrest;
 };
+
+/* The name --format took for `format` (pysec_format_parse() in reverse). */
+static const char *format_name(pysec_format format)
+{
+	static const char *const names[] = { "text", "json", "sarif", "gitlab-codequality", "gitlab-sast",
+		"junit", "rdjson", "github" };
+	size_t i;
+	pysec_format f;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (pysec_format_parse(&f, names[i]) == 0 && f == format)
+			return names[i];
+	return "text";
+}
 
 static int parse_args(struct scan_args *a, int argc, char **argv)
 {
@@ -40,6 +60,9 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 		{ "full", no_argument, NULL, 'F' },
 		{ "pre-push", required_argument, NULL, 'P' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "show-suppressed", no_argument, NULL, 'S' },
 		{ "fail-on", required_argument, NULL, 'x' },
 		{ "min-confidence", required_argument, NULL, 'c' },
 		{ "config", required_argument, NULL, 'C' },
@@ -61,10 +84,18 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 			a->pre_push = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
+			if (pysec_format_parse(&a->format, optarg) < 0) {
+				fprintf(stderr, "git pysec: no format '%s' (%s)\n", optarg, pysec_format_names());
 				goto bad;
-			a->json = !strcmp(optarg, "json");
+			}
+			a->has_format = 1;
 			break;
+		case 'o':
+			if (cli_outputs_add(&a->outputs, optarg) < 0)
+				goto bad;
+			break;
+		case 'q': a->quiet = 1; break;
+		case 'S': a->show_suppressed = 1; break;
 		case 'x': a->fail_on = optarg; break;
 		case 'c': a->min_conf = optarg; break;
 		case 'C': a->config = optarg; break;
@@ -88,6 +119,19 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 	if (a->staged + a->full + !!a->pre_push > 1 || ((a->staged || a->pre_push) && a->nrest) ||
 	    (!a->full && a->nrest > 1))
 		goto bad;
+	/* the report on standard output: --format's, or text when nothing else is asked for */
+	if (!a->quiet && (a->has_format || !a->outputs.len)) {
+		char spec[64];
+		size_t i;
+		for (i = 0; i < a->outputs.len; i++)
+			if (!strcmp(a->outputs.v[i].path, "-")) {
+				fprintf(stderr, "git pysec: --format and --output ...:- both write to standard output\n");
+				goto bad;
+			}
+		snprintf(spec, sizeof(spec), "%s:-", a->has_format ? format_name(a->format) : "text");
+		if (cli_outputs_add(&a->outputs, spec) < 0)
+			goto bad;
+	}
 	return 0;
 bad:
 	fputs(usage, stderr);
@@ -145,8 +189,11 @@ int cmd_scan(int argc, char **argv)
 	pysec_report *report = NULL;
 	pysec_scan_options so = PYSEC_SCAN_OPTIONS_INIT;
 	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
-	int rc, exit_code = EXIT_CLEAN;
+	struct cli_run run;
+	int rc, exit_code = EXIT_CLEAN, color;
 
+	memset(&run, 0, sizeof(run));
+	run.info.start_time = cli_now();
 	if ((rc = parse_args(&a, argc, argv)) != 0)
 		return rc > 0 ? EXIT_CLEAN : EXIT_USAGE;
 	if (a.pre_push && cli_read_stdin(&a.input, &a.input_len) < 0) {
@@ -168,6 +215,8 @@ int cmd_scan(int argc, char **argv)
 		pysec_config_set(cfg, "pysec.failOn", a.fail_on);
 	if (a.min_conf)
 		pysec_config_set(cfg, "pysec.minConfidence", a.min_conf);
+	if (a.show_suppressed)
+		pysec_config_set(cfg, "pysec.showSuppressed", "true");
 	wo.threshold.fail_on = pysec_level_parse(pysec_config_get(cfg, "pysec.failOn", "low"));
 	wo.threshold.min_confidence = pysec_level_parse(pysec_config_get(cfg, "pysec.minConfidence", "low"));
 	if (!wo.threshold.fail_on || !wo.threshold.min_confidence) {
@@ -188,14 +237,21 @@ int cmd_scan(int argc, char **argv)
 	so.threads = a.jobs;
 	rc = pysec_scan(report, engine, cs, &so);
 	pysec_report_sort(report);
-	wo.format = a.json ? PYSEC_FORMAT_JSON : PYSEC_FORMAT_TEXT;
-	wo.color = a.color ? !strcmp(a.color, "always") : isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-	if (pysec_report_write(report, &wo, stdout) < 0 || fflush(stdout) != 0)
+	/* the exit code is known before the reports are written: they carry it (SARIF, GitLab SAST) */
+	exit_code = rc < 0 ? (rc == PYSEC_EINVALID ? EXIT_USAGE : EXIT_FAILED)
+		: pysec_report_blocking(report, &wo.threshold) ? EXIT_FINDINGS : EXIT_CLEAN;
+	cli_run_describe(&run, repo, a.full || a.pre_push || a.staged ? NULL : a.nrest ? a.rest[0] : NULL);
+	if (a.full && getcwd(run.root, sizeof(run.root)))	/* --full's paths start here */
+		run.info.root = run.root;
+	run.info.engine = engine;
+	run.info.exit_code = exit_code;
+	run.info.end_time = cli_now();
+	wo.run = &run.info;
+	color = a.color ? !strcmp(a.color, "always") : isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	if (cli_outputs_write(&a.outputs, report, &wo, color) < 0)
 		exit_code = EXIT_FAILED;
 	else if (rc < 0)
 		exit_code = cli_fail(rc, "scan");
-	else
-		exit_code = pysec_report_blocking(report, &wo.threshold) ? EXIT_FINDINGS : EXIT_CLEAN;
 	if (*pysec_config_notes(cfg))
 		fputs(pysec_config_notes(cfg), stderr);
 cleanup:
@@ -204,6 +260,7 @@ cleanup:
 	pysec_engine_free(engine);
 	pysec_config_free(cfg);
 	git_repository_free(repo);
+	cli_run_release(&run);
 	free(a.input);
 	return exit_code;
 }
