@@ -63,8 +63,10 @@ struct cli_outputs {
 	size_t len;
 };
 
-/* Add "FORMAT:PATH"; -1 after saying what is wrong with it. */
-int cli_outputs_add(struct cli_outputs *outs, const char *spec);
+/* Add a report in `format` to `path` (which must outlive `outs`); -1 after saying why not. */
+int cli_outputs_add(struct cli_outputs *outs, pysec_format format, const char *path);
+/* Add "FORMAT:PATH" (an argument: PATH points into it); -1 after saying what is wrong with it. */
+int cli_outputs_parse(struct cli_outputs *outs, const char *spec);
 /*
  * Write the report in each output's format; a file is written beside its
  * path and renamed into place.  `color` colours text on standard output.

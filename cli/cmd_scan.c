@@ -38,20 +38,6 @@ struct scan_args {
 	int nrest;
 };
 
-/* The name --format took for `format` (pysec_format_parse() in reverse). */
-static const char *format_name(pysec_format format)
-{
-	static const char *const names[] = { "text", "json", "sarif", "gitlab-codequality", "gitlab-sast",
-		"junit", "rdjson", "github" };
-	size_t i;
-	pysec_format f;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (pysec_format_parse(&f, names[i]) == 0 && f == format)
-			return names[i];
-	return "text";
-}
-
 static int parse_args(struct scan_args *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -91,7 +77,7 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 			a->has_format = 1;
 			break;
 		case 'o':
-			if (cli_outputs_add(&a->outputs, optarg) < 0)
+			if (cli_outputs_parse(&a->outputs, optarg) < 0)
 				goto bad;
 			break;
 		case 'q': a->quiet = 1; break;
@@ -120,18 +106,9 @@ static int parse_args(struct scan_args *a, int argc, char **argv)
 	    (!a->full && a->nrest > 1))
 		goto bad;
 	/* the report on standard output: --format's, or text when nothing else is asked for */
-	if (!a->quiet && (a->has_format || !a->outputs.len)) {
-		char spec[64];
-		size_t i;
-		for (i = 0; i < a->outputs.len; i++)
-			if (!strcmp(a->outputs.v[i].path, "-")) {
-				fprintf(stderr, "git pysec: --format and --output ...:- both write to standard output\n");
-				goto bad;
-			}
-		snprintf(spec, sizeof(spec), "%s:-", a->has_format ? format_name(a->format) : "text");
-		if (cli_outputs_add(&a->outputs, spec) < 0)
-			goto bad;
-	}
+	if (!a->quiet && (a->has_format || !a->outputs.len) &&
+	    cli_outputs_add(&a->outputs, a->has_format ? a->format : PYSEC_FORMAT_TEXT, "-") < 0)
+		goto bad;
 	return 0;
 bad:
 	fputs(usage, stderr);

@@ -27,11 +27,31 @@ static char *dup_printf(const char *fmt, ...)
 	return n < 0 ? NULL : s;
 }
 
-int cli_outputs_add(struct cli_outputs *outs, const char *spec)
+int cli_outputs_add(struct cli_outputs *outs, pysec_format format, const char *path)
+{
+	size_t i;
+
+	if (outs->len == CLI_MAX_OUTPUTS) {
+		fprintf(stderr, "git pysec: at most %d outputs\n", CLI_MAX_OUTPUTS);
+		return -1;
+	}
+	for (i = 0; i < outs->len; i++) {
+		if (!strcmp(outs->v[i].path, path)) {
+			fprintf(stderr, "git pysec: two reports would go to %s\n",
+				strcmp(path, "-") ? path : "standard output");
+			return -1;
+		}
+	}
+	outs->v[outs->len].format = format;
+	outs->v[outs->len++].path = path;
+	return 0;
+}
+
+int cli_outputs_parse(struct cli_outputs *outs, const char *spec)
 {
 	const char *colon = strchr(spec, ':');
+	pysec_format format;
 	char name[32];
-	size_t i;
 
 	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof(name) || !colon[1]) {
 		fprintf(stderr, "git pysec: --output '%s': not FORMAT:PATH (FORMAT is %s; PATH '-' is standard output)\n",
@@ -40,23 +60,11 @@ int cli_outputs_add(struct cli_outputs *outs, const char *spec)
 	}
 	memcpy(name, spec, (size_t)(colon - spec));
 	name[colon - spec] = '\0';
-	if (outs->len == CLI_MAX_OUTPUTS) {
-		fprintf(stderr, "git pysec: at most %d outputs\n", CLI_MAX_OUTPUTS);
-		return -1;
-	}
-	if (pysec_format_parse(&outs->v[outs->len].format, name) < 0) {
+	if (pysec_format_parse(&format, name) < 0) {
 		fprintf(stderr, "git pysec: --output '%s': no format '%s' (%s)\n", spec, name, pysec_format_names());
 		return -1;
 	}
-	for (i = 0; i < outs->len; i++) {
-		if (!strcmp(outs->v[i].path, colon + 1)) {
-			fprintf(stderr, "git pysec: --output '%s': '%s' is written by another output already\n", spec,
-				colon + 1);
-			return -1;
-		}
-	}
-	outs->v[outs->len++].path = colon + 1;
-	return 0;
+	return cli_outputs_add(outs, format, colon + 1);
 }
 
 /* Write to a temporary file beside `path`, then rename it: a reader never sees half a report. */
