@@ -122,7 +122,8 @@ int cli_outputs_write(const struct cli_outputs *outs, const pysec_report *r, con
 static char *repository_uri(git_repository *repo)
 {
 	const char *v = getenv("CI_PROJECT_URL"), *server = getenv("GITHUB_SERVER_URL"), *name = getenv("GITHUB_REPOSITORY");
-	git_remote *origin = NULL;
+	git_config *cfg = NULL;
+	git_buf buf = { 0 };
 	const char *url, *scheme, *host, *at, *colon;
 	char *out = NULL;
 
@@ -130,10 +131,13 @@ static char *repository_uri(git_repository *repo)
 		return strdup(v);
 	if (server && *server && name && *name)
 		return dup_printf("%s/%s", server, name);
-	if (!repo || git_remote_lookup(&origin, repo, "origin") < 0 || !(url = git_remote_url(origin))) {
-		git_remote_free(origin);
+	/* the configured value as it is: git_remote_lookup() leaks in libgit2 1.5 (its insteadOf regexes) */
+	if (!repo || git_repository_config_snapshot(&cfg, repo) < 0 ||
+	    git_config_get_string_buf(&buf, cfg, "remote.origin.url") < 0) {
+		git_config_free(cfg);
 		return NULL;
 	}
+	url = buf.ptr;
 	if ((scheme = strstr(url, "://")) != NULL) {
 		host = scheme + 3;
 		at = strchr(host, '@');
@@ -146,7 +150,8 @@ static char *repository_uri(git_repository *repo)
 		host = (at = memchr(url, '@', (size_t)(colon - url))) ? at + 1 : url;
 		out = dup_printf("ssh://%.*s/%s", (int)(colon - host), host, colon + 1);
 	}
-	git_remote_free(origin);
+	git_buf_dispose(&buf);
+	git_config_free(cfg);
 	return out;
 }
 
