@@ -54,14 +54,14 @@ int cli_outputs_parse(struct cli_outputs *outs, const char *spec)
 	char name[32];
 
 	if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof(name) || !colon[1]) {
-		fprintf(stderr, "git pysec: --output '%s': not FORMAT:PATH (FORMAT is %s; PATH '-' is standard output)\n",
-			spec, pysec_format_names());
+		fprintf(stderr, "git pysec scan: --output: not FORMAT:PATH (FORMAT is %s; PATH '-' is standard output)\n",
+			pysec_format_names());
 		return -1;
 	}
 	memcpy(name, spec, (size_t)(colon - spec));
 	name[colon - spec] = '\0';
 	if (pysec_format_parse(&format, name) < 0) {
-		fprintf(stderr, "git pysec: --output '%s': no format '%s' (%s)\n", spec, name, pysec_format_names());
+		fprintf(stderr, "git pysec scan: --output: not a format (%s)\n", pysec_format_names());
 		return -1;
 	}
 	return cli_outputs_add(outs, format, colon + 1);

@@ -16,11 +16,13 @@
  * ts_set_allocator() is process-wide, so the arena in use is per thread;
  * a thread without one gets plain malloc.
  */
-#include "internal.h"
+#include "arena.h"
+#include "common.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <tree_sitter/api.h>
 
 #define CHUNK_MIN (256 * 1024)
 #define CHUNK_MAX (16 * 1024 * 1024)

@@ -14,7 +14,11 @@
  * code and text line sets; the commit is not part of the result and is set
  * on each use, and the commit attribution after it (scan.c) runs as usual.
  */
-#include "internal.h"
+#include "cache.h"
+#include "common.h"
+#include "config.h"
+#include "engine.h"
+#include "report.h"
 
 #include <dirent.h>
 #include <pthread.h>

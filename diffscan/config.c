@@ -7,7 +7,8 @@
  * pushed) may only make the policy stricter, and what it tries beyond that
  * is dropped with a note.
  */
-#include "internal.h"
+#include "config.h"
+#include "common.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -13,7 +13,21 @@
  * (focus.c); the statements before them that bind their names were parsed
  * apart, and the walk replays them as it passes their place in the file.
  */
-#include "internal.h"
+#include "engine.h"
+#include "arena.h"
+#include "builtin.h"
+#include "common.h"
+#include "config.h"
+#include "finding.h"
+#include "focus.h"
+#include "lines.h"
+#include "pyast.h"
+#include "report.h"
+#include "rules.h"
+#include "secrets.h"
+#include "source.h"
+#include "strmap.h"
+#include "walk.h"
 
 #include <dirent.h>
 #include <fnmatch.h>
@@ -39,49 +53,26 @@ enum action {
 
 #define MAX_FILE_RULE_SIZE (1024 * 1024)
 
-static TSSymbol sym(const TSLanguage *lang, const char *name, int named)
-{
-	return ts_language_symbol_for_name(lang, name, (uint32_t)strlen(name), named);
-}
+/* A call clause named by a glob, with what lets most calls be turned away before fnmatch(). */
+struct glob_ref {
+	const char *pattern;
+	const struct clause *clause;
+	const char *lit;	/* a run of the pattern that every match holds, */
+	size_t litlen;
+	enum { GLOB_AT_START, GLOB_AT_END, GLOB_INSIDE } anchor;	/* ...there */
+	int same;		/* the same pattern as the one before (they are sorted) */
+};
 
 static void init_symbols(struct pysec_engine *e)
 {
-	const TSLanguage *l = e->lang;
-
-#define S(field, name) e->sym.field = sym(l, name, 1)
-	S(call, "call"); S(attribute, "attribute"); S(identifier, "identifier");
-	S(string, "string"); S(concatenated_string, "concatenated_string");
-	S(argument_list, "argument_list"); S(keyword_argument, "keyword_argument");
-	S(comment, "comment"); S(block, "block"); S(pass_statement, "pass_statement");
-	S(continue_statement, "continue_statement"); S(expression_statement, "expression_statement");
-	S(binary_operator, "binary_operator"); S(assignment, "assignment");
-	S(interpolation, "interpolation"); S(string_start, "string_start");
-	S(string_content, "string_content"); S(string_end, "string_end");
-	S(escape_sequence, "escape_sequence"); S(list, "list"); S(tuple, "tuple");
-	S(integer, "integer"); S(float_, "float"); S(true_, "true"); S(false_, "false");
-	S(none, "none"); S(dictionary, "dictionary"); S(pair, "pair"); S(subscript, "subscript");
-	S(comparison_operator, "comparison_operator");
-	S(parenthesized_expression, "parenthesized_expression"); S(dotted_name, "dotted_name");
-	S(aliased_import, "aliased_import"); S(import_prefix, "import_prefix");
-	S(relative_import, "relative_import"); S(wildcard_import, "wildcard_import");
-	S(except_clause, "except_clause"); S(function_definition, "function_definition");
-	S(class_definition, "class_definition"); S(parameters, "parameters");
-	S(default_parameter, "default_parameter"); S(typed_default_parameter, "typed_default_parameter");
-	S(list_splat, "list_splat"); S(dictionary_splat, "dictionary_splat");
-	S(module, "module");
-#undef S
-	e->sym.error = (TSSymbol)-1;
-#define F(x) e->field.x = ts_language_field_id_for_name(l, #x, (uint32_t)strlen(#x))
-	F(function); F(arguments); F(object); F(attribute); F(name); F(value); F(alias);
-	F(module_name); F(left); F(right); F(key); F(subscript); F(type);
-#undef F
-	e->symbol_count = ts_language_symbol_count(l);
+	walk_grammar_init(&e->sym, &e->field, e->lang);
+	e->symbol_count = ts_language_symbol_count(e->lang);
 	e->kind_of = xcalloc(e->symbol_count, 1);
 	e->kind_of[e->sym.call] = ACT_CALL;
-	e->kind_of[sym(l, "import_statement", 1)] = ACT_IMPORT;
-	e->kind_of[sym(l, "import_from_statement", 1)] = ACT_IMPORT_FROM;
+	e->kind_of[e->sym.import_statement] = ACT_IMPORT;
+	e->kind_of[e->sym.import_from_statement] = ACT_IMPORT_FROM;
 	e->kind_of[e->sym.assignment] = ACT_ASSIGN;
-	e->kind_of[sym(l, "assert_statement", 1)] = ACT_ASSERT;
+	e->kind_of[e->sym.assert_statement] = ACT_ASSERT;
 	e->kind_of[e->sym.except_clause] = ACT_EXCEPT;
 	e->kind_of[e->sym.string] = ACT_STRING;
 	e->kind_of[e->sym.concatenated_string] = ACT_CONCAT;
@@ -91,8 +82,8 @@ static void init_symbols(struct pysec_engine *e)
 	/* nothing below these can match a rule: the walk does not go in */
 	e->opaque = xcalloc(e->symbol_count, 1);
 	e->opaque[e->sym.dotted_name] = 1;
-	e->opaque[sym(l, "import_statement", 1)] = 1;
-	e->opaque[sym(l, "import_from_statement", 1)] = 1;
+	e->opaque[e->sym.import_statement] = 1;
+	e->opaque[e->sym.import_from_statement] = 1;
 	e->opaque[e->sym.string_content] = 1;
 	e->opaque[e->sym.string_start] = 1;
 }
@@ -395,13 +386,6 @@ const pysec_rule_info *pysec_engine_rule_find(const pysec_engine *e, const char 
 
 /* --- the walk ------------------------------------------------------------- */
 
-TSNode walk_ancestor(const struct walk *w, size_t k)
-{
-	TSNode none = { { 0 }, 0, 0 };
-
-	return k && k <= w->depth ? w->anc[w->depth - k] : none;
-}
-
 static int clause_holds(struct walk *w, const struct clause *c, TSNode n)
 {
 	size_t i;
@@ -437,7 +421,7 @@ static void dispatch(struct walk *w, const struct clause *const *cands, size_t c
 	size_t i, last_rule = SIZE_MAX;
 
 	if (!count || !lineset_hits(w->touched, ts_node_start_point(start).row + 1,
-				    ts_node_end_point(last).row + 1))
+				    node_end_point(last).row + 1))
 		return;
 	for (i = 0; i < count; i++) {
 		const struct clause *c = cands[i];
@@ -445,7 +429,7 @@ static void dispatch(struct walk *w, const struct clause *const *cands, size_t c
 			continue;
 		w->mark = -1;
 		if (clause_holds(w, c, n)) {
-			walk_report(w, c, start, last);
+			finding_add(w, c, start, last);
 			last_rule = c->rule;
 		}
 	}
@@ -502,23 +486,23 @@ static void set_alias(struct walk *w, const char *name, size_t nlen, const char 
 
 static void visit_import(struct walk *w, TSNode n)
 {
-	uint32_t i, count = ts_node_named_child_count(n);
+	uint32_t i, count = node_named_child_count(n);
 	struct import_hits h;
 
 	h.n = 0;
 
 	for (i = 0; i < count; i++) {
-		TSNode c = ts_node_named_child(n, i), name = c;
+		TSNode c = node_named_child(n, i), name = c;
 		size_t len;
 		const char *t;
-		if (ts_node_symbol(c) == w->eng->sym.aliased_import)
-			name = ts_node_child_by_field_id(c, w->eng->field.name);
-		else if (ts_node_symbol(c) != w->eng->sym.dotted_name)
+		if (node_symbol(c) == w->sym->aliased_import)
+			name = node_child_by_field_id(c, w->field->name);
+		else if (node_symbol(c) != w->sym->dotted_name)
 			continue;
 		t = node_text(w, name, &len);
-		if (ts_node_symbol(c) == w->eng->sym.aliased_import) {
+		if (node_symbol(c) == w->sym->aliased_import) {
 			size_t alen;
-			const char *a = node_text(w, ts_node_child_by_field_id(c, w->eng->field.alias), &alen);
+			const char *a = node_text(w, node_child_by_field_id(c, w->field->alias), &alen);
 			set_alias(w, a, alen, t, len);
 		}
 		visit_module(w, &h, t, len);
@@ -528,8 +512,8 @@ static void visit_import(struct walk *w, TSNode n)
 
 static void visit_import_from(struct walk *w, TSNode n)
 {
-	TSNode mod = ts_node_child_by_field_id(n, w->eng->field.module_name);
-	uint32_t i, count = ts_node_named_child_count(n);
+	TSNode mod = node_child_by_field_id(n, w->field->module_name);
+	uint32_t i, count = node_named_child_count(n);
 	char full[512];
 	const char *mt = NULL;
 	size_t mlen = 0;
@@ -537,26 +521,26 @@ static void visit_import_from(struct walk *w, TSNode n)
 
 	h.n = 0;
 
-	if (ts_node_symbol(mod) == w->eng->sym.dotted_name) {
+	if (node_symbol(mod) == w->sym->dotted_name) {
 		mt = node_text(w, mod, &mlen);
-	} else if (ts_node_symbol(mod) == w->eng->sym.relative_import) {
+	} else if (node_symbol(mod) == w->sym->relative_import) {
 		/* `from .x import y` is module "x" to Bandit; `from . import y` has none */
-		TSNode d = ts_node_named_child(mod, ts_node_named_child_count(mod) - 1);
-		if (ts_node_symbol(d) == w->eng->sym.dotted_name)
+		TSNode d = node_named_child(mod, node_named_child_count(mod) - 1);
+		if (node_symbol(d) == w->sym->dotted_name)
 			mt = node_text(w, d, &mlen);
 	}
 	for (i = 0; i < count; i++) {
-		TSNode c = ts_node_named_child(n, i), name = c, alias = { { 0 }, 0, 0 };
+		TSNode c = node_named_child(n, i), name = c, alias = { { 0 }, 0, 0 };
 		const char *t;
 		size_t len, flen;
 		if (ts_node_eq(c, mod))
 			continue;
-		if (ts_node_symbol(c) == w->eng->sym.aliased_import) {
-			name = ts_node_child_by_field_id(c, w->eng->field.name);
-			alias = ts_node_child_by_field_id(c, w->eng->field.alias);
-		} else if (ts_node_symbol(c) == w->eng->sym.wildcard_import) {
+		if (node_symbol(c) == w->sym->aliased_import) {
+			name = node_child_by_field_id(c, w->field->name);
+			alias = node_child_by_field_id(c, w->field->alias);
+		} else if (node_symbol(c) == w->sym->wildcard_import) {
 			name = c;
-		} else if (ts_node_symbol(c) != w->eng->sym.dotted_name) {
+		} else if (node_symbol(c) != w->sym->dotted_name) {
 			continue;
 		}
 		t = node_text(w, name, &len);
@@ -568,7 +552,7 @@ static void visit_import_from(struct walk *w, TSNode n)
 			size_t alen;
 			const char *a = node_text(w, alias, &alen);
 			set_alias(w, a, alen, full, flen);
-		} else if (mt && ts_node_symbol(c) != w->eng->sym.wildcard_import) {
+		} else if (mt && node_symbol(c) != w->sym->wildcard_import) {
 			set_alias(w, t, len, full, flen);
 		}
 		visit_module(w, &h, full, flen);
@@ -579,13 +563,13 @@ static void visit_import_from(struct walk *w, TSNode n)
 /* `run = subprocess.call` makes `run(...)` a call of subprocess.call. */
 static void visit_assign(struct walk *w, TSNode n)
 {
-	TSNode left = ts_node_child_by_field_id(n, w->eng->field.left);
-	TSNode right = ts_node_child_by_field_id(n, w->eng->field.right);
+	TSNode left = node_child_by_field_id(n, w->field->left);
+	TSNode right = node_child_by_field_id(n, w->field->right);
 	char qual[512];
 	size_t llen, qlen;
 	const char *l;
 
-	if (ts_node_symbol(left) != w->eng->sym.identifier)
+	if (node_symbol(left) != w->sym->identifier)
 		return;
 	l = node_text(w, left, &llen);
 	qlen = ts_node_is_null(right) ? 0 : node_qualname(w, right, qual, sizeof(qual));
@@ -609,7 +593,7 @@ static void visit_call(struct walk *w, TSNode n)
 	int hit = 0;
 
 	w->call = n;
-	w->qualname_len = node_qualname(w, ts_node_child_by_field_id(n, w->eng->field.function),
+	w->qualname_len = node_qualname(w, node_child_by_field_id(n, w->field->function),
 		w->qualname, sizeof(w->qualname));
 	if (!w->qualname_len)
 		return;
@@ -618,7 +602,7 @@ static void visit_call(struct walk *w, TSNode n)
 		struct buf v = BUF_INIT(512);
 		struct import_hits h;
 		h.n = 0;
-		if (!ts_node_is_null(a) && ts_node_symbol(a) == w->eng->sym.string &&
+		if (!ts_node_is_null(a) && node_symbol(a) == w->sym->string &&
 		    node_string_value(w, a, &v) == 0 && v.len) {
 			visit_module(w, &h, buf_cstr(&v), v.len);
 			dispatch_imports(w, n, &h);
@@ -646,7 +630,7 @@ static void visit_keyword(struct walk *w, TSNode n)
 	TSNode call = walk_ancestor(w, 2);
 
 	/* a keyword of a call, not of a class statement's bases */
-	if (ts_node_symbol(call) == w->eng->sym.call)
+	if (node_symbol(call) == w->sym->call)
 		dispatch_kind(w, KIND_KEYWORD, n, call, n);
 }
 
@@ -656,12 +640,12 @@ static void visit_default(struct walk *w, TSNode n)
 	TSNode params = walk_ancestor(w, 1), def = walk_ancestor(w, 2);
 	uint32_t i, count;
 
-	if (ts_node_symbol(def) != w->eng->sym.function_definition)
+	if (node_symbol(def) != w->sym->function_definition)
 		return;
-	count = ts_node_named_child_count(params);
+	count = node_named_child_count(params);
 	for (i = 0; i < count; i++) {
-		TSNode c = ts_node_named_child(params, i);
-		const char *type = ts_node_type(c);
+		TSNode c = node_named_child(params, i);
+		const char *type = node_type(c);
 		if (ts_node_eq(c, n))
 			break;
 		if (!strcmp(type, "keyword_separator") || !strcmp(type, "list_splat_pattern"))
@@ -692,7 +676,7 @@ static void visit(struct walk *w, TSNode n, enum action act)
 		dispatch_kind(w, KIND_EXCEPT, n, n, n);
 		break;
 	case ACT_CONCAT:
-		w->string_skip_end = ts_node_end_byte(n);
+		w->string_skip_end = node_end_byte(n);
 		dispatch_kind(w, KIND_STRING, n, n, n);
 		break;
 	case ACT_STRING:
@@ -733,7 +717,7 @@ static int walk_tree(struct walk *w, TSNode root, int replaying)
 
 	for (;;) {
 		TSNode n = ts_tree_cursor_current_node(&cur);
-		TSSymbol s = ts_node_symbol(n);
+		TSSymbol s = node_symbol(n);
 		if (!replaying && ts_node_start_byte(n) > w->replay_before)
 			replay_until(w, ts_node_start_byte(n));
 		if (s < nsym && kind_of[s] &&
@@ -745,7 +729,7 @@ static int walk_tree(struct walk *w, TSNode root, int replaying)
 			break;
 		}
 		/* a string without interpolations has only its text below it */
-		if (!(s < nsym && opaque[s]) && !(s == w->eng->sym.string && !node_is_fstring(w, n)) &&
+		if (!(s < nsym && opaque[s]) && !(s == w->sym->string && !node_is_fstring(w, n)) &&
 		    ts_tree_cursor_goto_first_child(&cur)) {
 			push_ancestor(w, n);
 			continue;
@@ -819,9 +803,9 @@ static void report_syntax_error(struct walk *w, TSNode root)
 	/* descend towards the first error */
 	for (;;) {
 		n = ts_tree_cursor_current_node(&cur);
-		if (ts_node_symbol(n) == w->eng->sym.error || ts_node_is_missing(n))
+		if (node_symbol(n) == w->sym->error || node_is_missing(n))
 			break;
-		if (ts_node_has_error(n) && ts_tree_cursor_goto_first_child(&cur))
+		if (node_has_error(n) && ts_tree_cursor_goto_first_child(&cur))
 			continue;
 		if (!ts_tree_cursor_goto_next_sibling(&cur)) {
 			/* no child carries it: the error is this node's own */
@@ -831,7 +815,7 @@ static void report_syntax_error(struct walk *w, TSNode root)
 	ts_tree_cursor_delete(&cur);
 	report_add_entry(w->report, PYSEC_ENTRY_ERROR, w->path, ts_node_start_point(n).row + 1,
 		"syntax error: %s; rules ran on what the parser recovered",
-		ts_node_is_missing(n) ? "missing token" : "cannot parse this part");
+		node_is_missing(n) ? "missing token" : "cannot parse this part");
 }
 
 static void walk_free(struct walk *w)
@@ -912,7 +896,7 @@ static int parse_focused(struct walk *w, TSParser *parser, const struct focus *f
 	if (rc == 0)
 		rc = focus->nranges ? parse_timed(w, parser, w->src, w->len, focus->ranges, focus->nranges, tree) :
 				      parse_timed(w, parser, "", 0, NULL, 0, tree);
-	if (rc == 0 && ts_node_has_error(ts_tree_root_node(*tree))) {
+	if (rc == 0 && node_has_error(ts_tree_root_node(*tree))) {
 		ts_tree_delete(*tree);
 		*tree = NULL;
 	}
@@ -923,7 +907,7 @@ static int parse_focused(struct walk *w, TSParser *parser, const struct focus *f
 	return rc;
 }
 
-/* Rules on the file's bytes: the clause marks where it matched, and walk_report() checks that line is touched. */
+/* Rules on the file's bytes: the clause marks where it matched, and finding_add() checks that line is touched. */
 static void dispatch_source(struct walk *w, TSNode root)
 {
 	const struct clause_list *l = &w->eng->by_kind[KIND_SOURCE];
@@ -935,7 +919,7 @@ static void dispatch_source(struct walk *w, TSNode root)
 			continue;
 		w->mark = -1;
 		if (clause_holds(w, c, root) && (w->mark >= 0 || lineset_hits(w->touched, 1, UINT32_MAX))) {
-			walk_report(w, c, root, root);
+			finding_add(w, c, root, root);
 			last_rule = c->rule;
 		}
 	}
@@ -984,7 +968,7 @@ static int scan_python(struct walk *w, const struct file_scan *f, TSParser *pars
 	root = ts_tree_root_node(tree);
 	nosec_collect(w, root);
 	dispatch_source(w, root);
-	if (ts_node_has_error(root))
+	if (node_has_error(root))
 		report_syntax_error(w, root);
 	if (context)
 		replay_begin(w, &replay, &focus, context);
@@ -1012,6 +996,12 @@ static void walk_init(struct walk *w, const struct pysec_engine *eng, struct pys
 {
 	memset(w, 0, sizeof(*w));
 	w->eng = eng;
+	w->sym = &eng->sym;
+	w->field = &eng->field;
+	w->rules = &eng->set;
+	w->known_ids = &eng->known_ids;
+	w->honour_nosec = eng->honour_nosec;
+	w->show_suppressed = eng->show_suppressed;
 	w->src = f->data;
 	w->len = f->len;
 	w->path = f->path;
@@ -1068,7 +1058,7 @@ int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report
 	if (rc == 0 && f->text && eng->by_kind[KIND_LINE].len) {
 		struct walk w;
 		walk_init(&w, eng, report, f, &none, deadline);
-		rc = lines_scan(&w, f->text);
+		rc = secrets_scan(&w, &eng->by_kind[KIND_LINE], f->text);
 		walk_free(&w);
 	}
 	return rc;

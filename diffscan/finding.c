@@ -8,7 +8,12 @@
  * not know, or a list it cannot read, suppresses nothing and is reported as
  * a warning: a typo must not switch the gate off.
  */
-#include "internal.h"
+#include "finding.h"
+#include "common.h"
+#include "lines.h"
+#include "pyast.h"
+#include "report.h"
+#include "strmap.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -48,13 +53,13 @@ static int nosec_parse(struct walk *w, struct nosec *ns, const char *s, const ch
 		len = (size_t)(t - s);
 		if (!len)
 			return -1;	/* "# nosec," or punctuation where an id belongs */
-		if (!strmap_get(&w->eng->known_ids, s, len)) {
+		if (!strmap_get(w->known_ids, s, len)) {
 			int known = 0;
 			size_t i;
 			/* ids compare case-insensitively: b602 is B602 */
-			for (i = 0; i < w->eng->set.len && !known; i++)
-				known = strlen(w->eng->set.rules[i].info.id) == len &&
-					!strncasecmp(w->eng->set.rules[i].info.id, s, len);
+			for (i = 0; i < w->rules->len && !known; i++)
+				known = strlen(w->rules->rules[i].info.id) == len &&
+					!strncasecmp(w->rules->rules[i].info.id, s, len);
 			if (!known) {
 				report_add_entry(w->report, PYSEC_ENTRY_WARNING, w->path, ns->line,
 					"'# nosec %.*s': no rule has that id, so it suppresses nothing",
@@ -85,7 +90,7 @@ separator:
 void nosec_collect(struct walk *w, TSNode root)
 {
 	const char *s = w->src, *end = w->src + w->len;
-	TSSymbol comment = w->eng->sym.comment;
+	TSSymbol comment = w->sym->comment;
 
 	while ((s = memmem(s, (size_t)(end - s), "nosec", 5)) != NULL) {
 		uint32_t pos = (uint32_t)(s - w->src);
@@ -94,14 +99,14 @@ void nosec_collect(struct walk *w, TSNode root)
 		struct nosec ns;
 
 		s += 5;
-		if (ts_node_symbol(c) != comment)
+		if (node_symbol(c) != comment)
 			continue;
 		/* "#", optional blanks, "nosec", and then not more of a word */
 		for (h = s - 6; h >= w->src + ts_node_start_byte(c) && (*h == ' ' || *h == '\t'); h--)
 			;
 		if (h < w->src + ts_node_start_byte(c) || *h != '#')
 			continue;
-		cend = w->src + ts_node_end_byte(c);
+		cend = w->src + node_end_byte(c);
 		if (s < cend && is_word((unsigned char)*s))
 			continue;
 		memset(&ns, 0, sizeof(ns));
@@ -125,7 +130,7 @@ static int nosec_covers(const struct walk *w, const struct rule *r, uint32_t fir
 {
 	size_t lo = 0, hi = w->nnosec, i, k;
 
-	if (!w->eng->honour_nosec)
+	if (!w->honour_nosec)
 		return 0;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -188,10 +193,10 @@ static void fingerprint(struct walk *w, const struct rule *r, const char *text, 
 	h = hash_bytes(w->path, strlen(w->path) + 1, h);
 	for (k = 1; k <= w->depth && k <= 256; k++) {
 		TSNode a = walk_ancestor(w, k);
-		TSSymbol sy = ts_node_symbol(a);
-		if (sy == w->eng->sym.function_definition || sy == w->eng->sym.class_definition) {
+		TSSymbol sy = node_symbol(a);
+		if (sy == w->sym->function_definition || sy == w->sym->class_definition) {
 			size_t nlen;
-			const char *t = node_text(w, ts_node_child_by_field_id(a, w->eng->field.name), &nlen);
+			const char *t = node_text(w, node_child_by_field_id(a, w->field->name), &nlen);
 			h = hash_bytes(t, nlen, h);
 		}
 	}
@@ -296,15 +301,10 @@ static size_t byte_of(const struct walk *w, size_t byte, TSPoint at, TSPoint pt)
 	return b + pt.column;
 }
 
-/*
- * Record a finding of clause `c` from byte `byte` (at `start`) to `end`.
- * `code` is the line to show (NULL: the source line of `byte`); `fp_text`
- * is what the fingerprint is made of besides the rule, path and scope.
- */
-void report_at(struct walk *w, const struct clause *c, size_t byte, TSPoint start, TSPoint end,
+void finding_add_at(struct walk *w, const struct clause *c, size_t byte, TSPoint start, TSPoint end,
 	const char *code, const char *fp_text, size_t fp_len)
 {
-	const struct rule *r = &w->eng->set.rules[c->rule];
+	const struct rule *r = &w->rules->rules[c->rule];
 	pysec_finding f;
 	char fp[17];
 	char *own = NULL, *suggested;
@@ -312,7 +312,7 @@ void report_at(struct walk *w, const struct clause *c, size_t byte, TSPoint star
 
 	/* a secret is in history whatever a comment says: `# nosec` does not cover `line` rules */
 	suppressed = c->kind != KIND_LINE && nosec_covers(w, r, start.row + 1, end.row + 1);
-	if (suppressed && !w->eng->show_suppressed)
+	if (suppressed && !w->show_suppressed)
 		return;
 	if (!code) {
 		code = own = code_line(w, byte);
@@ -345,10 +345,10 @@ void report_at(struct walk *w, const struct clause *c, size_t byte, TSPoint star
 	free(own);
 }
 
-void walk_report(struct walk *w, const struct clause *c, TSNode node, TSNode last)
+void finding_add(struct walk *w, const struct clause *c, TSNode node, TSNode last)
 {
-	size_t byte = ts_node_start_byte(node), end_byte = ts_node_end_byte(last);
-	TSPoint start = ts_node_start_point(node), end = ts_node_end_point(last);
+	size_t byte = ts_node_start_byte(node), end_byte = node_end_byte(last);
+	TSPoint start = ts_node_start_point(node), end = node_end_point(last);
 
 	if (c->kind == KIND_SOURCE && w->mark >= 0) {
 		byte = (size_t)w->mark;
@@ -358,5 +358,5 @@ void walk_report(struct walk *w, const struct clause *c, TSNode node, TSNode las
 		if (!lineset_hits(w->touched, start.row + 1, start.row + 1))
 			return;
 	}
-	report_at(w, c, byte, start, end, NULL, w->src + byte, end_byte - byte);
+	finding_add_at(w, c, byte, start, end, NULL, w->src + byte, end_byte - byte);
 }

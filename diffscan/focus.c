@@ -29,7 +29,10 @@
  * after a line that opens no block) it gives up here.  Either way the
  * answer is the whole-file answer; focusing only saves time.
  */
-#include "internal.h"
+#include "focus.h"
+#include "common.h"
+#include "source.h"
+#include "strmap.h"
 
 #include <stdlib.h>
 

@@ -1,13 +1,18 @@
 /*
  * format.c: writing a report for people (text), for programs (JSON) and for
  * a push (remote: lines); the helpers every writer shares; and
- * pysec_report_write(), which picks the writer (format.h lists the others).
+ * pysec_report_write(), which picks the writer (format_*.h are the others).
  */
-#include "internal.h"
-#include "format.h"
+#include "report.h"
+#include "emit.h"
+#include "format_sarif.h"
+#include "format_codequality.h"
+#include "format_sast.h"
+#include "format_junit.h"
+#include "format_rdjson.h"
+#include "format_github.h"
 
 #include <stdlib.h>
-#include <time.h>
 
 static const char *color_of(pysec_level sev)
 {
@@ -46,102 +51,61 @@ const char *pysec_format_names(void)
 	return "text|json|sarif|gitlab-codequality|gitlab-sast|junit|rdjson|github";
 }
 
-const char *format_entry_word(pysec_entry_kind k)
-{
-	return k == PYSEC_ENTRY_ERROR ? "error" : k == PYSEC_ENTRY_SKIPPED ? "skipped" : "warning";
-}
-
-int format_shows(const pysec_finding *f, const pysec_write_options *o)
-{
-	return pysec_finding_counts(f, &o->threshold);
-}
-
-/* The length of the valid UTF-8 sequence at `s` (RFC 3629: no overlongs, surrogates or past U+10FFFF), or 0. */
-static size_t utf8_sequence(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		unsigned lo = s[0] == 0xe0 ? 0xa0 : 0x80, hi = s[0] == 0xed ? 0x9f : 0xbf;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
-	}
-	if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		unsigned lo = s[0] == 0xf0 ? 0x90 : 0x80, hi = s[0] == 0xf4 ? 0x8f : 0xbf;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80 ? 4 : 0;
-	}
-	return 0;
-}
-
-char *format_utf8(const char *s)
-{
-	struct buf b = BUF_INIT(SIZE_MAX);
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		size_t n = utf8_sequence(p);
-		if (n) {
-			buf_put(&b, p, n);
-			p += n;
-		} else {
-			buf_puts(&b, "\xef\xbf\xbd");
-			p++;
-		}
-	}
-	return buf_detach(&b);
-}
-
-json_t *format_json_string(const char *s)
-{
-	json_t *v;
-	char *clean;
-
-	if (!s)
-		return json_null();
-	if ((v = json_string(s)) != NULL)
-		return v;
-	/* content is not always UTF-8; JSON strings must be */
-	clean = format_utf8(s);
-	v = json_string(clean);
-	free(clean);
-	return v ? v : json_null();
-}
-
-json_t *format_json_each(const pysec_report *r, const pysec_write_options *o, json_t *(*one)(const pysec_finding *f))
-{
-	json_t *arr = json_array();
-	size_t i;
-
-	for (i = 0; i < pysec_report_finding_count(r); i++)
-		if (format_shows(pysec_report_finding(r, i), o))
-			json_array_append_new(arr, one(pysec_report_finding(r, i)));
-	return arr;
-}
-
-int format_json_dump(json_t *root, FILE *out)
-{
-	int rc = root ? json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
-
-	fputc('\n', out);
-	json_decref(root);
-	return rc == 0 && !ferror(out) ? 0 : error_set(PYSEC_ERROR, "cannot write the report");
-}
-
-void format_utc(char out[32], double t, int zone)
-{
-	time_t when = t > 0 ? (time_t)t : time(NULL);
-	struct tm tm;
-
-	gmtime_r(&when, &tm);
-	strftime(out, 32, zone ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%dT%H:%M:%S", &tm);
-}
 
 /* Control bytes from scanned content could drive the terminal: show them as '?'. */
 static void put_clean(FILE *out, const char *s)
 {
 	for (; *s; s++)
 		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+}
+
+char *pysec_path_quote(const char *path)
+{
+	struct buf b = BUF_INIT(SIZE_MAX / 2);
+	const unsigned char *p;
+	static const char letters[] = "abtnvfr";	/* \a to \r, as C writes them */
+	int quote = 0;
+	uint32_t c;
+	size_t n;
+
+	for (p = (const unsigned char *)path; *p; p += n) {
+		n = utf8_decode(p, &c);
+		if (!n || c < 0x20 || c == 0x7f || c == '"' || c == '\\' || codepoint_is_sneaky(c)) {
+			quote = 1;
+			break;
+		}
+	}
+	if (!quote)
+		return xstrdup(path);
+	buf_puts(&b, "\"");
+	for (p = (const unsigned char *)path; *p; p += n) {
+		n = utf8_decode(p, &c);
+		if (!n) {
+			n = 1;
+			buf_printf(&b, "\\%03o", *p);
+		} else if (c >= '\a' && c <= '\r') {
+			buf_printf(&b, "\\%c", letters[c - '\a']);
+		} else if (c == '"' || c == '\\') {
+			buf_printf(&b, "\\%c", (int)c);
+		} else if (c < 0x20 || c == 0x7f || codepoint_is_sneaky(c)) {
+			size_t i;
+			for (i = 0; i < n; i++)
+				buf_printf(&b, "\\%03o", p[i]);
+		} else {
+			buf_put(&b, p, n);
+		}
+	}
+	buf_puts(&b, "\"");
+	return buf_detach(&b);
+}
+
+/* A path as git shows it (pysec_path_quote). */
+static void put_path(FILE *out, const char *path)
+{
+	char *q = pysec_path_quote(path);
+
+	fputs(q, out);
+	free(q);
 }
 
 static void write_text(const struct pysec_report *r, const pysec_write_options *o, FILE *out)
@@ -161,7 +125,7 @@ static void write_text(const struct pysec_report *r, const pysec_write_options *
 			off = "\033[0m";
 		}
 		fputs(pre, out);
-		put_clean(out, f->path);
+		put_path(out, f->path);
 		fprintf(out, ":%u:%u: %s%s%s [%s/%s] ", f->line, f->column, on, f->rule, off,
 			pysec_level_name(f->severity), pysec_level_name(f->confidence));
 		put_clean(out, f->message);
@@ -183,12 +147,12 @@ static void write_text(const struct pysec_report *r, const pysec_write_options *
 		const pysec_entry *e = &r->entries[i];
 		fputs(pre, out);
 		if (e->path) {
-			put_clean(out, e->path);
+			put_path(out, e->path);
 			if (e->line)
 				fprintf(out, ":%u", e->line);
 			fputs(": ", out);
 		}
-		fprintf(out, "%s: ", format_entry_word(e->kind));
+		fprintf(out, "%s: ", emit_entry_word(e->kind));
 		put_clean(out, e->message);
 		fputc('\n', out);
 	}
@@ -210,7 +174,7 @@ static void write_push(const struct pysec_report *r, const pysec_write_options *
 	for (i = 0; i < r->nfindings; i++) {
 		const pysec_finding *f = &r->findings[i];
 		fprintf(out, "%spysec: %s: ", pre, pysec_finding_blocks(f, &o->threshold) ? "error" : "warning");
-		put_clean(out, f->path);
+		put_path(out, f->path);
 		fprintf(out, ":%u: %s [%s/%s] ", f->line, f->rule, pysec_level_name(f->severity),
 			pysec_level_name(f->confidence));
 		put_clean(out, f->message);
@@ -220,9 +184,9 @@ static void write_push(const struct pysec_report *r, const pysec_write_options *
 	}
 	for (i = 0; i < r->nentries; i++) {
 		const pysec_entry *e = &r->entries[i];
-		fprintf(out, "%spysec: %s: ", pre, format_entry_word(e->kind));
+		fprintf(out, "%spysec: %s: ", pre, emit_entry_word(e->kind));
 		if (e->path) {
-			put_clean(out, e->path);
+			put_path(out, e->path);
 			if (e->line)
 				fprintf(out, ":%u", e->line);
 			fputs(": ", out);
@@ -236,22 +200,22 @@ static json_t *finding_json(const pysec_finding *f)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "rule", format_json_string(f->rule));
-	json_object_set_new(o, "title", format_json_string(f->title));
+	json_object_set_new(o, "rule", emit_json_string(f->rule));
+	json_object_set_new(o, "title", emit_json_string(f->title));
 	json_object_set_new(o, "severity", json_string(pysec_level_name(f->severity)));
 	json_object_set_new(o, "confidence", json_string(pysec_level_name(f->confidence)));
 	json_object_set_new(o, "cwe", f->cwe ? json_integer(f->cwe) : json_null());
-	json_object_set_new(o, "path", format_json_string(f->path));
+	json_object_set_new(o, "path", emit_json_string(f->path));
 	json_object_set_new(o, "line", json_integer(f->line));
 	json_object_set_new(o, "column", json_integer(f->column));
 	json_object_set_new(o, "end_line", json_integer(f->end_line));
 	json_object_set_new(o, "end_column", json_integer(f->end_column));
-	json_object_set_new(o, "message", format_json_string(f->message));
-	json_object_set_new(o, "fix", format_json_string(f->fix));
-	json_object_set_new(o, "code", format_json_string(f->code));
-	json_object_set_new(o, "commit", format_json_string(f->commit));
-	json_object_set_new(o, "fingerprint", format_json_string(f->fingerprint));
-	json_object_set_new(o, "suggestion", format_json_string(f->suggestion));
+	json_object_set_new(o, "message", emit_json_string(f->message));
+	json_object_set_new(o, "fix", emit_json_string(f->fix));
+	json_object_set_new(o, "code", emit_json_string(f->code));
+	json_object_set_new(o, "commit", emit_json_string(f->commit));
+	json_object_set_new(o, "fingerprint", emit_json_string(f->fingerprint));
+	json_object_set_new(o, "suggestion", emit_json_string(f->suggestion));
 	if (f->suppressed)
 		json_object_set_new(o, "suppressed", json_true());
 	return o;
@@ -261,10 +225,10 @@ static json_t *entry_json(const pysec_entry *e)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "path", format_json_string(e->path));
+	json_object_set_new(o, "path", emit_json_string(e->path));
 	json_object_set_new(o, "line", e->line ? json_integer(e->line) : json_null());
-	json_object_set_new(o, "kind", json_string(format_entry_word(e->kind)));
-	json_object_set_new(o, "message", format_json_string(e->message));
+	json_object_set_new(o, "kind", json_string(emit_entry_word(e->kind)));
+	json_object_set_new(o, "message", emit_json_string(e->message));
 	return o;
 }
 
@@ -286,7 +250,7 @@ static int write_json(const struct pysec_report *r, const pysec_write_options *o
 	json_object_set_new(root, "errors", errors);
 	json_object_set_new(root, "notes", notes);
 	json_object_set_new(root, "blocking", json_integer((json_int_t)pysec_report_blocking(r, &o->threshold)));
-	return format_json_dump(root, out);
+	return emit_json_dump(root, out);
 }
 
 int pysec_report_write(const pysec_report *r, const pysec_write_options *o, FILE *out)

@@ -5,7 +5,8 @@
  * critical or blocker), location.path and location.lines.begin; plus
  * categories and, for the issue's page, a body with the fix.
  */
-#include "format.h"
+#include "format_codequality.h"
+#include "emit.h"
 
 #include <string.h>
 
@@ -25,13 +26,13 @@ static json_t *issue_json(const pysec_finding *f)
 		buf_printf(&body, "\n\nFix: %s", f->fix);
 	issue = json_pack("{s:s, s:o, s:o, s:o, s:s, s:[s], s:{s:o, s:{s:i, s:i}}, s:{s:o}}",
 		"type", "issue",
-		"check_name", format_json_string(f->rule),
-		"description", format_json_string(buf_cstr(&desc)),
-		"fingerprint", format_json_string(f->fingerprint),
+		"check_name", emit_json_string(f->rule),
+		"description", emit_json_string(buf_cstr(&desc)),
+		"fingerprint", emit_json_string(f->fingerprint),
 		"severity", severity_of(f->severity),
 		"categories", "Security",
-		"location", "path", format_json_string(f->path), "lines", "begin", (int)f->line, "end", (int)f->end_line,
-		"content", "body", format_json_string(buf_cstr(&body)));
+		"location", "path", emit_json_string(f->path), "lines", "begin", (int)f->line, "end", (int)f->end_line,
+		"content", "body", emit_json_string(buf_cstr(&body)));
 	buf_free(&desc);
 	buf_free(&body);
 	return issue;
@@ -39,7 +40,7 @@ static json_t *issue_json(const pysec_finding *f)
 
 int format_codequality_write(const pysec_report *r, const pysec_write_options *o, FILE *out)
 {
-	json_t *issues = format_json_each(r, o, issue_json);
+	json_t *issues = emit_json_each(r, o, issue_json);
 
-	return format_json_dump(issues, out);
+	return emit_json_dump(issues, out);
 }

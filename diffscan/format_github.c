@@ -9,13 +9,14 @@
  * '%', CR and LF become %25, %0D and %0A; in a property also ':' and ','
  * become %3A and %2C.  Columns count UTF-16 code units, as in SARIF.
  */
-#include "format.h"
+#include "format_github.h"
+#include "emit.h"
 
 #include <stdlib.h>
 
 static void put_escaped(FILE *out, const char *s, int property)
 {
-	char *clean = format_utf8(s ? s : "");
+	char *clean = emit_utf8(s ? s : "");
 	const char *p;
 
 	for (p = clean; *p; p++) {
@@ -69,7 +70,7 @@ static void entry_command(FILE *out, const pysec_entry *e)
 	} else {
 		fputs(" title=pysec", out);
 	}
-	fprintf(out, "::%s: ", format_entry_word(e->kind));
+	fprintf(out, "::%s: ", emit_entry_word(e->kind));
 	put_escaped(out, e->message, 0);
 	fputc('\n', out);
 }
@@ -79,7 +80,7 @@ int format_github_write(const pysec_report *r, const pysec_write_options *o, FIL
 	size_t i;
 
 	for (i = 0; i < pysec_report_finding_count(r); i++)
-		if (format_shows(pysec_report_finding(r, i), o))
+		if (emit_shows(pysec_report_finding(r, i), o))
 			finding_command(out, pysec_report_finding(r, i), o);
 	for (i = 0; i < pysec_report_entry_count(r); i++)
 		entry_command(out, pysec_report_entry(r, i));

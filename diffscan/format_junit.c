@@ -9,7 +9,8 @@
  * XML 1.0 cannot carry every byte: text is made valid UTF-8 first, and the
  * control characters XML forbids (and U+FFFE, U+FFFF) become U+FFFD.
  */
-#include "format.h"
+#include "format_junit.h"
+#include "emit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@
 /* Write `s` escaped for an attribute value or element text. */
 static void put_xml(FILE *out, const char *s)
 {
-	char *clean = format_utf8(s ? s : "");
+	char *clean = emit_utf8(s ? s : "");
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)clean; *p; p++) {
@@ -80,7 +81,7 @@ static void finding_case(FILE *out, const pysec_finding *f, const pysec_write_op
 
 static void entry_case(FILE *out, const pysec_entry *e)
 {
-	const char *word = format_entry_word(e->kind);
+	const char *word = emit_entry_word(e->kind);
 
 	fputs("    <testcase classname=\"", out);
 	put_xml(out, e->path ? e->path : "pysec");
@@ -112,7 +113,7 @@ int format_junit_write(const pysec_report *r, const pysec_write_options *o, FILE
 
 	for (i = 0; i < pysec_report_finding_count(r); i++) {
 		const pysec_finding *f = pysec_report_finding(r, i);
-		if (!format_shows(f, o))
+		if (!emit_shows(f, o))
 			continue;
 		tests++;
 		if (pysec_finding_blocks(f, &o->threshold))
@@ -126,14 +127,14 @@ int format_junit_write(const pysec_report *r, const pysec_write_options *o, FILE
 		errors += e->kind == PYSEC_ENTRY_ERROR;
 		skipped += e->kind == PYSEC_ENTRY_SKIPPED;
 	}
-	format_utc(when, o->run ? o->run->start_time : 0, 0);
+	emit_utc(when, o->run ? o->run->start_time : 0, 0);
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
 	fprintf(out, "<testsuites name=\"pysec\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n",
 		tests ? tests : 1, failures, errors);
 	fprintf(out, "  <testsuite name=\"pysec\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" "
 		"timestamp=\"%s\">\n", tests ? tests : 1, failures, errors, skipped, when);
 	for (i = 0; i < pysec_report_finding_count(r); i++)
-		if (format_shows(pysec_report_finding(r, i), o))
+		if (emit_shows(pysec_report_finding(r, i), o))
 			finding_case(out, pysec_report_finding(r, i), o);
 	for (i = 0; i < pysec_report_entry_count(r); i++)
 		entry_case(out, pysec_report_entry(r, i));

@@ -5,7 +5,8 @@
  * code (the rule id, linked to its CWE), and, where the rule rewrites the
  * line, a suggestion that replaces the whole line.
  */
-#include "format.h"
+#include "format_rdjson.h"
+#include "emit.h"
 
 #include <string.h>
 
@@ -28,15 +29,15 @@ static json_t *diagnostic_json(const pysec_finding *f)
 		f->message ? f->message : "");
 	if (f->fix)
 		buf_printf(&msg, "\nfix: %s", f->fix);
-	code = json_pack("{s:o}", "value", format_json_string(f->rule));
+	code = json_pack("{s:o}", "value", emit_json_string(f->rule));
 	if (f->cwe > 0) {
 		char url[80];
 		snprintf(url, sizeof(url), "https://cwe.mitre.org/data/definitions/%d.html", f->cwe);
 		json_object_set_new(code, "url", json_string(url));
 	}
 	d = json_pack("{s:o, s:{s:o, s:{s:o, s:o}}, s:s, s:{s:s}, s:o}",
-		"message", format_json_string(buf_cstr(&msg)),
-		"location", "path", format_json_string(f->path),
+		"message", emit_json_string(buf_cstr(&msg)),
+		"location", "path", emit_json_string(f->path),
 		"range", "start", position(f->line, f->column), "end", position(f->end_line, f->end_column),
 		"severity", severity_of(f->severity),
 		"source", "name", "pysec",
@@ -47,7 +48,7 @@ static json_t *diagnostic_json(const pysec_finding *f)
 		char *text = xasprintf("%s\n", f->suggestion);
 		json_object_set_new(d, "suggestions", json_pack("[{s:{s:o, s:o}, s:o}]",
 			"range", "start", position(f->line, 1), "end", position(f->line + 1, 1),
-			"text", format_json_string(text)));
+			"text", emit_json_string(text)));
 		free(text);
 	}
 	return d;
@@ -55,7 +56,7 @@ static json_t *diagnostic_json(const pysec_finding *f)
 
 int format_rdjson_write(const pysec_report *r, const pysec_write_options *o, FILE *out)
 {
-	json_t *diags = format_json_each(r, o, diagnostic_json);
+	json_t *diags = emit_json_each(r, o, diagnostic_json);
 
-	return format_json_dump(json_pack("{s:{s:s}, s:o}", "source", "name", "pysec", "diagnostics", diags), out);
+	return emit_json_dump(json_pack("{s:{s:s}, s:o}", "source", "name", "pysec", "diagnostics", diags), out);
 }

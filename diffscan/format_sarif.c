@@ -11,7 +11,8 @@
  * SRCROOT (the top of the repository, or the directory of a --full scan);
  * an absolute one is a file: URI.
  */
-#include "format.h"
+#include "format_sarif.h"
+#include "emit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,9 @@ static json_t *message(const char *s)
 	char *t;
 
 	if (n && strchr(".!?", s[n - 1]))
-		return json_pack("{s:o}", "text", format_json_string(s));
+		return json_pack("{s:o}", "text", emit_json_string(s));
 	t = xasprintf("%s.", s ? s : "");
-	m = json_pack("{s:o}", "text", format_json_string(t));
+	m = json_pack("{s:o}", "text", emit_json_string(t));
 	free(t);
 	return m;
 }
@@ -186,8 +187,8 @@ static json_t *rule_help(const pysec_rule_info *info)
 		buf_printf(&text, "\n\nExample:\n    %s", info->example);
 		buf_printf(&md, "\n\n**Example:**\n\n```python\n%s\n```", info->example);
 	}
-	help = json_pack("{s:o, s:o}", "text", format_json_string(buf_cstr(&text)),
-		"markdown", format_json_string(buf_cstr(&md)));
+	help = json_pack("{s:o, s:o}", "text", emit_json_string(buf_cstr(&text)),
+		"markdown", emit_json_string(buf_cstr(&md)));
 	buf_free(&text);
 	buf_free(&md);
 	return help;
@@ -199,8 +200,8 @@ static json_t *rule_json(const struct rules *rs, const pysec_rule_info *info)
 	size_t k;
 
 	rule = json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:s}}",
-		"id", format_json_string(info->id),
-		"name", format_json_string(info->name),
+		"id", emit_json_string(info->id),
+		"name", emit_json_string(info->name),
 		"shortDescription", message(info->title ? info->title : info->name),
 		"fullDescription", message(info->why ? info->why : info->message),
 		"help", rule_help(info),
@@ -253,11 +254,11 @@ static json_t *result_json(const struct rules *rs, const pysec_finding *f, const
 		"endLine", (int)f->end_line,
 		"endColumn", (int)(f->end_column_utf16 ? f->end_column_utf16 : f->end_column));
 	res = json_pack("{s:o, s:s, s:o, s:[{s:{s:o, s:o}}], s:{s:o}}",
-		"ruleId", format_json_string(f->rule),
+		"ruleId", emit_json_string(f->rule),
 		"level", level_of(f->severity),
 		"message", message(f->message),
 		"locations", "physicalLocation", "artifactLocation", artifact_location(f->path), "region", region,
-		"partialFingerprints", "pysec/v1", format_json_string(f->fingerprint));
+		"partialFingerprints", "pysec/v1", emit_json_string(f->fingerprint));
 	if (idx >= 0)
 		json_object_set_new(res, "ruleIndex", json_integer(idx));
 	if (f->suppressed)
@@ -266,7 +267,7 @@ static json_t *result_json(const struct rules *rs, const pysec_finding *f, const
 	props = json_pack("{s:s, s:s, s:b}", "severity", pysec_level_name(f->severity),
 		"confidence", pysec_level_name(f->confidence), "blocking", pysec_finding_blocks(f, &o->threshold));
 	if (f->commit)
-		json_object_set_new(props, "commit", format_json_string(f->commit));
+		json_object_set_new(props, "commit", emit_json_string(f->commit));
 	json_object_set_new(res, "properties", props);
 	return res;
 }
@@ -276,7 +277,7 @@ static json_t *notification_json(const pysec_entry *e)
 {
 	const char *level = e->kind == PYSEC_ENTRY_ERROR ? "error" : e->kind == PYSEC_ENTRY_WARNING ? "warning" : "note";
 	json_t *n = json_pack("{s:s, s:o, s:{s:s}}", "level", level, "message", message(e->message),
-		"descriptor", "id", format_entry_word(e->kind));
+		"descriptor", "id", emit_entry_word(e->kind));
 
 	if (e->path) {
 		json_t *phys = json_pack("{s:o}", "artifactLocation", artifact_location(e->path));
@@ -300,11 +301,11 @@ static json_t *invocation_json(const pysec_report *r, const pysec_run_info *run)
 		char when[32];
 		json_object_set_new(inv, "exitCode", json_integer(run->exit_code));
 		if (run->start_time > 0) {
-			format_utc(when, run->start_time, 1);
+			emit_utc(when, run->start_time, 1);
 			json_object_set_new(inv, "startTimeUtc", json_string(when));
 		}
 		if (run->end_time > 0) {
-			format_utc(when, run->end_time, 1);
+			emit_utc(when, run->end_time, 1);
 			json_object_set_new(inv, "endTimeUtc", json_string(when));
 		}
 		if (run->root)
@@ -326,7 +327,7 @@ int format_sarif_write(const pysec_report *r, const pysec_write_options *o, FILE
 		json_array_append_new(rules, rule_json(&rs, rs.v[i]));
 	for (i = 0; i < pysec_report_finding_count(r); i++) {
 		const pysec_finding *f = pysec_report_finding(r, i);
-		if (format_shows(f, o) || (f->suppressed && f->confidence >= o->threshold.min_confidence))
+		if (emit_shows(f, o) || (f->suppressed && f->confidence >= o->threshold.min_confidence))
 			json_array_append_new(results, result_json(&rs, f, o));
 	}
 	driver = json_pack("{s:s, s:s, s:s, s:s, s:o}", "name", "pysec", "version", PYSEC_VERSION,
@@ -340,13 +341,13 @@ int format_sarif_write(const pysec_report *r, const pysec_write_options *o, FILE
 	if (run && run->root)
 		json_object_set_new(runj, "originalUriBaseIds", json_pack("{s:{s:o}}", SRCROOT, "uri", file_uri(run->root)));
 	if (run && run->repository_uri && run->revision) {
-		json_t *vcs = json_pack("{s:o, s:o, s:{s:s}}", "repositoryUri", format_json_string(run->repository_uri),
-			"revisionId", format_json_string(run->revision), "mappedTo", "uriBaseId", SRCROOT);
+		json_t *vcs = json_pack("{s:o, s:o, s:{s:s}}", "repositoryUri", emit_json_string(run->repository_uri),
+			"revisionId", emit_json_string(run->revision), "mappedTo", "uriBaseId", SRCROOT);
 		if (run->branch)
-			json_object_set_new(vcs, "branch", format_json_string(run->branch));
+			json_object_set_new(vcs, "branch", emit_json_string(run->branch));
 		json_object_set_new(runj, "versionControlProvenance", json_pack("[o]", vcs));
 	}
 	root = json_pack("{s:s, s:s, s:[o]}", "$schema", SARIF_SCHEMA, "version", "2.1.0", "runs", runj);
 	rules_release(&rs);
-	return format_json_dump(root, out);
+	return emit_json_dump(root, out);
 }

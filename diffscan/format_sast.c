@@ -7,7 +7,8 @@
  * one) and its CWE.  A vulnerability's id is a UUID made from the
  * finding's fingerprint and path, so it is the same from run to run.
  */
-#include "format.h"
+#include "format_sast.h"
+#include "emit.h"
 
 #include <string.h>
 
@@ -40,7 +41,7 @@ static json_t *vulnerability_json(const pysec_finding *f)
 
 	stable_uuid(id, f);
 	ids = json_pack("[{s:s, s:o, s:o}]", "type", "pysec_rule_id",
-		"name", format_json_string(f->title ? f->title : f->rule), "value", format_json_string(f->rule));
+		"name", emit_json_string(f->title ? f->title : f->rule), "value", emit_json_string(f->rule));
 	if (f->cwe > 0) {
 		char name[32], value[16], url[80];
 		snprintf(name, sizeof(name), "CWE-%d", f->cwe);
@@ -51,15 +52,15 @@ static json_t *vulnerability_json(const pysec_finding *f)
 	}
 	v = json_pack("{s:s, s:o, s:o, s:s, s:o, s:{s:o, s:i, s:i}}",
 		"id", id,
-		"name", format_json_string(f->title ? f->title : f->rule),
-		"description", format_json_string(f->message),
+		"name", emit_json_string(f->title ? f->title : f->rule),
+		"description", emit_json_string(f->message),
 		"severity", severity_of(f->severity),
 		"identifiers", ids,
-		"location", "file", format_json_string(f->path), "start_line", (int)f->line, "end_line", (int)f->end_line);
+		"location", "file", emit_json_string(f->path), "start_line", (int)f->line, "end_line", (int)f->end_line);
 	if (f->fix)
-		json_object_set_new(v, "solution", format_json_string(f->fix));
+		json_object_set_new(v, "solution", emit_json_string(f->fix));
 	if (f->code)
-		json_object_set_new(v, "raw_source_code_extract", format_json_string(f->code));
+		json_object_set_new(v, "raw_source_code_extract", emit_json_string(f->code));
 	return v;
 }
 
@@ -74,13 +75,13 @@ static json_t *scan_json(const pysec_report *r, const pysec_run_info *run)
 		struct buf text = BUF_INIT(1u << 20);
 		if (e->path)
 			buf_printf(&text, e->line ? "%s:%u: " : "%s: ", e->path, e->line);
-		buf_printf(&text, "%s: %s", format_entry_word(e->kind), e->message);
+		buf_printf(&text, "%s: %s", emit_entry_word(e->kind), e->message);
 		json_array_append_new(messages, json_pack("{s:s, s:o}", "level",
-			e->kind == PYSEC_ENTRY_SKIPPED ? "info" : "warn", "value", format_json_string(buf_cstr(&text))));
+			e->kind == PYSEC_ENTRY_SKIPPED ? "info" : "warn", "value", emit_json_string(buf_cstr(&text))));
 		buf_free(&text);
 	}
-	format_utc(start, run ? run->start_time : 0, 0);
-	format_utc(end, run ? run->end_time : 0, 0);
+	emit_utc(start, run ? run->start_time : 0, 0);
+	emit_utc(end, run ? run->end_time : 0, 0);
 	tool = json_pack("{s:s, s:s, s:s, s:{s:s}}", "id", "pysec", "name", "pysec", "version", PYSEC_VERSION,
 		"vendor", "name", "pysec");
 	return json_pack("{s:O, s:o, s:s, s:s, s:s, s:s, s:o}", "analyzer", tool, "scanner", tool,
@@ -90,8 +91,8 @@ static json_t *scan_json(const pysec_report *r, const pysec_run_info *run)
 
 int format_sast_write(const pysec_report *r, const pysec_write_options *o, FILE *out)
 {
-	json_t *vulns = format_json_each(r, o, vulnerability_json);
+	json_t *vulns = emit_json_each(r, o, vulnerability_json);
 
-	return format_json_dump(json_pack("{s:s, s:s, s:o, s:o}", "version", SAST_VERSION, "schema", SAST_SCHEMA,
+	return emit_json_dump(json_pack("{s:s, s:s, s:o, s:o}", "version", SAST_VERSION, "schema", SAST_SCHEMA,
 		"scan", scan_json(r, o->run), "vulnerabilities", vulns), out);
 }

@@ -9,7 +9,7 @@
  * cannot finish (budget, limits, repository errors) the policy decides:
  * reject (fail closed, the default) or accept with a warning.
  */
-#include "internal.h"
+#include "common.h"
 
 #include <errno.h>
 #include <stdarg.h>

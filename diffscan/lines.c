@@ -1,5 +1,6 @@
 /* lines.c: sets of touched lines as sorted, disjoint ranges. */
-#include "internal.h"
+#include "lines.h"
+#include "common.h"
 
 #include <stdlib.h>
 

@@ -3,7 +3,11 @@
  * name.  Each is a small function of the node the clause matched; the
  * table at the bottom is the whole vocabulary (rules/README.md lists it).
  */
-#include "internal.h"
+#include "predicates.h"
+#include "common.h"
+#include "pyast.h"
+#include "strmap.h"
+#include "walk.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,39 +18,11 @@
 #define ANY_KIND (K(KIND_CALL) | K(KIND_IMPORT) | K(KIND_ASSERT) | K(KIND_EXCEPT) | \
 		  K(KIND_STRING) | K(KIND_KEYWORD) | K(KIND_DEFAULT) | K(KIND_SOURCE))
 
-#define VALUE_MAX (64 * 1024)
-
-static TSNode unparen(struct walk *w, TSNode n)
-{
-	while (!ts_node_is_null(n) && ts_node_symbol(n) == w->eng->sym.parenthesized_expression &&
-	       ts_node_named_child_count(n) == 1)
-		n = ts_node_named_child(n, 0);
-	return n;
-}
-
-int pred_search(struct walk *w, const struct pred *p, const char *s, size_t len)
-{
-	if (!w->md)
-		w->md = pcre2_match_data_create(16, NULL);
-	return pcre2_match(pred_regex(p), (PCRE2_SPTR)s, len, 0, 0, w->md, NULL) >= 0;
-}
-
-const struct buf *walk_string_value(struct walk *w, TSNode n)
-{
-	if (!ts_node_eq(n, w->str_node) || !w->str_value.max) {
-		w->str_node = n;
-		w->str_value.max = VALUE_MAX;
-		w->str_value.len = 0;
-		w->str_ok = node_is_string(w, n) && node_string_value(w, n, &w->str_value) == 0;
-	}
-	return w->str_ok ? &w->str_value : NULL;
-}
-
 /* Does `v` (a value node) stand for one of `want`: by its text, its qualified name, or its string value? */
 static int value_is(struct walk *w, TSNode v, char *const *want, size_t nwant)
 {
 	char qual[512];
-	struct buf sval = BUF_INIT(VALUE_MAX);
+	struct buf sval = BUF_INIT(STRING_VALUE_MAX);
 	size_t i, tlen, qlen = 0;
 	const char *t;
 	int is_str, hit = 0;
@@ -102,13 +78,13 @@ static int p_arg_string(struct walk *w, TSNode n, const struct pred *p)
 	if (p->number < 0)
 		return 0;
 	a = call_positional(w, n, (uint32_t)p->number);
-	return !ts_node_is_null(a) && ts_node_symbol(a) == w->eng->sym.string && !node_is_fstring(w, a);
+	return !ts_node_is_null(a) && node_symbol(a) == w->sym->string && !node_is_fstring(w, a);
 }
 
 /* Bandit's B607: a command named without a path ("ls", not "/bin/ls"). */
 static int p_arg_partial_path(struct walk *w, TSNode n, const struct pred *p)
 {
-	struct buf v = BUF_INIT(VALUE_MAX);
+	struct buf v = BUF_INIT(STRING_VALUE_MAX);
 	TSNode a;
 	const char *s;
 	int partial;
@@ -116,9 +92,9 @@ static int p_arg_partial_path(struct walk *w, TSNode n, const struct pred *p)
 	if (p->number < 0)
 		return 0;
 	a = call_positional(w, n, (uint32_t)p->number);
-	if (!ts_node_is_null(a) && (ts_node_symbol(a) == w->eng->sym.list ||
-				    ts_node_symbol(a) == w->eng->sym.tuple))
-		a = ts_node_named_child(a, 0);
+	if (!ts_node_is_null(a) && (node_symbol(a) == w->sym->list ||
+				    node_symbol(a) == w->sym->tuple))
+		a = node_named_child(a, 0);
 	if (ts_node_is_null(a) || !node_is_string(w, a) || node_is_fstring(w, a) ||
 	    node_string_value(w, a, &v) < 0) {
 		buf_free(&v);
@@ -146,10 +122,10 @@ static int p_callee_in(struct walk *w, TSNode n, const struct pred *p)
 {
 	char qual[512];
 
-	if (ts_node_symbol(n) == w->eng->sym.keyword_argument) {
+	if (node_symbol(n) == w->sym->keyword_argument) {
 		TSNode call = walk_ancestor(w, 2);
-		return ts_node_symbol(call) == w->eng->sym.call &&
-		       node_qualname(w, ts_node_child_by_field_id(call, w->eng->field.function), qual, sizeof(qual)) &&
+		return node_symbol(call) == w->sym->call &&
+		       node_qualname(w, node_child_by_field_id(call, w->field->function), qual, sizeof(qual)) &&
 		       names_match(qual, p->args, p->nargs);
 	}
 	return w->qualname_len && names_match(w->qualname, p->args, p->nargs);
@@ -161,9 +137,9 @@ static int p_kwarg_call(struct walk *w, TSNode n, const struct pred *p)
 	TSNode v = call_keyword(w, n, p->args[0]);
 	char qual[512];
 
-	if (ts_node_is_null(v) || ts_node_symbol(v) != w->eng->sym.call)
+	if (ts_node_is_null(v) || node_symbol(v) != w->sym->call)
 		return 0;
-	if (!node_qualname(w, ts_node_child_by_field_id(v, w->eng->field.function), qual, sizeof(qual)))
+	if (!node_qualname(w, node_child_by_field_id(v, w->field->function), qual, sizeof(qual)))
 		return 0;
 	return names_match(qual, p->args + 1, p->nargs - 1);
 }
@@ -194,12 +170,12 @@ static TSNode call_arg(struct walk *w, TSNode call, const char *spec)
 		a = call_positional(w, call, (uint32_t)strtoul(spec, NULL, 10));
 	else
 		a = call_keyword(w, call, spec);
-	return unparen(w, a);
+	return node_unparen(w, a);
 }
 
 static int is_type(TSNode n, const char *type)
 {
-	return !strcmp(ts_node_type(n), type);
+	return !strcmp(node_type(n), type);
 }
 
 /* A plain string literal: no f-string part (an implicit concatenation is one literal, as in Python). */
@@ -207,13 +183,13 @@ static int is_plain_string(struct walk *w, TSNode n)
 {
 	uint32_t i, count;
 
-	if (ts_node_symbol(n) == w->eng->sym.string)
+	if (node_symbol(n) == w->sym->string)
 		return !node_is_fstring(w, n);
-	if (ts_node_symbol(n) != w->eng->sym.concatenated_string)
+	if (node_symbol(n) != w->sym->concatenated_string)
 		return 0;
-	count = ts_node_named_child_count(n);
+	count = node_named_child_count(n);
 	for (i = 0; i < count; i++)
-		if (node_is_fstring(w, ts_node_named_child(n, i)))
+		if (node_is_fstring(w, node_named_child(n, i)))
 			return 0;
 	return 1;
 }
@@ -221,41 +197,39 @@ static int is_plain_string(struct walk *w, TSNode n)
 /* What Python's ast calls a Constant: a string or bytes literal, a number, True, False, None, `...`. */
 static int is_constant(struct walk *w, TSNode n)
 {
-	const struct pysec_engine *e = w->eng;
 	TSSymbol s;
 
-	n = unparen(w, n);
+	n = node_unparen(w, n);
 	if (ts_node_is_null(n))
 		return 0;
-	s = ts_node_symbol(n);
-	return is_plain_string(w, n) || s == e->sym.integer || s == e->sym.float_ ||
-	       s == e->sym.true_ || s == e->sym.false_ || s == e->sym.none || is_type(n, "ellipsis");
+	s = node_symbol(n);
+	return is_plain_string(w, n) || s == w->sym->integer || s == w->sym->float_ ||
+	       s == w->sym->true_ || s == w->sym->false_ || s == w->sym->none || is_type(n, "ellipsis");
 }
 
 /* A string literal, or a list, tuple, set or dict made only of string literals. */
 static int is_strings(struct walk *w, TSNode n)
 {
-	const struct pysec_engine *e = w->eng;
 	uint32_t i, count;
 
-	n = unparen(w, n);
+	n = node_unparen(w, n);
 	if (ts_node_is_null(n))
 		return 0;
 	if (is_plain_string(w, n))
 		return 1;
-	if (ts_node_symbol(n) != e->sym.list && ts_node_symbol(n) != e->sym.tuple &&
-	    ts_node_symbol(n) != e->sym.dictionary && !is_type(n, "set"))
+	if (node_symbol(n) != w->sym->list && node_symbol(n) != w->sym->tuple &&
+	    node_symbol(n) != w->sym->dictionary && !is_type(n, "set"))
 		return 0;
-	count = ts_node_named_child_count(n);
+	count = node_named_child_count(n);
 	for (i = 0; i < count; i++) {
-		TSNode c = ts_node_named_child(n, i);
-		if (ts_node_symbol(c) == e->sym.comment)
+		TSNode c = node_named_child(n, i);
+		if (node_symbol(c) == w->sym->comment)
 			continue;
-		if (ts_node_symbol(c) == e->sym.pair) {
-			if (!is_plain_string(w, unparen(w, ts_node_child_by_field_id(c, e->field.key))) ||
-			    !is_plain_string(w, unparen(w, ts_node_child_by_field_id(c, e->field.value))))
+		if (node_symbol(c) == w->sym->pair) {
+			if (!is_plain_string(w, node_unparen(w, node_child_by_field_id(c, w->field->key))) ||
+			    !is_plain_string(w, node_unparen(w, node_child_by_field_id(c, w->field->value))))
 				return 0;
-		} else if (!is_plain_string(w, unparen(w, c))) {
+		} else if (!is_plain_string(w, node_unparen(w, c))) {
 			return 0;
 		}
 	}
@@ -270,7 +244,7 @@ static int int_value(struct walk *w, TSNode n, long long *out)
 	const char *t;
 	int base = 10;
 
-	if (ts_node_is_null(n) || ts_node_symbol(n) != w->eng->sym.integer)
+	if (ts_node_is_null(n) || node_symbol(n) != w->sym->integer)
 		return 0;
 	t = node_text(w, n, &len);
 	if (len > 2 && t[0] == '0' && strchr("xXoObB", t[1])) {
@@ -313,18 +287,18 @@ static int p_arg_strings(struct walk *w, TSNode n, const struct pred *p)
 static int p_arg_matches(struct walk *w, TSNode n, const struct pred *p)
 {
 	TSNode a = call_arg(w, n, p->args[0]);
-	struct buf v = BUF_INIT(VALUE_MAX);
+	struct buf v = BUF_INIT(STRING_VALUE_MAX);
 	int hit = 0, ok = 1;
 
 	if (ts_node_is_null(a))
 		return 0;
 	if (is_plain_string(w, a)) {
 		ok = node_string_value(w, a, &v) == 0;
-	} else if (ts_node_symbol(a) == w->eng->sym.list || ts_node_symbol(a) == w->eng->sym.tuple) {
-		uint32_t i, count = ts_node_named_child_count(a);
+	} else if (node_symbol(a) == w->sym->list || node_symbol(a) == w->sym->tuple) {
+		uint32_t i, count = node_named_child_count(a);
 		for (i = 0; i < count && ok; i++) {
-			TSNode c = unparen(w, ts_node_named_child(a, i));
-			if (ts_node_symbol(c) == w->eng->sym.comment)
+			TSNode c = node_unparen(w, node_named_child(a, i));
+			if (node_symbol(c) == w->sym->comment)
 				continue;
 			ok = buf_put(&v, " ", 1) == 0 && (!is_plain_string(w, c) || node_string_value(w, c, &v) == 0);
 		}
@@ -358,11 +332,11 @@ static int p_arg_attr_in(struct walk *w, TSNode n, const struct pred *p)
 	const char *t;
 	size_t len, i;
 
-	if (!ts_node_is_null(a) && ts_node_symbol(a) == w->eng->sym.call)
-		a = unparen(w, ts_node_child_by_field_id(a, w->eng->field.function));
-	if (!ts_node_is_null(a) && ts_node_symbol(a) == w->eng->sym.attribute)
-		a = ts_node_child_by_field_id(a, w->eng->field.attribute);
-	if (ts_node_is_null(a) || ts_node_symbol(a) != w->eng->sym.identifier)
+	if (!ts_node_is_null(a) && node_symbol(a) == w->sym->call)
+		a = node_unparen(w, node_child_by_field_id(a, w->field->function));
+	if (!ts_node_is_null(a) && node_symbol(a) == w->sym->attribute)
+		a = node_child_by_field_id(a, w->field->attribute);
+	if (ts_node_is_null(a) || node_symbol(a) != w->sym->identifier)
 		return 0;
 	t = node_text(w, a, &len);
 	for (i = 1; i < p->nargs; i++)
@@ -377,9 +351,9 @@ static int p_arg_call(struct walk *w, TSNode n, const struct pred *p)
 	TSNode a = call_arg(w, n, p->args[0]);
 	char qual[512];
 
-	if (ts_node_is_null(a) || ts_node_symbol(a) != w->eng->sym.call)
+	if (ts_node_is_null(a) || node_symbol(a) != w->sym->call)
 		return 0;
-	if (!node_qualname(w, ts_node_child_by_field_id(a, w->eng->field.function), qual, sizeof(qual)))
+	if (!node_qualname(w, node_child_by_field_id(a, w->field->function), qual, sizeof(qual)))
 		return 0;
 	return names_match(qual, p->args + 1, p->nargs - 1);
 }
@@ -398,25 +372,25 @@ static int built_from_literals(struct walk *w, TSNode scope, TSNode v, uint32_t 
 
 static TSNode param_name(struct walk *w, TSNode c)
 {
-	const char *type = ts_node_type(c);
+	const char *type = node_type(c);
 
-	if (ts_node_symbol(c) == w->eng->sym.default_parameter ||
-	    ts_node_symbol(c) == w->eng->sym.typed_default_parameter)
-		return ts_node_child_by_field_id(c, w->eng->field.name);
+	if (node_symbol(c) == w->sym->default_parameter ||
+	    node_symbol(c) == w->sym->typed_default_parameter)
+		return node_child_by_field_id(c, w->field->name);
 	if (!strcmp(type, "typed_parameter") || !strcmp(type, "list_splat_pattern") ||
 	    !strcmp(type, "dictionary_splat_pattern"))
-		return param_name(w, ts_node_named_child(c, 0));
+		return param_name(w, node_named_child(c, 0));
 	return c;
 }
 
 static TSNode child_of_type(TSNode n, const char *type)
 {
-	uint32_t i, count = ts_node_named_child_count(n);
+	uint32_t i, count = node_named_child_count(n);
 	TSNode none = { { 0 }, 0, 0 };
 
 	for (i = 0; i < count; i++)
-		if (is_type(ts_node_named_child(n, i), type))
-			return ts_node_named_child(n, i);
+		if (is_type(node_named_child(n, i), type))
+			return node_named_child(n, i);
 	return none;
 }
 
@@ -425,7 +399,7 @@ static int same_name(struct walk *w, TSNode a, TSNode b)
 	size_t la, lb;
 	const char *ta, *tb;
 
-	if (ts_node_symbol(a) != w->eng->sym.identifier || ts_node_symbol(b) != w->eng->sym.identifier)
+	if (node_symbol(a) != w->sym->identifier || node_symbol(b) != w->sym->identifier)
 		return 0;
 	ta = node_text(w, a, &la);
 	tb = node_text(w, b, &lb);
@@ -435,10 +409,10 @@ static int same_name(struct walk *w, TSNode a, TSNode b)
 static int is_param(struct walk *w, TSNode scope, TSNode name)
 {
 	TSNode params = child_of_type(scope, "parameters");
-	uint32_t i, count = ts_node_named_child_count(params);
+	uint32_t i, count = node_named_child_count(params);
 
 	for (i = 0; i < count; i++)
-		if (same_name(w, param_name(w, ts_node_named_child(params, i)), name))
+		if (same_name(w, param_name(w, node_named_child(params, i)), name))
 			return 1;
 	return 0;
 }
@@ -454,14 +428,14 @@ static int target_sets(struct walk *w, TSNode t, TSNode v, TSNode name, TSNode *
 	}
 	if (!is_type(t, "pattern_list") && !is_type(t, "tuple_pattern") && !is_type(t, "list_pattern"))
 		return 0;
-	count = ts_node_named_child_count(t);
+	count = node_named_child_count(t);
 	for (i = 0; i < count; i++) {
 		TSNode none = { { 0 }, 0, 0 }, sub = none;
-		if (!ts_node_is_null(v) && (is_type(v, "expression_list") || ts_node_symbol(v) == w->eng->sym.tuple ||
-					    ts_node_symbol(v) == w->eng->sym.list) &&
-		    ts_node_named_child_count(v) == count)
-			sub = ts_node_named_child(v, i);
-		if (target_sets(w, ts_node_named_child(t, i), sub, name, value))
+		if (!ts_node_is_null(v) && (is_type(v, "expression_list") || node_symbol(v) == w->sym->tuple ||
+					    node_symbol(v) == w->sym->list) &&
+		    node_named_child_count(v) == count)
+			sub = node_named_child(v, i);
+		if (target_sets(w, node_named_child(t, i), sub, name, value))
 			return 1;
 	}
 	return 0;
@@ -470,46 +444,46 @@ static int target_sets(struct walk *w, TSNode t, TSNode v, TSNode name, TSNode *
 /* `except E as name`, `with x as name`: the as_pattern binds the name to something that is no literal. */
 static int alias_binds(struct walk *w, TSNode as_pattern, TSNode name)
 {
-	TSNode target = ts_node_child_by_field_id(as_pattern, w->eng->field.alias), none = { { 0 }, 0, 0 }, value;
+	TSNode target = node_child_by_field_id(as_pattern, w->field->alias), none = { { 0 }, 0, 0 }, value;
 
-	return target_sets(w, ts_node_named_child(target, 0), none, name, &value);
+	return target_sets(w, node_named_child(target, 0), none, name, &value);
 }
 
 /* -1: a statement of `block` before the line sets `name` to something else; 1: only to literals; 0: not at all. */
 static int block_sets(struct walk *w, TSNode scope, TSNode block, TSNode name, uint32_t until_row, int depth)
 {
-	uint32_t i, count = ts_node_named_child_count(block);
+	uint32_t i, count = node_named_child_count(block);
 	int state = 0;
 
 	if (--depth <= 0)
 		return -1;
 	for (i = 0; i < count; i++) {
-		TSNode st = ts_node_named_child(block, i), value = { { 0 }, 0, 0 };
-		const char *type = ts_node_type(st);
+		TSNode st = node_named_child(block, i), value = { { 0 }, 0, 0 };
+		const char *type = node_type(st);
 		int r = 0;
 		if (ts_node_start_point(st).row >= until_row)
 			break;
-		if (ts_node_symbol(st) == w->eng->sym.block) {
+		if (node_symbol(st) == w->sym->block) {
 			r = block_sets(w, scope, st, name, until_row, depth);
 		} else if (!strcmp(type, "as_pattern")) {
 			r = alias_binds(w, st, name) ? -1 : 0;
 		} else if (!strcmp(type, "expression_statement")) {
-			TSNode a = ts_node_named_child(st, 0);
-			if (ts_node_symbol(a) == w->eng->sym.assignment) {
+			TSNode a = node_named_child(st, 0);
+			if (node_symbol(a) == w->sym->assignment) {
 				/* a = b = "x": every target of the chain gets the last value */
 				TSNode v = a, t;
-				while (ts_node_symbol(v) == w->eng->sym.assignment)
-					v = ts_node_child_by_field_id(v, w->eng->field.right);
-				for (t = a; ts_node_symbol(t) == w->eng->sym.assignment;
-				     t = ts_node_child_by_field_id(t, w->eng->field.right))
-					if (target_sets(w, ts_node_child_by_field_id(t, w->eng->field.left), v, name, &value)) {
+				while (node_symbol(v) == w->sym->assignment)
+					v = node_child_by_field_id(v, w->field->right);
+				for (t = a; node_symbol(t) == w->sym->assignment;
+				     t = node_child_by_field_id(t, w->field->right))
+					if (target_sets(w, node_child_by_field_id(t, w->field->left), v, name, &value)) {
 						r = ts_node_is_null(value) ? -1 :
 						    built_from_literals(w, scope, value, ts_node_start_point(value).row, depth) ? 1 : -1;
 						break;
 					}
 			} else if (is_type(a, "augmented_assignment") &&
-				   same_name(w, ts_node_child_by_field_id(a, w->eng->field.left), name)) {
-				TSNode right = ts_node_child_by_field_id(a, w->eng->field.right);
+				   same_name(w, node_child_by_field_id(a, w->field->left), name)) {
+				TSNode right = node_child_by_field_id(a, w->field->right);
 				r = built_from_literals(w, scope, right, ts_node_start_point(right).row, depth) ? 1 : -1;
 			}
 		} else if (!strcmp(type, "function_definition") || !strcmp(type, "class_definition") ||
@@ -517,12 +491,12 @@ static int block_sets(struct walk *w, TSNode scope, TSNode block, TSNode name, u
 			r = 0;	/* a scope of its own */
 		} else {
 			/* compound statements: their blocks, clauses and with items in order; a for target is no literal */
-			uint32_t k, cn = ts_node_named_child_count(st);
+			uint32_t k, cn = node_named_child_count(st);
 			TSNode none = { { 0 }, 0, 0 };
 			for (k = 0; k < cn && r >= 0; k++) {
-				TSNode c = ts_node_named_child(st, k);
+				TSNode c = node_named_child(st, k);
 				int sub = 0;
-				if (ts_node_symbol(c) == w->eng->sym.block || strstr(ts_node_type(c), "_clause") ||
+				if (node_symbol(c) == w->sym->block || strstr(node_type(c), "_clause") ||
 				    is_type(c, "with_item"))
 					sub = block_sets(w, scope, c, name, until_row, depth);
 				else if (is_type(c, "as_pattern"))
@@ -531,7 +505,7 @@ static int block_sets(struct walk *w, TSNode scope, TSNode block, TSNode name, u
 					r = sub;
 			}
 			if (!strcmp(type, "for_statement") &&
-			    target_sets(w, ts_node_child_by_field_id(st, w->eng->field.left), none, name, &value))
+			    target_sets(w, node_child_by_field_id(st, w->field->left), none, name, &value))
 				r = -1;
 		}
 		if (r < 0)
@@ -544,58 +518,57 @@ static int block_sets(struct walk *w, TSNode scope, TSNode block, TSNode name, u
 
 static int built_from_literals(struct walk *w, TSNode scope, TSNode v, uint32_t until_row, int depth)
 {
-	const struct pysec_engine *e = w->eng;
 	TSNode parts = { { 0 }, 0, 0 };
 	uint32_t i, count;
 
-	v = unparen(w, v);
+	v = node_unparen(w, v);
 	if (ts_node_is_null(v) || depth <= 0)
 		return 0;
 	if (is_plain_string(w, v))
 		return 1;
-	if (ts_node_symbol(v) == e->sym.identifier) {
-		TSNode body = ts_node_symbol(scope) == e->sym.module ? scope : child_of_type(scope, "block");
-		if (ts_node_symbol(scope) != e->sym.module && is_param(w, scope, v))
+	if (node_symbol(v) == w->sym->identifier) {
+		TSNode body = node_symbol(scope) == w->sym->module ? scope : child_of_type(scope, "block");
+		if (node_symbol(scope) != w->sym->module && is_param(w, scope, v))
 			return 0;
 		return block_sets(w, scope, body, v, until_row, depth - 1) > 0;
 	}
-	if (ts_node_symbol(v) == e->sym.call) {
+	if (node_symbol(v) == w->sym->call) {
 		/* "...".format(literal, ...), without keywords */
-		TSNode f = ts_node_child_by_field_id(v, e->field.function);
-		TSNode args = ts_node_child_by_field_id(v, e->field.arguments);
-		if (ts_node_symbol(f) != e->sym.attribute ||
-		    !is_plain_string(w, unparen(w, ts_node_child_by_field_id(f, e->field.object))) ||
-		    !node_text_eq(w, ts_node_child_by_field_id(f, e->field.attribute), "format") ||
-		    ts_node_symbol(args) != e->sym.argument_list)
+		TSNode f = node_child_by_field_id(v, w->field->function);
+		TSNode args = node_child_by_field_id(v, w->field->arguments);
+		if (node_symbol(f) != w->sym->attribute ||
+		    !is_plain_string(w, node_unparen(w, node_child_by_field_id(f, w->field->object))) ||
+		    !node_text_eq(w, node_child_by_field_id(f, w->field->attribute), "format") ||
+		    node_symbol(args) != w->sym->argument_list)
 			return 0;
 		parts = args;
-	} else if (ts_node_symbol(v) == e->sym.binary_operator) {
+	} else if (node_symbol(v) == w->sym->binary_operator) {
 		/* "..." % (literal, ...) */
-		TSNode op = ts_node_child_by_field_id(v, ts_language_field_id_for_name(e->lang, "operator", 8));
+		TSNode op = node_child_by_field_id(v, w->field->operator);
 		if (!node_text_eq(w, op, "%") ||
-		    !is_plain_string(w, unparen(w, ts_node_child_by_field_id(v, e->field.left))))
+		    !is_plain_string(w, node_unparen(w, node_child_by_field_id(v, w->field->left))))
 			return 0;
-		parts = unparen(w, ts_node_child_by_field_id(v, e->field.right));
-		if (ts_node_symbol(parts) != e->sym.tuple)
+		parts = node_unparen(w, node_child_by_field_id(v, w->field->right));
+		if (node_symbol(parts) != w->sym->tuple)
 			return built_from_literals(w, scope, parts, until_row, depth - 1);
 	} else {
 		return 0;
 	}
-	count = ts_node_named_child_count(parts);
+	count = node_named_child_count(parts);
 	for (i = 0; i < count; i++) {
-		TSNode c = ts_node_named_child(parts, i);
-		if (ts_node_symbol(c) == e->sym.comment)
+		TSNode c = node_named_child(parts, i);
+		if (node_symbol(c) == w->sym->comment)
 			continue;
-		if (ts_node_symbol(c) == e->sym.keyword_argument || ts_node_symbol(c) == e->sym.dictionary_splat)
+		if (node_symbol(c) == w->sym->keyword_argument || node_symbol(c) == w->sym->dictionary_splat)
 			return 0;
-		if (ts_node_symbol(c) == e->sym.list_splat) {
+		if (node_symbol(c) == w->sym->list_splat) {
 			/* *["a", "b"] */
-			TSNode l = unparen(w, ts_node_named_child(c, 0));
-			uint32_t k, n = ts_node_named_child_count(l);
-			if (ts_node_symbol(l) != e->sym.list && ts_node_symbol(l) != e->sym.tuple)
+			TSNode l = node_unparen(w, node_named_child(c, 0));
+			uint32_t k, n = node_named_child_count(l);
+			if (node_symbol(l) != w->sym->list && node_symbol(l) != w->sym->tuple)
 				return 0;
 			for (k = 0; k < n; k++)
-				if (!built_from_literals(w, scope, ts_node_named_child(l, k), until_row, depth - 1))
+				if (!built_from_literals(w, scope, node_named_child(l, k), until_row, depth - 1))
 					return 0;
 			continue;
 		}
@@ -612,13 +585,13 @@ static int p_arg_from_literals(struct walk *w, TSNode n, const struct pred *p)
 
 	for (k = 1; k <= w->depth; k++) {
 		TSNode anc = walk_ancestor(w, k);
-		if (ts_node_symbol(anc) == w->eng->sym.function_definition || ts_node_symbol(anc) == w->eng->sym.module) {
+		if (node_symbol(anc) == w->sym->function_definition || node_symbol(anc) == w->sym->module) {
 			scope = anc;
 			break;
 		}
 	}
 	/* a focused tree holds only some of the module's statements: ask for the whole file */
-	if (w->focused && ts_node_symbol(scope) == w->eng->sym.module) {
+	if (w->focused && node_symbol(scope) == w->sym->module) {
 		w->needs_whole = 1;
 		return 0;
 	}
@@ -670,7 +643,7 @@ static int p_text_matches(struct walk *w, TSNode n, const struct pred *p)
 
 static int p_equals(struct walk *w, TSNode n, const struct pred *p)
 {
-	const struct buf *v = walk_string_value(w, n);
+	const struct buf *v = node_string_value_cached(w, n);
 	size_t i;
 
 	for (i = 0; v && i < p->nargs; i++)
@@ -681,7 +654,7 @@ static int p_equals(struct walk *w, TSNode n, const struct pred *p)
 
 static int p_starts_with(struct walk *w, TSNode n, const struct pred *p)
 {
-	const struct buf *v = walk_string_value(w, n);
+	const struct buf *v = node_string_value_cached(w, n);
 	size_t i;
 
 	for (i = 0; v && i < p->nargs; i++) {
@@ -699,9 +672,9 @@ static int name_like(struct walk *w, TSNode name, const struct pred *p)
 
 	if (ts_node_is_null(name))
 		return 0;
-	if (ts_node_symbol(name) == w->eng->sym.attribute)
-		name = ts_node_child_by_field_id(name, w->eng->field.attribute);
-	if (ts_node_symbol(name) != w->eng->sym.identifier)
+	if (node_symbol(name) == w->sym->attribute)
+		name = node_child_by_field_id(name, w->field->attribute);
+	if (node_symbol(name) != w->sym->identifier)
 		return 0;
 	t = node_text(w, name, &len);
 	return pred_search(w, p, t, len);
@@ -710,7 +683,7 @@ static int name_like(struct walk *w, TSNode name, const struct pred *p)
 /* The key string `n` is password-like: its value matches the pattern. */
 static int key_like(struct walk *w, TSNode n, const struct pred *p)
 {
-	const struct buf *v = walk_string_value(w, n);
+	const struct buf *v = node_string_value_cached(w, n);
 
 	return v && pred_search(w, p, v->ptr ? v->ptr : "", v->len);
 }
@@ -725,42 +698,41 @@ static int key_like(struct walk *w, TSNode n, const struct pred *p)
 static int p_password_target(struct walk *w, TSNode n, const struct pred *p)
 {
 	TSNode parent = walk_ancestor(w, 1);
-	TSSymbol ps = ts_node_symbol(parent);
-	const struct pysec_engine *e = w->eng;
+	TSSymbol ps = node_symbol(parent);
 	size_t k = 1;
 
-	if (ts_node_symbol(n) != w->eng->sym.string)
+	if (node_symbol(n) != w->sym->string)
 		return 0;
-	if (ps == e->sym.pair && ts_node_eq(ts_node_child_by_field_id(parent, e->field.key), n))
-		return is_plain_string(w, unparen(w, ts_node_child_by_field_id(parent, e->field.value))) &&
+	if (ps == w->sym->pair && ts_node_eq(node_child_by_field_id(parent, w->field->key), n))
+		return is_plain_string(w, node_unparen(w, node_child_by_field_id(parent, w->field->value))) &&
 		       key_like(w, n, p);
-	if (ps == e->sym.subscript && ts_node_eq(ts_node_child_by_field_id(parent, e->field.subscript), n)) {
+	if (ps == w->sym->subscript && ts_node_eq(node_child_by_field_id(parent, w->field->subscript), n)) {
 		TSNode assign = walk_ancestor(w, 2), right;
-		if (ts_node_symbol(assign) != e->sym.assignment ||
-		    !ts_node_eq(ts_node_child_by_field_id(assign, e->field.left), parent))
+		if (node_symbol(assign) != w->sym->assignment ||
+		    !ts_node_eq(node_child_by_field_id(assign, w->field->left), parent))
 			return 0;
 		/* d["password"] = other = "x": the value at the end of the chain */
-		right = ts_node_child_by_field_id(assign, e->field.right);
-		while (ts_node_symbol(right) == e->sym.assignment)
-			right = ts_node_child_by_field_id(right, e->field.right);
-		return is_plain_string(w, unparen(w, right)) && key_like(w, n, p);
+		right = node_child_by_field_id(assign, w->field->right);
+		while (node_symbol(right) == w->sym->assignment)
+			right = node_child_by_field_id(right, w->field->right);
+		return is_plain_string(w, node_unparen(w, right)) && key_like(w, n, p);
 	}
-	if (ps == w->eng->sym.assignment) {
-		TSNode right = ts_node_child_by_field_id(parent, w->eng->field.right);
+	if (ps == w->sym->assignment) {
+		TSNode right = node_child_by_field_id(parent, w->field->right);
 		if (!ts_node_eq(right, n))
 			return 0;
 		/* a = b = "x": every target of the chain counts */
 		for (;;) {
-			if (name_like(w, ts_node_child_by_field_id(parent, w->eng->field.left), p))
+			if (name_like(w, node_child_by_field_id(parent, w->field->left), p))
 				return 1;
 			parent = walk_ancestor(w, ++k);
-			if (ts_node_symbol(parent) != w->eng->sym.assignment)
+			if (node_symbol(parent) != w->sym->assignment)
 				return 0;
 		}
 	}
-	if (ps == w->eng->sym.comparison_operator && ts_node_named_child_count(parent) == 2 &&
-	    ts_node_eq(ts_node_named_child(parent, 1), n))
-		return name_like(w, ts_node_named_child(parent, 0), p);
+	if (ps == w->sym->comparison_operator && node_named_child_count(parent) == 2 &&
+	    ts_node_eq(node_named_child(parent, 1), n))
+		return name_like(w, node_named_child(parent, 0), p);
 	return 0;
 }
 
@@ -773,24 +745,23 @@ static int p_password_target(struct walk *w, TSNode n, const struct pred *p)
 static int sql_statement_of(struct walk *w, TSNode n, struct buf *stmt, TSNode *wrapper)
 {
 	TSNode parent = walk_ancestor(w, 1), top = n;
-	const struct pysec_engine *e = w->eng;
 	size_t k = 1;
 
-	if (ts_node_symbol(parent) == e->sym.binary_operator) {
+	if (node_symbol(parent) == w->sym->binary_operator) {
 		TSNode *stack = NULL;
 		size_t sp = 0, cap = 0;
 		int rc = 0;
-		while (ts_node_symbol(walk_ancestor(w, k)) == e->sym.binary_operator)
+		while (node_symbol(walk_ancestor(w, k)) == w->sym->binary_operator)
 			top = walk_ancestor(w, k++);
 		/* the chain is judged once, at its first string; Bandit judges it at every string */
 		w->sql_chain_start = ts_node_start_byte(top);
-		w->sql_chain_end = ts_node_end_byte(top);
+		w->sql_chain_end = node_end_byte(top);
 		*ARRAY_PUSH(stack, sp, cap) = top;
 		while (sp && rc == 0) {
 			TSNode x = stack[--sp];
-			if (ts_node_symbol(x) == e->sym.binary_operator) {
-				TSNode l = ts_node_child_by_field_id(x, e->field.left);
-				TSNode r = ts_node_child_by_field_id(x, e->field.right);
+			if (node_symbol(x) == w->sym->binary_operator) {
+				TSNode l = node_child_by_field_id(x, w->field->left);
+				TSNode r = node_child_by_field_id(x, w->field->right);
 				if (!ts_node_is_null(r))
 					*ARRAY_PUSH(stack, sp, cap) = r;
 				if (!ts_node_is_null(l))
@@ -805,14 +776,14 @@ static int sql_statement_of(struct walk *w, TSNode n, struct buf *stmt, TSNode *
 		*wrapper = walk_ancestor(w, k);
 		return rc;
 	}
-	if (ts_node_symbol(parent) == e->sym.attribute &&
-	    node_text_eq(w, ts_node_child_by_field_id(parent, e->field.attribute), "format")) {
+	if (node_symbol(parent) == w->sym->attribute &&
+	    node_text_eq(w, node_child_by_field_id(parent, w->field->attribute), "format")) {
 		*wrapper = walk_ancestor(w, 3);
 		return node_string_value(w, n, stmt);
 	}
 	/* "...".replace(): judged, but never with an execute() call's confidence (Bandit 1.7.7) */
-	if (ts_node_symbol(parent) == e->sym.attribute &&
-	    node_text_eq(w, ts_node_child_by_field_id(parent, e->field.attribute), "replace")) {
+	if (node_symbol(parent) == w->sym->attribute &&
+	    node_text_eq(w, node_child_by_field_id(parent, w->field->attribute), "replace")) {
 		TSNode none = { { 0 }, 0, 0 };
 		*wrapper = none;
 		return node_string_value(w, n, stmt);
@@ -836,9 +807,9 @@ static const struct buf *sql_statement(struct walk *w, TSNode n, TSNode *wrapper
 
 	if (!ts_node_eq(n, w->sql_node) || !w->sql_stmt.max) {
 		int later_in_chain = at > w->sql_chain_start && at < w->sql_chain_end &&
-				     ts_node_symbol(walk_ancestor(w, 1)) == w->eng->sym.binary_operator;
+				     node_symbol(walk_ancestor(w, 1)) == w->sym->binary_operator;
 		w->sql_node = n;
-		w->sql_stmt.max = VALUE_MAX;
+		w->sql_stmt.max = STRING_VALUE_MAX;
 		w->sql_stmt.len = 0;
 		w->sql_ok = !later_in_chain && sql_statement_of(w, n, &w->sql_stmt, &w->sql_wrapper) == 0;
 	}
@@ -864,9 +835,9 @@ static int p_sql_in_call(struct walk *w, TSNode n, const struct pred *p)
 
 	if (sql_statement(w, n, &wrapper) && !ts_node_is_null(wrapper)) {
 		/* the wrapper of an argument is the argument list; its parent is the call */
-		if (ts_node_symbol(wrapper) == w->eng->sym.argument_list)
-			wrapper = ts_node_parent(wrapper);
-		if (ts_node_symbol(wrapper) == w->eng->sym.call && call_short_name(w, wrapper, name, sizeof(name)))
+		if (node_symbol(wrapper) == w->sym->argument_list)
+			wrapper = node_parent(wrapper);
+		if (node_symbol(wrapper) == w->sym->call && call_short_name(w, wrapper, name, sizeof(name)))
 			for (i = 0; i < p->nargs && !hit; i++)
 				hit = !strcmp(name, p->args[i]);
 	}
@@ -877,12 +848,12 @@ static int p_sql_in_call(struct walk *w, TSNode n, const struct pred *p)
 
 static int p_name_like(struct walk *w, TSNode n, const struct pred *p)
 {
-	return name_like(w, ts_node_child_by_field_id(n, w->eng->field.name), p);
+	return name_like(w, node_child_by_field_id(n, w->field->name), p);
 }
 
 static int p_name_in(struct walk *w, TSNode n, const struct pred *p)
 {
-	TSNode name = ts_node_child_by_field_id(n, w->eng->field.name);
+	TSNode name = node_child_by_field_id(n, w->field->name);
 	size_t i;
 
 	for (i = 0; !ts_node_is_null(name) && i < p->nargs; i++)
@@ -893,7 +864,7 @@ static int p_name_in(struct walk *w, TSNode n, const struct pred *p)
 
 static int p_value_string(struct walk *w, TSNode n, const struct pred *p)
 {
-	TSNode v = ts_node_child_by_field_id(n, w->eng->field.value);
+	TSNode v = node_child_by_field_id(n, w->field->value);
 
 	return !ts_node_is_null(v) && node_is_string(w, v) && !node_is_fstring(w, v);
 }
@@ -901,7 +872,7 @@ static int p_value_string(struct walk *w, TSNode n, const struct pred *p)
 /* The value's last dotted part is one of the args (B503: ssl.PROTOCOL_SSLv3). */
 static int p_value_attr_in(struct walk *w, TSNode n, const struct pred *p)
 {
-	TSNode v = ts_node_child_by_field_id(n, w->eng->field.value);
+	TSNode v = node_child_by_field_id(n, w->field->value);
 	char name[512];
 	const char *last;
 	size_t i;
@@ -920,10 +891,10 @@ static int p_value_attr_in(struct walk *w, TSNode n, const struct pred *p)
 
 static TSNode except_body(struct walk *w, TSNode n)
 {
-	uint32_t count = ts_node_named_child_count(n);
+	uint32_t count = node_named_child_count(n);
 	TSNode none = { { 0 }, 0, 0 };
 
-	return count ? ts_node_named_child(n, count - 1) : none;
+	return count ? node_named_child(n, count - 1) : none;
 }
 
 /* The handler's body is that one statement alone (`pass`, `continue`). */
@@ -932,17 +903,17 @@ static int p_body_is(struct walk *w, TSNode n, const struct pred *p)
 	TSNode body = except_body(w, n), stmt;
 	uint32_t i, count, stmts = 0;
 
-	if (ts_node_is_null(body) || ts_node_symbol(body) != w->eng->sym.block)
+	if (ts_node_is_null(body) || node_symbol(body) != w->sym->block)
 		return 0;
-	count = ts_node_named_child_count(body);
+	count = node_named_child_count(body);
 	for (i = 0; i < count; i++) {
-		TSNode c = ts_node_named_child(body, i);
-		if (ts_node_symbol(c) != w->eng->sym.comment)
+		TSNode c = node_named_child(body, i);
+		if (node_symbol(c) != w->sym->comment)
 			stmts++, stmt = c;
 	}
 	if (stmts != 1)
 		return 0;
-	return !strcmp(ts_node_type(stmt), !strcmp(p->args[0], "pass") ? "pass_statement" :
+	return !strcmp(node_type(stmt), !strcmp(p->args[0], "pass") ? "pass_statement" :
 		!strcmp(p->args[0], "continue") ? "continue_statement" : p->args[0]);
 }
 
@@ -952,14 +923,14 @@ static int p_body_is(struct walk *w, TSNode n, const struct pred *p)
  */
 static int p_catches_broad(struct walk *w, TSNode n, const struct pred *p)
 {
-	TSNode value = ts_node_child_by_field_id(n, w->eng->field.value);
+	TSNode value = node_child_by_field_id(n, w->field->value);
 
 	if (p->nargs && !strcasecmp(p->args[0], "true"))
 		return 1;
 	/* `except Exception as e:` holds the type in an as_pattern */
-	if (!ts_node_is_null(value) && !strcmp(ts_node_type(value), "as_pattern"))
-		value = ts_node_named_child(value, 0);
-	value = unparen(w, value);
+	if (!ts_node_is_null(value) && !strcmp(node_type(value), "as_pattern"))
+		value = node_named_child(value, 0);
+	value = node_unparen(w, value);
 	return ts_node_is_null(value) || node_text_eq(w, value, "Exception");
 }
 
@@ -986,7 +957,7 @@ static int p_contains_bidi(struct walk *w, TSNode n, const struct pred *p)
 	return 0;
 }
 
-const struct pred_def pred_table[] = {
+static const struct pred_def pred_table[] = {
 	{ "kwarg", K(KIND_CALL), 1, 1, -1, -1, p_kwarg,
 	  "kwarg NAME: the call passes keyword NAME" },
 	{ "kwarg-truthy", K(KIND_CALL), 1, 1, -1, -1, p_kwarg_truthy,

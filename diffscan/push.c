@@ -6,7 +6,11 @@
  * new is `rev-list <new tips> --not --all`: a revision walk that hides every
  * existing ref, one by one (a glob stops at the first dangling symref).
  */
-#include "internal.h"
+#include "changeset.h"
+#include "common.h"
+#include "lines.h"
+#include "report.h"
+#include "strmap.h"
 
 #include <ctype.h>
 #include <stdlib.h>

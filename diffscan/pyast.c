@@ -3,13 +3,15 @@
  * so Bandit) sees them: dotted names resolved through imports, string
  * values with escapes decoded, call arguments by position and keyword.
  */
-#include "internal.h"
+#include "pyast.h"
+#include "common.h"
+#include "strmap.h"
 
 #include <ctype.h>
 
 const char *node_text(const struct walk *w, TSNode n, size_t *len)
 {
-	uint32_t start = ts_node_start_byte(n), end = ts_node_end_byte(n);
+	uint32_t start = ts_node_start_byte(n), end = node_end_byte(n);
 
 	if (end > w->len)
 		end = (uint32_t)w->len;
@@ -25,14 +27,6 @@ int node_text_eq(const struct walk *w, TSNode n, const char *s)
 	const char *t = node_text(w, n, &len);
 
 	return len == strlen(s) && !memcmp(t, s, len);
-}
-
-static TSNode unparen(const struct walk *w, TSNode n)
-{
-	while (!ts_node_is_null(n) && ts_node_symbol(n) == w->eng->sym.parenthesized_expression &&
-	       ts_node_named_child_count(n) == 1)
-		n = ts_node_named_child(n, 0);
-	return n;
 }
 
 static int append(char *out, size_t cap, size_t *len, const char *s, size_t n)
@@ -53,21 +47,21 @@ size_t node_dotted(const struct walk *w, TSNode n, char *out, size_t cap)
 	TSSymbol sym;
 
 	out[0] = '\0';
-	n = unparen(w, n);
-	sym = ts_node_symbol(n);
+	n = node_unparen(w, n);
+	sym = node_symbol(n);
 	/* a name that cannot fit is no name; this also bounds the recursion */
-	if (ts_node_end_byte(n) - ts_node_start_byte(n) >= cap)
+	if (node_end_byte(n) - ts_node_start_byte(n) >= cap)
 		return 0;
-	if (sym == w->eng->sym.identifier) {
+	if (sym == w->sym->identifier) {
 		t = node_text(w, n, &tlen);
 		return append(out, cap, &len, t, tlen) < 0 ? 0 : len;
 	}
-	if (sym != w->eng->sym.attribute)
+	if (sym != w->sym->attribute)
 		return 0;
-	len = node_dotted(w, ts_node_child_by_field_id(n, w->eng->field.object), out, cap);
+	len = node_dotted(w, node_child_by_field_id(n, w->field->object), out, cap);
 	if (!len)
 		return 0;
-	t = node_text(w, ts_node_child_by_field_id(n, w->eng->field.attribute), &tlen);
+	t = node_text(w, node_child_by_field_id(n, w->field->attribute), &tlen);
 	if (append(out, cap, &len, ".", 1) < 0 || append(out, cap, &len, t, tlen) < 0)
 		return out[0] = '\0', 0;
 	return len;
@@ -95,23 +89,23 @@ size_t node_qualname(const struct walk *w, TSNode n, char *out, size_t cap)
 	TSSymbol sym;
 
 	out[0] = '\0';
-	n = unparen(w, n);
+	n = node_unparen(w, n);
 	if (ts_node_is_null(n))
 		return 0;
-	sym = ts_node_symbol(n);
-	if (sym == w->eng->sym.identifier) {
+	sym = node_symbol(n);
+	if (sym == w->sym->identifier) {
 		t = node_text(w, n, &tlen);
 		if (append(out, cap, &len, t, tlen) < 0)
 			return 0;
 		return resolve(w, out, cap, len);
 	}
-	if (sym != w->eng->sym.attribute)
+	if (sym != w->sym->attribute)
 		return 0;
 	/* only attribute chains recurse, and one that cannot fit has no name: bounded depth */
-	if (ts_node_end_byte(n) - ts_node_start_byte(n) >= cap * 4)
+	if (node_end_byte(n) - ts_node_start_byte(n) >= cap * 4)
 		return 0;
-	len = node_qualname(w, ts_node_child_by_field_id(n, w->eng->field.object), out, cap);
-	t = node_text(w, ts_node_child_by_field_id(n, w->eng->field.attribute), &tlen);
+	len = node_qualname(w, node_child_by_field_id(n, w->field->object), out, cap);
+	t = node_text(w, node_child_by_field_id(n, w->field->attribute), &tlen);
 	if (append(out, cap, &len, ".", 1) < 0 || append(out, cap, &len, t, tlen) < 0)
 		return out[0] = '\0', 0;
 	return resolve(w, out, cap, len);
@@ -119,14 +113,14 @@ size_t node_qualname(const struct walk *w, TSNode n, char *out, size_t cap)
 
 size_t call_short_name(const struct walk *w, TSNode call, char *out, size_t cap)
 {
-	TSNode f = unparen(w, ts_node_child_by_field_id(call, w->eng->field.function));
+	TSNode f = node_unparen(w, node_child_by_field_id(call, w->field->function));
 	size_t len = 0, tlen;
 	const char *t;
 
 	out[0] = '\0';
-	if (ts_node_symbol(f) == w->eng->sym.attribute)
-		f = ts_node_child_by_field_id(f, w->eng->field.attribute);
-	else if (ts_node_symbol(f) != w->eng->sym.identifier)
+	if (node_symbol(f) == w->sym->attribute)
+		f = node_child_by_field_id(f, w->field->attribute);
+	else if (node_symbol(f) != w->sym->identifier)
 		return 0;
 	t = node_text(w, f, &tlen);
 	return append(out, cap, &len, t, tlen) < 0 ? 0 : len;
@@ -134,18 +128,18 @@ size_t call_short_name(const struct walk *w, TSNode call, char *out, size_t cap)
 
 int node_is_string(const struct walk *w, TSNode n)
 {
-	TSSymbol s = ts_node_symbol(n);
+	TSSymbol s = node_symbol(n);
 
-	return s == w->eng->sym.string || s == w->eng->sym.concatenated_string;
+	return s == w->sym->string || s == w->sym->concatenated_string;
 }
 
 static int string_prefix_has(const struct walk *w, TSNode str, char c)
 {
-	TSNode start = ts_node_child(str, 0);
+	TSNode start = node_child(str, 0);
 	size_t len, i;
 	const char *t;
 
-	if (ts_node_is_null(start) || ts_node_symbol(start) != w->eng->sym.string_start)
+	if (ts_node_is_null(start) || node_symbol(start) != w->sym->string_start)
 		return 0;
 	t = node_text(w, start, &len);
 	for (i = 0; i < len && t[i] != '"' && t[i] != '\''; i++)
@@ -156,7 +150,7 @@ static int string_prefix_has(const struct walk *w, TSNode str, char c)
 
 int node_is_fstring(const struct walk *w, TSNode n)
 {
-	return ts_node_symbol(n) == w->eng->sym.string && string_prefix_has(w, n, 'f');
+	return node_symbol(n) == w->sym->string && string_prefix_has(w, n, 'f');
 }
 
 static void put_utf8(struct buf *out, uint32_t cp)
@@ -264,21 +258,21 @@ int node_string_value(const struct walk *w, TSNode n, struct buf *out)
 {
 	uint32_t i, count;
 
-	if (ts_node_symbol(n) == w->eng->sym.concatenated_string) {
-		count = ts_node_named_child_count(n);
+	if (node_symbol(n) == w->sym->concatenated_string) {
+		count = node_named_child_count(n);
 		for (i = 0; i < count; i++) {
-			TSNode c = ts_node_named_child(n, i);
-			if (ts_node_symbol(c) == w->eng->sym.string && node_string_value(w, c, out) < 0)
+			TSNode c = node_named_child(n, i);
+			if (node_symbol(c) == w->sym->string && node_string_value(w, c, out) < 0)
 				return -1;
 		}
 		return 0;
 	}
-	if (ts_node_symbol(n) != w->eng->sym.string)
+	if (node_symbol(n) != w->sym->string)
 		return -1;
-	count = ts_node_named_child_count(n);
+	count = node_named_child_count(n);
 	for (i = 0; i < count; i++) {
-		TSNode c = ts_node_named_child(n, i);
-		if (ts_node_symbol(c) == w->eng->sym.string_content) {
+		TSNode c = node_named_child(n, i);
+		if (node_symbol(c) == w->sym->string_content) {
 			size_t len;
 			const char *t = node_text(w, c, &len);
 			decode_content(t, len, string_prefix_has(w, n, 'r'), out);
@@ -287,26 +281,37 @@ int node_string_value(const struct walk *w, TSNode n, struct buf *out)
 	return out->len >= out->max ? -1 : 0;
 }
 
+const struct buf *node_string_value_cached(struct walk *w, TSNode n)
+{
+	if (!ts_node_eq(n, w->str_node) || !w->str_value.max) {
+		w->str_node = n;
+		w->str_value.max = STRING_VALUE_MAX;
+		w->str_value.len = 0;
+		w->str_ok = node_is_string(w, n) && node_string_value(w, n, &w->str_value) == 0;
+	}
+	return w->str_ok ? &w->str_value : NULL;
+}
+
 static int is_argument(const struct walk *w, TSNode c)
 {
-	TSSymbol s = ts_node_symbol(c);
+	TSSymbol s = node_symbol(c);
 
-	return s != w->eng->sym.keyword_argument && s != w->eng->sym.dictionary_splat &&
-	       s != w->eng->sym.comment;
+	return s != w->sym->keyword_argument && s != w->sym->dictionary_splat &&
+	       s != w->sym->comment;
 }
 
 TSNode call_positional(const struct walk *w, TSNode call, uint32_t i)
 {
-	TSNode args = ts_node_child_by_field_id(call, w->eng->field.arguments), none = { { 0 }, 0, 0 };
+	TSNode args = node_child_by_field_id(call, w->field->arguments), none = { { 0 }, 0, 0 };
 	uint32_t k, count, seen = 0;
 
 	if (ts_node_is_null(args))
 		return none;
-	if (ts_node_symbol(args) != w->eng->sym.argument_list)
+	if (node_symbol(args) != w->sym->argument_list)
 		return i == 0 ? args : none;	/* f(x for x in y) */
-	count = ts_node_named_child_count(args);
+	count = node_named_child_count(args);
 	for (k = 0; k < count; k++) {
-		TSNode c = ts_node_named_child(args, k);
+		TSNode c = node_named_child(args, k);
 		if (is_argument(w, c) && seen++ == i)
 			return c;
 	}
@@ -315,32 +320,32 @@ TSNode call_positional(const struct walk *w, TSNode call, uint32_t i)
 
 uint32_t call_positional_count(const struct walk *w, TSNode call)
 {
-	TSNode args = ts_node_child_by_field_id(call, w->eng->field.arguments);
+	TSNode args = node_child_by_field_id(call, w->field->arguments);
 	uint32_t k, count, seen = 0;
 
 	if (ts_node_is_null(args))
 		return 0;
-	if (ts_node_symbol(args) != w->eng->sym.argument_list)
+	if (node_symbol(args) != w->sym->argument_list)
 		return 1;
-	count = ts_node_named_child_count(args);
+	count = node_named_child_count(args);
 	for (k = 0; k < count; k++)
-		seen += is_argument(w, ts_node_named_child(args, k));
+		seen += is_argument(w, node_named_child(args, k));
 	return seen;
 }
 
 TSNode call_keyword(const struct walk *w, TSNode call, const char *name)
 {
-	TSNode args = ts_node_child_by_field_id(call, w->eng->field.arguments), none = { { 0 }, 0, 0 };
+	TSNode args = node_child_by_field_id(call, w->field->arguments), none = { { 0 }, 0, 0 };
 	uint32_t k, count;
 
-	if (ts_node_is_null(args) || ts_node_symbol(args) != w->eng->sym.argument_list)
+	if (ts_node_is_null(args) || node_symbol(args) != w->sym->argument_list)
 		return none;
-	count = ts_node_named_child_count(args);
+	count = node_named_child_count(args);
 	for (k = 0; k < count; k++) {
-		TSNode c = ts_node_named_child(args, k);
-		if (ts_node_symbol(c) == w->eng->sym.keyword_argument &&
-		    node_text_eq(w, ts_node_child_by_field_id(c, w->eng->field.name), name))
-			return ts_node_child_by_field_id(c, w->eng->field.value);
+		TSNode c = node_named_child(args, k);
+		if (node_symbol(c) == w->sym->keyword_argument &&
+		    node_text_eq(w, node_child_by_field_id(c, w->field->name), name))
+			return node_child_by_field_id(c, w->field->value);
 	}
 	return none;
 }
@@ -363,18 +368,18 @@ int node_truthy(const struct walk *w, TSNode n)
 	size_t len;
 	const char *t;
 
-	n = unparen(w, n);
-	s = ts_node_symbol(n);
-	if (s == w->eng->sym.false_ || s == w->eng->sym.none)
+	n = node_unparen(w, n);
+	s = node_symbol(n);
+	if (s == w->sym->false_ || s == w->sym->none)
 		return 0;
-	if (s == w->eng->sym.integer || s == w->eng->sym.float_) {
+	if (s == w->sym->integer || s == w->sym->float_) {
 		t = node_text(w, n, &len);
 		return !number_is_zero(t, len);
 	}
-	if (s == w->eng->sym.list || s == w->eng->sym.dictionary) {
-		uint32_t i, count = ts_node_named_child_count(n);
+	if (s == w->sym->list || s == w->sym->dictionary) {
+		uint32_t i, count = node_named_child_count(n);
 		for (i = 0; i < count; i++)
-			if (ts_node_symbol(ts_node_named_child(n, i)) != w->eng->sym.comment)
+			if (node_symbol(node_named_child(n, i)) != w->sym->comment)
 				return 1;
 		return 0;
 	}

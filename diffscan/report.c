@@ -1,5 +1,6 @@
 /* report.c: the findings and entries of a scan, and the verdict over them. */
-#include "internal.h"
+#include "report.h"
+#include "common.h"
 
 #include <stdio.h>
 #include <stdlib.h>

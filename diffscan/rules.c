@@ -13,11 +13,14 @@
  * `$option` stands for the option's values.  Within a rule the first clause
  * that holds for a node wins, so a specific clause goes before a general one.
  */
-#include "internal.h"
+#include "rules.h"
+#include "common.h"
+#include "config.h"
+#include "predicates.h"
+#include "secrets.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 
 struct parser {
@@ -464,24 +467,6 @@ static int parse_pred(struct parser *p, const char *rest, int negate)
 		}
 	}
 	return 0;
-}
-
-static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
-
-const pcre2_code *pred_regex(const struct pred *p)
-{
-	/* an engine is shared read-only; this one-time step is its only write, under a lock */
-	struct pred *m = (struct pred *)p;
-
-	if (!__atomic_load_n(&m->re_jitted, __ATOMIC_ACQUIRE)) {
-		pthread_mutex_lock(&jit_lock);
-		if (!m->re_jitted) {
-			pcre2_jit_compile(m->re, PCRE2_JIT_COMPLETE);	/* failing, it matches without JIT */
-			__atomic_store_n(&m->re_jitted, 1, __ATOMIC_RELEASE);
-		}
-		pthread_mutex_unlock(&jit_lock);
-	}
-	return m->re;
 }
 
 /* suggest FROM TO: the clause's fix as a rewrite of the flagged line (a PCRE2 substitution). */

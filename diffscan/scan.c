@@ -3,7 +3,14 @@
  * path are read and parsed once, with the union of their touched lines;
  * each finding then goes to the entry (and commit) whose lines it touches.
  */
-#include "internal.h"
+#include "arena.h"
+#include "cache.h"
+#include "changeset.h"
+#include "common.h"
+#include "engine.h"
+#include "lines.h"
+#include "report.h"
+#include "source.h"
 
 #include <errno.h>
 #include <fcntl.h>

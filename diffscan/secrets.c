@@ -9,7 +9,10 @@
  * match) is never shown whole: findings carry the line with the secret
  * masked after its first characters.
  */
-#include "internal.h"
+#include "secrets.h"
+#include "common.h"
+#include "finding.h"
+#include "walk.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -52,7 +55,7 @@ static int p_secret_entropy(struct walk *w, TSNode n, const struct pred *p)
 	return bits >= want;
 }
 
-const struct pred_def line_pred_table[] = {
+static const struct pred_def line_pred_table[] = {
 	{ "line-matches", K(KIND_LINE), 1, 1, -1, 0, p_line_matches,
 	  "line-matches REGEX: first in a line clause, finds the secret (its first group, or the whole match); later, the line matches REGEX" },
 	{ "secret-matches", K(KIND_LINE), 1, 1, -1, 0, p_secret_matches,
@@ -205,7 +208,7 @@ static int scan_span(struct walk *w, const struct clause *c, const struct span *
 		start.column = (uint32_t)(w->secret_start - w->line_start);
 		end.column = (uint32_t)(w->secret_end - w->line_start);
 		code = masked_line(w);
-		report_at(w, c, w->secret_start, start, end, code, code, strlen(code));
+		finding_add_at(w, c, w->secret_start, start, end, code, code, strlen(code));
 		free(code);
 		*done = xrealloc(*done, (*ndone + 1) * sizeof(**done));
 		(*done)[*ndone].rule = c->rule;
@@ -217,9 +220,8 @@ static int scan_span(struct walk *w, const struct clause *c, const struct span *
 }
 
 /* The `line` clauses over the touched lines only: a push touches a few lines of large files. */
-int lines_scan(struct walk *w, const struct lineset *lines)
+int secrets_scan(struct walk *w, const struct clause_list *l, const struct lineset *lines)
 {
-	const struct clause_list *l = &w->eng->by_kind[KIND_LINE];
 	struct done *done = NULL;
 	size_t ndone = 0, nspans = 0, k, i;
 	struct span *spans;

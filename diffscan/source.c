@@ -1,5 +1,6 @@
 /* source.c: which files are Python, and which cannot be scanned as text. */
-#include "internal.h"
+#include "source.h"
+#include "common.h"
 
 static const char *basename_of(const char *path)
 {

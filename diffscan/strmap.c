@@ -1,5 +1,6 @@
 /* strmap.c: a string-keyed hash map with open addressing (linear probing). */
-#include "internal.h"
+#include "strmap.h"
+#include "common.h"
 
 #include <stdlib.h>
 

@@ -1,7 +1,7 @@
 /* fuzz_rules.c: any bytes as a rule file; then, if it loads, a small scan with it. */
 #include <stdint.h>
 #include <string.h>
-#include "internal.h"
+#include "rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,9 +7,6 @@
  *
  * Hostile inputs are scanned in a child process, so that a crash or a hang
  * is one failed test rather than the end of the program.
- *
- * Tests marked LIBRARY BUG assert the correct behaviour and fail on the
- * library as it stands; see the comment at each.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -745,14 +742,10 @@ static void engines_do_not_depend_on_earlier_engines(void **state)
 	size_t i, k, misses = 0;
 
 	/*
-	 * LIBRARY BUG (uncommitted engine.c): index_clauses() marks each call
-	 * glob that repeats the one before it (`same`, diffscan/engine.c:274)
-	 * but never sets call_globs[0].same, which ARRAY_PUSH leaves
-	 * uninitialised; visit_call() (engine.c:599) then skips the first glob
-	 * when the garbage is non-zero.  That glob is "*", B604's, so B604
-	 * silently stops working depending on what the heap held (always under
-	 * ASan, which fills new memory with 0xbe; valgrind: "Conditional jump
-	 * depends on uninitialised value" at engine.c:599).
+	 * A new engine finds what its rules find whatever engines were made
+	 * and freed before it, whatever their memory held: B604, whose call
+	 * glob "*" is the first of the engine's sorted globs (each glob is
+	 * marked when it repeats the one before it, the first one too).
 	 */
 	for (i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
 		for (k = 0; k < 3; k++) {
@@ -913,12 +906,10 @@ static void hostile_many_syntax_errors(void **state)
 	char *s;
 
 	/*
-	 * LIBRARY BUG: the same libtree-sitter 0.20.7 fault (tree-sitter#2134)
-	 * is reached without any brackets: some 65,536 statements that each
-	 * fail to parse abort the process in ts_tree_delete() (free(): invalid
-	 * size / munmap_chunk(): invalid pointer), called from scan_python() in
-	 * diffscan/engine.c.  The bracket-depth guard there does not see these
-	 * (`git pysec scan --full` of a 210 KB file of "if if if ..." aborts).
+	 * The same libtree-sitter 0.20.7 fault (tree-sitter#2134) without any
+	 * bracket for the bracket-depth guard to count: some 65,536 statements
+	 * that each fail to parse make ts_tree_delete() free memory it does
+	 * not own.  The scan survives them (arena.c says how).
 	 */
 	s = repeat("", "if ", 70000, "", &len);
 	assert_scan_survives_free("70000 times 'if ' on one line (210 KB)", s, len);

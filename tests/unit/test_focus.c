@@ -16,7 +16,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "common.h"
+#include "engine.h"
+#include "focus.h"
+#include "lines.h"
 
 #include <dirent.h>
 #include <stdio.h>

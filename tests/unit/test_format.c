@@ -4,9 +4,6 @@
  *
  * The format is the one README.md documents under "JSON": the keys below,
  * and no others, so that a consumer can rely on them.
- *
- * Tests marked LIBRARY BUG assert the correct behaviour and fail on the
- * library as it stands; see the comment at each.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -438,13 +435,10 @@ static void fingerprint_is_made_of_the_flagged_code_only(void **state)
 		"    return check(user)\n", "B107", NULL);
 
 	/*
-	 * LIBRARY BUG: walk_report() (diffscan/finding.c:273, 284) hashes the
-	 * whole node (here the whole function_definition, up to 4 KiB) rather
-	 * than the flagged span [start, end] it reports, so any edit to the
-	 * body of a function with a flagged default changes the finding's
-	 * fingerprint, against README's "made of ... the flagged code".  B106
-	 * (a keyword: the whole call is hashed, the span ends at the keyword)
-	 * has the same fault.
+	 * The fingerprint hashes the flagged span only, as README says ("made
+	 * of ... the flagged code"), not the whole node it starts at: an edit
+	 * to the body of a function whose default is flagged leaves the
+	 * finding's fingerprint as it was.
 	 */
 	snprintf(a, sizeof(a), "%s", before);
 	snprintf(b, sizeof(b), "%s", after);
@@ -532,9 +526,56 @@ static void control_bytes_survive_the_round_trip(void **state)
 	pysec_report_free(r);
 }
 
+static void check_quote(const char *path, const char *want)
+{
+	char *got = pysec_path_quote(path);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* git's quoting with core.quotePath false, plus what would show another name */
+static void paths_are_quoted_as_git_does(void **state)
+{
+	check_quote("a/b c.py", "a/b c.py");
+	check_quote("\xc3\xbc" "n\xc3\xaf" "c\xc3\xb8" "d\xc3\xa9.py", "\xc3\xbc" "n\xc3\xaf" "c\xc3\xb8" "d\xc3\xa9.py");
+	check_quote("new\nline.py", "\"new\\nline.py\"");
+	check_quote("tab\there", "\"tab\\there\"");
+	check_quote("q\"b\\s", "\"q\\\"b\\\\s\"");
+	check_quote("bell\a\x1b.py", "\"bell\\a\\033.py\"");
+	/* U+202E RIGHT-TO-LEFT OVERRIDE, U+2066, and a byte that is not UTF-8 */
+	check_quote("x\xe2\x80\xaey.py", "\"x\\342\\200\\256y.py\"");
+	check_quote("\xe2\x81\xa6.py", "\"\\342\\201\\246.py\"");
+	check_quote("bad\xff.py", "\"bad\\377.py\"");
+}
+
+static void numbers_are_digits_only(void **state)
+{
+	unsigned long long v = 0;
+
+	assert_int_equal(pysec_parse_uint(&v, "42", 100), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(pysec_parse_uint(&v, "18446744073709551615", UINT64_MAX), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(pysec_parse_uint(&v, "18446744073709551616", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, " -1", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, "-1", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, "+1", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, " 1", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, "1 ", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, "0x10", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, "", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, NULL, UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, "101", 100), -1);
+	assert_int_equal(pysec_parse_uint(&v, "7", 5), -1);
+	assert_int_equal(pysec_parse_uint(&v, "0", 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(paths_are_quoted_as_git_does),
+		cmocka_unit_test(numbers_are_digits_only),
 		cmocka_unit_test(report_has_exactly_the_documented_keys),
 		cmocka_unit_test(finding_fields_have_their_types),
 		cmocka_unit_test(empty_report),

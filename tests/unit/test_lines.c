@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "lines.h"
+
+#include <stdio.h>
 
 /* The set as "[a,b) [c,d)" (or "all"), for readable comparisons. */
 static const char *show(const struct lineset *set)

@@ -4,9 +4,6 @@
  * A rule file is line-oriented so that every error can name its place:
  * each failure is PYSEC_EINVALID with pysec_error_last() reading
  * "ORIGIN:LINE: message", LINE being the 1-based line at fault.
- *
- * Tests marked LIBRARY BUG assert the correct behaviour and fail on the
- * library as it stands; see the comment at each.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "builtin.h"
+#include "rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,12 +246,10 @@ static void error_bad_level(void **state)
 static void error_incomplete_rule_names_its_rule_line(void **state)
 {
 	/*
-	 * LIBRARY BUG: what a rule lacks (message, levels, a match) is found
-	 * when the rule ends, and finish_rule() (rules.c:232-237) reports
-	 * p->line: the line being read at that moment.  That is the last line
-	 * of the file, or, worse, the `rule` line of the next rule, which has
-	 * nothing wrong with it (line 6 below).  The error belongs to the
-	 * incomplete rule's own `rule` line.
+	 * What a rule lacks (a message, its levels, a match) is known only
+	 * when the rule ends: at the end of the file, or at the next rule's
+	 * `rule` line (line 6 below, which has nothing wrong with it).  The
+	 * error names the incomplete rule's own `rule` line.
 	 */
 	assert_parse_error("rule E\nseverity low\nconfidence low\nmatch assert\n\n" HEADER("OK")
 		"match assert\n", 1, "rule E has no `message`");
@@ -329,11 +325,7 @@ static void error_nul_byte(void **state)
 {
 	static const char text[] = HEADER("E") "match call ev\0l\n";
 
-	/*
-	 * LIBRARY BUG: rules.c:484-485 rejects the file as it should, but the
-	 * message is "t.rule: a rule file is text, ..." with no line number,
-	 * unlike every other error.  The NUL is on line 5.
-	 */
+	/* A NUL byte is refused with the line it is on (5), as every other error names its line. */
 	assert_parse_error_len(text, sizeof(text) - 1, 5, "NUL", __FILE__, __LINE__);
 }
 
@@ -354,10 +346,8 @@ static void rule_failing_its_final_check_is_not_kept(void **state)
 	size_t len;
 
 	/*
-	 * LIBRARY BUG (latent): finish_rule() (rules.c:230) clears p->rule
-	 * before its checks, so when one fails rules_parse() no longer sees a
-	 * half-read rule to drop (rules.c:513) and the rule without a message
-	 * stays in the set, with info.message NULL.
+	 * A rule that fails the checks made when it ends (here: it has no
+	 * message) is dropped: the set keeps no rule with a NULL message.
 	 */
 	assert_int_equal(parse(&set, "rule NOMSG\nseverity low\nconfidence low\nmatch assert\n", NULL),
 		PYSEC_EINVALID);

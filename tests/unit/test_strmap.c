@@ -11,7 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "common.h"
+#include "strmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>

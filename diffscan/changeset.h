@@ -1,0 +1,51 @@
+/*
+ * changeset.h: what a scan looks at: files with their touched lines, from
+ * git's diffs or from disk.  pysec.h's pysec_changeset_* functions build
+ * and merge them (changeset.c, push.c).
+ */
+#ifndef PYSEC_CHANGESET_H
+#define PYSEC_CHANGESET_H
+
+#include "pysec.h"
+#include "lines.h"
+
+enum source_kind {
+	SOURCE_BLOB = 1,	/* content is the blob `oid` in the repository */
+	SOURCE_FILE,		/* content is the file `disk_path` */
+};
+
+struct change {
+	char *path;		/* repository-relative (or as given, for --full) */
+	char *old_path;		/* a renamed or copied file: its name before; else NULL */
+	enum source_kind source;
+	git_oid oid;
+	char *disk_path;
+	uint32_t mode;		/* git file mode; 0 for plain files on disk */
+	struct lineset lines;
+	char commit[GIT_OID_HEXSZ + 1];	/* "" when unknown */
+	char *skip;		/* set: not scanned, with this reason */
+	int python;		/* 1: Python whatever its content says (a file named on the command line) */
+	unsigned scope;		/* SCOPE_CODE | SCOPE_TEXT: which rules these lines are for */
+	int maybe_python;	/* the name says Python (or may: no extension) */
+	int blame;		/* 1: name each finding's commit by blame over base..tip */
+	git_oid base, tip;	/* base is zero for the empty tree */
+};
+
+enum {
+	SCOPE_CODE = 1,		/* the Python rules */
+	SCOPE_TEXT = 2,		/* the `line` rules (secrets), on any text file */
+};
+
+struct pysec_changeset {
+	struct change *v;
+	size_t len, cap;
+};
+
+struct change *changeset_add(struct pysec_changeset *cs, const char *path);
+/* pysec_changeset_from_trees() for `paths` only (exact names; NULL: every path). */
+int changeset_from_trees_paths(pysec_changeset **out, git_repository *repo, git_tree *old_tree,
+	git_tree *new_tree, const git_oid *commit, char **paths, size_t npaths);
+/* A deep copy: entries, paths, line sets. */
+struct pysec_changeset *changeset_dup(const struct pysec_changeset *cs);
+
+#endif

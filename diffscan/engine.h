@@ -1,0 +1,55 @@
+/*
+ * engine.h: the rules compiled for dispatch, and the scan of one file:
+ * its parse (focused or whole) and one walk over it.
+ */
+#ifndef PYSEC_ENGINE_H
+#define PYSEC_ENGINE_H
+
+#include "lines.h"
+#include "report.h"
+#include "ruleset.h"
+#include "strmap.h"
+#include "walk.h"
+
+struct glob_ref;
+
+struct pysec_engine {
+	struct rule_set set;
+	const TSLanguage *lang;
+	struct walk_symbols sym;
+	struct walk_fields field;
+	uint8_t *kind_of;		/* per TSSymbol: what the walk does there */
+	uint8_t *opaque;		/* per TSSymbol: 1 if the walk need not look inside */
+	uint32_t symbol_count;
+	struct strmap call_exact;	/* qualified name -> struct clause_list */
+	struct glob_ref *call_globs;	/* call clauses named by a glob, sorted by it */
+	size_t nglobs, globcap;
+	struct clause_list by_kind[KIND_COUNT];
+	int honour_nosec;
+	int show_suppressed;		/* pysec.showSuppressed: report what `# nosec` covers, marked */
+	char **excludes;		/* path globs (pysec.exclude) */
+	size_t nexcludes;
+	struct strmap known_ids;	/* every rule id and name, for `# nosec` checking */
+	struct strmap imported_words;	/* the parts of every module an `imported` predicate names (focus.c) */
+};
+
+struct file_scan {
+	const char *path;
+	const char *data;
+	size_t len;
+	int python;			/* parse it and run the code rules */
+	int whole;			/* parse it whole, never focused (focus.c): for tests */
+	const struct lineset *code;	/* lines for the code rules */
+	const struct lineset *text;	/* lines for the `line` rules (any text file) */
+	const char *commit;
+};
+
+/*
+ * Scan one file; `deadline` is a clock_now() limit or 0.  Findings and
+ * entries (syntax errors, nosec warnings) go to `report`.  Safe to call
+ * from several threads at once.
+ */
+int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report,
+	const struct file_scan *f, double deadline);
+
+#endif

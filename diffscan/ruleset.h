@@ -1,0 +1,97 @@
+/*
+ * ruleset.h: the rules as their files compile them (rules.c reads the
+ * files, engine.c indexes them, the walk runs them): rules made of
+ * clauses, a clause a kind of node and the predicates that must hold.
+ * Types only: what each module does with them is in its own header.
+ */
+#ifndef PYSEC_RULESET_H
+#define PYSEC_RULESET_H
+
+#include <tree_sitter/api.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include "pysec.h"
+
+enum match_kind {
+	KIND_CALL = 1,	/* a call, dispatched by its qualified name */
+	KIND_IMPORT,	/* an imported module name (import, from, __import__, importlib) */
+	KIND_ASSERT,
+	KIND_EXCEPT,	/* an except clause */
+	KIND_STRING,	/* a string literal (an implicit concatenation counts once) */
+	KIND_KEYWORD,	/* a keyword argument of a call */
+	KIND_DEFAULT,	/* a parameter default of a function */
+	KIND_SOURCE,	/* the file as bytes */
+	KIND_LINE,	/* a touched line of any text file, found by a regex (secrets) */
+	KIND_COUNT
+};
+
+struct walk;
+struct pred;
+/* Does the predicate hold at `node` of the walk?  (predicates.c, secrets.c) */
+typedef int (*pred_fn)(struct walk *w, TSNode node, const struct pred *p);
+
+/* A predicate of the vocabulary: its name in rule files, where it applies, its arguments. */
+struct pred_def {
+	const char *name;
+	unsigned kinds;		/* bit (1 << kind) for each kind it applies to */
+	int min_args, max_args;	/* max -1: any */
+	int number_arg;		/* the argument read as a number, or -1 */
+	int regex_arg;		/* the argument compiled as a regex, or -1 */
+	pred_fn fn;
+	const char *help;
+};
+
+/* A `when` or `unless` line of a clause. */
+struct pred {
+	const struct pred_def *def;
+	int negate;		/* `unless` */
+	char **args;
+	size_t nargs;
+	long number;		/* the first argument as a number, where one is expected */
+	pcre2_code *re;		/* the first argument as a regex, where one is expected: use pred_regex() */
+	int re_jitted;		/* pred_regex() has JIT-compiled it */
+};
+
+struct clause {
+	enum match_kind kind;
+	char **names;		/* call: qualified-name globs; import: module names */
+	size_t nnames;
+	struct pred *preds;
+	size_t npreds;
+	pysec_level severity, confidence;	/* the rule's unless overridden */
+	char *message;				/* likewise */
+	pcre2_code *suggest_re;			/* `suggest FROM TO`: a rewrite of the line */
+	char *suggest_to;
+	size_t rule;		/* index into its rule_set's rules */
+};
+
+struct rule {
+	pysec_rule_info info;
+	struct clause *clauses;
+	size_t nclauses;
+	char *storage[12];	/* the strings info points at */
+	int mask_strings;	/* `mask strings`: string literals on its code line are shown masked */
+};
+
+/* `option NAME VALUE...`: a default the configuration may replace. */
+struct option {
+	char *name;		/* "shell-injection.subprocess" */
+	char **values;
+	size_t nvalues;
+	char *origin;
+};
+
+struct rule_set {
+	struct rule *rules;
+	size_t len, cap;
+	struct option *options;
+	size_t nopts, optcap;
+};
+
+/* Clauses to offer a node, in rule order. */
+struct clause_list {
+	const struct clause **v;
+	size_t len, cap;
+};
+
+#endif

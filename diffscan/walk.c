@@ -1,0 +1,65 @@
+/* walk.c: what every walk shares: the grammar's ids, and running a predicate's regex. */
+#include "walk.h"
+
+#include <pthread.h>
+
+static TSSymbol symbol(const TSLanguage *lang, const char *name)
+{
+	return ts_language_symbol_for_name(lang, name, (uint32_t)strlen(name), true);
+}
+
+void walk_grammar_init(struct walk_symbols *sym, struct walk_fields *field, const TSLanguage *lang)
+{
+#define S(x, name) sym->x = symbol(lang, name)
+	S(call, "call"); S(attribute, "attribute"); S(identifier, "identifier");
+	S(string, "string"); S(concatenated_string, "concatenated_string");
+	S(argument_list, "argument_list"); S(keyword_argument, "keyword_argument");
+	S(comment, "comment"); S(block, "block");
+	S(binary_operator, "binary_operator"); S(assignment, "assignment");
+	S(string_start, "string_start"); S(string_content, "string_content");
+	S(list, "list"); S(tuple, "tuple");
+	S(integer, "integer"); S(float_, "float"); S(true_, "true"); S(false_, "false");
+	S(none, "none"); S(dictionary, "dictionary"); S(pair, "pair"); S(subscript, "subscript");
+	S(comparison_operator, "comparison_operator");
+	S(parenthesized_expression, "parenthesized_expression"); S(dotted_name, "dotted_name");
+	S(aliased_import, "aliased_import");
+	S(relative_import, "relative_import"); S(wildcard_import, "wildcard_import");
+	S(import_statement, "import_statement"); S(import_from_statement, "import_from_statement");
+	S(assert_statement, "assert_statement");
+	S(except_clause, "except_clause"); S(function_definition, "function_definition");
+	S(class_definition, "class_definition");
+	S(default_parameter, "default_parameter"); S(typed_default_parameter, "typed_default_parameter");
+	S(list_splat, "list_splat"); S(dictionary_splat, "dictionary_splat");
+	S(module, "module");
+#undef S
+	sym->error = (TSSymbol)-1;
+#define F(x) field->x = ts_language_field_id_for_name(lang, #x, (uint32_t)strlen(#x))
+	F(function); F(arguments); F(object); F(attribute); F(name); F(value); F(alias);
+	F(module_name); F(left); F(right); F(key); F(subscript); F(operator);
+#undef F
+}
+
+static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const pcre2_code *pred_regex(const struct pred *p)
+{
+	/* an engine is shared read-only; this one-time step is its only write, under a lock */
+	struct pred *m = (struct pred *)p;
+
+	if (!__atomic_load_n(&m->re_jitted, __ATOMIC_ACQUIRE)) {
+		pthread_mutex_lock(&jit_lock);
+		if (!m->re_jitted) {
+			pcre2_jit_compile(m->re, PCRE2_JIT_COMPLETE);	/* failing, it matches without JIT */
+			__atomic_store_n(&m->re_jitted, 1, __ATOMIC_RELEASE);
+		}
+		pthread_mutex_unlock(&jit_lock);
+	}
+	return m->re;
+}
+
+int pred_search(struct walk *w, const struct pred *p, const char *s, size_t len)
+{
+	if (!w->md)
+		w->md = pcre2_match_data_create(16, NULL);
+	return pcre2_match(pred_regex(p), (PCRE2_SPTR)s, len, 0, 0, w->md, NULL) >= 0;
+}
