@@ -812,7 +812,8 @@ static void *worker(void *payload)
 {
 	struct batch *b = payload;
 	CURL *c = curl_easy_init();
-	unsigned seed = (unsigned)(clock_now() * 1e6) ^ (unsigned)(uintptr_t)&c;
+	/* the microseconds, wrapped: a double past UINT_MAX converted to unsigned is undefined */
+	unsigned seed = (unsigned)(uint64_t)(clock_now() * 1e6) ^ (unsigned)(uintptr_t)&c;
 
 	for (;;) {
 		struct http_req *r;

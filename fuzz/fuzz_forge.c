@@ -36,7 +36,7 @@ struct script {
 static void answer(struct forge_answer *out, const char *method, const char *url, const char *body, void *payload)
 {
 	struct script *s = payload;
-	const char *next, *nl, *blank;
+	const char *next, *nl, *blank, *d;
 	size_t n;
 
 	if (s->p >= s->end) {
@@ -47,7 +47,9 @@ static void answer(struct forge_answer *out, const char *method, const char *url
 	next = memmem(s->p, n, SEPARATOR, strlen(SEPARATOR));
 	if (!next)
 		next = s->end;
-	out->status = strtol(s->p, NULL, 10);
+	/* the status: the digits the answer starts with (the input is not NUL-terminated) */
+	for (d = s->p, out->status = 0; d < next && d < s->p + 4 && *d >= '0' && *d <= '9'; d++)
+		out->status = out->status * 10 + (*d - '0');
 	nl = memchr(s->p, '\n', (size_t)(next - s->p));
 	nl = nl ? nl + 1 : next;
 	/* the headers end at the first empty line (there may be none) */
