@@ -80,7 +80,7 @@ DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 # each fuzz target built without libFuzzer, to run its seeds (fuzz/seeds_main.c)
 SEED_BIN := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz_%)
 
-.PHONY: all check check-unit check-integration check-package check-asan install install-systemd clean distclean grammar fuzz fuzz-build man
+.PHONY: all check check-unit check-integration check-package check-asan install install-systemd install-systemd-own-user clean distclean grammar fuzz fuzz-build man
 
 all: $(BUILD)/git-pysec $(BUILD)/pysec-net man
 
@@ -181,10 +181,18 @@ install: $(BUILD)/git-pysec $(BUILD)/pysec-net man
 	install -m 0644 completion/git-pysec.bash $(DESTDIR)$(BASHCOMPDIR)/git-pysec
 	install -m 0644 completion/_git-pysec $(DESTDIR)$(ZSHCOMPDIR)/_git-pysec
 
-# The daemon's units (`git pysec serve`); README.md, "The daemon", says how to enable them.
+# The daemon's units (`git pysec serve`), run as the git user; the drop-ins
+# that run it as a user of its own instead.  README.md, "Deploying the
+# daemon", says how to enable them.
 install-systemd:
 	install -d $(DESTDIR)$(SYSTEMDDIR)
 	install -m 0644 daemon/systemd/pysec.service daemon/systemd/pysec.socket $(DESTDIR)$(SYSTEMDDIR)/
+
+install-systemd-own-user: install-systemd
+	install -D -m 0644 daemon/systemd/own-user/pysec.service.d/own-user.conf \
+		$(DESTDIR)$(SYSTEMDDIR)/pysec.service.d/own-user.conf
+	install -D -m 0644 daemon/systemd/own-user/pysec.socket.d/own-user.conf \
+		$(DESTDIR)$(SYSTEMDDIR)/pysec.socket.d/own-user.conf
 
 # Coverage-guided fuzzing with clang's libFuzzer: `make fuzz FUZZ_SECONDS=60` runs each
 # target for that long on its seeds and a corpus kept in build-fuzz/; fuzz/README.md

@@ -196,9 +196,9 @@ static json_t *config_summary(const struct dconfig *c)
 
 	for (i = 0; i < c->nroots; i++)
 		json_array_append_new(roots, json_string(c->roots[i]));
-	return json_pack("{s:s,s:o,s:i,s:i,s:i,s:i,s:i}", "config", c->file, "roots", roots, "workers", (int)c->workers,
+	return json_pack("{s:s,s:o,s:i,s:i,s:i,s:i,s:i,s:f}", "config", c->file, "roots", roots, "workers", (int)c->workers,
 		"queue", (int)c->queue, "projects", (int)c->nprojects, "review_workers", (int)c->review_workers,
-		"users", (int)(c->nusers + c->ngroups));
+		"users", (int)(c->nusers + c->ngroups), "stop_timeout", c->stop_timeout);
 }
 
 int daemon_serve(const struct serve_flags *flags)
@@ -299,6 +299,8 @@ int daemon_serve(const struct serve_flags *flags)
 		json_t *ready = config_summary(cfg);
 		json_object_set_new(ready, "socket", cfg->socket ? json_string(cfg->socket) :
 			unix_fd >= 0 ? json_string("(systemd)") : json_null());
+		json_object_set_new(ready, "socket_from", unix_fd < 0 ? json_null() :
+			json_string(own_socket ? "its own" : "systemd"));
 		json_object_set_new(ready, "http_port", d.web ? json_integer(port) : json_null());
 		json_object_set_new(ready, "pid", json_integer(getpid()));
 		json_object_set_new(ready, "version", json_string(PYSEC_VERSION));
