@@ -180,7 +180,24 @@ OUT=$(raw "$TMP/srv/link/stray.git" /tmp)
 contains "so is one through a symbolic link" "$OUT" "is not under a root"
 OUT=$(raw "$TMP/srv/app.git" "$TMP/outside/stray.git/objects")
 contains "a quarantine outside the repository's objects is refused" "$OUT" "quarantine directory is not inside"
-test "$(daemon_log_count '"msg":"hook refused"')" -ge 4 && ok "each refusal is logged" || fail "each refusal is logged"
+# a repository under a root whose files lead outside the roots: a .git file, a commondir, alternates
+mkdir -p "$TMP/srv/gitfile"
+printf 'gitdir: %s\n' "$TMP/outside/stray.git" > "$TMP/srv/gitfile/.git"
+OUT=$(raw "$TMP/srv/gitfile" /tmp)
+contains "a .git file under a root whose gitdir: is outside is refused" "$OUT" "its git directory $TMP/outside/stray.git/ is outside the roots"
+mkdir -p "$TMP/srv/common"
+printf 'ref: refs/heads/main\n' > "$TMP/srv/common/HEAD"
+printf '%s\n' "$TMP/outside/stray.git" > "$TMP/srv/common/commondir"
+OUT=$(raw "$TMP/srv/common" /tmp)
+contains "a git directory whose commondir is outside is refused" "$OUT" "its common directory $TMP/outside/stray.git/ is outside the roots"
+git init -q --bare "$TMP/srv/borrow.git"
+printf '%s\n' "$TMP/outside/stray.git/objects" > "$TMP/srv/borrow.git/objects/info/alternates"
+OUT=$(raw "$TMP/srv/borrow.git" /tmp)
+contains "a repository that borrows objects from outside (alternates) is refused" "$OUT" "borrows objects from $TMP/outside/stray.git/objects, outside the roots"
+printf '../../app.git/objects\n' > "$TMP/srv/borrow.git/objects/info/alternates"
+OUT=$(raw "$TMP/srv/borrow.git" /tmp)
+lacks "one that borrows from a repository under the roots is served" "$OUT" "outside the roots"
+test "$(daemon_log_count '"msg":"hook refused"')" -ge 7 && ok "each refusal is logged" || fail "each refusal is logged"
 
 # every input the protocol's fuzz target keeps (fuzz/seeds/proto), sent as a request: an answer, never a crash
 seeds=$(cd "$(dirname "$0")/../../fuzz/seeds/proto" && pwd)
