@@ -6,6 +6,7 @@
 #include "predicates.h"
 #include "common.h"
 #include "pyast.h"
+#include "scope.h"
 #include "strmap.h"
 #include "walk.h"
 

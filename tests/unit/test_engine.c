@@ -422,6 +422,59 @@ static const struct scan_case cases[] = {
 	{ "B704", "from markupsafe import Markup\nMarkup(f\"<b>{name}</b>\")\n", "B704:2" },
 	{ "B704", "from markupsafe import Markup\nMarkup(\"<b>static</b>\")\n", "" },
 
+	/* Scoping: a name means what Python makes it mean where it is used */
+	/* a parameter, lambda parameter, comprehension variable, except/with name, loop variable */
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\ndef f(run):\n    return run(cmd, shell=True)\n",
+	  "B604:4" },
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\nf = lambda run: run(cmd, shell=True)\n", "B604:3" },
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\n[run(c, shell=True) for run in runners]\n",
+	  "B604:3" },
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\ntry:\n    pass\nexcept E as run:\n"
+		       "    run(cmd, shell=True)\n", "B604:6" },
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\ndef f():\n    with pool() as run:\n"
+		       "        run(cmd, shell=True)\n", "B604:5" },
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\ndef f():\n    for run in runners:\n"
+		       "        run(cmd, shell=True)\n", "B604:5" },
+	/* a comprehension variable ends with the comprehension; the alias is back after it */
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\nx = [run for run in y]\nrun(cmd, shell=True)\n",
+	  "B602:4" },
+	/* a class body's names do not reach its methods, and reach its own statements */
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\nclass C:\n    run = print\n"
+		       "    def m(self):\n        return run(cmd, shell=True)\n", "B602:6" },
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\nclass C:\n    run = print\n"
+		       "    x = run(cmd, shell=True)\n", "B604:5" },
+	/* a module-level def, class or object rebinds a builtin's or a module's name */
+	{ "B307", "def eval(expr):\n    return expr\neval(x)\n", "" },
+	{ "B307", "eval(x)\ndef eval(expr):\n    return expr\n", "B307:1" },
+	{ "B307", "class eval:\n    pass\neval(x)\n", "" },
+	{ "B602 B604", "import subprocess\nsubprocess = FakeRunner()\nsubprocess.call(cmd, shell=True)\n", "B604:3" },
+	{ "B301", "import pickle\npickle = Cache()\npickle.loads(data)\n", "" },
+	/* ... but a conditional fallback keeps the module */
+	{ "B506", "try:\n    import yaml\nexcept ImportError:\n    yaml = None\ndef f():\n    yaml.load(d)\n", "B506:6" },
+	/* global and nonlocal */
+	{ "B602 B604", "import subprocess\ndef setup():\n    global run\n    run = subprocess.call\n"
+		       "def f():\n    run(cmd, shell=True)\n", "B602:6" },
+	{ "B602 B604", "import subprocess\ndef outer():\n    run = subprocess.call\n    def inner():\n"
+		       "        nonlocal run\n        run(cmd, shell=True)\n", "B602:6" },
+	{ "B602 B604", "import subprocess\nrun = subprocess.call\ndef outer():\n    run = print\n    def inner():\n"
+		       "        run(cmd, shell=True)\n", "B604:6" },
+	/* a function sees the module's names when it runs: an alias assigned after the def counts */
+	{ "B602 B604", "import subprocess\ndef f():\n    return run(cmd, shell=True)\nrun = subprocess.Popen\n",
+	  "B602:3" },
+	{ "B602 B604", "import subprocess\nrun(cmd, shell=True)\nrun = subprocess.Popen\n", "B604:2" },
+	/* from M import * binds what M exports (rules/exports.rule) */
+	{ "B602 B604", "from subprocess import *\ncall(cmd, shell=True)\n", "B602:2" },
+	{ "B605", "from os import *\nsystem(cmd)\n", "B605:2" },
+	/* imports and attributes named by literals */
+	{ "B602 B604", "import importlib\nsp = importlib.import_module(\"subprocess\")\nsp.call(cmd, shell=True)\n",
+	  "B602:3" },
+	{ "B602 B604", "sp = __import__(\"subprocess\")\nsp.call(cmd, shell=True)\n", "B602:2" },
+	{ "B602 B604", "__import__(\"subprocess\").call(cmd, shell=True)\n", "B602:1" },
+	{ "B605", "import os\ngetattr(os, \"system\")(cmd)\n", "B605:2" },
+	{ "B605", "import os\nrun = getattr(os, \"system\")\nrun(cmd)\n", "B605:3" },
+	{ "B605", "import os\ngetattr(os, name)(cmd)\n", "" },
+	{ "B605", "import os\ndef getattr(o, n):\n    pass\ngetattr(os, \"system\")(cmd)\n", "" },
+
 	/* `# nosec` */
 #define SHELL_LS "import subprocess\nsubprocess.call(\"ls\", shell=True)"	/* B602 and B607 on line 2 */
 	{ "B602 B607", SHELL_LS "  # nosec\n", "" },
