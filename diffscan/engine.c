@@ -618,23 +618,13 @@ static void visit_keyword(struct walk *w, TSNode n)
 		dispatch_kind(w, KIND_KEYWORD, n, call, n);
 }
 
-/* A default of a positional parameter of a def (not a lambda, not keyword-only). */
+/* A default of a parameter of a def, positional or keyword-only (not of a lambda). */
 static void visit_default(struct walk *w, TSNode n)
 {
 	TSNode params = walk_ancestor(w, 1), def = walk_ancestor(w, 2);
-	uint32_t i, count;
 
 	if (node_symbol(def) != w->sym->function_definition)
 		return;
-	count = node_named_child_count(params);
-	for (i = 0; i < count; i++) {
-		TSNode c = node_named_child(params, i);
-		const char *type = node_type(c);
-		if (ts_node_eq(c, n))
-			break;
-		if (!strcmp(type, "keyword_separator") || !strcmp(type, "list_splat_pattern"))
-			return;
-	}
 	dispatch_kind(w, KIND_DEFAULT, n, def, params);
 }
 
@@ -848,6 +838,7 @@ static void walk_free(struct walk *w)
 
 	scope_free(w->scopes);
 	strmap_clear(&w->imports);
+	strmap_clear(&w->passed);
 	for (i = 0; i < w->nnosec; i++) {
 		for (k = 0; k < w->nosec[i].nids; k++)
 			free(w->nosec[i].ids[k]);

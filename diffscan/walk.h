@@ -111,6 +111,7 @@ struct walk {
 	int whole;			/* parse the whole file, never focused */
 	int focused;			/* the tree holds only focus.c's ranges */
 	int needs_whole;		/* a predicate needed what a focused tree lacks: scan again, whole */
+	struct strmap passed;		/* "scope:name" -> 2 if the name is passed to a call in that scope, else 1 */
 };
 
 /* The k-th ancestor of the node being visited (1: its parent), or a null node. */

@@ -144,11 +144,14 @@ static const struct scan_case cases[] = {
 	/* B104 hardcoded_bind_all_interfaces */
 	{ "B104", "app.run(host=\"0.0.0.0\")\n", "B104:1" },
 	{ "B104", "app.run(host=\"127.0.0.1\")\n", "" },
+	{ "B104", "sock.bind((\"\", port))\n", "B104:1" },
+	{ "B104", "sock.bind((\"localhost\", port))\nx = \"\"\n", "" },
 
 	/* B105 hardcoded_password_string */
 	{ "B105", "password = \"hunter2\"\n", "B105:1" },
 	{ "B105", "self.token = 'abc'\n", "B105:1" },
 	{ "B105", "if password == \"x\":\n    pass\n", "B105:1" },
+	{ "B105", "if \"swordfish\" == password:\n    pass\n", "B105:1" },
 	{ "B105", "password = os.environ[\"PW\"]\n", "" },
 	{ "B105", "username = \"admin\"\n", "" },
 
@@ -158,6 +161,8 @@ static const struct scan_case cases[] = {
 
 	/* B107 hardcoded_password_default */
 	{ "B107", "def login(user, password=\"admin\"):\n    pass\n", "B107:1" },
+	{ "B107", "def f(*, password=\"admin123\"):\n    pass\n", "B107:1" },
+	{ "B107", "f = lambda password=\"x\": password\n", "" },
 	{ "B107", "def login(user, password=None):\n    pass\n", "" },
 
 	/* B108 hardcoded_tmp_directory */
@@ -372,6 +377,7 @@ static const struct scan_case cases[] = {
 	{ "B608", "q = \"DELETE FROM t WHERE id = \" + ident\n", "B608:1" },
 	{ "B608", "cursor.execute(\"SELECT * FROM users WHERE name = %s\", (name,))\n", "" },
 	{ "B608", "msg = \"selected \" + item\n", "" },
+	{ "B608", "q = \"SELECT * FROM users \" f\"WHERE id = {uid}\"\n", "B608:1" },
 
 	/* B609 linux_commands_wildcard_injection */
 	{ "B609", "import os\nos.system(\"tar cf backup.tar *\")\n", "B609:2" },
@@ -786,6 +792,31 @@ static void option_in_config_changes_what_a_rule_matches(void **state)
 	assert_string_equal(got, "B602:2 B604:3");
 }
 
+/* B104 and B108 report a string where it can act as an address or a path; the option restores Bandit's anywhere */
+static void literal_anywhere_is_bandit_s_behaviour(void **state)
+{
+	static const char src[] = "MOUNTS = (\"/\", \"/tmp\")\nif p == \"/tmp\":\n    pass\nopen(\"/tmp/x\")\n"
+				  "HOSTS = [\"0.0.0.0\"]\nrun(host=\"0.0.0.0\")\n";
+	pysec_engine *e;
+	pysec_report *r;
+	const char *got;
+
+	r = scan(src);
+	assert_string_equal(found_in(r, "B104 B108"), "B108:4 B104:6");
+	pysec_report_free(r);
+	e = engine_with("pysec.hardcoded-tmp-directory.literal-anywhere", "true");
+	r = scan_with(e, src);
+	got = found_in(r, "B104 B108");
+	assert_string_equal(got, "B108:1 B108:2 B108:4 B104:6");
+	pysec_report_free(r);
+	pysec_engine_free(e);
+	e = engine_with("pysec.hardcoded-bind-all-interfaces.literal-anywhere", "true");
+	r = scan_with(e, src);
+	assert_string_equal(found_in(r, "B104 B108"), "B108:4 B104:5 B104:6");
+	pysec_report_free(r);
+	pysec_engine_free(e);
+}
+
 static void engines_do_not_depend_on_earlier_engines(void **state)
 {
 	static const char *const policies[][2] = {
@@ -1016,6 +1047,7 @@ int main(void)
 		cmocka_unit_test(disable_takes_a_list),
 		cmocka_unit_test(nosec_false_ignores_nosec),
 		cmocka_unit_test(option_in_config_changes_what_a_rule_matches),
+		cmocka_unit_test(literal_anywhere_is_bandit_s_behaviour),
 		cmocka_unit_test(engines_do_not_depend_on_earlier_engines),
 		cmocka_unit_test(hostile_empty_buffer),
 		cmocka_unit_test(hostile_only_nul_bytes),
