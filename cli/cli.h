@@ -11,6 +11,10 @@
 
 #include "pysec.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 /* Exit codes, for every command. */
 enum {
 	EXIT_CLEAN = 0,		/* nothing at or above the threshold */
@@ -65,6 +69,45 @@ const char *cli_system_config(void);
  * the top of the working tree, `--config FILE`, then single settings.
  */
 int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file);
+
+/*
+ * Options, for every command of both executables.  Long options are
+ * matched in full only: getopt_long would take "--tok" for "--token-file",
+ * and a token typed after a misspelt flag would then be read as a path and
+ * printed in the error.  "--name=value" and "--name value" both work, short
+ * options may be bundled ("-hv"), "--" ends the options, and operands may
+ * come before, between and after options (they are kept, in order).  No
+ * message ever holds an option's value: only its name.
+ */
+struct cli_option {
+	const char *name;	/* the long name, without "--"; or NULL */
+	int short_name;		/* 'v' for -v; or 0 */
+	int takes_value;
+	int id;			/* what cli_options_next() returns for it (> 0) */
+};
+
+struct cli_options {
+	const char *cmd;	/* "scan", for messages: "git pysec scan: ..." */
+	const struct cli_option *opts;
+	size_t nopts;
+	int argc;
+	char **argv;		/* argv[0] is the command's name */
+	int next;		/* the next argv index to look at */
+	const char *bundle;	/* the rest of a bundle of short options ("-hv") */
+	const char *value;	/* the current option's value */
+	char **operands;	/* what is not an option, in order */
+	int noperands;
+};
+
+void cli_options_init(struct cli_options *o, const char *cmd, const struct cli_option *opts, size_t nopts,
+	int argc, char **argv);
+/*
+ * The id of the next option (its value in o->value), 0 when there are no
+ * more (the operands are then in o->operands), or -1 after one line on
+ * stderr saying what is wrong.
+ */
+int cli_options_next(struct cli_options *o);
+void cli_options_clear(struct cli_options *o);
 
 /*
  * Read all of stdin (a hook's input) into a new buffer, at most

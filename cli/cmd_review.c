@@ -5,7 +5,6 @@
  * base...head; posting is the forge library's.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,59 +47,67 @@ struct review_args {
 	int dry_run, verbose;
 };
 
+enum {
+	OPT_FORGE = 1, OPT_URL, OPT_PROJECT, OPT_NUMBER, OPT_TOKEN_FILE, OPT_CA_BUNDLE, OPT_MAX_COMMENTS,
+	OPT_FAIL_ON, OPT_MIN_CONF, OPT_STATUS_NAME, OPT_TARGET_URL, OPT_CONFIG, OPT_DRY_RUN, OPT_VERBOSE, OPT_HELP,
+};
+
+static const struct cli_option options[] = {
+	{ "forge", 0, 1, OPT_FORGE },
+	{ "url", 0, 1, OPT_URL },
+	{ "project", 0, 1, OPT_PROJECT },
+	{ "mr", 0, 1, OPT_NUMBER },
+	{ "pr", 0, 1, OPT_NUMBER },
+	{ "request", 0, 1, OPT_NUMBER },
+	{ "token-file", 0, 1, OPT_TOKEN_FILE },
+	{ "ca-bundle", 0, 1, OPT_CA_BUNDLE },
+	{ "max-comments", 0, 1, OPT_MAX_COMMENTS },
+	{ "fail-on", 0, 1, OPT_FAIL_ON },
+	{ "min-confidence", 0, 1, OPT_MIN_CONF },
+	{ "status-name", 0, 1, OPT_STATUS_NAME },
+	{ "target-url", 0, 1, OPT_TARGET_URL },
+	{ "config", 0, 1, OPT_CONFIG },
+	{ "dry-run", 0, 0, OPT_DRY_RUN },
+	{ "verbose", 'v', 0, OPT_VERBOSE },
+	{ "help", 'h', 0, OPT_HELP },
+};
+
+/* 0, 1 after --help, -1 on bad usage (said). */
 static int parse_args(struct review_args *a, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "forge", required_argument, NULL, 'F' },
-		{ "url", required_argument, NULL, 'u' },
-		{ "project", required_argument, NULL, 'p' },
-		{ "mr", required_argument, NULL, 'n' },
-		{ "pr", required_argument, NULL, 'n' },
-		{ "request", required_argument, NULL, 'n' },
-		{ "token-file", required_argument, NULL, 't' },
-		{ "ca-bundle", required_argument, NULL, 'a' },
-		{ "max-comments", required_argument, NULL, 'm' },
-		{ "fail-on", required_argument, NULL, 'x' },
-		{ "min-confidence", required_argument, NULL, 'c' },
-		{ "status-name", required_argument, NULL, 's' },
-		{ "target-url", required_argument, NULL, 'T' },
-		{ "config", required_argument, NULL, 'C' },
-		{ "dry-run", no_argument, NULL, 'd' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch;
+	struct cli_options o;
+	int id, rc = 0;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "hv", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'F': a->forge = optarg; break;
-		case 'u': a->url = optarg; break;
-		case 'p': a->project = optarg; break;
-		case 'n': a->number = optarg; break;
-		case 't': a->token_file = optarg; break;
-		case 'a': a->ca_bundle = optarg; break;
-		case 'm': a->max_comments = optarg; break;
-		case 'x': a->fail_on = optarg; break;
-		case 'c': a->min_conf = optarg; break;
-		case 's': a->status_name = optarg; break;
-		case 'T': a->target_url = optarg; break;
-		case 'C': a->config = optarg; break;
-		case 'd': a->dry_run = 1; break;
-		case 'v': a->verbose = 1; break;
-		case 'h': fputs(usage, stdout); return 1;
-		default: goto bad;
+	cli_options_init(&o, "review", options, ARRAY_SIZE(options), argc, argv);
+	while (rc == 0 && (id = cli_options_next(&o)) > 0) {
+		switch (id) {
+		case OPT_FORGE: a->forge = o.value; break;
+		case OPT_URL: a->url = o.value; break;
+		case OPT_PROJECT: a->project = o.value; break;
+		case OPT_NUMBER: a->number = o.value; break;
+		case OPT_TOKEN_FILE: a->token_file = o.value; break;
+		case OPT_CA_BUNDLE: a->ca_bundle = o.value; break;
+		case OPT_MAX_COMMENTS: a->max_comments = o.value; break;
+		case OPT_FAIL_ON: a->fail_on = o.value; break;
+		case OPT_MIN_CONF: a->min_conf = o.value; break;
+		case OPT_STATUS_NAME: a->status_name = o.value; break;
+		case OPT_TARGET_URL: a->target_url = o.value; break;
+		case OPT_CONFIG: a->config = o.value; break;
+		case OPT_DRY_RUN: a->dry_run = 1; break;
+		case OPT_VERBOSE: a->verbose = 1; break;
+		case OPT_HELP: fputs(usage, stdout); rc = 1; break;
 		}
 	}
-	if (optind != argc)
-		goto bad;
-	if ((a->fail_on && !pysec_level_parse(a->fail_on)) || (a->min_conf && !pysec_level_parse(a->min_conf)))
-		goto bad;
-	return 0;
-bad:
-	fputs(usage, stderr);
-	return -1;
+	if (rc == 0 && (id < 0 || o.noperands))
+		rc = -1;
+	if (rc == 0 && ((a->fail_on && !pysec_level_parse(a->fail_on)) || (a->min_conf && !pysec_level_parse(a->min_conf)))) {
+		fprintf(stderr, "git pysec review: --fail-on and --min-confidence are low, medium or high\n");
+		rc = -1;
+	}
+	cli_options_clear(&o);
+	if (rc < 0)
+		fputs(usage, stderr);
+	return rc;
 }
 
 static const char *env(const char *name)
@@ -121,18 +128,14 @@ static const char *setting(const char *flag, const char *ci, const pysec_config 
 	return pysec_config_get(cfg, key, fallback);
 }
 
-static int parse_uint(const char *what, const char *s, unsigned long long max, unsigned long long *out)
+/* A count from a flag, the environment or the configuration; the message names `what`. */
+static int parse_count(const char *what, const char *s, unsigned long long max, unsigned long long *out)
 {
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = s && *s != '-' ? strtoull(s, &end, 10) : 0;
-	if (!s || !*s || *s == '-' || errno || *end || v > max) {
-		fprintf(stderr, "git pysec: %s must be a whole number up to %llu, not '%s'\n", what, max, s ? s : "");
+	if (pysec_parse_uint(out, s, max) < 0) {
+		fprintf(stderr, "git pysec review: %s must be a whole number from 0 to %llu, not '%s'\n", what, max,
+			s ? s : "");
 		return -1;
 	}
-	*out = v;
 	return 0;
 }
 
@@ -143,8 +146,10 @@ static char *read_token_file(const char *path)
 	char buf[8192];
 	size_t n;
 
+	/* the file's name is not printed: a token given by mistake in its place would be */
 	if (!fp) {
-		fprintf(stderr, "git pysec: cannot read the token file '%s': %s\n", path, strerror(errno));
+		fprintf(stderr, "git pysec review: cannot read the token file (--token-file or "
+			"pysec.review.tokenFile): %s\n", strerror(errno));
 		return NULL;
 	}
 	n = fread(buf, 1, sizeof(buf) - 1, fp);
@@ -155,7 +160,7 @@ static char *read_token_file(const char *path)
 	while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
 		buf[--n] = '\0';
 	if (!n) {
-		fprintf(stderr, "git pysec: the token file '%s' is empty\n", path);
+		fprintf(stderr, "git pysec review: the token file (--token-file or pysec.review.tokenFile) is empty\n");
 		return NULL;
 	}
 	return strdup(buf);
@@ -201,41 +206,64 @@ static void print_indented(const char *text)
 	}
 }
 
+/* What a write does, by its kind and method: {to do, done}. */
+static void action_verbs(const pysec_review_action *a, const char **todo, const char **done)
+{
+	const char *m = a->method ? a->method : "";
+
+	*todo = "post", *done = "posted";
+	if (a->kind == PYSEC_REVIEW_STATUS)
+		*done = "set";
+	else if (a->kind == PYSEC_REVIEW_WITHDRAW)
+		*todo = "withdraw", *done = "withdrew";
+	else if (!strcmp(m, "DELETE"))
+		*todo = "delete", *done = "deleted";
+	else if (!strcmp(m, "PUT") && a->kind != PYSEC_REVIEW_REVIEW)
+		*todo = "resolve", *done = "resolved";
+	else if (!strcmp(m, "PATCH"))
+		*todo = "mark fixed", *done = "marked fixed";
+}
+
 static void on_action(const pysec_review_action *a, void *payload)
 {
-	const struct printer *pr = payload;
 	const pysec_finding *f = a->finding;
-	char what[512];
-	const char *verb;
+	char what[1024];
+	const char *todo, *done;
 
-	if (f)
-		snprintf(what, sizeof(what), "%s:%u %s", f->path, f->line, f->rule);
-	else if (a->kind == PYSEC_REVIEW_CLOSE)
+	if (f) {
+		char *path = pysec_path_quote(f->path);
+		snprintf(what, sizeof(what), "%s:%u %s", path, f->line, f->rule);
+		free(path);
+	} else if (a->kind == PYSEC_REVIEW_CLOSE) {
 		snprintf(what, sizeof(what), "the comment on finding %s (gone)", a->fingerprint ? a->fingerprint : "?");
-	else if (a->kind == PYSEC_REVIEW_SUMMARY)
+	} else if (a->kind == PYSEC_REVIEW_SUMMARY) {
 		snprintf(what, sizeof(what), "%s", strcmp(a->method, "PUT") ? "the summary" : "the outdated summary");
-	else if (a->kind == PYSEC_REVIEW_REVIEW)
+	} else if (a->kind == PYSEC_REVIEW_REVIEW) {
 		snprintf(what, sizeof(what), "the review");
-	else
+	} else if (a->kind == PYSEC_REVIEW_WITHDRAW) {
+		snprintf(what, sizeof(what), "pysec's request for changes (review %s): nothing blocks any more",
+			a->fingerprint ? a->fingerprint : "?");
+	} else if (a->kind == PYSEC_REVIEW_DROP) {
+		snprintf(what, sizeof(what), "pysec's earlier review %s and its comments (their findings are gone, "
+			"or it requested changes that nothing needs any more)", a->fingerprint ? a->fingerprint : "?");
+	} else {
 		snprintf(what, sizeof(what), "the commit status (%s)", a->text ? a->text : "");
+	}
+	action_verbs(a, &todo, &done);
 
 	switch (a->outcome) {
 	case PYSEC_REVIEW_DRY_RUN:
-		if (a->kind == PYSEC_REVIEW_COMMENT && !strcmp(pr->forge, "gitea")) {
+		if (a->kind == PYSEC_REVIEW_COMMENT && a->url && strstr(a->url, "/reviews")) {
 			printf("would comment on %s (in the review)\n", what);
 			print_indented(a->text);
 			return;
 		}
-		printf("would %s %s: %s %s\n", a->kind == PYSEC_REVIEW_CLOSE ?
-			(!strcmp(a->method, "DELETE") ? "delete" : "resolve") :
-			a->method && !strcmp(a->method, "PUT") ? "resolve" : "post", what, a->method, a->url);
+		printf("would %s %s: %s %s\n", todo, what, a->method, a->url);
 		if (a->kind != PYSEC_REVIEW_STATUS)
 			print_indented(a->text);
 		return;
 	case PYSEC_REVIEW_DONE:
-		verb = a->kind == PYSEC_REVIEW_CLOSE ? (!strcmp(a->method, "DELETE") ? "deleted" : "resolved") :
-		       a->method && !strcmp(a->method, "PUT") ? "resolved" : a->kind == PYSEC_REVIEW_STATUS ? "set" : "posted";
-		printf("%s %s\n", verb, what);
+		printf("%s %s\n", done, what);
 		return;
 	case PYSEC_REVIEW_MOVED:
 		printf("moved %s to the summary: the forge refused its line\n", what);
@@ -335,7 +363,12 @@ int cmd_review(int argc, char **argv)
 		exit_code = EXIT_USAGE;
 		goto cleanup;
 	}
-	if (parse_uint("the request number", number, UINT64_MAX, &n) < 0 || !n) {
+	if (parse_count("the request number", number, UINT64_MAX, &n) < 0) {
+		exit_code = EXIT_USAGE;
+		goto cleanup;
+	}
+	if (!n) {
+		fprintf(stderr, "git pysec review: the request number is 1 or more, not 0\n");
 		exit_code = EXIT_USAGE;
 		goto cleanup;
 	}
@@ -347,7 +380,7 @@ int cmd_review(int argc, char **argv)
 	rq.review = (pysec_review_options)PYSEC_REVIEW_OPTIONS_INIT;
 	cap = a.max_comments ? a.max_comments : pysec_config_get(conn, "pysec.review.maxComments", NULL);
 	if (cap) {
-		if (parse_uint("the comment cap", cap, 100000, &n) < 0) {
+		if (parse_count("the comment cap", cap, 100000, &n) < 0) {
 			exit_code = EXIT_USAGE;
 			goto cleanup;
 		}
@@ -397,8 +430,9 @@ int cmd_review(int argc, char **argv)
 		goto cleanup;
 	}
 	printf("pysec review: %zu finding%s (%zu blocking): %zu posted, %zu already there, %zu in the summary, "
-		"%zu closed%s\n", res.result.findings, res.result.findings == 1 ? "" : "s", res.result.blocking,
+		"%zu closed%s%s\n", res.result.findings, res.result.findings == 1 ? "" : "s", res.result.blocking,
 		res.result.posted, res.result.kept, res.result.in_summary, res.result.closed,
+		res.result.withdrawn ? ", its request for changes withdrawn" : "",
 		a.dry_run ? " (dry run: nothing was sent)" : "");
 	fflush(stdout);
 	if (rc < 0)

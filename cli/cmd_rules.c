@@ -35,19 +35,42 @@ static json_t *rule_json(const pysec_rule_info *r)
 	return o;
 }
 
+enum { OPT_FORMAT = 1, OPT_HELP };
+
+static const struct cli_option rules_options[] = {
+	{ "format", 0, 1, OPT_FORMAT },
+	{ "help", 'h', 0, OPT_HELP },
+};
+
+static const struct cli_option explain_options[] = {
+	{ "help", 'h', 0, OPT_HELP },
+};
+
 int cmd_rules(int argc, char **argv)
 {
+	static const char usage[] = "usage: git pysec rules [--format text|json]\n";
+	struct cli_options o;
 	pysec_engine *e = NULL;
 	git_repository *repo = NULL;
-	int json = argc > 1 && (!strcmp(argv[1], "--format=json") ||
-				(argc > 2 && !strcmp(argv[1], "--format") && !strcmp(argv[2], "json")));
+	int json = 0, id, bad = 0;
 	size_t i;
 	int rc;
 
-	if (argc > 1 && !json) {
-		int help = argc == 2 && !strcmp(argv[1], "-h");
-		fputs("usage: git pysec rules [--format json]\n", help ? stdout : stderr);
-		return help ? EXIT_CLEAN : EXIT_USAGE;
+	cli_options_init(&o, "rules", rules_options, ARRAY_SIZE(rules_options), argc, argv);
+	while ((id = cli_options_next(&o)) > 0) {
+		if (id == OPT_HELP) {
+			fputs(usage, stdout);
+			cli_options_clear(&o);
+			return EXIT_CLEAN;
+		}
+		json = !strcmp(o.value, "json");
+		bad |= !json && strcmp(o.value, "text");
+	}
+	bad |= id < 0 || o.noperands;
+	cli_options_clear(&o);
+	if (bad) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
 	}
 	if ((rc = load(&e, &repo)) != 0)
 		return rc;
@@ -74,21 +97,31 @@ int cmd_rules(int argc, char **argv)
 
 int cmd_explain(int argc, char **argv)
 {
+	static const char usage[] = "usage: git pysec explain <rule id>\n";
+	struct cli_options o;
 	pysec_engine *e = NULL;
 	git_repository *repo = NULL;
 	const pysec_rule_info *r;
-	int rc;
+	const char *id_arg;
+	int rc, id;
 
-	if (argc != 2 || !strcmp(argv[1], "-h")) {
-		int help = argc == 2;
-		fputs("usage: git pysec explain <rule id>\n", help ? stdout : stderr);
-		return help ? EXIT_CLEAN : EXIT_USAGE;
+	cli_options_init(&o, "explain", explain_options, ARRAY_SIZE(explain_options), argc, argv);
+	while ((id = cli_options_next(&o)) > 0) {
+		fputs(usage, stdout);
+		cli_options_clear(&o);
+		return EXIT_CLEAN;
+	}
+	id_arg = id == 0 && o.noperands == 1 ? o.operands[0] : NULL;
+	cli_options_clear(&o);
+	if (!id_arg) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
 	}
 	if ((rc = load(&e, &repo)) != 0)
 		return rc;
-	r = pysec_engine_rule_find(e, argv[1]);
+	r = pysec_engine_rule_find(e, id_arg);
 	if (!r) {
-		fprintf(stderr, "git pysec: no rule '%s'; see 'git pysec rules'\n", argv[1]);
+		fprintf(stderr, "git pysec: no rule '%s'; see 'git pysec rules'\n", id_arg);
 		rc = EXIT_USAGE;
 	} else {
 		printf("%s  %s (%s)\n\n", r->id, r->title ? r->title : r->name, r->name);

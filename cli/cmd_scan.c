@@ -1,6 +1,5 @@
 /* cmd_scan.c: `git pysec scan`: the core on a rev range, the index, the working tree or paths. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,57 +31,62 @@ struct scan_args {
 	int nrest;
 };
 
-static int parse_args(struct scan_args *a, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "staged", no_argument, NULL, 's' },
-		{ "cached", no_argument, NULL, 's' },
-		{ "full", no_argument, NULL, 'F' },
-		{ "pre-push", required_argument, NULL, 'P' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "fail-on", required_argument, NULL, 'x' },
-		{ "min-confidence", required_argument, NULL, 'c' },
-		{ "config", required_argument, NULL, 'C' },
-		{ "color", required_argument, NULL, 'k' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch;
+enum {
+	OPT_STAGED = 1, OPT_FULL, OPT_PRE_PUSH, OPT_FORMAT, OPT_FAIL_ON, OPT_MIN_CONF, OPT_CONFIG, OPT_COLOR, OPT_JOBS,
+	OPT_HELP,
+};
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 's': a->staged = 1; break;
-		case 'F': a->full = 1; break;
-		case 'P':
-			if (strlen(optarg) > 512)
+static const struct cli_option options[] = {
+	{ "staged", 0, 0, OPT_STAGED },
+	{ "cached", 0, 0, OPT_STAGED },
+	{ "full", 0, 0, OPT_FULL },
+	{ "pre-push", 0, 1, OPT_PRE_PUSH },
+	{ "format", 0, 1, OPT_FORMAT },
+	{ "fail-on", 0, 1, OPT_FAIL_ON },
+	{ "min-confidence", 0, 1, OPT_MIN_CONF },
+	{ "config", 0, 1, OPT_CONFIG },
+	{ "color", 0, 1, OPT_COLOR },
+	{ "jobs", 0, 1, OPT_JOBS },
+	{ "help", 'h', 0, OPT_HELP },
+};
+
+/* 0, 1 after --help, -1 on bad usage (said).  The operands stay in `o` until cli_options_clear(). */
+static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char **argv)
+{
+	unsigned long long n;
+	int id;
+
+	cli_options_init(o, "scan", options, ARRAY_SIZE(options), argc, argv);
+	while ((id = cli_options_next(o)) > 0) {
+		switch (id) {
+		case OPT_STAGED: a->staged = 1; break;
+		case OPT_FULL: a->full = 1; break;
+		case OPT_PRE_PUSH:
+			if (strlen(o->value) > 512)
 				goto bad;
-			a->pre_push = optarg;
+			a->pre_push = o->value;
 			break;
-		case 'f':
-			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
+		case OPT_FORMAT:
+			if (strcmp(o->value, "json") && strcmp(o->value, "text"))
 				goto bad;
-			a->json = !strcmp(optarg, "json");
+			a->json = !strcmp(o->value, "json");
 			break;
-		case 'x': a->fail_on = optarg; break;
-		case 'c': a->min_conf = optarg; break;
-		case 'C': a->config = optarg; break;
-		case 'k': a->color = optarg; break;
-		case 'j': {
-			char *end;
-			unsigned long n = strtoul(optarg, &end, 10);
-			if (*end || n < 1 || n > 64)
+		case OPT_FAIL_ON: a->fail_on = o->value; break;
+		case OPT_MIN_CONF: a->min_conf = o->value; break;
+		case OPT_CONFIG: a->config = o->value; break;
+		case OPT_COLOR: a->color = o->value; break;
+		case OPT_JOBS:
+			if (pysec_parse_uint(&n, o->value, 64) < 0 || n < 1)
 				goto bad;
 			a->jobs = (unsigned)n;
 			break;
-		}
-		case 'h': fputs(usage, stdout); return 1;
-		default: goto bad;
+		case OPT_HELP: fputs(usage, stdout); return 1;
 		}
 	}
-	a->rest = argv + optind;
-	a->nrest = argc - optind;
+	if (id < 0)
+		goto bad;
+	a->rest = o->operands;
+	a->nrest = o->noperands;
 	if ((a->fail_on && !pysec_level_parse(a->fail_on)) || (a->min_conf && !pysec_level_parse(a->min_conf)))
 		goto bad;
 	if (a->staged + a->full + !!a->pre_push > 1 || ((a->staged || a->pre_push) && a->nrest) ||
@@ -138,6 +142,7 @@ static int build_changeset(pysec_changeset **out, const struct scan_args *a, git
 int cmd_scan(int argc, char **argv)
 {
 	struct scan_args a = { 0 };
+	struct cli_options o;
 	git_repository *repo = NULL;
 	pysec_config *cfg = NULL;
 	pysec_engine *engine = NULL;
@@ -147,18 +152,22 @@ int cmd_scan(int argc, char **argv)
 	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
 	int rc, exit_code = EXIT_CLEAN;
 
-	if ((rc = parse_args(&a, argc, argv)) != 0)
+	if ((rc = parse_args(&a, &o, argc, argv)) != 0) {
+		cli_options_clear(&o);
 		return rc > 0 ? EXIT_CLEAN : EXIT_USAGE;
+	}
 	if (a.pre_push && cli_read_stdin(&a.input, &a.input_len) < 0) {
 		fprintf(stderr, "git pysec: cannot read the pre-push input: %s\n", strerror(errno));
-		return EXIT_FAILED;
+		exit_code = EXIT_FAILED;
+		goto cleanup;
 	}
 	if (a.full) {
 		/* a full scan works outside a repository too; inside one it takes its config */
 		if (git_repository_open_ext(&repo, ".", 0, NULL) < 0)
 			repo = NULL;
 	} else if (cli_open_repository(&repo) < 0) {
-		return EXIT_FAILED;
+		exit_code = EXIT_FAILED;
+		goto cleanup;
 	}
 	if ((rc = cli_config_local(&cfg, repo, a.config)) < 0) {
 		exit_code = cli_fail(rc, "configuration");
@@ -205,5 +214,6 @@ cleanup:
 	pysec_config_free(cfg);
 	git_repository_free(repo);
 	free(a.input);
+	cli_options_clear(&o);
 	return exit_code;
 }

@@ -3,7 +3,6 @@
  * pre-receive hooks of this machine, and reviews from forge webhooks.
  * The daemon itself is daemon/; this only reads the flags.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
@@ -25,39 +24,46 @@ static const char usage[] =
 	"  --port-file FILE   write the HTTP port there once listening\n"
 	"  --check            read the configuration, say what it holds, and exit\n";
 
+enum { OPT_CONFIG = 1, OPT_SOCKET, OPT_LISTEN, OPT_QUEUE_DB, OPT_PORT_FILE, OPT_CHECK, OPT_HELP };
+
+static const struct cli_option options[] = {
+	{ "config", 0, 1, OPT_CONFIG },
+	{ "socket", 0, 1, OPT_SOCKET },
+	{ "listen", 0, 1, OPT_LISTEN },
+	{ "queue-db", 0, 1, OPT_QUEUE_DB },
+	{ "port-file", 0, 1, OPT_PORT_FILE },
+	{ "check", 0, 0, OPT_CHECK },
+	{ "help", 'h', 0, OPT_HELP },
+};
+
 int cmd_serve(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "queue-db", required_argument, NULL, 'q' },
-		{ "port-file", required_argument, NULL, 'p' },
-		{ "check", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_options o;
 	struct serve_flags f;
-	int ch;
+	int id;
 
 	memset(&f, 0, sizeof(f));
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': f.config = optarg; break;
-		case 's': f.socket = optarg; break;
-		case 'l': f.listen = optarg; break;
-		case 'q': f.queue_db = optarg; break;
-		case 'p': f.port_file = optarg; break;
-		case 'k': f.check = 1; break;
-		case 'h': fputs(usage, stdout); return EXIT_CLEAN;
-		default: fputs(usage, stderr); return EXIT_USAGE;
+	cli_options_init(&o, "serve", options, ARRAY_SIZE(options), argc, argv);
+	while ((id = cli_options_next(&o)) > 0) {
+		switch (id) {
+		case OPT_CONFIG: f.config = o.value; break;
+		case OPT_SOCKET: f.socket = o.value; break;
+		case OPT_LISTEN: f.listen = o.value; break;
+		case OPT_QUEUE_DB: f.queue_db = o.value; break;
+		case OPT_PORT_FILE: f.port_file = o.value; break;
+		case OPT_CHECK: f.check = 1; break;
+		case OPT_HELP:
+			fputs(usage, stdout);
+			cli_options_clear(&o);
+			return EXIT_CLEAN;
 		}
 	}
-	if (optind != argc) {
+	if (id < 0 || o.noperands) {
 		fputs(usage, stderr);
+		cli_options_clear(&o);
 		return EXIT_USAGE;
 	}
+	cli_options_clear(&o);
 	if (!f.config)
 		f.config = cli_system_config();
 	return daemon_serve(&f);

@@ -215,3 +215,123 @@ int cli_main(const struct cli_cmd *cmds, size_t ncmds, int argc, char **argv)
 	fprintf(stderr, "git pysec: '%s' is not a command; see 'git pysec help'\n", name);
 	return EXIT_USAGE;
 }
+
+void cli_options_init(struct cli_options *o, const char *cmd, const struct cli_option *opts, size_t nopts,
+	int argc, char **argv)
+{
+	memset(o, 0, sizeof(*o));
+	o->cmd = cmd;
+	o->opts = opts;
+	o->nopts = nopts;
+	o->argc = argc;
+	o->argv = argv;
+	o->next = 1;
+	o->operands = calloc((size_t)(argc > 0 ? argc : 1), sizeof(*o->operands));
+	if (!o->operands) {
+		fputs("git pysec: out of memory\n", stderr);
+		abort();
+	}
+}
+
+void cli_options_clear(struct cli_options *o)
+{
+	free(o->operands);
+	o->operands = NULL;
+}
+
+/*
+ * A flag nobody defines, yet whose name says it would carry a secret: say
+ * where the token goes instead (its value, if any, is never printed).
+ */
+static void unknown_option(const struct cli_options *o, const char *name, size_t len)
+{
+	fprintf(stderr, "git pysec %s: unknown option '--%.*s'", o->cmd, (int)len, name);
+	if (memmem(name, len, "token", 5) || memmem(name, len, "secret", 6) || memmem(name, len, "password", 8))
+		fputs("; a token is never given on the command line: use --token-file FILE or $PYSEC_TOKEN", stderr);
+	fputc('\n', stderr);
+}
+
+/* The option's value is the next argument ("--name VALUE", "-x VALUE"). */
+static int take_value(struct cli_options *o, const char *flag)
+{
+	if (o->next >= o->argc) {
+		fprintf(stderr, "git pysec %s: option '%s' needs a value\n", o->cmd, flag);
+		return -1;
+	}
+	o->value = o->argv[o->next++];
+	return 0;
+}
+
+static int short_option(struct cli_options *o)
+{
+	char flag[3] = { '-', *o->bundle++, '\0' };
+	size_t i;
+
+	for (i = 0; i < o->nopts; i++) {
+		if (!o->opts[i].short_name || o->opts[i].short_name != flag[1])
+			continue;
+		if (!o->opts[i].takes_value)
+			return o->opts[i].id;
+		/* "-xVALUE" or "-x VALUE" */
+		if (*o->bundle) {
+			o->value = o->bundle;
+			o->bundle = NULL;
+		} else if (take_value(o, flag) < 0) {
+			return -1;
+		}
+		return o->opts[i].id;
+	}
+	fprintf(stderr, "git pysec %s: unknown option '%s'\n", o->cmd,
+		(unsigned char)flag[1] > ' ' && (unsigned char)flag[1] < 0x7f ? flag : "-?");
+	return -1;
+}
+
+static int long_option(struct cli_options *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg), i;
+
+	for (i = 0; i < o->nopts; i++) {
+		const struct cli_option *opt = &o->opts[i];
+		if (!opt->name || strlen(opt->name) != len || strncmp(opt->name, arg, len))
+			continue;
+		if (!opt->takes_value) {
+			if (eq) {
+				fprintf(stderr, "git pysec %s: option '--%s' takes no value\n", o->cmd, opt->name);
+				return -1;
+			}
+			return opt->id;
+		}
+		if (eq) {
+			o->value = eq + 1;
+			return opt->id;
+		}
+		return take_value(o, arg - 2) < 0 ? -1 : opt->id;
+	}
+	unknown_option(o, arg, len);
+	return -1;
+}
+
+int cli_options_next(struct cli_options *o)
+{
+	o->value = NULL;
+	if (o->bundle && *o->bundle)
+		return short_option(o);
+	o->bundle = NULL;
+	while (o->next < o->argc) {
+		char *arg = o->argv[o->next++];
+		if (!strcmp(arg, "--")) {
+			while (o->next < o->argc)
+				o->operands[o->noperands++] = o->argv[o->next++];
+			return 0;
+		}
+		if (!strncmp(arg, "--", 2))
+			return long_option(o, arg + 2);
+		if (arg[0] == '-' && arg[1]) {
+			o->bundle = arg + 1;
+			return short_option(o);
+		}
+		o->operands[o->noperands++] = arg;
+	}
+	return 0;
+}

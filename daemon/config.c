@@ -70,16 +70,14 @@ static char *get_str(git_config *c, const char *key)
 static int get_num(git_config *c, const char *key, unsigned long long max, unsigned long long fallback,
 	unsigned long long *out, char *err, size_t errlen)
 {
-	char *s = get_str(c, key), *end;
+	char *s = get_str(c, key);
 	unsigned long long v;
 
 	if (!s) {
 		*out = fallback;
 		return 0;
 	}
-	errno = 0;
-	v = *s && *s != '-' ? strtoull(s, &end, 10) : 0;
-	if (!*s || *s == '-' || errno || *end || v > max) {
+	if (pysec_parse_uint(&v, s, max) < 0) {
 		err_set(err, errlen, "%s must be a whole number up to %llu, not '%s'", key, max, s);
 		free(s);
 		return -1;

@@ -29,6 +29,7 @@ struct change *changeset_add(struct pysec_changeset *cs, const char *path)
 static void change_clear(struct change *c)
 {
 	free(c->path);
+	free(c->old_path);
 	free(c->disk_path);
 	free(c->skip);
 	lineset_clear(&c->lines);
@@ -44,6 +45,7 @@ struct pysec_changeset *changeset_dup(const struct pysec_changeset *cs)
 		struct change *n = ARRAY_PUSH(d->v, d->len, d->cap);
 		*n = *c;
 		n->path = xstrdup(c->path);
+		n->old_path = c->old_path ? xstrdup(c->old_path) : NULL;
 		n->disk_path = c->disk_path ? xstrdup(c->disk_path) : NULL;
 		n->skip = c->skip ? xstrdup(c->skip) : NULL;
 		memset(&n->lines, 0, sizeof(n->lines));
@@ -79,6 +81,16 @@ int pysec_changeset_adds(const pysec_changeset *cs, const char *path, uint32_t l
 	return 0;
 }
 
+const char *pysec_changeset_old_path(const pysec_changeset *cs, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < cs->len; i++)
+		if (!strcmp(cs->v[i].path, path))
+			return cs->v[i].old_path;
+	return NULL;
+}
+
 void pysec_changeset_merge(pysec_changeset *dst, pysec_changeset *src)
 {
 	size_t i;
@@ -109,6 +121,9 @@ static int on_file(const git_diff_delta *d, float progress, void *payload)
 	    d->status == GIT_DELTA_IGNORED)
 		return 0;
 	c = changeset_add(dw->cs, path);
+	if ((d->status == GIT_DELTA_RENAMED || d->status == GIT_DELTA_COPIED) && d->old_file.path &&
+	    strcmp(d->old_file.path, path))
+		c->old_path = xstrdup(d->old_file.path);
 	c->mode = d->new_file.mode;
 	c->python = 0;	/* decided by content */
 	if (dw->commit)

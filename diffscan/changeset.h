@@ -16,6 +16,7 @@ enum source_kind {
 
 struct change {
 	char *path;		/* repository-relative (or as given, for --full) */
+	char *old_path;		/* a renamed or copied file: its name before; else NULL */
 	enum source_kind source;
 	git_oid oid;
 	char *disk_path;

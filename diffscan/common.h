@@ -49,6 +49,11 @@ int error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Copy libgit2's last error into ours, prefixed with what we were doing. */
 int error_from_git(int code, const char *what);
 
+/* Decode one UTF-8 sequence at `s`: its length, with *cp set, or 0 when it is not valid UTF-8. */
+size_t utf8_decode(const unsigned char *s, uint32_t *cp);
+/* Characters that hide or reorder text (Trojan Source: bidirectional controls) and C1 controls. */
+int codepoint_is_sneaky(uint32_t c);
+
 /* Monotonic seconds, for budgets. */
 double clock_now(void);
 

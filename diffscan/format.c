@@ -22,6 +22,55 @@ static void put_clean(FILE *out, const char *s)
 		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
 }
 
+char *pysec_path_quote(const char *path)
+{
+	struct buf b = BUF_INIT(SIZE_MAX / 2);
+	const unsigned char *p;
+	static const char letters[] = "abtnvfr";	/* \a to \r, as C writes them */
+	int quote = 0;
+	uint32_t c;
+	size_t n;
+
+	for (p = (const unsigned char *)path; *p; p += n) {
+		n = utf8_decode(p, &c);
+		if (!n || c < 0x20 || c == 0x7f || c == '"' || c == '\\' || codepoint_is_sneaky(c)) {
+			quote = 1;
+			break;
+		}
+	}
+	if (!quote)
+		return xstrdup(path);
+	buf_puts(&b, "\"");
+	for (p = (const unsigned char *)path; *p; p += n) {
+		n = utf8_decode(p, &c);
+		if (!n) {
+			n = 1;
+			buf_printf(&b, "\\%03o", *p);
+		} else if (c >= '\a' && c <= '\r') {
+			buf_printf(&b, "\\%c", letters[c - '\a']);
+		} else if (c == '"' || c == '\\') {
+			buf_printf(&b, "\\%c", (int)c);
+		} else if (c < 0x20 || c == 0x7f || codepoint_is_sneaky(c)) {
+			size_t i;
+			for (i = 0; i < n; i++)
+				buf_printf(&b, "\\%03o", p[i]);
+		} else {
+			buf_put(&b, p, n);
+		}
+	}
+	buf_puts(&b, "\"");
+	return buf_detach(&b);
+}
+
+/* A path as git shows it (pysec_path_quote). */
+static void put_path(FILE *out, const char *path)
+{
+	char *q = pysec_path_quote(path);
+
+	fputs(q, out);
+	free(q);
+}
+
 static void write_text(const struct pysec_report *r, const pysec_write_options *o, FILE *out)
 {
 	const char *pre = o->line_prefix ? o->line_prefix : "";
@@ -39,7 +88,7 @@ static void write_text(const struct pysec_report *r, const pysec_write_options *
 			off = "\033[0m";
 		}
 		fputs(pre, out);
-		put_clean(out, f->path);
+		put_path(out, f->path);
 		fprintf(out, ":%u:%u: %s%s%s [%s/%s] ", f->line, f->column, on, f->rule, off,
 			pysec_level_name(f->severity), pysec_level_name(f->confidence));
 		put_clean(out, f->message);
@@ -61,7 +110,7 @@ static void write_text(const struct pysec_report *r, const pysec_write_options *
 		const pysec_entry *e = &r->entries[i];
 		fputs(pre, out);
 		if (e->path) {
-			put_clean(out, e->path);
+			put_path(out, e->path);
 			if (e->line)
 				fprintf(out, ":%u", e->line);
 			fputs(": ", out);
@@ -88,7 +137,7 @@ static void write_push(const struct pysec_report *r, const pysec_write_options *
 	for (i = 0; i < r->nfindings; i++) {
 		const pysec_finding *f = &r->findings[i];
 		fprintf(out, "%spysec: %s: ", pre, pysec_finding_blocks(f, &o->threshold) ? "error" : "warning");
-		put_clean(out, f->path);
+		put_path(out, f->path);
 		fprintf(out, ":%u: %s [%s/%s] ", f->line, f->rule, pysec_level_name(f->severity),
 			pysec_level_name(f->confidence));
 		put_clean(out, f->message);
@@ -100,7 +149,7 @@ static void write_push(const struct pysec_report *r, const pysec_write_options *
 		const pysec_entry *e = &r->entries[i];
 		fprintf(out, "%spysec: %s: ", pre, entry_word(e->kind));
 		if (e->path) {
-			put_clean(out, e->path);
+			put_path(out, e->path);
 			if (e->line)
 				fprintf(out, ":%u", e->line);
 			fputs(": ", out);

@@ -14,41 +14,16 @@
 
 #define REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD */
 
-/* Decode one UTF-8 sequence at `s`; returns its length and sets *cp, or 0 when it is not valid. */
-static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+int text_is_utf8(const char *s)
 {
-	size_t n, i;
+	const unsigned char *p = (const unsigned char *)s;
 	uint32_t c;
+	size_t n;
 
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, c = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, c = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
+	for (; *p; p += n)
+		if (!(n = utf8_decode(p, &c)))
 			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c > 0x10ffff ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-/* Characters that hide or reorder text (Trojan Source), and C1 controls. */
-static int is_sneaky(uint32_t c)
-{
-	return (c >= 0x80 && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
-	       c == 0x200e || c == 0x200f || c == 0x061c;
+	return 1;
 }
 
 int text_is_clean(const char *s)
@@ -58,9 +33,9 @@ int text_is_clean(const char *s)
 	size_t n;
 
 	while (*p) {
-		if (!(n = utf8_next(p, &c)))
+		if (!(n = utf8_decode(p, &c)))
 			return 0;
-		if ((c < 0x20 && c != '\t') || c == 0x7f || is_sneaky(c))
+		if ((c < 0x20 && c != '\t') || c == 0x7f || codepoint_is_sneaky(c))
 			return 0;
 		p += n;
 	}
@@ -79,14 +54,14 @@ static char *clean_copy(const char *s)
 	size_t n;
 
 	while (*p) {
-		if (!(n = utf8_next(p, &c))) {
+		if (!(n = utf8_decode(p, &c))) {
 			buf_puts(&b, REPLACEMENT);
 			p++;
 			continue;
 		}
 		if (c == '\t')
 			buf_puts(&b, " ");
-		else if (c < 0x20 || c == 0x7f || is_sneaky(c))
+		else if (c < 0x20 || c == 0x7f || codepoint_is_sneaky(c))
 			buf_puts(&b, REPLACEMENT);
 		else
 			buf_put(&b, p, n);
@@ -216,11 +191,18 @@ char *comment_finding(const pysec_finding *f, const pysec_rule_info *rule, int b
 	return buf_detach(&b);
 }
 
+char *comment_closed(const char *fp, const char *head)
+{
+	return xasprintf("<!-- pysec:fp=%s closed -->\n**pysec**: fixed. The finding this comment was about is gone "
+		"as of commit %.12s.", fp, head);
+}
+
 #define SUMMARY_MAX_ROWS 500
 
-char *comment_summary_table(const struct summary_row *rows, size_t n, size_t outside, size_t over_cap,
-	size_t refused, size_t cap, char hash[17])
+char *comment_summary_table(const struct summary_row *rows, size_t n, const struct summary_counts *why,
+	size_t cap, char hash[17])
 {
+	size_t outside = why->outside, over_cap = why->over_cap, refused = why->refused;
 	struct buf b = BUF_INIT(SIZE_MAX / 2);
 	const char *sep = "";
 	size_t i;
@@ -237,14 +219,21 @@ char *comment_summary_table(const struct summary_row *rows, size_t n, size_t out
 			over_cap == 1 ? "is" : "are", cap);
 		sep = "; ";
 	}
-	if (refused)
+	if (refused) {
 		buf_printf(&b, "%s%zu %s refused by the forge for %s line", sep, refused,
 			refused == 1 ? "was" : "were", refused == 1 ? "its" : "their");
+		sep = "; ";
+	}
+	if (why->bad_name)
+		buf_printf(&b, "%s%zu %s in a file whose name is not UTF-8, which the forge's API cannot carry", sep,
+			why->bad_name, why->bad_name == 1 ? "is" : "are");
 	buf_puts(&b, ".\n\n| File | Line | Rule | Severity |\n|---|---|---|---|\n");
 	for (i = 0; i < n && i < SUMMARY_MAX_ROWS; i++) {
 		const pysec_finding *f = rows[i].f;
+		char *path = pysec_path_quote(f->path);
 		buf_puts(&b, "| ");
-		md_code_span(&b, f->path, 1);
+		md_code_span(&b, path, 1);
+		free(path);
 		buf_printf(&b, " | %u | ", f->line);
 		md_text(&b, f->rule);
 		buf_puts(&b, " ");

@@ -1,9 +1,20 @@
 /*
- * gitea.c: Gitea's API v1.  One review (event COMMENT, or REQUEST_CHANGES
- * when a finding blocks) carries the new inline comments and, as its body,
- * the summary; comments of fixed findings are deleted; a commit status.
- * Gitea does not check that a line is in the diff, so nothing outside the
- * added lines is ever sent inline.
+ * gitea.c: Gitea's API v1 (its source: routers/api/v1/repo/pull.go,
+ * pull_review.go, issue_comment.go, status.go; models/issues/review.go).
+ *
+ * One review (event COMMENT, or REQUEST_CHANGES when a finding blocks)
+ * carries the new inline comments and, as its body, the summary.  Gitea
+ * does not check that a line is in the diff, so nothing outside the added
+ * lines is ever sent inline.  Comments of fixed findings cannot be deleted
+ * one by one: DELETE /issues/comments/{id} answers 204 and keeps a review
+ * comment (deleteIssueComment returns early for CommentTypeCode).  So a
+ * review of pysec's whose comments are all stale is deleted whole
+ * (DELETE /pulls/{index}/reviews/{id}: the reviewer may, and DeleteReview
+ * takes its code comments along), and a stale comment in a review that
+ * must stay is edited to say it is fixed (PATCH /issues/comments/{id}:
+ * a code comment has content support).  A request for changes is
+ * withdrawn by a dismissal, which only a repository administrator may do;
+ * review.c deletes the review when that is refused.
  */
 #include "forge.h"
 
@@ -13,16 +24,13 @@
 #define MAX_PAGES 1000
 #define PAGE_LIMIT 50
 
-int gitea_refs(pysec_review_refs *out, pysec_forge *f, const pysec_review_target *t)
+static int gitea_refs(pysec_review_refs *out, pysec_forge *f, const pysec_review_target *t, const char *project)
 {
 	pysec_review_refs refs;
 	json_t *pr = NULL;
-	char *project = NULL;
-	int rc;
+	int rc, has_base, has_merge_base;
 
 	memset(&refs, 0, sizeof(refs));
-	if ((rc = project_path(&project, f->kind, t->project)) < 0)
-		return rc;
 	rc = http_get_json(&pr, NULL, NULL, f, forge_url(f, "/repos/%s/pulls/%llu", project,
 		(unsigned long long)t->number));
 	if (rc == PYSEC_ENOTFOUND) {
@@ -32,37 +40,71 @@ int gitea_refs(pysec_review_refs *out, pysec_forge *f, const pysec_review_target
 	}
 	if (rc < 0)
 		goto cleanup;
+	has_base = json_sha(refs.start, json_object_get(json_object_get(pr, "base"), "sha")) == 0;
+	/* the diff is from the merge base, as the pull request's own diff view shows it */
+	has_merge_base = json_sha(refs.base, json_object_get(pr, "merge_base")) == 0;
 	if (json_sha(refs.head, json_object_get(json_object_get(pr, "head"), "sha")) < 0 ||
-	    json_sha(refs.start, json_object_get(json_object_get(pr, "base"), "sha")) < 0) {
-		rc = error_set(PYSEC_EFORGE, "pull request #%llu has no head or base commit",
-			(unsigned long long)t->number);
+	    (!has_base && !has_merge_base)) {
+		rc = error_set(PYSEC_EFORGE, "pull request #%llu has no head commit, or neither a merge base nor a "
+			"base commit", (unsigned long long)t->number);
 		goto cleanup;
 	}
-	/* the diff is from the merge base, as the pull request's own diff view shows it */
-	if (json_sha(refs.base, json_object_get(pr, "merge_base")) < 0)
+	if (!has_merge_base)
 		memcpy(refs.base, refs.start, sizeof(refs.base));
+	if (!has_base)
+		memcpy(refs.start, refs.base, sizeof(refs.start));
 	*out = refs;
 cleanup:
 	json_decref(pr);
-	free(project);
 	return rc;
 }
 
-/* The comments of pysec's own reviews: their fingerprints and ids. */
-static int list_comments(struct review *rv, json_int_t *ids, size_t n)
+/* The comments of one of pysec's reviews: pysec's open ones, and whether anyone else's are there. */
+static void take_comments(struct review *rv, size_t own, json_t *list)
 {
-	struct http_req **reqs = xcalloc(n ? n : 1, sizeof(*reqs));
-	size_t i, j;
+	json_t *c;
+	size_t j;
+
+	json_array_foreach(list, j, c) {
+		const char *body = json_string_value(json_object_get(c, "body"));
+		json_t *id = json_object_get(c, "id");
+		char fp[65], closed[2];
+		struct earlier *e;
+
+		if (!review_is_me(rv, json_object_get(c, "user")) || !json_is_integer(id) ||
+		    marker_get(body, "fp", fp, sizeof(fp)) < 0) {
+			/* a reply, or a comment pysec did not write: the review is not only pysec's */
+			rv->reviews[own].foreign = 1;
+			continue;
+		}
+		if (marker_get(body, "closed", closed, sizeof(closed)) == 0)
+			continue;	/* closed before: its finding was gone */
+		e = review_add_earlier(&rv->earlier, &rv->nearlier, &rv->earlier_cap);
+		memcpy(e->fp, fp, sizeof(fp));
+		e->id = xasprintf("%lld", (long long)json_integer_value(id));
+		e->review = (long)own;
+		rv->reviews[own].comments++;
+	}
+}
+
+/* The comments of pysec's reviews (GET .../reviews/{id}/comments, not paged), a few at once. */
+static int list_comments(struct review *rv)
+{
+	struct http_req **reqs = xcalloc(rv->nreviews ? rv->nreviews : 1, sizeof(*reqs));
+	size_t *own = xcalloc(rv->nreviews ? rv->nreviews : 1, sizeof(*own));
+	size_t i, n = 0;
 	int rc = 0;
 
-	for (i = 0; i < n; i++) {
-		reqs[i] = xcalloc(1, sizeof(**reqs));
-		http_req_init(reqs[i], "GET", forge_url(rv->forge, "/repos/%s/pulls/%llu/reviews/%lld/comments",
-			rv->project, (unsigned long long)rv->target->number, (long long)ids[i]), NULL, NULL);
+	for (i = 0; i < rv->nreviews; i++) {
+		if (rv->reviews[i].empty)
+			continue;
+		own[n] = i;
+		reqs[n++] = http_req_new("GET", forge_url(rv->forge, "/repos/%s/pulls/%llu/reviews/%s/comments",
+			rv->project, (unsigned long long)rv->target->number, rv->reviews[i].id), NULL, NULL);
 	}
 	http_run(rv->forge, reqs, n);
 	for (i = 0; i < n && rc == 0; i++) {
-		json_t *list, *c;
+		json_t *list;
 		json_error_t jerr;
 
 		if (reqs[i]->rc < 0 || !reqs[i]->attempted) {
@@ -74,29 +116,45 @@ static int list_comments(struct review *rv, json_int_t *ids, size_t n)
 			json_decref(list);
 			break;
 		}
-		json_array_foreach(list, j, c) {
-			const char *body = json_string_value(json_object_get(c, "body"));
-			json_t *id = json_object_get(c, "id");
-			char fp[65];
-			struct earlier *e;
-
-			if (!json_is_integer(id) || marker_get(body, "fp", fp, sizeof(fp)) < 0)
-				continue;
-			e = review_add_earlier(&rv->earlier, &rv->nearlier, &rv->earlier_cap);
-			memcpy(e->fp, fp, sizeof(fp));
-			e->id = xasprintf("%lld", (long long)json_integer_value(id));
-		}
+		take_comments(rv, own[i], list);
 		json_decref(list);
 	}
 	review_free_reqs(reqs, n);
+	free(own);
 	return rc;
 }
 
-int gitea_list(struct review *rv)
+/* One review of the listing: pysec's (the token's user, with the review marker), or nobody's business. */
+static void take_review(struct review *rv, json_t *r)
+{
+	const char *body = json_string_value(json_object_get(r, "body"));
+	const char *state = json_string_value(json_object_get(r, "state"));
+	json_t *id = json_object_get(r, "id");
+	char summary[17], verdict[8], num[32];
+	char *mark = marker_dup(body, "review");
+	struct own_review *o;
+
+	if (!mark || !json_is_integer(id) || !review_is_me(rv, json_object_get(r, "user"))) {
+		free(mark);
+		return;
+	}
+	free(mark);
+	snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(id));
+	o = review_add_own(rv, num, json_integer_value(id));
+	if (marker_get(body, "summary", summary, sizeof(summary)) == 0)
+		memcpy(o->summary, summary, sizeof(summary));
+	o->empty = json_is_integer(json_object_get(r, "comments_count")) &&
+		json_integer_value(json_object_get(r, "comments_count")) == 0;
+	o->in_force = state && !strcmp(state, "REQUEST_CHANGES") && !json_is_true(json_object_get(r, "dismissed"));
+	/* what pysec meant, even where Gitea refused it (one's own pull request) */
+	o->meant_block = marker_get(body, "verdict", verdict, sizeof(verdict)) == 0 ? !strcmp(verdict, "block") :
+		state && !strcmp(state, "REQUEST_CHANGES");
+}
+
+static int gitea_list(struct review *rv)
 {
 	pysec_forge *f = rv->forge;
-	json_int_t *ids = NULL, newest = -1;
-	size_t nids = 0, seen = 0;
+	size_t seen = 0;
 	long page = 1, next, total;
 	int pages = 0, rc = 0;
 
@@ -106,174 +164,97 @@ int gitea_list(struct review *rv)
 
 		if ((rc = http_get_json(&list, &next, &total, f, forge_url(f, "/repos/%s/pulls/%llu/reviews?page=%ld&limit=%d",
 			rv->project, (unsigned long long)rv->target->number, page, PAGE_LIMIT))) < 0)
-			goto cleanup;
+			return rc;
 		if (!json_is_array(list)) {
 			json_decref(list);
-			rc = error_set(PYSEC_EFORGE, "the reviews of pull request #%llu are not a list",
+			return error_set(PYSEC_EFORGE, "the reviews of pull request #%llu are not a list",
 				(unsigned long long)rv->target->number);
-			goto cleanup;
 		}
 		got = json_array_size(list);
 		seen += got;
-		json_array_foreach(list, i, r) {
-			const char *body = json_string_value(json_object_get(r, "body"));
-			json_t *id = json_object_get(r, "id"), *count = json_object_get(r, "comments_count");
-			char summary[17];
-			char *mark = marker_dup(body, "review");
-
-			if (!mark || !json_is_integer(id))
-				goto next_review;
-			if (json_integer_value(id) > newest) {
-				const char *state = json_string_value(json_object_get(r, "state"));
-				newest = json_integer_value(id);
-				if (marker_get(body, "summary", summary, sizeof(summary)) < 0)
-					snprintf(summary, sizeof(summary), "none");
-				memcpy(rv->gitea_summary, summary, sizeof(summary));
-				rv->gitea_requested = state && !strcmp(state, "REQUEST_CHANGES");
-			}
-			if (!json_is_integer(count) || json_integer_value(count) > 0) {
-				ids = xrealloc(ids, (nids + 1) * sizeof(*ids));
-				ids[nids++] = json_integer_value(id);
-			}
-next_review:
-			free(mark);
-		}
+		json_array_foreach(list, i, r)
+			take_review(rv, r);
 		json_decref(list);
 		/* Link's rel="next", else x-total-count says whether there is more */
 		if (next <= 0 && total >= 0 && seen < (size_t)total && got > 0)
 			next = page + 1;
-		if (next > 0 && next <= page) {
-			rc = error_set(PYSEC_EFORGE, "the reviews' pagination goes back to page %ld", next);
-			goto cleanup;
-		}
+		if (next > 0 && next <= page)
+			return error_set(PYSEC_EFORGE, "the reviews' pagination goes back to page %ld", next);
 		page = next;
 	} while (page > 0 && ++pages < MAX_PAGES);
-	if (page > 0) {
-		rc = error_set(PYSEC_ELIMIT, "more than %d pages of reviews", MAX_PAGES);
-		goto cleanup;
-	}
-	rc = list_comments(rv, ids, nids);
-cleanup:
-	free(ids);
-	return rc;
+	if (page > 0)
+		return error_set(PYSEC_ELIMIT, "more than %d pages of reviews", MAX_PAGES);
+	return list_comments(rv);
 }
 
-static void post_review(struct review *rv)
+static json_t *gitea_review_comment(const struct review *rv, const struct item *it)
 {
-	pysec_forge *f = rv->forge;
-	char hash[17] = "";
-	char *table = review_summary(rv, hash), *body;
-	const char *key = table ? hash : "none", *was = *rv->gitea_summary ? rv->gitea_summary : "none";
-	json_t *req, *comments;
-	struct http_req r, *rp = &r;
-	struct buf text = BUF_INIT(SIZE_MAX / 2);
-	pysec_review_outcome o;
-	size_t i, ninline = 0;
-	int request_changes = rv->res->blocking > 0;
+	json_t *c = json_object();
 
-	for (i = 0; i < rv->nitems; i++)
-		ninline += rv->items[i].place == PLACE_INLINE;
-	/* nothing new, the same summary, the same verdict: nothing to say */
-	if (!ninline && !strcmp(key, was) && !(rv->gitea_requested && !request_changes)) {
-		free(table);
-		return;
-	}
-	buf_printf(&text, "<!-- pysec:review summary=%s -->\n", key);
-	if (rv->res->findings)
-		buf_printf(&text, "**pysec**: %zu finding%s in this pull request, %zu at or above the threshold.",
-			rv->res->findings, rv->res->findings == 1 ? "" : "s", rv->res->blocking);
-	else
-		buf_puts(&text, "**pysec**: no findings in this pull request.");
-	if (table)
-		buf_printf(&text, "\n\n%s", table);
-	body = buf_detach(&text);
+	json_object_set_new(c, "path", json_string(it->f->path));
+	json_object_set_new(c, "body", json_string(it->text));
+	/* a new line: new_position only, never both */
+	json_object_set_new(c, "new_position", json_integer(it->f->line));
+	return c;
+}
 
-	req = json_object();
-	comments = json_array();
-	json_object_set_new(req, "body", json_string(body));
-	json_object_set_new(req, "event", json_string(request_changes ? "REQUEST_CHANGES" : "COMMENT"));
-	json_object_set_new(req, "commit_id", json_string(rv->refs->head));
-	for (i = 0; i < rv->nitems; i++) {
-		json_t *c;
-		if (rv->items[i].place != PLACE_INLINE)
-			continue;
-		c = json_object();
-		json_object_set_new(c, "path", json_string(rv->items[i].f->path));
-		json_object_set_new(c, "body", json_string(rv->items[i].text));
-		/* a new line: new_position only, never both */
-		json_object_set_new(c, "new_position", json_integer(rv->items[i].f->line));
-		json_array_append_new(comments, c);
-	}
-	json_object_set_new(req, "comments", comments);
-	http_req_init(&r, "POST", forge_url(f, "/repos/%s/pulls/%llu/reviews", rv->project,
-		(unsigned long long)rv->target->number), json_text(req), "application/json");
-	if (!rv->opts->dry_run) {
-		http_run(f, &rp, 1);
-		if (r.rc < 0 && r.status == 422 && request_changes) {
-			/* one's own pull request cannot be rejected: comment instead */
-			forge_trace(f, "forge: REQUEST_CHANGES refused (422); posting the review as COMMENT");
-			json_object_set_new(req, "event", json_string("COMMENT"));
-			free(r.body);
-			free(r.error);
-			r.body = json_text(req);
-			r.error = NULL;
-			r.rc = 0;
-			http_run(f, &rp, 1);
-		}
-	}
-	o = review_outcome(rv, &r);
-	review_action(rv, PYSEC_REVIEW_REVIEW, o, &r, body, NULL, NULL, NULL);
-	for (i = 0; i < rv->nitems; i++) {
-		if (rv->items[i].place != PLACE_INLINE)
-			continue;
-		if (o == PYSEC_REVIEW_DONE)
-			rv->res->posted++;
-		/* the review carries them: their fate is the review's (counted once, above) */
-		review_action(rv, PYSEC_REVIEW_COMMENT, o, &r, rv->items[i].text, &rv->items[i], NULL, NULL);
-	}
-	http_req_clear(&r);
+/* A stale comment in a review that stays: edited to say it is fixed. */
+static struct http_req *gitea_close(struct review *rv, const struct earlier *e)
+{
+	json_t *req = json_object();
+	char *text = comment_closed(e->fp, rv->refs->head);
+	struct http_req *r;
+
+	json_object_set_new(req, "body", json_string(text));
+	r = http_req_new("PATCH", forge_url(rv->forge, "/repos/%s/issues/comments/%s", rv->project, e->id),
+		json_text(req), "application/json");
 	json_decref(req);
-	free(body);
-	free(table);
+	free(text);
+	return r;
 }
 
-static struct http_req *delete_earlier(struct review *rv, const struct earlier *e)
+static struct http_req *gitea_drop(struct review *rv, const struct own_review *o)
 {
-	struct http_req *r = xcalloc(1, sizeof(*r));
+	struct http_req *r = http_req_new("DELETE", forge_url(rv->forge, "/repos/%s/pulls/%llu/reviews/%s", rv->project,
+		(unsigned long long)rv->target->number, o->id), NULL, NULL);
 
-	http_req_init(r, "DELETE", forge_url(rv->forge, "/repos/%s/issues/comments/%s", rv->project, e->id), NULL, NULL);
 	r->ok_not_found = 1;	/* deleted already */
 	return r;
 }
 
-static void post_status(struct review *rv)
+static struct http_req *gitea_withdraw(struct review *rv, const struct own_review *o)
 {
-	pysec_forge *f = rv->forge;
-	struct http_req r, *rp = &r;
 	json_t *req = json_object();
-	char *desc = review_status_text(rv), *text;
-	const char *state = rv->res->blocking ? "failure" : "success";
+	struct http_req *r;
 
-	json_object_set_new(req, "state", json_string(state));
-	json_object_set_new(req, "context", json_string(rv->opts->status_name ? rv->opts->status_name : "pysec"));
-	json_object_set_new(req, "description", json_string(desc));
-	if (rv->opts->target_url && *rv->opts->target_url)
-		json_object_set_new(req, "target_url", json_string(rv->opts->target_url));
-	http_req_init(&r, "POST", forge_url(f, "/repos/%s/statuses/%s", rv->project, rv->refs->head),
-		json_text(req), "application/json");
-	text = xasprintf("%s: %s", state, desc);
-	if (!rv->opts->dry_run)
-		http_run(f, &rp, 1);
-	review_action(rv, PYSEC_REVIEW_STATUS, review_outcome(rv, &r), &r, text, NULL, NULL, NULL);
-	http_req_clear(&r);
+	json_object_set_new(req, "message", json_string("pysec: no finding blocks the merge any more"));
+	json_object_set_new(req, "priors", json_false());
+	r = http_req_new("POST", forge_url(rv->forge, "/repos/%s/pulls/%llu/reviews/%s/dismissals", rv->project,
+		(unsigned long long)rv->target->number, o->id), json_text(req), "application/json");
 	json_decref(req);
-	free(text);
-	free(desc);
+	return r;
 }
 
-void gitea_apply(struct review *rv)
+static void gitea_status(struct review *rv)
 {
-	post_review(rv);
-	review_close_stale(rv, delete_earlier);
-	post_status(rv);
+	review_post_status_json(rv, "failure");
 }
+
+const struct forge_ops forge_gitea = {
+	.kind = PYSEC_FORGE_GITEA,
+	.name = "gitea",
+	.api_path = "/api/v1",
+	.auth_prefix = "Authorization: token ",
+	.accept = "Accept: application/json",
+	.user_path = "/user",
+	.login_key = "login",
+	.project_path = project_owner_repo,
+	.refs = gitea_refs,
+	.list = gitea_list,
+	.post = review_post_bundle,
+	.close = gitea_close,
+	.drop = gitea_drop,
+	.withdraw = gitea_withdraw,
+	.status = gitea_status,
+	.review_comment = gitea_review_comment,
+};

@@ -1,8 +1,11 @@
 /*
- * gitlab.c: GitLab's REST API v4.  One discussion per inline comment (a
- * DiffNote on the added line, positioned with the merge request's own
- * diff_refs), the summary as a discussion without a position, threads of
- * fixed findings resolved, and a commit status.
+ * gitlab.c: GitLab's REST API v4 (https://docs.gitlab.com/api/discussions/,
+ * .../api/users/, .../api/commits/#set-the-pipeline-status-of-a-commit).
+ * One discussion per inline comment (a DiffNote on the added line,
+ * positioned with the merge request's own diff_refs), the summary as a
+ * discussion without a position, threads of fixed findings resolved, and a
+ * commit status.  Only threads whose first note the token's own user wrote
+ * are pysec's.
  */
 #include "forge.h"
 
@@ -11,15 +14,20 @@
 
 #define MAX_PAGES 1000
 
-int gitlab_refs(pysec_review_refs *out, pysec_forge *f, const pysec_review_target *t)
+/* A numeric id, or the path with its slashes encoded (group%2Fproject). */
+static int gitlab_project_path(char **out, const char *project)
+{
+	*out = url_escape(project);
+	return 0;
+}
+
+static int gitlab_refs(pysec_review_refs *out, pysec_forge *f, const pysec_review_target *t, const char *project)
 {
 	pysec_review_refs refs;
 	json_t *mr = NULL, *versions = NULL, *dr, *v;
-	char *project = NULL;
 	int rc;
 
 	memset(&refs, 0, sizeof(refs));
-	project_path(&project, f->kind, t->project);
 	rc = http_get_json(&mr, NULL, NULL, f, forge_url(f, "/projects/%s/merge_requests/%llu", project,
 		(unsigned long long)t->number));
 	if (rc == PYSEC_ENOTFOUND) {
@@ -53,11 +61,10 @@ int gitlab_refs(pysec_review_refs *out, pysec_forge *f, const pysec_review_targe
 cleanup:
 	json_decref(mr);
 	json_decref(versions);
-	free(project);
 	return rc;
 }
 
-int gitlab_list(struct review *rv)
+static int gitlab_list(struct review *rv)
 {
 	pysec_forge *f = rv->forge;
 	long page = 1, next;
@@ -83,8 +90,8 @@ int gitlab_list(struct review *rv)
 			char val[65];
 			struct earlier *e;
 
-			/* only the thread's first note is pysec's; replies are people's */
-			if (!id || !body)
+			/* only a thread pysec began is pysec's (anyone can copy a marker); replies are people's */
+			if (!id || !body || !review_is_me(rv, json_object_get(note, "author")))
 				continue;
 			if (marker_get(body, "fp", val, sizeof(val)) == 0) {
 				e = review_add_earlier(&rv->earlier, &rv->nearlier, &rv->earlier_cap);
@@ -159,7 +166,7 @@ static char *body_take(struct body *b)
 static struct http_req *new_discussion(struct review *rv, const struct item *it, const char *text)
 {
 	pysec_forge *f = rv->forge;
-	struct http_req *r = xcalloc(1, sizeof(*r));
+	struct http_req *r;
 	struct body b;
 	char line[16];
 
@@ -174,7 +181,8 @@ static struct http_req *new_discussion(struct review *rv, const struct item *it,
 			field(NULL, pos, "start_sha", rv->refs->start);
 			field(NULL, pos, "head_sha", rv->refs->head);
 			field(NULL, pos, "new_path", it->f->path);
-			field(NULL, pos, "old_path", it->f->path);
+			/* a renamed file's line is placed by both names */
+			field(NULL, pos, "old_path", it->old_path ? it->old_path : it->f->path);
 			/* an added line has new_line only: an old_line makes it a context line */
 			json_object_set_new(pos, "new_line", json_integer(it->f->line));
 			json_object_set_new(b.json, "position", pos);
@@ -184,11 +192,11 @@ static struct http_req *new_discussion(struct review *rv, const struct item *it,
 			field(&b.form, NULL, "position[start_sha]", rv->refs->start);
 			field(&b.form, NULL, "position[head_sha]", rv->refs->head);
 			field(&b.form, NULL, "position[new_path]", it->f->path);
-			field(&b.form, NULL, "position[old_path]", it->f->path);
+			field(&b.form, NULL, "position[old_path]", it->old_path ? it->old_path : it->f->path);
 			field(&b.form, NULL, "position[new_line]", line);
 		}
 	}
-	http_req_init(r, "POST", forge_url(f, "/projects/%s/merge_requests/%llu/discussions", rv->project,
+	r = http_req_new("POST", forge_url(f, "/projects/%s/merge_requests/%llu/discussions", rv->project,
 		(unsigned long long)rv->target->number), NULL, body_type(&b));
 	r->body = body_take(&b);
 	return r;
@@ -196,51 +204,25 @@ static struct http_req *new_discussion(struct review *rv, const struct item *it,
 
 static struct http_req *resolve(struct review *rv, const char *id)
 {
-	struct http_req *r = xcalloc(1, sizeof(*r));
+	struct http_req *r;
 	char *eid = url_escape(id);
 
-	http_req_init(r, "PUT", forge_url(rv->forge, "/projects/%s/merge_requests/%llu/discussions/%s?resolved=true",
+	r = http_req_new("PUT", forge_url(rv->forge, "/projects/%s/merge_requests/%llu/discussions/%s?resolved=true",
 		rv->project, (unsigned long long)rv->target->number, eid), NULL, NULL);
 	r->ok_not_found = 1;	/* a thread someone deleted needs no resolving */
 	free(eid);
 	return r;
 }
 
-static int refused_line(const struct http_req *r)
+/* GitLab's answer to a position outside its diff: 400 "Note {:line_code=>[\"can't be blank\", ...]}" */
+static int gitlab_refuses_line(const struct http_req *r)
 {
 	return r->attempted && r->status == 400 && strstr(buf_cstr((struct buf *)&r->resp), "line_code");
 }
 
-static void post_comments(struct review *rv)
+static struct http_req *gitlab_single(struct review *rv, const struct item *it)
 {
-	struct http_req **reqs = xcalloc(rv->nitems ? rv->nitems : 1, sizeof(*reqs));
-	struct item **its = xcalloc(rv->nitems ? rv->nitems : 1, sizeof(*its));
-	size_t i, n = 0;
-
-	for (i = 0; i < rv->nitems; i++) {
-		if (rv->items[i].place != PLACE_INLINE)
-			continue;
-		its[n] = &rv->items[i];
-		reqs[n++] = new_discussion(rv, &rv->items[i], rv->items[i].text);
-	}
-	review_send(rv, reqs, n);
-	for (i = 0; i < n; i++) {
-		pysec_review_outcome o;
-
-		if (refused_line(reqs[i])) {
-			/* GitLab cannot place it (the line is not in its diff): the summary lists it */
-			its[i]->place = PLACE_REFUSED;
-			review_action(rv, PYSEC_REVIEW_COMMENT, PYSEC_REVIEW_MOVED, reqs[i], its[i]->text, its[i], NULL,
-				reqs[i]->error);
-			continue;
-		}
-		o = review_outcome(rv, reqs[i]);
-		if (o == PYSEC_REVIEW_DONE)
-			rv->res->posted++;
-		review_action(rv, PYSEC_REVIEW_COMMENT, o, reqs[i], its[i]->text, its[i], NULL, NULL);
-	}
-	review_free_reqs(reqs, n);
-	free(its);
+	return new_discussion(rv, it, it->text);
 }
 
 static struct http_req *resolve_earlier(struct review *rv, const struct earlier *e)
@@ -289,10 +271,7 @@ static void post_summary(struct review *rv)
 				NULL);
 		review_free_reqs(reqs, n);
 	}
-	if (post) {
-		http_req_clear(post);
-		free(post);
-	}
+	http_req_free(post);
 	buf_free(&unplaced);
 	free(table);
 	free(text);
@@ -326,10 +305,27 @@ static void post_status(struct review *rv)
 	free(desc);
 }
 
-void gitlab_apply(struct review *rv)
+/* One discussion per comment (GitLab has no reviews to bundle them in), then the summary. */
+static void gitlab_post(struct review *rv)
 {
-	post_comments(rv);
-	review_close_stale(rv, resolve_earlier);
+	review_post_singly(rv);
 	post_summary(rv);
-	post_status(rv);
 }
+
+const struct forge_ops forge_gitlab = {
+	.kind = PYSEC_FORGE_GITLAB,
+	.name = "gitlab",
+	.api_path = "/api/v4",
+	.auth_prefix = "PRIVATE-TOKEN: ",
+	.accept = "Accept: application/json",
+	.user_path = "/user",
+	.login_key = "username",
+	.project_path = gitlab_project_path,
+	.refs = gitlab_refs,
+	.list = gitlab_list,
+	.post = gitlab_post,
+	.close = resolve_earlier,
+	.status = post_status,
+	.single_comment = gitlab_single,
+	.refuses_line = gitlab_refuses_line,
+};

@@ -21,18 +21,34 @@ static void curl_init(void)
 	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
+/* Every forge pysec speaks: the only place that maps a kind to its operations. */
+static const struct forge_ops *const forges[] = { &forge_gitlab, &forge_gitea };
+
+static const struct forge_ops *forge_ops_of(pysec_forge_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(forges); i++)
+		if (forges[i]->kind == kind)
+			return forges[i];
+	return NULL;
+}
+
 pysec_forge_kind pysec_forge_kind_parse(const char *name)
 {
-	if (name && !strcasecmp(name, "gitlab"))
-		return PYSEC_FORGE_GITLAB;
-	if (name && !strcasecmp(name, "gitea"))
-		return PYSEC_FORGE_GITEA;
+	size_t i;
+
+	for (i = 0; name && i < ARRAY_SIZE(forges); i++)
+		if (!strcasecmp(name, forges[i]->name))
+			return forges[i]->kind;
 	return 0;
 }
 
 const char *pysec_forge_kind_name(pysec_forge_kind kind)
 {
-	return kind == PYSEC_FORGE_GITLAB ? "gitlab" : kind == PYSEC_FORGE_GITEA ? "gitea" : "unknown";
+	const struct forge_ops *ops = forge_ops_of(kind);
+
+	return ops ? ops->name : "unknown";
 }
 
 /* http(s)://host[:port][/path], nothing else: no credentials, query or fragment, no blanks. */
@@ -75,19 +91,41 @@ static int check_token(const char *token)
 	return 0;
 }
 
+/*
+ * The API root: a URL that names one (".../api/v4", the forge's own API
+ * host) as it is, else the server's URL with the forge's API path, or for
+ * the forge's own cloud host its API's.
+ */
+static char *api_root(const struct forge_ops *ops, const char *url)
+{
+	size_t n = strlen(url);
+	const char *host = strstr(url, "://") + 3;
+	size_t hostlen = strcspn(host, "/");
+
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	if (strstr(url, "/api/v") || (ops->cloud_api && !strncasecmp(url, ops->cloud_api, n) &&
+					   strlen(ops->cloud_api) == n))
+		return xstrndup(url, n);
+	if (ops->cloud_host && hostlen == strlen(ops->cloud_host) && !strncasecmp(host, ops->cloud_host, hostlen))
+		return xstrdup(ops->cloud_api);
+	return xasprintf("%.*s%s", (int)n, url, ops->api_path);
+}
+
 int pysec_forge_new(pysec_forge **out, const pysec_forge_options *opts)
 {
+	const struct forge_ops *ops = forge_ops_of(opts->kind);
 	pysec_forge *f;
-	const char *api;
-	size_t n;
 	int rc;
 
-	if (opts->kind != PYSEC_FORGE_GITLAB && opts->kind != PYSEC_FORGE_GITEA)
-		return error_set(PYSEC_EINVALID, "forge is gitlab or gitea");
+	if (!ops)
+		return error_set(PYSEC_EINVALID, "the forge is gitlab, gitea or github");
 	if (!opts->url || !*opts->url)
 		return error_set(PYSEC_EINVALID, "no forge URL");
 	if ((rc = check_url(opts->url)) < 0 || (rc = check_token(opts->token)) < 0)
 		return rc;
+	if (opts->login && (!*opts->login || !text_is_clean(opts->login) || strlen(opts->login) > 255))
+		return error_set(PYSEC_EINVALID, "the bot login is 1 to 255 printable characters");
 	if (opts->ca_bundle && access(opts->ca_bundle, R_OK) != 0)
 		return error_set(PYSEC_EINVALID, "cannot read CA bundle '%s'", opts->ca_bundle);
 	pthread_once(&curl_once, curl_init);
@@ -95,16 +133,11 @@ int pysec_forge_new(pysec_forge **out, const pysec_forge_options *opts)
 		return error_set(PYSEC_ERROR, "libcurl: %s", curl_easy_strerror(curl_init_rc));
 
 	f = xcalloc(1, sizeof(*f));
-	f->kind = opts->kind;
-	n = strlen(opts->url);
-	while (n > 0 && opts->url[n - 1] == '/')
-		n--;
-	api = opts->kind == PYSEC_FORGE_GITLAB ? "/api/v4" : "/api/v1";
-	f->base = strstr(opts->url, "/api/v") ? xstrndup(opts->url, n)
-					      : xasprintf("%.*s%s", (int)n, opts->url, api);
+	f->ops = ops;
+	f->base = api_root(ops, opts->url);
 	f->token = xstrdup(opts->token);
-	f->auth = opts->kind == PYSEC_FORGE_GITLAB ? xasprintf("PRIVATE-TOKEN: %s", opts->token)
-						   : xasprintf("Authorization: token %s", opts->token);
+	f->auth = xasprintf("%s%s", ops->auth_prefix, opts->token);
+	f->login = opts->login ? xstrdup(opts->login) : NULL;
 	f->ca_bundle = opts->ca_bundle ? xstrdup(opts->ca_bundle) : NULL;
 	f->timeout_ms = opts->timeout_ms ? opts->timeout_ms : 30000;
 	f->connect_timeout_ms = opts->connect_timeout_ms ? opts->connect_timeout_ms : 10000;
@@ -118,7 +151,7 @@ int pysec_forge_new(pysec_forge **out, const pysec_forge_options *opts)
 	f->trace = opts->trace;
 	pthread_mutex_init(&f->lock, NULL);
 	forge_trace(f, "forge: %s API %s; TLS verification on, CA bundle %s; timeout %u ms, "
-		"%u retries, backoff %u..%u ms, %u in flight", pysec_forge_kind_name(f->kind), f->base,
+		"%u retries, backoff %u..%u ms, %u in flight", ops->name, f->base,
 		f->ca_bundle ? f->ca_bundle : "(system)", f->timeout_ms, f->retries, f->retry_base_ms,
 		f->retry_max_ms, f->max_in_flight);
 	*out = f;
@@ -138,6 +171,7 @@ void pysec_forge_free(pysec_forge *f)
 	if (!f)
 		return;
 	free(f->base);
+	free(f->login);
 	free_secret(f->token);
 	free_secret(f->auth);
 	free(f->ca_bundle);
@@ -231,6 +265,23 @@ void http_req_init(struct http_req *r, const char *method, char *url, char *body
 	r->content_type = content_type;
 	r->resp = empty;
 	r->total = -1;
+	r->limit_remaining = r->limit_reset = -1;
+}
+
+struct http_req *http_req_new(const char *method, char *url, char *body, const char *content_type)
+{
+	struct http_req *r = xmalloc(sizeof(*r));
+
+	http_req_init(r, method, url, body, content_type);
+	return r;
+}
+
+void http_req_free(struct http_req *r)
+{
+	if (r) {
+		http_req_clear(r);
+		free(r);
+	}
 }
 
 void http_req_clear(struct http_req *r)
@@ -295,6 +346,10 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *payload)
 
 	if ((v = header_value(data, n, "retry-after", &vlen)))
 		snprintf(r->retry_after, sizeof(r->retry_after), "%.*s", (int)vlen, v);
+	else if ((v = header_value(data, n, "x-ratelimit-remaining", &vlen)))
+		r->limit_remaining = parse_long(v, vlen);
+	else if ((v = header_value(data, n, "x-ratelimit-reset", &vlen)))
+		r->limit_reset = parse_long(v, vlen);
 	else if ((v = header_value(data, n, "x-next-page", &vlen)) && (num = parse_long(v, vlen)) > 0)
 		r->next_page = num;
 	else if ((v = header_value(data, n, "x-total", &vlen)) && (num = parse_long(v, vlen)) >= 0)
@@ -477,6 +532,7 @@ static void attempt_reset(const pysec_forge *f, struct http_req *r)
 	r->next_page = 0;
 	r->total = -1;
 	r->retry_after[0] = '\0';
+	r->limit_remaining = r->limit_reset = -1;
 	r->too_big = 0;
 	free(r->link);
 	r->link = NULL;
@@ -497,21 +553,82 @@ static double backoff_ms(const pysec_forge *f, unsigned attempt, unsigned *seed)
 	return ms / 2 + (ms / 2) * ((double)rand_r(seed) / RAND_MAX);
 }
 
+/* At most this many rate-limit waits for one request, whatever they add up to (a Retry-After of 0 ...). */
+#define MAX_RATE_WAITS 10
+
 /*
- * One request on handle `c`, with its retries: a 2xx is success; 5xx, 429,
- * (where asked) 409 and connection errors are tried again after a backoff
- * or the Retry-After; anything else fails at once.  401, 403, 404, a
- * redirect, TLS errors and spent retries are fatal: the forge is down or
- * will refuse the rest too.
+ * The seconds a rate-limited answer asks to wait, or -1 when it is not
+ * one.  GitLab and Gitea say 429 with Retry-After.  GitHub
+ * (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api)
+ * says 403 or 429, and: with retry-after, wait that long; with
+ * x-ratelimit-remaining 0, the primary limit is spent until
+ * x-ratelimit-reset; a secondary limit without either wants at least a
+ * minute.  A 403 with none of these is a refusal, not a limit.
+ */
+static double rate_limit_wait(const struct http_req *r)
+{
+	time_t now = time(NULL);
+	double ra;
+
+	if (r->status != 429 && r->status != 403)
+		return -1;
+	if ((ra = retry_after_seconds(r->retry_after)) >= 0)
+		return ra;
+	if (r->limit_remaining == 0 && r->limit_reset >= 0)
+		return r->limit_reset > now ? (double)(r->limit_reset - now) + 1 : 1;
+	if (memmem(r->resp.ptr ? r->resp.ptr : "", r->resp.len, "secondary rate limit", 20))
+		return 60;
+	return -1;
+}
+
+/* Remember what the answer says of the primary limit: spent (until when), or not. */
+static void note_limit(pysec_forge *f, const struct http_req *r)
+{
+	pthread_mutex_lock(&f->lock);
+	if (r->limit_remaining == 0 && r->limit_reset > f->limit_reset)
+		f->limit_reset = r->limit_reset;
+	else if (r->limit_remaining > 0)
+		f->limit_reset = 0;
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* Seconds until this forge may be asked again: a Retry-After, or a spent rate limit. */
+static double wait_needed(pysec_forge *f)
+{
+	double wait = 0, now;
+	long long left;
+
+	pthread_mutex_lock(&f->lock);
+	now = clock_now();
+	if (f->not_before > now)
+		wait = f->not_before - now;
+	left = f->limit_reset ? f->limit_reset - (long long)time(NULL) : 0;
+	if (left > 0 && (double)left + 1 > wait)
+		wait = (double)left + 1;
+	pthread_mutex_unlock(&f->lock);
+	return wait;
+}
+
+/*
+ * One request on handle `c`, with its retries: a 2xx is success; 5xx,
+ * 429, (where asked) 409 and connection errors are tried again after a
+ * backoff; anything else fails at once.  Rate limits are waited out
+ * (rate_limit_wait) without using up the retries, which are for failures,
+ * but the waits of one request add up to at most max_wait_ms.  401, 403,
+ * 404, a redirect, TLS errors and spent retries are fatal: the forge is
+ * down or will refuse the rest too.
  */
 static void http_send(pysec_forge *f, CURL *c, struct http_req *r, unsigned *seed)
 {
 	struct curl_slist *headers = NULL;
 	char errbuf[CURL_ERROR_SIZE], ctype[128];
-	unsigned attempt;
+	unsigned attempt, failures = 0, rate_waits = 0;
+	double waited = 0;
 
 	headers = curl_slist_append(headers, f->auth);
-	headers = curl_slist_append(headers, "Accept: application/json");
+	headers = curl_slist_append(headers, f->ops->accept);
+	if (f->ops->extra_header)
+		headers = curl_slist_append(headers, f->ops->extra_header);
 	headers = curl_slist_append(headers, "Expect:");
 	if (r->content_type) {
 		snprintf(ctype, sizeof(ctype), "Content-Type: %s", r->content_type);
@@ -519,17 +636,19 @@ static void http_send(pysec_forge *f, CURL *c, struct http_req *r, unsigned *see
 	}
 	r->attempted = 1;
 	for (attempt = 1;; attempt++) {
-		double wait_ms = 0, now, started;
+		double wait = wait_needed(f), started, rl;
 		int retry = 0;
 		CURLcode cc;
 
-		pthread_mutex_lock(&f->lock);
-		now = clock_now();
-		if (f->not_before > now)
-			wait_ms = (f->not_before - now) * 1000;
-		pthread_mutex_unlock(&f->lock);
-		sleep_ms(wait_ms);
-
+		if (wait > 0) {
+			if ((waited + wait) * 1000 > (double)f->max_wait_ms) {
+				fail_req(f, r, 1, attempt - 1, "rate limited: the forge asks to wait %.0f s more, after %.0f s; "
+					"pysec.review.maxWait allows %.0f s", wait, waited, f->max_wait_ms / 1000.0);
+				break;
+			}
+			sleep_ms(wait * 1000);
+			waited += wait;
+		}
 		attempt_reset(f, r);
 		errbuf[0] = '\0';
 		set_options(f, c, r, headers, errbuf);
@@ -544,37 +663,48 @@ static void http_send(pysec_forge *f, CURL *c, struct http_req *r, unsigned *see
 				break;
 			}
 			forge_trace(f, "forge: %s %s -> %s", r->method, r->url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
-			if (!transient(cc) || attempt > f->retries) {
+			if (!transient(cc) || ++failures > f->retries) {
 				fail_req(f, r, 1, attempt, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
 				break;
 			}
 			retry = 1;
 		} else {
 			forge_trace(f, "forge: %s %s -> %ld (%.2f s)", r->method, r->url, r->status, clock_now() - started);
+			note_limit(f, r);
 			if (r->status >= 200 && r->status < 300) {
 				r->rc = 0;
 				break;
 			}
-			if (r->status == 429 || r->status >= 500 || (r->status == 409 && r->retry_conflict)) {
-				double ra = r->status == 429 || r->status == 503 ? retry_after_seconds(r->retry_after) : -1;
-				if (ra * 1000 > (double)f->max_wait_ms) {
-					fail_req(f, r, 1, attempt, "rate limited; the server asks to wait %.0f s, "
-						"more than the %u ms allowed", ra, f->max_wait_ms);
+			if ((rl = rate_limit_wait(r)) >= 0) {
+				if (++rate_waits > MAX_RATE_WAITS || (waited + rl) * 1000 > (double)f->max_wait_ms) {
+					fail_req(f, r, 1, attempt, "rate limited (HTTP %ld): the forge asks to wait %.0f s, after "
+						"%.0f s; pysec.review.maxWait allows %.0f s", r->status, rl, waited,
+						f->max_wait_ms / 1000.0);
 					break;
 				}
-				if (attempt > f->retries) {
+				/* everyone waits: the limit is the forge's, not this request's */
+				pthread_mutex_lock(&f->lock);
+				if (f->not_before < clock_now() + rl)
+					f->not_before = clock_now() + rl;
+				pthread_mutex_unlock(&f->lock);
+				forge_trace(f, "forge: rate limited; waiting %.0f s", rl);
+				continue;
+			}
+			if (r->status == 429 || r->status >= 500 || (r->status == 409 && r->retry_conflict)) {
+				double ra = r->status == 503 ? retry_after_seconds(r->retry_after) : -1;
+				if (++failures > f->retries) {
 					char *says = server_says(r);
 					fail_req(f, r, 1, attempt, "HTTP %ld%s%s", r->status, *says ? ": " : "", says);
 					free(says);
 					break;
 				}
 				if (ra >= 0) {
-					/* everyone waits: the limit is the forge's, not this request's */
+					/* a 503 that says when: that is the backoff (bounded as a rate limit is) */
 					pthread_mutex_lock(&f->lock);
 					if (f->not_before < clock_now() + ra)
 						f->not_before = clock_now() + ra;
 					pthread_mutex_unlock(&f->lock);
-					forge_trace(f, "forge: rate limited; waiting %.0f s (Retry-After)", ra);
+					forge_trace(f, "forge: unavailable; waiting %.0f s (Retry-After)", ra);
 					continue;
 				}
 				retry = 1;
@@ -598,8 +728,8 @@ static void http_send(pysec_forge *f, CURL *c, struct http_req *r, unsigned *see
 			}
 		}
 		if (retry) {
-			double ms = backoff_ms(f, attempt, seed);
-			forge_trace(f, "forge: retrying in %.0f ms (attempt %u of %u)", ms, attempt + 1, f->retries + 1);
+			double ms = backoff_ms(f, failures, seed);
+			forge_trace(f, "forge: retrying in %.0f ms (failure %u of %u allowed)", ms, failures, f->retries);
 			sleep_ms(ms);
 		}
 	}
@@ -672,7 +802,7 @@ size_t http_run(pysec_forge *f, struct http_req **reqs, size_t n)
 	return failed;
 }
 
-int http_get_json(json_t **out, long *next_page, long *total, pysec_forge *f, char *url)
+static int get_json(json_t **out, long *next_page, long *total, long *status, pysec_forge *f, char *url)
 {
 	struct http_req r, *rp = &r;
 	json_error_t jerr;
@@ -681,6 +811,8 @@ int http_get_json(json_t **out, long *next_page, long *total, pysec_forge *f, ch
 
 	http_req_init(&r, "GET", url, NULL, NULL);
 	http_run(f, &rp, 1);
+	if (status)
+		*status = r.status;
 	if (r.rc < 0) {
 		rc = error_set(r.status == 404 ? PYSEC_ENOTFOUND : PYSEC_EFORGE, "%s", r.error);
 	} else if (!(j = json_loadb(buf_cstr(&r.resp), r.resp.len, 0, &jerr))) {
@@ -695,6 +827,16 @@ int http_get_json(json_t **out, long *next_page, long *total, pysec_forge *f, ch
 	}
 	http_req_clear(&r);
 	return rc;
+}
+
+int http_get_json(json_t **out, long *next_page, long *total, pysec_forge *f, char *url)
+{
+	return get_json(out, next_page, total, NULL, f, url);
+}
+
+int http_get_json_status(json_t **out, long *status, pysec_forge *f, char *url)
+{
+	return get_json(out, NULL, NULL, status, f, url);
 }
 
 int json_sha(char out[41], json_t *v)

@@ -5,24 +5,10 @@
  */
 #include "forge.h"
 
-#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-static int parse_uint(const char *key, const char *s, unsigned long long max, unsigned long long *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = s && *s != '-' ? strtoull(s, &end, 10) : 0;
-	if (!s || !*s || *s == '-' || errno || *end || v > max)
-		return error_set(PYSEC_EINVALID, "%s must be a whole number up to %llu, not '%s'", key, max, s ? s : "");
-	*out = v;
-	return 0;
-}
 
 int pysec_forge_options_from_config(pysec_forge_options *fo, const pysec_config *cfg)
 {
@@ -39,17 +25,18 @@ int pysec_forge_options_from_config(pysec_forge_options *fo, const pysec_config 
 		{ "pysec.review.maxWait", 3600, 1000, offsetof(pysec_forge_options, max_wait_ms) },
 		{ "pysec.review.maxInFlight", 16, 1, offsetof(pysec_forge_options, max_in_flight) },
 	};
+	const char *login = pysec_config_get(cfg, "pysec.review.botLogin", NULL);
 	const char *enc = pysec_config_get(cfg, "pysec.review.gitlabEncoding", NULL);
 	size_t i;
-	int rc;
 
 	for (i = 0; i < ARRAY_SIZE(nums); i++) {
 		const char *v = pysec_config_get(cfg, nums[i].key, NULL);
 		unsigned long long n = 0;
 		if (!v)
 			continue;
-		if ((rc = parse_uint(nums[i].key, v, nums[i].max, &n)) < 0)
-			return rc;
+		if (pysec_parse_uint(&n, v, nums[i].max) < 0)
+			return error_set(PYSEC_EINVALID, "%s must be a whole number up to %llu, not '%s'", nums[i].key,
+				nums[i].max, v);
 		*(unsigned *)((char *)fo + nums[i].offset) = (unsigned)(n * nums[i].scale);
 	}
 	if (enc && strcmp(enc, "form") && strcmp(enc, "json"))
@@ -58,6 +45,8 @@ int pysec_forge_options_from_config(pysec_forge_options *fo, const pysec_config 
 		fo->gitlab_json = !strcmp(enc, "json");
 	if (pysec_config_get(cfg, "pysec.review.caBundle", NULL))
 		fo->ca_bundle = pysec_config_get(cfg, "pysec.review.caBundle", NULL);
+	if (login)
+		fo->login = login;
 	return 0;
 }
 
@@ -118,6 +107,29 @@ static int have_commits(git_repository *repo, const pysec_review_refs *refs)
 	return 0;
 }
 
+/*
+ * A forge that does not state the merge base (GitHub) still shows the diff
+ * from it (base...head): find it here.
+ */
+static int find_merge_base(pysec_review_refs *refs, git_repository *repo)
+{
+	git_oid start, head, base;
+	pysec_review_refs probe = *refs;
+	int rc;
+
+	/* both must be here first; the message says how to fetch them */
+	memcpy(probe.base, refs->start, sizeof(probe.base));
+	if ((rc = have_commits(repo, &probe)) < 0)
+		return rc;
+	git_oid_fromstr(&start, refs->start);
+	git_oid_fromstr(&head, refs->head);
+	if (git_merge_base(&base, repo, &start, &head) < 0)
+		return error_set(PYSEC_ENOTFOUND, "the request's base %.12s and head %.12s have no common ancestor "
+			"here (a shallow clone? fetch the whole history)", refs->start, refs->head);
+	git_oid_tostr(refs->base, sizeof(refs->base), &base);
+	return 0;
+}
+
 static int failed(pysec_review_request_result *out, const char *step, int rc)
 {
 	snprintf(out->step, sizeof(out->step), "%s", step);
@@ -140,6 +152,8 @@ int pysec_review_request_run(pysec_review_request_result *out, pysec_forge *forg
 
 	memset(out, 0, sizeof(*out));
 	if ((rc = pysec_review_refs_get(&out->refs, forge, target)) < 0)
+		return failed(out, "review", rc);
+	if (!*out->refs.base && (rc = find_merge_base(&out->refs, repo)) < 0)
 		return failed(out, "review", rc);
 	if ((rc = have_commits(repo, &out->refs)) < 0)
 		return failed(out, "review", rc);

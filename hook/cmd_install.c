@@ -96,35 +96,50 @@ static int clone_hooks_dir(char *out, size_t size, const char *target)
 	return rc;
 }
 
+enum { OPT_FORCE = 1, OPT_GITEA, OPT_GITLAB, OPT_GLOBAL, OPT_PRE_COMMIT, OPT_PRE_PUSH, OPT_HELP };
+
+static const struct cli_option options[] = {
+	{ "force", 0, 0, OPT_FORCE },
+	{ "gitea", 0, 0, OPT_GITEA },
+	{ "gitlab", 0, 0, OPT_GITLAB },
+	{ "global", 0, 0, OPT_GLOBAL },
+	{ "pre-commit", 0, 0, OPT_PRE_COMMIT },
+	{ "pre-push", 0, 0, OPT_PRE_PUSH },
+	{ "help", 'h', 0, OPT_HELP },
+};
+
 int cmd_install(int argc, char **argv)
 {
+	struct cli_options o;
 	const char *layout = "bare", *target = NULL, *name, *command;
 	char self[PATH_MAX], dir[PATH_MAX], hook[PATH_MAX + 32], script[PATH_MAX + 128];
-	int force = 0, i, fd, in_clone;
+	int force = 0, help = 0, id, fd, in_clone;
 	ssize_t n;
 	struct stat st;
 	char *existing;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h")) {
-			fputs(usage, stdout);
-			return EXIT_CLEAN;
-		} else if (!strcmp(argv[i], "--force"))
+	cli_options_init(&o, "install", options, ARRAY_SIZE(options), argc, argv);
+	while ((id = cli_options_next(&o)) > 0) {
+		if (id == OPT_FORCE)
 			force = 1;
-		else if (!strcmp(argv[i], "--gitea") || !strcmp(argv[i], "--gitlab") || !strcmp(argv[i], "--global") ||
-			 !strcmp(argv[i], "--pre-commit") || !strcmp(argv[i], "--pre-push"))
-			layout = argv[i] + 2;
-		else if (argv[i][0] == '-' || target) {
-			fputs(usage, stderr);
-			return EXIT_USAGE;
-		} else
-			target = argv[i];
+		else if (id == OPT_HELP)
+			help = 1;
+		else
+			layout = options[id - 1].name;	/* the layout is the option's name */
 	}
+	target = id == 0 && o.noperands == 1 ? o.operands[0] : NULL;
 	in_clone = !strcmp(layout, "pre-commit") || !strcmp(layout, "pre-push");
-	if (!target && !in_clone) {
+	if (help) {
+		cli_options_clear(&o);
+		fputs(usage, stdout);
+		return EXIT_CLEAN;
+	}
+	if (id < 0 || o.noperands > 1 || (!target && !in_clone)) {
+		cli_options_clear(&o);
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}
+	cli_options_clear(&o);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0) {
 		fprintf(stderr, "git pysec: install: cannot find my own path\n");

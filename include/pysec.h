@@ -233,6 +233,8 @@ void pysec_changeset_merge(pysec_changeset *dst, pysec_changeset *src);
 size_t pysec_changeset_count(const pysec_changeset *cs);
 /* True when `line` (1-based) of `path` is one of the lines the changeset adds. */
 int pysec_changeset_adds(const pysec_changeset *cs, const char *path, uint32_t line);
+/* The name `path` had before the change when it was renamed or copied; else NULL. */
+const char *pysec_changeset_old_path(const pysec_changeset *cs, const char *path);
 void pysec_changeset_free(pysec_changeset *cs);
 
 /*
@@ -306,6 +308,22 @@ typedef struct {
 #define PYSEC_WRITE_OPTIONS_INIT { PYSEC_FORMAT_TEXT, 0, { PYSEC_LEVEL_LOW, PYSEC_LEVEL_LOW }, NULL }
 
 int pysec_report_write(const pysec_report *report, const pysec_write_options *opts, FILE *out);
+
+/*
+ * `path` as git prints it with core.quotePath false (quote.c): as it is
+ * when plain, else in double quotes with C escapes (\n, \t, \", \\, and
+ * octal) for control characters, and, where git would print them raw,
+ * also for bidirectional and other invisible format characters and for
+ * bytes that are not UTF-8: they would make a terminal or a log show
+ * another name.  The caller frees the copy.
+ */
+char *pysec_path_quote(const char *path);
+
+/*
+ * A whole number in decimal digits only (no sign, blank or prefix: " -1"
+ * and "0x10" are not numbers), at most `max`.  0, or -1 when it is not one.
+ */
+int pysec_parse_uint(unsigned long long *out, const char *s, unsigned long long max);
 
 /*
  * Scanning

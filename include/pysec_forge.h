@@ -1,5 +1,6 @@
 /*
- * pysec_forge.h: reviewing a GitLab merge request or a Gitea pull request.
+ * pysec_forge.h: reviewing a GitLab merge request, a Gitea pull request or
+ * a GitHub pull request.
  *
  * The findings of a scan of what the request adds become inline comments
  * on its lines, one summary comment for the rest, and a commit status on its
@@ -39,9 +40,10 @@
 typedef enum {
 	PYSEC_FORGE_GITLAB = 1,	/* REST API v4 */
 	PYSEC_FORGE_GITEA = 2,	/* API v1 */
+	PYSEC_FORGE_GITHUB = 3,	/* REST API (github.com, or GitHub Enterprise Server's /api/v3) */
 } pysec_forge_kind;
 
-/* "gitlab" or "gitea" (any case); 0 when neither. */
+/* "gitlab", "gitea" or "github" (any case); 0 when none. */
 pysec_forge_kind pysec_forge_kind_parse(const char *name);
 const char *pysec_forge_kind_name(pysec_forge_kind kind);
 
@@ -51,18 +53,31 @@ typedef struct {
 	pysec_forge_kind kind;
 	/*
 	 * The API root ("https://gitlab.example.com/api/v4"); a bare server URL
-	 * gets "/api/v4" (GitLab) or "/api/v1" (Gitea) added.  http and https
-	 * only; TLS certificates are always verified.
+	 * gets "/api/v4" (GitLab), "/api/v1" (Gitea) or "/api/v3" (GitHub
+	 * Enterprise Server) added, and https://github.com becomes
+	 * https://api.github.com.  http and https only; TLS certificates are
+	 * always verified.
 	 */
 	const char *url;
 	const char *token;		/* copied; sent only in the auth header */
+	/*
+	 * The login the token acts as, for when the forge will not say: a
+	 * GitHub Actions GITHUB_TOKEN or a GitHub App's token cannot read
+	 * /user ("github-actions[bot]", "my-app[bot]").  NULL: the forge must say.
+	 */
+	const char *login;
 	const char *ca_bundle;		/* PEM file of CAs to trust instead of the system's; NULL: the system's */
 	unsigned timeout_ms;		/* one attempt of one request, start to end */
 	unsigned connect_timeout_ms;
 	unsigned retries;		/* further attempts after a 5xx, a 429 or a connection error */
 	unsigned retry_base_ms;		/* the first backoff; it doubles per attempt, with jitter */
 	unsigned retry_max_ms;		/* the longest backoff */
-	unsigned max_wait_ms;		/* the longest Retry-After honoured; a longer one fails the request */
+	/*
+	 * Rate limits: the longest a request waits in all for the forge's
+	 * Retry-After or x-ratelimit-reset (a longer wait fails it).  These
+	 * waits do not use up `retries`, which are for failures.
+	 */
+	unsigned max_wait_ms;
 	unsigned max_in_flight;		/* requests at once (1..16) */
 	size_t max_response;		/* bytes; a larger answer fails the request */
 	int gitlab_json;		/* GitLab: send JSON bodies rather than the documented form fields */
@@ -70,7 +85,7 @@ typedef struct {
 } pysec_forge_options;
 
 #define PYSEC_FORGE_OPTIONS_INIT \
-	{ 0, NULL, NULL, NULL, 30000, 10000, 4, 500, 30000, 60000, 4, 16u << 20, 0, NULL }
+	{ 0, NULL, NULL, NULL, NULL, 30000, 10000, 4, 500, 30000, 60000, 4, 16u << 20, 0, NULL }
 
 /* A client for one forge; PYSEC_EINVALID for a bad URL, a token that cannot go in a header, ... */
 int pysec_forge_new(pysec_forge **out, const pysec_forge_options *opts);
@@ -78,33 +93,38 @@ void pysec_forge_free(pysec_forge *forge);
 /* The API root in use (after "/api/vN" was added); never holds the token. */
 const char *pysec_forge_url(const pysec_forge *forge);
 
-/* One merge request (GitLab) or pull request (Gitea). */
+/* One merge request (GitLab) or pull request (Gitea, GitHub). */
 typedef struct {
-	const char *project;	/* GitLab: the numeric id or "group/project"; Gitea: "owner/repo" */
-	uint64_t number;	/* GitLab: the merge request's iid; Gitea: the pull request's index */
+	const char *project;	/* GitLab: the numeric id or "group/project"; Gitea, GitHub: "owner/repo" */
+	uint64_t number;	/* GitLab: the merge request's iid; Gitea, GitHub: the pull request's number */
 } pysec_review_target;
 
 /* A request's commits, 40 hex digits each. */
 typedef struct {
-	char base[41];		/* the diff's base: GitLab base_sha, Gitea merge_base */
-	char start[41];		/* GitLab start_sha; Gitea: the base branch's commit */
+	char base[41];		/* the diff's base: GitLab base_sha, Gitea merge_base; "" when the forge does not say */
+	char start[41];		/* GitLab start_sha; Gitea, GitHub: the base branch's commit */
 	char head[41];		/* the request's head: what is scanned, commented on and given the status */
 } pysec_review_refs;
 
 /*
  * The request's commits.  GitLab: the merge request's diff_refs, else its
- * newest version; Gitea: the pull request's merge base and head.
- * PYSEC_ENOTFOUND when the forge does not know the request.
+ * newest version; Gitea: the pull request's merge base and head; GitHub:
+ * its base and head commits, with base left "" (GitHub does not state the
+ * merge base: pysec_review_request_run() finds it in the repository, as
+ * GitHub's own diff is base...head).  PYSEC_ENOTFOUND when the forge does
+ * not know the request.
  */
 int pysec_review_refs_get(pysec_review_refs *out, pysec_forge *forge, const pysec_review_target *target);
 
 /* What pysec_review_run does, one report per write (or would-be write). */
 typedef enum {
 	PYSEC_REVIEW_COMMENT = 1,	/* an inline comment on one finding */
-	PYSEC_REVIEW_REVIEW,		/* Gitea: the one review that carries the new comments and the summary */
+	PYSEC_REVIEW_REVIEW,		/* Gitea, GitHub: the one review that carries the new comments and the summary */
 	PYSEC_REVIEW_SUMMARY,		/* GitLab: the summary comment, or its resolution when it is outdated */
-	PYSEC_REVIEW_CLOSE,		/* an earlier comment whose finding is gone: resolved (GitLab), deleted (Gitea) */
+	PYSEC_REVIEW_CLOSE,		/* an earlier comment whose finding is gone: resolved, deleted or marked fixed */
 	PYSEC_REVIEW_STATUS,		/* the commit status on the head */
+	PYSEC_REVIEW_WITHDRAW,		/* an earlier review of pysec's that requested changes, withdrawn */
+	PYSEC_REVIEW_DROP,		/* an earlier review of pysec's, deleted with its comments (all stale) */
 } pysec_review_action_kind;
 
 typedef enum {
@@ -118,11 +138,11 @@ typedef enum {
 typedef struct {
 	pysec_review_action_kind kind;
 	pysec_review_outcome outcome;
-	const char *method;		/* "POST", "PUT", "DELETE" */
+	const char *method;		/* "POST", "PUT", "PATCH", "DELETE" */
 	const char *url;		/* never holds the token */
 	const char *text;		/* the markdown posted (for a status: "state: description") */
 	const pysec_finding *finding;	/* COMMENT: its finding; else NULL */
-	const char *fingerprint;	/* COMMENT, CLOSE: the finding's fingerprint */
+	const char *fingerprint;	/* COMMENT, CLOSE: the finding's fingerprint; WITHDRAW, DROP: the review's id */
 	const char *error;		/* FAILED, MOVED: why; else NULL */
 } pysec_review_action;
 
@@ -132,7 +152,7 @@ typedef struct {
 	pysec_threshold threshold;	/* what counts at all, and what fails the status */
 	size_t max_comments;		/* inline comments a request may carry, earlier ones included */
 	int dry_run;			/* read what is there, but send no writes (they are reported) */
-	const char *status_name;	/* the commit status's name (GitLab) / context (Gitea) */
+	const char *status_name;	/* the commit status's name (GitLab) / context (Gitea, GitHub) */
 	const char *target_url;		/* the status's link (the CI job), or NULL */
 	const pysec_engine *engine;	/* the rules' "why it matters" texts; may be NULL */
 	pysec_review_cb on_action;	/* may be NULL */
@@ -148,7 +168,8 @@ typedef struct {
 	size_t posted;		/* new inline comments */
 	size_t kept;		/* findings that already had their comment */
 	size_t in_summary;	/* findings only in the summary: outside the diff, over the cap, refused */
-	size_t closed;		/* earlier comments resolved or deleted because their finding is gone */
+	size_t closed;		/* earlier comments closed because their finding is gone (checked by listing again) */
+	size_t withdrawn;	/* earlier requests for changes withdrawn because nothing blocks any more */
 	size_t failed;		/* writes that failed */
 	size_t not_sent;	/* writes not attempted after the forge failed */
 } pysec_review_result;
@@ -159,20 +180,32 @@ typedef struct {
  * commented inline only on a line it adds), both sorted as after
  * pysec_report_sort().
  *
- * Earlier comments are found by the fingerprint each carries
+ * First the forge says which user the token acts as: only comments and
+ * reviews that user wrote are pysec's (anyone can copy a marker into a
+ * comment of their own, and such a comment is left alone).  Among those,
+ * earlier comments are found by the fingerprint each carries
  * (`<!-- pysec:fp=... -->`), following pagination; a finding that has one
- * is not posted again, and one whose finding is gone is resolved (GitLab)
- * or deleted (Gitea).  Findings outside the diff's added lines, past
+ * is not posted again, and one whose finding is gone is closed: GitLab
+ * resolves its thread; Gitea deletes pysec's review when every comment in
+ * it is stale, else marks the comment fixed (Gitea's comment DELETE
+ * answers 204 to a review comment and keeps it); GitHub deletes the
+ * comment, or marks it fixed when someone answered it.  What was closed is
+ * checked by listing again.  Findings outside the diff's added lines, past
  * `max_comments`, or on a line the forge refuses, go into one summary.
  * GitLab: one discussion per comment, the summary as a discussion of its
- * own.  Gitea: one review (event COMMENT, or REQUEST_CHANGES when a finding
- * blocks) carrying the new comments, with the summary as its body.  Then
- * the commit status (success, or failed with the count) on refs->head.
+ * own.  Gitea and GitHub: one review (event COMMENT, or REQUEST_CHANGES
+ * when a finding blocks) carrying the new comments, with the summary as its
+ * body; when nothing blocks any more, pysec's earlier requests for changes
+ * are withdrawn (dismissed; on Gitea, where only an administrator may
+ * dismiss, deleted instead), since a later COMMENT leaves them in force.
+ * Then the commit status (success, or failed with the count) on
+ * refs->head.
  *
  * `out` is filled in whatever happens.  Returns PYSEC_EFORGE when a write
  * failed (each is reported through on_action; once the forge fails, the
  * remaining comments are not attempted, but the status still is), or the
- * listing failed (then nothing is written).
+ * forge did not say who the token is or the listing failed (then nothing
+ * is written).
  */
 int pysec_review_run(pysec_review_result *out, pysec_forge *forge, const pysec_review_target *target,
 	const pysec_review_refs *refs, const pysec_report *report, const pysec_changeset *cs,
@@ -181,8 +214,8 @@ int pysec_review_run(pysec_review_result *out, pysec_forge *forge, const pysec_r
 /*
  * Network settings from the policy: pysec.review.timeout and
  * .connectTimeout (seconds), .retries, .retryBaseMs, .retryMaxMs, .maxWait
- * (seconds of Retry-After honoured), .maxInFlight, .gitlabEncoding (form or
- * json), .caBundle.  Unset keys keep what `opts` holds.  PYSEC_EINVALID
+ * (seconds of rate-limit waits honoured), .maxInFlight, .gitlabEncoding
+ * (form or json), .caBundle, .botLogin (`login`).  Unset keys keep what `opts` holds.  PYSEC_EINVALID
  * names the key that is wrong.
  */
 int pysec_forge_options_from_config(pysec_forge_options *opts, const pysec_config *cfg);

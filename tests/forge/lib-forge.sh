@@ -41,3 +41,18 @@ review_expect() {
 	printf '%s\n%s\n' "$OUT" "$ERR" >> "$TMP/all-output"
 	RUN_OUT=$OUT RUN_ERR=$ERR
 }
+
+# forge_as TOKEN METHOD PATH [JSON]: a request to the stand-in as the user of
+# TOKEN (another user than pysec's, planting what pysec must leave alone);
+# the answer's body in $OUT.
+forge_as() {
+	local token=$1 method=$2 path=$3 auth
+	case "$path" in
+	/api/v4/*) auth="PRIVATE-TOKEN: $token" ;;
+	/api/v3/*) auth="Authorization: Bearer $token" ;;
+	*) auth="Authorization: token $token" ;;
+	esac
+	OUT=$(curl -s --max-time 10 -X "$method" -H "$auth" -H "User-Agent: someone" \
+		-H "Accept: application/vnd.github+json" -H "Content-Type: application/json" \
+		${4:+--data "$4"} "$FORGE_URL$path")
+}

@@ -7,8 +7,9 @@
 . "$(dirname "$0")/../forge/lib-forge.sh"
 
 TOKEN="glpat-Secr3t-$$-do-not-print"
+OTHER="glpat-other-$$"
 start_forge gl
-forge_ctl "{\"token\": \"$TOKEN\"}"
+forge_ctl "{\"token\": \"$TOKEN\", \"users\": {\"$OTHER\": {\"id\": 7, \"login\": \"someone\"}}}"
 
 # a rule with a one-click fix whose line holds a run of four backticks
 mkdir -p "$TMP/rules"
@@ -65,9 +66,17 @@ set_mr 3 "$BASE" "$START" "$HEAD1"
 export GITLAB_CI=true CI_API_V4_URL="$FORGE_URL/api/v4" CI_PROJECT_ID=7 CI_MERGE_REQUEST_IID=3 \
 	CI_JOB_URL="https://ci.example/jobs/1" PYSEC_TOKEN="$TOKEN"
 
+# someone else began a thread that carries a finding's marker
+fp_b=$(git pysec scan --format json main...topic | jq -r '.findings[] | select(.path == "b.py") | .fingerprint')
+forge_as "$OTHER" POST /api/v4/projects/7/merge_requests/3/discussions \
+	"$(jq -cn --arg fp "$fp_b" '{body: ("<!-- pysec:fp=" + $fp + " -->\nI say os.system is fine here")}')"
+forge_clear
+
 # --- the first review ----------------------------------------------------------
 review_expect 1 "first review: blocking findings exit 1"
 forge_log
+jq_is "it asks who the token is (GET /api/v4/user) before listing" \
+	'[.[] | .path | select(. == "/api/v4/user" or endswith("/discussions"))][0]' "/api/v4/user"
 jq_is "every request authenticated with PRIVATE-TOKEN" '[.[] | select(.auth != "ok")] | length' 0
 jq_is "no request broke the API's contract" '[.[].problems[]] | join("; ")' ""
 jq_is "the SHAs come from the merge request's diff_refs" \
@@ -76,7 +85,7 @@ jq_is "existing discussions are listed first" \
 	'[.[] | select(.method != "GET" or (.path | endswith("/discussions")))][0].method' GET
 jq_is "four inline comments and a summary, each answered 201" \
 	'[.[] | select(.method == "POST" and (.path | endswith("/discussions"))) | .status] | map(select(. == 201)) | length' 5
-jq_is "inline only on added lines" \
+jq_is "inline only on added lines, b.py's too (someone else's marker is not pysec's)" \
 	'[.[] | select(.method == "POST" and .body.position) | "\(.body.position.new_path):\(.body.position.new_line)"] | sort | join(" ")' \
 	"a.py:4 b.py:2 c.py:2 c.py:2"
 jq_is "positions carry the merge request's three SHAs" \
@@ -133,8 +142,8 @@ forge_clear
 review_expect 1 "one a page, with x-next-page"
 forge_ctl '{"page_size": null, "omit_next_page_header": false}'
 forge_log
-jq_is "follows x-next-page through five pages" \
-	'[.[] | select(.method == "GET" and (.path | endswith("/discussions")))] | length' 5
+jq_is "follows x-next-page through six pages (the other user's thread is one)" \
+	'[.[] | select(.method == "GET" and (.path | endswith("/discussions")))] | length' 6
 
 # --- dry run ----------------------------------------------------------------------------
 printf 'import pickle\npickle.loads(blob)\n' > d.py
@@ -182,7 +191,10 @@ forge_log
 jq_is "the remaining threads and the summary are resolved" '[.[] | select(.method == "PUT")] | length' 4
 jq_is "the status is success" "[.[] | select(.path | endswith(\"/statuses/$HEAD4\")) | .body.state] | join(\",\")" success
 forge_state
-jq_is "no unresolved pysec thread is left" '[.discussions["7/3"][].notes[0] | select(.resolved | not)] | length' 0
+jq_is "no unresolved pysec thread is left" \
+	'[.discussions["7/3"][].notes[0] | select(.author.username == "pysec-bot" and (.resolved | not))] | length' 0
+jq_is "the other user's thread is left as it was" \
+	'[.discussions["7/3"][].notes[0] | select(.author.username == "someone") | .resolved] | join(",")' false
 
 # --- the cap, a line GitLab refuses, a hostile file name ----------------------------------
 git checkout -q -b capped main
@@ -286,6 +298,32 @@ git config --unset pysec.review.maxInFlight
 review_expect 3 "a forge that is not there: exit 3" --url http://127.0.0.1:1 --mr 6
 contains "says it could not connect" "$RUN_ERR" "127.0.0.1:1"
 
+# --- a renamed file: its old name in old_path; names with a newline or U+202E ---------------------
+git checkout -q -b moved main
+seq 1 30 | sed 's/^/x_& = &/' > r_old.py
+commit_all . "a file to move"
+MBASE=$(git rev-parse HEAD)
+git mv r_old.py r_new.py
+printf 'eval(moved)\n' >> r_new.py
+printf 'eval(n)\n' > "$(printf 'new\nline.py')"
+printf 'eval(b)\n' > "$(printf 'x\342\200\256y.py')"
+commit_all . "move, and odd names"
+set_mr 11 "$MBASE" "$MBASE" "$(git rev-parse HEAD)"
+forge_clear
+review_expect 1 "a renamed file and odd file names" --mr 11
+forge_log
+jq_is "the renamed file's comment carries its old name in old_path, and is placed" \
+	'[.[] | select(.body.position.new_path == "r_new.py") | "\(.body.position.old_path) \(.status)"] | join(",")' "r_old.py 201"
+jq_is "the names with a newline and a U+202E are commented inline, by their real names" \
+	'[.[] | select(.method == "POST" and .body.position and (.body.position.new_path | test("\n|\u202e"))) | .status] | join(",")' "201,201"
+jq_is "nothing went to a summary" '[.[] | select(.method == "POST" and (.path | endswith("/discussions")) and (.body.position | not)) | .body.body] | join(",")' ""
+jq_is "and no request broke the API's contract" '[.[].problems[]] | join("; ")' ""
+contains "the log shows the newline escaped, as git does" "$RUN_OUT" 'posted "new\nline.py":1 B307'
+contains "and the U+202E" "$RUN_OUT" 'posted "x\342\200\256y.py":1 B307'
+contains "so does the scan's report" "$RUN_OUT" '"new\nline.py":1:1: B307'
+lacks "the U+202E itself is printed nowhere" "$RUN_OUT$RUN_ERR" "$(printf '\342\200\256')"
+git checkout -q topic
+
 # --- JSON bodies, versions when diff_refs is missing ---------------------------------------------
 git config pysec.review.gitlabEncoding json
 set_mr 8 "$START" "$START" "$HEAD6" false
@@ -310,6 +348,23 @@ review_expect 2 "no project: usage error"
 contains "names what is missing" "$RUN_ERR" "the project is missing"
 export CI_PROJECT_ID=7
 review_expect 2 "a bad cap" --max-comments many
+review_expect 2 "merge request 0: usage error" --mr 0
+contains "with a message" "$RUN_ERR" "the request number is 1 or more, not 0"
+forge_clear
+review_expect 2 "a merge request ' -1': usage error" --mr " -1"
+contains "with a message" "$RUN_ERR" "the request number must be a whole number"
+forge_log
+jq_is "and no request at all (never merge_requests/18446744073709551615)" 'length' 0
+review_expect 2 "--token VALUE: no such option" --token "$TOKEN"
+contains "says where a token goes" "$RUN_ERR" "unknown option '--token'; a token is never given on the command line"
+review_expect 2 "--token=VALUE likewise" "--token=$TOKEN"
+review_expect 2 "an abbreviation is no option (getopt_long took --tok for --token-file)" --tok "$TOKEN"
+contains "says so" "$RUN_ERR" "unknown option '--tok'"
+review_expect 2 "nor is --token-f" --token-f "$TOKEN"
+review_expect 2 "--token-file with a token in place of the file" --token-file "$TOKEN"
+contains "says it cannot read the file" "$RUN_ERR" "cannot read the token file"
+lacks "the value of no token flag is printed" "$(cat "$TMP/all-output")" "$TOKEN"
+review_expect 2 "an abbreviated --dry (--dry-run) is refused too" --dry
 review_expect 2 "an unreadable CA bundle" --ca-bundle "$TMP/nope.pem"
 contains "names it" "$RUN_ERR" "cannot read CA bundle"
 

@@ -2,13 +2,16 @@
 # `git pysec review` against a stand-in Gitea (tests/forge/server.py): one
 # review carrying the inline comments (COMMENT, or REQUEST_CHANGES when a
 # finding blocks) with the summary as its body, no duplicates on reruns,
-# deleted comments for fixed findings, a commit status, and failures.
+# only the token's own comments counted, stale comments really removed (a
+# DELETE of a review comment deletes nothing on Gitea), a request for
+# changes withdrawn once nothing blocks, a commit status, and failures.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../forge/lib-forge.sh"
 
 TOKEN="gitea-Secr3t-$$-do-not-print"
+OTHER="gitea-other-$$"
 start_forge gt
-forge_ctl "{\"token\": \"$TOKEN\"}"
+forge_ctl "{\"token\": \"$TOKEN\", \"users\": {\"$OTHER\": {\"id\": 7, \"login\": \"someone\"}}}"
 
 new_repo work
 cd work
@@ -30,7 +33,7 @@ PULLS='{}'
 # set_pr INDEX MERGE_BASE HEAD [OWN]: what the stand-in knows of pull request INDEX
 set_pr() {
 	PULLS=$(printf '%s' "$PULLS" | jq -c --arg i "$1" --arg b "$2" --arg h "$3" --argjson own "${4:-false}" \
-		'.[$i] = {base: $b, merge_base: $b, head: $h, own: $own}')
+		--argjson nb "${5:-false}" '.[$i] = {base: $b, merge_base: $b, head: $h, own: $own, no_base_sha: $nb}')
 	forge_ctl "$(jq -cn --argjson p "$PULLS" --arg repo "$TMP/work" \
 		'{gitea: {repos: {"owner/repo": {repo: $repo, pulls: $p}}}}')"
 }
@@ -41,26 +44,33 @@ export GITEA_ACTIONS=true GITHUB_SERVER_URL="$FORGE_URL" GITHUB_REPOSITORY=owner
 	GITHUB_REF=refs/pull/5/head PYSEC_TOKEN="$TOKEN"
 reviews_posted='[.[] | select(.method == "POST" and (.path | endswith("/reviews")))]'
 
+# someone else's review on the pull request carries a comment with a finding's marker
+fp_b=$(git pysec scan --format json main...topic | jq -r '.findings[] | select(.path == "b.py") | .fingerprint')
+forge_as "$OTHER" POST /api/v1/repos/owner/repo/pulls/5/reviews "$(jq -cn --arg h "$HEAD1" --arg fp "$fp_b" \
+	'{body: "<!-- pysec:review summary=none verdict=pass -->\nlooks fine", event: "COMMENT", commit_id: $h,
+	  comments: [{path: "b.py", new_position: 2, body: ("<!-- pysec:fp=" + $fp + " -->\nnot a finding")}]}')"
+forge_clear
+
 # --- the first review ----------------------------------------------------------------
 review_expect 1 "first review: blocking findings exit 1"
 forge_log
 jq_is "every request authenticated with 'Authorization: token'" '[.[] | select(.auth != "ok")] | length' 0
 jq_is "no request broke the API's contract" '[.[].problems[]] | join("; ")' ""
-jq_is "the commits come from the pull request" '[.[] | select(.method == "GET") | .path][0]' \
-	"/api/v1/repos/owner/repo/pulls/5"
+jq_is "the commits come from the pull request" '.[0].path' "/api/v1/repos/owner/repo/pulls/5"
+jq_is "then it asks who the token is (GET /user), before reading any review" '.[1].path' "/api/v1/user"
 jq_is "existing reviews are listed before posting" \
 	'[.[] | select(.method == "GET" and (.path | endswith("/reviews")))] | length' 1
 jq_is "one review, answered 200" "$reviews_posted | map(.status) | join(\",\")" 200
 jq_is "REQUEST_CHANGES: a finding blocks" "$reviews_posted | .[0].body.event" REQUEST_CHANGES
 jq_is "on the head commit" "$reviews_posted | .[0].body.commit_id" "$HEAD1"
-jq_is "carrying the comments on added lines, new_position only" \
+jq_is "carrying the comments on added lines, new_position only: b.py's too (someone else's marker is not pysec's)" \
 	"$reviews_posted | [.[0].body.comments[] | \"\\(.path):\\(.new_position):\\(has(\"old_position\"))\"] | join(\" \")" \
 	"a.py:4:false b.py:2:false"
 jq_is "the status: failure, context pysec, 201" \
 	"[.[] | select(.path | endswith(\"/statuses/$HEAD1\")) | \"\\(.body.state) \\(.body.context) \\(.status)\"] | join(\",\")" \
 	"failure pysec 201"
 forge_state
-body=$(printf '%s' "$OUT" | jq -r '.reviews["owner/repo/5"][0].body')
+body=$(printf '%s' "$OUT" | jq -r '[.reviews["owner/repo/5"][] | select(.user.login == "pysec-bot")][0].body')
 contains "the review body starts with pysec's marker" "${body%%$'\n'*}" "<!-- pysec:review summary="
 contains "and counts" "$body" "3 findings in this pull request, 3 at or above the threshold."
 contains "the finding outside the hunk is in its summary table" "$body" '| `a.py` | 2 | B602 subprocess call with shell=True | high (blocking) |'
@@ -73,7 +83,7 @@ forge_clear
 review_expect 1 "a rerun with no change"
 forge_log
 jq_is "posts no review, deletes nothing" "[.[] | select(.method != \"GET\" and (.path | contains(\"/statuses/\") | not))] | length" 0
-jq_is "reads the review's comments" '[.[] | select(.path | endswith("/comments"))] | length' 1
+jq_is "reads pysec's review's comments, not the other user's review" '[.[] | select(.path | endswith("/comments"))] | length' 1
 contains "and says so" "$RUN_OUT" "0 posted, 2 already there, 1 in the summary, 0 closed"
 
 # --- new findings in a second push: only they are posted ------------------------------
@@ -91,17 +101,19 @@ review_expect 1 "a push with a new finding"
 forge_log
 jq_is "a second review with just the new comment" "$reviews_posted | [.[0].body.comments[] | \"\\(.path):\\(.new_position)\"] | join(\" \")" "b.py:3"
 
-# pagination: the reviews one a page (Link and x-total-count)
+# pagination: the reviews one a page (Link and x-total-count); the other user's is one of them
 forge_ctl '{"page_size": 1}'
 forge_clear
 review_expect 1 "a rerun reading the reviews one a page"
 forge_log
-jq_is "both pages read" '[.[] | select(.method == "GET" and (.path | endswith("/reviews"))) | .query.page] | join(",")' "1,2"
+jq_is "all three pages read" '[.[] | select(.method == "GET" and (.path | endswith("/reviews"))) | .query.page] | join(",")' "1,2,3"
 jq_is "both reviews' comments read" '[.[] | select(.path | endswith("/comments"))] | length' 2
 jq_is "nothing posted" "$reviews_posted | length" 0
 forge_ctl '{"page_size": null}'
 
-# --- a fix: the fixed findings' comments are deleted ---------------------------------------
+# --- a fix: the fixed findings' comments are removed, the request for changes withdrawn -----
+forge_state
+jq_is "before the fix pysec blocks the pull request (REQUEST_CHANGES in force)" '.gitea_blocked["owner/repo/5"] | join(",")' pysec-bot
 printf 'import subprocess\nsubprocess.call(\n    cmd)\n' > a.py
 printf 'import pickle\n' > b.py
 commit_all . fix
@@ -110,13 +122,26 @@ set_pr 5 "$BASE" "$HEAD3"
 forge_clear
 review_expect 0 "after the fix nothing blocks: exit 0"
 forge_log
-jq_is "the three fixed findings' comments are deleted (204)" \
-	'[.[] | select(.method == "DELETE") | .status] | join(",")' "204,204,204"
+jq_is "no request broke the API's contract (nothing of someone else's touched)" '[.[].problems[]] | join("; ")' ""
+jq_is "no DELETE of a review comment (Gitea answers 204 and keeps it)" \
+	'[.[] | select(.path | contains("/issues/comments/"))] | length' 0
+jq_is "each request for changes: the dismissal refused (not an admin), so the review deleted" \
+	'[.[] | select(.path | test("/reviews/[0-9]+(/dismissals)?$")) | "\(.method) \(.status)"] | join(",")' \
+	"POST 403,DELETE 204,POST 403,DELETE 204"
 jq_is "one review says what changed (COMMENT: no more request for changes)" \
 	"$reviews_posted | [.[] | \"\\(.body.event) \\(.body.comments | length)\"] | join(\",\")" "COMMENT 1"
+jq_is "and says the request for changes was withdrawn" \
+	"$reviews_posted | .[0].body.body | contains(\"pysec withdrew its request for changes\")" true
+jq_is "what was removed is checked by listing the reviews again" \
+	'[.[] | select(.method == "GET" and (.path | endswith("/pulls/5/reviews")))] | length' 2
 jq_is "the status is success" "[.[] | select(.path | contains(\"/statuses/\")) | .body.state] | join(\",\")" success
+contains "the log says so" "$RUN_OUT" "3 closed, its request for changes withdrawn"
 forge_state
-jq_is "only the new, non-blocking comment is left" '[.review_comments[][] | .path] | join(",")' "b.py"
+jq_is "nobody blocks the pull request any more" '.gitea_blocked["owner/repo/5"] | length' 0
+jq_is "of pysec's comments only the new, non-blocking one is left" \
+	'[.review_comments[][] | select(.user.login == "pysec-bot") | .path] | join(",")' "b.py"
+jq_is "the other user's review and comment are untouched" \
+	'[.review_comments[][] | select(.user.login == "someone") | .path] | join(",")' "b.py"
 forge_clear
 review_expect 0 "and a rerun of that posts nothing"
 forge_log
@@ -179,7 +204,125 @@ jq_is "once" "$reviews_posted | length" 1
 review_expect 3 "an unknown pull request: exit 3" --pr 99
 contains "says which" "$RUN_ERR" "pull request #99 of 'owner/repo' not found"
 review_expect 2 "a project that is not owner/repo: usage error" --project justone --pr 8
-contains "says so" "$RUN_ERR" "a Gitea project is owner/repo"
+contains "says so" "$RUN_ERR" "the project is owner/repo, not 'justone'"
+
+# --- a request for changes withdrawn when nothing blocks any more -----------------------------
+# each pull request below: eval (blocks) and assert (counts, does not block) in one review; then eval is fixed
+git checkout -q -b partial main
+printf 'assert y\neval(x)\n' > p.py
+commit_all . partial
+PHEAD=$(git rev-parse HEAD)
+printf 'assert y\nprint(x)\n' > p.py
+commit_all . "fix eval"
+PFIX=$(git rev-parse HEAD)
+# mine INDEX: pysec's comments on pull request INDEX in the state: "line:open|closed" by path
+mine() {
+	forge_state
+	OUT=$(printf '%s' "$OUT" | jq -c --arg k "owner/repo/$1" '[.reviews[$k][] | select(.user.login == "pysec-bot") | .id] as $ids
+		| [.review_comments | to_entries[] | select(.key | startswith($k + "#")) | .value[]
+		   | select(.user.login == "pysec-bot") | "\(.position):\(if (.body | contains(" closed -->")) then "closed" else "open" end)"]
+		| sort | join(",")')
+}
+
+# a bot that is a repository admin: the dismissal works, the review and its kept comment stay
+forge_ctl '{"bot": {"id": 42, "login": "pysec-bot", "admin": true}}'
+set_pr 9 "$BASE" "$PHEAD"
+review_expect 1 "a review that requests changes" --pr 9
+set_pr 9 "$BASE" "$PFIX"
+forge_clear
+review_expect 0 "eval fixed, the assert left: nothing blocks" --pr 9
+forge_log
+jq_is "the request for changes is dismissed (200)" \
+	'[.[] | select(.path | endswith("/dismissals")) | "\(.status) \(.body.message)"] | join(",")' \
+	"200 pysec: no finding blocks the merge any more"
+jq_is "the eval comment, in a review that stays, is marked fixed (PATCH, 200)" \
+	'[.[] | select(.method == "PATCH") | "\(.status) \(.body.body | split("\n")[0] | test("^<!-- pysec:fp=[0-9a-f]+ closed -->$"))"] | join(",")' \
+	"200 true"
+jq_is "and no review is deleted" '[.[] | select(.method == "DELETE")] | length' 0
+jq_is "no request broke the API's contract" '[.[].problems[]] | join("; ")' ""
+contains "the log says what happened" "$RUN_OUT" "withdrew pysec's request for changes"
+contains "and the count" "$RUN_OUT" "1 closed, its request for changes withdrawn"
+forge_state
+jq_is "nobody blocks pull request 9" '.gitea_blocked["owner/repo/9"] | length' 0
+mine 9
+test "$OUT" = '"1:open,2:closed"' && ok "the assert comment is open, the eval one closed" || fail "the assert comment is open, the eval one closed" "$OUT"
+forge_clear
+review_expect 0 "a rerun" --pr 9
+forge_log
+jq_is "writes nothing: the closed comment stays closed, the kept one kept" \
+	'[.[] | select(.method != "GET" and (.path | contains("/statuses/") | not))] | length' 0
+forge_ctl '{"bot": null}'
+
+# a bot that is not: the dismissal is refused, the review deleted, and the assert comment posted again
+set_pr 10 "$BASE" "$PHEAD"
+review_expect 1 "a review that requests changes" --pr 10
+set_pr 10 "$BASE" "$PFIX"
+forge_clear
+review_expect 0 "eval fixed: nothing blocks" --pr 10
+forge_log
+jq_is "dismissal refused (403), so the review is deleted (204)" \
+	'[.[] | select(.path | test("/pulls/10/reviews/[0-9]+(/dismissals)?$")) | "\(.method) \(.status)"] | join(",")' \
+	"POST 403,DELETE 204"
+jq_is "the assert finding's comment comes back in a COMMENT review" \
+	"$reviews_posted | [.[] | \"\\(.body.event) \\([.body.comments[].new_position] | join(\"+\"))\"] | join(\",\")" "COMMENT 1"
+forge_state
+jq_is "nobody blocks pull request 10" '.gitea_blocked["owner/repo/10"] | length' 0
+mine 10
+test "$OUT" = '"1:open"' && ok "pysec's one comment left is the assert's" || fail "pysec's one comment left is the assert's" "$OUT"
+
+# someone answered in pysec's review: it is not pysec's alone, so it is never deleted
+set_pr 11 "$BASE" "$PHEAD"
+review_expect 1 "a review that requests changes" --pr 11
+forge_state
+RID=$(printf '%s' "$OUT" | jq '.reviews["owner/repo/11"][-1].id')
+python3 "$FORGE_DIR/ctl.py" "$FORGE_URL/_seed/gitea_reply" "$(jq -cn --arg t "$OTHER" --argjson r "$RID" \
+	'{key: "owner/repo/11", review: $r, token: $t, body: "I disagree"}')" > /dev/null
+set_pr 11 "$BASE" "$PFIX"
+forge_clear
+review_expect 3 "eval fixed, but the request for changes cannot be withdrawn: exit 3" --pr 11
+contains "says why" "$RUN_OUT" "FAILED pysec's request for changes (review $RID): nothing blocks any more: POST"
+contains "with Gitea's words" "$RUN_OUT" "HTTP 403: Must be repo admin"
+forge_log
+jq_is "the review is not deleted" '[.[] | select(.method == "DELETE")] | length' 0
+jq_is "the stale eval comment is marked fixed instead" '[.[] | select(.method == "PATCH") | .status] | join(",")' 200
+jq_is "and nothing of someone else's touched" '[.[].problems[]] | join("; ")' ""
+forge_state
+jq_is "the reply is still there" '[.review_comments[][] | select(.body == "I disagree")] | length' 1
+
+# a forge that answers 204 to the DELETE and keeps the review: listing again catches it
+set_pr 12 "$BASE" "$PHEAD"
+review_expect 1 "a review that requests changes" --pr 12
+set_pr 12 "$BASE" "$PFIX"
+forge_ctl '{"faults": [{"method": "DELETE", "path": "/pulls/12/reviews/", "status": 204, "body": ""}]}'
+forge_clear
+review_expect 3 "a deletion answered 204 that deleted nothing: exit 3" --pr 12
+contains "the listing shows it" "$RUN_OUT" "but listing again shows it is still there"
+forge_ctl '{"faults": []}'
+
+# --- a pull request answer without base.sha (its merge_base is enough) ------------------------
+set_pr 13 "$BASE" "$PHEAD" false true
+review_expect 1 "no base.sha, but a merge_base: reviewed" --pr 13
+forge_log
+jq_is "the pull request had no base.sha" '[.[] | select(.path | endswith("/pulls/13")) | .status] | join(",")' 200
+
+# --- a rate limit is not a failure: 429s use no retries, but their waits are bounded -----------
+git config pysec.review.retries 1
+set_pr 14 "$BASE" "$PHEAD"
+forge_ctl '{"faults": [{"method": "POST", "path": "/pulls/14/reviews$", "status": 429, "times": 2,
+  "body": {"message": "rate limited"}, "headers": {"Retry-After": "1"}}]}'
+forge_clear
+review_expect 1 "two 429s with one retry allowed: waited out, then posted" --pr 14
+forge_log
+jq_is "429, 429, then 200" "$reviews_posted | map(.status) | join(\",\")" "429,429,200"
+set_pr 15 "$BASE" "$PHEAD"
+git config pysec.review.maxWait 1
+forge_ctl '{"faults": [{"method": "POST", "path": "/pulls/15/reviews$", "status": 429, "times": 2,
+  "body": {"message": "rate limited"}, "headers": {"Retry-After": "1"}}]}'
+review_expect 3 "but not past pysec.review.maxWait in all" --pr 15
+contains "says so" "$RUN_OUT" "pysec.review.maxWait allows 1 s"
+git config pysec.review.retries 2
+git config --unset pysec.review.maxWait
+forge_ctl '{"faults": []}'
 
 # --- the token never shows ----------------------------------------------------------------------
 forge_ctl '{"echo_token": true, "faults": [{"method": "GET", "path": "/reviews$", "status": 502}]}'

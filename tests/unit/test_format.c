@@ -451,9 +451,56 @@ static void control_bytes_survive_the_round_trip(void **state)
 	pysec_report_free(r);
 }
 
+static void check_quote(const char *path, const char *want)
+{
+	char *got = pysec_path_quote(path);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* git's quoting with core.quotePath false, plus what would show another name */
+static void paths_are_quoted_as_git_does(void **state)
+{
+	check_quote("a/b c.py", "a/b c.py");
+	check_quote("\xc3\xbc" "n\xc3\xaf" "c\xc3\xb8" "d\xc3\xa9.py", "\xc3\xbc" "n\xc3\xaf" "c\xc3\xb8" "d\xc3\xa9.py");
+	check_quote("new\nline.py", "\"new\\nline.py\"");
+	check_quote("tab\there", "\"tab\\there\"");
+	check_quote("q\"b\\s", "\"q\\\"b\\\\s\"");
+	check_quote("bell\a\x1b.py", "\"bell\\a\\033.py\"");
+	/* U+202E RIGHT-TO-LEFT OVERRIDE, U+2066, and a byte that is not UTF-8 */
+	check_quote("x\xe2\x80\xaey.py", "\"x\\342\\200\\256y.py\"");
+	check_quote("\xe2\x81\xa6.py", "\"\\342\\201\\246.py\"");
+	check_quote("bad\xff.py", "\"bad\\377.py\"");
+}
+
+static void numbers_are_digits_only(void **state)
+{
+	unsigned long long v = 0;
+
+	assert_int_equal(pysec_parse_uint(&v, "42", 100), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(pysec_parse_uint(&v, "18446744073709551615", UINT64_MAX), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(pysec_parse_uint(&v, "18446744073709551616", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, " -1", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, "-1", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, "+1", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, " 1", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, "1 ", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, "0x10", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, "", UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, NULL, UINT64_MAX), -1);
+	assert_int_equal(pysec_parse_uint(&v, "101", 100), -1);
+	assert_int_equal(pysec_parse_uint(&v, "7", 5), -1);
+	assert_int_equal(pysec_parse_uint(&v, "0", 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(paths_are_quoted_as_git_does),
+		cmocka_unit_test(numbers_are_digits_only),
 		cmocka_unit_test(report_has_exactly_the_documented_keys),
 		cmocka_unit_test(finding_fields_have_their_types),
 		cmocka_unit_test(empty_report),
