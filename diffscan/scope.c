@@ -331,8 +331,10 @@ static size_t call_qualname(struct walk *w, TSNode call, uint32_t scope, int lig
 		size_t n = v.len;
 		if (ts_node_is_null(from))
 			from = call_positional(w, call, 3);
-		if (ts_node_is_null(from) || !node_truthy(w, from))
-			n = strcspn(v.ptr, ".");
+		if (ts_node_is_null(from) || !node_truthy(w, from)) {
+			const char *dot = memchr(v.ptr, '.', v.len);
+			n = dot ? (size_t)(dot - v.ptr) : v.len;
+		}
 		if (n && name_append(out, cap, &len, v.ptr, n) < 0)
 			len = 0;
 	}
@@ -639,7 +641,9 @@ static void read_import(struct builder *b, TSNode n)
 				a = node_text(w, alias, &alen);
 				bind_import(b, a, alen, t, len, pos);
 			} else {
-				bind_import(b, t, strcspn(t, "."), t, strcspn(t, "."), pos);
+				const char *dot = memchr(t, '.', len);
+				size_t first = dot ? (size_t)(dot - t) : len;
+				bind_import(b, t, first, t, first, pos);
 			}
 			continue;
 		}
