@@ -9,6 +9,7 @@ DATADIR ?= $(PREFIX)/share/pysec
 SYSCONFDIR ?= /etc
 SYSTEMDDIR ?= /etc/systemd/system
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/pysec
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 SCDOC ?= scdoc
@@ -43,7 +44,7 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CORE_PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) 2>/dev/null)
 
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -Iinclude -Idiffscan -Icli -Idaemon \
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -Iinclude -Idiffscan -Iforge -Icli -Idaemon \
 	$(PKG_CFLAGS) -DPYSEC_SYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
 ALL_LDFLAGS := $(SAN) $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lpthread -lm
@@ -54,7 +55,7 @@ AS_NEEDED := -Wl,--as-needed
 CORE_SRC := $(wildcard diffscan/*.c)
 FORGE_SRC := $(wildcard forge/*.c)
 # git-pysec: the commands without network libraries, and the daemon's client for hooks
-MAIN_SRC := cli/main.c cli/common.c cli/libgit2_setup.c cli/cmd_scan.c cli/cmd_rules.c \
+MAIN_SRC := cli/main.c cli/common.c cli/libgit2_setup.c cli/cmd_scan.c cli/cmd_rules.c cli/output.c \
 	$(wildcard hook/*.c) daemon/proto.c
 # pysec-net: review and serve
 NET_SRC := cli/net_main.c cli/common.c cli/libgit2_setup.c cli/cmd_review.c cli/cmd_serve.c \
@@ -109,6 +110,8 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
+$(BUILD)/diffscan/format_sarif.o: ALL_CFLAGS += -DPYSEC_URL='"file://$(DOCDIR)/README.md"'
+
 # The core's objects, not libpysec.a (which holds the forge library too):
 # with CORE_LIBS only, a call into the network code fails to link.
 $(BUILD)/git-pysec: $(MAIN_OBJ) $(CORE_OBJ) $(GRAMMAR_OBJ)
@@ -125,7 +128,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpysec.a
 check-unit: $(UNIT_BIN)
 	@failed=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || failed=1; done; exit $$failed
 
-check-integration: $(BUILD)/git-pysec $(BUILD)/pysec-net man
+# The validators the format tests run (tests/tools/package.json): npm ci
+# installs exactly the versions package-lock.json pins, each checked
+# against its sha512; no install scripts run.
+TEST_TOOLS := tests/tools/node_modules/.installed
+$(TEST_TOOLS): tests/tools/package.json tests/tools/package-lock.json
+	cd tests/tools && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	chmod u+x tests/tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
+	touch $@
+
+check-integration: $(BUILD)/git-pysec $(BUILD)/pysec-net man $(TEST_TOOLS)
 	PYSEC_BIN=$(abspath $(BUILD)/git-pysec) PYSEC_MAKE_VARS="BUILD=$(BUILD) SANITIZE=$(SANITIZE)" \
 		./tests/run-integration.sh
 
@@ -146,6 +158,8 @@ install: $(BUILD)/git-pysec $(BUILD)/pysec-net man
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 $(BUILD)/git-pysec $(BUILD)/pysec-net $(DESTDIR)$(BINDIR)/
 	install -m 0644 config/*.conf $(DESTDIR)$(DATADIR)/config/
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 completion/git-pysec.bash $(DESTDIR)$(BASHCOMPDIR)/git-pysec
 	install -m 0644 completion/_git-pysec $(DESTDIR)$(ZSHCOMPDIR)/_git-pysec

@@ -42,10 +42,13 @@ as_root() {
 # (the forge stand-in), curl, pre-commit (the pre-commit framework's
 # manifest, tried with try-repo), man-db, bash-completion and zsh (the
 # installed manual pages and completion, used as a person would),
-# dpkg-dev, debhelper and lintian (the Debian package is built and checked).
+# dpkg-dev, debhelper and lintian (the Debian package is built and checked),
+# python3-jsonschema, python3-yaml and libxml2-utils (the reports are
+# validated: JSON schemas, the CI templates, JUnit's XSD with xmllint).
 packages="build-essential pkg-config scdoc ca-certificates openssl git libgit2-dev libtree-sitter-dev
 	libcurl4-openssl-dev libjansson-dev libpcre2-dev libmicrohttpd-dev libsqlite3-dev libssl-dev
-	libcmocka-dev jq python3 curl pre-commit man-db bash-completion zsh dpkg-dev debhelper lintian"
+	libcmocka-dev jq python3 curl pre-commit man-db bash-completion zsh dpkg-dev debhelper lintian
+	python3-jsonschema python3-yaml libxml2-utils"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -30,7 +30,7 @@ struct cli_cmd {
 };
 
 /* The commands of pysec-net, in both executables' tables and `git pysec help`. */
-#define CLI_REVIEW_SUMMARY "review a merge request (GitLab) or pull request (Gitea): comments and a status"
+#define CLI_REVIEW_SUMMARY "review a merge request (GitLab) or pull request (Gitea, GitHub): comments and a status"
 #define CLI_SERVE_SUMMARY "the daemon: warm scans for hooks, reviews from webhooks"
 
 /*
@@ -53,6 +53,48 @@ int cmd_pre_receive(int argc, char **argv);
 int cmd_install(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+
+/*
+ * Reports to write (output.c): `--format FORMAT` (to standard output) and
+ * `--output FORMAT:PATH` (PATH '-' is standard output).
+ */
+#define CLI_MAX_OUTPUTS 16
+struct cli_outputs {
+	struct cli_output {
+		pysec_format format;
+		const char *path;	/* "-": standard output */
+	} v[CLI_MAX_OUTPUTS];
+	size_t len;
+};
+
+/* Add a report in `format` to `path` (which must outlive `outs`); -1 after saying why not. */
+int cli_outputs_add(struct cli_outputs *outs, pysec_format format, const char *path);
+/* Add "FORMAT:PATH" (an argument: PATH points into it); -1 after saying what is wrong with it. */
+int cli_outputs_parse(struct cli_outputs *outs, const char *spec);
+/*
+ * Write the report in each output's format; a file is written beside its
+ * path and renamed into place.  `color` colours text on standard output.
+ * 0, or -1 after saying which could not be written (the others are).
+ */
+int cli_outputs_write(const struct cli_outputs *outs, const pysec_report *r, const pysec_write_options *wo,
+	int color);
+
+/* What the reports say about a run, with the strings it points to. */
+struct cli_run {
+	pysec_run_info info;
+	char root[4096];
+	char revision[GIT_OID_HEXSZ + 1];
+	char *uri, *branch;
+};
+
+/*
+ * Describe a scan of `repo` (NULL: files outside a repository): the
+ * directory its paths start from (the working tree, or the current
+ * directory), the repository's URI, and the commit scanned: the tip of
+ * `revspec` ("A..B": B), else HEAD and its branch.
+ */
+void cli_run_describe(struct cli_run *run, git_repository *repo, const char *revspec);
+void cli_run_release(struct cli_run *run);
 
 /* git_libgit2_init() and the options every command wants (libgit2_setup.c says why). */
 void cli_libgit2_init(void);
@@ -115,6 +157,9 @@ void cli_options_clear(struct cli_options *o);
  */
 #define CLI_STDIN_MAX (16 * 1024 * 1024)
 int cli_read_stdin(char **out, size_t *len);
+
+/* Seconds since the epoch, with a fraction. */
+double cli_now(void);
 
 /* Open the repository the current directory is in (honouring GIT_DIR). */
 int cli_open_repository(git_repository **out);

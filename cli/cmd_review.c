@@ -1,10 +1,12 @@
 /*
- * cmd_review.c: `git pysec review`: one GitLab merge request or Gitea pull
- * request.  Settings come from the flags, then GitLab CI's or Gitea
- * Actions' variables, then the configuration; the scan is the core's on
- * base...head; posting is the forge library's.
+ * cmd_review.c: `git pysec review`: one GitLab merge request, Gitea pull
+ * request or GitHub pull request.  Settings come from the flags, then the
+ * variables of GitLab CI, Gitea Actions or GitHub Actions, then the
+ * configuration; the scan is the core's on base...head; posting is the
+ * forge library's.
  */
 #include <errno.h>
+#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +18,17 @@
 static const char usage[] =
 	"usage: git pysec review [options]\n"
 	"\n"
-	"Scan what a merge request (GitLab) or pull request (Gitea) adds and post the\n"
-	"findings as inline comments, a summary and a commit status.  In GitLab CI the\n"
+	"Scan what a merge request (GitLab) or pull request (Gitea, GitHub) adds and post\n"
+	"the findings as inline comments, a summary and a commit status.  In GitLab CI the\n"
 	"forge, URL, project and merge request come from CI_API_V4_URL, CI_PROJECT_ID and\n"
-	"CI_MERGE_REQUEST_IID; in Gitea Actions from GITHUB_SERVER_URL and GITHUB_REPOSITORY.\n"
+	"CI_MERGE_REQUEST_IID; in Gitea Actions from GITHUB_SERVER_URL, GITHUB_REPOSITORY and\n"
+	"GITHUB_REF; in GitHub Actions from GITHUB_API_URL, GITHUB_REPOSITORY and the\n"
+	"pull_request event (GITHUB_EVENT_PATH).\n"
 	"\n"
-	"  --forge gitlab|gitea     the forge (pysec.review.forge)\n"
+	"  --forge gitlab|gitea|github  the forge (pysec.review.forge)\n"
 	"  --url URL                its API root or server URL (pysec.review.url)\n"
-	"  --project P              GitLab: id or group/project; Gitea: owner/repo (pysec.review.project)\n"
-	"  --mr N, --pr N           the merge request's iid / pull request's index\n"
+	"  --project P              GitLab: id or group/project; Gitea, GitHub: owner/repo (pysec.review.project)\n"
+	"  --mr N, --pr N           the merge request's iid / pull request's number\n"
 	"  --token-file FILE        read the token from FILE (pysec.review.tokenFile); else from\n"
 	"                           $PYSEC_TOKEN (pysec.review.tokenEnv names another variable)\n"
 	"  --ca-bundle FILE         CA certificates to trust (pysec.review.caBundle); TLS is always verified\n"
@@ -32,14 +36,15 @@ static const char usage[] =
 	"  --fail-on LEVEL          lowest severity that fails the status (default medium)\n"
 	"  --min-confidence LEVEL   ignore findings below this confidence (default medium)\n"
 	"  --status-name NAME       the commit status's name (pysec.review.statusName, default pysec)\n"
-	"  --target-url URL         the status's link (default $CI_JOB_URL)\n"
+	"  --target-url URL         the status's link (default: the CI job's)\n"
 	"  --config FILE            a pysec config file (git-config syntax) over the others\n"
 	"  --dry-run                read what is there, print what would be posted, post nothing\n"
 	"  -v, --verbose            one line per request on stderr (never the token)\n"
 	"\n"
 	"Network settings: pysec.review.timeout and .connectTimeout (seconds), .retries,\n"
-	".retryBaseMs, .retryMaxMs, .maxWait (seconds of Retry-After honoured), .maxInFlight,\n"
-	".gitlabEncoding (form or json).\n";
+	".retryBaseMs, .retryMaxMs, .maxWait (seconds one request may wait for rate limits),\n"
+	".maxInFlight, .gitlabEncoding (form or json).  pysec.review.botLogin names the user a\n"
+	"token acts as where the forge will not say (GitHub Actions: github-actions[bot]).\n";
 
 struct review_args {
 	const char *forge, *url, *project, *number, *token_file, *ca_bundle, *max_comments;
@@ -115,6 +120,85 @@ static const char *env(const char *name)
 	const char *v = getenv(name);
 
 	return v && *v ? v : NULL;
+}
+
+/* What the CI job pysec runs in says of the request; all NULL outside CI. */
+struct ci {
+	const char *forge;		/* "gitlab", "gitea", "github" */
+	const char *url, *project, *number, *target_url;
+	const char *login;		/* who the job's own token acts as, where the forge will not say */
+	char number_buf[32];
+	char target_buf[1024];
+};
+
+/* A pull request's number from its ref: refs/pull/<number>/head (Gitea) or /merge (GitHub). */
+static const char *number_from_ref(struct ci *ci, const char *ref)
+{
+	if (!ref || strncmp(ref, "refs/pull/", 10))
+		return NULL;
+	snprintf(ci->number_buf, sizeof(ci->number_buf), "%.*s", (int)strcspn(ref + 10, "/"), ref + 10);
+	return ci->number_buf;
+}
+
+/*
+ * GitHub Actions: the pull request's number from the event that started
+ * the workflow (GITHUB_EVENT_PATH: pull_request.number, or number), else
+ * from GITHUB_REF.  A workflow run by another event reviews nothing.
+ */
+static const char *github_event_number(struct ci *ci)
+{
+	const char *path = env("GITHUB_EVENT_PATH");
+	json_t *ev, *n;
+	json_error_t jerr;
+
+	if (path && (ev = json_load_file(path, 0, &jerr))) {
+		n = json_object_get(json_object_get(ev, "pull_request"), "number");
+		if (!json_is_integer(n))
+			n = json_object_get(ev, "number");
+		if (json_is_integer(n) && json_integer_value(n) > 0)
+			snprintf(ci->number_buf, sizeof(ci->number_buf), "%lld", (long long)json_integer_value(n));
+		json_decref(ev);
+		if (*ci->number_buf)
+			return ci->number_buf;
+	}
+	return number_from_ref(ci, env("GITHUB_REF"));
+}
+
+/* The run's page (GitHub and Gitea Actions): <server>/<owner>/<repo>/actions/runs/<id>. */
+static const char *actions_run_url(struct ci *ci)
+{
+	if (!env("GITHUB_SERVER_URL") || !env("GITHUB_REPOSITORY") || !env("GITHUB_RUN_ID"))
+		return NULL;
+	snprintf(ci->target_buf, sizeof(ci->target_buf), "%s/%s/actions/runs/%s", env("GITHUB_SERVER_URL"),
+		env("GITHUB_REPOSITORY"), env("GITHUB_RUN_ID"));
+	return ci->target_buf;
+}
+
+static void ci_detect(struct ci *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	if (env("GITLAB_CI") || env("CI_API_V4_URL")) {
+		ci->forge = "gitlab";
+		ci->url = env("CI_API_V4_URL");
+		ci->project = env("CI_PROJECT_ID");
+		ci->number = env("CI_MERGE_REQUEST_IID");
+		ci->target_url = env("CI_JOB_URL");
+	} else if (env("GITEA_ACTIONS")) {
+		/* Gitea Actions sets GITHUB_ACTIONS too, for the actions it borrows: it is checked first */
+		ci->forge = "gitea";
+		ci->url = env("GITHUB_SERVER_URL");
+		ci->project = env("GITHUB_REPOSITORY");
+		ci->number = number_from_ref(ci, env("GITHUB_REF"));
+		ci->target_url = actions_run_url(ci);
+	} else if (env("GITHUB_ACTIONS")) {
+		ci->forge = "github";
+		ci->url = env("GITHUB_API_URL");
+		ci->project = env("GITHUB_REPOSITORY");
+		ci->number = github_event_number(ci);
+		ci->target_url = actions_run_url(ci);
+		/* the job's GITHUB_TOKEN may not read GET /user; it acts as this app's bot */
+		ci->login = "github-actions[bot]";
+	}
 }
 
 /* The first of: the flag, the CI variable, the configuration, the default. */
@@ -316,11 +400,11 @@ int cmd_review(int argc, char **argv)
 	pysec_review_request_result res;
 	pysec_review_target target = { NULL, 0 };
 	struct printer pr = { NULL, 0, NULL, 0 };
+	struct ci ci;
 	const char *kind_name, *number, *token_file, *token_env, *cap;
-	char *token = NULL, number_from_ref[32];
+	char *token = NULL;
 	unsigned long long n;
-	int rc, exit_code = EXIT_CLEAN, gitlab_ci = env("GITLAB_CI") || env("CI_API_V4_URL"),
-		gitea_ci = env("GITEA_ACTIONS") != NULL;
+	int rc, exit_code = EXIT_CLEAN;
 
 	if ((rc = parse_args(&a, argc, argv)) != 0)
 		return rc > 0 ? EXIT_CLEAN : EXIT_USAGE;
@@ -331,35 +415,26 @@ int cmd_review(int argc, char **argv)
 		goto cleanup;
 	}
 
-	/* which forge, where, which request */
-	kind_name = setting(a.forge, NULL, conn, "pysec.review.forge",
-		gitlab_ci ? "gitlab" : gitea_ci ? "gitea" : NULL);
+	/* which forge, where, which request: the CI job's variables only when it runs on that forge */
+	ci_detect(&ci);
+	kind_name = setting(a.forge, NULL, conn, "pysec.review.forge", ci.forge);
 	fo.kind = pysec_forge_kind_parse(kind_name);
 	if (!fo.kind) {
-		fprintf(stderr, "git pysec: review: which forge? --forge gitlab|gitea (or pysec.review.forge)\n");
+		fprintf(stderr, "git pysec: review: which forge? --forge gitlab|gitea|github (or pysec.review.forge)\n");
 		exit_code = EXIT_USAGE;
 		goto cleanup;
 	}
-	if (fo.kind == PYSEC_FORGE_GITLAB) {
-		fo.url = setting(a.url, gitlab_ci ? env("CI_API_V4_URL") : NULL, conn, "pysec.review.url", NULL);
-		target.project = setting(a.project, gitlab_ci ? env("CI_PROJECT_ID") : NULL, conn,
-			"pysec.review.project", NULL);
-		number = setting(a.number, gitlab_ci ? env("CI_MERGE_REQUEST_IID") : NULL, conn, "pysec.review.request", NULL);
-	} else {
-		const char *ref = gitea_ci ? env("GITHUB_REF") : NULL;
-		number_from_ref[0] = '\0';
-		/* a pull request's workflow runs on refs/pull/<index>/head (or /merge) */
-		if (ref && !strncmp(ref, "refs/pull/", 10))
-			snprintf(number_from_ref, sizeof(number_from_ref), "%.*s", (int)strcspn(ref + 10, "/"), ref + 10);
-		fo.url = setting(a.url, gitea_ci ? env("GITHUB_SERVER_URL") : NULL, conn, "pysec.review.url", NULL);
-		target.project = setting(a.project, gitea_ci ? env("GITHUB_REPOSITORY") : NULL, conn,
-			"pysec.review.project", NULL);
-		number = setting(a.number, *number_from_ref ? number_from_ref : NULL, conn, "pysec.review.request", NULL);
-	}
+	if (!ci.forge || strcmp(ci.forge, pysec_forge_kind_name(fo.kind)))
+		memset(&ci, 0, sizeof(ci));
+	fo.url = setting(a.url, ci.url, conn, "pysec.review.url", NULL);
+	target.project = setting(a.project, ci.project, conn, "pysec.review.project", NULL);
+	number = setting(a.number, ci.number, conn, "pysec.review.request", NULL);
 	if (!fo.url || !target.project || !number) {
-		fprintf(stderr, "git pysec: review: %s is missing (flags --url, --project, --%s)\n",
+		fprintf(stderr, "git pysec: review: %s is missing (flags --url, --project, --%s)%s\n",
 			!fo.url ? "the forge URL" : !target.project ? "the project" : "the request number",
-			fo.kind == PYSEC_FORGE_GITLAB ? "mr" : "pr");
+			fo.kind == PYSEC_FORGE_GITLAB ? "mr" : "pr", !fo.url || !target.project || !ci.forge ? "" :
+			fo.kind == PYSEC_FORGE_GITLAB ? "; is this a merge request pipeline?" :
+			"; is this workflow run by a pull_request event?");
 		exit_code = EXIT_USAGE;
 		goto cleanup;
 	}
@@ -377,6 +452,8 @@ int cmd_review(int argc, char **argv)
 		exit_code = EXIT_USAGE;
 		goto cleanup;
 	}
+	if (!fo.login)
+		fo.login = ci.login;
 	rq.review = (pysec_review_options)PYSEC_REVIEW_OPTIONS_INIT;
 	cap = a.max_comments ? a.max_comments : pysec_config_get(conn, "pysec.review.maxComments", NULL);
 	if (cap) {
@@ -418,7 +495,7 @@ int cmd_review(int argc, char **argv)
 	rq.min_confidence = a.min_conf;
 	rq.review.dry_run = a.dry_run;
 	rq.review.status_name = setting(a.status_name, NULL, conn, "pysec.review.statusName", "pysec");
-	rq.review.target_url = setting(a.target_url, env("CI_JOB_URL"), conn, "pysec.review.targetUrl", NULL);
+	rq.review.target_url = setting(a.target_url, ci.target_url, conn, "pysec.review.targetUrl", NULL);
 	rq.review.on_action = on_action;
 	rq.review.payload = &pr;
 	rq.on_scan = on_scan;

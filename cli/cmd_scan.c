@@ -14,7 +14,11 @@ static const char usage[] =
 	"   or: git pysec scan [options] --full [<path>...]  every line of every Python file\n"
 	"   or: git pysec scan [options] --pre-push <remote>  what a push sends (git's pre-push input on stdin)\n"
 	"\n"
-	"  --format text|json       output format (default text)\n"
+	"  --format FORMAT          the report on standard output: text (default), json, sarif,\n"
+	"                           gitlab-codequality, gitlab-sast, junit, rdjson, github\n"
+	"  --output FORMAT:PATH     also write a report to PATH ('-': standard output); repeatable\n"
+	"  --quiet                  no report on standard output (--output still writes)\n"
+	"  --show-suppressed        also report what '# nosec' suppresses (SARIF, JSON); never fails\n"
 	"  --fail-on LEVEL          lowest severity that fails: low, medium, high (default low)\n"
 	"  --min-confidence LEVEL   ignore findings below this confidence (default low)\n"
 	"  --config FILE            a pysec config file (git-config syntax) over the others\n"
@@ -22,7 +26,9 @@ static const char usage[] =
 	"  --jobs N                 scan files read from disk with N threads (default: one per CPU)\n";
 
 struct scan_args {
-	int staged, full, json;
+	int staged, full, quiet, show_suppressed, has_format;
+	pysec_format format;
+	struct cli_outputs outputs;
 	const char *fail_on, *min_conf, *config, *color, *pre_push;
 	unsigned jobs;
 	char *input;		/* --pre-push: git's input */
@@ -32,8 +38,8 @@ struct scan_args {
 };
 
 enum {
-	OPT_STAGED = 1, OPT_FULL, OPT_PRE_PUSH, OPT_FORMAT, OPT_FAIL_ON, OPT_MIN_CONF, OPT_CONFIG, OPT_COLOR, OPT_JOBS,
-	OPT_HELP,
+	OPT_STAGED = 1, OPT_FULL, OPT_PRE_PUSH, OPT_FORMAT, OPT_OUTPUT, OPT_QUIET, OPT_SHOW_SUPPRESSED, OPT_FAIL_ON,
+	OPT_MIN_CONF, OPT_CONFIG, OPT_COLOR, OPT_JOBS, OPT_HELP,
 };
 
 static const struct cli_option options[] = {
@@ -42,6 +48,9 @@ static const struct cli_option options[] = {
 	{ "full", 0, 0, OPT_FULL },
 	{ "pre-push", 0, 1, OPT_PRE_PUSH },
 	{ "format", 0, 1, OPT_FORMAT },
+	{ "output", 0, 1, OPT_OUTPUT },
+	{ "quiet", 0, 0, OPT_QUIET },
+	{ "show-suppressed", 0, 0, OPT_SHOW_SUPPRESSED },
 	{ "fail-on", 0, 1, OPT_FAIL_ON },
 	{ "min-confidence", 0, 1, OPT_MIN_CONF },
 	{ "config", 0, 1, OPT_CONFIG },
@@ -67,10 +76,18 @@ static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char
 			a->pre_push = o->value;
 			break;
 		case OPT_FORMAT:
-			if (strcmp(o->value, "json") && strcmp(o->value, "text"))
+			if (pysec_format_parse(&a->format, o->value) < 0) {
+				fprintf(stderr, "git pysec scan: --format: not a format (%s)\n", pysec_format_names());
 				goto bad;
-			a->json = !strcmp(o->value, "json");
+			}
+			a->has_format = 1;
 			break;
+		case OPT_OUTPUT:
+			if (cli_outputs_parse(&a->outputs, o->value) < 0)
+				goto bad;
+			break;
+		case OPT_QUIET: a->quiet = 1; break;
+		case OPT_SHOW_SUPPRESSED: a->show_suppressed = 1; break;
 		case OPT_FAIL_ON: a->fail_on = o->value; break;
 		case OPT_MIN_CONF: a->min_conf = o->value; break;
 		case OPT_CONFIG: a->config = o->value; break;
@@ -91,6 +108,10 @@ static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char
 		goto bad;
 	if (a->staged + a->full + !!a->pre_push > 1 || ((a->staged || a->pre_push) && a->nrest) ||
 	    (!a->full && a->nrest > 1))
+		goto bad;
+	/* the report on standard output: --format's, or text when nothing else is asked for */
+	if (!a->quiet && (a->has_format || !a->outputs.len) &&
+	    cli_outputs_add(&a->outputs, a->has_format ? a->format : PYSEC_FORMAT_TEXT, "-") < 0)
 		goto bad;
 	return 0;
 bad:
@@ -150,8 +171,11 @@ int cmd_scan(int argc, char **argv)
 	pysec_report *report = NULL;
 	pysec_scan_options so = PYSEC_SCAN_OPTIONS_INIT;
 	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
-	int rc, exit_code = EXIT_CLEAN;
+	struct cli_run run;
+	int rc, exit_code = EXIT_CLEAN, color;
 
+	memset(&run, 0, sizeof(run));
+	run.info.start_time = cli_now();
 	if ((rc = parse_args(&a, &o, argc, argv)) != 0) {
 		cli_options_clear(&o);
 		return rc > 0 ? EXIT_CLEAN : EXIT_USAGE;
@@ -177,6 +201,8 @@ int cmd_scan(int argc, char **argv)
 		pysec_config_set(cfg, "pysec.failOn", a.fail_on);
 	if (a.min_conf)
 		pysec_config_set(cfg, "pysec.minConfidence", a.min_conf);
+	if (a.show_suppressed)
+		pysec_config_set(cfg, "pysec.showSuppressed", "true");
 	wo.threshold.fail_on = pysec_level_parse(pysec_config_get(cfg, "pysec.failOn", "low"));
 	wo.threshold.min_confidence = pysec_level_parse(pysec_config_get(cfg, "pysec.minConfidence", "low"));
 	if (!wo.threshold.fail_on || !wo.threshold.min_confidence) {
@@ -197,14 +223,21 @@ int cmd_scan(int argc, char **argv)
 	so.threads = a.jobs;
 	rc = pysec_scan(report, engine, cs, &so);
 	pysec_report_sort(report);
-	wo.format = a.json ? PYSEC_FORMAT_JSON : PYSEC_FORMAT_TEXT;
-	wo.color = a.color ? !strcmp(a.color, "always") : isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-	if (pysec_report_write(report, &wo, stdout) < 0 || fflush(stdout) != 0)
+	/* the exit code is known before the reports are written: they carry it (SARIF, GitLab SAST) */
+	exit_code = rc < 0 ? (rc == PYSEC_EINVALID ? EXIT_USAGE : EXIT_FAILED)
+		: pysec_report_blocking(report, &wo.threshold) ? EXIT_FINDINGS : EXIT_CLEAN;
+	cli_run_describe(&run, repo, a.full || a.pre_push || a.staged ? NULL : a.nrest ? a.rest[0] : NULL);
+	if (a.full && getcwd(run.root, sizeof(run.root)))	/* --full's paths start here */
+		run.info.root = run.root;
+	run.info.engine = engine;
+	run.info.exit_code = exit_code;
+	run.info.end_time = cli_now();
+	wo.run = &run.info;
+	color = a.color ? !strcmp(a.color, "always") : isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	if (cli_outputs_write(&a.outputs, report, &wo, color) < 0)
 		exit_code = EXIT_FAILED;
 	else if (rc < 0)
 		exit_code = cli_fail(rc, "scan");
-	else
-		exit_code = pysec_report_blocking(report, &wo.threshold) ? EXIT_FINDINGS : EXIT_CLEAN;
 	if (*pysec_config_notes(cfg))
 		fputs(pysec_config_notes(cfg), stderr);
 cleanup:
@@ -213,6 +246,7 @@ cleanup:
 	pysec_engine_free(engine);
 	pysec_config_free(cfg);
 	git_repository_free(repo);
+	cli_run_release(&run);
 	free(a.input);
 	cli_options_clear(&o);
 	return exit_code;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "cli.h"
 
@@ -29,6 +30,14 @@ const char *cli_system_config(void)
 	const char *env = getenv("PYSEC_CONFIG");
 
 	return env && *env ? env : PYSEC_SYSCONFDIR "/pysec.conf";
+}
+
+double cli_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int cli_open_repository(git_repository **out)

@@ -5,6 +5,7 @@
 # uses (__gitcomp, __git_find_on_cmdline, __git_complete_revlist) are git's.
 
 __git_pysec_commands="scan rules explain pre-receive install review serve version help"
+__git_pysec_formats="text json sarif gitlab-codequality gitlab-sast junit rdjson github"
 
 _git_pysec ()
 {
@@ -17,13 +18,26 @@ _git_pysec ()
 
 	case "$prev" in
 	--format)
-		__gitcomp "text json"; return ;;
+		if [ "$subcommand" = scan ]; then
+			__gitcomp "$__git_pysec_formats"
+		else
+			__gitcomp "text json"
+		fi
+		return ;;
+	--output)
+		# FORMAT: first, then a file name
+		case "$cur" in
+		*:*) compopt -o filenames 2> /dev/null
+		     COMPREPLY=($(compgen -f -P "${cur%%:*}:" -- "${cur#*:}")) ;;
+		*) __gitcomp "$__git_pysec_formats" "" "$cur" ":" ;;
+		esac
+		return ;;
 	--fail-on|--min-confidence)
 		__gitcomp "low medium high"; return ;;
 	--color)
 		__gitcomp "auto always never"; return ;;
 	--forge)
-		__gitcomp "gitlab gitea"; return ;;
+		__gitcomp "gitlab gitea github"; return ;;
 	--config|--token-file|--ca-bundle|--queue-db|--port-file|--socket)
 		compopt -o filenames 2> /dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
@@ -36,8 +50,8 @@ _git_pysec ()
 
 	case "$subcommand,$cur" in
 	scan,-*)
-		__gitcomp "--staged --cached --full --pre-push --format --fail-on --min-confidence
-			--config --color --jobs" ;;
+		__gitcomp "--staged --cached --full --pre-push --format --output --quiet --show-suppressed
+			--fail-on --min-confidence --config --color --jobs" ;;
 	scan,*)
 		if [ -n "$(__git_find_on_cmdline "--full")" ]; then
 			compopt -o filenames 2> /dev/null

@@ -357,6 +357,7 @@ int pysec_engine_new(pysec_engine **out, const pysec_config *cfg)
 	if (cfg)
 		apply_selection(e, cfg);
 	e->honour_nosec = cfg ? config_bool(cfg, "pysec.nosec", 1) : 1;
+	e->show_suppressed = cfg ? config_bool(cfg, "pysec.showSuppressed", 0) : 0;
 	if (cfg)
 		e->nexcludes = config_list(cfg, "pysec.exclude", &e->excludes);
 	index_clauses(e);
@@ -1021,6 +1022,7 @@ static void walk_init(struct walk *w, const struct pysec_engine *eng, struct pys
 	w->rules = &eng->set;
 	w->known_ids = &eng->known_ids;
 	w->honour_nosec = eng->honour_nosec;
+	w->show_suppressed = eng->show_suppressed;
 	w->src = f->data;
 	w->len = f->len;
 	w->path = f->path;

@@ -26,6 +26,7 @@ struct pysec_engine {
 	size_t nglobs, globcap;
 	struct clause_list by_kind[KIND_COUNT];
 	int honour_nosec;
+	int show_suppressed;		/* pysec.showSuppressed: report what `# nosec` covers, marked */
 	char **excludes;		/* path globs (pysec.exclude) */
 	size_t nexcludes;
 	struct strmap known_ids;	/* every rule id and name, for `# nosec` checking */

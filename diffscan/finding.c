@@ -183,7 +183,8 @@ static char *code_line(const struct walk *w, size_t byte)
  * the enclosing classes and functions, the node's code with white space
  * removed, and how many identical findings came before it in the file.
  */
-static void fingerprint(struct walk *w, const struct rule *r, const char *text, size_t len, char out[17])
+static void fingerprint(struct walk *w, const struct rule *r, const char *text, size_t len, int count,
+	char out[17])
 {
 	uint64_t h = hash_bytes(r->info.id, strlen(r->info.id) + 1, HASH_SEED);
 	size_t i, k, seen = 0;
@@ -206,7 +207,9 @@ static void fingerprint(struct walk *w, const struct rule *r, const char *text, 
 			h = hash_bytes(s, 1, h);
 	for (i = 0; i < w->nfps; i++)
 		seen += w->fps[i] == h;
-	*ARRAY_PUSH(w->fps, w->nfps, w->fps_cap) = h;
+	/* a suppressed finding is not counted: the others keep their fingerprints whether it is shown or not */
+	if (count)
+		*ARRAY_PUSH(w->fps, w->nfps, w->fps_cap) = h;
 	h = hash_bytes(&seen, sizeof(seen), h);
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
@@ -255,6 +258,49 @@ static void mask_strings(char *line)
 	}
 }
 
+/*
+ * The column of byte `byte` in UTF-16 code units, 1-based: a character
+ * outside the Basic Multilingual Plane (four bytes of UTF-8) counts two,
+ * the continuation bytes of a sequence none, any other byte one (so a byte
+ * that is not UTF-8 counts as the U+FFFD a reader puts there).
+ */
+static uint32_t utf16_column(const struct walk *w, size_t byte)
+{
+	const unsigned char *s = (const unsigned char *)w->src, *p = s + (byte > w->len ? w->len : byte);
+	const unsigned char *line = p;
+	uint32_t col = 1;
+
+	while (line > s && line[-1] != '\n')
+		line--;
+	while (line < p) {
+		size_t n = *line >= 0xf0 && *line <= 0xf4 ? 4 : *line >= 0xe0 && *line < 0xf0 ? 3 : *line >= 0xc2 && *line < 0xe0 ? 2 : 1;
+		size_t k;
+		for (k = 1; k < n && line + k < p && (line[k] & 0xc0) == 0x80; k++)
+			;
+		if (k < n)
+			n = 1;	/* not a whole sequence: one byte, one unit */
+		col += n == 4 ? 2 : 1;
+		line += n;
+	}
+	return col;
+}
+
+/* The byte offset of `pt`, on the line of `byte` (at `at`) or after it. */
+static size_t byte_of(const struct walk *w, size_t byte, TSPoint at, TSPoint pt)
+{
+	size_t b = byte - at.column;
+	uint32_t row = at.row;
+
+	while (row < pt.row && b < w->len) {
+		const char *nl = memchr(w->src + b, '\n', w->len - b);
+		if (!nl)
+			break;
+		b = (size_t)(nl + 1 - w->src);
+		row++;
+	}
+	return b + pt.column;
+}
+
 void finding_add_at(struct walk *w, const struct clause *c, size_t byte, TSPoint start, TSPoint end,
 	const char *code, const char *fp_text, size_t fp_len)
 {
@@ -262,16 +308,18 @@ void finding_add_at(struct walk *w, const struct clause *c, size_t byte, TSPoint
 	pysec_finding f;
 	char fp[17];
 	char *own = NULL, *suggested;
+	int suppressed;
 
 	/* a secret is in history whatever a comment says: `# nosec` does not cover `line` rules */
-	if (c->kind != KIND_LINE && nosec_covers(w, r, start.row + 1, end.row + 1))
+	suppressed = c->kind != KIND_LINE && nosec_covers(w, r, start.row + 1, end.row + 1);
+	if (suppressed && !w->show_suppressed)
 		return;
 	if (!code) {
 		code = own = code_line(w, byte);
 		if (r->mask_strings)
 			mask_strings(own);
 	}
-	fingerprint(w, r, fp_text, fp_len, fp);
+	fingerprint(w, r, fp_text, fp_len, !suppressed, fp);
 	memset(&f, 0, sizeof(f));
 	f.rule = r->info.id;
 	f.title = r->info.title ? r->info.title : r->info.name;
@@ -283,6 +331,9 @@ void finding_add_at(struct walk *w, const struct clause *c, size_t byte, TSPoint
 	f.column = start.column + 1;
 	f.end_line = end.row + 1;
 	f.end_column = end.column + 1;
+	f.column_utf16 = utf16_column(w, byte);
+	f.end_column_utf16 = utf16_column(w, byte_of(w, byte, start, end));
+	f.suppressed = suppressed;
 	f.message = c->message ? c->message : r->info.message;
 	f.fix = r->info.fix;
 	f.code = code;

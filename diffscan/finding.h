@@ -7,7 +7,8 @@
 
 #include "walk.h"
 
-/* Record a finding of clause `c` spanning `node`'s start to `last`'s end, unless a `# nosec` covers it. */
+/* Record a finding of clause `c` spanning `node`'s start to `last`'s end, unless a `# nosec` covers it
+ * (then recorded marked suppressed only under pysec.showSuppressed). */
 void finding_add(struct walk *w, const struct clause *c, TSNode node, TSNode last);
 /*
  * Record a finding of clause `c` from byte `byte` (at `start`) to `end`.

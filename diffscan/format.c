@@ -1,8 +1,17 @@
-/* format.c: writing a report for people (text) and for programs (JSON). */
+/*
+ * format.c: writing a report for people (text), for programs (JSON) and for
+ * a push (remote: lines); the helpers every writer shares; and
+ * pysec_report_write(), which picks the writer (format_*.h are the others).
+ */
 #include "report.h"
-#include "common.h"
+#include "emit.h"
+#include "format_sarif.h"
+#include "format_codequality.h"
+#include "format_sast.h"
+#include "format_junit.h"
+#include "format_rdjson.h"
+#include "format_github.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 
 static const char *color_of(pysec_level sev)
@@ -10,10 +19,38 @@ static const char *color_of(pysec_level sev)
 	return sev == PYSEC_LEVEL_HIGH ? "\033[1;31m" : sev == PYSEC_LEVEL_MEDIUM ? "\033[33m" : "\033[36m";
 }
 
-static const char *entry_word(pysec_entry_kind k)
+static const struct {
+	const char *name;
+	pysec_format format;
+} formats[] = {
+	{ "text", PYSEC_FORMAT_TEXT },
+	{ "json", PYSEC_FORMAT_JSON },
+	{ "sarif", PYSEC_FORMAT_SARIF },
+	{ "gitlab-codequality", PYSEC_FORMAT_GITLAB_CODEQUALITY },
+	{ "gitlab-sast", PYSEC_FORMAT_GITLAB_SAST },
+	{ "junit", PYSEC_FORMAT_JUNIT },
+	{ "rdjson", PYSEC_FORMAT_RDJSON },
+	{ "github", PYSEC_FORMAT_GITHUB },
+};
+
+int pysec_format_parse(pysec_format *out, const char *name)
 {
-	return k == PYSEC_ENTRY_ERROR ? "error" : k == PYSEC_ENTRY_SKIPPED ? "skipped" : "warning";
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(formats); i++) {
+		if (!strcmp(formats[i].name, name)) {
+			*out = formats[i].format;
+			return 0;
+		}
+	}
+	return -1;
 }
+
+const char *pysec_format_names(void)
+{
+	return "text|json|sarif|gitlab-codequality|gitlab-sast|junit|rdjson|github";
+}
+
 
 /* Control bytes from scanned content could drive the terminal: show them as '?'. */
 static void put_clean(FILE *out, const char *s)
@@ -115,7 +152,7 @@ static void write_text(const struct pysec_report *r, const pysec_write_options *
 				fprintf(out, ":%u", e->line);
 			fputs(": ", out);
 		}
-		fprintf(out, "%s: ", entry_word(e->kind));
+		fprintf(out, "%s: ", emit_entry_word(e->kind));
 		put_clean(out, e->message);
 		fputc('\n', out);
 	}
@@ -147,7 +184,7 @@ static void write_push(const struct pysec_report *r, const pysec_write_options *
 	}
 	for (i = 0; i < r->nentries; i++) {
 		const pysec_entry *e = &r->entries[i];
-		fprintf(out, "%spysec: %s: ", pre, entry_word(e->kind));
+		fprintf(out, "%spysec: %s: ", pre, emit_entry_word(e->kind));
 		if (e->path) {
 			put_path(out, e->path);
 			if (e->line)
@@ -159,46 +196,28 @@ static void write_push(const struct pysec_report *r, const pysec_write_options *
 	}
 }
 
-static json_t *str_or_null(const char *s)
-{
-	json_t *v;
-
-	if (!s)
-		return json_null();
-	/* content is not always UTF-8; JSON strings must be */
-	v = json_string(s);
-	if (!v) {
-		size_t n = strlen(s), i;
-		char *clean = xstrndup(s, n);
-		for (i = 0; i < n; i++)
-			if ((unsigned char)clean[i] >= 0x80)
-				clean[i] = '?';
-		v = json_string(clean);
-		free(clean);
-	}
-	return v ? v : json_null();
-}
-
 static json_t *finding_json(const pysec_finding *f)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "rule", str_or_null(f->rule));
-	json_object_set_new(o, "title", str_or_null(f->title));
+	json_object_set_new(o, "rule", emit_json_string(f->rule));
+	json_object_set_new(o, "title", emit_json_string(f->title));
 	json_object_set_new(o, "severity", json_string(pysec_level_name(f->severity)));
 	json_object_set_new(o, "confidence", json_string(pysec_level_name(f->confidence)));
 	json_object_set_new(o, "cwe", f->cwe ? json_integer(f->cwe) : json_null());
-	json_object_set_new(o, "path", str_or_null(f->path));
+	json_object_set_new(o, "path", emit_json_string(f->path));
 	json_object_set_new(o, "line", json_integer(f->line));
 	json_object_set_new(o, "column", json_integer(f->column));
 	json_object_set_new(o, "end_line", json_integer(f->end_line));
 	json_object_set_new(o, "end_column", json_integer(f->end_column));
-	json_object_set_new(o, "message", str_or_null(f->message));
-	json_object_set_new(o, "fix", str_or_null(f->fix));
-	json_object_set_new(o, "code", str_or_null(f->code));
-	json_object_set_new(o, "commit", str_or_null(f->commit));
-	json_object_set_new(o, "fingerprint", str_or_null(f->fingerprint));
-	json_object_set_new(o, "suggestion", str_or_null(f->suggestion));
+	json_object_set_new(o, "message", emit_json_string(f->message));
+	json_object_set_new(o, "fix", emit_json_string(f->fix));
+	json_object_set_new(o, "code", emit_json_string(f->code));
+	json_object_set_new(o, "commit", emit_json_string(f->commit));
+	json_object_set_new(o, "fingerprint", emit_json_string(f->fingerprint));
+	json_object_set_new(o, "suggestion", emit_json_string(f->suggestion));
+	if (f->suppressed)
+		json_object_set_new(o, "suppressed", json_true());
 	return o;
 }
 
@@ -206,10 +225,10 @@ static json_t *entry_json(const pysec_entry *e)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "path", str_or_null(e->path));
+	json_object_set_new(o, "path", emit_json_string(e->path));
 	json_object_set_new(o, "line", e->line ? json_integer(e->line) : json_null());
-	json_object_set_new(o, "kind", json_string(entry_word(e->kind)));
-	json_object_set_new(o, "message", str_or_null(e->message));
+	json_object_set_new(o, "kind", json_string(emit_entry_word(e->kind)));
+	json_object_set_new(o, "message", emit_json_string(e->message));
 	return o;
 }
 
@@ -217,11 +236,12 @@ static int write_json(const struct pysec_report *r, const pysec_write_options *o
 {
 	json_t *root = json_object(), *findings = json_array(), *errors = json_array(), *notes = json_array();
 	size_t i;
-	int rc;
 
-	for (i = 0; i < r->nfindings; i++)
-		if (pysec_finding_counts(&r->findings[i], &o->threshold))
-			json_array_append_new(findings, finding_json(&r->findings[i]));
+	for (i = 0; i < r->nfindings; i++) {
+		const pysec_finding *f = &r->findings[i];
+		if (pysec_finding_counts(f, &o->threshold) || (f->suppressed && f->confidence >= o->threshold.min_confidence))
+			json_array_append_new(findings, finding_json(f));
+	}
 	for (i = 0; i < r->nentries; i++)
 		json_array_append_new(r->entries[i].kind == PYSEC_ENTRY_ERROR ? errors : notes,
 			entry_json(&r->entries[i]));
@@ -230,10 +250,7 @@ static int write_json(const struct pysec_report *r, const pysec_write_options *o
 	json_object_set_new(root, "errors", errors);
 	json_object_set_new(root, "notes", notes);
 	json_object_set_new(root, "blocking", json_integer((json_int_t)pysec_report_blocking(r, &o->threshold)));
-	rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', out);
-	json_decref(root);
-	return rc == 0 ? 0 : error_set(PYSEC_ERROR, "cannot write JSON output");
+	return emit_json_dump(root, out);
 }
 
 int pysec_report_write(const pysec_report *r, const pysec_write_options *o, FILE *out)
@@ -242,11 +259,16 @@ int pysec_report_write(const pysec_report *r, const pysec_write_options *o, FILE
 
 	if (!o)
 		o = &defaults;
-	if (o->format == PYSEC_FORMAT_JSON)
-		return write_json(r, o, out);
-	if (o->format == PYSEC_FORMAT_PUSH)
-		write_push(r, o, out);
-	else
-		write_text(r, o, out);
+	switch (o->format) {
+	case PYSEC_FORMAT_JSON: return write_json(r, o, out);
+	case PYSEC_FORMAT_SARIF: return format_sarif_write(r, o, out);
+	case PYSEC_FORMAT_GITLAB_CODEQUALITY: return format_codequality_write(r, o, out);
+	case PYSEC_FORMAT_GITLAB_SAST: return format_sast_write(r, o, out);
+	case PYSEC_FORMAT_JUNIT: return format_junit_write(r, o, out);
+	case PYSEC_FORMAT_RDJSON: return format_rdjson_write(r, o, out);
+	case PYSEC_FORMAT_GITHUB: return format_github_write(r, o, out);
+	case PYSEC_FORMAT_PUSH: write_push(r, o, out); break;
+	case PYSEC_FORMAT_TEXT: write_text(r, o, out); break;
+	}
 	return ferror(out) ? error_set(PYSEC_ERROR, "cannot write the report") : 0;
 }

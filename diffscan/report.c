@@ -162,7 +162,7 @@ void report_move(struct pysec_report *dst, struct pysec_report *src)
 
 int pysec_finding_counts(const pysec_finding *f, const pysec_threshold *t)
 {
-	return f->confidence >= t->min_confidence;
+	return !f->suppressed && f->confidence >= t->min_confidence;
 }
 
 int pysec_finding_blocks(const pysec_finding *f, const pysec_threshold *t)

@@ -66,6 +66,7 @@ struct walk {
 	const struct rule_set *rules;	/* a clause's rule is rules->rules[clause->rule] */
 	const struct strmap *known_ids;	/* every rule id and name, for `# nosec` */
 	int honour_nosec;		/* pysec.nosec */
+	int show_suppressed;		/* pysec.showSuppressed: what `# nosec` covers is reported, marked */
 	const char *src;
 	size_t len;
 	const char *path;

@@ -241,6 +241,7 @@ struct own_review {
 	char *id;
 	json_int_t num;		/* the forge's id: newer reviews have larger ones */
 	char summary[17];	/* the hash of the summary in its body, or "none" */
+	char *unplaced;		/* fingerprints the forge refused inline, comma-separated (its marker's) */
 	int meant_block;	/* its marker says it was to request changes (the forge may have refused) */
 	int in_force;		/* it requests changes now: not dismissed, not superseded */
 	int foreign;		/* it holds comments of others (replies) or without a marker: never deleted */
@@ -304,7 +305,18 @@ int project_owner_repo(char **out, const char *project);
 char *json_text(json_t *j);
 /* Copy a 40-hex commit id from JSON; -1 when it is not one. */
 int json_sha(char out[41], json_t *v);
-/* A commit status request with a JSON body (Gitea, GitHub), sent and reported. */
-void review_post_status_json(struct review *rv, const char *failure_state);
+/* The commit status as Gitea and GitHub take it (POST /repos/{o}/{r}/statuses/{sha}: failure or success). */
+void review_post_status_json(struct review *rv);
+/* GET /repos/{o}/{r}/pulls/{n} (Gitea, GitHub); PYSEC_ENOTFOUND says which pull request. */
+int review_get_pull(json_t **out, pysec_forge *f, const pysec_review_target *t, const char *project);
+/*
+ * One review of a listing (Gitea, GitHub): a new entry of rv->reviews when
+ * it is pysec's (the token's user, with the review marker), with its
+ * summary, refused lines and verdict; else NULL.
+ */
+struct own_review *review_take_own(struct review *rv, json_t *r, int in_force);
+/* A dismissal of pysec's review `o` (Gitea POST, GitHub PUT .../dismissals), with one more field. */
+struct http_req *review_dismissal(struct review *rv, const struct own_review *o, const char *method, const char *key,
+	json_t *value);
 
 #endif

@@ -31,14 +31,7 @@ static int gitea_refs(pysec_review_refs *out, pysec_forge *f, const pysec_review
 	int rc, has_base, has_merge_base;
 
 	memset(&refs, 0, sizeof(refs));
-	rc = http_get_json(&pr, NULL, NULL, f, forge_url(f, "/repos/%s/pulls/%llu", project,
-		(unsigned long long)t->number));
-	if (rc == PYSEC_ENOTFOUND) {
-		rc = error_set(rc, "pull request #%llu of '%s' not found (%s)", (unsigned long long)t->number,
-			t->project, pysec_error_last());
-		goto cleanup;
-	}
-	if (rc < 0)
+	if ((rc = review_get_pull(&pr, f, t, project)) < 0)
 		goto cleanup;
 	has_base = json_sha(refs.start, json_object_get(json_object_get(pr, "base"), "sha")) == 0;
 	/* the diff is from the merge base, as the pull request's own diff view shows it */
@@ -124,31 +117,16 @@ static int list_comments(struct review *rv)
 	return rc;
 }
 
-/* One review of the listing: pysec's (the token's user, with the review marker), or nobody's business. */
+/* One review of the listing; a request for changes is in force until dismissed (review.go). */
 static void take_review(struct review *rv, json_t *r)
 {
-	const char *body = json_string_value(json_object_get(r, "body"));
 	const char *state = json_string_value(json_object_get(r, "state"));
-	json_t *id = json_object_get(r, "id");
-	char summary[17], verdict[8], num[32];
-	char *mark = marker_dup(body, "review");
-	struct own_review *o;
+	json_t *count = json_object_get(r, "comments_count");
+	struct own_review *o = review_take_own(rv, r, state && !strcmp(state, "REQUEST_CHANGES") &&
+		!json_is_true(json_object_get(r, "dismissed")));
 
-	if (!mark || !json_is_integer(id) || !review_is_me(rv, json_object_get(r, "user"))) {
-		free(mark);
-		return;
-	}
-	free(mark);
-	snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(id));
-	o = review_add_own(rv, num, json_integer_value(id));
-	if (marker_get(body, "summary", summary, sizeof(summary)) == 0)
-		memcpy(o->summary, summary, sizeof(summary));
-	o->empty = json_is_integer(json_object_get(r, "comments_count")) &&
-		json_integer_value(json_object_get(r, "comments_count")) == 0;
-	o->in_force = state && !strcmp(state, "REQUEST_CHANGES") && !json_is_true(json_object_get(r, "dismissed"));
-	/* what pysec meant, even where Gitea refused it (one's own pull request) */
-	o->meant_block = marker_get(body, "verdict", verdict, sizeof(verdict)) == 0 ? !strcmp(verdict, "block") :
-		state && !strcmp(state, "REQUEST_CHANGES");
+	if (o)
+		o->empty = json_is_integer(count) && json_integer_value(count) == 0;
 }
 
 static int gitea_list(struct review *rv)
@@ -224,20 +202,7 @@ static struct http_req *gitea_drop(struct review *rv, const struct own_review *o
 
 static struct http_req *gitea_withdraw(struct review *rv, const struct own_review *o)
 {
-	json_t *req = json_object();
-	struct http_req *r;
-
-	json_object_set_new(req, "message", json_string("pysec: no finding blocks the merge any more"));
-	json_object_set_new(req, "priors", json_false());
-	r = http_req_new("POST", forge_url(rv->forge, "/repos/%s/pulls/%llu/reviews/%s/dismissals", rv->project,
-		(unsigned long long)rv->target->number, o->id), json_text(req), "application/json");
-	json_decref(req);
-	return r;
-}
-
-static void gitea_status(struct review *rv)
-{
-	review_post_status_json(rv, "failure");
+	return review_dismissal(rv, o, "POST", "priors", json_false());
 }
 
 const struct forge_ops forge_gitea = {
@@ -255,6 +220,6 @@ const struct forge_ops forge_gitea = {
 	.close = gitea_close,
 	.drop = gitea_drop,
 	.withdraw = gitea_withdraw,
-	.status = gitea_status,
+	.status = review_post_status_json,
 	.review_comment = gitea_review_comment,
 };

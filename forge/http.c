@@ -22,7 +22,7 @@ static void curl_init(void)
 }
 
 /* Every forge pysec speaks: the only place that maps a kind to its operations. */
-static const struct forge_ops *const forges[] = { &forge_gitlab, &forge_gitea };
+static const struct forge_ops *const forges[] = { &forge_gitlab, &forge_gitea, &forge_github };
 
 static const struct forge_ops *forge_ops_of(pysec_forge_kind kind)
 {

@@ -176,26 +176,38 @@ static int by_priority(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Fingerprints the forge refused inline before, as the open summaries (GitLab) list them. */
+/* Split a marker's comma-separated list onto `v`. */
+static void split_list(char ***v, size_t *n, const char *p)
+{
+	while (p && *p) {
+		size_t len = strcspn(p, ",");
+		if (len) {
+			*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+			(*v)[(*n)++] = xstrndup(p, len);
+		}
+		p += len + (p[len] == ',');
+	}
+}
+
+static const struct own_review *newest_own(const struct review *rv);
+
+/*
+ * Fingerprints the forge refused inline before, as pysec's open summaries
+ * (GitLab) or its newest review (Gitea, GitHub) list them: a rerun does not
+ * try them again, so it posts nothing new.
+ */
 static char **refused_before(const struct review *rv, size_t *n)
 {
+	const struct own_review *last = newest_own(rv);
 	char **v = NULL;
 	size_t i;
 
 	*n = 0;
-	for (i = 0; i < rv->nsums; i++) {
-		const char *p = rv->sums[i].unplaced;
-		if (rv->sums[i].resolved || !p)
-			continue;
-		while (*p) {
-			size_t len = strcspn(p, ",");
-			if (len) {
-				v = xrealloc(v, (*n + 1) * sizeof(*v));
-				v[(*n)++] = xstrndup(p, len);
-			}
-			p += len + (p[len] == ',');
-		}
-	}
+	for (i = 0; i < rv->nsums; i++)
+		if (!rv->sums[i].resolved)
+			split_list(&v, n, rv->sums[i].unplaced);
+	if (last)
+		split_list(&v, n, last->unplaced);
 	return v;
 }
 
@@ -620,11 +632,30 @@ static const struct own_review *newest_own(const struct review *rv)
 	return best;
 }
 
+/* The fingerprints of the findings the forge refused inline, comma-separated ("" when none). */
+static char *refused_list(const struct review *rv)
+{
+	struct buf b = BUF_INIT(SIZE_MAX / 2);
+	char tok[65];
+	size_t i;
+
+	for (i = 0; i < rv->nitems; i++) {
+		if (rv->items[i].place != PLACE_REFUSED)
+			continue;
+		fp_token(rv->items[i].f->fingerprint, tok);
+		buf_printf(&b, "%s%s", b.len ? "," : "", tok);
+	}
+	return b.len ? buf_detach(&b) : xstrdup("");
+}
+
 static char *bundle_body(struct review *rv, const char *key, const char *table, int request_changes)
 {
 	struct buf text = BUF_INIT(SIZE_MAX / 2);
+	char *refused = refused_list(rv);
 
-	buf_printf(&text, "<!-- pysec:review summary=%s verdict=%s -->\n", key, request_changes ? "block" : "pass");
+	buf_printf(&text, "<!-- pysec:review summary=%s verdict=%s%s%s -->\n", key, request_changes ? "block" : "pass",
+		*refused ? " unplaced=" : "", refused);
+	free(refused);
 	if (rv->res->findings)
 		buf_printf(&text, "**pysec**: %zu finding%s in this pull request, %zu at or above the threshold.",
 			rv->res->findings, rv->res->findings == 1 ? "" : "s", rv->res->blocking);
@@ -753,13 +784,62 @@ void review_post_bundle(struct review *rv)
 	free(table);
 }
 
-void review_post_status_json(struct review *rv, const char *failure_state)
+int review_get_pull(json_t **out, pysec_forge *f, const pysec_review_target *t, const char *project)
+{
+	int rc = http_get_json(out, NULL, NULL, f, forge_url(f, "/repos/%s/pulls/%llu", project,
+		(unsigned long long)t->number));
+
+	if (rc == PYSEC_ENOTFOUND)
+		rc = error_set(rc, "pull request #%llu of '%s' not found (%s)", (unsigned long long)t->number,
+			t->project, pysec_error_last());
+	return rc;
+}
+
+struct own_review *review_take_own(struct review *rv, json_t *r, int in_force)
+{
+	const char *body = json_string_value(json_object_get(r, "body"));
+	json_t *id = json_object_get(r, "id");
+	char summary[17], verdict[8], num[32];
+	char *mark = marker_dup(body, "review");
+	struct own_review *o;
+
+	if (!mark || !json_is_integer(id) || !review_is_me(rv, json_object_get(r, "user"))) {
+		free(mark);
+		return NULL;
+	}
+	free(mark);
+	snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(id));
+	o = review_add_own(rv, num, json_integer_value(id));
+	if (marker_get(body, "summary", summary, sizeof(summary)) == 0)
+		memcpy(o->summary, summary, sizeof(summary));
+	o->unplaced = marker_dup(body, "unplaced");
+	o->in_force = in_force;
+	/* what pysec meant, even where the forge refused it (one's own pull request) */
+	o->meant_block = marker_get(body, "verdict", verdict, sizeof(verdict)) == 0 ? !strcmp(verdict, "block") : in_force;
+	return o;
+}
+
+struct http_req *review_dismissal(struct review *rv, const struct own_review *o, const char *method, const char *key,
+	json_t *value)
+{
+	json_t *req = json_object();
+	struct http_req *r;
+
+	json_object_set_new(req, "message", json_string("pysec: no finding blocks the merge any more"));
+	json_object_set_new(req, key, value);
+	r = http_req_new(method, forge_url(rv->forge, "/repos/%s/pulls/%llu/reviews/%s/dismissals", rv->project,
+		(unsigned long long)rv->target->number, o->id), json_text(req), "application/json");
+	json_decref(req);
+	return r;
+}
+
+void review_post_status_json(struct review *rv)
 {
 	pysec_forge *f = rv->forge;
 	struct http_req r, *rp = &r;
 	json_t *req = json_object();
 	char *desc = review_status_text(rv), *text;
-	const char *state = rv->res->blocking ? failure_state : "success";
+	const char *state = rv->res->blocking ? "failure" : "success";
 
 	json_object_set_new(req, "state", json_string(state));
 	json_object_set_new(req, "context", json_string(rv->opts->status_name ? rv->opts->status_name : "pysec"));
@@ -799,8 +879,10 @@ static void review_clear(struct review *rv)
 	items_free(rv);
 	earlier_free(rv->earlier, rv->nearlier);
 	earlier_free(rv->sums, rv->nsums);
-	for (i = 0; i < rv->nreviews; i++)
+	for (i = 0; i < rv->nreviews; i++) {
 		free(rv->reviews[i].id);
+		free(rv->reviews[i].unplaced);
+	}
 	free(rv->reviews);
 	free(rv->first_error);
 	free(rv->project);

@@ -31,6 +31,10 @@
 #include <git2.h>
 
 #define PYSEC_VERSION "0.1.0"
+/* Where pysec's documentation is (SARIF's informationUri); the build may set it. */
+#ifndef PYSEC_URL
+#define PYSEC_URL "file:///usr/local/share/doc/pysec/README.md"
+#endif
 
 /* Error codes.  PYSEC_ERROR is the generic failure. */
 enum {
@@ -249,12 +253,19 @@ typedef struct {
 	const char *path;
 	uint32_t line, column;	/* 1-based; column counts bytes */
 	uint32_t end_line, end_column;
+	uint32_t column_utf16, end_column_utf16;	/* the same columns in UTF-16 code units (SARIF's) */
 	const char *message;
 	const char *fix;
 	const char *code;	/* the source line the finding starts on */
 	const char *commit;	/* hex id, or NULL */
 	const char *fingerprint;
 	const char *suggestion;	/* the finding's first line rewritten by the rule's `suggest`, or NULL */
+	/*
+	 * 1: a `# nosec` covers it.  Such findings are in a report only when
+	 * the policy says pysec.showSuppressed; they never count or block,
+	 * and only SARIF (as suppressed results) and JSON show them.
+	 */
+	int suppressed;
 } pysec_finding;
 
 typedef enum {
@@ -285,7 +296,7 @@ typedef struct {
 	pysec_level min_confidence;	/* minimum confidence that counts at all */
 } pysec_threshold;
 
-/* True when the finding counts at all (its confidence reaches min_confidence). */
+/* True when the finding counts at all (its confidence reaches min_confidence, and no `# nosec` covers it). */
 int pysec_finding_counts(const pysec_finding *f, const pysec_threshold *t);
 /* True when the finding counts and its severity reaches fail_on. */
 int pysec_finding_blocks(const pysec_finding *f, const pysec_threshold *t);
@@ -296,16 +307,42 @@ typedef enum {
 	PYSEC_FORMAT_TEXT = 0,
 	PYSEC_FORMAT_JSON,
 	PYSEC_FORMAT_PUSH,	/* one line a finding for `remote:` output; below the threshold: warnings */
+	PYSEC_FORMAT_SARIF,	/* SARIF 2.1.0, columns in UTF-16 code units */
+	PYSEC_FORMAT_GITLAB_CODEQUALITY,	/* GitLab's Code Quality report */
+	PYSEC_FORMAT_GITLAB_SAST,	/* GitLab's security report, SAST schema 15.0.7 */
+	PYSEC_FORMAT_JUNIT,	/* JUnit XML: a test case per finding */
+	PYSEC_FORMAT_RDJSON,	/* reviewdog's diagnostic format */
+	PYSEC_FORMAT_GITHUB,	/* GitHub Actions workflow commands (annotations) */
 } pysec_format;
+
+/* The format `name` names ("sarif", "gitlab-sast", ...; not "push"); -1 when none does. */
+int pysec_format_parse(pysec_format *out, const char *name);
+/* The names pysec_format_parse() takes, separated by '|' ("text|json|sarif|..."). */
+const char *pysec_format_names(void);
+
+/*
+ * What a run was, for the formats that describe it (SARIF, GitLab SAST,
+ * JUnit).  Every field may be left 0 or NULL: it is then left out.
+ */
+typedef struct {
+	const pysec_engine *engine;	/* its enabled rules are listed (SARIF); NULL: those of the findings */
+	int exit_code;			/* what the command exits with */
+	double start_time, end_time;	/* seconds since the epoch */
+	const char *root;		/* the absolute directory the findings' relative paths start from */
+	const char *repository_uri;	/* the repository's URI (never with credentials) */
+	const char *revision;		/* the commit scanned, hex */
+	const char *branch;		/* its branch */
+} pysec_run_info;
 
 typedef struct {
 	pysec_format format;
 	int color;			/* text only: ANSI colour */
 	pysec_threshold threshold;	/* findings below min_confidence are not printed */
 	const char *line_prefix;	/* text only: put before every line ("GL-HOOK-ERR: ") */
+	const pysec_run_info *run;	/* or NULL */
 } pysec_write_options;
 
-#define PYSEC_WRITE_OPTIONS_INIT { PYSEC_FORMAT_TEXT, 0, { PYSEC_LEVEL_LOW, PYSEC_LEVEL_LOW }, NULL }
+#define PYSEC_WRITE_OPTIONS_INIT { PYSEC_FORMAT_TEXT, 0, { PYSEC_LEVEL_LOW, PYSEC_LEVEL_LOW }, NULL, NULL }
 
 int pysec_report_write(const pysec_report *report, const pysec_write_options *opts, FILE *out);
 

@@ -84,6 +84,9 @@ case "$out" in *"B602"*) ok "naming B602" ;; *) fail "naming B602" "$out" ;; esa
 out=$(PATH=/usr/bin:/bin MANPAGER=cat git pysec scan --help 2>&1)
 case "$out" in *"git-pysec-scan - scan the lines a change adds"*) ok "git pysec scan --help opens the installed page" ;;
 *) fail "git pysec scan --help opens the installed page" "$out" ;; esac
+uri=$(cd "$TMP/demo" && PATH=/usr/bin:/bin git pysec scan HEAD --format sarif | jq -r '.runs[0].tool.driver.informationUri')
+check "SARIF links the installed README ($uri)" \
+	test "$uri" = file:///usr/share/doc/pysec/README.md -a -f /usr/share/doc/pysec/README.md
 check "git pysec review reaches the packaged pysec-net" sh -c 'PATH=/usr/bin:/bin git pysec review -h | grep -q "usage: git pysec review"'
 
 if [ "$was_installed" -eq 0 ]; then

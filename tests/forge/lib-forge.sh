@@ -56,3 +56,29 @@ forge_as() {
 		-H "Accept: application/vnd.github+json" -H "Content-Type: application/json" \
 		${4:+--data "$4"} "$FORGE_URL$path")
 }
+
+# review_repo [FILE CONTENT]...: the repository the review tests work in,
+# $TMP/work (the current directory from then on), with short timeouts and
+# backoff (the failures take milliseconds); a base commit (BASE) and a
+# branch topic (HEAD1) that adds B602 outside its hunk, B307 and B605 (and
+# the further files given).
+review_repo() {
+	new_repo work
+	cd work || exit 1
+	git config pysec.review.retries 2
+	git config pysec.review.retryBaseMs 10
+	git config pysec.review.retryMaxMs 40
+	git config pysec.review.timeout 5
+	printf 'import subprocess\nsubprocess.call(\n    cmd)\n' > a.py
+	commit_all . base
+	BASE=$(git rev-parse HEAD)
+	git checkout -q -b topic
+	printf 'import subprocess\nsubprocess.call(\n    cmd, shell=True)\neval(x)\n' > a.py
+	printf 'import os\nos.system(c)\n' > b.py
+	while [ $# -ge 2 ]; do
+		printf '%s' "$2" > "$1"
+		shift 2
+	done
+	commit_all . topic
+	HEAD1=$(git rev-parse HEAD)
+}

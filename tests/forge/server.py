@@ -83,8 +83,8 @@ CONFIG = {
     "gitea": {"repos": {}},
     # GitHub: repositories by "owner/repo": {repo, pulls: {number: {base, head, own}}}
     "github": {"repos": {}},
-    # GitHub's primary rate limit: requests left in this window (None: plenty),
-    # and the window's length in seconds
+    # GitHub's primary rate limit: requests left in the current window (None:
+    # plenty), and the seconds until it ends (then the whole 5000 again)
     "github_remaining": None,
     "github_window": 2,
     # answer lists in pages of at most this many items (as a server with a
@@ -738,9 +738,13 @@ class Handler(BaseHTTPRequestHandler):
         if CONFIG["github_remaining"] is None:
             left, reset = 4999, now + 3600
         else:
-            if STATE["gh_left"] is None or now >= STATE["gh_reset_at"]:
+            if STATE["gh_left"] is None:
                 STATE["gh_left"] = CONFIG["github_remaining"]
                 STATE["gh_reset_at"] = now + CONFIG["github_window"]
+            elif now >= STATE["gh_reset_at"]:
+                # a new window: the whole limit again
+                STATE["gh_left"] = 5000
+                STATE["gh_reset_at"] = now + 3600
             left, reset = STATE["gh_left"], STATE["gh_reset_at"]
         self.extra_headers.update({"x-ratelimit-limit": 5000, "x-ratelimit-remaining": left,
                                    "x-ratelimit-used": 5000 - left, "x-ratelimit-reset": reset,

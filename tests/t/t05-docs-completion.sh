@@ -77,13 +77,15 @@ if [ -f /usr/share/bash-completion/bash_completion ] && [ -f /usr/share/bash-com
 			done' bash "$@"
 	}
 	got=$(bash_complete "git pysec sc" "git pysec scan --format " "git pysec explain B60" "git-pysec ex" \
-		"git pysec install --pre" "git pysec scan --fail-on ")
+		"git pysec install --pre" "git pysec scan --fail-on " "git pysec scan --output sa" "git pysec scan --format gitlab-s")
 	contains "bash: git pysec sc<TAB> is scan" "$got" "git pysec sc: scan"
 	contains "bash: --format values" "$got" "git pysec scan --format : json"
 	contains "bash: rule ids after explain" "$got" "git pysec explain B60: B602"
 	contains "bash: git-pysec as a command of its own" "$got" "git-pysec ex: explain"
 	contains "bash: install's hooks" "$got" "git pysec install --pre: --pre-push"
 	contains "bash: levels" "$got" "git pysec scan --fail-on : medium"
+	contains "bash: --output's formats" "$got" "git pysec scan --output sa: sarif:"
+	contains "bash: every format" "$got" "git pysec scan --format gitlab-s: gitlab-sast"
 	offers_every_option bash bash_complete
 else
 	fail "bash-completion and git's completion are not installed (install.sh --deps-only installs them)"
@@ -95,13 +97,15 @@ check "zsh completion is installed" test -s "$zcomp"
 if command -v zsh > /dev/null 2>&1; then
 	zsh_complete() { zsh -f "$SRC/tests/t/complete.zsh" "$(dirname "$zcomp")" "$@"; }
 	got=$(zsh_complete "git pysec sc" "git pysec scan --format " "git pysec explain B60" "git-pysec ex" \
-		"git pysec install --pre" "git pysec review --forge ")
+		"git pysec install --pre" "git pysec review --forge " "git pysec scan --output sa" "git pysec scan --format gitlab-s")
 	contains "zsh: git pysec sc<TAB> is scan" "$got" "git pysec sc: scan"
 	contains "zsh: --format values" "$got" "git pysec scan --format : json"
 	contains "zsh: rule ids after explain" "$got" "git pysec explain B60: B602"
 	contains "zsh: git-pysec as a command of its own" "$got" "git-pysec ex: explain"
 	contains "zsh: install's hooks" "$got" "git pysec install --pre: --pre-commit"
 	contains "zsh: forges" "$got" "git pysec review --forge : gitea"
+	contains "zsh: --output's formats" "$got" "git pysec scan --output sa: sarif"
+	contains "zsh: every format" "$got" "git pysec scan --format gitlab-s: gitlab-sast"
 	offers_every_option zsh zsh_complete
 else
 	fail "zsh is not installed (install.sh --deps-only installs it)"

@@ -28,24 +28,8 @@ match call yaml.load
   suggest "yaml\.load\(" "yaml.safe_load("
 EOF
 
-new_repo work
-cd work
+review_repo c.py $'import yaml\ncfg = yaml.load(text)  # see ````x```` docs\n'
 git config pysec.rulesDir "$TMP/rules"
-# short timeouts and backoff, so that the failures below take milliseconds
-git config pysec.review.retries 2
-git config pysec.review.retryBaseMs 10
-git config pysec.review.retryMaxMs 40
-git config pysec.review.timeout 5
-
-printf 'import subprocess\nsubprocess.call(\n    cmd)\n' > a.py
-commit_all . base
-BASE=$(git rev-parse HEAD)
-git checkout -q -b topic
-printf 'import subprocess\nsubprocess.call(\n    cmd, shell=True)\neval(x)\n' > a.py
-printf 'import os\nos.system(c)\n' > b.py
-printf 'import yaml\ncfg = yaml.load(text)  # see ````x```` docs\n' > c.py
-commit_all . topic
-HEAD1=$(git rev-parse HEAD)
 # the target branch moves on: start_sha is its tip, base_sha still the merge base
 git checkout -q main
 printf 'print(1)\n' > later.py && commit_all . later

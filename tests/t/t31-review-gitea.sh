@@ -13,21 +13,7 @@ OTHER="gitea-other-$$"
 start_forge gt
 forge_ctl "{\"token\": \"$TOKEN\", \"users\": {\"$OTHER\": {\"id\": 7, \"login\": \"someone\"}}}"
 
-new_repo work
-cd work
-git config pysec.review.retries 2
-git config pysec.review.retryBaseMs 10
-git config pysec.review.retryMaxMs 40
-git config pysec.review.timeout 5
-
-printf 'import subprocess\nsubprocess.call(\n    cmd)\n' > a.py
-commit_all . base
-BASE=$(git rev-parse HEAD)
-git checkout -q -b topic
-printf 'import subprocess\nsubprocess.call(\n    cmd, shell=True)\neval(x)\n' > a.py
-printf 'import os\nos.system(c)\n' > b.py
-commit_all . topic
-HEAD1=$(git rev-parse HEAD)
+review_repo
 
 PULLS='{}'
 # set_pr INDEX MERGE_BASE HEAD [OWN]: what the stand-in knows of pull request INDEX

@@ -281,6 +281,81 @@ static void columns_count_bytes(void **state)
 	pysec_report_free(r);
 }
 
+/* The first finding of `rule` in `src`, from the report itself (the UTF-16 columns are not in JSON). */
+static const pysec_finding *first_of(pysec_report *r, const char *rule)
+{
+	size_t i;
+
+	for (i = 0; i < pysec_report_finding_count(r); i++)
+		if (!strcmp(pysec_report_finding(r, i)->rule, rule))
+			return pysec_report_finding(r, i);
+	fail_msg("no %s finding", rule);
+	return NULL;
+}
+
+static void utf16_columns_count_code_units(void **state)
+{
+	/* "é" (two bytes) is one unit, "😀" (four) two, "日" (three) one: eval starts after 17 bytes, 12 units */
+	pysec_report *r = scan("s = \"\xc3\xa9\xf0\x9f\x98\x80\xe6\x97\xa5\"; eval(s)  # \xf0\x9f\x98\x80\n");
+	const pysec_finding *f = first_of(r, "B307");
+
+	assert_int_equal(f->column, 18);
+	assert_int_equal(f->column_utf16, 13);
+	assert_int_equal(f->end_column, 25);
+	assert_int_equal(f->end_column_utf16, 20);
+	pysec_report_free(r);
+}
+
+static void utf16_columns_count_a_stray_byte_as_one_unit(void **state)
+{
+	/* 0xff and a lone continuation byte are not UTF-8: a reader shows each as one U+FFFD */
+	pysec_report *r = scan("s = \"\xff\x80\"; eval(s)\n");
+	const pysec_finding *f = first_of(r, "B307");
+
+	assert_int_equal(f->column, 11);
+	assert_int_equal(f->column_utf16, 11);
+	pysec_report_free(r);
+}
+
+static void utf16_end_column_on_a_later_line(void **state)
+{
+	pysec_report *r = scan("eval(\"\xe6\x97\xa5\" +\n     \"\xf0\x9f\x98\x80\")\n");
+	const pysec_finding *f = first_of(r, "B307");
+
+	assert_int_equal(f->end_line, 2);
+	assert_int_equal(f->end_column, 13);		/* past 5 blanks, a quote, 4 bytes, a quote, a paren */
+	assert_int_equal(f->end_column_utf16, 11);	/* the 4 bytes are 2 units */
+	pysec_report_free(r);
+}
+
+/* A suppressed finding shown (pysec.showSuppressed) leaves the others' fingerprints as they were. */
+static void suppressed_findings_keep_the_others_fingerprints(void **state)
+{
+	const char *src = "eval(a)  # nosec\neval(a)\n";
+	pysec_config *cfg;
+	pysec_engine *shows;
+	pysec_report *plain = scan(src), *both;
+	const pysec_finding *f;
+
+	pysec_config_new(&cfg);
+	pysec_config_set(cfg, "pysec.showSuppressed", "true");
+	assert_int_equal(pysec_engine_new(&shows, cfg), 0);
+	pysec_report_new(&both);
+	assert_int_equal(pysec_scan_buffer(both, shows, "app/x.py", src, strlen(src)), 0);
+	pysec_report_sort(both);
+	assert_int_equal(pysec_report_finding_count(plain), 1);
+	assert_int_equal(pysec_report_finding_count(both), 2);
+	f = pysec_report_finding(both, 0);
+	assert_true(f->suppressed);
+	assert_false(pysec_finding_counts(f, &(pysec_threshold){ PYSEC_LEVEL_LOW, PYSEC_LEVEL_LOW }));
+	assert_false(pysec_report_finding(both, 1)->suppressed);
+	assert_string_equal(pysec_report_finding(both, 1)->fingerprint, pysec_report_finding(plain, 0)->fingerprint);
+	pysec_report_free(both);
+	pysec_report_free(plain);
+	pysec_engine_free(shows);
+	pysec_config_free(cfg);
+}
+
 /* --- fingerprints ---------------------------------------------------------------- */
 
 /* The fingerprint of the first finding of `rule` when `src` is scanned. */
@@ -507,6 +582,10 @@ int main(void)
 		cmocka_unit_test(syntax_error_entry),
 		cmocka_unit_test(column_is_one_based),
 		cmocka_unit_test(columns_count_bytes),
+		cmocka_unit_test(utf16_columns_count_code_units),
+		cmocka_unit_test(utf16_columns_count_a_stray_byte_as_one_unit),
+		cmocka_unit_test(utf16_end_column_on_a_later_line),
+		cmocka_unit_test(suppressed_findings_keep_the_others_fingerprints),
 		cmocka_unit_test(fingerprint_is_stable_when_lines_are_inserted_above),
 		cmocka_unit_test(fingerprint_ignores_white_space_changes),
 		cmocka_unit_test(fingerprint_differs_for_other_code_scope_path_or_rule),
