@@ -60,7 +60,7 @@ MAIN_SRC := cli/main.c cli/common.c cli/libgit2_setup.c cli/cmd_scan.c cli/cmd_r
 # pysec-net: review and serve
 NET_SRC := cli/net_main.c cli/common.c cli/libgit2_setup.c cli/cmd_review.c cli/cmd_serve.c \
 	$(wildcard daemon/*.c)
-RULE_FILES := rules/options.rule $(sort $(wildcard rules/python/*.rule rules/text/*.rule))
+RULE_FILES := rules/options.rule rules/exports.rule $(sort $(wildcard rules/python/*.rule rules/text/*.rule))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 # Manual pages: scdoc sources in docs/man, built into $(BUILD)/man/man1, where
 # `git pysec <command> --help` also finds them in a build tree.
