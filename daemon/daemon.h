@@ -48,7 +48,7 @@ struct forge_conf {
 
 struct project_map {
 	pysec_forge_kind kind;
-	char *project;		/* GitLab: path_with_namespace (or the numeric id); Gitea: owner/repo */
+	char *project;		/* GitLab: path_with_namespace (or the numeric id); Gitea, GitHub: owner/repo */
 	char *path;		/* the repository on this machine */
 };
 
@@ -75,7 +75,7 @@ struct dconfig {
 	unsigned attempts;	/* a job that failed this often is parked */
 	unsigned backoff_ms, backoff_max_ms;
 	double stop_timeout;	/* seconds from SIGTERM to the exit, whatever is unfinished */
-	struct forge_conf gitlab, gitea;
+	struct forge_conf gitlab, gitea, github;
 	struct project_map *projects;
 	size_t nprojects;
 };
@@ -93,6 +93,8 @@ struct serve_flags {
 /* Read the file and the flags; on failure, `err` says what is wrong. */
 int dconfig_load(struct dconfig **out, const struct serve_flags *flags, char *err, size_t errlen);
 void dconfig_free(struct dconfig *cfg);
+/* The settings of one forge (pysec.gitlab.*, pysec.gitea.*, pysec.github.*). */
+const struct forge_conf *dconfig_forge(const struct dconfig *cfg, pysec_forge_kind kind);
 /* The repository a forge's project is mapped to, or NULL. */
 const struct project_map *dconfig_project(const struct dconfig *cfg, pysec_forge_kind kind, const char *project,
 	const char *alt);
@@ -252,14 +254,16 @@ typedef const char *(*delivery_header_fn)(const char *name, void *payload);
 
 /*
  * Read one delivery for `kind`: its authentication with `secret` (GitLab's
- * X-Gitlab-Token, compared in constant time; Gitea's X-Gitea-Signature,
- * the HMAC-SHA256 of the raw body) before anything else, then its event
- * and body.  `out` is filled in whatever the verdict; delivery_clear()
- * releases it.
+ * X-Gitlab-Token, compared in constant time; Gitea's X-Gitea-Signature or
+ * X-Hub-Signature-256, GitHub's X-Hub-Signature-256: the HMAC-SHA256 of
+ * the raw body) before anything else, then its event and body.  `out` is
+ * filled in whatever the verdict; delivery_clear() releases it.
  */
 enum delivery_verdict delivery_read(struct delivery *out, pysec_forge_kind kind, const char *secret,
 	delivery_header_fn header, void *payload, const char *body, size_t len);
 void delivery_clear(struct delivery *dv);
+/* The forge whose webhooks are delivered at `path` ("/webhook/gitlab"), or 0. */
+pysec_forge_kind delivery_kind_of_path(const char *path);
 
 /* --- webhook.c -------------------------------------------------------------- */
 

@@ -46,7 +46,7 @@ static int run_job(struct reviewd *r, struct generation *g, const struct job *jo
 	char *result, size_t reslen)
 {
 	const struct dconfig *cfg = g->cfg;
-	const struct forge_conf *fc = job->kind == PYSEC_FORGE_GITLAB ? &cfg->gitlab : &cfg->gitea;
+	const struct forge_conf *fc = dconfig_forge(cfg, job->kind);
 	const struct project_map *map = dconfig_project(cfg, job->kind, job->project, NULL);
 	pysec_forge_options fo = PYSEC_FORGE_OPTIONS_INIT;
 	pysec_review_request_options rq;

@@ -1,8 +1,9 @@
 /*
  * webhook.c: the HTTP listener (libmicrohttpd).
  *
- *   POST /webhook/gitlab   GitLab merge request hooks: X-Gitlab-Token, compared in constant time
- *   POST /webhook/gitea    Gitea pull request hooks: X-Gitea-Signature, HMAC-SHA256 of the raw body
+ *   POST /webhook/gitlab   GitLab merge request hooks
+ *   POST /webhook/gitea    Gitea pull request hooks
+ *   POST /webhook/github   GitHub pull request hooks (delivery.c: how each is authenticated and read)
  *   GET  /healthz          200 "ok" while the queue can be written, else 503 and why
  *   GET  /metrics          Prometheus text
  *
@@ -80,7 +81,7 @@ static enum MHD_Result webhook(struct webhookd *w, struct MHD_Connection *c, pys
 	const struct upload *up)
 {
 	struct generation *g = daemon_gen_get(w->d);
-	const struct forge_conf *fc = kind == PYSEC_FORGE_GITLAB ? &g->cfg->gitlab : &g->cfg->gitea;
+	const struct forge_conf *fc = dconfig_forge(g->cfg, kind);
 	const char *forge = pysec_forge_kind_name(kind), *why;
 	const struct project_map *map = NULL;
 	enum queue_add_result added;
@@ -154,8 +155,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 {
 	struct webhookd *w = cls;
 	struct upload *up = *con_cls;
-	pysec_forge_kind kind = !strcmp(url, "/webhook/gitlab") ? PYSEC_FORGE_GITLAB :
-				!strcmp(url, "/webhook/gitea") ? PYSEC_FORGE_GITEA : 0;
+	pysec_forge_kind kind = delivery_kind_of_path(url);
 	struct generation *g;
 	size_t max;
 

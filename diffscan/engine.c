@@ -4,10 +4,10 @@
  * Why not tree-sitter queries: a query cursor over a whole file costs about
  * a third of the parse for one trivial pattern and two thirds for sixty
  * (measured on the python3.11 standard library), while a plain cursor walk
- * costs a tenth.  So the walk visits every node once, keeps the import
- * aliases as it goes (in document order, as Bandit does), and hands a node
- * only to the clauses that can match it: calls by their qualified name
- * through a hash table, other nodes by their kind.
+ * costs a tenth.  So the walk visits every node once, knows which scope it
+ * is in (what names mean there was read from the statements first:
+ * scope.c), and hands a node only to the clauses that can match it: calls
+ * by their qualified name through a hash table, other nodes by their kind.
  *
  * For a change, the tree usually holds only the touched statements
  * (focus.c); the statements before them that bind their names were parsed
@@ -24,6 +24,7 @@
 #include "pyast.h"
 #include "report.h"
 #include "rules.h"
+#include "scope.h"
 #include "secrets.h"
 #include "source.h"
 #include "strmap.h"
@@ -42,7 +43,6 @@ enum action {
 	ACT_CALL,
 	ACT_IMPORT,
 	ACT_IMPORT_FROM,
-	ACT_ASSIGN,
 	ACT_ASSERT,
 	ACT_EXCEPT,
 	ACT_STRING,
@@ -71,7 +71,6 @@ static void init_symbols(struct pysec_engine *e)
 	e->kind_of[e->sym.call] = ACT_CALL;
 	e->kind_of[e->sym.import_statement] = ACT_IMPORT;
 	e->kind_of[e->sym.import_from_statement] = ACT_IMPORT_FROM;
-	e->kind_of[e->sym.assignment] = ACT_ASSIGN;
 	e->kind_of[e->sym.assert_statement] = ACT_ASSERT;
 	e->kind_of[e->sym.except_clause] = ACT_EXCEPT;
 	e->kind_of[e->sym.string] = ACT_STRING;
@@ -246,6 +245,34 @@ static void index_imported(struct pysec_engine *e, const struct clause *cl)
 	}
 }
 
+static void free_names(void *p)
+{
+	char **v = p;
+	size_t i;
+
+	for (i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* `option exports.MODULE NAME...` (rules/exports.rule): what `from MODULE import *` binds. */
+static void index_exports(struct pysec_engine *e)
+{
+	size_t i, k;
+
+	e->exports.free_value = free_names;
+	for (i = 0; i < e->set.nopts; i++) {
+		const struct option *o = &e->set.options[i];
+		char **v;
+		if (strncasecmp(o->name, "exports.", 8) || !o->name[8])
+			continue;
+		v = xcalloc(o->nvalues + 1, sizeof(*v));
+		for (k = 0; k < o->nvalues; k++)
+			v[k] = xstrdup(o->values[k]);
+		strmap_put(&e->exports, o->name + 8, strlen(o->name + 8), v);
+	}
+}
+
 static void index_clauses(struct pysec_engine *e)
 {
 	size_t r, c, i;
@@ -334,6 +361,7 @@ int pysec_engine_new(pysec_engine **out, const pysec_config *cfg)
 	if (cfg)
 		e->nexcludes = config_list(cfg, "pysec.exclude", &e->excludes);
 	index_clauses(e);
+	index_exports(e);
 	*out = e;
 	return 0;
 }
@@ -350,6 +378,7 @@ void pysec_engine_free(pysec_engine *e)
 	strmap_clear(&e->call_exact);
 	strmap_clear(&e->known_ids);
 	strmap_clear(&e->imported_words);
+	strmap_clear(&e->exports);
 	free(e->call_globs);
 	for (k = 0; k < e->nexcludes; k++)
 		free(e->excludes[k]);
@@ -479,11 +508,6 @@ static void dispatch_imports(struct walk *w, TSNode stmt, struct import_hits *h)
 	dispatch(w, h->v, h->n, stmt, stmt, stmt);
 }
 
-static void set_alias(struct walk *w, const char *name, size_t nlen, const char *to, size_t tlen)
-{
-	strmap_put(&w->aliases, name, nlen, to ? xstrndup(to, tlen) : NULL);
-}
-
 static void visit_import(struct walk *w, TSNode n)
 {
 	uint32_t i, count = node_named_child_count(n);
@@ -500,11 +524,6 @@ static void visit_import(struct walk *w, TSNode n)
 		else if (node_symbol(c) != w->sym->dotted_name)
 			continue;
 		t = node_text(w, name, &len);
-		if (node_symbol(c) == w->sym->aliased_import) {
-			size_t alen;
-			const char *a = node_text(w, node_child_by_field_id(c, w->field->alias), &alen);
-			set_alias(w, a, alen, t, len);
-		}
 		visit_module(w, &h, t, len);
 	}
 	dispatch_imports(w, n, &h);
@@ -521,23 +540,15 @@ static void visit_import_from(struct walk *w, TSNode n)
 
 	h.n = 0;
 
-	if (node_symbol(mod) == w->sym->dotted_name) {
-		mt = node_text(w, mod, &mlen);
-	} else if (node_symbol(mod) == w->sym->relative_import) {
-		/* `from .x import y` is module "x" to Bandit; `from . import y` has none */
-		TSNode d = node_named_child(mod, node_named_child_count(mod) - 1);
-		if (node_symbol(d) == w->sym->dotted_name)
-			mt = node_text(w, d, &mlen);
-	}
+	mt = import_from_module(w, n, &mlen);
 	for (i = 0; i < count; i++) {
-		TSNode c = node_named_child(n, i), name = c, alias = { { 0 }, 0, 0 };
+		TSNode c = node_named_child(n, i), name = c;
 		const char *t;
 		size_t len, flen;
 		if (ts_node_eq(c, mod))
 			continue;
 		if (node_symbol(c) == w->sym->aliased_import) {
 			name = node_child_by_field_id(c, w->field->name);
-			alias = node_child_by_field_id(c, w->field->alias);
 		} else if (node_symbol(c) == w->sym->wildcard_import) {
 			name = c;
 		} else if (node_symbol(c) != w->sym->dotted_name) {
@@ -548,35 +559,9 @@ static void visit_import_from(struct walk *w, TSNode n)
 			mt ? "." : "", (int)len, t);
 		if (flen >= sizeof(full))
 			continue;
-		if (!ts_node_is_null(alias)) {
-			size_t alen;
-			const char *a = node_text(w, alias, &alen);
-			set_alias(w, a, alen, full, flen);
-		} else if (mt && node_symbol(c) != w->sym->wildcard_import) {
-			set_alias(w, t, len, full, flen);
-		}
 		visit_module(w, &h, full, flen);
 	}
 	dispatch_imports(w, n, &h);
-}
-
-/* `run = subprocess.call` makes `run(...)` a call of subprocess.call. */
-static void visit_assign(struct walk *w, TSNode n)
-{
-	TSNode left = node_child_by_field_id(n, w->field->left);
-	TSNode right = node_child_by_field_id(n, w->field->right);
-	char qual[512];
-	size_t llen, qlen;
-	const char *l;
-
-	if (node_symbol(left) != w->sym->identifier)
-		return;
-	l = node_text(w, left, &llen);
-	qlen = ts_node_is_null(right) ? 0 : node_qualname(w, right, qual, sizeof(qual));
-	if (qlen && !(qlen == llen && !memcmp(qual, l, llen)))
-		set_alias(w, l, llen, qual, qlen);
-	else if (strmap_get(&w->aliases, l, llen))
-		set_alias(w, l, llen, NULL, 0);	/* rebound to something else */
 }
 
 static int is_dynamic_import(const char *q)
@@ -634,23 +619,13 @@ static void visit_keyword(struct walk *w, TSNode n)
 		dispatch_kind(w, KIND_KEYWORD, n, call, n);
 }
 
-/* A default of a positional parameter of a def (not a lambda, not keyword-only). */
+/* A default of a parameter of a def, positional or keyword-only (not of a lambda). */
 static void visit_default(struct walk *w, TSNode n)
 {
 	TSNode params = walk_ancestor(w, 1), def = walk_ancestor(w, 2);
-	uint32_t i, count;
 
 	if (node_symbol(def) != w->sym->function_definition)
 		return;
-	count = node_named_child_count(params);
-	for (i = 0; i < count; i++) {
-		TSNode c = node_named_child(params, i);
-		const char *type = node_type(c);
-		if (ts_node_eq(c, n))
-			break;
-		if (!strcmp(type, "keyword_separator") || !strcmp(type, "list_splat_pattern"))
-			return;
-	}
 	dispatch_kind(w, KIND_DEFAULT, n, def, params);
 }
 
@@ -665,9 +640,6 @@ static void visit(struct walk *w, TSNode n, enum action act)
 		break;
 	case ACT_IMPORT_FROM:
 		visit_import_from(w, n);
-		break;
-	case ACT_ASSIGN:
-		visit_assign(w, n);
 		break;
 	case ACT_ASSERT:
 		dispatch_kind(w, KIND_ASSERT, n, n, n);
@@ -694,9 +666,40 @@ static void visit(struct walk *w, TSNode n, enum action act)
 	}
 }
 
-static void push_ancestor(struct walk *w, TSNode n)
+/*
+ * Going down into `n`: remember the scopes in effect, and enter the one
+ * `n` opens (a def's or class's body, a lambda, a comprehension).  A
+ * replayed statement is of the module.
+ */
+static void push_ancestor(struct walk *w, TSNode n, int replaying)
 {
+	TSSymbol s = node_symbol(n);
+	struct walk_frame *f;
+
+	if (w->depth >= w->frames_cap)
+		array_reserve((void **)&w->frames, &w->frames_cap, w->depth + 1, sizeof(*w->frames));
+	f = &w->frames[w->depth];
+	f->scope = w->scope;
+	f->light = (uint32_t)scope_light_depth(w);
+	if (!replaying) {
+		if (s == w->sym->block && w->depth) {
+			TSNode def = w->anc[w->depth - 1];
+			if (node_symbol(def) == w->sym->function_definition || node_symbol(def) == w->sym->class_definition)
+				w->scope = scope_of(w, def);
+		} else if (s == w->sym->lambda || s == w->sym->list_comprehension || s == w->sym->set_comprehension ||
+			   s == w->sym->dictionary_comprehension || s == w->sym->generator_expression) {
+			scope_push_light(w, n);
+		}
+	}
 	*ARRAY_PUSH(w->anc, w->depth, w->anc_cap) = n;
+}
+
+/* Going back up past anc[depth - 1]: the scopes in effect there again. */
+static void pop_ancestor(struct walk *w)
+{
+	w->depth--;
+	w->scope = w->frames[w->depth].scope;
+	scope_light_pop(w, w->frames[w->depth].light);
 }
 
 static void replay_until(struct walk *w, uint32_t byte);
@@ -722,7 +725,7 @@ static int walk_tree(struct walk *w, TSNode root, int replaying)
 			replay_until(w, ts_node_start_byte(n));
 		if (s < nsym && kind_of[s] &&
 		    (!replaying || kind_of[s] == ACT_IMPORT || kind_of[s] == ACT_IMPORT_FROM ||
-		     kind_of[s] == ACT_ASSIGN || kind_of[s] == ACT_CALL))
+		     kind_of[s] == ACT_CALL))
 			visit(w, n, (enum action)kind_of[s]);
 		if ((++visited & 4095) == 0 && w->deadline && clock_now() > w->deadline) {
 			rc = PYSEC_ELIMIT;
@@ -731,17 +734,18 @@ static int walk_tree(struct walk *w, TSNode root, int replaying)
 		/* a string without interpolations has only its text below it */
 		if (!(s < nsym && opaque[s]) && !(s == w->sym->string && !node_is_fstring(w, n)) &&
 		    ts_tree_cursor_goto_first_child(&cur)) {
-			push_ancestor(w, n);
+			push_ancestor(w, n, replaying);
 			continue;
 		}
 		while (!ts_tree_cursor_goto_next_sibling(&cur)) {
 			if (!ts_tree_cursor_goto_parent(&cur))
 				goto done;
-			w->depth--;
+			pop_ancestor(w);
 		}
 	}
 done:
-	w->depth = base;
+	while (w->depth > base)
+		pop_ancestor(w);
 	ts_tree_cursor_delete(&cur);
 	return rc;
 }
@@ -767,10 +771,19 @@ static uint32_t replay_offset(struct replay *r)
 	return f->context[r->stmt].file_offset;
 }
 
+/* A replayed node's file position is its position in the context text plus this. */
+static int64_t replay_delta(struct replay *r)
+{
+	const struct focus_context *c = &r->focus->context[r->stmt];
+
+	return (int64_t)c->file_code - (int64_t)c->offset;
+}
+
 /*
  * Replay the context statements that come before `byte` in the file: their
- * imports and aliases, as the whole-file walk would have met them.  They
- * touch no line, so nothing is reported from them.
+ * imports, as the whole-file walk would have met them (what their names
+ * mean, scope.c read before the walk).  They touch no line, so nothing is
+ * reported from them.
  */
 static void replay_until(struct walk *w, uint32_t byte)
 {
@@ -784,9 +797,11 @@ static void replay_until(struct walk *w, uint32_t byte)
 	w->len = r->focus->text.len;
 	w->touched = &none;
 	while (r->more && replay_offset(r) < byte) {
+		w->pos_delta = replay_delta(r);
 		walk_tree(w, ts_tree_cursor_current_node(&r->cur), 1);
 		r->more = ts_tree_cursor_goto_next_sibling(&r->cur);
 	}
+	w->pos_delta = 0;
 	w->src = src;
 	w->len = len;
 	w->touched = touched;
@@ -822,8 +837,9 @@ static void walk_free(struct walk *w)
 {
 	size_t i, k;
 
-	strmap_clear(&w->aliases);
+	scope_free(w->scopes);
 	strmap_clear(&w->imports);
+	strmap_clear(&w->passed);
 	for (i = 0; i < w->nnosec; i++) {
 		for (k = 0; k < w->nosec[i].nids; k++)
 			free(w->nosec[i].ids[k]);
@@ -831,6 +847,7 @@ static void walk_free(struct walk *w)
 	}
 	free(w->nosec);
 	free(w->anc);
+	free(w->frames);
 	free(w->fps);
 	pcre2_match_data_free(w->md);
 	buf_free(&w->str_value);
@@ -966,6 +983,10 @@ static int scan_python(struct walk *w, const struct file_scan *f, TSParser *pars
 	if (rc != 0)
 		goto done;
 	root = ts_tree_root_node(tree);
+	if (context)
+		scope_build(w, root, &focus, ts_tree_root_node(context), &w->eng->exports);
+	else
+		scope_build(w, root, NULL, (TSNode){ { 0 }, 0, 0 }, &w->eng->exports);
 	nosec_collect(w, root);
 	dispatch_source(w, root);
 	if (node_has_error(root))
@@ -1009,7 +1030,6 @@ static void walk_init(struct walk *w, const struct pysec_engine *eng, struct pys
 	w->report = report;
 	w->commit = f->commit;
 	w->deadline = deadline;
-	w->aliases.free_value = free;
 	w->mark = -1;
 	w->replay_before = UINT32_MAX;
 }

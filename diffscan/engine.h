@@ -31,6 +31,7 @@ struct pysec_engine {
 	size_t nexcludes;
 	struct strmap known_ids;	/* every rule id and name, for `# nosec` checking */
 	struct strmap imported_words;	/* the parts of every module an `imported` predicate names (focus.c) */
+	struct strmap exports;		/* module -> what `from module import *` binds (char **, NULL-terminated) */
 };
 
 struct file_scan {

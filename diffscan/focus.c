@@ -44,7 +44,11 @@ enum line_kind {
 	LL_CLAUSE,	/* elif, else, except, finally: part of the statement above */
 	LL_IMPORT,	/* import, from */
 	LL_ASSIGN,	/* name = ... */
+	LL_GLOBAL,	/* global, nonlocal */
 };
+
+/* The scope a line's code runs in. */
+enum { IN_MODULE, IN_CLASS, IN_FUNCTION };
 
 /* A logical line: one statement line, physical lines joined by brackets, strings, backslashes. */
 struct lline {
@@ -59,7 +63,12 @@ struct lline {
 	uint8_t has_import;		/* an `import` keyword outside brackets, __import__, import_module */
 	uint8_t chained;		/* LL_ASSIGN: a = b = value binds more than one name */
 	uint8_t several;		/* simple statements joined by ';' */
+	uint8_t assigns;		/* an `=` (or `+=`, ...) outside brackets */
+	uint8_t binder;			/* for, with, except, case: a header that may bind names */
 	/* filled by structure() */
+	uint8_t scope;			/* IN_MODULE, IN_CLASS (of `owner`), IN_FUNCTION */
+	uint8_t cond;			/* inside an if, loop, try or with of its scope */
+	uint32_t owner;			/* IN_CLASS: the class line whose body it is in */
 	uint32_t parent;		/* the line whose block holds it, or NONE */
 	uint32_t head;			/* the first line of its statement (decorator, if) */
 	uint32_t next_le;		/* the next line at the same or a lower indent, or n */
@@ -153,11 +162,17 @@ static void classify(struct lline *l, const char *s, size_t len, size_t i)
 		j = skip_blanks(s, len, e);
 		if (word_is(s, j, word_end(s, len, j), "def"))
 			l->kind = LL_DEF;
+		l->binder = word_is(s, j, word_end(s, len, j), "for") || word_is(s, j, word_end(s, len, j), "with");
 	} else if (word_is(s, i, e, "elif") || word_is(s, i, e, "else") || word_is(s, i, e, "except") ||
 		   word_is(s, i, e, "finally")) {
 		l->kind = LL_CLAUSE;
+		l->binder = s[i] == 'e' && s[i + 1] == 'x';
 	} else if (word_is(s, i, e, "import") || word_is(s, i, e, "from")) {
 		l->kind = LL_IMPORT;
+	} else if (word_is(s, i, e, "global") || word_is(s, i, e, "nonlocal")) {
+		l->kind = LL_GLOBAL;
+	} else if (word_is(s, i, e, "for") || word_is(s, i, e, "with") || word_is(s, i, e, "case")) {
+		l->binder = 1;
 	} else if (!is_keyword(s, i, e)) {
 		/* `name = value` or `name: annotation [= value]` */
 		j = skip_blanks(s, len, e);
@@ -210,6 +225,9 @@ static size_t read_statement(struct plan *p, struct lline *l, size_t i, uint32_t
 				depth--;
 			else if (c == ';' && !depth)
 				l->several = 1;
+			else if (c == '=' && !depth && (i + 1 >= len || s[i + 1] != '=') &&
+				 !strchr("=<>!:", last))
+				l->assigns = 1;
 			if (c != ' ' && c != '\t' && c != '\r' && c != '\f')
 				last = (char)c;
 			i++;
@@ -255,6 +273,26 @@ static void scan_lines(struct plan *p)
 	}
 }
 
+/* The scope a line runs in, from its parent's. */
+static void set_scope(const struct plan *p, struct lline *l)
+{
+	const struct lline *x = l->parent != NONE ? &p->v[l->parent] : NULL;
+
+	l->owner = NONE;
+	if (!x) {
+		l->scope = IN_MODULE;
+	} else if (x->kind == LL_DEF || x->scope == IN_FUNCTION) {
+		l->scope = IN_FUNCTION;
+	} else if (x->kind == LL_CLASS) {
+		l->scope = IN_CLASS;
+		l->owner = l->parent;
+	} else {
+		l->scope = x->scope;
+		l->owner = x->owner;
+		l->cond = 1;
+	}
+}
+
 /*
  * Parents, statement heads and where each line's statement ends, with a
  * stack of the lines still open (indents strictly increasing).  Returns -1
@@ -278,6 +316,7 @@ static int structure(struct plan *p)
 		l->parent = sp ? stack[sp - 1] : NONE;
 		if (l->parent != NONE && !p->v[l->parent].opens_block)
 			rc = -1;	/* an indented line under a line that opens no block */
+		set_scope(p, l);
 		l->head = (uint32_t)i;
 		if (l->kind == LL_CLAUSE) {
 			if (prev == NONE)
@@ -403,9 +442,10 @@ static void merge_ranges(struct focus *f)
 	f->nranges = out + 1;
 }
 
-static int in_ranges(const struct focus *f, uint32_t byte)
+/* Is `byte` in one of the first `n` ranges (sorted)? */
+static int in_ranges(const struct focus *f, size_t n, uint32_t byte)
 {
-	size_t lo = 0, hi = f->nranges;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -414,7 +454,7 @@ static int in_ranges(const struct focus *f, uint32_t byte)
 		else
 			hi = mid;
 	}
-	return lo < f->nranges && f->ranges[lo].start_byte <= byte;
+	return lo < n && f->ranges[lo].start_byte <= byte;
 }
 
 /* The next identifier-like word of s[*at, to) (in strings too: more words is harmless); 0 at the end. */
@@ -450,76 +490,261 @@ static int mentions(const struct plan *p, const struct lline *l, const struct st
 	return 0;
 }
 
-/* A statement that may bind a name: an import, an assignment to a plain name, or `a = 1; b = x`. */
+/* A simple statement that may bind a name: an import, an assignment, or `a = 1; b = x`. */
 static int may_bind(const struct lline *l)
 {
-	return l->kind == LL_IMPORT || l->has_import || l->kind == LL_ASSIGN || l->several;
+	return !l->opens_block && (l->kind == LL_IMPORT || l->has_import || l->kind == LL_ASSIGN ||
+				   l->several || l->assigns);
 }
 
-/*
- * Whether a binding statement matters, walking backwards from the ranges.
- * `pending` holds the names whose meaning at this point something after it
- * needs.  An assignment to a pending name decides that name's alias alone
- * (set, or cleared): it is kept, the name is settled (earlier bindings of
- * it no longer matter), and the names in its value become pending, as of
- * here.  An import is kept when it mentions a pending name (settling
- * nothing: it may bind only some of them) or a module the rules ask about.
- */
-static int keep_binding(const struct plan *p, const struct lline *l, struct strmap *pending,
-	const struct strmap *always)
+/* Does the header of a for, with, except or case statement bind (maybe) one of the names? */
+static int header_binds(const struct plan *p, const struct lline *l, const struct strmap *names)
 {
-	if (l->kind == LL_ASSIGN && !l->has_import && !l->chained && !l->several) {
-		if (!strmap_get(pending, p->s + l->code, l->name_len))
+	const char *s = p->s;
+	size_t at = l->code, w, n;
+	int targets = 0, first = 1;
+
+	while ((w = next_word(s, &at, l->end, &n)) != 0) {
+		const char *t = s + w - 1;
+		if (first && n == 4 && !memcmp(t, "case", 4))
+			return mentions(p, l, names);	/* a pattern's captures: any name may be one */
+		if (first && ((n == 3 && !memcmp(t, "for", 3)) || (n == 5 && !memcmp(t, "async", 5)))) {
+			targets = 1;
+		} else if (n == 2 && !memcmp(t, "as", 2)) {
+			targets = 1;
+		} else if (n == 2 && !memcmp(t, "in", 2)) {
+			targets = 0;
+		} else if (targets && strmap_get(names, t, n)) {
+			return 1;
+		}
+		first = 0;
+	}
+	return 0;
+}
+
+/* The name a def or class line binds: s[*at, *at + return). */
+static size_t defined_name(const struct plan *p, const struct lline *l, size_t *at)
+{
+	size_t k = l->code, n = 0, w;
+
+	for (;;) {
+		if (!(w = next_word(p->s, &k, l->end, &n)))
 			return 0;
-		strmap_put(pending, p->s + l->code, l->name_len, NULL);
-		put_words(pending, p->s, l->value, l->end);
-		return 1;
+		if (!(n == 5 && !memcmp(p->s + w - 1, "async", 5)) && !(n == 3 && !memcmp(p->s + w - 1, "def", 3)) &&
+		    !(n == 5 && !memcmp(p->s + w - 1, "class", 5)))
+			break;
 	}
-	if (!mentions(p, l, pending) && !(always && mentions(p, l, always)))
-		return 0;
-	if (l->kind == LL_ASSIGN || l->several)
-		put_words(pending, p->s, l->code, l->end);
-	return 1;
+	*at = w - 1;
+	return n;
+}
+
+/* What the backward walk of collect_context() has pending: names, per scope. */
+struct pending {
+	struct strmap module;		/* the module's names needed as of the walk's place */
+	struct { uint32_t owner; struct strmap names; } *cls;	/* a class body's, per class line */
+	size_t ncls, clscap;
+	struct strmap ever;		/* every name ever needed (a `global` of one: parse it whole) */
+	struct strmap globals;		/* names declared global outside the parsed ranges */
+};
+
+static struct strmap *class_pending(struct pending *pd, uint32_t owner, int create)
+{
+	size_t i;
+
+	for (i = 0; i < pd->ncls; i++)
+		if (pd->cls[i].owner == owner)
+			return &pd->cls[i].names;
+	if (!create)
+		return NULL;
+	ARRAY_PUSH(pd->cls, pd->ncls, pd->clscap);
+	memset(&pd->cls[pd->ncls - 1], 0, sizeof(pd->cls[0]));
+	pd->cls[pd->ncls - 1].owner = owner;
+	return &pd->cls[pd->ncls - 1].names;
+}
+
+static void need(struct pending *pd, struct strmap *m, const char *s, size_t from, size_t to)
+{
+	put_words(m, s, from, to);
+	put_words(&pd->ever, s, from, to);
+}
+
+/* The logical line that starts at or before byte `at`. */
+static size_t line_at(const struct plan *p, uint32_t at)
+{
+	size_t lo = 0, hi = p->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->v[mid].start <= at)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : 0;
 }
 
 /*
- * The context statements, each on its own line, its indentation dropped:
- * of the statements before the last range and outside the ranges (what
- * comes after is never replayed), those keep_binding() keeps.  Found
- * walking backwards, kept in file order.
+ * A range's names are needed where it starts, in its scope (a statement
+ * of a class body: that class's; else the module's), and at the end of
+ * the module: the functions in it run after the module has run.
  */
-static void collect_context(struct focus *f, const struct plan *p, const struct strmap *always)
+static void need_range(struct pending *pd, const struct plan *p, const TSRange *r)
 {
-	struct strmap pending = { 0 };
-	uint32_t last = f->nranges ? f->ranges[f->nranges - 1].start_byte : 0;
-	uint8_t *keep = NULL;
-	size_t i, n = 0, k;
+	size_t i = line_at(p, r->start_byte);
+	const struct lline *l = &p->v[i];
+	uint32_t end = r->end_byte;
 
-	while (n < p->n && p->v[n].start < last)
-		n++;
-	keep = xcalloc(n ? n : 1, 1);
-	k = f->nranges;
-	for (i = n; i-- > 0;) {
-		/* a range needs its names as of where it starts */
-		for (; k > 0 && f->ranges[k - 1].start_byte > p->v[i].start; k--)
-			put_words(&pending, p->s, f->ranges[k - 1].start_byte, f->ranges[k - 1].end_byte);
-		keep[i] = may_bind(&p->v[i]) && !in_ranges(f, p->v[i].start) &&
-			  keep_binding(p, &p->v[i], &pending, always);
+	if (l->scope != IN_CLASS) {
+		need(pd, &pd->module, p->s, r->start_byte, end);
+		return;
 	}
-	for (i = 0; i < n; i++) {
+	/* a method's body does not see its class: only its decorators and def line do */
+	while (p->v[i].kind == LL_DECORATOR && i + 1 < p->n && p->v[i + 1].start < end)
+		i++;
+	if (p->v[i].kind == LL_DEF)
+		end = p->v[i].end;
+	need(pd, class_pending(pd, l->owner, 1), p->s, r->start_byte, end);
+}
+
+enum { KEEP_NOT, KEEP_TEXT, KEEP_STUB, KEEP_REPLAY };
+
+/*
+ * A statement outside the ranges, walking backwards: does it bind one of
+ * the names pending in `m` (then it is kept: as it is, or as a stub `def
+ * name(): pass`), and which names does it need in turn?  An unconditional
+ * `name = value` of a pending name settles it: earlier bindings no longer
+ * matter.  Returns -1 for a for, with or except header that may bind a
+ * pending name (its targets cannot be replayed apart from its body).
+ */
+static int binds_pending(struct pending *pd, struct strmap *m, const struct plan *p, const struct lline *l)
+{
+	size_t at, n;
+
+	if (l->binder && header_binds(p, l, m))
+		return -1;
+	if (l->kind == LL_DEF || l->kind == LL_CLASS) {
+		if (!(n = defined_name(p, l, &at)) || !strmap_get(m, p->s + at, n))
+			return KEEP_NOT;
+		if (!l->cond)
+			strmap_put(m, p->s + at, n, NULL);
+		return KEEP_STUB;
+	}
+	if (!may_bind(l))
+		return KEEP_NOT;
+	if (l->kind == LL_IMPORT && memchr(p->s + l->code, '*', l->end - l->code))
+		return KEEP_TEXT;	/* from x import *: what it binds is the rules' data */
+	if (l->kind == LL_ASSIGN && !l->has_import && !l->chained && !l->several) {
+		if (!strmap_get(m, p->s + l->code, l->name_len))
+			return KEEP_NOT;
+		if (!l->cond)
+			strmap_put(m, p->s + l->code, l->name_len, NULL);
+		need(pd, m, p->s, l->value, l->end);
+		return KEEP_TEXT;
+	}
+	if (!mentions(p, l, m))
+		return KEEP_NOT;
+	if (l->kind != LL_IMPORT)
+		need(pd, m, p->s, l->code, l->end);
+	return KEEP_TEXT;
+}
+
+/*
+ * The context of the ranges, found walking backwards from the end of the
+ * file (what comes after the ranges binds what the functions in them see
+ * when they run): the module's statements that bind a name the ranges use
+ * (directly or through other such statements) are copied, each on its own
+ * line, into focus.text, kept in file order; a def or class is copied as
+ * a stub.  A class body's statements that bind a name a range in that
+ * class body uses become ranges themselves (they are parsed in place, in
+ * their class).  A function's statements bind nothing outside it, except
+ * through `global`: a global of a needed name outside the ranges makes the
+ * file be parsed whole.  The imports of modules the rules ask about
+ * (`imported`) are replayed wherever they are.  Returns -1: parse the
+ * whole file.
+ */
+static int collect_context(struct focus *f, const struct plan *p, const struct strmap *always)
+{
+	struct pending pd;
+	uint8_t *keep = NULL;
+	size_t i, k, nranges = f->nranges, c;
+	int rc = 0;
+
+	memset(&pd, 0, sizeof(pd));
+	keep = xcalloc(p->n ? p->n : 1, 1);
+	for (k = 0; k < nranges; k++)
+		need(&pd, &pd.module, p->s, f->ranges[k].start_byte, f->ranges[k].end_byte);
+	k = nranges;
+	for (i = p->n; rc == 0 && i-- > 0;) {
 		const struct lline *l = &p->v[i];
-		struct focus_context *c;
+		struct strmap *cm;
+		/* a range needs its names as of where it starts */
+		for (; k > 0 && f->ranges[k - 1].start_byte > l->start; k--)
+			need_range(&pd, p, &f->ranges[k - 1]);
+		/* a class body's pending names are the module's at the class statement */
+		if (l->kind == LL_CLASS && (cm = class_pending(&pd, (uint32_t)i, 0)) != NULL) {
+			for (c = 0; c < cm->cap; c++)
+				if (cm->slots[c].key && cm->slots[c].value)
+					need(&pd, &pd.module, cm->slots[c].key, 0, strlen(cm->slots[c].key));
+		}
+		if (in_ranges(f, nranges, l->start))
+			continue;
+		if (l->scope == IN_MODULE) {
+			int r = binds_pending(&pd, &pd.module, p, l);
+			if (r < 0)
+				rc = -1;
+			else if (r)
+				keep[i] = (uint8_t)r;
+			else if ((l->kind == LL_IMPORT || l->has_import) && always && mentions(p, l, always))
+				keep[i] = KEEP_TEXT;
+		} else if (l->scope == IN_CLASS && (cm = class_pending(&pd, l->owner, 0)) != NULL &&
+			   binds_pending(&pd, cm, p, l) != KEEP_NOT) {
+			/* parsed in place, in its class: its whole statement of the class body */
+			size_t before = f->nranges;
+			add_unit(f, p, (uint32_t)i);
+			for (c = before; c < f->nranges; c++)
+				need(&pd, cm, p->s, f->ranges[c].start_byte, f->ranges[c].end_byte);
+		} else if (l->scope == IN_FUNCTION && l->kind == LL_GLOBAL) {
+			put_words(&pd.globals, p->s, l->code, l->end);
+		}
+		if (!keep[i] && l->scope != IN_MODULE && (l->kind == LL_IMPORT || l->has_import) && always &&
+		    mentions(p, l, always))
+			keep[i] = KEEP_REPLAY;
+	}
+	for (c = 0; rc == 0 && c < pd.globals.cap; c++)
+		if (pd.globals.slots[c].key && strmap_get(&pd.ever, pd.globals.slots[c].key, strlen(pd.globals.slots[c].key)))
+			rc = -1;	/* `global x` outside the ranges, of a name they need */
+	for (i = 0; rc == 0 && i < p->n; i++) {
+		const struct lline *l = &p->v[i];
+		struct focus_context *ctx;
+		size_t at = 0, n = 0;
 		if (!keep[i])
 			continue;
-		c = ARRAY_PUSH(f->context, f->ncontext, f->context_cap);
-		c->file_offset = l->start;
-		c->offset = (uint32_t)f->text.len;
+		ctx = ARRAY_PUSH(f->context, f->ncontext, f->context_cap);
+		ctx->file_offset = l->start;
+		ctx->file_code = keep[i] == KEEP_STUB ? p->v[l->head].code : l->code;
+		ctx->offset = (uint32_t)f->text.len;
+		ctx->cond = l->cond;
+		ctx->bind = keep[i] != KEEP_REPLAY;
+		if (keep[i] == KEEP_STUB) {
+			n = defined_name(p, l, &at);
+			buf_printf(&f->text, "%s %.*s%s: pass\n", l->kind == LL_CLASS ? "class" : "def", (int)n,
+				p->s + at, l->kind == LL_CLASS ? "" : "()");
+			continue;
+		}
 		buf_put(&f->text, p->s + l->code, l->end - l->code);
 		if (!f->text.len || f->text.ptr[f->text.len - 1] != '\n')
 			buf_put(&f->text, "\n", 1);
 	}
 	free(keep);
-	strmap_clear(&pending);
+	strmap_clear(&pd.module);
+	for (c = 0; c < pd.ncls; c++)
+		strmap_clear(&pd.cls[c].names);
+	free(pd.cls);
+	strmap_clear(&pd.ever);
+	strmap_clear(&pd.globals);
+	/* the class statements added above, in order */
+	merge_ranges(f);
+	return rc;
 }
 
 /*
@@ -585,7 +810,8 @@ int focus_plan(struct focus *f, const char *src, size_t len, const struct linese
 			add_touched(f, &p, a - 1, b - 2);
 	}
 	merge_ranges(f);
-	collect_context(f, &p, always);
+	if (collect_context(f, &p, always) < 0)
+		goto done;
 	for (i = 0; i < f->nranges; i++)
 		bytes += f->ranges[i].end_byte - f->ranges[i].start_byte;
 	/* past half the file, the whole parse is as cheap and simpler */

@@ -12,8 +12,11 @@
 
 /* A statement outside the parsed ranges that can change how names resolve. */
 struct focus_context {
-	uint32_t file_offset;		/* where it is in the file */
+	uint32_t file_offset;		/* where it is in the file (its line's start) */
+	uint32_t file_code;		/* where its first token is: the copy's first byte */
 	uint32_t offset;		/* where its copy starts in focus.text */
+	uint8_t cond;			/* inside an if, loop, try or with at module level */
+	uint8_t bind;			/* 0: an import replayed only for `imported` (it is in a function) */
 };
 
 struct focus {

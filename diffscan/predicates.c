@@ -6,6 +6,7 @@
 #include "predicates.h"
 #include "common.h"
 #include "pyast.h"
+#include "scope.h"
 #include "strmap.h"
 #include "walk.h"
 
@@ -730,10 +731,154 @@ static int p_password_target(struct walk *w, TSNode n, const struct pred *p)
 				return 0;
 		}
 	}
-	if (ps == w->sym->comparison_operator && node_named_child_count(parent) == 2 &&
-	    ts_node_eq(node_named_child(parent, 1), n))
-		return name_like(w, node_named_child(parent, 0), p);
+	/* password == "x", and "x" == password */
+	if (ps == w->sym->comparison_operator && node_named_child_count(parent) == 2) {
+		if (ts_node_eq(node_named_child(parent, 1), n))
+			return name_like(w, node_named_child(parent, 0), p);
+		if (ts_node_eq(node_named_child(parent, 0), n))
+			return name_like(w, node_named_child(parent, 1), p);
+	}
 	return 0;
+}
+
+/* Is identifier `name` passed to a call (itself, as an argument or a keyword's value) in `scope`'s subtree? */
+static int name_passed(struct walk *w, TSNode scope, TSNode name)
+{
+	TSTreeCursor cur = ts_tree_cursor_new(scope);
+	char key[300];
+	size_t len;
+	const char *t = node_text(w, name, &len);
+	int found = 0, n;
+
+	n = snprintf(key, sizeof(key), "%u:%.*s", ts_node_start_byte(scope), (int)(len > 256 ? 256 : len), t);
+	if (strmap_get(&w->passed, key, (size_t)n))
+		return strmap_get(&w->passed, key, (size_t)n) == (void *)2;
+	for (;;) {
+		TSNode c = ts_tree_cursor_current_node(&cur);
+		if (node_symbol(c) == w->sym->identifier) {
+			TSNode parent = node_parent(c);
+			if ((node_symbol(parent) == w->sym->argument_list ||
+			     (node_symbol(parent) == w->sym->keyword_argument &&
+			      ts_node_eq(node_child_by_field_id(parent, w->field->value), c))) &&
+			    node_end_byte(c) - ts_node_start_byte(c) == len &&
+			    !memcmp(w->src + ts_node_start_byte(c), t, len)) {
+				found = 1;
+				break;
+			}
+		}
+		if (ts_tree_cursor_goto_first_child(&cur))
+			continue;
+		while (!ts_tree_cursor_goto_next_sibling(&cur))
+			if (!ts_tree_cursor_goto_parent(&cur))
+				goto done;
+	}
+done:
+	ts_tree_cursor_delete(&cur);
+	strmap_put(&w->passed, key, (size_t)n, found ? (void *)2 : (void *)1);
+	return found;
+}
+
+/*
+ * B104, B108: the string can act as an address or a path: it is assigned
+ * (to a name, an attribute, a subscript or a default), passed to a call,
+ * or returned, also as a part of `+`, `%`, `.format()`, an f-string or a
+ * conditional; or it is an item of a list, tuple, set or dict that is
+ * passed to a call (`bind(("", port))`, `run(["cp", f, "/tmp/x"])`), or
+ * assigned to a name that is passed to a call.  Not when it is an item of
+ * a data literal that goes nowhere near a call (`MOUNTS = ("/", "/tmp")`),
+ * or of one nested deeper (a table of test data), an operand of a
+ * comparison, or a statement of its own.  With the argument "true"
+ * (Bandit's behaviour), anywhere.
+ */
+static int p_in_use(struct walk *w, TSNode n, const struct pred *p)
+{
+	TSNode cur = n;
+	size_t k;
+	int element = 0;
+
+	if (p->nargs && !strcasecmp(p->args[0], "true"))
+		return 1;
+	for (k = 1; k <= w->depth; k++) {
+		TSNode parent = walk_ancestor(w, k);
+		TSSymbol ps = node_symbol(parent);
+		const char *type = node_type(parent);
+		if (ps == w->sym->parenthesized_expression || ps == w->sym->concatenated_string ||
+		    ps == w->sym->binary_operator || !strcmp(type, "boolean_operator") ||
+		    !strcmp(type, "interpolation") || ps == w->sym->string) {
+			cur = parent;
+		} else if (!strcmp(type, "conditional_expression")) {
+			if (ts_node_eq(node_named_child(parent, 1), cur))
+				return 0;	/* the condition */
+			cur = parent;
+		} else if (ps == w->sym->attribute && ts_node_eq(node_child_by_field_id(parent, w->field->object), cur) &&
+			   node_text_eq(w, node_child_by_field_id(parent, w->field->attribute), "format") &&
+			   node_symbol(walk_ancestor(w, k + 1)) == w->sym->call) {
+			cur = walk_ancestor(w, ++k);	/* "/tmp/{}".format(x) */
+		} else if (ps == w->sym->pair) {
+			cur = parent;	/* the dict around it counts */
+		} else if (ps == w->sym->list || ps == w->sym->tuple || ps == w->sym->dictionary ||
+			   !strcmp(type, "set") || !strcmp(type, "expression_list")) {
+			element++;
+			cur = parent;
+		} else if (ps == w->sym->argument_list || ps == w->sym->keyword_argument) {
+			return element <= 1;
+		} else if (ps == w->sym->assignment || ps == w->sym->augmented_assignment) {
+			TSNode left = node_child_by_field_id(parent, w->field->left), scope = { { 0 }, 0, 0 };
+			size_t j;
+			if (ts_node_eq(left, cur) || element > 1)
+				return 0;
+			if (!element)
+				return 1;
+			if (node_symbol(left) != w->sym->identifier)
+				return 0;
+			/* a literal assigned to a name: used when that name is passed to a call */
+			for (j = k + 1; j <= w->depth && ts_node_is_null(scope); j++)
+				if (node_symbol(walk_ancestor(w, j)) == w->sym->function_definition ||
+				    node_symbol(walk_ancestor(w, j)) == w->sym->module)
+					scope = walk_ancestor(w, j);
+			if (w->focused && node_symbol(scope) == w->sym->module) {
+				w->needs_whole = 1;	/* the module's other statements are not all parsed */
+				return 0;
+			}
+			return !ts_node_is_null(scope) && name_passed(w, scope, left);
+		} else if (ps == w->sym->default_parameter || ps == w->sym->typed_default_parameter ||
+			   !strcmp(type, "return_statement") || !strcmp(type, "yield") || ps == w->sym->lambda) {
+			return !element;
+		} else {
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * B104: the string is the host of the address a call named NAME (the last
+ * part of its name, globs) is given: its first argument, or the first item
+ * of a tuple that is (`sock.bind(("", port))`, `make_server("", port, app)`).
+ */
+static int p_bind_address(struct walk *w, TSNode n, const struct pred *p)
+{
+	TSNode cur = n, parent, call;
+	size_t k = 1;
+	char name[256];
+
+	while (node_symbol(parent = walk_ancestor(w, k)) == w->sym->parenthesized_expression)
+		cur = parent, k++;
+	if (node_symbol(parent) == w->sym->tuple) {
+		if (!ts_node_eq(node_named_child(parent, 0), cur))
+			return 0;
+		cur = parent;
+		k++;
+		while (node_symbol(parent = walk_ancestor(w, k)) == w->sym->parenthesized_expression)
+			cur = parent, k++;
+	}
+	if (node_symbol(parent) != w->sym->argument_list)
+		return 0;
+	call = walk_ancestor(w, k + 1);
+	if (node_symbol(call) != w->sym->call || !ts_node_eq(call_positional(w, call, 0), cur) ||
+	    !call_short_name(w, call, name, sizeof(name)))
+		return 0;
+	return names_match(name, p->args, p->nargs);
 }
 
 /*
@@ -788,7 +933,8 @@ static int sql_statement_of(struct walk *w, TSNode n, struct buf *stmt, TSNode *
 		*wrapper = none;
 		return node_string_value(w, n, stmt);
 	}
-	if (node_is_fstring(w, n)) {
+	/* an f-string, also one joined to plain strings ("SELECT ..." f"WHERE id = {uid}"), as Python's ast joins them */
+	if (node_is_fstring(w, n) || (node_symbol(n) == w->sym->concatenated_string && !is_plain_string(w, n))) {
 		*wrapper = parent;
 		return node_string_value(w, n, stmt);
 	}
@@ -1008,6 +1154,10 @@ static const struct pred_def pred_table[] = {
 	  "starts-with PREFIX...: the string's value starts with one of the prefixes" },
 	{ "password-target", K(KIND_STRING), 1, 1, -1, 0, p_password_target,
 	  "password-target REGEX: the string is assigned to, or compared with, a name matching REGEX, or is such a key given a string" },
+	{ "in-use", K(KIND_STRING), 0, 1, -1, -1, p_in_use,
+	  "in-use [ANYWHERE]: the string is assigned, passed to a call (or in a literal passed to one) or returned; ANYWHERE true: always" },
+	{ "bind-address", K(KIND_STRING), 1, -1, -1, -1, p_bind_address,
+	  "bind-address NAME...: the string is the host of the address given to a call named NAME (the first argument, or its tuple's first item)" },
 	{ "sql-expression", K(KIND_STRING), 1, 1, -1, 0, p_sql_expression,
 	  "sql-expression REGEX: the string is built into a query (+, %, .format, f-string) matching REGEX" },
 	{ "sql-in-call", K(KIND_STRING), 1, -1, -1, -1, p_sql_in_call,

@@ -1,11 +1,10 @@
 /*
  * pyast.c: reading tree-sitter-python nodes the way Python's own ast (and
- * so Bandit) sees them: dotted names resolved through imports, string
- * values with escapes decoded, call arguments by position and keyword.
+ * so Bandit) sees them: dotted names, string values with escapes decoded,
+ * call arguments by position and keyword.  (What a name means is scope.c's.)
  */
 #include "pyast.h"
 #include "common.h"
-#include "strmap.h"
 
 #include <ctype.h>
 
@@ -29,7 +28,7 @@ int node_text_eq(const struct walk *w, TSNode n, const char *s)
 	return len == strlen(s) && !memcmp(t, s, len);
 }
 
-static int append(char *out, size_t cap, size_t *len, const char *s, size_t n)
+int name_append(char *out, size_t cap, size_t *len, const char *s, size_t n)
 {
 	if (*len + n + 1 > cap)
 		return -1;
@@ -54,7 +53,7 @@ size_t node_dotted(const struct walk *w, TSNode n, char *out, size_t cap)
 		return 0;
 	if (sym == w->sym->identifier) {
 		t = node_text(w, n, &tlen);
-		return append(out, cap, &len, t, tlen) < 0 ? 0 : len;
+		return name_append(out, cap, &len, t, tlen) < 0 ? 0 : len;
 	}
 	if (sym != w->sym->attribute)
 		return 0;
@@ -62,53 +61,23 @@ size_t node_dotted(const struct walk *w, TSNode n, char *out, size_t cap)
 	if (!len)
 		return 0;
 	t = node_text(w, node_child_by_field_id(n, w->field->attribute), &tlen);
-	if (append(out, cap, &len, ".", 1) < 0 || append(out, cap, &len, t, tlen) < 0)
+	if (name_append(out, cap, &len, ".", 1) < 0 || name_append(out, cap, &len, t, tlen) < 0)
 		return out[0] = '\0', 0;
 	return len;
 }
 
-static size_t resolve(const struct walk *w, char *out, size_t cap, size_t len)
+const char *import_from_module(const struct walk *w, TSNode stmt, size_t *len)
 {
-	const char *to = strmap_get(&w->aliases, out, len);
-	size_t n = 0;
+	TSNode mod = node_child_by_field_id(stmt, w->field->module_name), d;
 
-	if (!to)
-		return len;
-	return append(out, cap, &n, to, strlen(to)) < 0 ? len : n;
-}
-
-/*
- * Bandit's qualified name: each prefix of the chain is looked up among the
- * import aliases; a chain rooted in something else (a call, a subscript)
- * keeps only its attribute, as ".attr".
- */
-size_t node_qualname(const struct walk *w, TSNode n, char *out, size_t cap)
-{
-	size_t len = 0, tlen;
-	const char *t;
-	TSSymbol sym;
-
-	out[0] = '\0';
-	n = node_unparen(w, n);
-	if (ts_node_is_null(n))
-		return 0;
-	sym = node_symbol(n);
-	if (sym == w->sym->identifier) {
-		t = node_text(w, n, &tlen);
-		if (append(out, cap, &len, t, tlen) < 0)
-			return 0;
-		return resolve(w, out, cap, len);
-	}
-	if (sym != w->sym->attribute)
-		return 0;
-	/* only attribute chains recurse, and one that cannot fit has no name: bounded depth */
-	if (node_end_byte(n) - ts_node_start_byte(n) >= cap * 4)
-		return 0;
-	len = node_qualname(w, node_child_by_field_id(n, w->field->object), out, cap);
-	t = node_text(w, node_child_by_field_id(n, w->field->attribute), &tlen);
-	if (append(out, cap, &len, ".", 1) < 0 || append(out, cap, &len, t, tlen) < 0)
-		return out[0] = '\0', 0;
-	return resolve(w, out, cap, len);
+	*len = 0;
+	if (node_symbol(mod) == w->sym->dotted_name)
+		return node_text(w, mod, len);
+	if (node_symbol(mod) != w->sym->relative_import)
+		return NULL;
+	/* `from .x import y` is module "x" to Bandit; `from . import y` has none */
+	d = node_named_child(mod, node_named_child_count(mod) - 1);
+	return node_symbol(d) == w->sym->dotted_name ? node_text(w, d, len) : NULL;
 }
 
 size_t call_short_name(const struct walk *w, TSNode call, char *out, size_t cap)
@@ -123,7 +92,7 @@ size_t call_short_name(const struct walk *w, TSNode call, char *out, size_t cap)
 	else if (node_symbol(f) != w->sym->identifier)
 		return 0;
 	t = node_text(w, f, &tlen);
-	return append(out, cap, &len, t, tlen) < 0 ? 0 : len;
+	return name_append(out, cap, &len, t, tlen) < 0 ? 0 : len;
 }
 
 int node_is_string(const struct walk *w, TSNode n)

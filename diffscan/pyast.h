@@ -1,8 +1,8 @@
 /*
  * pyast.h: reading a walk's tree-sitter-python nodes the way Python's own
- * ast (and so Bandit) sees them: dotted names resolved through the walk's
- * imports and aliases, string values with escapes decoded, call arguments
- * by position and keyword.
+ * ast (and so Bandit) sees them: dotted names as written, string values
+ * with escapes decoded, call arguments by position and keyword.  What a
+ * name stands for is scope.h's node_qualname().
  */
 #ifndef PYSEC_PYAST_H
 #define PYSEC_PYAST_H
@@ -23,10 +23,12 @@ static inline TSNode node_unparen(const struct walk *w, TSNode n)
 		n = node_named_child(n, 0);
 	return n;
 }
+/* Append s[0, n) to out (of `cap` bytes, `*len` used, NUL-terminated); -1 if it does not fit. */
+int name_append(char *out, size_t cap, size_t *len, const char *s, size_t n);
+/* The module of `from module import ...` (`from .x import` is "x"); NULL for `from . import`. */
+const char *import_from_module(const struct walk *w, TSNode stmt, size_t *len);
 /* A dotted name for identifier/attribute chains, "" otherwise. Returns its length. */
 size_t node_dotted(const struct walk *w, TSNode n, char *out, size_t cap);
-/* The dotted name with the first component(s) resolved through imports and aliases. */
-size_t node_qualname(const struct walk *w, TSNode n, char *out, size_t cap);
 /* The decoded value of a string or concatenated_string (interpolations dropped). */
 int node_string_value(const struct walk *w, TSNode n, struct buf *out);
 /* node_string_value() of `n`, decoded once while the walk asks about the same node; NULL if it has none. */

@@ -30,12 +30,22 @@ void walk_grammar_init(struct walk_symbols *sym, struct walk_fields *field, cons
 	S(class_definition, "class_definition");
 	S(default_parameter, "default_parameter"); S(typed_default_parameter, "typed_default_parameter");
 	S(list_splat, "list_splat"); S(dictionary_splat, "dictionary_splat");
-	S(module, "module");
+	S(module, "module"); S(expression_statement, "expression_statement");
+	S(augmented_assignment, "augmented_assignment"); S(decorated_definition, "decorated_definition");
+	S(global_statement, "global_statement"); S(nonlocal_statement, "nonlocal_statement");
+	S(if_statement, "if_statement"); S(for_statement, "for_statement");
+	S(while_statement, "while_statement"); S(try_statement, "try_statement");
+	S(with_statement, "with_statement"); S(match_statement, "match_statement");
+	S(lambda, "lambda"); S(for_in_clause, "for_in_clause");
+	S(list_comprehension, "list_comprehension"); S(set_comprehension, "set_comprehension");
+	S(dictionary_comprehension, "dictionary_comprehension");
+	S(generator_expression, "generator_expression");
 #undef S
 	sym->error = (TSSymbol)-1;
 #define F(x) field->x = ts_language_field_id_for_name(lang, #x, (uint32_t)strlen(#x))
 	F(function); F(arguments); F(object); F(attribute); F(name); F(value); F(alias);
-	F(module_name); F(left); F(right); F(key); F(subscript); F(operator);
+	F(module_name); F(left); F(right); F(key); F(subscript); F(operator); F(body); F(parameters);
+	F(definition);
 #undef F
 }
 

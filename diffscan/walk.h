@@ -27,13 +27,16 @@ struct walk_symbols {
 		aliased_import, relative_import, wildcard_import, import_statement,
 		import_from_statement, assert_statement, except_clause, function_definition,
 		class_definition, default_parameter, typed_default_parameter, list_splat,
-		dictionary_splat, module, error;
+		dictionary_splat, module, error, expression_statement, augmented_assignment,
+		decorated_definition, global_statement, nonlocal_statement, if_statement, for_statement,
+		while_statement, try_statement, with_statement, match_statement, lambda, for_in_clause,
+		list_comprehension, set_comprehension, dictionary_comprehension, generator_expression;
 };
 
 /* Its field names, likewise. */
 struct walk_fields {
 	TSFieldId function, arguments, object, attribute, name, value, alias, module_name, left,
-		right, key, subscript, operator;
+		right, key, subscript, operator, body, parameters, definition;
 };
 
 /* Look the symbols and fields up in `lang`. */
@@ -48,6 +51,13 @@ struct nosec {
 };
 
 struct replay;
+struct scopes;
+
+/* What the walk restores when it leaves a node: the scopes it was in. */
+struct walk_frame {
+	uint32_t scope;
+	uint32_t light;
+};
 
 struct walk {
 	const struct pysec_engine *eng;	/* the engine running it: only engine.c looks inside */
@@ -61,7 +71,9 @@ struct walk {
 	size_t len;
 	const char *path;
 	const struct lineset *touched;
-	struct strmap aliases;		/* local name -> qualified name */
+	struct scopes *scopes;		/* the file's scopes and bindings (scope.c) */
+	uint32_t scope;			/* the scope of the node being visited */
+	int64_t pos_delta;		/* a node's file position is its start + this (a replayed statement's) */
 	struct strmap imports;		/* every module imported so far -> (void*)1 */
 	struct nosec *nosec;		/* sorted by line */
 	size_t nnosec, nosec_cap;
@@ -78,7 +90,8 @@ struct walk {
 	size_t line_start, line_end, secret_start, secret_end;
 	/* the ancestors of the node being visited: anc[depth - 1] is its parent */
 	TSNode *anc;
-	size_t depth, anc_cap;
+	struct walk_frame *frames;	/* frames[k]: the scopes in effect at anc[k] */
+	size_t depth, anc_cap, frames_cap;
 	double deadline;		/* clock_now() limit, 0 = none */
 	uint64_t *fps;			/* fingerprints so far, to number repeats */
 	size_t nfps, fps_cap;
@@ -99,6 +112,7 @@ struct walk {
 	int whole;			/* parse the whole file, never focused */
 	int focused;			/* the tree holds only focus.c's ranges */
 	int needs_whole;		/* a predicate needed what a focused tree lacks: scan again, whole */
+	struct strmap passed;		/* "scope:name" -> 2 if the name is passed to a call in that scope, else 1 */
 };
 
 /* The k-th ancestor of the node being visited (1: its parent), or a null node. */

@@ -26,8 +26,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const pysec_forge_kind kinds[] = { PYSEC_FORGE_GITLAB, PYSEC_FORGE_GITEA };
-static const char *const projects[] = { "group/app", "owner/app" };
+static const pysec_forge_kind kinds[] = { PYSEC_FORGE_GITLAB, PYSEC_FORGE_GITEA, PYSEC_FORGE_GITHUB };
+static const char *const projects[] = { "group/app", "owner/app", "owner/app" };
 
 struct script {
 	const char *p, *end;

@@ -4,6 +4,8 @@ self.token = "abc"  # expect: B105
 db_password = admin_pwd = "x"  # expect: B105
 if password == "letmein":  # expect: B105
     pass
+if "swordfish" == password:  # expect: B105
+    pass
 config = {"secret": "s3cr3t", "user": "app"}  # expect: B105
 settings["api_token"] = "t0k3n"  # expect: B105
 password_hint = "ask the admin"  # expect: B105

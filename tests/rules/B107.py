@@ -11,8 +11,12 @@ def login2(user, password=None):
     pass
 
 
-def login3(user, *, password="kw-only"):
+def login3(user, *, password="kw-only"):  # expect: B107
     pass
 
 
 handler = lambda password="x": password
+
+
+def login4(user, *args, token="abc", retries=3):  # expect: B107
+    pass

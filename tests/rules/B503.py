@@ -15,5 +15,5 @@ def good(version=ssl.PROTOCOL_TLS_CLIENT):
     pass
 
 
-def kwonly(*, version=ssl.PROTOCOL_SSLv3):
+def kwonly(*, version=ssl.PROTOCOL_SSLv3):  # expect: B503
     pass

@@ -9,3 +9,6 @@ query = "SELECT * FROM users"
 cursor.execute("SELECT * FROM t WHERE id = {id}".replace("{id}", uid))  # expect: B608(medium/low)
 cursor.execute(f"SELECT * FROM t WHERE id = {uid}")  # expect: B608(medium/medium)
 cursor.execute("INSERT INTO t VALUES(" + v + ")")  # expect: B608(medium/medium)
+query = "SELECT * FROM users " f"WHERE id = {uid}"  # expect: B608(medium/low)
+cursor.execute("SELECT * FROM users " f"WHERE id = {uid}")  # expect: B608(medium/medium)
+query = "SELECT * FROM users " "WHERE id = 1"

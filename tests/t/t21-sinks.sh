@@ -18,7 +18,7 @@ jq_is "B604 on the shell=True call" '[.findings[] | "\(.line):\(.rule)"] | join(
 
 printf '[pysec "sinks"]\n\tcommand = neutron.agent.linux.utils.execute, oslo_concurrency.processutils.execute\n' > sinks.conf
 expect_exit 1 "declared sinks are subprocess calls" git pysec scan --full app.py --config sinks.conf --format json
-jq_is "a local alias, shell=True, an import alias" '[.findings[] | "\(.line):\(.rule):\(.severity)"] | join(",")' "5:B603:low,6:B602:high,7:B603:low"
+jq_is "a local alias, shell=True, an import alias; a program without its path is B607" '[.findings[] | "\(.line):\(.rule):\(.severity)"] | join(",")' "5:B603:low,5:B607:low,6:B602:high,7:B603:low"
 jq_is "an undeclared helper is not one" '[.findings[] | select(.line == 8)] | length' "0"
 
 # Bandit's assert_used.skips: no B101 in the paths the configuration names

@@ -14,9 +14,11 @@ HOOKS=$(cd "$(dirname "$HOOKS")" && pwd)/webhook.py
 TOKEN="tok-$$-secret"
 GL_SECRET="gl-hook-$$"
 GT_SECRET="gt-hook-$$"
+GH_SECRET="gh-hook-$$"
 printf '%s\n' "$TOKEN" > "$TMP/token"
 printf '%s\n' "$GL_SECRET" > "$TMP/gl-secret"
 printf '%s\n' "$GT_SECRET" > "$TMP/gt-secret"
+printf '%s\n' "$GH_SECRET" > "$TMP/gh-secret"
 start_forge fg
 forge_ctl "{\"token\": \"$TOKEN\"}"
 
@@ -68,6 +70,8 @@ write_conf() {
 	url = $FORGE_URL
 	tokenFile = $TMP/token
 	secretFile = $TMP/gt-secret
+[pysec "github"]
+	secretFile = $TMP/gh-secret
 [pysec "review"]
 	retries = 1
 	retryBaseMs = 10
@@ -194,26 +198,30 @@ test "$(metric 'pysec_cache_lookups_total{result="hit"}')" -ge 1 && ok "reviews 
 	fail "reviews of one head share blob results"
 
 # every delivery the webhook fuzz target keeps (fuzz/seeds/webhook), as the forge would send it:
-# the first byte is the forge (bit 0) and whether to sign it right (bit 1), then headers, a blank line, the body
+# the first byte is the forge (bit 2: GitHub, else bit 0: Gitea, else GitLab) and whether to sign it
+# right (bit 1; bit 3: Gitea's in X-Hub-Signature-256), then headers, a blank line, the body
 seeds=$(cd "$(dirname "$0")/../../fuzz/seeds/webhook" && pwd)
 for f in "$seeds"/*; do
-	OUT=$(python3 - "$HTTP_URL" "$f" "$GL_SECRET" "$GT_SECRET" <<'EOF'
+	OUT=$(python3 - "$HTTP_URL" "$f" "$GL_SECRET" "$GT_SECRET" "$GH_SECRET" <<'EOF'
 import hashlib, hmac, http.client, sys, urllib.parse
-url, path, gl, gt = sys.argv[1:]
+url, path, gl, gt, gh = sys.argv[1:]
 data = open(path, "rb").read()
 flags, rest = data[0], data[1:]
 head, _, body = rest.partition(b"\n\n") if not rest.startswith(b"\n") else (b"", b"", rest[1:])
-forge = "gitea" if flags & 1 else "gitlab"
+forge = "github" if flags & 4 else "gitea" if flags & 1 else "gitlab"
 headers = {}
 for line in head.split(b"\n"):
     name, sep, value = line.partition(b":")
     if sep and name.strip() and name.decode(errors="replace").isprintable():
         headers[name.decode(errors="replace").strip()] = value.strip().decode(errors="replace")
 if flags & 2:
+    sig = hmac.new((gt if forge == "gitea" else gh).encode(), body, hashlib.sha256).hexdigest()
     if forge == "gitlab":
         headers["X-Gitlab-Token"] = gl
+    elif forge == "gitea" and not flags & 8:
+        headers["X-Gitea-Signature"] = sig
     else:
-        headers["X-Gitea-Signature"] = hmac.new(gt.encode(), body, hashlib.sha256).hexdigest()
+        headers["X-Hub-Signature-256"] = "sha256=" + sig
 u = urllib.parse.urlsplit(url)
 c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
 c.request("POST", "/webhook/" + forge, body=body, headers=headers)

@@ -144,11 +144,14 @@ static const struct scan_case cases[] = {
 	/* B104 hardcoded_bind_all_interfaces */
 	{ "B104", "app.run(host=\"0.0.0.0\")\n", "B104:1" },
 	{ "B104", "app.run(host=\"127.0.0.1\")\n", "" },
+	{ "B104", "sock.bind((\"\", port))\n", "B104:1" },
+	{ "B104", "sock.bind((\"localhost\", port))\nx = \"\"\n", "" },
 
 	/* B105 hardcoded_password_string */
 	{ "B105", "password = \"hunter2\"\n", "B105:1" },
 	{ "B105", "self.token = 'abc'\n", "B105:1" },
 	{ "B105", "if password == \"x\":\n    pass\n", "B105:1" },
+	{ "B105", "if \"swordfish\" == password:\n    pass\n", "B105:1" },
 	{ "B105", "password = os.environ[\"PW\"]\n", "" },
 	{ "B105", "username = \"admin\"\n", "" },
 
@@ -158,6 +161,8 @@ static const struct scan_case cases[] = {
 
 	/* B107 hardcoded_password_default */
 	{ "B107", "def login(user, password=\"admin\"):\n    pass\n", "B107:1" },
+	{ "B107", "def f(*, password=\"admin123\"):\n    pass\n", "B107:1" },
+	{ "B107", "f = lambda password=\"x\": password\n", "" },
 	{ "B107", "def login(user, password=None):\n    pass\n", "" },
 
 	/* B108 hardcoded_tmp_directory */
@@ -372,6 +377,7 @@ static const struct scan_case cases[] = {
 	{ "B608", "q = \"DELETE FROM t WHERE id = \" + ident\n", "B608:1" },
 	{ "B608", "cursor.execute(\"SELECT * FROM users WHERE name = %s\", (name,))\n", "" },
 	{ "B608", "msg = \"selected \" + item\n", "" },
+	{ "B608", "q = \"SELECT * FROM users \" f\"WHERE id = {uid}\"\n", "B608:1" },
 
 	/* B609 linux_commands_wildcard_injection */
 	{ "B609", "import os\nos.system(\"tar cf backup.tar *\")\n", "B609:2" },
@@ -421,6 +427,59 @@ static const struct scan_case cases[] = {
 	/* B704 markupsafe_markup_xss */
 	{ "B704", "from markupsafe import Markup\nMarkup(f\"<b>{name}</b>\")\n", "B704:2" },
 	{ "B704", "from markupsafe import Markup\nMarkup(\"<b>static</b>\")\n", "" },
+
+	/* Scoping: a name means what Python makes it mean where it is used */
+	/* a parameter, lambda parameter, comprehension variable, except/with name, loop variable */
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\ndef f(run):\n    return run(cmd, shell=True)\n",
+	  "B604:4" },
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\nf = lambda run: run(cmd, shell=True)\n", "B604:3" },
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\n[run(c, shell=True) for run in runners]\n",
+	  "B604:3" },
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\ntry:\n    pass\nexcept E as run:\n"
+		       "    run(cmd, shell=True)\n", "B604:6" },
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\ndef f():\n    with pool() as run:\n"
+		       "        run(cmd, shell=True)\n", "B604:5" },
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\ndef f():\n    for run in runners:\n"
+		       "        run(cmd, shell=True)\n", "B604:5" },
+	/* a comprehension variable ends with the comprehension; the alias is back after it */
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\nx = [run for run in y]\nrun(cmd, shell=True)\n",
+	  "B602:4" },
+	/* a class body's names do not reach its methods, and reach its own statements */
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\nclass C:\n    run = print\n"
+		       "    def m(self):\n        return run(cmd, shell=True)\n", "B602:6" },
+	{ "B602 B604", "import subprocess\nrun = subprocess.Popen\nclass C:\n    run = print\n"
+		       "    x = run(cmd, shell=True)\n", "B604:5" },
+	/* a module-level def, class or object rebinds a builtin's or a module's name */
+	{ "B307", "def eval(expr):\n    return expr\neval(x)\n", "" },
+	{ "B307", "eval(x)\ndef eval(expr):\n    return expr\n", "B307:1" },
+	{ "B307", "class eval:\n    pass\neval(x)\n", "" },
+	{ "B602 B604", "import subprocess\nsubprocess = FakeRunner()\nsubprocess.call(cmd, shell=True)\n", "B604:3" },
+	{ "B301", "import pickle\npickle = Cache()\npickle.loads(data)\n", "" },
+	/* ... but a conditional fallback keeps the module */
+	{ "B506", "try:\n    import yaml\nexcept ImportError:\n    yaml = None\ndef f():\n    yaml.load(d)\n", "B506:6" },
+	/* global and nonlocal */
+	{ "B602 B604", "import subprocess\ndef setup():\n    global run\n    run = subprocess.call\n"
+		       "def f():\n    run(cmd, shell=True)\n", "B602:6" },
+	{ "B602 B604", "import subprocess\ndef outer():\n    run = subprocess.call\n    def inner():\n"
+		       "        nonlocal run\n        run(cmd, shell=True)\n", "B602:6" },
+	{ "B602 B604", "import subprocess\nrun = subprocess.call\ndef outer():\n    run = print\n    def inner():\n"
+		       "        run(cmd, shell=True)\n", "B604:6" },
+	/* a function sees the module's names when it runs: an alias assigned after the def counts */
+	{ "B602 B604", "import subprocess\ndef f():\n    return run(cmd, shell=True)\nrun = subprocess.Popen\n",
+	  "B602:3" },
+	{ "B602 B604", "import subprocess\nrun(cmd, shell=True)\nrun = subprocess.Popen\n", "B604:2" },
+	/* from M import * binds what M exports (rules/exports.rule) */
+	{ "B602 B604", "from subprocess import *\ncall(cmd, shell=True)\n", "B602:2" },
+	{ "B605", "from os import *\nsystem(cmd)\n", "B605:2" },
+	/* imports and attributes named by literals */
+	{ "B602 B604", "import importlib\nsp = importlib.import_module(\"subprocess\")\nsp.call(cmd, shell=True)\n",
+	  "B602:3" },
+	{ "B602 B604", "sp = __import__(\"subprocess\")\nsp.call(cmd, shell=True)\n", "B602:2" },
+	{ "B602 B604", "__import__(\"subprocess\").call(cmd, shell=True)\n", "B602:1" },
+	{ "B605", "import os\ngetattr(os, \"system\")(cmd)\n", "B605:2" },
+	{ "B605", "import os\nrun = getattr(os, \"system\")\nrun(cmd)\n", "B605:3" },
+	{ "B605", "import os\ngetattr(os, name)(cmd)\n", "" },
+	{ "B605", "import os\ndef getattr(o, n):\n    pass\ngetattr(os, \"system\")(cmd)\n", "" },
 
 	/* `# nosec` */
 #define SHELL_LS "import subprocess\nsubprocess.call(\"ls\", shell=True)"	/* B602 and B607 on line 2 */
@@ -733,6 +792,31 @@ static void option_in_config_changes_what_a_rule_matches(void **state)
 	assert_string_equal(got, "B602:2 B604:3");
 }
 
+/* B104 and B108 report a string where it can act as an address or a path; the option restores Bandit's anywhere */
+static void literal_anywhere_is_bandit_s_behaviour(void **state)
+{
+	static const char src[] = "MOUNTS = (\"/\", \"/tmp\")\nif p == \"/tmp\":\n    pass\nopen(\"/tmp/x\")\n"
+				  "HOSTS = [\"0.0.0.0\"]\nrun(host=\"0.0.0.0\")\n";
+	pysec_engine *e;
+	pysec_report *r;
+	const char *got;
+
+	r = scan(src);
+	assert_string_equal(found_in(r, "B104 B108"), "B108:4 B104:6");
+	pysec_report_free(r);
+	e = engine_with("pysec.hardcoded-tmp-directory.literal-anywhere", "true");
+	r = scan_with(e, src);
+	got = found_in(r, "B104 B108");
+	assert_string_equal(got, "B108:1 B108:2 B108:4 B104:6");
+	pysec_report_free(r);
+	pysec_engine_free(e);
+	e = engine_with("pysec.hardcoded-bind-all-interfaces.literal-anywhere", "true");
+	r = scan_with(e, src);
+	assert_string_equal(found_in(r, "B104 B108"), "B108:4 B104:5 B104:6");
+	pysec_report_free(r);
+	pysec_engine_free(e);
+}
+
 static void engines_do_not_depend_on_earlier_engines(void **state)
 {
 	static const char *const policies[][2] = {
@@ -963,6 +1047,7 @@ int main(void)
 		cmocka_unit_test(disable_takes_a_list),
 		cmocka_unit_test(nosec_false_ignores_nosec),
 		cmocka_unit_test(option_in_config_changes_what_a_rule_matches),
+		cmocka_unit_test(literal_anywhere_is_bandit_s_behaviour),
 		cmocka_unit_test(engines_do_not_depend_on_earlier_engines),
 		cmocka_unit_test(hostile_empty_buffer),
 		cmocka_unit_test(hostile_only_nul_bytes),

@@ -151,9 +151,9 @@ static void test_method_in_class_through_import_alias(void **state)
 	expect_case(src, "def f5", 1, "", 1);
 }
 
-static void test_alias_from_another_function(void **state)
+/* A function's names are its own: another function's import and alias do not reach it. */
+static void test_a_function_s_names_stay_in_it(void **state)
 {
-	/* the alias map runs in file order across functions, as Bandit's does */
 	const char *src =
 		"def a():\n"
 		"    from os import system\n"
@@ -163,7 +163,76 @@ static void test_alias_from_another_function(void **state)
 		"def z(cmd):\n"
 		"    run(cmd)\n"
 		"    system('ls ' + cmd)\n";
-	expect_case(src, "run(cmd)", 2, "B605 B605", 1);
+	expect_case(src, "run(cmd)", 2, "", 1);
+}
+
+/* A function sees the module's names as they are when it runs: bound after its def too. */
+static void test_a_function_sees_later_module_bindings(void **state)
+{
+	const char *src =
+		"import os\n"
+		"def z(cmd):\n"
+		"    run(cmd)\n"
+		"class C:\n"
+		FILLER
+		"run = os.system\n"
+		"class D:\n"
+		FILLER;
+	expect_case(src, "run(cmd)", 1, "B605", 1);
+}
+
+/* A class body's names reach its own statements, not its methods. */
+static void test_class_body_names(void **state)
+{
+	const char *src =
+		"from os import system as run\n"
+		"class C:\n"
+		"    run = print\n"
+		FILLER
+		"    x = run(cmd)\n"
+		FILLER
+		"    def m(self, cmd):\n"
+		"        return run(cmd)\n"
+		FILLER;
+	expect_case(src, "x = run(cmd)", 1, "", 1);
+	expect_case(src, "return run(cmd)", 1, "B605", 1);
+}
+
+/* What rebinds a name far above: a def of the builtin's name, a star import, a fallback import. */
+static void test_bindings_far_above(void **state)
+{
+	const char *src =
+		"def eval(expr):\n"
+		"    return expr\n"
+		"from subprocess import *\n"
+		"try:\n"
+		"    import yaml\n"
+		"except ImportError:\n"
+		"    yaml = None\n"
+		"class C:\n"
+		FILLER
+		"def z(data, cmd):\n"
+		"    eval(data)\n"
+		"    call(cmd, shell=True)\n"
+		"    yaml.load(data)\n";
+	expect_case(src, "eval(data)", 1, "", 1);
+	expect_case(src, "call(cmd", 1, "B602", 1);
+	expect_case(src, "yaml.load", 1, "B506", 1);
+}
+
+/* `global x` in a function the change does not touch can rebind a name the change uses: parse whole. */
+static void test_global_elsewhere_parses_whole(void **state)
+{
+	const char *src =
+		"import os\n"
+		"def setup():\n"
+		"    global run\n"
+		"    run = os.system\n"
+		"class C:\n"
+		FILLER
+		"def z(cmd):\n"
+		"    run(cmd)\n";
+	expect_case(src, "run(cmd)", 1, "B605", 0);
 }
 
 static void test_rebinding_clears_an_alias(void **state)
@@ -178,22 +247,20 @@ static void test_rebinding_clears_an_alias(void **state)
 	expect_case(src, "call(cmd", 1, "B604", 1);	/* no longer subprocess.call: any call with shell=True */
 }
 
-/* Two touched statements: each sees the binding of `run` in force where it is. */
+/* Two touched statements of the module: each sees the binding of `run` in force where it is. */
 static void test_each_range_sees_its_own_bindings(void **state)
 {
 	const char *src =
 		"from os import system as run\n"
 		"class C:\n"
 		FILLER
-		"def a(cmd):\n"
-		"    run(cmd)  # first\n"
+		"run(cmd)  # first\n"
 		"class D:\n"
 		FILLER
 		"run = print\n"
 		"class E:\n"
 		FILLER
-		"def b(cmd):\n"
-		"    run(cmd)  # second\n";
+		"run(cmd)  # second\n";
 	struct lineset t = { 0 };
 	pysec_report *r;
 
@@ -506,7 +573,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_method_in_class_through_import_alias),
-		cmocka_unit_test(test_alias_from_another_function),
+		cmocka_unit_test(test_a_function_s_names_stay_in_it),
+		cmocka_unit_test(test_a_function_sees_later_module_bindings),
+		cmocka_unit_test(test_class_body_names),
+		cmocka_unit_test(test_bindings_far_above),
+		cmocka_unit_test(test_global_elsewhere_parses_whole),
 		cmocka_unit_test(test_rebinding_clears_an_alias),
 		cmocka_unit_test(test_each_range_sees_its_own_bindings),
 		cmocka_unit_test(test_annotated_and_chained_bindings),
