@@ -184,14 +184,22 @@ static int request_open(git_repository **out, void *payload)
 }
 
 /* The quarantine must be a directory inside the repository's own objects directory. */
-static int check_quarantine(char *out, const char *objects_real, const char *given)
+static int check_quarantine(char *out, const char *objects_real, const char *given, char *why, size_t whylen)
 {
 	size_t n = strlen(objects_real);
 	struct stat st;
 
-	if (!realpath(given, out) || stat(out, &st) < 0 || !S_ISDIR(st.st_mode))
+	errno = 0;
+	if (!realpath(given, out) || stat(out, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "cannot find the quarantine directory %.1024s: %s", given,
+			errno ? strerror(errno) : "not a directory");
 		return -1;
-	return strncmp(out, objects_real, n) || out[n] != '/' ? -1 : 0;
+	}
+	if (strncmp(out, objects_real, n) || out[n] != '/') {
+		snprintf(why, whylen, "the quarantine directory is not inside %.1024s", objects_real);
+		return -1;
+	}
+	return 0;
 }
 
 /* git's C-quoted path ("a\"b", octal escapes) in place; 0, or -1 when it is not one. */
@@ -329,10 +337,8 @@ static int open_checked(struct request *r, const struct dconfig *cfg, char *why,
 	if (!q)
 		q = request_env("GIT_OBJECT_DIRECTORY", r);
 	if (q && strcmp(q, objects_real)) {
-		if (check_quarantine(quarantine, objects_real, q) < 0) {
-			snprintf(why, whylen, "the quarantine directory is not inside %s", objects_real);
+		if (check_quarantine(quarantine, objects_real, q, why, whylen) < 0)
 			return -1;
-		}
 		if (git_repository_odb(&odb, r->opened) < 0 || git_odb_add_disk_alternate(odb, quarantine) < 0) {
 			const git_error *e = git_error_last();
 			git_odb_free(odb);

@@ -180,6 +180,8 @@ OUT=$(raw "$TMP/srv/link/stray.git" /tmp)
 contains "so is one through a symbolic link" "$OUT" "is not under a root"
 OUT=$(raw "$TMP/srv/app.git" "$TMP/outside/stray.git/objects")
 contains "a quarantine outside the repository's objects is refused" "$OUT" "quarantine directory is not inside"
+OUT=$(raw "$TMP/srv/app.git" "$TMP/srv/app.git/objects/tmp_objdir-incoming-gone")
+contains "a quarantine that is not there is refused (the hook scans itself), saying so" "$OUT" "cannot find the quarantine directory"
 # a repository under a root whose files lead outside the roots: a .git file, a commondir, alternates
 mkdir -p "$TMP/srv/gitfile"
 printf 'gitdir: %s\n' "$TMP/outside/stray.git" > "$TMP/srv/gitfile/.git"
