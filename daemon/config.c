@@ -29,7 +29,7 @@
  *       url = https://gitlab.example.com
  *       tokenFile = /etc/pysec/gitlab.token
  *       secretFile = /etc/pysec/gitlab.secret
- *   [pysec "gitea"]   (the same keys)
+ *   [pysec "gitea"], [pysec "github"]   (the same keys)
  */
 #include "daemon.h"
 
@@ -201,7 +201,7 @@ static int add_project(struct dconfig *cfg, const char *value, char *err, size_t
 	s += pl;
 	s += strspn(s, " \t");
 	if (!kl || !pl || !*s) {
-		err_set(err, errlen, "pysec.daemon.project is 'gitlab|gitea PROJECT PATH', not '%s'", value);
+		err_set(err, errlen, "pysec.daemon.project is 'gitlab|gitea|github PROJECT PATH', not '%s'", value);
 		return -1;
 	}
 	kname = dcheck(strndup(kind, kl));
@@ -210,7 +210,7 @@ static int add_project(struct dconfig *cfg, const char *value, char *err, size_t
 	p->kind = pysec_forge_kind_parse(kname);
 	free(kname);
 	if (!p->kind) {
-		err_set(err, errlen, "pysec.daemon.project: '%.*s' is not gitlab or gitea", (int)kl, kind);
+		err_set(err, errlen, "pysec.daemon.project: '%.*s' is not gitlab, gitea or github", (int)kl, kind);
 		return -1;
 	}
 	p->project = dcheck(strndup(proj, pl));
@@ -312,7 +312,8 @@ int dconfig_load(struct dconfig **out, const struct serve_flags *flags, char *er
 	if (get_num(c, "pysec.daemon.backoffMaxMs", 86400000, 600000, &v, err, errlen) < 0)
 		goto fail;
 	cfg->backoff_max_ms = (unsigned)v < cfg->backoff_ms ? cfg->backoff_ms : (unsigned)v;
-	if (load_forge(c, "gitlab", &cfg->gitlab, err, errlen) < 0 || load_forge(c, "gitea", &cfg->gitea, err, errlen) < 0)
+	if (load_forge(c, "gitlab", &cfg->gitlab, err, errlen) < 0 || load_forge(c, "gitea", &cfg->gitea, err, errlen) < 0 ||
+	    load_forge(c, "github", &cfg->github, err, errlen) < 0)
 		goto fail;
 	if (cfg->listen && !cfg->queue_db) {
 		err_set(err, errlen, "a webhook listener (pysec.daemon.listen) needs a queue (pysec.daemon.queueDb)");
@@ -357,12 +358,20 @@ void dconfig_free(struct dconfig *cfg)
 	free(cfg->gitea.url);
 	free_secret(cfg->gitea.token);
 	free_secret(cfg->gitea.secret);
+	free(cfg->github.url);
+	free_secret(cfg->github.token);
+	free_secret(cfg->github.secret);
 	for (i = 0; i < cfg->nprojects; i++) {
 		free(cfg->projects[i].project);
 		free(cfg->projects[i].path);
 	}
 	free(cfg->projects);
 	free(cfg);
+}
+
+const struct forge_conf *dconfig_forge(const struct dconfig *cfg, pysec_forge_kind kind)
+{
+	return kind == PYSEC_FORGE_GITLAB ? &cfg->gitlab : kind == PYSEC_FORGE_GITEA ? &cfg->gitea : &cfg->github;
 }
 
 const struct project_map *dconfig_project(const struct dconfig *cfg, pysec_forge_kind kind, const char *project,

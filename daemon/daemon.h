@@ -47,7 +47,7 @@ struct forge_conf {
 
 struct project_map {
 	pysec_forge_kind kind;
-	char *project;		/* GitLab: path_with_namespace (or the numeric id); Gitea: owner/repo */
+	char *project;		/* GitLab: path_with_namespace (or the numeric id); Gitea, GitHub: owner/repo */
 	char *path;		/* the repository on this machine */
 };
 
@@ -73,7 +73,7 @@ struct dconfig {
 	unsigned review_workers;
 	unsigned attempts;	/* a job that failed this often is parked */
 	unsigned backoff_ms, backoff_max_ms;
-	struct forge_conf gitlab, gitea;
+	struct forge_conf gitlab, gitea, github;
 	struct project_map *projects;
 	size_t nprojects;
 };
@@ -91,6 +91,8 @@ struct serve_flags {
 /* Read the file and the flags; on failure, `err` says what is wrong. */
 int dconfig_load(struct dconfig **out, const struct serve_flags *flags, char *err, size_t errlen);
 void dconfig_free(struct dconfig *cfg);
+/* The settings of one forge (pysec.gitlab.*, pysec.gitea.*, pysec.github.*). */
+const struct forge_conf *dconfig_forge(const struct dconfig *cfg, pysec_forge_kind kind);
 /* The repository a forge's project is mapped to, or NULL. */
 const struct project_map *dconfig_project(const struct dconfig *cfg, pysec_forge_kind kind, const char *project,
 	const char *alt);

@@ -20,7 +20,7 @@ static struct {
 	uint64_t hooks[HOOK_RESULT_COUNT];
 	struct histogram hook_seconds;
 	int64_t hook_queue;
-	uint64_t deliveries[3][DELIVERY_RESULT_COUNT];
+	uint64_t deliveries[4][DELIVERY_RESULT_COUNT];	/* by pysec_forge_kind; 0: unknown */
 	uint64_t reviews[REVIEW_RESULT_COUNT];
 	struct histogram review_seconds;
 	uint64_t http[4];
@@ -65,7 +65,7 @@ void metrics_hook_queue(int delta)
 void metrics_delivery(pysec_forge_kind kind, enum delivery_result r)
 {
 	pthread_mutex_lock(&metrics_lock);
-	m.deliveries[kind == PYSEC_FORGE_GITLAB ? 1 : kind == PYSEC_FORGE_GITEA ? 2 : 0][r]++;
+	m.deliveries[kind >= PYSEC_FORGE_GITLAB && kind <= PYSEC_FORGE_GITHUB ? kind : 0][r]++;
 	pthread_mutex_unlock(&metrics_lock);
 }
 
@@ -106,7 +106,7 @@ static void histogram_write(FILE *f, const char *name, const char *help, const s
 
 char *metrics_render(struct daemon *d, size_t *len)
 {
-	static const char *const forges[] = { "unknown", "gitlab", "gitea" };
+	static const char *const forges[] = { "unknown", "gitlab", "gitea", "github" };
 	static const char *const states[] = { "queued", "running", "done", "parked", "superseded" };
 	char *text = NULL;
 	FILE *f = open_memstream(&text, len);
@@ -147,7 +147,7 @@ char *metrics_render(struct daemon *d, size_t *len)
 		fprintf(f, "pysec_http_requests_total{route=\"%s\"} %llu\n", routes[i], (unsigned long long)m.http[i]);
 	fprintf(f, "# HELP pysec_webhook_deliveries_total Webhook deliveries, by forge and outcome.\n"
 		   "# TYPE pysec_webhook_deliveries_total counter\n");
-	for (k = 0; k < 3; k++)
+	for (k = 0; k < 4; k++)
 		for (i = 0; i < DELIVERY_RESULT_COUNT; i++)
 			if (k || m.deliveries[k][i])
 				fprintf(f, "pysec_webhook_deliveries_total{forge=\"%s\",result=\"%s\"} %llu\n", forges[k],

@@ -2,7 +2,7 @@
  * queue.c: the durable queue of review jobs, in SQLite (WAL).
  *
  *   deliveries(id PRIMARY KEY, received, job)     every accepted delivery, by
- *       "<forge>:<Idempotency-Key | X-Gitea-Delivery | sha256 of the body>":
+ *       "<forge>:<Idempotency-Key | X-Gitea-Delivery | X-GitHub-Delivery | sha256 of the body>":
  *       a delivery seen before is a duplicate and makes no job
  *   jobs(id, forge, project, number, head, state, attempts, not_before,
  *        created, updated, deliveries, error, result)

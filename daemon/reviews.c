@@ -36,7 +36,7 @@ static unsigned backoff(const struct dconfig *cfg, unsigned attempts, unsigned *
 static int run_job(struct generation *g, const struct job *job, char *error, size_t errlen, char *result, size_t reslen)
 {
 	const struct dconfig *cfg = g->cfg;
-	const struct forge_conf *fc = job->kind == PYSEC_FORGE_GITLAB ? &cfg->gitlab : &cfg->gitea;
+	const struct forge_conf *fc = dconfig_forge(cfg, job->kind);
 	const struct project_map *map = dconfig_project(cfg, job->kind, job->project, NULL);
 	pysec_forge_options fo = PYSEC_FORGE_OPTIONS_INIT;
 	pysec_review_request_options rq;

@@ -3,6 +3,9 @@
  *
  *   POST /webhook/gitlab   GitLab merge request hooks: X-Gitlab-Token, compared in constant time
  *   POST /webhook/gitea    Gitea pull request hooks: X-Gitea-Signature, HMAC-SHA256 of the raw body
+ *                          (or X-Hub-Signature-256, which Gitea sends too)
+ *   POST /webhook/github   GitHub pull request hooks: X-Hub-Signature-256, "sha256=" and the
+ *                          HMAC-SHA256 of the raw body, compared in constant time
  *   GET  /healthz          200 "ok" while the queue answers
  *   GET  /metrics          Prometheus text
  *
@@ -76,7 +79,7 @@ static void remote_addr(struct MHD_Connection *c, char *out, size_t len)
 }
 
 /* GitLab: the token as configured; both sides hashed first, so that the comparison's time says nothing of the length. */
-static int gitlab_authentic(const char *secret, const char *given)
+static int token_matches(const char *secret, const char *given)
 {
 	unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
 
@@ -93,8 +96,8 @@ static int hexval(int ch)
 	       ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
 }
 
-/* Gitea: the hex HMAC-SHA256 of the raw body, keyed with the secret. */
-static int gitea_authentic(const char *secret, const char *given, const char *body, size_t len)
+/* `given` is the hex HMAC-SHA256 of the raw body, keyed with the secret (compared in constant time). */
+static int hmac_matches(const char *secret, const char *given, const char *body, size_t len)
 {
 	unsigned char mac[EVP_MAX_MD_SIZE], want[32];
 	unsigned int maclen = 0;
@@ -112,6 +115,42 @@ static int gitea_authentic(const char *secret, const char *given, const char *bo
 	    maclen != 32)
 		return 0;
 	return CRYPTO_memcmp(mac, want, 32) == 0;
+}
+
+/*
+ * X-Hub-Signature-256: "sha256=" and the hex HMAC-SHA256 of the raw body
+ * (https://docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries;
+ * Gitea sends it too, services/webhook/deliver.go).
+ */
+static int hub_matches(const char *secret, const char *given, const char *body, size_t len)
+{
+	return given && !strncmp(given, "sha256=", 7) && hmac_matches(secret, given + 7, body, len);
+}
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* Whether a delivery comes from the forge: 1, else 0 with *sent telling whether it sent any secret at all. */
+static int gitlab_authentic(const char *secret, struct MHD_Connection *c, const char *body, size_t len, int *sent)
+{
+	*sent = header(c, "X-Gitlab-Token") != NULL;
+	return token_matches(secret, header(c, "X-Gitlab-Token"));
+}
+
+/* Gitea signs with X-Gitea-Signature and X-Hub-Signature-256 alike: either will do. */
+static int gitea_authentic(const char *secret, struct MHD_Connection *c, const char *body, size_t len, int *sent)
+{
+	*sent = header(c, "X-Gitea-Signature") || header(c, "X-Hub-Signature-256");
+	return hmac_matches(secret, header(c, "X-Gitea-Signature"), body, len) ||
+	       hub_matches(secret, header(c, "X-Hub-Signature-256"), body, len);
+}
+
+static int github_authentic(const char *secret, struct MHD_Connection *c, const char *body, size_t len, int *sent)
+{
+	*sent = header(c, "X-Hub-Signature-256") != NULL;
+	return hub_matches(secret, header(c, "X-Hub-Signature-256"), body, len);
 }
 
 static void body_digest(const char *body, size_t len, char out[65])
@@ -137,55 +176,96 @@ struct delivery {
  * The fields of a merge request or pull request event: 1 when it is one to
  * review, 0 when it is to be ignored, -1 when it is malformed (with why).
  */
-static int parse_event(struct delivery *dv, json_t *root, const char **why)
+static int gitlab_parse(struct delivery *dv, json_t *root, const char **why)
 {
-	if (dv->kind == PYSEC_FORGE_GITLAB) {
-		json_t *oa = json_object_get(root, "object_attributes"), *proj = json_object_get(root, "project");
-		json_t *iid = json_object_get(oa, "iid"), *id = json_object_get(proj, "id");
-		const char *kind = json_string_value(json_object_get(root, "object_kind"));
-		if (!kind || strcmp(kind, "merge_request")) {
-			*why = "not a merge request event";
-			return 0;
-		}
-		dv->action = json_string_value(json_object_get(oa, "action"));
-		dv->project = json_string_value(json_object_get(proj, "path_with_namespace"));
-		dv->head = json_string_value(json_object_get(json_object_get(oa, "last_commit"), "id"));
-		if (json_is_integer(id))
-			snprintf(dv->alt, sizeof(dv->alt), "%lld", (long long)json_integer_value(id));
-		if (!dv->project || !json_is_integer(iid) || json_integer_value(iid) <= 0 || !dv->action) {
-			*why = "a merge request event without project, iid or action";
-			return -1;
-		}
-		dv->number = (uint64_t)json_integer_value(iid);
-		/* rescan on open, reopen, and an update that moved the head (oldrev is there) */
-		if (strcmp(dv->action, "open") && strcmp(dv->action, "reopen") &&
-		    !(!strcmp(dv->action, "update") && json_object_get(oa, "oldrev"))) {
-			*why = "an action that changes no code";
-			return 0;
-		}
-		return 1;
+	json_t *oa = json_object_get(root, "object_attributes"), *proj = json_object_get(root, "project");
+	json_t *iid = json_object_get(oa, "iid"), *id = json_object_get(proj, "id");
+	const char *kind = json_string_value(json_object_get(root, "object_kind"));
+
+	if (!kind || strcmp(kind, "merge_request")) {
+		*why = "not a merge request event";
+		return 0;
 	}
-	dv->action = json_string_value(json_object_get(root, "action"));
-	dv->project = json_string_value(json_object_get(json_object_get(root, "repository"), "full_name"));
-	dv->head = json_string_value(json_object_get(json_object_get(json_object_get(root, "pull_request"), "head"), "sha"));
-	if (!dv->project || !json_is_integer(json_object_get(root, "number")) ||
-	    json_integer_value(json_object_get(root, "number")) <= 0 || !dv->action) {
-		*why = "a pull request event without repository, number or action";
+	dv->action = json_string_value(json_object_get(oa, "action"));
+	dv->project = json_string_value(json_object_get(proj, "path_with_namespace"));
+	dv->head = json_string_value(json_object_get(json_object_get(oa, "last_commit"), "id"));
+	if (json_is_integer(id))
+		snprintf(dv->alt, sizeof(dv->alt), "%lld", (long long)json_integer_value(id));
+	if (!dv->project || !json_is_integer(iid) || json_integer_value(iid) <= 0 || !dv->action) {
+		*why = "a merge request event without project, iid or action";
 		return -1;
 	}
-	dv->number = (uint64_t)json_integer_value(json_object_get(root, "number"));
-	if (strcmp(dv->action, "opened") && strcmp(dv->action, "reopened") && strcmp(dv->action, "synchronized")) {
+	dv->number = (uint64_t)json_integer_value(iid);
+	/* rescan on open, reopen, and an update that moved the head (oldrev is there) */
+	if (strcmp(dv->action, "open") && strcmp(dv->action, "reopen") &&
+	    !(!strcmp(dv->action, "update") && json_object_get(oa, "oldrev"))) {
 		*why = "an action that changes no code";
 		return 0;
 	}
 	return 1;
 }
 
-static enum MHD_Result webhook(struct webhookd *w, struct MHD_Connection *c, pysec_forge_kind kind,
+/* Gitea's and GitHub's pull_request payloads have the same shape; the actions that bring new code differ. */
+static int pull_request_parse(struct delivery *dv, json_t *root, const char **why, const char *const *actions)
+{
+	json_t *number = json_object_get(root, "number");
+
+	dv->action = json_string_value(json_object_get(root, "action"));
+	dv->project = json_string_value(json_object_get(json_object_get(root, "repository"), "full_name"));
+	dv->head = json_string_value(json_object_get(json_object_get(json_object_get(root, "pull_request"), "head"), "sha"));
+	if (!dv->project || !json_is_integer(number) || json_integer_value(number) <= 0 || !dv->action) {
+		*why = "a pull request event without repository, number or action";
+		return -1;
+	}
+	dv->number = (uint64_t)json_integer_value(number);
+	for (; *actions; actions++)
+		if (!strcmp(dv->action, *actions))
+			return 1;
+	*why = "an action that changes no code";
+	return 0;
+}
+
+static int gitea_parse(struct delivery *dv, json_t *root, const char **why)
+{
+	static const char *const actions[] = { "opened", "reopened", "synchronized", NULL };
+
+	return pull_request_parse(dv, root, why, actions);
+}
+
+/* https://docs.github.com/webhooks/webhook-events-and-payloads#pull_request: "synchronize", new commits */
+static int github_parse(struct delivery *dv, json_t *root, const char **why)
+{
+	static const char *const actions[] = { "opened", "reopened", "synchronize", NULL };
+
+	return pull_request_parse(dv, root, why, actions);
+}
+
+/* What differs between the forges' webhooks. */
+struct hook_forge {
+	pysec_forge_kind kind;
+	const char *path;		/* where it is delivered */
+	const char *event_header;	/* the header that names the event ... */
+	const char *event;		/* ... and the event that is reviewed */
+	const char *delivery_header;	/* the delivery's id, for de-duplication */
+	int (*authentic)(const char *secret, struct MHD_Connection *c, const char *body, size_t len, int *sent);
+	int (*parse)(struct delivery *dv, json_t *root, const char **why);
+};
+
+static const struct hook_forge hook_forges[] = {
+	{ PYSEC_FORGE_GITLAB, "/webhook/gitlab", "X-Gitlab-Event", "Merge Request Hook", "Idempotency-Key",
+	  gitlab_authentic, gitlab_parse },
+	{ PYSEC_FORGE_GITEA, "/webhook/gitea", "X-Gitea-Event", "pull_request", "X-Gitea-Delivery",
+	  gitea_authentic, gitea_parse },
+	{ PYSEC_FORGE_GITHUB, "/webhook/github", "X-GitHub-Event", "pull_request", "X-GitHub-Delivery",
+	  github_authentic, github_parse },
+};
+
+static enum MHD_Result webhook(struct webhookd *w, struct MHD_Connection *c, const struct hook_forge *hf,
 	const struct upload *up)
 {
 	struct generation *g = daemon_gen_get(w->d);
-	const struct forge_conf *fc = kind == PYSEC_FORGE_GITLAB ? &g->cfg->gitlab : &g->cfg->gitea;
+	pysec_forge_kind kind = hf->kind;
+	const struct forge_conf *fc = dconfig_forge(g->cfg, kind);
 	const char *forge = pysec_forge_kind_name(kind), *why = NULL, *event, *key;
 	struct delivery dv;
 	const struct project_map *map = NULL;
@@ -195,33 +275,28 @@ static enum MHD_Result webhook(struct webhookd *w, struct MHD_Connection *c, pys
 	char addr[64], digest[65], id[600];
 	int64_t job = 0;
 	enum MHD_Result rc;
-	int ok;
+	int ok, sent = 0;
 
 	remote_addr(c, addr, sizeof(addr));
 	memset(&dv, 0, sizeof(dv));
 	dv.kind = kind;
-	ok = kind == PYSEC_FORGE_GITLAB ?
-		gitlab_authentic(fc->secret, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Gitlab-Token")) :
-		gitea_authentic(fc->secret, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Gitea-Signature"),
-			up->data ? up->data : "", up->len);
+	ok = hf->authentic(fc->secret, c, up->data ? up->data : "", up->len, &sent);
 	if (!ok) {
-		const char *hdr = kind == PYSEC_FORGE_GITLAB ? "X-Gitlab-Token" : "X-Gitea-Signature";
-		why = !fc->secret ? "no webhook secret is configured for this forge" :
-		      MHD_lookup_connection_value(c, MHD_HEADER_KIND, hdr) ? "bad secret" : "no secret sent";
+		why = !fc->secret ? "no webhook secret is configured for this forge" : sent ? "bad secret" : "no secret sent";
 		metrics_delivery(kind, DELIVERY_UNAUTHORIZED);
 		dlog("warning", "webhook refused", json_pack("{s:s,s:s,s:s}", "forge", forge, "remote", addr, "why", why));
 		rc = reply_json(c, MHD_HTTP_UNAUTHORIZED, json_pack("{s:s}", "error", "unauthorized"), NULL);
 		goto done;
 	}
-	event = MHD_lookup_connection_value(c, MHD_HEADER_KIND, kind == PYSEC_FORGE_GITLAB ? "X-Gitlab-Event" : "X-Gitea-Event");
-	if (!event || strcmp(event, kind == PYSEC_FORGE_GITLAB ? "Merge Request Hook" : "pull_request")) {
+	event = header(c, hf->event_header);
+	if (!event || strcmp(event, hf->event)) {
 		metrics_delivery(kind, DELIVERY_IGNORED);
 		dlog("info", "webhook ignored", json_pack("{s:s,s:s?,s:s}", "forge", forge, "event", event, "why", "another event"));
 		rc = reply_json(c, MHD_HTTP_OK, json_pack("{s:s,s:s}", "status", "ignored", "why", "not a merge or pull request event"), NULL);
 		goto done;
 	}
 	root = json_loadb(up->data ? up->data : "", up->len, 0, &jerr);
-	ok = root ? parse_event(&dv, root, &why) : -1;
+	ok = root ? hf->parse(&dv, root, &why) : -1;
 	if (ok < 0) {
 		metrics_delivery(kind, DELIVERY_BAD_REQUEST);
 		dlog("warning", "webhook: bad payload", json_pack("{s:s,s:s,s:s}", "forge", forge, "remote", addr, "why",
@@ -239,7 +314,7 @@ static enum MHD_Result webhook(struct webhookd *w, struct MHD_Connection *c, pys
 		goto done;
 	}
 	/* de-duplication: the forge's delivery id, else the body itself */
-	key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, kind == PYSEC_FORGE_GITLAB ? "Idempotency-Key" : "X-Gitea-Delivery");
+	key = header(c, hf->delivery_header);
 	if (!key || !*key || strlen(key) > 256) {
 		body_digest(up->data ? up->data : "", up->len, digest);
 		key = digest;
@@ -278,10 +353,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 {
 	struct webhookd *w = cls;
 	struct upload *up = *con_cls;
-	pysec_forge_kind kind = !strcmp(url, "/webhook/gitlab") ? PYSEC_FORGE_GITLAB :
-				!strcmp(url, "/webhook/gitea") ? PYSEC_FORGE_GITEA : 0;
+	const struct hook_forge *hf = NULL;
+	pysec_forge_kind kind = 0;
 	struct generation *g;
-	size_t max;
+	size_t max, i;
+
+	for (i = 0; i < sizeof(hook_forges) / sizeof(hook_forges[0]); i++)
+		if (!strcmp(url, hook_forges[i].path))
+			hf = &hook_forges[i];
+	if (hf)
+		kind = hf->kind;
 
 	if (!up) {
 		const char *cl;
@@ -352,7 +433,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		dlog("warning", "webhook refused: body too large", json_pack("{s:s}", "forge", pysec_forge_kind_name(kind)));
 		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", "{\"error\":\"body too large\"}", 26, NULL);
 	}
-	return webhook(w, c, kind, up);
+	return webhook(w, c, hf, up);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)

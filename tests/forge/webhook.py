@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
-"""Send GitLab merge request and Gitea pull request webhook deliveries, as the
-forges do, to the pysec daemon (the daemon tests' forge side; standard library).
+"""Send GitLab merge request and Gitea and GitHub pull request webhook
+deliveries, as the forges do, to the pysec daemon (the daemon tests' forge
+side; standard library).
 
 One delivery:
 
-    webhook.py URL gitlab|gitea --project P --number N --head SHA [--action A]
+    webhook.py URL gitlab|gitea|github --project P --number N --head SHA [--action A]
                [--secret S | --bad-secret | --no-secret] [--key K] [--event E]
-               [--pad BYTES]
+               [--pad BYTES] [--hub-only] [--signature TEXT]
 
 prints "STATUS BODY".  GitLab: X-Gitlab-Token, Idempotency-Key (--key);
-Gitea: X-Gitea-Signature (hex HMAC-SHA256 of the raw body), X-Gitea-Delivery.
+Gitea: X-Gitea-Signature (hex HMAC-SHA256 of the raw body) and, as Gitea
+also sends it (services/webhook/deliver.go), X-Hub-Signature-256
+("sha256=" and the same hex), X-Gitea-Delivery; --hub-only leaves out
+X-Gitea-Signature.  GitHub: X-GitHub-Event, X-GitHub-Delivery (--key),
+X-Hub-Signature-256 ("sha256=<hex HMAC-SHA256>",
+https://docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries).
+--signature TEXT sends TEXT as the signature header as it is.
 
 Many:
 
@@ -47,15 +54,24 @@ def payload(forge, project, number, head, action, pad=0, oldrev=True):
         owner, name = project.split("/", 1)
         body = {"action": action, "number": number,
                 "pull_request": {"number": number, "head": {"sha": head, "ref": "topic"},
-                                 "base": {"ref": "main"}, "merge_base": "0" * 40},
+                                 "base": {"ref": "main"}},
                 "repository": {"full_name": project, "name": name, "owner": {"login": owner}}}
+        if forge == "gitea":
+            body["pull_request"]["merge_base"] = "0" * 40
+        else:
+            body["sender"] = {"login": "someone", "id": 7}
     if pad:
         body["padding"] = "x" * pad
     return json.dumps(body).encode()
 
 
-def headers(forge, body, secret, key, event, mode):
+def sign(secret, body):
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def headers(forge, body, secret, key, event, mode, hub_only=False, signature=None):
     h = {"Content-Type": "application/json"}
+    wrong = secret + "-wrong"
     if forge == "gitlab":
         h["X-Gitlab-Event"] = event or "Merge Request Hook"
         if key:
@@ -64,15 +80,25 @@ def headers(forge, body, secret, key, event, mode):
             h["X-Gitlab-Token"] = secret
         elif mode == "bad":
             h["X-Gitlab-Token"] = secret + "-wrong"
-    else:
+    elif forge == "gitea":
         h["X-Gitea-Event"] = event or "pull_request"
         h["X-Gitea-Event-Type"] = "pull_request"
         if key:
             h["X-Gitea-Delivery"] = key
-        if mode == "good":
-            h["X-Gitea-Signature"] = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-        elif mode == "bad":
-            h["X-Gitea-Signature"] = hmac.new((secret + "-wrong").encode(), body, hashlib.sha256).hexdigest()
+        if mode in ("good", "bad"):
+            mac = sign(secret if mode == "good" else wrong, body)
+            if not hub_only:
+                h["X-Gitea-Signature"] = mac
+            h["X-Hub-Signature-256"] = "sha256=" + mac
+    else:
+        h["X-GitHub-Event"] = event or "pull_request"
+        h["X-GitHub-Hook-ID"] = "1"
+        if key:
+            h["X-GitHub-Delivery"] = key
+        if mode in ("good", "bad"):
+            h["X-Hub-Signature-256"] = "sha256=" + sign(secret if mode == "good" else wrong, body)
+    if signature is not None:
+        h["X-Gitea-Signature" if forge == "gitea" and not hub_only else "X-Hub-Signature-256"] = signature
     return h
 
 
@@ -153,6 +179,8 @@ def main():
     ap.add_argument("--no-oldrev", action="store_true")
     ap.add_argument("--pace", type=float, default=0, help="batch: seconds between one thread's deliveries")
     ap.add_argument("--sign-other-body", action="store_true")
+    ap.add_argument("--hub-only", action="store_true", help="gitea: X-Hub-Signature-256 alone")
+    ap.add_argument("--signature", help="this text as the signature header")
     a = ap.parse_args()
     if a.batch:
         return batch(a.url, a.threads, a.give_up, a.progress, a.pace)
@@ -160,7 +188,7 @@ def main():
     body = payload(a.forge, a.project, a.number, a.head, action, a.pad, not a.no_oldrev)
     mode = "bad" if a.bad_secret else "none" if a.no_secret else "good"
     signed = payload(a.forge, a.project, a.number + 1, a.head, action) if a.sign_other_body else body
-    hdrs = headers(a.forge, signed, a.secret, a.key, a.event, mode)
+    hdrs = headers(a.forge, signed, a.secret, a.key, a.event, mode, a.hub_only, a.signature)
     try:
         status, text = send(a.url, a.forge, body, hdrs)
     except OSError as e:
