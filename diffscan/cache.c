@@ -358,7 +358,8 @@ static void store(struct pysec_cache *c, char *key, uint64_t h, struct pysec_rep
 	for (i = 0; i < result->nfindings; i++) {
 		const pysec_finding *f = &result->findings[i];
 		bytes += sizeof(*f) + slen(f->rule) + slen(f->title) + slen(f->path) + slen(f->message) +
-			 slen(f->fix) + slen(f->code) + slen(f->fingerprint) + slen(f->suggestion);
+			 slen(f->fix) + slen(f->code) + slen(f->fingerprint) + slen(f->suggestion) +
+			 slen(f->related_code);
 	}
 	for (i = 0; i < result->nentries; i++)
 		bytes += sizeof(pysec_entry) + slen(result->entries[i].path) + slen(result->entries[i].message);
@@ -452,6 +453,7 @@ int cache_scan(pysec_cache *c, const pysec_engine *eng, struct pysec_report *rep
 		free((char *)x->commit);
 		free((char *)x->fingerprint);
 		free((char *)x->suggestion);
+		free((char *)x->related_code);
 	}
 	for (i = 0; i < fresh.nentries; i++) {
 		free((char *)fresh.entries[i].path);

@@ -32,6 +32,7 @@ static void change_clear(struct change *c)
 	free(c->old_path);
 	free(c->disk_path);
 	free(c->skip);
+	free(c->hunks);
 	lineset_clear(&c->lines);
 }
 
@@ -50,6 +51,10 @@ struct pysec_changeset *changeset_dup(const struct pysec_changeset *cs)
 		n->skip = c->skip ? xstrdup(c->skip) : NULL;
 		memset(&n->lines, 0, sizeof(n->lines));
 		lineset_union(&n->lines, &c->lines);
+		n->hunks = c->nhunks ? xcalloc(c->nhunks, sizeof(*n->hunks)) : NULL;
+		if (c->nhunks)
+			memcpy(n->hunks, c->hunks, c->nhunks * sizeof(*n->hunks));
+		n->hunks_cap = c->nhunks;
 	}
 	return d;
 }
@@ -136,6 +141,11 @@ static int on_file(const git_diff_delta *d, float progress, void *payload)
 		c->skip = xasprintf("larger than %d bytes", DIFF_MAX_SIZE);
 	else if (d->flags & GIT_DIFF_FLAG_BINARY)
 		c->skip = xstrdup("binary content, not Python source");
+	/* the file as it was, to judge what the change adds against (scan.c) */
+	if (d->status != GIT_DELTA_ADDED && d->status != GIT_DELTA_UNTRACKED &&
+	    (d->old_file.flags & GIT_DIFF_FLAG_VALID_ID) && !git_oid_is_zero(&d->old_file.id) &&
+	    d->old_file.mode != GIT_FILEMODE_LINK && d->old_file.mode != GIT_FILEMODE_COMMIT)
+		git_oid_cpy(&c->old_oid, &d->old_file.id);
 	/* a working-tree diff may lack ids; its entries are read from disk instead */
 	if (d->new_file.flags & GIT_DIFF_FLAG_VALID_ID && !git_oid_is_zero(&d->new_file.id)) {
 		c->source = SOURCE_BLOB;
@@ -149,9 +159,43 @@ static int on_hunk(const git_diff_delta *d, const git_diff_hunk *h, void *payloa
 {
 	struct diff_walk *dw = payload;
 
-	if (dw->cur && h->new_lines > 0)
+	struct hunk *x;
+
+	if (!dw->cur)
+		return 0;
+	if (h->new_lines > 0)
 		lineset_add(&dw->cur->lines, (uint32_t)h->new_start, (uint32_t)h->new_lines);
+	x = ARRAY_PUSH(dw->cur->hunks, dw->cur->nhunks, dw->cur->hunks_cap);
+	x->old_start = (uint32_t)h->old_start;
+	x->old_lines = (uint32_t)h->old_lines;
+	x->new_start = (uint32_t)h->new_start;
+	x->new_lines = (uint32_t)h->new_lines;
 	return 0;
+}
+
+uint32_t change_old_line(const struct change *c, uint32_t line)
+{
+	int64_t delta = 0;
+	size_t i;
+
+	for (i = 0; i < c->nhunks; i++) {
+		const struct hunk *h = &c->hunks[i];
+		/* a hunk that only removes lines has new_start the line before them */
+		uint32_t end = h->new_lines ? h->new_start + h->new_lines : h->new_start + 1;
+		if (line < end)
+			break;
+		delta += (int64_t)h->old_lines - (int64_t)h->new_lines;
+	}
+	return delta < 0 && (int64_t)line + delta < 1 ? 1 : (uint32_t)((int64_t)line + delta);
+}
+
+void change_removed_lines(const struct change *c, struct lineset *out)
+{
+	size_t i;
+
+	for (i = 0; i < c->nhunks; i++)
+		if (c->hunks[i].old_lines)
+			lineset_add(out, c->hunks[i].old_start, c->hunks[i].old_lines);
 }
 
 static int on_binary(const git_diff_delta *d, const git_diff_binary *b, void *payload)

@@ -14,6 +14,11 @@ enum source_kind {
 	SOURCE_FILE,		/* content is the file `disk_path` */
 };
 
+/* A hunk of the diff a change comes from (zero context lines): old lines replaced by new ones. */
+struct hunk {
+	uint32_t old_start, old_lines, new_start, new_lines;
+};
+
 struct change {
 	char *path;		/* repository-relative (or as given, for --full) */
 	char *old_path;		/* a renamed or copied file: its name before; else NULL */
@@ -29,6 +34,10 @@ struct change {
 	int maybe_python;	/* the name says Python (or may: no extension) */
 	int blame;		/* 1: name each finding's commit by blame over base..tip */
 	git_oid base, tip;	/* base is zero for the empty tree */
+	git_oid old_oid;	/* the file before the change (the diff's old side: HEAD's for the index and
+				   the working tree), zero when it is new */
+	struct hunk *hunks;	/* in file order */
+	size_t nhunks, hunks_cap;
 };
 
 enum {
@@ -45,6 +54,10 @@ struct change *changeset_add(struct pysec_changeset *cs, const char *path);
 /* pysec_changeset_from_trees() for `paths` only (exact names; NULL: every path). */
 int changeset_from_trees_paths(pysec_changeset **out, git_repository *repo, git_tree *old_tree,
 	git_tree *new_tree, const git_oid *commit, char **paths, size_t npaths);
+/* The line of the old file that untouched line `line` of the new one was (1-based). */
+uint32_t change_old_line(const struct change *c, uint32_t line);
+/* Add the lines the change removed (or rewrote) from the old file to `out`. */
+void change_removed_lines(const struct change *c, struct lineset *out);
 /* A deep copy: entries, paths, line sets. */
 struct pysec_changeset *changeset_dup(const struct pysec_changeset *cs);
 

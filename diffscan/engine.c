@@ -19,6 +19,7 @@
 #include "common.h"
 #include "config.h"
 #include "finding.h"
+#include "flow.h"
 #include "focus.h"
 #include "lines.h"
 #include "pyast.h"
@@ -444,14 +445,83 @@ static int clause_order(const void *a, const void *b)
  * argument is reported from its call's start; a default from its def to
  * the parameters); it counts only if that touches a touched line.
  */
+/* Does a touched line come before call `n` in its function (or the module)?  Only then can one reach it. */
+static int touched_before(struct walk *w, TSNode n)
+{
+	uint32_t from = 0;
+	size_t k;
+
+	for (k = 1; k <= w->depth; k++) {
+		TSNode a = walk_ancestor(w, k);
+		if (node_symbol(a) == w->sym->function_definition) {
+			from = ts_node_start_point(a).row;
+			break;
+		}
+	}
+	return lineset_hits(w->touched, from + 1, ts_node_start_point(n).row + 1);
+}
+
+/* Does statement `st` (a source of a value, flow.c) set only literals? */
+static int sets_only_literals(struct walk *w, TSNode st)
+{
+	TSNode a = node_named_child(st, 0);
+
+	if (node_symbol(a) != w->sym->assignment && node_symbol(a) != w->sym->augmented_assignment)
+		return 0;
+	while (node_symbol(node_child_by_field_id(a, w->field->right)) == w->sym->assignment)
+		a = node_child_by_field_id(a, w->field->right);
+	return flow_literal(w, node_child_by_field_id(a, w->field->right)) != 0;
+}
+
+/*
+ * An untouched call: its clauses are judged with the statements its
+ * values come from recorded (flow.c); where the verdict rests on a touched
+ * statement, that statement reports it (README, "What a change adds").
+ */
+static void dispatch_untouched(struct walk *w, const struct clause *const *cands, size_t count, TSNode n)
+{
+	size_t i, k, last_rule = SIZE_MAX, rule = SIZE_MAX;
+
+	for (i = 0; i < count; i++) {
+		const struct clause *c = cands[i];
+		int holds;
+		if (c->rule == last_rule)
+			continue;
+		if (c->rule != rule) {
+			rule = c->rule;
+			w->nsources = 0;	/* what the rule's clauses read, up to the one that holds */
+		}
+		w->mark = -1;
+		w->recording = 1;
+		holds = clause_holds(w, c, n);
+		w->recording = 0;
+		if (!holds)
+			continue;
+		last_rule = c->rule;
+		for (k = 0; k < w->nsources; k++) {
+			TSNode st = w->sources[k];
+			if (!lineset_hits(w->touched, ts_node_start_point(st).row + 1, node_end_point(st).row + 1))
+				continue;
+			/* a literal set there makes the call no worse than any literal would */
+			if (!sets_only_literals(w, st))
+				finding_add_flow(w, c, st, n);
+			break;
+		}
+	}
+}
+
 static void dispatch(struct walk *w, const struct clause *const *cands, size_t count,
 	TSNode n, TSNode start, TSNode last)
 {
 	size_t i, last_rule = SIZE_MAX;
 
-	if (!count || !lineset_hits(w->touched, ts_node_start_point(start).row + 1,
-				    node_end_point(last).row + 1))
+	if (!count)
 		return;
+	if (!lineset_hits(w->touched, ts_node_start_point(start).row + 1, node_end_point(last).row + 1)) {
+		if (w->change_aware && node_symbol(n) == w->sym->call && touched_before(w, n))
+			dispatch_untouched(w, cands, count, n);
+		return;
+	}
 	for (i = 0; i < count; i++) {
 		const struct clause *c = cands[i];
 		if (c->rule == last_rule)
@@ -840,6 +910,7 @@ static void walk_free(struct walk *w)
 	scope_free(w->scopes);
 	strmap_clear(&w->imports);
 	strmap_clear(&w->passed);
+	free(w->sources);
 	for (i = 0; i < w->nnosec; i++) {
 		for (k = 0; k < w->nosec[i].nids; k++)
 			free(w->nosec[i].ids[k]);
@@ -1027,6 +1098,7 @@ static void walk_init(struct walk *w, const struct pysec_engine *eng, struct pys
 	w->len = f->len;
 	w->path = f->path;
 	w->touched = touched;
+	w->change_aware = !touched->all;
 	w->report = report;
 	w->commit = f->commit;
 	w->deadline = deadline;

@@ -301,17 +301,28 @@ static size_t byte_of(const struct walk *w, size_t byte, TSPoint at, TSPoint pt)
 	return b + pt.column;
 }
 
-void finding_add_at(struct walk *w, const struct clause *c, size_t byte, TSPoint start, TSPoint end,
-	const char *code, const char *fp_text, size_t fp_len)
+/* The untouched call a change-aware finding is about (finding_add_flow). */
+struct related {
+	TSNode call;
+	char *code;
+};
+
+static void add_finding(struct walk *w, const struct clause *c, size_t byte, TSPoint start, TSPoint end,
+	const char *code, const char *fp_text, size_t fp_len, const struct related *rel)
 {
 	const struct rule *r = &w->rules->rules[c->rule];
 	pysec_finding f;
 	char fp[17];
-	char *own = NULL, *suggested;
+	char *own = NULL, *suggested, *message = NULL;
 	int suppressed;
 
 	/* a secret is in history whatever a comment says: `# nosec` does not cover `line` rules */
 	suppressed = c->kind != KIND_LINE && nosec_covers(w, r, start.row + 1, end.row + 1);
+	if (suppressed && !w->show_suppressed)
+		return;
+	/* a `# nosec` on the call the value reaches covers what it gets */
+	if (rel && !suppressed)
+		suppressed = nosec_covers(w, r, ts_node_start_point(rel->call).row + 1, node_end_point(rel->call).row + 1);
 	if (suppressed && !w->show_suppressed)
 		return;
 	if (!code) {
@@ -339,10 +350,48 @@ void finding_add_at(struct walk *w, const struct clause *c, size_t byte, TSPoint
 	f.code = code;
 	f.commit = w->commit && *w->commit ? w->commit : NULL;
 	f.fingerprint = fp;
-	f.suggestion = suggested = c->kind == KIND_LINE ? NULL : suggestion(w, c, byte);
+	f.suggestion = suggested = c->kind == KIND_LINE || rel ? NULL : suggestion(w, c, byte);
+	if (rel) {
+		TSPoint a = ts_node_start_point(rel->call), b = node_end_point(rel->call);
+		f.message = message = xasprintf("%s (the value this line sets reaches the call on line %u: %s)",
+			f.message, a.row + 1, rel->code);
+		f.related_line = a.row + 1;
+		f.related_column = a.column + 1;
+		f.related_end_line = b.row + 1;
+		f.related_end_column = b.column + 1;
+		f.related_code = rel->code;
+	}
 	report_add_finding(w->report, &f);
 	free(suggested);
+	free(message);
 	free(own);
+}
+
+void finding_add_at(struct walk *w, const struct clause *c, size_t byte, TSPoint start, TSPoint end,
+	const char *code, const char *fp_text, size_t fp_len)
+{
+	add_finding(w, c, byte, start, end, code, fp_text, fp_len, NULL);
+}
+
+void finding_add_flow(struct walk *w, const struct clause *c, TSNode source, TSNode call)
+{
+	struct related rel;
+	size_t byte = ts_node_start_byte(source);
+	struct buf fp = BUF_INIT(8192);
+	size_t len;
+	const char *t;
+
+	rel.call = call;
+	rel.code = code_line(w, ts_node_start_byte(call));
+	/* the fingerprint: the touched statement and the call it reaches */
+	t = node_text(w, source, &len);
+	buf_put(&fp, t, len);
+	t = node_text(w, call, &len);
+	buf_put(&fp, t, len);
+	add_finding(w, c, byte, ts_node_start_point(source), node_end_point(source), NULL, fp.ptr ? fp.ptr : "",
+		fp.len, &rel);
+	buf_free(&fp);
+	free(rel.code);
 }
 
 void finding_add(struct walk *w, const struct clause *c, TSNode node, TSNode last)

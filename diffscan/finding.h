@@ -17,6 +17,12 @@ void finding_add(struct walk *w, const struct clause *c, TSNode node, TSNode las
  */
 void finding_add_at(struct walk *w, const struct clause *c, size_t byte, TSPoint start, TSPoint end,
 	const char *code, const char *fp_text, size_t fp_len);
+/*
+ * A change-aware finding: clause `c` holds for the untouched `call`, and
+ * the touched statement `source` sets a value it gets.  Reported at
+ * `source`, with the call as its related location.
+ */
+void finding_add_flow(struct walk *w, const struct clause *c, TSNode source, TSNode call);
 /* Read every `# nosec` comment of the file, warning about ids that are not rules. */
 void nosec_collect(struct walk *w, TSNode root);
 

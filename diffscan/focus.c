@@ -649,6 +649,39 @@ static int binds_pending(struct pending *pd, struct strmap *m, const struct plan
 }
 
 /*
+ * A touched assignment of the module may reach a call of the module below
+ * it that the change does not touch (a change-aware finding, flow.c): when
+ * a statement of the module outside the ranges, after the first, mentions
+ * a name that the module's statements in the ranges assign, parse whole.
+ */
+static int flows_out(const struct focus *f, const struct plan *p)
+{
+	struct strmap bound = { 0 };
+	size_t i;
+	int rc = 0;
+
+	if (!f->nranges)
+		return 0;
+	for (i = 0; i < p->n; i++) {
+		const struct lline *l = &p->v[i];
+		if (l->scope != IN_MODULE || !in_ranges(f, f->nranges, l->start))
+			continue;
+		if (l->kind == LL_ASSIGN && !l->chained && !l->several)
+			strmap_put(&bound, p->s + l->code, l->name_len, (void *)1);
+		else if (l->assigns || l->several || l->chained)
+			put_words(&bound, p->s, l->code, l->end);
+	}
+	for (i = 0; bound.len && i < p->n && rc == 0; i++) {
+		const struct lline *l = &p->v[i];
+		if (l->scope == IN_MODULE && l->start > f->ranges[0].start_byte && !in_ranges(f, f->nranges, l->start) &&
+		    mentions(p, l, &bound))
+			rc = -1;
+	}
+	strmap_clear(&bound);
+	return rc;
+}
+
+/*
  * The context of the ranges, found walking backwards from the end of the
  * file (what comes after the ranges binds what the functions in them see
  * when they run): the module's statements that bind a name the ranges use
@@ -670,6 +703,8 @@ static int collect_context(struct focus *f, const struct plan *p, const struct s
 	int rc = 0;
 
 	memset(&pd, 0, sizeof(pd));
+	if (flows_out(f, p) < 0)
+		return -1;
 	keep = xcalloc(p->n ? p->n : 1, 1);
 	for (k = 0; k < nranges; k++)
 		need(&pd, &pd.module, p->s, f->ranges[k].start_byte, f->ranges[k].end_byte);

@@ -218,6 +218,13 @@ static json_t *finding_json(const pysec_finding *f)
 	json_object_set_new(o, "suggestion", emit_json_string(f->suggestion));
 	if (f->suppressed)
 		json_object_set_new(o, "suppressed", json_true());
+	/* a change-aware finding: the untouched call the touched line's value reaches */
+	if (f->related_line)
+		json_object_set_new(o, "related", json_pack("[{s:o, s:i, s:i, s:i, s:i, s:o, s:s}]",
+			"path", emit_json_string(f->path), "line", (json_int_t)f->related_line,
+			"column", (json_int_t)f->related_column, "end_line", (json_int_t)f->related_end_line,
+			"end_column", (json_int_t)f->related_end_column, "code", emit_json_string(f->related_code),
+			"message", "the call this line's value reaches"));
 	return o;
 }
 

@@ -5,6 +5,7 @@
  */
 #include "predicates.h"
 #include "common.h"
+#include "flow.h"
 #include "pyast.h"
 #include "scope.h"
 #include "strmap.h"
@@ -53,25 +54,32 @@ static int p_kwarg(struct walk *w, TSNode n, const struct pred *p)
 	return !ts_node_is_null(call_keyword(w, n, p->args[0]));
 }
 
+/* What a predicate sees of an argument: the value that reaches it (flow.h), a null node when absent. */
+static TSNode reaching_value(struct walk *w, TSNode a)
+{
+	return ts_node_is_null(a) ? a : flow_value(w, a);
+}
+
 static int p_kwarg_truthy(struct walk *w, TSNode n, const struct pred *p)
 {
-	TSNode v = call_keyword(w, n, p->args[0]);
+	TSNode v = reaching_value(w, call_keyword(w, n, p->args[0]));
 
 	return !ts_node_is_null(v) && node_truthy(w, v);
 }
 
 static int p_kwarg_is(struct walk *w, TSNode n, const struct pred *p)
 {
-	return value_is(w, call_keyword(w, n, p->args[0]), p->args + 1, p->nargs - 1);
+	return value_is(w, reaching_value(w, call_keyword(w, n, p->args[0])), p->args + 1, p->nargs - 1);
 }
 
 static int p_arg_is(struct walk *w, TSNode n, const struct pred *p)
 {
 	if (p->number < 0)
 		return 0;
-	return value_is(w, call_positional(w, n, (uint32_t)p->number), p->args + 1, p->nargs - 1);
+	return value_is(w, reaching_value(w, call_positional(w, n, (uint32_t)p->number)), p->args + 1, p->nargs - 1);
 }
 
+/* A string built only from literals: a literal, or what only literals reach through names, +, %, .format, f-strings. */
 static int p_arg_string(struct walk *w, TSNode n, const struct pred *p)
 {
 	TSNode a;
@@ -79,7 +87,7 @@ static int p_arg_string(struct walk *w, TSNode n, const struct pred *p)
 	if (p->number < 0)
 		return 0;
 	a = call_positional(w, n, (uint32_t)p->number);
-	return !ts_node_is_null(a) && node_symbol(a) == w->sym->string && !node_is_fstring(w, a);
+	return !ts_node_is_null(a) && flow_literal(w, a) == 1;
 }
 
 /* Bandit's B607: a command named without a path ("ls", not "/bin/ls"). */
@@ -92,10 +100,10 @@ static int p_arg_partial_path(struct walk *w, TSNode n, const struct pred *p)
 
 	if (p->number < 0)
 		return 0;
-	a = call_positional(w, n, (uint32_t)p->number);
+	a = reaching_value(w, call_positional(w, n, (uint32_t)p->number));
 	if (!ts_node_is_null(a) && (node_symbol(a) == w->sym->list ||
 				    node_symbol(a) == w->sym->tuple))
-		a = node_named_child(a, 0);
+		a = reaching_value(w, node_named_child(a, 0));
 	if (ts_node_is_null(a) || !node_is_string(w, a) || node_is_fstring(w, a) ||
 	    node_string_value(w, a, &v) < 0) {
 		buf_free(&v);
@@ -135,7 +143,7 @@ static int p_callee_in(struct walk *w, TSNode n, const struct pred *p)
 /* Keyword NAME is passed a call of one of the functions (autoescape=select_autoescape()). */
 static int p_kwarg_call(struct walk *w, TSNode n, const struct pred *p)
 {
-	TSNode v = call_keyword(w, n, p->args[0]);
+	TSNode v = reaching_value(w, call_keyword(w, n, p->args[0]));
 	char qual[512];
 
 	if (ts_node_is_null(v) || node_symbol(v) != w->sym->call)
@@ -163,7 +171,7 @@ static int p_callee_name(struct walk *w, TSNode n, const struct pred *p)
 
 /* --- call arguments named by ARG: a position (0, 1, ...) or a keyword ------ */
 
-static TSNode call_arg(struct walk *w, TSNode call, const char *spec)
+static TSNode call_arg_written(struct walk *w, TSNode call, const char *spec)
 {
 	TSNode a;
 
@@ -172,6 +180,12 @@ static TSNode call_arg(struct walk *w, TSNode call, const char *spec)
 	else
 		a = call_keyword(w, call, spec);
 	return node_unparen(w, a);
+}
+
+/* Argument ARG's value: what reaches it through names (flow.h). */
+static TSNode call_arg(struct walk *w, TSNode call, const char *spec)
+{
+	return node_unparen(w, reaching_value(w, call_arg_written(w, call, spec)));
 }
 
 static int is_type(TSNode n, const char *type)
@@ -581,7 +595,7 @@ static int built_from_literals(struct walk *w, TSNode scope, TSNode v, uint32_t 
 
 static int p_arg_from_literals(struct walk *w, TSNode n, const struct pred *p)
 {
-	TSNode a = call_arg(w, n, p->args[0]), scope = { { 0 }, 0, 0 };
+	TSNode a = call_arg_written(w, n, p->args[0]), scope = { { 0 }, 0, 0 };
 	size_t k;
 
 	for (k = 1; k <= w->depth; k++) {

@@ -30,6 +30,7 @@ void report_add_finding(struct pysec_report *r, const pysec_finding *f)
 	d->commit = dup_or_null(f->commit);
 	d->fingerprint = dup_or_null(f->fingerprint);
 	d->suggestion = dup_or_null(f->suggestion);
+	d->related_code = dup_or_null(f->related_code);
 }
 
 void report_add_entry(struct pysec_report *r, pysec_entry_kind kind, const char *path,
@@ -59,6 +60,14 @@ static void finding_clear(pysec_finding *f)
 	free((char *)f->commit);
 	free((char *)f->fingerprint);
 	free((char *)f->suggestion);
+	free((char *)f->related_code);
+}
+
+void report_drop_finding(struct pysec_report *r, size_t i)
+{
+	finding_clear(&r->findings[i]);
+	memmove(&r->findings[i], &r->findings[i + 1], (r->nfindings - i - 1) * sizeof(*r->findings));
+	r->nfindings--;
 }
 
 void report_truncate(struct pysec_report *r, size_t findings, size_t entries)

@@ -16,6 +16,8 @@ struct pysec_report {
 
 /* Free what the report holds and empty it (the struct itself stays). */
 void report_clear(struct pysec_report *r);
+/* Drop finding `i` (the ones after it move up). */
+void report_drop_finding(struct pysec_report *r, size_t i);
 /* Drop the findings and entries past the first `findings` and `entries`. */
 void report_truncate(struct pysec_report *r, size_t findings, size_t entries);
 /* Move every finding and entry of `src` to the end of `dst`. */

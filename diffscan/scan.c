@@ -264,6 +264,110 @@ cleanup:
 	free(a.v);
 }
 
+/* Is the finding a code rule's (not a `line` rule's: a secret is in history whatever the old file had)? */
+static int code_finding(const struct pysec_engine *eng, const pysec_finding *f)
+{
+	size_t i;
+
+	for (i = 0; i < eng->set.len; i++)
+		if (!strcmp(eng->set.rules[i].info.id, f->rule))
+			return eng->set.rules[i].nclauses && eng->set.rules[i].clauses[0].kind != KIND_LINE;
+	return 0;
+}
+
+/* The same finding, moved, renamed or reformatted: same rule, levels and message. */
+static int same_finding(const pysec_finding *a, const pysec_finding *b)
+{
+	return !strcmp(a->rule, b->rule) && a->severity == b->severity && a->confidence == b->confidence &&
+	       !strcmp(a->message, b->message);
+}
+
+/*
+ * What the change adds, judged against the file before it (README, "What
+ * a change adds").  The old file is scanned on the lines the change
+ * removed or rewrote, on the old lines of each finding's untouched part
+ * (a line inserted into a call), and on the old place of each untouched
+ * call a change-aware finding is about.  A finding on touched lines that
+ * the old file had too (same rule, levels and message: moved, renamed,
+ * reformatted) is not the change's; one such old finding answers for one
+ * new finding.  A change-aware finding stands only if the call's old
+ * verdict was none, or of a lower severity.
+ */
+static void judge_against_old(struct pysec_report *r, size_t from, const struct pysec_engine *eng,
+	const struct change *const *group, size_t n, const pysec_scan_options *o, double deadline)
+{
+	const struct change *c = group[0];
+	struct lineset lines = { 0 }, pool = { 0 };
+	struct pysec_report old = { 0 };
+	struct content ct = { 0 };
+	struct file_scan f = { 0 };
+	char *why = NULL;
+	uint8_t *used = NULL;
+	size_t i, k;
+	uint32_t l;
+
+	if (!o->repo || git_oid_is_zero(&c->old_oid) || from >= r->nfindings)
+		return;
+	for (k = 1; k < n; k++)
+		if (!git_oid_equal(&group[k]->old_oid, &c->old_oid))
+			return;	/* pushed onto different bases: each alone would be judged apart */
+	change_removed_lines(c, &lines);
+	change_removed_lines(c, &pool);
+	for (i = from; i < r->nfindings; i++) {
+		const pysec_finding *x = &r->findings[i];
+		if (!code_finding(eng, x))
+			continue;
+		if (x->related_line) {
+			for (l = x->related_line; l <= x->related_end_line && l - x->related_line < 1000; l++)
+				lineset_add(&lines, change_old_line(c, l), 1);
+			continue;
+		}
+		for (l = x->line; l <= x->end_line && l - x->line < 1000; l++) {
+			if (lineset_hits(&c->lines, l, l))
+				continue;
+			lineset_add(&lines, change_old_line(c, l), 1);
+			lineset_add(&pool, change_old_line(c, l), 1);
+		}
+	}
+	if (!lines.len || read_blob(&ct, o->repo, &c->old_oid, o->max_file_size, &why) < 0 || why)
+		goto done;
+	f.path = c->old_path ? c->old_path : c->path;
+	f.data = ct.data;
+	f.len = ct.len;
+	f.python = 1;
+	f.code = &lines;
+	if (engine_scan_file(eng, &old, &f, deadline) < 0)
+		goto done;
+	used = xcalloc(old.nfindings + 1, 1);
+	for (i = from; i < r->nfindings;) {
+		const pysec_finding *x = &r->findings[i];
+		int drop = 0;
+		if (code_finding(eng, x)) {
+			for (k = 0; k < old.nfindings && !drop; k++) {
+				const pysec_finding *y = &old.findings[k];
+				if (y->related_line || used[k])
+					continue;
+				if (x->related_line)
+					drop = !strcmp(x->rule, y->rule) && y->line == change_old_line(c, x->related_line) &&
+					       y->severity >= x->severity;
+				else if ((drop = same_finding(x, y) && lineset_hits(&pool, y->line, y->end_line)))
+					used[k] = 1;
+			}
+		}
+		if (drop)
+			report_drop_finding(r, i);
+		else
+			i++;
+	}
+done:
+	free(why);
+	free(used);
+	report_clear(&old);
+	content_release(&ct);
+	lineset_clear(&lines);
+	lineset_clear(&pool);
+}
+
 static int scan_group(struct pysec_report *report, const struct pysec_engine *eng,
 	const struct change *const *group, size_t n, const pysec_scan_options *o,
 	double deadline)
@@ -318,6 +422,8 @@ static int scan_group(struct pysec_report *report, const struct pysec_engine *en
 		rc = cache_scan(o->cache, eng, report, &f, &c->oid, deadline);
 	else if (f.code || f.text)
 		rc = engine_scan_file(eng, report, &f, deadline);
+	if (rc == 0 && f.code && !code.all)
+		judge_against_old(report, before, eng, group, n, o, deadline);
 	if (n > 1)
 		attribute(report, before, group, n);
 	if (c->blame)

@@ -112,6 +112,11 @@ struct walk {
 	int whole;			/* parse the whole file, never focused */
 	int focused;			/* the tree holds only focus.c's ranges */
 	int needs_whole;		/* a predicate needed what a focused tree lacks: scan again, whole */
+	/* while a call's clauses are judged: the statements its values were read from (flow.c) */
+	int recording;
+	TSNode *sources;
+	size_t nsources, sources_cap;
+	int change_aware;		/* untouched calls are judged too, for what touched lines make them get */
 	struct strmap passed;		/* "scope:name" -> 2 if the name is passed to a call in that scope, else 1 */
 };
 

@@ -282,6 +282,14 @@ typedef struct {
 	 * and only SARIF (as suppressed results) and JSON show them.
 	 */
 	int suppressed;
+	/*
+	 * A change-aware finding (README, "What a change adds"): the finding is
+	 * the verdict of an untouched call that the value of the touched line
+	 * (line, column, ...) now reaches; this is that call (related_line 0:
+	 * none), and related_code its first line.
+	 */
+	uint32_t related_line, related_column, related_end_line, related_end_column;
+	const char *related_code;
 } pysec_finding;
 
 typedef enum {

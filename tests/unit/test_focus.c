@@ -220,6 +220,18 @@ static void test_bindings_far_above(void **state)
 	expect_case(src, "yaml.load", 1, "B506", 1);
 }
 
+/* A touched assignment of the module reaches a call below it that is not touched: parse whole. */
+static void test_module_value_reaching_a_later_call(void **state)
+{
+	const char *src =
+		"import os\n"
+		"cmd = 'ls ' + user_input\n"
+		"class C:\n"
+		FILLER
+		"os.system(cmd)\n";
+	expect_case(src, "cmd = ", 1, "B605", 0);
+}
+
 /* `global x` in a function the change does not touch can rebind a name the change uses: parse whole. */
 static void test_global_elsewhere_parses_whole(void **state)
 {
@@ -578,6 +590,7 @@ int main(void)
 		cmocka_unit_test(test_class_body_names),
 		cmocka_unit_test(test_bindings_far_above),
 		cmocka_unit_test(test_global_elsewhere_parses_whole),
+		cmocka_unit_test(test_module_value_reaching_a_later_call),
 		cmocka_unit_test(test_rebinding_clears_an_alias),
 		cmocka_unit_test(test_each_range_sees_its_own_bindings),
 		cmocka_unit_test(test_annotated_and_chained_bindings),

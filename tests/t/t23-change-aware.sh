@@ -1,0 +1,67 @@
+#!/bin/bash
+# What a change adds (README): a touched line that changes what an untouched
+# call gets, for the worse, is the change's finding, at the touched line, with
+# the call as its related location; judged against the file before the change
+# in a commit, the index, the working tree and a push alike.
+. "$(dirname "$0")/lib.sh"
+
+new_repo r
+cat > r/app.py <<'PY'
+import subprocess
+
+
+def listing(request):
+    cmd = ["ls", "-l"]
+    return subprocess.call(cmd, shell=True)
+
+
+def show(request):
+    path = "/srv/data"
+    return subprocess.call("cat " + path, shell=True)
+PY
+commit_all r "a literal command"
+
+# the working tree: user data now reaches the untouched call
+sed -i 's/    cmd = \["ls", "-l"\]/    cmd = "ls " + request.args["dir"]/' r/app.py
+expect_exit 1 "the working tree: user data reaching an untouched shell call is reported" git -C r pysec scan --format json
+jq_is "at the touched line, with the call beside it" \
+	'[.findings[] | select(.rule != "B404") | "\(.line) \(.rule) \(.severity) \(.related[0].line) \(.related[0].code)"] | join(",")' \
+	"5 B602 high 6 return subprocess.call(cmd, shell=True)"
+git -C r add app.py
+expect_exit 1 "the index: the same" git -C r pysec scan --staged --format json
+jq_is "the same finding" '[.findings[] | "\(.line) \(.rule) \(.related[0].line)"] | join(",")' "5 B602 6"
+commit_all r "user data"
+expect_exit 1 "the commit: the same" git -C r pysec scan HEAD --format json
+jq_is "the same finding, with its commit" '[.findings[] | "\(.line) \(.rule) \(.commit != null)"] | join(",")' "5 B602 true"
+git -C r pysec scan HEAD > "$TMP/text" 2>&1
+contains "the text names the call and its line" "$(cat "$TMP/text")" "reaches the call on line 6: return subprocess.call(cmd, shell=True)"
+
+# a literal instead of user data makes the call safe: nothing is added
+sed -i 's|    cmd = "ls " + request.args\["dir"\]|    cmd = "ls -l /srv"|' r/app.py
+commit_all r "a literal again"
+expect_exit 0 "a touched line that makes the call safe adds nothing" git -C r pysec scan HEAD --format json
+jq_is "no finding" '.findings | length' "0"
+
+# a value that changes but stays a literal: the call's verdict is the same
+sed -i 's|    path = "/srv/data"|    path = "/srv/other"|' r/app.py
+commit_all r "another literal"
+expect_exit 0 "a literal changed into another literal adds nothing" git -C r pysec scan HEAD --format json
+
+# renaming the variable and moving the assignment: neutral
+sed -i 's/    cmd = "ls -l \/srv"/    listing_cmd = "ls -l \/srv"/; s/subprocess.call(cmd, shell=True)/subprocess.call(listing_cmd, shell=True)/' r/app.py
+commit_all r "rename"
+expect_exit 0 "a renamed variable adds nothing (the call's line is touched, its finding was there before)" \
+	git -C r pysec scan HEAD --format json
+jq_is "no finding" '.findings | length' "0"
+
+# a push through the hook's default policy
+git init -q --bare srv.git && git pysec install srv.git > /dev/null
+git -C r push -q "$TMP/srv.git" HEAD:refs/heads/main 2> /dev/null
+sed -i 's|    listing_cmd = "ls -l /srv"|    listing_cmd = "ls " + request.args["dir"]|' r/app.py
+commit_all r "user data, pushed"
+if git -C r push "$TMP/srv.git" HEAD:refs/heads/main > "$TMP/push" 2>&1; then
+	fail "the hook rejects a push whose touched line makes an untouched call high" "$(cat "$TMP/push")"
+else
+	ok "the hook rejects a push whose touched line makes an untouched call high"
+fi
+contains "the push names the finding at the touched line" "$(cat "$TMP/push")" "app.py:5: B602 [high/high]"
