@@ -112,10 +112,15 @@ static void share_dir(int dirfd, int depth)
 	struct stat st;
 	struct dirent *e;
 	DIR *d;
+	int dfd;
 
 	if (fstat(dirfd, &st) < 0 || st.st_uid != geteuid() || fchmod(dirfd, (st.st_mode & 07777) | 0050) < 0 ||
-	    depth >= 2 || !(d = fdopendir(dup(dirfd))))
+	    depth >= 2 || (dfd = dup(dirfd)) < 0)
 		return;
+	if (!(d = fdopendir(dfd))) {
+		close(dfd);
+		return;
+	}
 	while ((e = readdir(d))) {
 		int fd;
 		if (e->d_name[0] == '.' || fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_uid != geteuid())
@@ -145,8 +150,8 @@ static void share_quarantine(git_repository *repo)
 	close(fd);
 }
 
-/* pysec.daemonUser (a name or a uid), else the owner of the repository; -1 when neither is known. */
-static int daemon_user(uid_t *out, const pysec_config *cfg, git_repository *repo, const char *prefix)
+/* pysec.daemonUser (a name or a uid), else the owner of the repository; -1 with why when neither is known. */
+static int daemon_user(uid_t *out, const pysec_config *cfg, git_repository *repo, char *why, size_t whylen)
 {
 	const char *name = pysec_config_get(cfg, "pysec.daemonUser", NULL);
 	struct passwd *pw;
@@ -163,11 +168,13 @@ static int daemon_user(uid_t *out, const pysec_config *cfg, git_repository *repo
 			*out = pw->pw_uid;
 			return 0;
 		}
-		fprintf(stderr, "%spysec: note: pysec.daemonUser: no user '%s'\n", prefix, name);
+		snprintf(why, whylen, "pysec.daemonUser: no user '%.100s'", name);
 		return -1;
 	}
-	if (stat(git_repository_commondir(repo), &st) < 0)
+	if (stat(git_repository_commondir(repo), &st) < 0) {
+		snprintf(why, whylen, "cannot tell who owns the repository: %s", strerror(errno));
 		return -1;
+	}
 	*out = st.st_uid;
 	return 0;
 }
@@ -205,10 +212,8 @@ static int through_daemon(git_repository **repo_out, const char *input, size_t l
 		snprintf(why, sizeof(why), "cannot resolve the repository's path");
 		goto fallback;
 	}
-	if (daemon_user(&uid, cfg, repo, prefix) < 0) {
-		snprintf(why, sizeof(why), "no daemon user to trust");
+	if (daemon_user(&uid, cfg, repo, why, sizeof(why)) < 0)
 		goto fallback;
-	}
 	if (uid != geteuid())
 		share_quarantine(repo);
 	for (i = 0; environ[i] && nenv < PROTO_MAX_ENV; i++) {
