@@ -31,3 +31,15 @@ contains "saying where it looked" "$ERR" \
 expect_exit 3 "serve without pysec-net fails" alone/git-pysec serve --check
 contains "saying so" "$ERR" "git pysec: serve needs pysec-net next to git-pysec"
 expect_exit 0 "the other commands do not need it" alone/git-pysec rules
+
+# every command of both executables takes long options in full only, and never prints an option's value
+new_repo opts
+for args in "scan --form json" "scan --fail low" "rules --form json" "install --forc x.git" "serve --conf x" \
+	"review --tok SECRET-VALUE" "review --token SECRET-VALUE" "scan --token=SECRET-VALUE"; do
+	set -- $args
+	expect_exit 2 "git pysec $args: refused" git -C opts pysec "$@"
+	contains "git pysec $args: names the option" "$ERR" "unknown option '${2%%=*}'"
+	lacks "git pysec $args: prints no value" "$OUT$ERR" "SECRET-VALUE"
+done
+expect_exit 0 "an option given in full works" git -C opts pysec scan --format json
+expect_exit 0 "--name=value too" git -C opts pysec rules --format=json

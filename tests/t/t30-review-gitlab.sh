@@ -291,6 +291,7 @@ git mv r_old.py r_new.py
 printf 'eval(moved)\n' >> r_new.py
 printf 'eval(n)\n' > "$(printf 'new\nline.py')"
 printf 'eval(b)\n' > "$(printf 'x\342\200\256y.py')"
+printf 'eval(c)\n' > "$(printf 'bad\377.py')"
 commit_all . "move, and odd names"
 set_mr 11 "$MBASE" "$MBASE" "$(git rev-parse HEAD)"
 forge_clear
@@ -300,7 +301,12 @@ jq_is "the renamed file's comment carries its old name in old_path, and is place
 	'[.[] | select(.body.position.new_path == "r_new.py") | "\(.body.position.old_path) \(.status)"] | join(",")' "r_old.py 201"
 jq_is "the names with a newline and a U+202E are commented inline, by their real names" \
 	'[.[] | select(.method == "POST" and .body.position and (.body.position.new_path | test("\n|\u202e"))) | .status] | join(",")' "201,201"
-jq_is "nothing went to a summary" '[.[] | select(.method == "POST" and (.path | endswith("/discussions")) and (.body.position | not)) | .body.body] | join(",")' ""
+forge_state
+b=$(body 7/11 "not shown inline")
+contains "only the name that is not UTF-8 (no API carries it) went to the summary, saying why" "$b" \
+	"1 finding not shown inline**"$'\n\n'"1 is in a file whose name is not UTF-8, which the forge's API cannot carry."
+contains "named there as git shows it" "$b" '| `"bad\377.py"` | 1 | B307 eval |'
+forge_log
 jq_is "and no request broke the API's contract" '[.[].problems[]] | join("; ")' ""
 contains "the log shows the newline escaped, as git does" "$RUN_OUT" 'posted "new\nline.py":1 B307'
 contains "and the U+202E" "$RUN_OUT" 'posted "x\342\200\256y.py":1 B307'

@@ -238,6 +238,33 @@ review_expect 3 "a 403 that is no rate limit fails at once" --pr 9
 contains "with GitHub's words" "$RUN_ERR" "HTTP 403: Must have admin rights to Repository."
 forge_ctl '{"faults": []}'
 
+# --- a rule with a rewrite: a suggestion block GitHub applies in one click ------------------------
+mkdir -p "$TMP/rules"
+cat > "$TMP/rules/X901.rule" <<'RULE'
+rule X901
+name        yaml_load_fix
+title       yaml.load with the default loader
+severity    medium
+confidence  high
+message     yaml.load builds arbitrary Python objects from the document.
+fix         Use yaml.safe_load().
+match call yaml.load
+  suggest "yaml\.load\(" "yaml.safe_load("
+RULE
+git checkout -q -b suggest main
+printf 'import yaml\ncfg = yaml.load(text)\n' > y.py
+commit_all . suggest
+set_pr 12 "$BASE" "$(git rev-parse HEAD)"
+git config pysec.rulesDir "$TMP/rules"
+forge_clear
+review_expect 1 "a finding whose rule states its fix as a rewrite" --pr 12
+git config --unset pysec.rulesDir
+forge_log
+c=$(printf '%s' "$OUT" | jq -r '[.[] | select(.method == "POST" and (.path | endswith("/pulls/12/reviews")))][0].body.comments[].body
+	| select(contains("pysec X901"))')
+contains "its comment carries a suggestion block with the rewritten line" "$c" \
+	'```suggestion'$'\n''cfg = yaml.safe_load(text)'$'\n''```'
+
 # --- a dry run, and the token never shows --------------------------------------------------------
 forge_clear
 review_expect 1 "--dry-run" --pr 9 --dry-run -v
