@@ -33,6 +33,10 @@ jq_is "the same finding" '[.findings[] | "\(.line) \(.rule) \(.related[0].line)"
 commit_all r "user data"
 expect_exit 1 "the commit: the same" git -C r pysec scan HEAD --format json
 jq_is "the same finding, with its commit" '[.findings[] | "\(.line) \(.rule) \(.commit != null)"] | join(",")' "5 B602 true"
+git -C r pysec scan HEAD --format sarif > "$TMP/sarif" 2>&1
+OUT=$(cat "$TMP/sarif")
+jq_is "SARIF: the call as the result's related location" \
+	'.runs[0].results[] | "\(.locations[0].physicalLocation.region.startLine) \(.relatedLocations[0].physicalLocation.region.startLine)"' "5 6"
 git -C r pysec scan HEAD > "$TMP/text" 2>&1
 contains "the text names the call and its line" "$(cat "$TMP/text")" "reaches the call on line 6: return subprocess.call(cmd, shell=True)"
 
