@@ -260,7 +260,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 int webhookd_start(struct webhookd **out, struct daemon *d, const char *addr, int fd, unsigned *port,
 	char *err, size_t errlen)
 {
-	struct webhookd *w = dcheck(calloc(1, sizeof(*w)));
+	struct webhookd *w = xcalloc(1, sizeof(*w));
 	struct addrinfo hints, *res = NULL;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;

@@ -9,7 +9,8 @@
  * cannot finish (budget, limits, repository errors) the policy decides:
  * reject (fail closed, the default) or accept with a warning.
  */
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdarg.h>

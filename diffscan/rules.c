@@ -14,7 +14,8 @@
  * that holds for a node wins, so a specific clause goes before a general one.
  */
 #include "rules.h"
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 #include "config.h"
 #include "predicates.h"
 #include "secrets.h"
