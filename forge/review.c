@@ -115,7 +115,7 @@ void review_action(struct review *rv, pysec_review_action_kind kind, pysec_revie
 	const struct http_req *r, const char *text, const struct item *it, const char *fp, const char *error)
 {
 	pysec_review_action a;
-	char tok[65];
+	char tok[65], *url, *why;
 
 	if (!rv->opts->on_action)
 		return;
@@ -123,7 +123,9 @@ void review_action(struct review *rv, pysec_review_action_kind kind, pysec_revie
 	a.kind = kind;
 	a.outcome = outcome;
 	a.method = r ? r->method : NULL;
-	a.url = r ? r->url : NULL;
+	/* a URL holds ids the forge gave, which may echo the token: never shown as they came */
+	url = r ? forge_redact(rv->forge, r->url) : NULL;
+	a.url = url;
 	a.text = text;
 	a.finding = it ? it->f : NULL;
 	if (it) {
@@ -131,8 +133,12 @@ void review_action(struct review *rv, pysec_review_action_kind kind, pysec_revie
 		fp = tok;
 	}
 	a.fingerprint = fp;
-	a.error = error ? error : r && r->attempted && r->rc < 0 ? r->error : NULL;
+	error = error ? error : r && r->attempted && r->rc < 0 ? r->error : NULL;
+	why = error ? forge_redact(rv->forge, error) : NULL;
+	a.error = why;
 	rv->opts->on_action(&a, rv->opts->payload);
+	free(url);
+	free(why);
 }
 
 /* A write that was sent and answered, yet did not do what it said: it counts as failed. */
@@ -140,7 +146,7 @@ static void review_failed(struct review *rv, const char *error)
 {
 	rv->res->failed++;
 	if (!rv->first_error)
-		rv->first_error = xstrdup(error);
+		rv->first_error = forge_redact(rv->forge, error);
 }
 
 pysec_review_outcome review_outcome(struct review *rv, const struct http_req *r)
