@@ -60,11 +60,14 @@ void cli_libgit2_init(void);
 int cli_fail(int error, const char *what);
 
 /*
- * The configuration a local command uses, in increasing precedence: the
- * system policy, the repository's git config (pysec.*), the `.pysec` file at
- * the top of the working tree, `--config FILE`, then single settings.
+ * The configuration a local command uses (pysec_config_load()), in
+ * increasing precedence: the system policy, the repository's git config
+ * (pysec.*), the `.pysec` file at the top of the working tree (outside a
+ * repository, of the current directory), `--config FILE`, git's -c, then
+ * `flags` ("key", "value", ..., NULL; may be NULL).  *out is set only on
+ * success.
  */
-int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file);
+int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file, const char *const *flags);
 
 /* Open the repository the current directory is in (honouring GIT_DIR); -1 once it said why not. */
 int cli_open_repository(git_repository **out);

@@ -249,19 +249,18 @@ static char *read_token_file(const char *path)
  */
 static int connection_config(pysec_config **out, git_repository *repo, const char *extra)
 {
-	pysec_config *cfg = NULL;
-	const char *sys = cli_system_config();
+	pysec_config_sources src = PYSEC_CONFIG_SOURCES_INIT;
 	int rc;
 
-	pysec_config_new(&cfg);
-	if ((access(sys, F_OK) == 0 && (rc = pysec_config_add_file(cfg, sys, PYSEC_CONFIG_NORMAL)) < 0) ||
-	    (rc = pysec_config_add_repository(cfg, repo)) < 0 ||
-	    (extra && (rc = pysec_config_add_file(cfg, extra, PYSEC_CONFIG_NORMAL)) < 0)) {
-		pysec_config_free(cfg);
-		return rc;
+	src.system_file = cli_system_config();
+	src.repo = repo;
+	src.extra_file = extra;
+	src.command_line = 1;
+	if ((rc = pysec_config_load(out, &src)) < 0) {
+		pysec_config_free(*out);
+		*out = NULL;
 	}
-	*out = cfg;
-	return 0;
+	return rc;
 }
 
 struct printer {
@@ -483,6 +482,7 @@ int cmd_review(int argc, char **argv)
 	pr.number = target.number;
 	rq.system_config = cli_system_config();
 	rq.extra_config = a.config;
+	rq.command_line = 1;
 	rq.fail_on = a.fail_on;
 	rq.min_confidence = a.min_conf;
 	rq.review.dry_run = a.dry_run;

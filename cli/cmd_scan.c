@@ -118,6 +118,21 @@ bad:
 	return -1;
 }
 
+/* The flags that are settings, as "key", "value" pairs ending in NULL, in `out` (room for 7). */
+static const char *const *flag_settings(const char **out, const struct scan_args *a)
+{
+	size_t n = 0;
+
+	if (a->fail_on)
+		out[n++] = "pysec.failOn", out[n++] = a->fail_on;
+	if (a->min_conf)
+		out[n++] = "pysec.minConfidence", out[n++] = a->min_conf;
+	if (a->show_suppressed)
+		out[n++] = "pysec.showSuppressed", out[n++] = "true";
+	out[n] = NULL;
+	return out;
+}
+
 /*
  * A push from this clone (git's pre-push hook, its input in `a->input`):
  * what the remote has is what its remote-tracking refs and the updates'
@@ -135,7 +150,7 @@ static int changeset_pre_push(pysec_changeset **out, const struct scan_args *a, 
 		return rc;
 	snprintf(known, sizeof(known), "refs/remotes/%s/", a->pre_push);
 	po.known_refs = known;
-	po.max_commits = strtoul(pysec_config_get(cfg, "pysec.maxCommits", "5000"), NULL, 10);
+	po.max_commits = (size_t)pysec_config_number(cfg, "pysec.maxCommits", SIZE_MAX, 5000);
 	po.history = pysec_engine_has_history_rules(engine);
 	rc = pysec_changeset_from_push(out, report, repo, push, &po);
 	pysec_push_free(push);
@@ -171,6 +186,7 @@ int cmd_scan(int argc, char **argv)
 	pysec_scan_options so = PYSEC_SCAN_OPTIONS_INIT;
 	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
 	struct cli_run run;
+	const char *flags[7];
 	int rc, exit_code = EXIT_CLEAN, color;
 
 	memset(&run, 0, sizeof(run));
@@ -192,16 +208,10 @@ int cmd_scan(int argc, char **argv)
 		exit_code = EXIT_FAILED;
 		goto cleanup;
 	}
-	if ((rc = cli_config_local(&cfg, repo, a.config)) < 0) {
+	if ((rc = cli_config_local(&cfg, repo, a.config, flag_settings(flags, &a))) < 0) {
 		exit_code = cli_fail(rc, "configuration");
 		goto cleanup;
 	}
-	if (a.fail_on)
-		pysec_config_set(cfg, "pysec.failOn", a.fail_on);
-	if (a.min_conf)
-		pysec_config_set(cfg, "pysec.minConfidence", a.min_conf);
-	if (a.show_suppressed)
-		pysec_config_set(cfg, "pysec.showSuppressed", "true");
 	wo.threshold.fail_on = pysec_level_parse(pysec_config_get(cfg, "pysec.failOn", "low"));
 	wo.threshold.min_confidence = pysec_level_parse(pysec_config_get(cfg, "pysec.minConfidence", "low"));
 	if (!wo.threshold.fail_on || !wo.threshold.min_confidence) {

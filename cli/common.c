@@ -53,32 +53,25 @@ int cli_open_repository_if_any(git_repository **out)
 	return rc == PYSEC_ENOTFOUND ? 0 : rc;
 }
 
-int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file)
+int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file, const char *const *flags)
 {
-	pysec_config *cfg = NULL;
-	const char *sys = cli_system_config();
+	pysec_config_sources src = PYSEC_CONFIG_SOURCES_INIT;
+	const char *workdir = repo ? git_repository_workdir(repo) : NULL;
+	char *tree_file = workdir ? xasprintf("%s.pysec", workdir) : NULL;
 	int rc;
 
-	pysec_config_new(&cfg);
-	if (access(sys, F_OK) == 0 && (rc = pysec_config_add_file(cfg, sys, PYSEC_CONFIG_NORMAL)) < 0)
-		goto fail;
-	if (repo && (rc = pysec_config_add_repository(cfg, repo)) < 0)
-		goto fail;
-	if (repo && git_repository_workdir(repo)) {
-		char path[4096];
-		snprintf(path, sizeof(path), "%s.pysec", git_repository_workdir(repo));
-		if (access(path, F_OK) == 0 && (rc = pysec_config_add_file(cfg, path, PYSEC_CONFIG_NORMAL)) < 0)
-			goto fail;
-	} else if (!repo && access(".pysec", F_OK) == 0 &&
-		   (rc = pysec_config_add_file(cfg, ".pysec", PYSEC_CONFIG_NORMAL)) < 0) {
-		goto fail;
+	src.system_file = cli_system_config();
+	src.repo = repo;
+	/* outside a repository (scan --full), the .pysec of the current directory */
+	src.tree_file = tree_file ? tree_file : repo ? NULL : ".pysec";
+	src.extra_file = extra_file;
+	src.command_line = 1;
+	src.flags = flags;
+	if ((rc = pysec_config_load(out, &src)) < 0) {
+		pysec_config_free(*out);
+		*out = NULL;
 	}
-	if (extra_file && (rc = pysec_config_add_file(cfg, extra_file, PYSEC_CONFIG_NORMAL)) < 0)
-		goto fail;
-	*out = cfg;
-	return 0;
-fail:
-	pysec_config_free(cfg);
+	free(tree_file);
 	return rc;
 }
 

@@ -52,6 +52,7 @@ static int run_job(struct reviewd *r, struct generation *g, const struct job *jo
 	pysec_review_request_options rq;
 	pysec_review_request_result res;
 	pysec_review_target target;
+	pysec_config_sources src = PYSEC_CONFIG_SOURCES_INIT;
 	pysec_config *conn = NULL;
 	git_repository *repo = NULL;
 	pysec_forge *forge = NULL;
@@ -72,9 +73,9 @@ static int run_job(struct reviewd *r, struct generation *g, const struct job *jo
 		return -1;
 	}
 	/* network settings: the daemon's file, then the repository's own config (pysec.review.*) */
-	pysec_config_new(&conn);
-	if ((access(cfg->file, F_OK) == 0 && pysec_config_add_file(conn, cfg->file, PYSEC_CONFIG_NORMAL) < 0) ||
-	    pysec_config_add_repository(conn, repo) < 0 || pysec_forge_options_from_config(&fo, conn) < 0) {
+	src.system_file = cfg->file;
+	src.repo = repo;
+	if (pysec_config_load(&conn, &src) < 0 || pysec_forge_options_from_config(&fo, conn) < 0) {
 		snprintf(error, errlen, "configuration: %s", pysec_error_last());
 		goto cleanup;
 	}
@@ -90,7 +91,7 @@ static int run_job(struct reviewd *r, struct generation *g, const struct job *jo
 	memset(&rq, 0, sizeof(rq));
 	rq.review = (pysec_review_options)PYSEC_REVIEW_OPTIONS_INIT;
 	if ((cap = pysec_config_get(conn, "pysec.review.maxComments", NULL)) != NULL)
-		rq.review.max_comments = (size_t)strtoul(cap, NULL, 10);
+		rq.review.max_comments = (size_t)pysec_config_number(conn, "pysec.review.maxComments", 100000, 25);
 	rq.review.status_name = pysec_config_get(conn, "pysec.review.statusName", "pysec");
 	rq.review.target_url = pysec_config_get(conn, "pysec.review.targetUrl", NULL);
 	rq.system_config = cfg->file;

@@ -22,6 +22,5 @@ struct pysec_config {
 
 /* Every value of a multi-valued key, in order; items split on commas and white space. */
 size_t config_list(const struct pysec_config *cfg, const char *key, char ***out);
-int config_bool(const struct pysec_config *cfg, const char *key, int fallback);
 
 #endif

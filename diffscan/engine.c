@@ -346,8 +346,8 @@ int pysec_engine_new(pysec_engine **out, const pysec_config *cfg)
 	}
 	if (cfg)
 		apply_selection(e, cfg);
-	e->honour_nosec = cfg ? config_bool(cfg, "pysec.nosec", 1) : 1;
-	e->show_suppressed = cfg ? config_bool(cfg, "pysec.showSuppressed", 0) : 0;
+	e->honour_nosec = pysec_config_bool(cfg, "pysec.nosec", 1);
+	e->show_suppressed = pysec_config_bool(cfg, "pysec.showSuppressed", 0);
 	if (cfg)
 		e->nexcludes = config_list(cfg, "pysec.exclude", &e->excludes);
 	index_clauses(e);

@@ -167,53 +167,36 @@ static void log_bypass(const struct gate *h)
 	fclose(f);
 }
 
+/*
+ * The server's policy (the system file, the repository's config, the
+ * environment the server runs the hook in: git -c), then, only where it
+ * says pysec.allowInTreeConfig, each pushed tip's .pysec, which may only
+ * make it stricter.  The push's defaults block at medium severity and
+ * confidence.
+ */
 static int load_policy(struct gate *h)
 {
-	const char *sys = h->opts->system_config;
+	static const char *const defaults[] = { "pysec.failOn", "medium", "pysec.minConfidence", "medium", NULL };
+	pysec_config_sources src = PYSEC_CONFIG_SOURCES_INIT;
+	git_oid *tips = xcalloc(pysec_push_count(h->push) + 1, sizeof(*tips));
+	size_t i, n = 0;
 	int rc;
 
-	if (sys && access(sys, F_OK) == 0 && (rc = pysec_config_add_file(h->cfg, sys, PYSEC_CONFIG_NORMAL)) < 0)
-		return rc;
-	if ((rc = pysec_config_add_repository(h->cfg, h->repo)) < 0)
-		return rc;
-	/* the push's defaults: block at medium severity and confidence */
-	if (!pysec_config_get(h->cfg, "pysec.failOn", NULL))
-		pysec_config_set(h->cfg, "pysec.failOn", "medium");
-	if (!pysec_config_get(h->cfg, "pysec.minConfidence", NULL))
-		pysec_config_set(h->cfg, "pysec.minConfidence", "medium");
-	return 0;
-}
-
-/* An in-tree .pysec may only tighten the policy, and only when the policy allows reading it. */
-static int add_in_tree_policy(struct gate *h)
-{
-	const char *allow = pysec_config_get(h->cfg, "pysec.allowInTreeConfig", "false");
-	size_t i;
-	int rc;
-
-	if (strcmp(allow, "true"))
-		return 0;
-	for (i = 0; i < pysec_push_count(h->push); i++) {
-		const pysec_ref_update *u = pysec_push_update(h->push, i);
-		if (git_oid_is_zero(&u->new_id))
-			continue;
-		rc = pysec_config_add_committed_file(h->cfg, h->repo, &u->new_id, ".pysec", PYSEC_CONFIG_STRICT_ONLY);
-		if (rc < 0 && rc != PYSEC_ENOTFOUND)
-			return rc;
-	}
-	return 0;
-}
-
-static double config_number(const pysec_config *cfg, const char *key, double fallback)
-{
-	const char *v = pysec_config_get(cfg, key, NULL);
-	char *end;
-	double d;
-
-	if (!v)
-		return fallback;
-	d = strtod(v, &end);
-	return end == v || *end || d < 0 ? fallback : d;
+	for (i = 0; i < pysec_push_count(h->push); i++)
+		if (!git_oid_is_zero(&pysec_push_update(h->push, i)->new_id))
+			git_oid_cpy(&tips[n++], &pysec_push_update(h->push, i)->new_id);
+	src.defaults = defaults;
+	src.system_file = h->opts->system_config;
+	src.repo = h->repo;
+	src.strict_commits = tips;
+	src.strict_count = n;
+	src.strict_if_allowed = 1;
+	src.command_line = 1;
+	src.getenv = h->opts->getenv;
+	src.payload = h->opts->payload;
+	rc = pysec_config_load(&h->cfg, &src);
+	free(tips);
+	return rc;
 }
 
 static int only_deletes(const pysec_push *push)
@@ -305,7 +288,6 @@ int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts
 		pysec_push_free(h.push);
 		return EXIT_ACCEPT;
 	}
-	pysec_config_new(&h.cfg);
 	if ((h.error = opts->open_repository(&h.repo, opts->payload)) < 0 || (h.error = load_policy(&h)) < 0) {
 		exit_code = fail_policy(&h, "policy", pysec_error_last());
 		goto done;
@@ -317,10 +299,6 @@ int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts
 		if (!allowed_bypass)
 			say(&h, "-o %s is not allowed for %s (pysec.bypassUsers); scanning as usual", BYPASS_OPTION,
 				h.user ? h.user : "an unnamed user");
-	}
-	if ((h.error = add_in_tree_policy(&h)) < 0) {
-		exit_code = fail_policy(&h, "in-tree .pysec", pysec_error_last());
-		goto done;
 	}
 	if (*pysec_config_notes(h.cfg)) {
 		const char *s = pysec_config_notes(h.cfg);
@@ -338,10 +316,10 @@ int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts
 	}
 	if (h.owned_engine)
 		h.engine = h.owned_engine;
-	so.time_budget = config_number(h.cfg, "pysec.timeBudget", 4.0);
+	so.time_budget = pysec_config_seconds(h.cfg, "pysec.timeBudget", 4.0);
 	so.repo = h.repo;
 	so.cache = opts->cache;
-	po.max_commits = (size_t)config_number(h.cfg, "pysec.maxCommits", 5000);
+	po.max_commits = (size_t)pysec_config_number(h.cfg, "pysec.maxCommits", SIZE_MAX, 5000);
 	po.history = pysec_engine_has_history_rules(h.engine);
 	pysec_report_new(&h.report);
 	if ((h.error = pysec_changeset_from_push(&h.cs, h.report, h.repo, h.push, &po)) < 0) {

@@ -8,7 +8,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 int pysec_forge_options_from_config(pysec_forge_options *fo, const pysec_config *cfg)
 {
@@ -53,39 +52,34 @@ int pysec_forge_options_from_config(pysec_forge_options *fo, const pysec_config 
 /*
  * The policy: the system's, the repository's, the target's `.pysec` (at the
  * base commit: already accepted), the request's own `.pysec` only where it
- * is stricter (it is what is under review), then the extra file.
+ * is stricter (it is what is under review), the extra file, git -c, the flags.
  */
 static int policy_config(pysec_config **out, git_repository *repo, const pysec_review_refs *refs,
 	const pysec_review_request_options *o)
 {
-	pysec_config *cfg = NULL;
+	static const char *const defaults[] = { "pysec.failOn", "medium", "pysec.minConfidence", "medium", NULL };
+	pysec_config_sources src = PYSEC_CONFIG_SOURCES_INIT;
+	const char *flags[5];
+	size_t n = 0;
 	git_oid base, head;
-	int rc;
 
-	pysec_config_new(&cfg);
 	git_oid_fromstr(&base, refs->base);
 	git_oid_fromstr(&head, refs->head);
-	if ((o->system_config && access(o->system_config, F_OK) == 0 &&
-	     (rc = pysec_config_add_file(cfg, o->system_config, PYSEC_CONFIG_NORMAL)) < 0) ||
-	    (rc = pysec_config_add_repository(cfg, repo)) < 0)
-		goto fail;
-	rc = pysec_config_add_committed_file(cfg, repo, &base, ".pysec", PYSEC_CONFIG_NORMAL);
-	if (rc < 0 && rc != PYSEC_ENOTFOUND)
-		goto fail;
-	rc = pysec_config_add_committed_file(cfg, repo, &head, ".pysec", PYSEC_CONFIG_STRICT_ONLY);
-	if (rc < 0 && rc != PYSEC_ENOTFOUND)
-		goto fail;
-	if (o->extra_config && (rc = pysec_config_add_file(cfg, o->extra_config, PYSEC_CONFIG_NORMAL)) < 0)
-		goto fail;
 	if (o->fail_on)
-		pysec_config_set(cfg, "pysec.failOn", o->fail_on);
+		flags[n++] = "pysec.failOn", flags[n++] = o->fail_on;
 	if (o->min_confidence)
-		pysec_config_set(cfg, "pysec.minConfidence", o->min_confidence);
-	*out = cfg;
-	return 0;
-fail:
-	pysec_config_free(cfg);
-	return rc;
+		flags[n++] = "pysec.minConfidence", flags[n++] = o->min_confidence;
+	flags[n] = NULL;
+	src.defaults = defaults;
+	src.system_file = o->system_config;
+	src.repo = repo;
+	src.tree_commit = &base;
+	src.strict_commits = &head;
+	src.strict_count = 1;
+	src.extra_file = o->extra_config;
+	src.command_line = o->command_line;
+	src.flags = flags;
+	return pysec_config_load(out, &src);
 }
 
 /* Both commits must be here: the scan is local. */
@@ -157,8 +151,10 @@ int pysec_review_request_run(pysec_review_request_result *out, pysec_forge *forg
 		return failed(out, "review", rc);
 	if ((rc = have_commits(repo, &out->refs)) < 0)
 		return failed(out, "review", rc);
-	if ((rc = policy_config(&cfg, repo, &out->refs, opts)) < 0)
-		return failed(out, "configuration", rc);
+	if ((rc = policy_config(&cfg, repo, &out->refs, opts)) < 0) {
+		failed(out, "configuration", rc);
+		goto cleanup;
+	}
 	t.fail_on = pysec_level_parse(pysec_config_get(cfg, "pysec.failOn", "medium"));
 	t.min_confidence = pysec_level_parse(pysec_config_get(cfg, "pysec.minConfidence", "medium"));
 	if (!t.fail_on || !t.min_confidence) {

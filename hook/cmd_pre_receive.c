@@ -63,11 +63,12 @@ static int open_once(git_repository **out, void *payload)
 	return pysec_repository_open_hook(out);
 }
 
-/* What the gate reads from the environment: the pusher, push options, GitLab, the quarantine. */
+/* What the gate reads from the environment: the pusher, push options, GitLab, the quarantine, git -c. */
 static int wanted_env(const char *entry, const char *user_var)
 {
 	static const char *const prefixes[] = { "GL_", "GITEA_", "GITHUB_", "GIT_PUSH_OPTION_",
-		"GIT_QUARANTINE_PATH=", "GIT_OBJECT_DIRECTORY=" };
+		"GIT_QUARANTINE_PATH=", "GIT_OBJECT_DIRECTORY=", "GIT_CONFIG_PARAMETERS=", "GIT_CONFIG_COUNT=",
+		"GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_" };
 	size_t i, n;
 
 	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
@@ -189,27 +190,26 @@ static int daemon_user(uid_t *out, const pysec_config *cfg, git_repository *repo
  */
 static int through_daemon(git_repository **repo_out, const char *input, size_t len, const char *prefix)
 {
-	const char *sys = cli_system_config(), *sock, *timeout_s;
+	pysec_config_sources src = PYSEC_CONFIG_SOURCES_INIT;
 	pysec_config *cfg = NULL;
 	git_repository *repo = NULL;
 	char real[PATH_MAX], why[512], **env = NULL;
-	double timeout = 5.0;
+	const char *sock;
+	double timeout;
 	size_t nenv = 0, i;
 	uid_t uid;
 	int verdict = -1;
 
-	pysec_config_new(&cfg);
-	if ((access(sys, F_OK) == 0 && pysec_config_add_file(cfg, sys, PYSEC_CONFIG_NORMAL) < 0) ||
-	    pysec_repository_open_hook(&repo) < 0 || pysec_config_add_repository(cfg, repo) < 0)
+	/* the server's policy, as the gate reads it before any pushed .pysec */
+	src.system_file = cli_system_config();
+	src.command_line = 1;
+	if (pysec_repository_open_hook(&repo) < 0 || !(src.repo = repo) || pysec_config_load(&cfg, &src) < 0)
 		goto done;	/* the gate will say what is wrong */
 	if (!(sock = pysec_config_get(cfg, "pysec.daemonSocket", NULL)) || !*sock)
 		goto done;
-	if ((timeout_s = pysec_config_get(cfg, "pysec.daemonTimeout", NULL)) != NULL) {
-		char *end;
-		double t = strtod(timeout_s, &end);
-		if (end != timeout_s && !*end && t > 0 && t <= 3600)
-			timeout = t;
-	}
+	timeout = pysec_config_seconds(cfg, "pysec.daemonTimeout", 5.0);
+	if (timeout <= 0 || timeout > 3600)
+		timeout = 5.0;
 	if (!realpath(git_repository_commondir(repo), real)) {
 		snprintf(why, sizeof(why), "cannot resolve the repository's path");
 		goto fallback;

@@ -5,7 +5,7 @@
  * A caller (the `git pysec` front ends: scan, pre-receive, review, serve)
  * follows these steps:
  *
- *   1. pysec_config_open()    read the policy (git-config syntax files)
+ *   1. pysec_config_load()    read the policy (git-config syntax files)
  *   2. pysec_engine_new()     load and compile the rules once; the engine is
  *                             immutable and may be shared by threads
  *   3. pysec_changeset_*()    say what to scan: a rev range, the index, the
@@ -76,6 +76,72 @@ typedef enum {
 	PYSEC_CONFIG_STRICT_ONLY = 1,
 } pysec_config_trust;
 
+/*
+ * Where a policy comes from.  pysec_config_load() reads these in this
+ * order, each over the ones before it (a key set twice takes the later
+ * value; a list, such as pysec.disable, every value):
+ *
+ *   1. defaults        the front end's own: "key", "value", ..., NULL
+ *   2. system_file     the system policy (/etc/pysec.conf); missing is fine
+ *   3. repo            the repository's git config (with git's system,
+ *                      global and local files, as libgit2 reads them)
+ *   4. tree_file       a `.pysec` on disk (a working tree's); missing is fine
+ *      tree_commit     or the `.pysec` of this commit's tree (a review's base)
+ *   5. strict_commits  the `.pysec` of each of these commits' trees, which
+ *                      may only make the policy stricter (pushed content, a
+ *                      request's head); with strict_if_allowed, only when
+ *                      the policy so far says pysec.allowInTreeConfig
+ *   6. extra_file      --config FILE; it must exist
+ *   7. command_line    git's -c: GIT_CONFIG_COUNT with GIT_CONFIG_KEY_<n> and
+ *                      GIT_CONFIG_VALUE_<n>, then GIT_CONFIG_PARAMETERS, read
+ *                      through `getenv` (NULL: the process's environment) as
+ *                      git reads them
+ *   8. flags           the command's own options: "key", "value", ..., NULL
+ *
+ * Only pysec.* keys are kept.  Fields left 0 or NULL are not read.
+ */
+typedef struct {
+	const char *const *defaults;
+	const char *system_file;
+	git_repository *repo;
+	const char *tree_file;
+	const git_oid *tree_commit;
+	const git_oid *strict_commits;
+	size_t strict_count;
+	int strict_if_allowed;
+	const char *extra_file;
+	int command_line;
+	const char *(*getenv)(const char *name, void *payload);
+	void *payload;
+	const char *const *flags;
+} pysec_config_sources;
+
+#define PYSEC_CONFIG_SOURCES_INIT { 0 }
+
+/*
+ * Read the policy from `sources`.  *out is set either way: on failure
+ * (PYSEC_EINVALID names the source and what is wrong in it) it holds what
+ * the sources before the failing one said, so that the gate can still
+ * follow pysec.onError.  Free it either way.
+ */
+int pysec_config_load(pysec_config **out, const pysec_config_sources *sources);
+void pysec_config_free(pysec_config *cfg);
+
+/* Read back one value: the last one set, or `fallback`. */
+const char *pysec_config_get(const pysec_config *cfg, const char *key, const char *fallback);
+/* A boolean as git reads one (true/yes/on/1, false/no/off/0), or `fallback` when unset. */
+int pysec_config_bool(const pysec_config *cfg, const char *key, int fallback);
+/* A whole number up to `max` as git writes one ("10", "64k", "0x10"), or `fallback` when unset. */
+unsigned long long pysec_config_number(const pysec_config *cfg, const char *key, unsigned long long max,
+	unsigned long long fallback);
+/* Seconds, with a fraction ("0.5"), or `fallback` when unset. */
+double pysec_config_seconds(const pysec_config *cfg, const char *key, double fallback);
+/* Notes about entries that were ignored (strict-only sources), one per line. */
+const char *pysec_config_notes(const pysec_config *cfg);
+
+/*
+ * One source at a time: the loader's steps, for tests and fuzzers.
+ */
 /* An empty configuration: every default applies. */
 int pysec_config_new(pysec_config **out);
 /* Add a git-config file; a missing file is PYSEC_ENOTFOUND. */
@@ -90,12 +156,6 @@ int pysec_config_add_committed_file(pysec_config *cfg, git_repository *repo, con
 int pysec_config_add_repository(pysec_config *cfg, git_repository *repo);
 /* Set one value, as from a command line flag (trusted). */
 int pysec_config_set(pysec_config *cfg, const char *key, const char *value);
-void pysec_config_free(pysec_config *cfg);
-
-/* Read back one value: the last one set, or `fallback`. */
-const char *pysec_config_get(const pysec_config *cfg, const char *key, const char *fallback);
-/* Notes about entries that were ignored (strict-only sources), one per line. */
-const char *pysec_config_notes(const pysec_config *cfg);
 
 /*
  * Rules and the engine

@@ -233,11 +233,13 @@ int pysec_forge_options_from_config(pysec_forge_options *opts, const pysec_confi
  * pysec_review_refs_get(), a check that both commits are in `repo`, the
  * policy (the system's, the repository's, the target's `.pysec` at the base
  * commit, the request's own `.pysec` only where it is stricter, then
- * `extra_config`), the scan of base...head, then pysec_review_run().
+ * `extra_config`, git -c, the flags: pysec_config_load()), the scan of
+ * base...head, then pysec_review_run().
  */
 typedef struct {
 	const char *system_config;	/* the system policy file; missing is fine */
 	const char *extra_config;	/* a further policy file over the others (--config), or NULL */
+	int command_line;		/* git -c and GIT_CONFIG_COUNT over those (pysec_config_sources) */
 	const char *fail_on;		/* over the policy (flags), or NULL; the default is medium */
 	const char *min_confidence;	/* likewise */
 	pysec_cache *cache;		/* compiled rules and blob results to reuse, or NULL */
