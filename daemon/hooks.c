@@ -435,14 +435,41 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* Wake the workers to stop once the queue is empty, and wait for the first `n` (those started). */
+static void workers_stop(struct hookd *h, unsigned n)
+{
+	pthread_mutex_lock(&h->lock);
+	h->stopping = 1;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	while (n > 0)
+		pthread_join(h->threads[--n], NULL);
+}
+
+static void hookd_free(struct hookd *h)
+{
+	if (h->wake[0] >= 0) {
+		close(h->wake[0]);
+		close(h->wake[1]);
+	}
+	pthread_mutex_destroy(&h->lock);
+	pthread_cond_destroy(&h->cond);
+	free(h->threads);
+	free(h->q);
+	free(h);
+}
+
 int hookd_start(struct hookd **out, struct daemon *d, int fd)
 {
 	struct hookd *h = xcalloc(1, sizeof(*h));
 	struct generation *g = daemon_gen_get(d);
-	unsigned i;
+	const char *what = "a pipe";
+	unsigned started = 0;
+	int e = 0, rc;
 
 	h->d = d;
 	h->listen_fd = fd;
+	h->wake[0] = h->wake[1] = -1;
 	/* the pool and queue are sized once; a reload changes who may connect, not how many serve */
 	h->nthreads = g->cfg->workers;
 	h->qcap = g->cfg->queue;
@@ -452,41 +479,37 @@ int hookd_start(struct hookd **out, struct daemon *d, int fd)
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
 	if (pipe2(h->wake, O_CLOEXEC) < 0) {
-		free(h->q);
-		free(h->threads);
-		free(h);
-		return -1;
+		e = errno;
+		goto fail;
 	}
-	for (i = 0; i < h->nthreads; i++)
-		pthread_create(&h->threads[i], NULL, worker, h);
-	pthread_create(&h->acceptor, NULL, acceptor, h);
+	what = "a worker";
+	while (started < h->nthreads && (e = pthread_create(&h->threads[started], NULL, worker, h)) == 0)
+		started++;
+	if (e)
+		goto fail;
+	what = "the acceptor";
+	if ((e = pthread_create(&h->acceptor, NULL, acceptor, h)) != 0)
+		goto fail;
 	*out = h;
 	return 0;
+fail:
+	rc = error_set(PYSEC_ERROR, "cannot start the hooks' socket: %s: %s", what, strerror(e));
+	/* only the threads that were started are stopped and joined */
+	workers_stop(h, started);
+	hookd_free(h);
+	return rc;
 }
 
 void hookd_stop(struct hookd *h)
 {
-	unsigned i;
-
 	if (!h)
 		return;
 	if (write(h->wake[1], "x", 1) < 0)
 		dlog("error", "cannot stop the acceptor", NULL);
 	pthread_join(h->acceptor, NULL);
 	close(h->listen_fd);
-	pthread_mutex_lock(&h->lock);
-	h->stopping = 1;
-	pthread_cond_broadcast(&h->cond);
-	pthread_mutex_unlock(&h->lock);
-	for (i = 0; i < h->nthreads; i++)
-		pthread_join(h->threads[i], NULL);
-	close(h->wake[0]);
-	close(h->wake[1]);
-	pthread_mutex_destroy(&h->lock);
-	pthread_cond_destroy(&h->cond);
-	free(h->threads);
-	free(h->q);
-	free(h);
+	workers_stop(h, h->nthreads);
+	hookd_free(h);
 }
 
 void hookd_stats(struct hookd *h, unsigned *queued, unsigned *busy, unsigned *workers)

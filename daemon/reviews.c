@@ -15,7 +15,7 @@
 struct reviewd {
 	struct daemon *d;
 	pthread_t *threads;
-	unsigned n;
+	unsigned n;		/* workers started */
 	volatile int stop;
 	int cancel;		/* the daemon is stopping: transfers in flight are aborted (atomic) */
 };
@@ -161,13 +161,18 @@ static void *worker(void *arg)
 int reviewd_start(struct reviewd **out, struct daemon *d, unsigned workers)
 {
 	struct reviewd *r = xcalloc(1, sizeof(*r));
-	unsigned i;
+	int e = 0, rc;
 
 	r->d = d;
-	r->n = workers;
 	r->threads = xcalloc(workers, sizeof(*r->threads));
-	for (i = 0; i < workers; i++)
-		pthread_create(&r->threads[i], NULL, worker, r);
+	/* r->n counts the workers started: the only ones reviewd_stop() joins */
+	while (r->n < workers && (e = pthread_create(&r->threads[r->n], NULL, worker, r)) == 0)
+		r->n++;
+	if (e) {
+		rc = error_set(PYSEC_ERROR, "cannot start the review workers: %s", strerror(e));
+		reviewd_stop(r);
+		return rc;
+	}
 	*out = r;
 	return 0;
 }

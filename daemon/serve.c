@@ -281,11 +281,12 @@ int pysec_serve(const pysec_serve_options *flags)
 	}
 	if (unix_fd >= 0 && hookd_start(&d.hooks, &d, unix_fd) < 0) {
 		close(unix_fd);
-		dlog("error", "cannot start the hook workers", NULL);
+		dlog("error", "cannot start the hook workers", json_pack("{s:s}", "error", error_last()));
 		rc = 3;
 		goto stop;
 	}
 	if (d.queue && reviewd_start(&d.reviews, &d, cfg->review_workers) < 0) {
+		dlog("error", "cannot start the review workers", json_pack("{s:s}", "error", error_last()));
 		rc = 3;
 		goto stop;
 	}
