@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <systemd/sd-daemon.h>
 
 struct generation *daemon_gen_get(struct daemon *d)
 {
@@ -72,30 +73,29 @@ static void gen_swap(struct daemon *d, struct generation *g)
 		daemon_gen_put(d, old);
 }
 
-/* Sockets from systemd (LISTEN_PID/LISTEN_FDS): a Unix one for hooks, an inet one for HTTP. */
+/*
+ * The sockets systemd passed (socket activation, sd_listen_fds(3), which
+ * also clears LISTEN_* so that no child takes them): a listening Unix
+ * stream socket for the hooks, a listening TCP one for HTTP; -1 for none.
+ */
 static void systemd_sockets(int *unix_fd, int *inet_fd)
 {
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	int n, i;
+	int n = sd_listen_fds(1), fd;
 
 	*unix_fd = *inet_fd = -1;
-	if (!pid || !fds || strtol(pid, NULL, 10) != (long)getpid())
+	if (n < 0) {
+		dlog("warning", "cannot take the sockets from systemd", json_pack("{s:s}", "error", strerror(-n)));
 		return;
-	n = (int)strtol(fds, NULL, 10);
-	for (i = 0; i < n && i < 16; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof(ss);
-		int fd = 3 + i;
-		if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-			continue;
-		if (ss.ss_family == AF_UNIX && *unix_fd < 0)
-			*unix_fd = fd;
-		else if ((ss.ss_family == AF_INET || ss.ss_family == AF_INET6) && *inet_fd < 0)
-			*inet_fd = fd;
 	}
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
+	for (fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; fd++) {
+		if (*unix_fd < 0 && sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) > 0)
+			*unix_fd = fd;
+		else if (*inet_fd < 0 && sd_is_socket_inet(fd, AF_UNSPEC, SOCK_STREAM, 1, 0) > 0)
+			*inet_fd = fd;
+		else
+			dlog("warning", "a socket from systemd left unused: not a listening stream socket, or a second one",
+				json_pack("{s:i}", "fd", fd));
+	}
 }
 
 /*
