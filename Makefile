@@ -65,7 +65,7 @@ CORE_SRC := $(wildcard diffscan/*.c)
 FORGE_SRC := $(wildcard forge/*.c)
 PROTO_SRC := $(wildcard proto/*.c)
 # git-pysec: the commands without network libraries, and the daemon's client for hooks
-MAIN_SRC := bin/git-pysec.c cli/common.c cli/libgit2_setup.c cli/cmd_scan.c cli/cmd_rules.c cli/output.c \
+MAIN_SRC := bin/git-pysec.c cli/common.c cli/libgit2_setup.c cli/cmd_scan.c cli/cmd_rules.c cli/cmd_config.c cli/output.c \
 	$(wildcard hook/*.c)
 # pysec-net: review and serve
 NET_SRC := bin/pysec-net.c cli/common.c cli/libgit2_setup.c cli/cmd_review.c cli/cmd_serve.c \

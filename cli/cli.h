@@ -61,7 +61,8 @@ int cli_fail(int error, const char *what);
 
 /*
  * The configuration a local command uses (pysec_config_load()), in
- * increasing precedence: the system policy, the repository's git config
+ * increasing precedence: the defaults (pysec.failOn and pysec.minConfidence
+ * low, as Bandit's), the system policy, the repository's git config
  * (pysec.*), the `.pysec` file at the top of the working tree (outside a
  * repository, of the current directory), `--config FILE`, git's -c, then
  * `flags` ("key", "value", ..., NULL; may be NULL).  *out is set only on

@@ -11,7 +11,8 @@ static const char usage[] =
 	"   or: git pysec scan [options] --staged        what the index adds (pre-commit)\n"
 	"   or: git pysec scan [options] <rev>           a commit against its first parent\n"
 	"   or: git pysec scan [options] <a>..<b>        what b adds over a (<a>...<b>: over their merge base)\n"
-	"   or: git pysec scan [options] --full [<path>...]  every line of every Python file\n"
+	"   or: git pysec scan [options] --full [--no-ignore] [<path>...]  every line of every Python file\n"
+	"                           (not what .gitignore ignores, unless --no-ignore)\n"
 	"   or: git pysec scan [options] --pre-push <remote>  what a push sends (git's pre-push input on stdin)\n"
 	"\n"
 	"  --format FORMAT          the report on standard output: text (default), json, sarif,\n"
@@ -26,7 +27,7 @@ static const char usage[] =
 	"  --jobs N                 scan files read from disk with N threads (default: one per CPU)\n";
 
 struct scan_args {
-	int staged, full, quiet, show_suppressed, has_format;
+	int staged, full, no_ignore, quiet, show_suppressed, has_format;
 	pysec_format format;
 	struct cli_outputs outputs;
 	const char *fail_on, *min_conf, *config, *color, *pre_push;
@@ -37,7 +38,7 @@ struct scan_args {
 };
 
 enum {
-	OPT_STAGED = 1, OPT_FULL, OPT_PRE_PUSH, OPT_FORMAT, OPT_OUTPUT, OPT_QUIET, OPT_SHOW_SUPPRESSED, OPT_FAIL_ON,
+	OPT_STAGED = 1, OPT_FULL, OPT_NO_IGNORE, OPT_PRE_PUSH, OPT_FORMAT, OPT_OUTPUT, OPT_QUIET, OPT_SHOW_SUPPRESSED, OPT_FAIL_ON,
 	OPT_MIN_CONF, OPT_CONFIG, OPT_COLOR, OPT_JOBS, OPT_HELP,
 };
 
@@ -45,6 +46,7 @@ static const struct cli_option options[] = {
 	{ "staged", 0, 0, OPT_STAGED },
 	{ "cached", 0, 0, OPT_STAGED },
 	{ "full", 0, 0, OPT_FULL },
+	{ "no-ignore", 0, 0, OPT_NO_IGNORE },
 	{ "pre-push", 0, 1, OPT_PRE_PUSH },
 	{ "format", 0, 1, OPT_FORMAT },
 	{ "output", 0, 1, OPT_OUTPUT },
@@ -69,6 +71,7 @@ static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char
 		switch (id) {
 		case OPT_STAGED: a->staged = 1; break;
 		case OPT_FULL: a->full = 1; break;
+		case OPT_NO_IGNORE: a->no_ignore = 1; break;
 		case OPT_PRE_PUSH:
 			if (strlen(o->value) > 512)
 				goto bad;
@@ -105,7 +108,7 @@ static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char
 	a->nrest = o->noperands;
 	if ((a->fail_on && !pysec_level_parse(a->fail_on)) || (a->min_conf && !pysec_level_parse(a->min_conf)))
 		goto bad;
-	if (a->staged + a->full + !!a->pre_push > 1 || ((a->staged || a->pre_push) && a->nrest) ||
+	if (a->staged + a->full + !!a->pre_push > 1 || ((a->staged || a->pre_push) && a->nrest) || (a->no_ignore && !a->full) ||
 	    (!a->full && a->nrest > 1))
 		goto bad;
 	/* the report on standard output: --format's, or text when nothing else is asked for */
@@ -162,8 +165,9 @@ static int build_changeset(pysec_changeset **out, const struct scan_args *a, git
 {
 	if (a->full) {
 		static const char *const here[] = { "." };
-		return a->nrest ? pysec_changeset_from_paths(out, (const char *const *)a->rest, (size_t)a->nrest)
-				: pysec_changeset_from_paths(out, here, 1);
+		git_repository *ignores = a->no_ignore ? NULL : repo;
+		return a->nrest ? pysec_changeset_from_paths(out, ignores, (const char *const *)a->rest, (size_t)a->nrest)
+				: pysec_changeset_from_paths(out, ignores, here, 1);
 	}
 	if (a->pre_push)
 		return changeset_pre_push(out, a, repo, report, cfg, engine);

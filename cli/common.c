@@ -55,11 +55,13 @@ int cli_open_repository_if_any(git_repository **out)
 
 int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file, const char *const *flags)
 {
+	static const char *const defaults[] = { "pysec.failOn", "low", "pysec.minConfidence", "low", NULL };
 	pysec_config_sources src = PYSEC_CONFIG_SOURCES_INIT;
 	const char *workdir = repo ? git_repository_workdir(repo) : NULL;
 	char *tree_file = workdir ? xasprintf("%s.pysec", workdir) : NULL;
 	int rc;
 
+	src.defaults = defaults;
 	src.system_file = cli_system_config();
 	src.repo = repo;
 	/* outside a repository (scan --full), the .pysec of the current directory */

@@ -4,7 +4,7 @@
 # its name (git-pysec) from bash-completion's directories; the helpers it
 # uses (__gitcomp, __git_find_on_cmdline, __git_complete_revlist) are git's.
 
-__git_pysec_commands="scan rules explain pre-receive install review serve version help"
+__git_pysec_commands="scan rules explain config pre-receive install review serve version help"
 __git_pysec_formats="text json sarif gitlab-codequality gitlab-sast junit rdjson github"
 
 _git_pysec ()
@@ -50,7 +50,7 @@ _git_pysec ()
 
 	case "$subcommand,$cur" in
 	scan,-*)
-		__gitcomp "--staged --cached --full --pre-push --format --output --quiet --show-suppressed
+		__gitcomp "--staged --cached --full --no-ignore --pre-push --format --output --quiet --show-suppressed
 			--fail-on --min-confidence --config --color --jobs" ;;
 	scan,*)
 		if [ -n "$(__git_find_on_cmdline "--full")" ]; then
@@ -61,6 +61,8 @@ _git_pysec ()
 		fi ;;
 	rules,*)
 		__gitcomp "--format" ;;
+	config,-*)
+		__gitcomp "--all --config" ;;
 	explain,-*)
 		;;
 	explain,*)

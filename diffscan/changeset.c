@@ -478,7 +478,28 @@ static void add_file(struct pysec_changeset *cs, const char *path)
 	c->lines.all = 1;
 }
 
-static int walk_dir(struct pysec_changeset *cs, const char *dir, int depth)
+/* A walk over directories: what it adds to, and the repository whose ignore rules leave entries out (NULL: none). */
+struct walk {
+	struct pysec_changeset *cs;
+	git_repository *ignores;
+};
+
+/* Does git ignore `abs` (an absolute path; a directory with its '/')?  A path outside the working tree is not. */
+static int git_ignores(const struct walk *w, const char *abs)
+{
+	int ignored = 0;
+
+	if (!w->ignores || !abs)
+		return 0;
+	if (git_ignore_path_is_ignored(&ignored, w->ignores, abs) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	return ignored;
+}
+
+/* `dir` as named, and as an absolute path (NULL when it has none: then nothing is ignored). */
+static int walk_dir(struct walk *w, const char *dir, const char *abs, int depth)
 {
 	struct dirent **names = NULL;
 	int n, i, rc = 0;
@@ -491,23 +512,30 @@ static int walk_dir(struct pysec_changeset *cs, const char *dir, int depth)
 	for (i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 		struct stat st;
-		char *path;
+		char *path, *abs_path;
 
 		if (rc < 0 || !strcmp(name, ".") || !strcmp(name, "..") || skipped_dir(name)) {
 			free(names[i]);
 			continue;
 		}
 		path = strcmp(dir, ".") ? xasprintf("%s/%s", dir, name) : xstrdup(name);
+		abs_path = abs ? xasprintf("%s/%s", strcmp(abs, "/") ? abs : "", name) : NULL;
 		if (lstat(path, &st) == 0) {
 			if (S_ISDIR(st.st_mode)) {
-				rc = walk_dir(cs, path, depth + 1);
+				char *as_dir = abs_path ? xasprintf("%s/", abs_path) : NULL;
+				if (!git_ignores(w, as_dir))
+					rc = walk_dir(w, path, abs_path, depth + 1);
+				free(as_dir);
+			} else if (git_ignores(w, abs_path)) {
+				;	/* .gitignore says so */
 			} else if (S_ISLNK(st.st_mode)) {
 				if (source_maybe_python(path) && strchr(name, '.'))
-					changeset_add(cs, path)->skip = xstrdup("symbolic link, not followed");
+					changeset_add(w->cs, path)->skip = xstrdup("symbolic link, not followed");
 			} else if (S_ISREG(st.st_mode) && source_maybe_python(path)) {
-				add_file(cs, path);
+				add_file(w->cs, path);
 			}
 		}
+		free(abs_path);
 		free(path);
 		free(names[i]);
 	}
@@ -515,22 +543,27 @@ static int walk_dir(struct pysec_changeset *cs, const char *dir, int depth)
 	return rc;
 }
 
-int pysec_changeset_from_paths(pysec_changeset **out, const char *const *paths, size_t count)
+int pysec_changeset_from_paths(pysec_changeset **out, git_repository *ignores, const char *const *paths,
+	size_t count)
 {
 	struct pysec_changeset *cs = xcalloc(1, sizeof(*cs));
+	struct walk w = { cs, ignores && git_repository_workdir(ignores) ? ignores : NULL };
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < count && rc == 0; i++) {
 		struct stat st;
-		if (lstat(paths[i], &st) < 0)
+		if (lstat(paths[i], &st) < 0) {
 			rc = error_set(PYSEC_ENOTFOUND, "'%s': %s", paths[i], strerror(errno));
-		else if (S_ISDIR(st.st_mode))
-			rc = walk_dir(cs, paths[i], 0);
-		else if (S_ISLNK(st.st_mode))
+		} else if (S_ISDIR(st.st_mode)) {
+			char *abs = w.ignores ? realpath(paths[i], NULL) : NULL;
+			rc = walk_dir(&w, paths[i], abs, 0);
+			free(abs);
+		} else if (S_ISLNK(st.st_mode)) {
 			changeset_add(cs, paths[i])->skip = xstrdup("symbolic link, not followed");
-		else
+		} else {
 			add_file(cs, paths[i]), cs->v[cs->len - 1].python = 1;	/* named: Python whatever its name */
+		}
 	}
 	if (rc < 0) {
 		pysec_changeset_free(cs);

@@ -11,9 +11,10 @@
  */
 #include "config.h"
 #include "error.h"
+#include "gitenv.h"
+#include "settings.h"
 
 #include <ctype.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -35,20 +36,63 @@ void pysec_config_free(pysec_config *c)
 	for (i = 0; i < c->len; i++) {
 		free(c->entries[i].key);
 		free(c->entries[i].value);
-		free(c->entries[i].origin);
+	}
+	for (i = 0; i < c->nsources; i++) {
+		free(c->sources[i].name);
+		free(c->sources[i].path);
+		free(c->sources[i].text);
 	}
 	free(c->entries);
+	free(c->sources);
 	buf_free(&c->notes);
 	free(c);
 }
 
-static void add_entry(struct pysec_config *c, const char *key, const char *value, const char *origin)
+/* A new source of entries named `name` (for messages), in the file at `path` (NULL: none); its index. */
+static size_t add_source(struct pysec_config *c, const char *name, const char *path)
+{
+	struct config_source *s = ARRAY_PUSH(c->sources, c->nsources, c->sources_cap);
+
+	memset(s, 0, sizeof(*s));
+	s->name = xstrdup(name);
+	s->path = path ? xstrdup(path) : NULL;
+	return c->nsources - 1;
+}
+
+static void add_entry(struct pysec_config *c, const char *key, const char *value, size_t source, size_t ordinal)
 {
 	struct config_entry *e = ARRAY_PUSH(c->entries, c->len, c->cap);
 
 	e->key = xstrdup(key);
 	e->value = xstrdup(value ? value : "true");
-	e->origin = xstrdup(origin);
+	e->source = source;
+	e->ordinal = ordinal;
+}
+
+/*
+ * The first of several failures, its code and its message: the steps after
+ * it still run, so that the whole policy is known (the gate follows its
+ * pysec.onError wherever it is set), then it is the error.
+ */
+struct failure {
+	int code;
+	char *message;
+};
+
+static void failure_keep(struct failure *f, int rc)
+{
+	if (rc < 0 && !f->code) {
+		f->code = rc;
+		f->message = xstrdup(error_last());
+	}
+}
+
+static int failure_return(struct failure *f)
+{
+	int rc = f->code ? error_set(f->code, "%s", f->message) : 0;
+
+	free(f->message);
+	return rc;
 }
 
 const char *pysec_config_get(const pysec_config *c, const char *key, const char *fallback)
@@ -85,28 +129,12 @@ unsigned long long pysec_config_number(const pysec_config *c, const char *key, u
 	return v && config_parse_uint(&n, v, max) == 0 ? n : fallback;
 }
 
-/* Seconds with a fraction ("0.5"), up to a year. */
-static int parse_seconds(double *out, const char *s)
-{
-	char *end;
-	double d;
-
-	/* git-config has no fractions: "0.5" is strtod's, in the C locale (a library never sets another) */
-	if (!s || !*s || isspace((unsigned char)*s))
-		return -1;
-	d = strtod(s, &end);
-	if (end == s || *end || !(d >= 0 && d <= 86400.0 * 365))
-		return -1;
-	*out = d;
-	return 0;
-}
-
 double pysec_config_seconds(const pysec_config *c, const char *key, double fallback)
 {
 	const char *v = pysec_config_get(c, key, NULL);
 	double d;
 
-	return v && parse_seconds(&d, v) == 0 ? d : fallback;
+	return v && setting_parse_seconds(&d, v) == 0 ? d : fallback;
 }
 
 /* Options named *.pattern hold one regex each; other lists split on commas and blanks. */
@@ -117,41 +145,214 @@ static int splits(const char *key)
 	return !(n >= 8 && !strcasecmp(key + n - 8, ".pattern"));
 }
 
+/* Append the items of one value of `key` to v[*n]. */
+static void split_value(const char *key, const char *s, char ***v, size_t *n)
+{
+	if (!splits(key)) {
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = xstrdup(s);
+		return;
+	}
+	while (*s) {
+		const char *t;
+		while (*s == ',' || isspace((unsigned char)*s))
+			s++;
+		for (t = s; *t && *t != ',' && !isspace((unsigned char)*t); t++)
+			;
+		if (t > s) {
+			*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+			(*v)[(*n)++] = xstrndup(s, (size_t)(t - s));
+		}
+		s = t;
+	}
+}
+
 size_t config_list(const struct pysec_config *c, const char *key, char ***out)
 {
 	char **v = NULL;
 	size_t i, n = 0;
-	int split = splits(key);
 
-	for (i = 0; c && i < c->len; i++) {
-		const char *s = c->entries[i].value;
-		if (strcasecmp(c->entries[i].key, key))
-			continue;
-		if (!split) {
-			v = xrealloc(v, (n + 1) * sizeof(*v));
-			v[n++] = xstrdup(s);
-			continue;
-		}
-		while (*s) {
-			const char *t;
-			while (*s == ',' || isspace((unsigned char)*s))
-				s++;
-			for (t = s; *t && *t != ',' && !isspace((unsigned char)*t); t++)
-				;
-			if (t > s) {
-				v = xrealloc(v, (n + 1) * sizeof(*v));
-				v[n++] = xstrndup(s, (size_t)(t - s));
-			}
-			s = t;
-		}
-	}
+	for (i = 0; c && i < c->len; i++)
+		if (!strcasecmp(c->entries[i].key, key))
+			split_value(key, c->entries[i].value, &v, &n);
 	*out = v;
+	return n;
+}
+
+size_t config_entry_items(const struct pysec_config *c, size_t i, char ***out)
+{
+	size_t n = 0;
+
+	*out = NULL;
+	split_value(c->entries[i].key, c->entries[i].value, out, &n);
 	return n;
 }
 
 const char *pysec_config_notes(const pysec_config *c)
 {
 	return buf_cstr((struct buf *)&c->notes);
+}
+
+/* --- where an entry was set -------------------------------------------------- */
+
+static int count_own(const git_config_entry *e, void *payload)
+{
+	if (e->include_depth == 0)
+		(*(size_t *)payload)++;
+	return 0;
+}
+
+/* The number of its own entries the first `len` bytes of `text` hold as a git-config file; -1: they do not parse. */
+static long count_entries(const char *dir, const char *text, size_t len)
+{
+	char *path = xasprintf("%s/prefix", dir);
+	git_config *gc = NULL;
+	FILE *f = fopen(path, "w");
+	int written = f && fwrite(text, 1, len, f) == len;
+	size_t n = 0;
+	long rc = -1;
+
+	if (f && fclose(f) == 0 && written && git_config_new(&gc) == 0 &&
+	    git_config_add_file_ondisk(gc, path, GIT_CONFIG_LEVEL_APP, NULL, 0) == 0 &&
+	    git_config_foreach(gc, count_own, &n) == 0)
+		rc = (long)n;
+	git_config_free(gc);
+	git_error_clear();
+	unlink(path);
+	free(path);
+	return rc;
+}
+
+/* The entries in the first `lines` lines of `text`; a part that does not parse (a line continued past it) counts as the lines before it. */
+static long entries_in_lines(const char *dir, const char *text, const size_t *ends, size_t lines)
+{
+	long n = -1;
+
+	while (lines > 0 && (n = count_entries(dir, text, ends[lines - 1])) < 0)
+		lines--;
+	return n < 0 ? 0 : n;
+}
+
+/*
+ * The line of the `ordinal`-th own entry of the git-config `text`.
+ * libgit2 says what a file holds but not where: its first lines are parsed,
+ * more or fewer (a binary search), until the entry is among them.  For
+ * messages only; 0 when it cannot be told.
+ */
+static unsigned entry_line(const char *text, size_t len, size_t ordinal)
+{
+	char dir[] = "/tmp/pysec-config-line-XXXXXX";
+	size_t *ends = NULL, nlines = 0, cap = 0, i, lo = 1, hi;
+	unsigned line = 0;
+
+	if (len > 1024 * 1024 || !mkdtemp(dir))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (text[i] == '\n' || i + 1 == len)
+			*ARRAY_PUSH(ends, nlines, cap) = i + 1;
+	for (hi = nlines; lo <= hi && hi > 0;) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (entries_in_lines(dir, text, ends, mid) > (long)ordinal) {
+			line = (unsigned)mid;
+			hi = mid - 1;
+		} else {
+			lo = mid + 1;
+		}
+	}
+	rmdir(dir);
+	free(ends);
+	return line;
+}
+
+static unsigned source_line(const struct config_source *s, size_t ordinal)
+{
+	struct buf b = BUF_INIT(1024 * 1024);
+	unsigned line = 0;
+
+	if (ordinal == SIZE_MAX)
+		return 0;
+	if (s->text)
+		return entry_line(s->text, s->len, ordinal);
+	if (s->path && file_read(&b, s->path, FILE_REGULAR) == 0)
+		line = entry_line(b.ptr ? b.ptr : "", b.len, ordinal);
+	buf_free(&b);
+	return line;
+}
+
+char *config_where(const struct pysec_config *c, size_t i)
+{
+	const struct config_source *s = &c->sources[c->entries[i].source];
+	unsigned line = source_line(s, c->entries[i].ordinal);
+
+	return line ? xasprintf("%s:%u", s->name, line) : xstrdup(s->name);
+}
+
+size_t pysec_config_count(const pysec_config *c)
+{
+	return c ? c->len : 0;
+}
+
+/* Does a later entry replace entry `i`?  A list (pysec.disable, a rule's option) takes every value. */
+static int replaced(const struct pysec_config *c, size_t i)
+{
+	const char *key = c->entries[i].key;
+	const struct setting *s = setting_find(key);
+	size_t k;
+
+	if (!s || s->list)
+		return 0;
+	for (k = i + 1; k < c->len; k++)
+		if (!strcasecmp(c->entries[k].key, key))
+			return 1;
+	return 0;
+}
+
+void pysec_config_entry(const pysec_config *c, size_t i, pysec_config_item *out)
+{
+	const struct setting *s = setting_find(c->entries[i].key);
+
+	out->key = s ? s->key : c->entries[i].key;
+	out->value = c->entries[i].value;
+	out->where = config_where(c, i);
+	out->replaced = replaced(c, i);
+}
+
+int config_is_setting(const char *key)
+{
+	return setting_find(key) != NULL;
+}
+
+/* --- taking an entry ------------------------------------------------------------ */
+
+/* pysec.NAME with no subsection, or pysec.SECTION.NAME of a front end's own section: not a rule's option. */
+static int must_be_setting(const char *key)
+{
+	const char *first = strchr(key, '.'), *last = strrchr(key, '.');
+
+	return first == last || setting_in_own_section(key);
+}
+
+/* Is the last entry one pysec reads, with a value it takes?  Else the error names where it was set. */
+static int check_last(struct pysec_config *c)
+{
+	const struct config_entry *e = &c->entries[c->len - 1];
+	const struct setting *s = setting_find(e->key);
+	const char *close;
+	char why[256], *where;
+	int rc = 0;
+
+	if (!s && must_be_setting(e->key)) {
+		where = config_where(c, c->len - 1);
+		close = setting_suggest(e->key);
+		rc = error_set(PYSEC_EINVALID, "%s: unknown key '%s' (set to '%s')%s%s%s", where, e->key, e->value,
+			close ? "; did you mean '" : "", close ? close : "", close ? "'?" : "");
+		free(where);
+	} else if (s && setting_check_value(s, e->value, why, sizeof(why)) < 0) {
+		where = config_where(c, c->len - 1);
+		rc = error_set(PYSEC_EINVALID, "%s: bad value '%s' for '%s' %s", where, e->value, s->key, why);
+		free(where);
+	}
+	return rc;
 }
 
 /* Is `value` for `key` stricter than (or as strict as) what is set now? */
@@ -176,42 +377,117 @@ static int stricter(const struct pysec_config *c, const char *key, const char *v
 	return 0;
 }
 
+/*
+ * Take one pysec.* entry from `source`, checked; one from a strict-only
+ * source that would not make the policy stricter is dropped with a note.
+ */
+static int take(struct pysec_config *c, const char *key, const char *value, size_t source, size_t ordinal,
+	pysec_config_trust trust)
+{
+	int keep = trust != PYSEC_CONFIG_STRICT_ONLY || stricter(c, key, value ? value : "true");
+	int rc;
+
+	add_entry(c, key, value, source, ordinal);
+	if ((rc = check_last(c)) < 0)
+		return rc;
+	if (!keep) {
+		struct config_entry *e = &c->entries[--c->len];
+		buf_printf(&c->notes, "%s: '%s' ignored: this file may only make the policy stricter\n",
+			c->sources[source].name, e->key);
+		free(e->key);
+		free(e->value);
+	}
+	return 0;
+}
+
+/* A source of its own per config level (a repository's config spans several files). */
 struct collect {
 	struct pysec_config *cfg;
-	const char *origin;
 	pysec_config_trust trust;
+	git_repository *repo;		/* names the files of its levels; NULL: one file, in `sources[0]` */
+	size_t sources[8], counts[8];	/* by level: the source (SIZE_MAX: none yet), its own entries so far */
+	struct failure failure;		/* the first entry that is wrong; the others are still read */
 };
+
+/* The file of a repository's config level, for messages; NULL when it has none. */
+static char *level_path(git_repository *repo, int level)
+{
+	git_buf b = GIT_BUF_INIT;
+	char *path = NULL;
+	int rc = -1;
+
+	switch (level) {
+	case GIT_CONFIG_LEVEL_SYSTEM: rc = git_config_find_system(&b); break;
+	case GIT_CONFIG_LEVEL_XDG: rc = git_config_find_xdg(&b); break;
+	case GIT_CONFIG_LEVEL_GLOBAL: rc = git_config_find_global(&b); break;
+	case GIT_CONFIG_LEVEL_LOCAL: rc = git_repository_item_path(&b, repo, GIT_REPOSITORY_ITEM_CONFIG); break;
+	default: break;
+	}
+	if (rc == 0)
+		path = xstrdup(b.ptr);
+	git_buf_dispose(&b);
+	git_error_clear();
+	return path;
+}
+
+static size_t level_source(struct collect *co, int level)
+{
+	size_t k = level > 0 && level < 8 ? (size_t)level : 0;
+	char *path;
+
+	if (co->sources[k] == SIZE_MAX) {
+		path = level_path(co->repo, level);
+		co->sources[k] = add_source(co->cfg, path ? path : "repository config", path);
+		free(path);
+	}
+	return k;
+}
 
 static int collect_entry(const git_config_entry *e, void *payload)
 {
 	struct collect *co = payload;
+	size_t k = co->repo ? level_source(co, e->level) : 0;
+	size_t ordinal = e->include_depth ? SIZE_MAX : co->counts[k]++;
 
 	if (strncasecmp(e->name, "pysec.", 6) != 0)
 		return 0;
-	if (co->trust == PYSEC_CONFIG_STRICT_ONLY && !stricter(co->cfg, e->name, e->value ? e->value : "true")) {
-		buf_printf(&co->cfg->notes, "%s: '%s' ignored: this file may only make the policy stricter\n",
-			co->origin, e->name);
-		return 0;
-	}
-	add_entry(co->cfg, e->name, e->value, co->origin);
+	failure_keep(&co->failure, take(co->cfg, e->name, e->value, co->sources[k], ordinal, co->trust));
 	return 0;
 }
 
-static int add_git_config(struct pysec_config *c, git_config *gc, const char *origin, pysec_config_trust trust)
-{
-	struct collect co = { c, origin, trust };
-	int rc = git_config_foreach(gc, collect_entry, &co);
-
-	return rc < 0 ? error_from_git(PYSEC_EINVALID, origin) : 0;
-}
-
-/* Read `path` as a git-config file, naming it `origin` in notes and errors. */
-static int add_file_as(struct pysec_config *c, const char *path, const char *origin,
+/* Take the pysec.* entries of `gc`: of one file (source `source`), or of a repository's levels. */
+static int add_git_config(struct pysec_config *c, git_config *gc, git_repository *repo, size_t source,
 	pysec_config_trust trust)
 {
+	struct collect co;
+	size_t k;
+	int rc;
+
+	memset(&co, 0, sizeof(co));
+	co.cfg = c;
+	co.trust = trust;
+	co.repo = repo;
+	for (k = 0; k < ARRAY_SIZE(co.sources); k++)
+		co.sources[k] = repo ? SIZE_MAX : source;
+	rc = git_config_foreach(gc, collect_entry, &co);
+	if (rc < 0)
+		failure_keep(&co.failure, error_from_git(PYSEC_EINVALID, repo ? "the repository's config" :
+			c->sources[source].name));
+	return failure_return(&co.failure);
+}
+
+/* Read `path` as a git-config file, naming it `origin` in notes and errors; `text` is kept for messages. */
+static int add_file_as(struct pysec_config *c, const char *path, const char *origin, const char *text,
+	size_t len, pysec_config_trust trust)
+{
+	size_t source = add_source(c, origin, text ? NULL : path);
 	git_config *gc = NULL;
 	int rc = 0;
 
+	if (text) {
+		c->sources[source].text = xstrndup(text, len);
+		c->sources[source].len = len;
+	}
 	if (git_config_new(&gc) < 0 ||
 	    git_config_add_file_ondisk(gc, path, GIT_CONFIG_LEVEL_APP, NULL, 0) < 0) {
 		const git_error *e = git_error_last();
@@ -224,7 +500,7 @@ static int add_file_as(struct pysec_config *c, const char *path, const char *ori
 		else
 			rc = error_set(PYSEC_EINVALID, "%s: %s", origin, msg);
 	} else {
-		rc = add_git_config(c, gc, origin, trust);
+		rc = add_git_config(c, gc, NULL, source, trust);
 	}
 	git_config_free(gc);
 	return rc;
@@ -234,7 +510,7 @@ int pysec_config_add_file(pysec_config *c, const char *path, pysec_config_trust 
 {
 	if (access(path, R_OK) != 0)
 		return error_set(PYSEC_ENOTFOUND, "cannot read config file '%s'", path);
-	return add_file_as(c, path, path, trust);
+	return add_file_as(c, path, path, NULL, 0, trust);
 }
 
 int pysec_config_add_buffer(pysec_config *c, const char *name, const char *text, size_t len,
@@ -255,7 +531,7 @@ int pysec_config_add_buffer(pysec_config *c, const char *name, const char *text,
 	}
 	close(fd);
 	rc = off < len ? error_set(PYSEC_ERROR, "cannot write a temporary file for %s", name)
-		       : add_file_as(c, tmpl, name, trust);
+		       : add_file_as(c, tmpl, name, text, len, trust);
 	unlink(tmpl);
 	return rc;
 }
@@ -267,17 +543,38 @@ int pysec_config_add_repository(pysec_config *c, git_repository *repo)
 
 	if (git_repository_config_snapshot(&gc, repo) < 0)
 		return error_from_git(PYSEC_EREPO, "cannot read the repository's config");
-	rc = add_git_config(c, gc, "repository config", PYSEC_CONFIG_NORMAL);
+	rc = add_git_config(c, gc, repo, 0, PYSEC_CONFIG_NORMAL);
 	git_config_free(gc);
 	return rc;
+}
+
+/* The source named `name` that is no file ("command line", "git -c"), made when there is none yet. */
+static size_t named_source(struct pysec_config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nsources; i++)
+		if (!c->sources[i].path && !c->sources[i].text && !strcmp(c->sources[i].name, name))
+			return i;
+	return add_source(c, name, NULL);
+}
+
+static int take_named(struct pysec_config *c, const char *key, const char *value, const char *origin)
+{
+	return take(c, key, value, named_source(c, origin), SIZE_MAX, PYSEC_CONFIG_NORMAL);
+}
+
+/* A setting of git -c: only pysec's are kept. */
+static int take_git_setting(const char *key, const char *value, const char *origin, void *ctx)
+{
+	return strncasecmp(key, "pysec.", 6) ? 0 : take_named(ctx, key, value, origin);
 }
 
 static int set_from(struct pysec_config *c, const char *key, const char *value, const char *origin)
 {
 	if (strncasecmp(key, "pysec.", 6) != 0)
 		return error_set(PYSEC_EINVALID, "config key '%s' is not in the pysec section", key);
-	add_entry(c, key, value, origin);
-	return 0;
+	return take_named(c, key, value, origin);
 }
 
 int pysec_config_set(pysec_config *c, const char *key, const char *value)
@@ -321,181 +618,6 @@ cleanup:
 	git_tree_free(tree);
 	git_commit_free(cm);
 	return rc;
-}
-
-/* --- git -c: GIT_CONFIG_PARAMETERS and GIT_CONFIG_COUNT ------------------------ */
-
-/*
- * libgit2 reads neither, so this follows git's config.c: a key is
- * section[.subsection].name, the section and the name of letters, digits
- * and '-', the name starting with a letter, the subsection anything but a
- * line break; the messages are git's.
- */
-static int check_key(const char *key)
-{
-	const char *last = strrchr(key, '.'), *first = strchr(key, '.'), *p;
-
-	if (!*key)
-		return error_set(PYSEC_EINVALID, "empty config key");
-	if (!last || last == key)
-		return error_set(PYSEC_EINVALID, "key does not contain a section: %s", key);
-	if (!last[1])
-		return error_set(PYSEC_EINVALID, "key does not contain variable name: %s", key);
-	for (p = key; *p; p++) {
-		int outside = p < first || p > last;
-		if (outside && (!(isalnum((unsigned char)*p) || *p == '-') || (p == last + 1 && !isalpha((unsigned char)*p))))
-			return error_set(PYSEC_EINVALID, "invalid key: %s", key);
-		if (!outside && *p == '\n')
-			return error_set(PYSEC_EINVALID, "invalid key (newline): %s", key);
-	}
-	return 0;
-}
-
-/* One entry of git -c or the environment: a pysec.* key is taken, any other only checked as git checks it. */
-static int add_pair(struct pysec_config *c, const char *key, const char *value, const char *origin)
-{
-	int rc;
-
-	if ((rc = check_key(key)) < 0)
-		return rc;
-	if (!strncasecmp(key, "pysec.", 6))
-		add_entry(c, key, value, origin);
-	return 0;
-}
-
-/*
- * git's sq_dequote_step(): the single-quoted word at `s`, unquoted in
- * place ('\'' and '\!' between quoted parts stand for ' and !).  Returns
- * it, with *next at what follows it (NULL at the end), or NULL when `s`
- * is not such a word.
- */
-static char *dequote_step(char *s, char **next)
-{
-	char *dst = s, *src = s;
-
-	if (*src != '\'')
-		return NULL;
-	for (;;) {
-		char c = *++src;
-		if (!c)
-			return NULL;
-		if (c != '\'') {
-			*dst++ = c;
-			continue;
-		}
-		if (!src[1]) {
-			*dst = '\0';
-			*next = NULL;
-			return s;
-		}
-		if (src[1] == '\\' && (src[2] == '\'' || src[2] == '!') && src[3] == '\'') {
-			*dst++ = src[2];
-			src += 3;
-			continue;
-		}
-		*dst = '\0';
-		*next = src + 1;
-		return s;
-	}
-}
-
-/* An old-style parameter, 'key=value' in one word ('key' alone is true), as git reads it. */
-static int add_old_style(struct pysec_config *c, char *word)
-{
-	char *eq = strchr(word, '='), *end;
-	const char *value = NULL;
-
-	if (eq) {
-		*eq = '\0';
-		value = eq + 1;
-	}
-	while (isspace((unsigned char)*word))
-		word++;
-	for (end = word + strlen(word); end > word && isspace((unsigned char)end[-1]);)
-		*--end = '\0';
-	if (!*word)
-		return error_set(PYSEC_EINVALID, "bogus config parameter: %s", word);
-	return add_pair(c, word, value, "git -c");
-}
-
-static int bogus(void)
-{
-	return error_set(PYSEC_EINVALID, "bogus format in GIT_CONFIG_PARAMETERS");
-}
-
-/* GIT_CONFIG_PARAMETERS, as `git -c key=value` sets it: 'key'='value' words, or old-style 'key=value'. */
-static int add_parameters(struct pysec_config *c, const char *env)
-{
-	char *copy = xstrdup(env), *cur = copy;
-	int rc = 0;
-
-	while (cur && *cur && rc == 0) {
-		char *key = dequote_step(cur, &cur);
-		if (!key) {
-			rc = bogus();
-		} else if (!cur || isspace((unsigned char)*cur)) {
-			rc = add_old_style(c, key);
-		} else if (*cur == '=') {
-			char *value = NULL;
-			cur++;
-			if (*cur == '\'') {
-				if (!(value = dequote_step(cur, &cur)) || (cur && !isspace((unsigned char)*cur))) {
-					rc = bogus();
-					break;
-				}
-			} else if (*cur && !isspace((unsigned char)*cur)) {
-				rc = bogus();
-				break;
-			}
-			rc = add_pair(c, key, value, "git -c");
-		} else {
-			rc = bogus();
-		}
-		while (rc == 0 && cur && isspace((unsigned char)*cur))
-			cur++;
-	}
-	free(copy);
-	return rc;
-}
-
-/* GIT_CONFIG_COUNT with GIT_CONFIG_KEY_<n> and GIT_CONFIG_VALUE_<n>, as git-config(1) documents them. */
-static int add_counted(struct pysec_config *c, const pysec_config_sources *src, const char *count)
-{
-	char *end, name[64];
-	unsigned long n = strtoul(count, &end, 10), i;
-
-	if (*end)
-		return error_set(PYSEC_EINVALID, "bogus count in GIT_CONFIG_COUNT");
-	if (n > INT_MAX)
-		return error_set(PYSEC_EINVALID, "too many entries in GIT_CONFIG_COUNT");
-	for (i = 0; i < n; i++) {
-		const char *key, *value;
-		int rc;
-		snprintf(name, sizeof(name), "GIT_CONFIG_KEY_%lu", i);
-		if (!(key = src->getenv(name, src->payload)))
-			return error_set(PYSEC_EINVALID, "missing config key %s", name);
-		snprintf(name, sizeof(name), "GIT_CONFIG_VALUE_%lu", i);
-		if (!(value = src->getenv(name, src->payload)))
-			return error_set(PYSEC_EINVALID, "missing config value %s", name);
-		snprintf(name, sizeof(name), "GIT_CONFIG_KEY_%lu", i);
-		if ((rc = add_pair(c, key, value, name)) < 0)
-			return rc;
-	}
-	return 0;
-}
-
-/* git -c's settings, over every file: the counted ones first, then GIT_CONFIG_PARAMETERS, as git reads them. */
-static int add_command_line(struct pysec_config *c, const pysec_config_sources *src)
-{
-	const char *count = src->getenv("GIT_CONFIG_COUNT", src->payload);
-	const char *params = src->getenv("GIT_CONFIG_PARAMETERS", src->payload);
-	int rc;
-
-	if (count && (rc = add_counted(c, src, count)) < 0)
-		return rc;
-	if (params && (rc = add_parameters(c, params)) < 0)
-		return rc;
-	return 0;
 }
 
 /* --- the loader ------------------------------------------------------------- */
@@ -545,26 +667,25 @@ static int add_strict_commits(struct pysec_config *c, const pysec_config_sources
 
 static int load_sources(struct pysec_config *c, const pysec_config_sources *src)
 {
-	int rc;
+	struct failure f = { 0, NULL };
 
-	if ((rc = add_pairs(c, src->defaults, "default")) < 0)
-		return rc;
-	if (src->system_file && (rc = add_optional_file(c, src->system_file)) < 0)
-		return rc;
-	if (src->repo && (rc = pysec_config_add_repository(c, src->repo)) < 0)
-		return rc;
-	if (src->tree_file && (rc = add_optional_file(c, src->tree_file)) < 0)
-		return rc;
-	if (src->repo && src->tree_commit &&
-	    (rc = add_optional_commit(c, src->repo, src->tree_commit, PYSEC_CONFIG_NORMAL)) < 0)
-		return rc;
-	if (src->repo && (rc = add_strict_commits(c, src)) < 0)
-		return rc;
-	if (src->extra_file && (rc = pysec_config_add_file(c, src->extra_file, PYSEC_CONFIG_NORMAL)) < 0)
-		return rc;
-	if (src->command_line && (rc = add_command_line(c, src)) < 0)
-		return rc;
-	return add_pairs(c, src->flags, "command line");
+	failure_keep(&f, add_pairs(c, src->defaults, "default"));
+	if (src->system_file)
+		failure_keep(&f, add_optional_file(c, src->system_file));
+	if (src->repo)
+		failure_keep(&f, pysec_config_add_repository(c, src->repo));
+	if (src->tree_file)
+		failure_keep(&f, add_optional_file(c, src->tree_file));
+	if (src->repo && src->tree_commit)
+		failure_keep(&f, add_optional_commit(c, src->repo, src->tree_commit, PYSEC_CONFIG_NORMAL));
+	if (src->repo)
+		failure_keep(&f, add_strict_commits(c, src));
+	if (src->extra_file)
+		failure_keep(&f, pysec_config_add_file(c, src->extra_file, PYSEC_CONFIG_NORMAL));
+	if (src->command_line)
+		failure_keep(&f, gitenv_read(src->getenv, src->payload, take_git_setting, c));
+	failure_keep(&f, add_pairs(c, src->flags, "command line"));
+	return failure_return(&f);
 }
 
 int pysec_config_load(pysec_config **out, const pysec_config_sources *sources)

@@ -8,19 +8,40 @@
 #include "pysec.h"
 #include "util.h"
 
+/* Where entries came from, for messages: a file, git -c, a variable of the environment. */
+struct config_source {
+	char *name;	/* as messages say it: a path, ".pysec (pushed)", "git -c", "GIT_CONFIG_KEY_0" */
+	char *path;	/* the file its entries are in, to find their lines; NULL: none */
+	char *text;	/* or the file's text (a pushed file, gone from disk once read); NULL: none */
+	size_t len;
+	int level;	/* a repository's config: libgit2's level; else 0 */
+};
+
 struct config_entry {
-	char *key;	/* lower-case, "section.subsection.name" */
+	char *key;	/* "section.subsection.name", as written */
 	char *value;
-	char *origin;	/* file name, for messages */
+	size_t source;	/* in pysec_config.sources */
+	size_t ordinal;	/* its place among its file's own entries (0-based); SIZE_MAX: not in a file */
 };
 
 struct pysec_config {
 	struct config_entry *entries;
 	size_t len, cap;
+	struct config_source *sources;
+	size_t nsources, sources_cap;
 	struct buf notes;
 };
 
 /* Every value of a multi-valued key, in order; items split on commas and white space. */
 size_t config_list(const struct pysec_config *cfg, const char *key, char ***out);
+/* The items of entry `i`'s value, split as config_list() splits them. */
+size_t config_entry_items(const struct pysec_config *cfg, size_t i, char ***out);
+/*
+ * Where entry `i` was set, for a message: "FILE:LINE", "FILE", "git -c",
+ * "GIT_CONFIG_KEY_<n>", "command line"; a new string.
+ */
+char *config_where(const struct pysec_config *cfg, size_t i);
+/* True when `key` is one of the core's or front ends' settings; else it can only be a rule's option. */
+int config_is_setting(const char *key);
 
 #endif

@@ -23,6 +23,7 @@
 #include "flow.h"
 #include "focus.h"
 #include "lines.h"
+#include "paths.h"
 #include "pyast.h"
 #include "report.h"
 #include "rules.h"
@@ -131,7 +132,7 @@ static void apply_selection(struct pysec_engine *e, const struct pysec_config *c
 	n = config_list(cfg, "pysec.enable", &ids);
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < e->set.len; k++)
-			if (!strcmp(e->set.rules[k].info.id, ids[i]) || !strcmp(ids[i], "all"))
+			if (!strcasecmp(e->set.rules[k].info.id, ids[i]) || !strcmp(ids[i], "all"))
 				e->set.rules[k].info.enabled = 1;
 		free(ids[i]);
 	}
@@ -140,11 +141,160 @@ static void apply_selection(struct pysec_engine *e, const struct pysec_config *c
 	n = config_list(cfg, "pysec.disable", &ids);
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < e->set.len; k++)
-			if (!strcmp(e->set.rules[k].info.id, ids[i]))
+			if (!strcasecmp(e->set.rules[k].info.id, ids[i]))
 				e->set.rules[k].info.enabled = 0;
 		free(ids[i]);
 	}
 	free(ids);
+}
+
+/* A key the policy sets that is no setting must be a rule file's option (pysec.shell-injection.subprocess). */
+static int check_option(const struct pysec_engine *e, const struct pysec_config *cfg, size_t i)
+{
+	const char *key = cfg->entries[i].key, *close;
+	struct suggest s;
+	char *where;
+	size_t k;
+	int rc;
+
+	for (k = 0; k < e->set.nopts; k++)
+		if (!strcasecmp(e->set.options[k].name, key + 6))
+			return 0;
+	suggest_init(&s, key + 6);
+	for (k = 0; k < e->set.nopts; k++)
+		suggest_try(&s, e->set.options[k].name);
+	close = suggest_best(&s);
+	where = config_where(cfg, i);
+	rc = error_set(PYSEC_EINVALID, "%s: unknown key '%s' (set to '%s')%s%s%s", where, key, cfg->entries[i].value,
+		close ? "; did you mean 'pysec." : "", close ? close : "", close ? "'?" : "");
+	free(where);
+	return rc;
+}
+
+/* Each id pysec.enable or pysec.disable names is a rule's ("all" too, for enable). */
+static int check_ids(const struct pysec_engine *e, const struct pysec_config *cfg, size_t i)
+{
+	char **ids = NULL, *where;
+	size_t n = config_entry_items(cfg, i, &ids), k, r;
+	int rc = 0;
+
+	for (k = 0; k < n; k++) {
+		struct suggest s;
+		const char *close;
+		for (r = 0; r < e->set.len && strcasecmp(e->set.rules[r].info.id, ids[k]); r++)
+			;
+		if (rc < 0 || r < e->set.len || (!strcmp(ids[k], "all") && !strcasecmp(cfg->entries[i].key, "pysec.enable")))
+			continue;
+		suggest_init(&s, ids[k]);
+		for (r = 0; r < e->set.len; r++)
+			suggest_try(&s, e->set.rules[r].info.id);
+		close = suggest_best(&s);
+		where = config_where(cfg, i);
+		rc = error_set(PYSEC_EINVALID, "%s: '%s' in '%s' is not a rule%s%s%s", where, ids[k],
+			cfg->entries[i].key, close ? "; did you mean '" : "", close ? close : "", close ? "'?" : "");
+		free(where);
+	}
+	for (k = 0; k < n; k++)
+		free(ids[k]);
+	free(ids);
+	return rc;
+}
+
+/* The pattern of a [pysec "path:PATTERN"] section's key (pysec.path:PATTERN.NAME), its length; 0: not one. */
+static size_t path_pattern(const char *key, const char **pattern)
+{
+	const char *last = strrchr(key, '.');
+
+	if (strncasecmp(key, "pysec.path:", 11) || !last || last < key + 11)
+		return 0;
+	*pattern = key + 11;
+	return (size_t)(last - *pattern);
+}
+
+/* A path section takes `disable` (rule ids), for now the one thing a path changes. */
+static int check_path_key(const struct pysec_engine *e, const struct pysec_config *cfg, size_t i)
+{
+	const char *key = cfg->entries[i].key, *name = strrchr(key, '.') + 1;
+	char *where;
+	int rc;
+
+	if (!strcasecmp(name, "disable"))
+		return check_ids(e, cfg, i);
+	where = config_where(cfg, i);
+	rc = error_set(PYSEC_EINVALID, "%s: unknown key '%s' (set to '%s'); a [pysec \"path:PATTERN\"] section takes "
+		"'disable'", where, key, cfg->entries[i].value);
+	free(where);
+	return rc;
+}
+
+/* What the policy says of the rules is about rules there are: their options and ids. */
+static int check_policy(const struct pysec_engine *e, const struct pysec_config *cfg)
+{
+	const char *pattern;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; cfg && i < cfg->len && rc == 0; i++) {
+		const char *key = cfg->entries[i].key;
+		if (path_pattern(key, &pattern))
+			rc = check_path_key(e, cfg, i);
+		else if (!config_is_setting(key))
+			rc = check_option(e, cfg, i);
+		else if (!strcasecmp(key, "pysec.enable") || !strcasecmp(key, "pysec.disable"))
+			rc = check_ids(e, cfg, i);
+	}
+	return rc;
+}
+
+/* pysec.exclude, and each [pysec "path:PATTERN"] entry as a section of its own. */
+static int load_paths(struct pysec_engine *e, const struct pysec_config *cfg)
+{
+	char **v = NULL;
+	size_t n = config_list(cfg, "pysec.exclude", &v), i, cap = 0;
+	int rc = 0;
+
+	if (n)
+		rc = path_rules_new(&e->excludes, v, n);
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	for (i = 0; i < cfg->len && rc == 0; i++) {
+		const char *pattern;
+		size_t len = path_pattern(cfg->entries[i].key, &pattern);
+		struct path_section *s;
+		char *p;
+		if (!len)
+			continue;
+		s = ARRAY_PUSH(e->paths, e->npaths, cap);
+		memset(s, 0, sizeof(*s));
+		p = xstrndup(pattern, len);
+		rc = path_rules_new(&s->match, &p, 1);
+		free(p);
+		s->ndisabled = config_entry_items(cfg, i, &s->disabled);
+	}
+	return rc;
+}
+
+int engine_excluded(const struct pysec_engine *e, const char *path)
+{
+	return e->excludes && path_rules_match(e->excludes, path);
+}
+
+void engine_drop_path_disabled(const struct pysec_engine *e, struct pysec_report *r, size_t from, const char *path)
+{
+	size_t s, i, k;
+
+	for (s = 0; s < e->npaths; s++) {
+		const struct path_section *p = &e->paths[s];
+		if (from >= r->nfindings || !path_rules_match(p->match, path))
+			continue;
+		for (i = r->nfindings; i-- > from;)
+			for (k = 0; k < p->ndisabled; k++)
+				if (!strcasecmp(r->findings[i].rule, p->disabled[k])) {
+					report_drop_finding(r, i);
+					break;
+				}
+	}
 }
 
 static int has_glob(const char *s)
@@ -340,6 +490,10 @@ int pysec_engine_new(pysec_engine **out, const pysec_config *cfg)
 		free(dirs[i]);
 	}
 	free(dirs);
+	if (rc == 0)
+		rc = check_policy(e, cfg);
+	if (rc == 0 && cfg)
+		rc = load_paths(e, cfg);
 	if (rc < 0) {
 		pysec_engine_free(e);
 		return rc;
@@ -348,8 +502,6 @@ int pysec_engine_new(pysec_engine **out, const pysec_config *cfg)
 		apply_selection(e, cfg);
 	e->honour_nosec = pysec_config_bool(cfg, "pysec.nosec", 1);
 	e->show_suppressed = pysec_config_bool(cfg, "pysec.showSuppressed", 0);
-	if (cfg)
-		e->nexcludes = config_list(cfg, "pysec.exclude", &e->excludes);
 	index_clauses(e);
 	index_exports(e);
 	*out = e;
@@ -370,9 +522,15 @@ void pysec_engine_free(pysec_engine *e)
 	strmap_clear(&e->imported_words);
 	strmap_clear(&e->exports);
 	free(e->call_globs);
-	for (k = 0; k < e->nexcludes; k++)
-		free(e->excludes[k]);
-	free(e->excludes);
+	path_rules_free(e->excludes);
+	for (k = 0; k < e->npaths; k++) {
+		size_t i;
+		path_rules_free(e->paths[k].match);
+		for (i = 0; i < e->paths[k].ndisabled; i++)
+			free(e->paths[k].disabled[i]);
+		free(e->paths[k].disabled);
+	}
+	free(e->paths);
 	for (k = 0; k < KIND_COUNT; k++)
 		free(e->by_kind[k].v);
 	free(e);

@@ -12,6 +12,14 @@
 #include "walk.h"
 
 struct glob_ref;
+struct path_rules;
+
+/* A [pysec "path:PATTERN"] section: the rules switched off for the paths PATTERN matches. */
+struct path_section {
+	struct path_rules *match;
+	char **disabled;
+	size_t ndisabled;
+};
 
 struct pysec_engine {
 	struct rule_set set;
@@ -27,8 +35,9 @@ struct pysec_engine {
 	struct clause_list by_kind[KIND_COUNT];
 	int honour_nosec;
 	int show_suppressed;		/* pysec.showSuppressed: report what `# nosec` covers, marked */
-	char **excludes;		/* path globs (pysec.exclude) */
-	size_t nexcludes;
+	struct path_rules *excludes;	/* pysec.exclude: gitignore patterns; NULL: none */
+	struct path_section *paths;	/* the [pysec "path:PATTERN"] sections, in the policy's order */
+	size_t npaths;
 	struct strmap known_ids;	/* every rule id and name, for `# nosec` checking */
 	struct strmap imported_words;	/* the parts of every module an `imported` predicate names (focus.c) */
 	struct strmap exports;		/* module -> what `from module import *` binds (char **, NULL-terminated) */
@@ -52,5 +61,11 @@ struct file_scan {
  */
 int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report,
 	const struct file_scan *f, double deadline);
+
+/* Is `path` left out of scans (pysec.exclude)? */
+int engine_excluded(const struct pysec_engine *eng, const char *path);
+/* Drop the findings of `report` from `from` on whose rule a path section switches off for `path`. */
+void engine_drop_path_disabled(const struct pysec_engine *eng, struct pysec_report *report, size_t from,
+	const char *path);
 
 #endif

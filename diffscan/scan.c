@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -70,16 +69,6 @@ static int read_blob(struct content *out, git_repository *repo, const git_oid *o
 	}
 	out->data = git_blob_rawcontent(out->blob);
 	out->len = (size_t)git_blob_rawsize(out->blob);
-	return 0;
-}
-
-static int excluded(const struct pysec_engine *e, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < e->nexcludes; i++)
-		if (fnmatch(e->excludes[i], path, 0) == 0)
-			return 1;
 	return 0;
 }
 
@@ -407,6 +396,7 @@ static int scan_group(struct pysec_report *report, const struct pysec_engine *en
 		rc = cache_scan(o->cache, eng, report, &f, &c->oid, deadline);
 	else if (f.code || f.text)
 		rc = engine_scan_file(eng, report, &f, deadline);
+	engine_drop_path_disabled(eng, report, before, c->path);
 	if (rc == 0 && f.code && !code.all)
 		judge_against_old(report, before, eng, group, n, o, deadline);
 	if (n > 1)
@@ -517,7 +507,7 @@ int pysec_scan(pysec_report *report, const pysec_engine *eng, const pysec_change
 	j.order = xcalloc(cs->len ? cs->len : 1, sizeof(*j.order));
 	j.starts = xcalloc(cs->len + 1, sizeof(*j.starts));
 	for (i = 0; i < cs->len; i++)
-		if (!excluded(eng, cs->v[i].path))
+		if (!engine_excluded(eng, cs->v[i].path))
 			j.order[n++] = &cs->v[i];
 	qsort(j.order, n, sizeof(*j.order), change_order);
 	for (i = 0; i < n; i++)

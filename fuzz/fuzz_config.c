@@ -2,8 +2,9 @@
  * fuzz_config.c: any bytes as a configuration file, read by everything
  * that reads one: the policy (as the system's file, and as an in-tree
  * .pysec that may only make it stricter), the review's network settings,
- * the daemon's settings (pysec.daemon.*, the forges), and the rules'
- * options in the engine.
+ * the daemon's settings (pysec.daemon.*, the forges), the rules'
+ * options in the engine, and as GIT_CONFIG_PARAMETERS (what `git -c`
+ * passes on).
  *
  * Building the engine compiles every rule (milliseconds), so it is done
  * for one input in 32, chosen by a hash of the input (the same input
@@ -51,6 +52,29 @@ static uint32_t hash(const uint8_t *data, size_t size)
 	return h;
 }
 
+/* The input, up to its first NUL, as GIT_CONFIG_PARAMETERS. */
+static const char *parameters_env(const char *name, void *payload)
+{
+	return !strcmp(name, "GIT_CONFIG_PARAMETERS") ? payload : NULL;
+}
+
+static void as_parameters(const uint8_t *data, size_t size)
+{
+	pysec_config_sources src = PYSEC_CONFIG_SOURCES_INIT;
+	pysec_config *cfg = NULL;
+	char *text = strndup((const char *)data, size);
+
+	if (!text)
+		abort();
+	src.command_line = 1;
+	src.getenv = parameters_env;
+	src.payload = text;
+	if (pysec_config_load(&cfg, &src) < 0 && !*pysec_error_last())
+		abort();	/* a refusal says why */
+	pysec_config_free(cfg);
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *path = config_file(data, size);
@@ -82,6 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	pysec_config_free(cfg);
+
+	as_parameters(data, size);
 
 	/* the daemon's settings */
 	memset(&flags, 0, sizeof(flags));

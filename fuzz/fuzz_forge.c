@@ -96,7 +96,7 @@ static void findings(const pysec_report **report_out, const pysec_changeset **cs
 		fputs(src, f);
 		fclose(f);
 		pysec_report_new(&report);
-		if (pysec_changeset_from_paths(&cs, paths, 1) < 0 || pysec_scan(report, fuzz_engine(), cs, &so) < 0)
+		if (pysec_changeset_from_paths(&cs, NULL, paths, 1) < 0 || pysec_scan(report, fuzz_engine(), cs, &so) < 0)
 			abort();
 		pysec_report_sort(report);
 		unlink(path);

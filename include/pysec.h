@@ -139,6 +139,17 @@ double pysec_config_seconds(const pysec_config *cfg, const char *key, double fal
 /* Notes about entries that were ignored (strict-only sources), one per line. */
 const char *pysec_config_notes(const pysec_config *cfg);
 
+/* The entries of a policy, in the order they were read, each over the ones before it. */
+typedef struct {
+	const char *key;	/* as the documentation spells a setting: "pysec.failOn" */
+	const char *value;
+	char *where;		/* "FILE:LINE", "git -c", "GIT_CONFIG_KEY_0", "command line", "default"; the caller frees it */
+	int replaced;		/* a later entry sets the key again (a list, pysec.disable, keeps them all) */
+} pysec_config_item;
+
+size_t pysec_config_count(const pysec_config *cfg);
+void pysec_config_entry(const pysec_config *cfg, size_t i, pysec_config_item *out);
+
 /*
  * One source at a time: the loader's steps, for tests and fuzzers.
  */
@@ -214,8 +225,15 @@ int pysec_changeset_from_workdir(pysec_changeset **out, git_repository *repo);
 /* Lines `new_tree` adds over `old_tree` (either may be NULL: the empty tree). */
 int pysec_changeset_from_trees(pysec_changeset **out, git_repository *repo,
 	git_tree *old_tree, git_tree *new_tree, const git_oid *commit);
-/* Every line of every Python file under the paths (files or directories). */
-int pysec_changeset_from_paths(pysec_changeset **out, const char *const *paths, size_t count);
+/*
+ * Every line of every Python file under the paths (files or directories).
+ * With `ignores`, a repository with a working tree, what git ignores there
+ * (.gitignore, info/exclude, core.excludesFile, as libgit2 reads them) is
+ * left out of the directories walked; a file named in `paths` is scanned
+ * whatever.  NULL: nothing is ignored.
+ */
+int pysec_changeset_from_paths(pysec_changeset **out, git_repository *ignores, const char *const *paths,
+	size_t count);
 /*
  * Pushes: the pre-receive hook's input, one "<old> <new> <ref>" line per
  * ref.  The lines a push adds are, per ref, those of diff(base, new) where

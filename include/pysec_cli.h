@@ -45,6 +45,7 @@ void cli_help(const struct cli_cmd *cmds, size_t ncmds);
 /* The commands of cli/ (the hook's are in pysec_hook.h). */
 int cmd_scan(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

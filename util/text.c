@@ -1,5 +1,9 @@
-/* text.c: UTF-8, whole numbers and hashing. */
+/* text.c: UTF-8, whole numbers, "did you mean" and hashing. */
 #include "util.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <strings.h>
 
 #include <git2.h>
 
@@ -93,6 +97,69 @@ int config_parse_uint(unsigned long long *out, const char *s, unsigned long long
 		return -1;
 	*out = (unsigned long long)v << shift;
 	return 0;
+}
+
+/* The optimal string alignment distance of a and b, ignoring case; past `cap` any value over it. */
+static size_t edit_distance(const char *a, const char *b, size_t cap)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d;
+	size_t *rows, *prev2, *prev, *cur;
+
+	if (la > 256 || lb > 256)
+		return cap + 1;
+	if ((la > lb ? la - lb : lb - la) > cap)
+		return cap + 1;
+	rows = xcalloc(3 * (lb + 1), sizeof(*rows));
+	prev2 = rows;
+	prev = prev2 + lb + 1;
+	cur = prev + lb + 1;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t *t;
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			int same = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]);
+			size_t best = prev[j - 1] + !same;
+			if (prev[j] + 1 < best)
+				best = prev[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == tolower((unsigned char)b[j - 1]) && prev2[j - 2] + 1 < best)
+				best = prev2[j - 2] + 1;
+			cur[j] = best;
+		}
+		t = prev2, prev2 = prev, prev = cur, cur = t;
+	}
+	d = prev[lb];
+	free(rows);
+	return d;
+}
+
+void suggest_init(struct suggest *s, const char *word)
+{
+	s->word = word;
+	s->best = NULL;
+	s->distance = (size_t)-1;
+}
+
+void suggest_try(struct suggest *s, const char *name)
+{
+	size_t d = edit_distance(s->word, name, s->distance == (size_t)-1 ? 64 : s->distance);
+
+	if (d < s->distance && strcasecmp(s->word, name)) {
+		s->best = name;
+		s->distance = d;
+	}
+}
+
+const char *suggest_best(const struct suggest *s)
+{
+	/* one edit in four letters, at least one: B1O1 is B101, fialOn is failOn, severe is nothing */
+	size_t len = strlen(s->word), most = len / 4 ? len / 4 : 1;
+
+	return s->best && s->distance <= most ? s->best : NULL;
 }
 
 uint64_t hash_bytes(const void *data, size_t len, uint64_t seed)

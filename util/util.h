@@ -132,6 +132,21 @@ int parse_uint(unsigned long long *out, const char *s, unsigned long long max);
  */
 int config_parse_uint(unsigned long long *out, const char *s, unsigned long long max);
 
+/*
+ * "Did you mean": of the names offered to suggest_try(), the closest to
+ * `word` (case aside, counting insertions, deletions, substitutions and
+ * swaps of two neighbours), when it is close enough to be a typo of it:
+ * suggest_best() is NULL otherwise.  The names must outlive `s`.
+ */
+struct suggest {
+	const char *word;
+	const char *best;
+	size_t distance;
+};
+void suggest_init(struct suggest *s, const char *word);
+void suggest_try(struct suggest *s, const char *name);
+const char *suggest_best(const struct suggest *s);
+
 /* 64-bit FNV-1a, for fingerprints and hash tables. */
 uint64_t hash_bytes(const void *data, size_t len, uint64_t seed);
 #define HASH_SEED 0xcbf29ce484222325ULL

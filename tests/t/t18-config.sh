@@ -75,3 +75,74 @@ git -C ../big.git config pysec.maxCommits 2
 push_expect 1 "more commits than pysec.maxCommits fail closed" origin HEAD:main
 git -C ../big.git config pysec.maxCommits 1k
 push_expect 0 "pysec.maxCommits = 1k is 1024" origin HEAD:main
+cd ..
+
+# every key and value is known: a mistake is an error naming where it is, never a silent no-op
+cd repo
+printf '[pysec]\n\tfailOn = high\n\n\tfialOn = low\n' > .pysec
+expect_exit 2 "an unknown key is an error" git pysec scan HEAD
+contains "naming the file, the line, the value and the key meant" "$ERR" \
+	".pysec:4: unknown key 'pysec.fialon' (set to 'low'); did you mean 'pysec.failOn'?"
+printf '[pysec]\n\tnosec = maybe\n' > .pysec
+expect_exit 2 "a boolean that is none is an error" git pysec scan HEAD
+contains "naming it" "$ERR" ".pysec:2: bad value 'maybe' for 'pysec.nosec' (true or false)"
+printf '[pysec]\n\tdisable = B1O1\n' > .pysec
+expect_exit 2 "a rule id that no rule has is an error" git pysec scan HEAD
+contains "with the id meant" "$ERR" ".pysec:2: 'B1O1' in 'pysec.disable' is not a rule; did you mean 'B101'?"
+printf '[pysec "shell-injection"]\n\tsubproces = x\n' > .pysec
+expect_exit 2 "a rule option that no rule declares is an error" git pysec scan HEAD
+contains "with the option meant" "$ERR" \
+	".pysec:2: unknown key 'pysec.shell-injection.subproces' (set to 'x'); did you mean 'pysec.shell-injection.subprocess'?"
+rm .pysec
+git config pysec.failOn severe
+expect_exit 2 "a level that is none is an error" git pysec scan HEAD
+contains "naming the repository's config file, the line and the value" "$ERR" \
+	".git/config:$(grep -n severe .git/config | cut -d: -f1): bad value 'severe' for 'pysec.failOn' (low, medium or high)"
+git config --unset pysec.failOn
+expect_exit 2 "so is a mistake in git -c" git -c pysec.minConfidance=high pysec scan HEAD
+contains "named as git -c" "$ERR" "git -c: unknown key 'pysec.minConfidance' (set to 'high'); did you mean 'pysec.minConfidence'?"
+expect_exit 2 "and in the environment" env GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=pysec.onError GIT_CONFIG_VALUE_0=never git pysec scan HEAD
+contains "named by its variable" "$ERR" "GIT_CONFIG_KEY_0: bad value 'never' for 'pysec.onError' (reject or accept)"
+cd ..
+
+# in the hook, a mistake in the policy is a failure under pysec.onError, in one line
+cd srv.work
+printf 'y = 2\n' > y.py && git add y.py && git commit -qm y
+git -C ../srv.git config pysec.disbale B605
+push_expect 1 "a mistake in the server's policy rejects (fail closed)" origin HEAD:main
+contains "in one line naming it" "$OUT" \
+	"pysec: error: policy: $(cd ../srv.git && pwd)/config:"
+contains "and the key meant" "$OUT" "unknown key 'pysec.disbale' (set to 'B605'); did you mean 'pysec.disable'?; push rejected (pysec.onError = reject)"
+git -C ../srv.git config pysec.onError accept
+push_expect 0 "with pysec.onError = accept it lets the push in, with a warning" origin HEAD:main
+contains "naming the mistake" "$OUT" "pysec: warning: policy:"
+git -C ../srv.git config --unset pysec.onError
+git -C ../srv.git config --unset pysec.disbale
+git -C ../srv.git config pysec.allowInTreeConfig true
+printf '[pysec]\n\tfailOn = low\n\tnosek = false\n' > .pysec
+printf 'z = 3\n' > z.py && git add .pysec z.py && git commit -qm typo
+push_expect 1 "a mistake in a pushed .pysec is a failure too" origin HEAD:main
+contains "named as the pushed file" "$OUT" ".pysec (pushed):3: unknown key 'pysec.nosek' (set to 'false'); did you mean 'pysec.nosec'?"
+git -C ../srv.git config --unset pysec.allowInTreeConfig
+cd ..
+
+# git pysec config: the policy, each value with where it was set
+cd repo
+git config pysec.disable B101
+git config pysec.failOn medium
+printf '[pysec]\n\tfailOn = high\n[pysec "shell-injection"]\n\tsubprocess = myproject.run\n' > .pysec
+expect_exit 0 "git pysec config prints the policy" git -c pysec.minConfidence=high pysec config
+lacks "a value replaced later is left out" "$OUT" "pysec.failOn=medium"
+contains "the repository's config, with its file and line" "$OUT" \
+	"$(printf '%s/.git/config:%s\tpysec.disable=B101' "$PWD" "$(grep -n B101 .git/config | cut -d: -f1)")"
+contains ".pysec, with its line" "$OUT" "$(printf '%s/.pysec:2\tpysec.failOn=high' "$PWD")"
+contains "a rule's option" "$OUT" "$(printf '%s/.pysec:4\tpysec.shell-injection.subprocess=myproject.run' "$PWD")"
+contains "git -c" "$OUT" "$(printf 'git -c\tpysec.minConfidence=high')"
+expect_exit 0 "--all shows what later values replace too" git pysec config --all
+contains "defaults named as such, in the order read" "$OUT" \
+	"$(printf 'default\tpysec.failOn=low\ndefault\tpysec.minConfidence=low\n%s/.git/config' "$PWD")"
+expect_exit 2 "it checks the policy as a scan does" git -c pysec.enable=B6O2 pysec config
+contains "naming the mistake" "$ERR" "git -c: 'B6O2' in 'pysec.enable' is not a rule; did you mean 'B602'?"
+rm .pysec
+git config --unset pysec.disable
+git config --unset pysec.failOn

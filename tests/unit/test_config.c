@@ -59,32 +59,35 @@ static char *write_file(const char *text)
 	return path;
 }
 
-/* As `git -c pysec.failOn=high -c pysec.nosec -c pysec.exclude= -c "pysec.q=it's" -c 'pysec.x=a!b'` sets it (git 2.39). */
+/*
+ * As `git -c pysec.failOn=high -c pysec.nosec -c pysec.exclude= -c "pysec.bypassUsers=it's"
+ * -c 'pysec.userVariable=a!b'` sets it (git 2.39).
+ */
 static void new_style_parameters(void **state)
 {
 	static const char *const env[] = {
 		"GIT_CONFIG_PARAMETERS='pysec.failOn'='high' 'pysec.nosec'= 'pysec.exclude'='' "
-		"'pysec.q'='it'\\''s' 'pysec.x'='a'\\!'b'", NULL };
+		"'pysec.bypassUsers'='it'\\''s' 'pysec.userVariable'='a'\\!'b'", NULL };
 	pysec_config *cfg = load_env(env, 0);
 
 	assert_string_equal(pysec_config_get(cfg, "pysec.failon", NULL), "high");
 	assert_int_equal(pysec_config_bool(cfg, "pysec.nosec", 0), 1);	/* no value: true */
 	assert_string_equal(pysec_config_get(cfg, "pysec.exclude", NULL), "");
-	assert_string_equal(pysec_config_get(cfg, "pysec.q", NULL), "it's");
-	assert_string_equal(pysec_config_get(cfg, "pysec.x", NULL), "a!b");
+	assert_string_equal(pysec_config_get(cfg, "pysec.bypassUsers", NULL), "it's");
+	assert_string_equal(pysec_config_get(cfg, "pysec.userVariable", NULL), "a!b");
 	pysec_config_free(cfg);
 }
 
 /* Before git 2.31 a whole 'key=value' was one quoted word; a word without '=' is true. */
 static void old_style_parameters(void **state)
 {
-	static const char *const env[] = { "GIT_CONFIG_PARAMETERS='pysec.failOn=medium'\t'pysec.nosec'\n'pysec.a = b=c'",
-		NULL };
+	static const char *const env[] = {
+		"GIT_CONFIG_PARAMETERS='pysec.failOn=medium'\t'pysec.nosec'\n'pysec.bypassUsers = b=c'", NULL };
 	pysec_config *cfg = load_env(env, 0);
 
 	assert_string_equal(pysec_config_get(cfg, "pysec.failOn", NULL), "medium");
 	assert_string_equal(pysec_config_get(cfg, "pysec.nosec", NULL), "true");
-	assert_string_equal(pysec_config_get(cfg, "pysec.a", NULL), " b=c");
+	assert_string_equal(pysec_config_get(cfg, "pysec.bypassUsers", NULL), " b=c");
 	pysec_config_free(cfg);
 }
 
@@ -224,7 +227,7 @@ static void failed_load_keeps_what_came_before(void **state)
 static void values_as_git_reads_them(void **state)
 {
 	char *f = write_file("[pysec]\n\tnosec = off\n\tshowSuppressed = yes\n\tallowInTreeConfig = 1\n"
-		"\tmaxCommits = 5k\n\ttimeBudget = 0.5\n\tbad = maybe\n\tnumber = 12q\n");
+		"\tmaxCommits = 5k\n\ttimeBudget = 0.5\n");
 	pysec_config_sources src = PYSEC_CONFIG_SOURCES_INIT;
 	pysec_config *cfg = NULL;
 
@@ -236,12 +239,110 @@ static void values_as_git_reads_them(void **state)
 	assert_int_equal(pysec_config_bool(cfg, "pysec.unset", 1), 1);
 	assert_int_equal(pysec_config_number(cfg, "pysec.maxCommits", 1000000, 5000), 5120);
 	assert_int_equal(pysec_config_number(cfg, "pysec.maxCommits", 1000, 5000), 5000);	/* over max */
-	assert_int_equal(pysec_config_number(cfg, "pysec.number", 1000, 7), 7);
 	assert_true(pysec_config_seconds(cfg, "pysec.timeBudget", 4) == 0.5);
 	assert_true(pysec_config_seconds(cfg, "pysec.nosec", 4) == 4);
 	pysec_config_free(cfg);
 	unlink(f);
 	free(f);
+}
+
+/* Load `text` as the system file; the error it gives, with the file's name as FILE. */
+static const char *file_error(const char *text, char *out, size_t outlen)
+{
+	char *f = write_file(text), *at;
+	pysec_config_sources src = PYSEC_CONFIG_SOURCES_INIT;
+	pysec_config *cfg = NULL;
+	pysec_engine *e = NULL;
+	size_t n = strlen(f);
+
+	src.system_file = f;
+	if (pysec_config_load(&cfg, &src) == 0 && pysec_engine_new(&e, cfg) == 0) {
+		pysec_engine_free(e);
+		snprintf(out, outlen, "no error");
+	} else {
+		const char *msg = pysec_error_last();
+		at = strstr(msg, f);
+		if (at)
+			snprintf(out, outlen, "%.*sFILE%s", (int)(at - msg), msg, at + n);
+		else
+			snprintf(out, outlen, "%s", msg);
+	}
+	pysec_config_free(cfg);
+	unlink(f);
+	free(f);
+	return out;
+}
+
+/* Every key is known, every value is one it takes; the message names the file, the line and the value. */
+static void mistakes_are_named(void **state)
+{
+	char buf[512];
+
+	assert_string_equal(file_error("[pysec]\n\tfailOn = high\n\n# a comment\n\tfialOn = low\n", buf, sizeof(buf)),
+		"FILE:5: unknown key 'pysec.fialon' (set to 'low'); did you mean 'pysec.failOn'?");
+	assert_string_equal(file_error("[pysec]\n\tnosec = maybe\n", buf, sizeof(buf)),
+		"FILE:2: bad value 'maybe' for 'pysec.nosec' (true or false)");
+	assert_string_equal(file_error("[pysec]\nfailOn = severe\n", buf, sizeof(buf)),
+		"FILE:2: bad value 'severe' for 'pysec.failOn' (low, medium or high)");
+	assert_string_equal(file_error("[pysec]\n\tonError = never\n", buf, sizeof(buf)),
+		"FILE:2: bad value 'never' for 'pysec.onError' (reject or accept)");
+	assert_string_equal(file_error("[pysec]\n\tmaxCommits = lots\n", buf, sizeof(buf)),
+		"FILE:2: bad value 'lots' for 'pysec.maxCommits' (a whole number up to 100000000; k, m and g multiply by 1024)");
+	assert_string_equal(file_error("[pysec]\n\ttimeBudget = 4s\n", buf, sizeof(buf)),
+		"FILE:2: bad value '4s' for 'pysec.timeBudget' (seconds, such as 4 or 0.5)");
+	assert_string_equal(file_error("[pysec \"review\"]\n\tforge = gitbucket\n", buf, sizeof(buf)),
+		"FILE:2: bad value 'gitbucket' for 'pysec.review.forge' (gitlab, gitea or github)");
+	assert_string_equal(file_error("[pysec \"review\"]\n\turl = x\n\ttimeuot = 3\n", buf, sizeof(buf)),
+		"FILE:3: unknown key 'pysec.review.timeuot' (set to '3'); did you mean 'pysec.review.timeout'?");
+	assert_string_equal(file_error("[pysec]\n\tcolour = blue\n", buf, sizeof(buf)),
+		"FILE:2: unknown key 'pysec.colour' (set to 'blue')");
+	/* a line continued onto the next, and entries of other sections before it, are counted right */
+	assert_string_equal(file_error("[core]\n\tbare = false\n[pysec]\n\texclude = a \\\n  b\n\tnosec = perhaps\n",
+		buf, sizeof(buf)), "FILE:6: bad value 'perhaps' for 'pysec.nosec' (true or false)");
+	/* the engine knows the rules: their ids and their options */
+	assert_string_equal(file_error("[pysec]\n\tdisable = B101, B1O1\n", buf, sizeof(buf)),
+		"FILE:2: 'B1O1' in 'pysec.disable' is not a rule; did you mean 'B101'?");
+	assert_string_equal(file_error("[pysec]\n\tenable = all\n\tenable = b602\n", buf, sizeof(buf)), "no error");
+	assert_string_equal(file_error("[pysec \"shell-injection\"]\n\tsubproces = x\n", buf, sizeof(buf)),
+		"FILE:2: unknown key 'pysec.shell-injection.subproces' (set to 'x'); "
+		"did you mean 'pysec.shell-injection.subprocess'?");
+	assert_string_equal(file_error("[pysec \"shell-injection\"]\n\tsubprocess = x\n", buf, sizeof(buf)), "no error");
+}
+
+/* git -c and the environment are named as such. */
+static void command_line_mistakes_are_named(void **state)
+{
+	static const char *const param[] = { "GIT_CONFIG_PARAMETERS='pysec.fialOn'='low'", NULL };
+	static const char *const count[] = { "GIT_CONFIG_COUNT=2", "GIT_CONFIG_KEY_0=pysec.failOn", "GIT_CONFIG_VALUE_0=low",
+		"GIT_CONFIG_KEY_1=pysec.nosec", "GIT_CONFIG_VALUE_1=maybe", NULL };
+
+	expect_error(param, "git -c: unknown key 'pysec.fialOn' (set to 'low'); did you mean 'pysec.failOn'?");
+	expect_error(count, "GIT_CONFIG_KEY_1: bad value 'maybe' for 'pysec.nosec' (true or false)");
+}
+
+/* A pushed file is checked too, before what it may do is: it cannot pass a typo off as nothing. */
+static void strict_only_files_are_checked(void **state)
+{
+	static const char bad[] = "[pysec]\n\tfailOn = low\n\tnosek = false\n";
+	static const char weak[] = "[pysec]\n\tfailOn = high\n\tdisable = B602\n\tnosec = no\n";
+	pysec_config *cfg = NULL;
+
+	assert_int_equal(pysec_config_new(&cfg), 0);
+	assert_int_equal(pysec_config_set(cfg, "pysec.failOn", "medium"), 0);
+	assert_int_equal(pysec_config_add_buffer(cfg, ".pysec (pushed)", bad, strlen(bad), PYSEC_CONFIG_STRICT_ONLY),
+		PYSEC_EINVALID);
+	assert_string_equal(pysec_error_last(),
+		".pysec (pushed):3: unknown key 'pysec.nosek' (set to 'false'); did you mean 'pysec.nosec'?");
+	pysec_config_free(cfg);
+
+	assert_int_equal(pysec_config_new(&cfg), 0);
+	assert_int_equal(pysec_config_set(cfg, "pysec.failOn", "medium"), 0);
+	assert_int_equal(pysec_config_add_buffer(cfg, ".pysec (pushed)", weak, strlen(weak), PYSEC_CONFIG_STRICT_ONLY), 0);
+	assert_string_equal(pysec_config_get(cfg, "pysec.failOn", NULL), "medium");
+	assert_null(pysec_config_get(cfg, "pysec.disable", NULL));
+	assert_int_equal(pysec_config_bool(cfg, "pysec.nosec", 1), 0);
+	assert_non_null(strstr(pysec_config_notes(cfg), ".pysec (pushed): 'pysec.failon' ignored"));
+	pysec_config_free(cfg);
 }
 
 int main(void)
@@ -257,6 +358,9 @@ int main(void)
 		cmocka_unit_test(missing_and_broken_files),
 		cmocka_unit_test(failed_load_keeps_what_came_before),
 		cmocka_unit_test(values_as_git_reads_them),
+		cmocka_unit_test(mistakes_are_named),
+		cmocka_unit_test(command_line_mistakes_are_named),
+		cmocka_unit_test(strict_only_files_are_checked),
 	};
 	int rc;
 
