@@ -81,11 +81,19 @@ struct option {
 	char *origin;
 };
 
+/* `alias NAME ID`: another tool's id for a rule (Ruff's S602 for B602). */
+struct alias {
+	char *name;
+	char *id;
+};
+
 struct rule_set {
 	struct rule *rules;
 	size_t len, cap;
 	struct option *options;
 	size_t nopts, optcap;
+	struct alias *aliases;
+	size_t naliases, aliascap;
 };
 
 /* Clauses to offer a node, in rule order. */
