@@ -22,6 +22,8 @@ static const char usage[] =
 	"  --fail-on LEVEL          lowest severity that fails: low, medium, high (default low)\n"
 	"  --min-confidence LEVEL   ignore findings below this confidence (default low)\n"
 	"  --config FILE            a pysec config file (git-config syntax) over the others\n"
+	"  --baseline FILE          report only findings not in FILE (pysec's or Bandit's JSON report)\n"
+	"  --write-baseline FILE    record every finding in FILE, for --baseline\n"
 	"  --color auto|always|never\n"
 	"  --jobs N                 scan files read from disk with N threads (default: one per CPU)\n";
 
@@ -29,7 +31,7 @@ struct scan_args {
 	int staged, full, quiet, show_suppressed, has_format;
 	pysec_format format;
 	struct cli_outputs outputs;
-	const char *fail_on, *min_conf, *config, *color, *pre_push;
+	const char *fail_on, *min_conf, *config, *color, *pre_push, *baseline, *write_baseline;
 	unsigned jobs;
 	struct buf input;	/* --pre-push: git's input */
 	char **rest;
@@ -38,7 +40,7 @@ struct scan_args {
 
 enum {
 	OPT_STAGED = 1, OPT_FULL, OPT_PRE_PUSH, OPT_FORMAT, OPT_OUTPUT, OPT_QUIET, OPT_SHOW_SUPPRESSED, OPT_FAIL_ON,
-	OPT_MIN_CONF, OPT_CONFIG, OPT_COLOR, OPT_JOBS, OPT_HELP,
+	OPT_MIN_CONF, OPT_CONFIG, OPT_COLOR, OPT_JOBS, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_HELP,
 };
 
 static const struct cli_option options[] = {
@@ -55,6 +57,8 @@ static const struct cli_option options[] = {
 	{ "config", 0, 1, OPT_CONFIG },
 	{ "color", 0, 1, OPT_COLOR },
 	{ "jobs", 0, 1, OPT_JOBS },
+	{ "baseline", 0, 1, OPT_BASELINE },
+	{ "write-baseline", 0, 1, OPT_WRITE_BASELINE },
 	{ "help", 'h', 0, OPT_HELP },
 };
 
@@ -91,6 +95,8 @@ static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char
 		case OPT_MIN_CONF: a->min_conf = o->value; break;
 		case OPT_CONFIG: a->config = o->value; break;
 		case OPT_COLOR: a->color = o->value; break;
+		case OPT_BASELINE: a->baseline = o->value; break;
+		case OPT_WRITE_BASELINE: a->write_baseline = o->value; break;
 		case OPT_JOBS:
 			if (parse_uint(&n, o->value, 64) < 0 || n < 1)
 				goto bad;
@@ -159,6 +165,27 @@ static int build_changeset(pysec_changeset **out, const struct scan_args *a, git
 	return pysec_changeset_from_workdir(out, repo);
 }
 
+/*
+ * --write-baseline: every finding the scan found, whatever the threshold,
+ * as pysec's JSON report; then drop the findings `baseline` has (NULL:
+ * none).  -1 once it said why not.
+ */
+static int apply_baselines(const struct scan_args *a, pysec_report *report, pysec_baseline *baseline)
+{
+	pysec_write_options all = PYSEC_WRITE_OPTIONS_INIT;
+	struct cli_outputs out = { .len = 0 };
+	size_t n;
+
+	all.format = PYSEC_FORMAT_JSON;
+	if (a->write_baseline && (cli_outputs_add(&out, PYSEC_FORMAT_JSON, a->write_baseline) < 0 ||
+				  cli_outputs_write(&out, report, &all, 0) < 0))
+		return -1;
+	if (baseline && (n = pysec_baseline_filter(baseline, report)) > 0 && !a->quiet)
+		fprintf(stderr, "git pysec: %zu finding%s of the baseline '%s' not shown\n", n, n == 1 ? "" : "s",
+			a->baseline);
+	return 0;
+}
+
 int cmd_scan(int argc, char **argv)
 {
 	struct scan_args a = { .input = BUF_INIT(CLI_STDIN_MAX) };
@@ -168,6 +195,7 @@ int cmd_scan(int argc, char **argv)
 	pysec_engine *engine = NULL;
 	pysec_changeset *cs = NULL;
 	pysec_report *report = NULL;
+	pysec_baseline *baseline = NULL;
 	pysec_scan_options so = PYSEC_SCAN_OPTIONS_INIT;
 	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
 	struct cli_run run;
@@ -209,6 +237,10 @@ int cmd_scan(int argc, char **argv)
 		exit_code = EXIT_USAGE;
 		goto cleanup;
 	}
+	if (a.baseline && (rc = pysec_baseline_load(&baseline, a.baseline)) < 0) {
+		exit_code = cli_fail(rc, "--baseline");
+		goto cleanup;
+	}
 	if ((rc = pysec_engine_new(&engine, cfg)) < 0) {
 		exit_code = cli_fail(rc, "rules");
 		goto cleanup;
@@ -222,6 +254,10 @@ int cmd_scan(int argc, char **argv)
 	so.threads = a.jobs;
 	rc = pysec_scan(report, engine, cs, &so);
 	pysec_report_sort(report);
+	if (rc == 0 && (rc = apply_baselines(&a, report, baseline)) < 0) {
+		exit_code = EXIT_FAILED;
+		goto cleanup;
+	}
 	/* the exit code is known before the reports are written: they carry it (SARIF, GitLab SAST) */
 	exit_code = rc < 0 ? (rc == PYSEC_EINVALID ? EXIT_USAGE : EXIT_FAILED)
 		: pysec_report_blocking(report, &wo.threshold) ? EXIT_FINDINGS : EXIT_CLEAN;
@@ -241,6 +277,7 @@ int cmd_scan(int argc, char **argv)
 		fputs(pysec_config_notes(cfg), stderr);
 cleanup:
 	pysec_report_free(report);
+	pysec_baseline_free(baseline);
 	pysec_changeset_free(cs);
 	pysec_engine_free(engine);
 	pysec_config_free(cfg);

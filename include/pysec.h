@@ -327,6 +327,20 @@ int pysec_finding_blocks(const pysec_finding *f, const pysec_threshold *t);
 /* Number of blocking findings. */
 size_t pysec_report_blocking(const pysec_report *report, const pysec_threshold *t);
 
+/*
+ * Baselines: the findings a code base had when it adopted pysec, so that a
+ * scan reports only new ones.  A baseline is pysec's JSON report (findings
+ * matched by fingerprint) or Bandit's (`bandit -f json`: matched by file
+ * and test id, counted, as Bandit's `-b` does).
+ */
+typedef struct pysec_baseline pysec_baseline;
+
+/* Read the baseline at `path`; a file that is not such a report is PYSEC_EINVALID, naming it. */
+int pysec_baseline_load(pysec_baseline **out, const char *path);
+/* Drop from `report` the findings the baseline has (each matches once); returns how many. */
+size_t pysec_baseline_filter(pysec_baseline *baseline, pysec_report *report);
+void pysec_baseline_free(pysec_baseline *baseline);
+
 typedef enum {
 	PYSEC_FORMAT_TEXT = 0,
 	PYSEC_FORMAT_JSON,
