@@ -14,7 +14,7 @@
 #include "lines.h"
 #include "pyast.h"
 #include "report.h"
-#include "rules.h"
+#include "ruleset.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -358,12 +358,13 @@ static void mask_strings(char *line)
 }
 
 /*
- * The column of byte `byte` in UTF-16 code units, 1-based: a character
- * outside the Basic Multilingual Plane (four bytes of UTF-8) counts two,
- * the continuation bytes of a sequence none, any other byte one (so a byte
- * that is not UTF-8 counts as the U+FFFD a reader puts there).
+ * The column of byte `byte`, 1-based, in characters, or with `utf16` in
+ * UTF-16 code units, where a character outside the Basic Multilingual
+ * Plane (four bytes of UTF-8) counts two; the continuation bytes of a
+ * sequence count none, any other byte one (so a byte that is not UTF-8
+ * counts as the U+FFFD a reader puts there).
  */
-static uint32_t utf16_column(const struct walk *w, size_t byte)
+static uint32_t text_column(const struct walk *w, size_t byte, int utf16)
 {
 	const unsigned char *s = (const unsigned char *)w->src, *p = s + (byte > w->len ? w->len : byte);
 	const unsigned char *line = p;
@@ -378,7 +379,7 @@ static uint32_t utf16_column(const struct walk *w, size_t byte)
 			;
 		if (k < n)
 			n = 1;	/* not a whole sequence: one byte, one unit */
-		col += n == 4 ? 2 : 1;
+		col += n == 4 && utf16 ? 2 : 1;
 		line += n;
 	}
 	return col;
@@ -441,8 +442,10 @@ static void add_finding(struct walk *w, const struct clause *c, size_t byte, TSP
 	f.column = start.column + 1;
 	f.end_line = end.row + 1;
 	f.end_column = end.column + 1;
-	f.column_utf16 = utf16_column(w, byte);
-	f.end_column_utf16 = utf16_column(w, byte_of(w, byte, start, end));
+	f.column_utf16 = text_column(w, byte, 1);
+	f.end_column_utf16 = text_column(w, byte_of(w, byte, start, end), 1);
+	f.column_char = text_column(w, byte, 0);
+	f.end_column_char = text_column(w, byte_of(w, byte, start, end), 0);
 	f.suppressed = suppressed;
 	f.message = c->message ? c->message : r->info.message;
 	f.fix = r->info.fix;

@@ -9,10 +9,6 @@
 int rules_parse(struct rule_set *set, const char *origin, const char *text, size_t len,
 	const struct pysec_config *cfg);
 void rules_clear(struct rule_set *set);
-/*
- * The rule that `id` (`len` bytes) names: its id (any case), its name, or
- * an alias of its id (any case); NULL when none does.
- */
-const struct rule *rules_find(const struct rule_set *set, const char *id, size_t len);
+
 
 #endif

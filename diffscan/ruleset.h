@@ -2,7 +2,8 @@
  * ruleset.h: the rules as their files compile them (rules.c reads the
  * files, engine.c indexes them, the walk runs them): rules made of
  * clauses, a clause a kind of node and the predicates that must hold.
- * Types only: what each module does with them is in its own header.
+ * Types, and finding a rule by id (ruleset.c): what each module does with
+ * them is in its own header.
  */
 #ifndef PYSEC_RULESET_H
 #define PYSEC_RULESET_H
@@ -95,6 +96,12 @@ struct rule_set {
 	struct alias *aliases;
 	size_t naliases, aliascap;
 };
+
+/*
+ * The rule that `id` (`len` bytes) names: its id (any case), its name, or
+ * an alias of its id (any case); NULL when none does (ruleset.c).
+ */
+const struct rule *rules_find(const struct rule_set *set, const char *id, size_t len);
 
 /* Clauses to offer a node, in rule order. */
 struct clause_list {
