@@ -3,14 +3,15 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
 
 static const char usage[] =
-	"usage: git pysec scan [options]                 uncommitted changes (working tree and index)\n"
-	"   or: git pysec scan [options] --staged        what the index adds (pre-commit)\n"
-	"   or: git pysec scan [options] <rev>           a commit against its first parent\n"
-	"   or: git pysec scan [options] <a>..<b>        what b adds over a (<a>...<b>: over their merge base)\n"
+	"usage: git pysec scan [options] [--] [<path>...] uncommitted changes (working tree and index)\n"
+	"   or: git pysec scan [options] --staged [--] [<path>...]  what the index adds (pre-commit)\n"
+	"   or: git pysec scan [options] <rev> [--] [<path>...]     a commit against its first parent\n"
+	"   or: git pysec scan [options] <a>..<b> [--] [<path>...]  what b adds over a (<a>...<b>: over their merge base)\n"
 	"   or: git pysec scan [options] --full [<path>...]  every line of every Python file\n"
 	"   or: git pysec scan [options] --pre-push <remote>  what a push sends (git's pre-push input on stdin)\n"
 	"\n"
@@ -35,7 +36,10 @@ struct scan_args {
 	unsigned jobs;
 	struct buf input;	/* --pre-push: git's input */
 	char **rest;
-	int nrest;
+	int nrest, dashdash;	/* the operands; how many came before "--" (-1: none) */
+	const char *rev;	/* a diff scan's revision or range, or NULL */
+	char **paths;		/* the paths, from the top of the working tree (or absolute, --full outside it) */
+	size_t npaths;
 };
 
 enum {
@@ -80,7 +84,8 @@ static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char
 			break;
 		case OPT_FORMAT:
 			if (pysec_format_parse(&a->format, o->value) < 0) {
-				fprintf(stderr, "git pysec scan: --format: not a format (%s)\n", pysec_format_names());
+				fprintf(stderr, "git pysec scan: --format: '%s' is not a format (%s)\n", o->value,
+					pysec_format_names());
 				goto bad;
 			}
 			a->has_format = 1;
@@ -109,10 +114,17 @@ static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char
 		goto bad;
 	a->rest = o->operands;
 	a->nrest = o->noperands;
-	if ((a->fail_on && !pysec_level_parse(a->fail_on)) || (a->min_conf && !pysec_level_parse(a->min_conf)))
+	a->dashdash = o->dashdash;
+	if (a->fail_on && !pysec_level_parse(a->fail_on)) {
+		fprintf(stderr, "git pysec scan: --fail-on: '%s' is not a level (low, medium or high)\n", a->fail_on);
 		goto bad;
-	if (a->staged + a->full + !!a->pre_push > 1 || ((a->staged || a->pre_push) && a->nrest) ||
-	    (!a->full && a->nrest > 1))
+	}
+	if (a->min_conf && !pysec_level_parse(a->min_conf)) {
+		fprintf(stderr, "git pysec scan: --min-confidence: '%s' is not a level (low, medium or high)\n",
+			a->min_conf);
+		goto bad;
+	}
+	if (a->staged + a->full + !!a->pre_push > 1 || (a->pre_push && a->nrest))
 		goto bad;
 	/* the report on standard output: --format's, or text when nothing else is asked for */
 	if (!a->quiet && (a->has_format || !a->outputs.len) &&
@@ -148,21 +160,167 @@ static int changeset_pre_push(pysec_changeset **out, const struct scan_args *a, 
 	return rc;
 }
 
+static int is_revision(git_repository *repo, const char *spec)
+{
+	git_revspec rs;
+
+	if (git_revparse(&rs, repo, spec) < 0)
+		return 0;
+	git_object_free(rs.from);
+	git_object_free(rs.to);
+	return 1;
+}
+
+static int add_path(struct scan_args *a, git_repository *repo, const char *operand)
+{
+	char *p = cli_path_from_top(repo, operand);
+
+	if (!p) {
+		fprintf(stderr, "git pysec: '%s': %s\n", operand, strerror(errno ? errno : ENOMEM));
+		return -1;
+	}
+	a->paths = xrealloc(a->paths, (a->npaths + 1) * sizeof(*a->paths));
+	a->paths[a->npaths++] = p;
+	if (p[0] == '/' && !a->full) {
+		fprintf(stderr, "git pysec: '%s' is outside the repository (%s)\n", operand,
+			git_repository_workdir(repo) ? git_repository_workdir(repo) : "bare");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The operands as git reads those of `git diff [<rev>] [--] [<path>...]`:
+ * after "--", paths; before it, a revision or range first (not with
+ * --staged), then paths; without "--", an operand that is no revision but
+ * is on disk starts the paths.  Paths are named from the top of the
+ * working tree (git's names), whatever the current directory; --full
+ * scans from there too.  -1 once it said what is wrong.
+ */
+static int split_operands(struct scan_args *a, git_repository *repo)
+{
+	int before = a->dashdash < 0 ? a->nrest : a->dashdash, i = 0;
+	struct stat st;
+
+	if (!a->full && !a->staged && !a->pre_push && before > 0 &&
+	    (a->dashdash >= 0 || is_revision(repo, a->rest[0]) || lstat(a->rest[0], &st) < 0))
+		a->rev = a->rest[i++];
+	if (a->dashdash >= 0 && i < before && !a->full) {
+		fprintf(stderr, "git pysec scan: '%s': one revision or range before '--', the paths after it\n",
+			a->rest[i]);
+		return -1;
+	}
+	if (a->full && (!repo || !git_repository_workdir(repo))) {
+		a->paths = (char **)a->rest;	/* outside a working tree: as they are given */
+		a->npaths = (size_t)a->nrest;
+		return 0;
+	}
+	for (; i < a->nrest; i++)
+		if (add_path(a, repo, a->rest[i]) < 0)
+			return -1;
+	/* --full in a working tree: what the current directory is */
+	if (a->full && !a->nrest && add_path(a, repo, ".") < 0)
+		return -1;
+	return 0;
+}
+
+static void free_paths(struct scan_args *a)
+{
+	size_t i;
+
+	if (a->paths == (char **)a->rest)
+		return;
+	for (i = 0; i < a->npaths; i++)
+		free(a->paths[i]);
+	free(a->paths);
+}
+
 static int build_changeset(pysec_changeset **out, const struct scan_args *a, git_repository *repo,
 	pysec_report *report, const pysec_config *cfg, const pysec_engine *engine)
 {
-	if (a->full) {
-		static const char *const here[] = { "." };
-		return a->nrest ? pysec_changeset_from_paths(out, (const char *const *)a->rest, (size_t)a->nrest)
-				: pysec_changeset_from_paths(out, here, 1);
-	}
+	static const char *const here[] = { "." };
+	int rc;
+
+	if (a->full && a->npaths)
+		return pysec_changeset_from_paths_in(out, repo ? git_repository_workdir(repo) : NULL,
+			(const char *const *)a->paths, a->npaths);
+	if (a->full)
+		return pysec_changeset_from_paths(out, here, 1);
 	if (a->pre_push)
-		return changeset_pre_push(out, a, repo, report, cfg, engine);
-	if (a->staged)
-		return pysec_changeset_from_index(out, repo);
-	if (a->nrest)
-		return pysec_changeset_from_revspec(out, repo, a->rest[0]);
-	return pysec_changeset_from_workdir(out, repo);
+		rc = changeset_pre_push(out, a, repo, report, cfg, engine);
+	else if (a->staged)
+		rc = pysec_changeset_from_index(out, repo);
+	else if (a->rev)
+		rc = pysec_changeset_from_revspec(out, repo, a->rev);
+	else
+		rc = pysec_changeset_from_workdir(out, repo);
+	if (rc == 0 && a->npaths && (rc = pysec_changeset_limit(*out, (const char *const *)a->paths, a->npaths)) < 0)
+		pysec_changeset_free(*out);
+	return rc;
+}
+
+/*
+ * On a terminal, as git's progress: a line on standard error that says how
+ * far the scan is once it has taken PYSEC_PROGRESS_DELAY seconds (default
+ * 1, as GIT_PROGRESS_DELAY is git's), redrawn at most ten times a second,
+ * and a closing line with the files, bytes and seconds.  Never in a pipe.
+ */
+struct progress_line {
+	double delay, drawn;
+	int shown;
+};
+
+static void size_name(char *out, size_t size, uint64_t bytes)
+{
+	if (bytes >= 1024 * 1024)
+		snprintf(out, size, "%.1f MiB", (double)bytes / (1024 * 1024));
+	else if (bytes >= 1024)
+		snprintf(out, size, "%.1f KiB", (double)bytes / 1024);
+	else
+		snprintf(out, size, "%u byte%s", (unsigned)bytes, bytes == 1 ? "" : "s");
+}
+
+static void progress_show(const pysec_scan_progress *p, void *payload)
+{
+	struct progress_line *pl = payload;
+	char size[32];
+
+	if (p->seconds < pl->delay || p->seconds - pl->drawn < 0.1)
+		return;
+	pl->drawn = p->seconds;
+	pl->shown = 1;
+	size_name(size, sizeof(size), p->bytes);
+	fprintf(stderr, "\rpysec: scanning: %zu of %zu files, %s\033[K", p->files_done, p->files_total, size);
+}
+
+static void progress_close(const pysec_scan_progress *p)
+{
+	char size[32];
+
+	size_name(size, sizeof(size), p->bytes);
+	fprintf(stderr, "\rpysec: scanned %zu file%s, %s, in %.2f s\033[K\n", p->files_total,
+		p->files_total == 1 ? "" : "s", size, p->seconds);
+}
+
+/* The closing call of the scan draws the closing line. */
+static void progress_update(const pysec_scan_progress *p, void *payload)
+{
+	if (p->finished)
+		progress_close(p);
+	else
+		progress_show(p, payload);
+}
+
+static void progress_start(struct progress_line *pl, pysec_scan_options *so, const struct scan_args *a)
+{
+	const char *delay = getenv("PYSEC_PROGRESS_DELAY");
+
+	if (a->quiet || !isatty(STDERR_FILENO))
+		return;
+	pl->delay = delay && *delay ? strtod(delay, NULL) : 1.0;
+	pl->drawn = -1.0;
+	so->progress = progress_update;
+	so->progress_payload = pl;
 }
 
 /*
@@ -196,6 +354,7 @@ int cmd_scan(int argc, char **argv)
 	pysec_changeset *cs = NULL;
 	pysec_report *report = NULL;
 	pysec_baseline *baseline = NULL;
+	struct progress_line progress = { 0, 0, 0 };
 	pysec_scan_options so = PYSEC_SCAN_OPTIONS_INIT;
 	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
 	struct cli_run run;
@@ -218,6 +377,10 @@ int cmd_scan(int argc, char **argv)
 			return EXIT_FAILED;
 	} else if (cli_open_repository(&repo) < 0) {
 		exit_code = EXIT_FAILED;
+		goto cleanup;
+	}
+	if (split_operands(&a, repo) < 0) {
+		exit_code = EXIT_USAGE;
 		goto cleanup;
 	}
 	if ((rc = cli_config_local(&cfg, repo, a.config)) < 0) {
@@ -247,11 +410,12 @@ int cmd_scan(int argc, char **argv)
 	}
 	pysec_report_new(&report);
 	if ((rc = build_changeset(&cs, &a, repo, report, cfg, engine)) < 0) {
-		exit_code = cli_fail(rc, a.nrest && !a.full ? a.rest[0] : a.pre_push ? "push" : "changes");
+		exit_code = cli_fail(rc, a.pre_push ? "push" : NULL);	/* the message names the revision or path */
 		goto cleanup;
 	}
 	so.repo = repo;
 	so.threads = a.jobs;
+	progress_start(&progress, &so, &a);
 	rc = pysec_scan(report, engine, cs, &so);
 	pysec_report_sort(report);
 	if (rc == 0 && (rc = apply_baselines(&a, report, baseline)) < 0) {
@@ -261,9 +425,9 @@ int cmd_scan(int argc, char **argv)
 	/* the exit code is known before the reports are written: they carry it (SARIF, GitLab SAST) */
 	exit_code = rc < 0 ? (rc == PYSEC_EINVALID ? EXIT_USAGE : EXIT_FAILED)
 		: pysec_report_blocking(report, &wo.threshold) ? EXIT_FINDINGS : EXIT_CLEAN;
-	cli_run_describe(&run, repo, a.full || a.pre_push || a.staged ? NULL : a.nrest ? a.rest[0] : NULL);
-	if (a.full && getcwd(run.root, sizeof(run.root)))	/* --full's paths start here */
-		run.info.root = run.root;
+	cli_run_describe(&run, repo, a.rev);
+	if (a.full && (!repo || !git_repository_workdir(repo)) && getcwd(run.root, sizeof(run.root)))
+		run.info.root = run.root;	/* outside a working tree, --full's paths start here */
 	run.info.engine = engine;
 	run.info.exit_code = exit_code;
 	run.info.end_time = clock_wall_ms() / 1000.0;
@@ -284,6 +448,7 @@ cleanup:
 	git_repository_free(repo);
 	cli_run_release(&run);
 	buf_free(&a.input);
+	free_paths(&a);
 	cli_options_clear(&o);
 	return exit_code;
 }
