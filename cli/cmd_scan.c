@@ -20,8 +20,8 @@ static const char usage[] =
 	"  --output FORMAT:PATH     also write a report to PATH ('-': standard output); repeatable\n"
 	"  --quiet                  no report on standard output (--output still writes)\n"
 	"  --show-suppressed        also report what '# nosec' suppresses (SARIF, JSON); never fails\n"
-	"  --fail-on LEVEL          lowest severity that fails: low, medium, high (default low)\n"
-	"  --min-confidence LEVEL   ignore findings below this confidence (default low)\n"
+	"  --fail-on LEVEL          lowest severity that fails: low, medium, high (default medium)\n"
+	"  --min-confidence LEVEL   ignore findings below this confidence (default medium)\n"
 	"  --config FILE            a pysec config file (git-config syntax) over the others\n"
 	"  --baseline FILE          report only findings not in FILE (pysec's or Bandit's JSON report)\n"
 	"  --write-baseline FILE    record every finding in FILE, for --baseline\n"
@@ -393,8 +393,9 @@ int cmd_scan(int argc, char **argv)
 		pysec_config_set(cfg, "pysec.minConfidence", a.min_conf);
 	if (a.show_suppressed)
 		pysec_config_set(cfg, "pysec.showSuppressed", "true");
-	wo.threshold.fail_on = pysec_level_parse(pysec_config_get(cfg, "pysec.failOn", "low"));
-	wo.threshold.min_confidence = pysec_level_parse(pysec_config_get(cfg, "pysec.minConfidence", "low"));
+	wo.threshold.fail_on = pysec_level_parse(pysec_config_get(cfg, "pysec.failOn", PYSEC_DEFAULT_FAIL_ON));
+	wo.threshold.min_confidence = pysec_level_parse(pysec_config_get(cfg, "pysec.minConfidence",
+		PYSEC_DEFAULT_MIN_CONFIDENCE));
 	if (!wo.threshold.fail_on || !wo.threshold.min_confidence) {
 		fprintf(stderr, "git pysec: pysec.failOn and pysec.minConfidence are low, medium or high\n");
 		exit_code = EXIT_USAGE;

@@ -328,6 +328,14 @@ const pysec_entry *pysec_report_entry(const pysec_report *report, size_t i);
 /* Sort findings by path, line, column, rule, and entries by path and line (scans produce them in any order). */
 void pysec_report_sort(pysec_report *report);
 
+/*
+ * The threshold every command applies unless the policy or a flag sets
+ * one (pysec.failOn, pysec.minConfidence): a local scan judges as the
+ * server's hook and a review do.
+ */
+#define PYSEC_DEFAULT_FAIL_ON "medium"
+#define PYSEC_DEFAULT_MIN_CONFIDENCE "medium"
+
 /* A finding is "blocking" when both levels reach the thresholds. */
 typedef struct {
 	pysec_level fail_on;		/* minimum severity that fails */

@@ -81,6 +81,22 @@ check "no hooks/ directory was written" test ! -e hooks
 expect_exit 2 "its .git directory is no server's either" git pysec install .git
 check "no hook in .git/hooks" test ! -e .git/hooks/pre-receive
 
+# one default threshold: a local scan judges a commit as the server's hook does
+cd "$TMP"
+new_server th
+cd th.work
+printf 'import subprocess\n' > imp.py
+commit_all . "an import (B404: low severity)"
+expect_exit 0 "a local scan lets a low-severity finding through" git pysec scan HEAD
+contains "and says at which threshold" "$OUT" "1 finding, 0 at or above the threshold (severity medium, confidence medium)"
+push_expect 0 "as the hook does" origin HEAD:main
+printf 'import subprocess\nsubprocess.call(cmd, shell=True)\n' > run.py
+commit_all . "shell=True (B602: high)"
+expect_exit 1 "a local scan fails a high-severity finding" git pysec scan HEAD
+push_expect 1 "as the hook does" origin HEAD:main
+expect_exit 1 "--fail-on low reports as Bandit does" git pysec scan HEAD~1 --fail-on low
+cd "$TMP/r"
+
 # a terminal: a progress line (PYSEC_PROGRESS_DELAY=0: from the start) and a closing line
 mkdir -p big
 for i in $(seq 40); do printf 'import os\nos.system(cmd%d)\n' "$i" > "big/m$i.py"; done
