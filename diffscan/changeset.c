@@ -545,7 +545,8 @@ static int walk_dir(struct pysec_changeset *cs, const char *root, const char *di
 			} else if (S_ISLNK(st.st_mode)) {
 				if (source_maybe_python(path) && strchr(name, '.'))
 					changeset_add(cs, path)->skip = xstrdup("symbolic link, not followed");
-			} else if (S_ISREG(st.st_mode) && source_maybe_python(path)) {
+			} else if (S_ISREG(st.st_mode)) {
+				/* every file, as a push's: the `line` rules (secrets) read any text */
 				add_file(cs, root, path);
 			}
 		}

@@ -97,6 +97,27 @@ push_expect 1 "as the hook does" origin HEAD:main
 expect_exit 1 "--fail-on low reports as Bandit does" git pysec scan HEAD~1 --fail-on low
 cd "$TMP/r"
 
+# secrets where they usually are: values without quotes in .env, YAML, INI
+cd "$TMP"
+new_server cfg
+cd cfg.work
+mkdir -p deploy
+printf 'DEBUG=true\nAWS_SECRET_ACCESS_KEY=q8Zr2LwX9vPm4Tn7Kd3Hs6Yb\nexport API_TOKEN=Zx81kLmN02pQrS9tUv\nDB_PASSWORD=${DB_PASS}\n' > .env
+printf 'db:\n  user: admin\n  password: hT7#kW2pLx9Qm4Zr\n  api_key: 9fK2mXq7LpW4zR8tN1 # production\n  token: changeme_changeme\n' > deploy/values.yaml
+printf '[auth]\nclient_secret = Qw3Er5Ty7Ui9Op1As\nsecret_name = session_cookie_name\n' > deploy/app.ini
+printf 'password = load_password_from_vault\n' > app.py
+expect_exit 1 "scan --full covers .env, YAML and INI as the hook does" git pysec scan --full --format json
+jq_is "an unquoted secret in each, not the placeholders, references or names" \
+	'[.findings[] | "\(.path):\(.line):\(.rule)"] | join(",")' \
+	".env:2:PS208,.env:3:PS208,deploy/app.ini:2:PS208,deploy/values.yaml:3:PS208,deploy/values.yaml:4:PS208"
+lacks "the secret is never shown whole" "$OUT" "q8Zr2LwX9vPm4Tn7Kd3Hs6Yb"
+commit_all . "settings"
+expect_exit 1 "a diff scan finds them too" git pysec scan HEAD --format json
+jq_is "the same five" '.findings | length' "5"
+push_expect 1 "and the hook rejects the push" origin HEAD:main
+contains "naming the .env line" "$OUT" ".env:2: PS208"
+cd "$TMP/r"
+
 # a terminal: a progress line (PYSEC_PROGRESS_DELAY=0: from the start) and a closing line
 mkdir -p big
 for i in $(seq 40); do printf 'import os\nos.system(cmd%d)\n' "$i" > "big/m$i.py"; done
