@@ -173,7 +173,8 @@ static int is_revision(git_repository *repo, const char *spec)
 
 static int add_path(struct scan_args *a, git_repository *repo, const char *operand)
 {
-	char *p = cli_path_from_top(repo, operand);
+	/* a bare repository has no current directory within it: its pathspecs are from the top */
+	char *p = !a->full && !git_repository_workdir(repo) ? xstrdup(operand) : cli_path_from_top(repo, operand);
 
 	if (!p) {
 		fprintf(stderr, "git pysec: '%s': %s\n", operand, strerror(errno ? errno : ENOMEM));
@@ -194,8 +195,8 @@ static int add_path(struct scan_args *a, git_repository *repo, const char *opera
  * after "--", paths; before it, a revision or range first (not with
  * --staged), then paths; without "--", an operand that is no revision but
  * is on disk starts the paths.  Paths are named from the top of the
- * working tree (git's names), whatever the current directory; --full
- * scans from there too.  -1 once it said what is wrong.
+ * working tree (git's names), whatever the current directory, --full's
+ * too.  -1 once it said what is wrong.
  */
 static int split_operands(struct scan_args *a, git_repository *repo)
 {
