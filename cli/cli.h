@@ -56,19 +56,28 @@ void cli_run_release(struct cli_run *run);
 /* git_libgit2_init() and the options every command wants (libgit2_setup.c says why). */
 void cli_libgit2_init(void);
 
-/* Print "git pysec: <what>: <pysec_error_last()>" and return the exit code for `error`. */
+/* Print "git pysec: <what>: <pysec_error_last()>" (`what` NULL: without it) and return the exit code for `error`. */
 int cli_fail(int error, const char *what);
 
 /*
  * The configuration a local command uses (pysec_config_load()), in
- * increasing precedence: the defaults (pysec.failOn and pysec.minConfidence
- * low, as Bandit's), the system policy, the repository's git config
+ * increasing precedence: the defaults (PYSEC_DEFAULT_FAIL_ON and
+ * PYSEC_DEFAULT_MIN_CONFIDENCE), the system policy, the repository's git config
  * (pysec.*), the `.pysec` file at the top of the working tree (outside a
  * repository, of the current directory), `--config FILE`, git's -c, then
  * `flags` ("key", "value", ..., NULL; may be NULL).  *out is set only on
  * success.
  */
 int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file, const char *const *flags);
+
+/*
+ * An operand naming a path as the user sees it (relative to the current
+ * directory) as git names it: relative to the top of `repo`'s working tree
+ * ("." for the top itself), or absolute when outside it (or `repo` is NULL
+ * or bare).  Lexical: "." and ".." are resolved, symbolic links are not.
+ * A new string, or NULL when out of memory or the current directory is gone.
+ */
+char *cli_path_from_top(git_repository *repo, const char *operand);
 
 /* Open the repository the current directory is in (honouring GIT_DIR); -1 once it said why not. */
 int cli_open_repository(git_repository **out);

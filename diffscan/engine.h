@@ -38,7 +38,6 @@ struct pysec_engine {
 	struct path_rules *excludes;	/* pysec.exclude: gitignore patterns; NULL: none */
 	struct path_section *paths;	/* the [pysec "path:PATTERN"] sections, in the policy's order */
 	size_t npaths;
-	struct strmap known_ids;	/* every rule id and name, for `# nosec` checking */
 	struct strmap imported_words;	/* the parts of every module an `imported` predicate names (focus.c) */
 	struct strmap exports;		/* module -> what `from module import *` binds (char **, NULL-terminated) */
 };

@@ -171,12 +171,13 @@ static void log_bypass(const struct gate *h)
  * The server's policy (the system file, the repository's config, the
  * environment the server runs the hook in: git -c), then, only where it
  * says pysec.allowInTreeConfig, each pushed tip's .pysec, which may only
- * make it stricter.  The push's defaults block at medium severity and
- * confidence.
+ * make it stricter.
  */
 static int load_policy(struct gate *h)
 {
-	static const char *const defaults[] = { "pysec.failOn", "medium", "pysec.minConfidence", "medium", NULL };
+	/* the defaults, set so that the daemon's policy key holds them */
+	static const char *const defaults[] = { "pysec.failOn", PYSEC_DEFAULT_FAIL_ON,
+		"pysec.minConfidence", PYSEC_DEFAULT_MIN_CONFIDENCE, NULL };
 	pysec_config_sources src = PYSEC_CONFIG_SOURCES_INIT;
 	git_oid *tips = xcalloc(pysec_push_count(h->push) + 1, sizeof(*tips));
 	size_t i, n = 0;
@@ -216,8 +217,9 @@ static size_t show_report(const struct gate *h, pysec_threshold *t)
 
 	wo.format = PYSEC_FORMAT_PUSH;
 	wo.line_prefix = h->prefix;
-	wo.threshold.fail_on = pysec_level_parse(pysec_config_get(h->cfg, "pysec.failOn", "medium"));
-	wo.threshold.min_confidence = pysec_level_parse(pysec_config_get(h->cfg, "pysec.minConfidence", "medium"));
+	wo.threshold.fail_on = pysec_level_parse(pysec_config_get(h->cfg, "pysec.failOn", PYSEC_DEFAULT_FAIL_ON));
+	wo.threshold.min_confidence = pysec_level_parse(pysec_config_get(h->cfg, "pysec.minConfidence",
+		PYSEC_DEFAULT_MIN_CONFIDENCE));
 	if (!wo.threshold.fail_on)
 		wo.threshold.fail_on = PYSEC_LEVEL_MEDIUM;
 	if (!wo.threshold.min_confidence)

@@ -155,8 +155,8 @@ int pysec_review_request_run(pysec_review_request_result *out, pysec_forge *forg
 		failed(out, "configuration", rc);
 		goto cleanup;
 	}
-	t.fail_on = pysec_level_parse(pysec_config_get(cfg, "pysec.failOn", "medium"));
-	t.min_confidence = pysec_level_parse(pysec_config_get(cfg, "pysec.minConfidence", "medium"));
+	t.fail_on = pysec_level_parse(pysec_config_get(cfg, "pysec.failOn", PYSEC_DEFAULT_FAIL_ON));
+	t.min_confidence = pysec_level_parse(pysec_config_get(cfg, "pysec.minConfidence", PYSEC_DEFAULT_MIN_CONFIDENCE));
 	if (!t.fail_on || !t.min_confidence) {
 		rc = failed(out, "configuration", error_set(PYSEC_EINVALID,
 			"pysec.failOn and pysec.minConfidence are low, medium or high"));

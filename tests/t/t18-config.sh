@@ -140,7 +140,7 @@ contains "a rule's option" "$OUT" "$(printf '%s/.pysec:4\tpysec.shell-injection.
 contains "git -c" "$OUT" "$(printf 'git -c\tpysec.minConfidence=high')"
 expect_exit 0 "--all shows what later values replace too" git pysec config --all
 contains "defaults named as such, in the order read" "$OUT" \
-	"$(printf 'default\tpysec.failOn=low\ndefault\tpysec.minConfidence=low\n%s/.git/config' "$PWD")"
+	"$(printf 'default\tpysec.failOn=medium\ndefault\tpysec.minConfidence=medium\n%s/.git/config' "$PWD")"
 expect_exit 2 "it checks the policy as a scan does" git -c pysec.enable=B6O2 pysec config
 contains "naming the mistake" "$ERR" "git -c: 'B6O2' in 'pysec.enable' is not a rule; did you mean 'B602'?"
 rm .pysec
