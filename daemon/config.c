@@ -16,8 +16,10 @@
  *       cacheEntries = 100000
  *       cacheBytes = 268435456
  *       listen = 127.0.0.1:8089                  the webhook listener
- *       queueDb = /var/lib/pysec/queue.db
- *       queueSync = full                         or normal
+ *       queueDb = /var/lib/pysec/queue.db        or postgresql://... , or a libpq conninfo
+ *       queueSync = full                         or normal (SQLite)
+ *       queuePasswordFile = /etc/pysec/queue.password   (PostgreSQL)
+ *       queueLease = 30                          seconds a claim lasts unrenewed (PostgreSQL)
  *       maxBody = 1048576
  *       maxPending = 10000
  *       reviewWorkers = 2
@@ -299,6 +301,19 @@ int dconfig_load(struct dconfig **out, const pysec_serve_options *flags, char *e
 	}
 	cfg->queue_sync_full = !s || !strcmp(s, "full");
 	free(s);
+	if ((s = get_str(c, "pysec.daemon.queuePasswordFile")) != NULL) {
+		cfg->queue_password = read_secret(s, err, errlen);
+		free(s);
+		if (!cfg->queue_password)
+			goto fail;
+	}
+	if (get_num(c, "pysec.daemon.queueLease", 3600, 30, &v, err, errlen) < 0)
+		goto fail;
+	if (v < 3) {
+		err_set(err, errlen, "pysec.daemon.queueLease is at least 3 seconds, not %llu", v);
+		goto fail;
+	}
+	cfg->queue_lease = (unsigned)v;
 	if (get_num(c, "pysec.daemon.maxBody", 64ULL << 20, 1 << 20, &v, err, errlen) < 0)
 		goto fail;
 	cfg->max_body = (size_t)v;
@@ -353,6 +368,7 @@ void dconfig_free(struct dconfig *cfg)
 	free(cfg->groups);
 	free(cfg->listen);
 	free(cfg->queue_db);
+	secret_free(cfg->queue_password);
 	free(cfg->gitlab.url);
 	secret_free(cfg->gitlab.token);
 	secret_free(cfg->gitlab.secret);

@@ -8,7 +8,7 @@
  *   webhook.c   the HTTP listener (libmicrohttpd): webhooks, /healthz, /metrics
  *   delivery.c  what a webhook delivery asks for, from its headers and body alone
  *   queue.c     the durable job queue, one interface (queue.h) over SQLite
- *               (queue_sqlite.c)
+ *               (queue_sqlite.c) or PostgreSQL (queue_pg.c)
  *   reviews.c   workers that run the forge library's review for queued jobs
  *   metrics.c   counters and histograms in Prometheus' text format
  *   log.c       one JSON object a line on stderr
@@ -61,8 +61,10 @@ struct dconfig {
 	double request_timeout;	/* seconds to read a hook's request */
 	pysec_cache_options cache;
 	char *listen;		/* HTTP "host:port" or NULL */
-	char *queue_db;		/* the SQLite file of the job queue */
-	int queue_sync_full;	/* synchronous=FULL (every commit on disk) or NORMAL */
+	char *queue_db;		/* the job queue: a SQLite file, or a PostgreSQL URI or conninfo */
+	int queue_sync_full;	/* SQLite: synchronous=FULL (every commit on disk) or NORMAL */
+	char *queue_password;	/* PostgreSQL: read from queuePasswordFile; secret */
+	unsigned queue_lease;	/* PostgreSQL: seconds a claim lasts unless its daemon renews it */
 	size_t max_body;	/* bytes of a webhook body */
 	size_t max_pending;	/* queued jobs; beyond, deliveries get 503 */
 	unsigned review_workers;
@@ -115,7 +117,7 @@ struct daemon;
 /* The Prometheus text exposition of everything, malloc'd. */
 char *metrics_render(struct daemon *d, size_t *len);
 
-/* --- queue.c (queue_sqlite.c) ----------------------------------------------- */
+/* --- queue.c (queue_sqlite.c, queue_pg.c) ------------------------------------ */
 
 /*
  * The durable queue of review jobs: one interface, whatever keeps the jobs

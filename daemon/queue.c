@@ -1,10 +1,14 @@
 /*
  * queue.c: the durable queue of review jobs, as the rest of the daemon sees
  * it: one interface (daemon.h) over a table of operations (queue.h), as the
- * forge library's forge_ops: SQLite's (queue_sqlite.c), in the file
- * pysec.daemon.queueDb names.
+ * forge library's forge_ops, two implementations, chosen by
+ * pysec.daemon.queueDb:
  *
- * A job's states:
+ *   /var/lib/pysec/queue.db                  SQLite (queue_sqlite.c): one daemon, one machine
+ *   postgresql://pysec@db.example.com/pysec  PostgreSQL (queue_pg.c): every daemon of a
+ *   host=db.example.com dbname=pysec         cluster on one queue (a URI or a libpq conninfo)
+ *
+ * A job's states, in both:
  *
  *   queued --claim--> running --> done
  *      ^                 |  \---> parked      (attempts spent; error kept)
@@ -17,7 +21,8 @@
  * request at once.  A delivery is committed before the forge gets its 2xx,
  * and one seen before (by its id, or the hash of its body) is a duplicate.
  *
- * What is shared here: waking the review workers (queue_notify) and the
+ * What is shared here: waking the review workers (queue_notify, from this
+ * process or, with PostgreSQL, from another daemon's NOTIFY) and the
  * daemon's name, "host:pid", which the logs and /metrics give for each job.
  */
 #include "queue.h"
@@ -28,10 +33,21 @@
 
 const char *const queue_state_names[QUEUE_STATES] = { "queued", "running", "done", "parked", "superseded" };
 
+/* A libpq connection string: a URI, or "keyword=value ..." (a file's name has no '=' after its first word). */
+static int names_postgresql(const char *db)
+{
+	size_t word = strspn(db, "abcdefghijklmnopqrstuvwxyz_");
+
+	return !strncmp(db, "postgresql://", 13) || !strncmp(db, "postgres://", 11) ||
+	       (word > 0 && db[word + strspn(db + word, " \t")] == '=');
+}
+
 int queue_open(struct queue **out, const struct dconfig *cfg)
 {
+	const struct queue_ops *ops = names_postgresql(cfg->queue_db) ? &queue_pg : &queue_sqlite;
+
 	*out = NULL;
-	return queue_sqlite.open(out, cfg);
+	return ops->open(out, cfg);
 }
 
 void queue_base_init(struct queue *q, const struct queue_ops *ops, int64_t poll_ms)

@@ -3,7 +3,8 @@
  * daemon.h (queue_*), as forge_ops are behind the forge library: queue.c
  * chooses one from pysec.daemon.queueDb and holds what they share (waking
  * the review workers, the daemon's name); queue_sqlite.c keeps the queue of
- * one machine in a file.  Nothing else in the daemon includes this file.
+ * one machine in a file, queue_pg.c the queue of several daemons in
+ * PostgreSQL.  Nothing else in the daemon includes this file.
  */
 #ifndef PYSEC_DAEMON_QUEUE_H
 #define PYSEC_DAEMON_QUEUE_H
@@ -19,7 +20,7 @@ enum queue_end {
 };
 
 struct queue_ops {
-	const char *name;	/* "sqlite": /metrics */
+	const char *name;	/* "sqlite", "postgresql": /metrics */
 	/* `base` of a new queue, from the daemon's settings; 0, or an error code with error_set() */
 	int (*open)(struct queue **out, const struct dconfig *cfg);
 	void (*close)(struct queue *q);
@@ -40,7 +41,7 @@ struct queue_ops {
 	void (*prune)(struct queue *q, int days);
 };
 
-extern const struct queue_ops queue_sqlite;
+extern const struct queue_ops queue_sqlite, queue_pg;
 
 /* What every implementation starts with. */
 struct queue {
