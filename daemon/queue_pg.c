@@ -263,7 +263,9 @@ rollback:
 /*
  * The connection for a request: the one there is, or a new one (at most
  * one try a second, so that a database away costs a delivery one refused
- * connection, not a wait).  0, or -1 with q->error.  Under q->lock.
+ * connection, not a wait).  0, or -1 with q->error (-2: connected, but the
+ * schema cannot be made: the queue's own fault, not the network's).  Under
+ * q->lock.
  */
 static int ready(struct pg_queue *q)
 {
@@ -289,7 +291,7 @@ static int ready(struct pg_queue *q)
 	if (!q->schema_ok && migrate(q) < 0) {
 		PQfinish(q->conn);
 		q->conn = NULL;
-		return -1;
+		return -2;
 	}
 	dlog("info", "queue: connected to postgresql", NULL);
 	return 0;
@@ -839,19 +841,21 @@ static int pg_open(struct queue **out, const struct dconfig *cfg)
 		goto cleanup;
 	}
 	pthread_mutex_lock(&q->lock);
-	if (ready(q) < 0) {
-		if (!strncmp(q->error, "the queue's schema", 18)) {
-			error_set(-1, "%s", q->error);
+	if ((rc = ready(q)) < 0) {
+		if (rc == -2) {
+			/* a database that answers and refuses the schema (rights, a newer version) is not waited for */
+			rc = error_set(-1, "cannot set up the queue: %s", q->error);
 			pthread_mutex_unlock(&q->lock);
 			goto cleanup;
 		}
+		rc = -1;
 		/* the daemon serves its hooks meanwhile, and the queue comes when the database does */
 		dlog("warning", "queue: postgresql is not reachable yet; deliveries get 503 until it is",
 			json_pack("{s:s}", "error", q->error));
 	}
 	pthread_mutex_unlock(&q->lock);
 	if (pthread_create(&q->keeper, NULL, keeper, q) != 0) {
-		error_set(-1, "cannot start the queue's keeper thread");
+		rc = error_set(-1, "cannot start the queue's keeper thread");
 		goto cleanup;
 	}
 	q->keeper_started = 1;

@@ -41,17 +41,9 @@ if ! as_user "$T_PG" "$PGBIN/initdb" -D "$PG/data" -U postgres -A scram-sha-256 
 fi
 PGPASSWORD=$SU_PW psql -X -q -h "$PG" -U postgres -d postgres -c "CREATE ROLE pysec LOGIN PASSWORD '$PG_PW'" \
 	-c "CREATE DATABASE pysec OWNER pysec" > /dev/null || { fail "the queue's database and role are made"; exit 1; }
-# pq SQL: rows of the shared queue, "|"-separated
-pq() { PGPASSWORD=$PG_PW psql -X -q -h "$PG" -U pysec -d pysec -At -F '|' -c "$1"; }
-# drain: wait until no job is queued or running (at most two minutes)
-pq_drain() {
-	local i
-	for i in $(seq 1200); do
-		[ "$(pq "SELECT count(*) FROM pysec_jobs WHERE state IN ('queued', 'running')" 2>/dev/null)" = 0 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+# q SQL: rows of the shared queue, "|"-separated (lib-daemon.sh's drain reads it too)
+q() { PGPASSWORD=$PG_PW psql -X -q -h "$PG" -U pysec -d pysec -At -F '|' -c "$1"; }
+JOBS_TABLE=pysec_jobs
 
 # --- the forge, the project, three daemons -----------------------------------------------------------
 review_project
@@ -129,8 +121,8 @@ for n in 1 2 3; do
 	URL[$n]="http://127.0.0.1:${PORT[$n]}"
 	write_conf $n "${PORT[$n]}"
 done
-test "$(pq 'SELECT version FROM pysec_schema')" = 1 && ok "the schema is made once, at version 1" ||
-	fail "the schema is made once, at version 1" "$(pq 'SELECT * FROM pysec_schema')"
+test "$(q 'SELECT version FROM pysec_schema')" = 1 && ok "the schema is made once, at version 1" ||
+	fail "the schema is made once, at version 1" "$(q 'SELECT * FROM pysec_schema')"
 test "$(daemon_log_count '"msg":"queue: schema migrated"')" -eq 1 && ok "by one of them; the others found it made" ||
 	fail "by one of them; the others found it made" "$(grep -c 'schema migrated' "$TMP/daemon.log")"
 lacks "and none failed" "$(cat "$TMP/daemon.log")" '"level":"error"'
@@ -154,7 +146,7 @@ deliver 3 gitea 221 --head "$HEAD"
 contains "a Gitea delivery without an id, to the third, is queued" "$OUT" '202 {"status":"queued"'
 deliver 1 gitea 221 --head "$HEAD"
 contains "the same body to the first is a duplicate (by its hash)" "$OUT" '200 {"status":"duplicate"'
-pq_drain && ok "the queue drains" || fail "the queue drains" "$(pq 'SELECT * FROM pysec_jobs')"
+drain && ok "the queue drains" || fail "the queue drains" "$(q 'SELECT * FROM pysec_jobs')"
 
 forge_hold mr2 GET 'merge_requests/2$'
 deliver 1 gitlab 2 --head "$HEAD" --key c-2-a
@@ -163,24 +155,24 @@ deliver 2 gitlab 2 --head "$BASE" --key c-2-b --action update
 contains "a delivery for !2 to another daemon meanwhile queues a job" "$OUT" '"status":"queued"'
 deliver 3 gitlab 2 --head "$HEAD" --key c-2-c --action update
 contains "the next one, to the third, joins it" "$OUT" '"status":"merged"'
-test "$(pq "SELECT state || ' ' || head || ' ' || deliveries FROM pysec_jobs WHERE number = 2 ORDER BY id" | tr '\n' ,)" = \
+test "$(q "SELECT state || ' ' || head || ' ' || deliveries FROM pysec_jobs WHERE number = 2 ORDER BY id" | tr '\n' ,)" = \
 	"running $HEAD 1,queued $HEAD 2," && ok "which names the newest head; the first still runs" ||
-	fail "which names the newest head" "$(pq 'SELECT * FROM pysec_jobs WHERE number = 2')"
+	fail "which names the newest head" "$(q 'SELECT * FROM pysec_jobs WHERE number = 2')"
 # two daemons idle, and !2's queued job waits for the running one
 deliver 2 gitlab 3 --head "$HEAD" --key c-3
-for i in $(seq 600); do [ "$(pq "SELECT state FROM pysec_jobs WHERE number = 3")" = done ] && break; sleep 0.1; done
-test "$(pq "SELECT state FROM pysec_jobs WHERE number = 2 ORDER BY id" | tr '\n' ,)" = "running,queued," &&
+for i in $(seq 600); do [ "$(q "SELECT state FROM pysec_jobs WHERE number = 3")" = done ] && break; sleep 0.1; done
+test "$(q "SELECT state FROM pysec_jobs WHERE number = 2 ORDER BY id" | tr '\n' ,)" = "running,queued," &&
 	ok "another request is reviewed meanwhile, and !2's second job still waits for its first" ||
-	fail "!2's second job waits for its first" "$(pq 'SELECT * FROM pysec_jobs WHERE number IN (2, 3)')"
+	fail "!2's second job waits for its first" "$(q 'SELECT * FROM pysec_jobs WHERE number IN (2, 3)')"
 forge_release mr2
-pq_drain
-test "$(pq "SELECT count(*) FROM pysec_jobs WHERE number = 2 AND state = 'done'")" = 2 && ok "then both are reviewed" ||
-	fail "then both are reviewed" "$(pq 'SELECT * FROM pysec_jobs WHERE number = 2')"
+drain
+test "$(q "SELECT count(*) FROM pysec_jobs WHERE number = 2 AND state = 'done'")" = 2 && ok "then both are reviewed" ||
+	fail "then both are reviewed" "$(q 'SELECT * FROM pysec_jobs WHERE number = 2')"
 
 # --- who handled what ----------------------------------------------------------------------------------------
 contains "the log names the daemon (host:pid) of each review" "$(grep '"msg":"review done"' "$TMP/daemon.log")" \
 	"\"daemon\":\"$(hostname):"
-done_by=$(pq "SELECT DISTINCT daemon FROM pysec_jobs WHERE state = 'done'" | wc -l)
+done_by=$(q "SELECT DISTINCT daemon FROM pysec_jobs WHERE state = 'done'" | wc -l)
 test "$done_by" -ge 1 && ok "and so does the queue ($done_by daemons)" || fail "and so does the queue"
 HTTP_URL=${URL[2]}
 http_get /metrics
@@ -208,8 +200,8 @@ test "$(curl -s --max-time 10 "${URL[3]}/healthz")" = ok && ok "database back: /
 	fail "database back: /healthz is ok again"
 deliver 1 gitlab 4 --head "$HEAD" --key down-4
 contains "database back: the delivery sent again is queued" "$OUT" "202"
-pq_drain && test "$(pq "SELECT state FROM pysec_jobs WHERE number = 4")" = done &&
-	ok "and reviewed" || fail "and reviewed" "$(pq 'SELECT * FROM pysec_jobs WHERE number = 4')"
+drain && test "$(q "SELECT state FROM pysec_jobs WHERE number = 4")" = done &&
+	ok "and reviewed" || fail "and reviewed" "$(q 'SELECT * FROM pysec_jobs WHERE number = 4')"
 
 # --- 300 deliveries over three daemons; two killed mid-review; the database restarted --------------------------
 # 80 GitLab merge requests (!201..!280): open, the same again (a forge's retry), an update;
@@ -230,7 +222,7 @@ random.Random(17).shuffle(out)
 print("\n".join(json.dumps(d) for d in out))
 EOF
 forge_clear
-before=$(pq "SELECT coalesce(max(id), 0) FROM pysec_jobs")
+before=$(q "SELECT coalesce(max(id), 0) FROM pysec_jobs")
 KILLED=""
 # kill_holder NAME: kill -9 the daemon whose review the forge holds under NAME, let the held
 # request end (the forge applies it, to a client gone), and start that daemon again
@@ -243,7 +235,7 @@ kill_holder() {
 		fail "the held review is one daemon's" "pid $pid"
 		return 1
 	fi
-	RUNNING_AT_KILL=$(pq "SELECT count(*) FROM pysec_jobs WHERE state = 'running' AND daemon = '$(hostname):$pid'")
+	RUNNING_AT_KILL=$(q "SELECT count(*) FROM pysec_jobs WHERE state = 'running' AND daemon = '$(hostname):$pid'")
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null
 	KILLED="$KILLED $n"
@@ -285,22 +277,22 @@ test "$(awk '$2 == 202 { print $3 }' "$TMP/answers" | sort -u | wc -l)" -eq 3 &&
 	fail "spread over the three daemons" "$(awk '{ print $3 }' "$TMP/answers" | sort | uniq -c)"
 test "$(echo $KILLED | wc -w)" -eq 2 && test "${KILLED% *}" != "${KILLED#* }" && ok "two different daemons were killed" ||
 	fail "two different daemons were killed" "$KILLED"
-pq_drain && ok "the queue drains" || fail "the queue drains" "$(pq "SELECT state, count(*) FROM pysec_jobs GROUP BY state")"
-test "$(pq "SELECT count(*) FROM pysec_deliveries WHERE id LIKE 'gitlab:gl-2__-_' OR (id LIKE 'gitea:%' AND job IN
+drain && ok "the queue drains" || fail "the queue drains" "$(q "SELECT state, count(*) FROM pysec_jobs GROUP BY state")"
+test "$(q "SELECT count(*) FROM pysec_deliveries WHERE id LIKE 'gitlab:gl-2__-_' OR (id LIKE 'gitea:%' AND job IN
 	(SELECT id FROM pysec_jobs WHERE id > $before))")" -eq 200 && ok "each of the 200 distinct deliveries is recorded once" ||
-	fail "each distinct delivery is recorded once" "$(pq "SELECT count(*) FROM pysec_deliveries")"
-test "$(pq "SELECT count(*) FROM pysec_deliveries AS d JOIN pysec_jobs AS j ON j.id = d.job WHERE j.id > $before AND NOT
+	fail "each distinct delivery is recorded once" "$(q "SELECT count(*) FROM pysec_deliveries")"
+test "$(q "SELECT count(*) FROM pysec_deliveries AS d JOIN pysec_jobs AS j ON j.id = d.job WHERE j.id > $before AND NOT
 	(j.state = 'done' OR (j.state = 'superseded' AND EXISTS (SELECT 1 FROM pysec_jobs AS n WHERE n.forge = j.forge AND
 	n.number = j.number AND n.id > j.id AND n.state = 'done')))")" = 0 &&
 	ok "every accepted delivery was reviewed (its job, or a later one of its request, is done)" ||
-	fail "every accepted delivery was reviewed" "$(pq "SELECT * FROM pysec_jobs WHERE id > $before AND state <> 'done'")"
-test "$(pq "SELECT count(DISTINCT forge || number) FROM pysec_jobs WHERE state = 'done' AND id > $before")" = 100 &&
-	ok "all 100 requests were reviewed" || fail "all 100 requests were reviewed" "$(pq "SELECT forge, number, state FROM pysec_jobs WHERE id > $before")"
+	fail "every accepted delivery was reviewed" "$(q "SELECT * FROM pysec_jobs WHERE id > $before AND state <> 'done'")"
+test "$(q "SELECT count(DISTINCT forge || number) FROM pysec_jobs WHERE state = 'done' AND id > $before")" = 100 &&
+	ok "all 100 requests were reviewed" || fail "all 100 requests were reviewed" "$(q "SELECT forge, number, state FROM pysec_jobs WHERE id > $before")"
 test "$(daemon_log_count '"msg":"queue: a lease expired; the job is taken back"')" -ge 2 &&
 	ok "the killed daemons' jobs were taken back when their leases expired" ||
 	fail "the killed daemons' jobs were taken back" "$(grep -c 'taken back' "$TMP/daemon.log")"
-test "$(pq "SELECT count(DISTINCT daemon) FROM pysec_jobs WHERE state = 'done' AND id > $before")" -ge 3 &&
-	ok "the reviews were shared among the daemons" || fail "the reviews were shared" "$(pq "SELECT daemon, count(*) FROM pysec_jobs GROUP BY daemon")"
+test "$(q "SELECT count(DISTINCT daemon) FROM pysec_jobs WHERE state = 'done' AND id > $before")" -ge 3 &&
+	ok "the reviews were shared among the daemons" || fail "the reviews were shared" "$(q "SELECT daemon, count(*) FROM pysec_jobs GROUP BY daemon")"
 forge_log
 applied_gl='select(.method == "POST" and (.path | test("merge_requests/2[0-9][0-9]/discussions$")) and (.status == 201 or (.status == "client gone" and (.problems | length) == 0)))'
 applied_gt='select(.method == "POST" and (.path | test("pulls/2[0-9][0-9]/reviews$")) and (.status == 200 or (.status == "client gone" and (.problems | length) == 0)))'
