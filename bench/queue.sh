@@ -139,7 +139,9 @@ for setup in "sqlite 1" "postgresql 1" "postgresql 2" "postgresql 3"; do
 	echo "queue.sh: $deliveries deliveries, $setup daemon(s)" >&2
 	read -r acc rev jobs send drained posted < <(run $setup)
 	set -- $setup
-	rows="$rows| $1, $2 daemon$([[ $2 -gt 1 ]] && echo s) | $acc | $rev | $jobs | $posted | $send | $drained |"$'\n'
+	plural=s
+	if [[ $2 -eq 1 ]]; then plural=""; fi
+	rows="$rows| $1, $2 daemon$plural | $acc | $rev | $jobs | $posted | $send | $drained |"$'\n'
 done
 
 mkdir -p "$root/bench/results"

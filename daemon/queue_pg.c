@@ -325,15 +325,39 @@ static void fmt_i64(char *out, size_t len, int64_t v)
 	snprintf(out, len, "%lld", (long long)v);
 }
 
+/*
+ * A delivery's key as PostgreSQL's text takes it: a header may carry any
+ * bytes, and a key that is not UTF-8 would be refused by the database for
+ * ever (and the forge would send it again for ever): such a key is kept in
+ * hex.
+ */
+static const char *as_text(const char *s, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	size_t n, i;
+
+	for (; *p; p += n)
+		if (!(n = utf8_decode(p, &cp)))
+			break;
+	if (!*p)
+		return s;
+	n = (size_t)snprintf(buf, len, "hex:");
+	for (i = 0; s[i] && n + 3 < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%02x", (unsigned char)s[i]);
+	return buf;
+}
+
 static int pg_add(struct queue *base, const char *delivery, pysec_forge_kind kind, const char *project,
 	uint64_t number, const char *head, size_t max_pending, enum queue_add_result *result, int64_t *job)
 {
 	struct pg_queue *q = PQ(base);
 	const char *forge = pysec_forge_kind_name(kind);
-	char num[24], max[24], id[24];
+	char num[24], max[24], id[24], key[640];
 	PGresult *r = NULL;
 	int rc = -1;
 
+	delivery = as_text(delivery, key, sizeof(key));
 	fmt_i64(num, sizeof(num), (int64_t)number);
 	fmt_i64(max, sizeof(max), (int64_t)max_pending);
 	pthread_mutex_lock(&q->lock);

@@ -133,12 +133,14 @@ def peer_pid(port, server_port):
             continue
         for line in lines:
             f = line.split()
-            if int(f[1].rsplit(":", 1)[1], 16) == port and int(f[2].rsplit(":", 1)[1], 16) == server_port:
+            # a connection of earlier on the same ports may linger (TIME_WAIT: no inode)
+            if (int(f[1].rsplit(":", 1)[1], 16) == port and int(f[2].rsplit(":", 1)[1], 16) == server_port and
+                    f[9] != "0"):
                 inode = f[9]
                 break
         if inode:
             break
-    if not inode or inode == "0":
+    if not inode:
         return None
     want = "socket:[%s]" % inode
     for pid in os.listdir("/proc"):

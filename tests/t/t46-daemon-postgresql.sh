@@ -34,7 +34,7 @@ printf '%s\n' "$SU_PW" > "$PG/su.pw" && chown "$T_PG:" "$PG/su.pw"
 pg_ctl() { as_user "$T_PG" "$PGBIN/pg_ctl" -D "$PG/data" -l "$PG/log" "$@" > /dev/null; }
 pg_start() { pg_ctl -o "-k $PG -c listen_addresses=''" -w -t 120 start; }
 trap 'for p in $DAEMON_PIDS ${FORGE_PIDS:-}; do kill -9 "$p" 2>/dev/null; done; pg_ctl -m immediate stop 2>/dev/null; rm -rf "$TMP"' EXIT
-if ! as_user "$T_PG" "$PGBIN/initdb" -D "$PG/data" -U postgres -A scram-sha-256 --pwfile="$PG/su.pw" -N > "$PG/initdb.log" 2>&1 ||
+if ! as_user "$T_PG" "$PGBIN/initdb" -D "$PG/data" -U postgres -E UTF8 --locale=C -A scram-sha-256 --pwfile="$PG/su.pw" -N > "$PG/initdb.log" 2>&1 ||
 	! pg_start; then
 	fail "PostgreSQL starts" "$(tail -5 "$PG/initdb.log" "$PG/log" 2>/dev/null)"
 	exit 1
@@ -146,6 +146,14 @@ deliver 3 gitea 221 --head "$HEAD"
 contains "a Gitea delivery without an id, to the third, is queued" "$OUT" '202 {"status":"queued"'
 deliver 1 gitea 221 --head "$HEAD"
 contains "the same body to the first is a duplicate (by its hash)" "$OUT" '200 {"status":"duplicate"'
+# a delivery id that is not UTF-8 (a header may carry any bytes): recorded all the same
+gl_raw() {
+	curl -s -o /dev/null -w '%{http_code}' -X POST -H "X-Gitlab-Token: $GL_SECRET" -H 'X-Gitlab-Event: Merge Request Hook' \
+		-H $'Idempotency-Key: k\xff\xfe' --data-binary '{"object_kind":"merge_request","project":{"id":7,"path_with_namespace":"group/proj"},"object_attributes":{"iid":5,"action":"open","last_commit":{"id":"'"$HEAD"'"}}}' \
+		"${URL[$1]}/webhook/gitlab"
+}
+test "$(gl_raw 2)" = 202 && ok "a delivery whose id is not UTF-8 is queued" || fail "a delivery whose id is not UTF-8 is queued"
+test "$(gl_raw 3)" = 200 && ok "and, sent again to another daemon, is a duplicate" || fail "and, sent again, is a duplicate"
 drain && ok "the queue drains" || fail "the queue drains" "$(q 'SELECT * FROM pysec_jobs')"
 
 forge_hold mr2 GET 'merge_requests/2$'
