@@ -41,6 +41,20 @@ if ! as_user "$T_PG" "$PGBIN/initdb" -D "$PG/data" -U postgres -E UTF8 --locale=
 fi
 PGPASSWORD=$SU_PW psql -X -q -h "$PG" -U postgres -d postgres -c "CREATE ROLE pysec LOGIN PASSWORD '$PG_PW'" \
 	-c "CREATE DATABASE pysec OWNER pysec" > /dev/null || { fail "the queue's database and role are made"; exit 1; }
+# the queue's unit tests (tests/unit/test_daemon_queue.c), which make check-unit runs on SQLite,
+# on this server: a database of their own
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(realpath --relative-to="$SRC" "$(dirname "$(readlink -f "$PYSEC_BIN")")")
+PGPASSWORD=$SU_PW psql -X -q -h "$PG" -U postgres -d postgres -c "CREATE DATABASE pysec_unit OWNER pysec" > /dev/null
+# shellcheck disable=SC2086
+if make -s -C "$SRC" ${PYSEC_MAKE_VARS:-BUILD=$build} "$build/tests/test_daemon_queue" > "$TMP/unit.log" 2>&1 &&
+	PYSEC_TEST_QUEUE_DB="host=$PG dbname=pysec_unit user=pysec" PYSEC_TEST_QUEUE_PASSWORD=$PG_PW \
+		"$SRC/$build/tests/test_daemon_queue" >> "$TMP/unit.log" 2>&1; then
+	ok "the queue's unit tests pass on PostgreSQL ($(grep -c '^\[       OK' "$TMP/unit.log") tests)"
+else
+	fail "the queue's unit tests pass on PostgreSQL" "$(tail -20 "$TMP/unit.log")"
+fi
+
 # q SQL: rows of the shared queue, "|"-separated (lib-daemon.sh's drain reads it too)
 q() { PGPASSWORD=$PG_PW psql -X -q -h "$PG" -U pysec -d pysec -At -F '|' -c "$1"; }
 JOBS_TABLE=pysec_jobs
