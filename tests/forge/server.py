@@ -282,8 +282,10 @@ class Handler(BaseHTTPRequestHandler):
                       "problems": [], "fault": False, "user_agent": self.headers.get("User-Agent"),
                       "accept": self.headers.get("Accept")}
         if CONFIG["peer_pids"] and not url.path.startswith("/_"):
-            if not hasattr(self, "peer"):
-                self.peer = peer_pid(self.client_address[1], self.server.server_address[1])
+            # /proc/net/tcp is read in pieces, and may miss a socket while the table changes: asked again
+            for _ in range(5):
+                if getattr(self, "peer", None) is None:
+                    self.peer = peer_pid(self.client_address[1], self.server.server_address[1])
             self.entry["pid"] = self.peer
         with LOCK:
             self.body = self.read_body() if self.command in ("POST", "PUT", "PATCH") else {}
