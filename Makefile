@@ -20,7 +20,7 @@ PKG_CONFIG ?= pkg-config
 # and each shared library costs start-up time.  pysec-net (review, serve)
 # and the tests link all of PKGS.
 CORE_PKGS := libgit2 tree-sitter jansson libpcre2-8
-NET_PKGS := libcurl libmicrohttpd sqlite3 libcrypto libsystemd
+NET_PKGS := libcurl libmicrohttpd sqlite3 libpq libcrypto libsystemd
 PKGS := $(CORE_PKGS) $(NET_PKGS)
 
 ifeq ($(SANITIZE),1)

@@ -133,47 +133,7 @@ stop_daemon
 
 # --- 2. webhook throughput --------------------------------------------------------------
 
-# the requests' repository: one commit adding three findings (each review posts
-# three inline comments and a status), so that the forge stand-in's own diff
-# per comment stays small
-git init -q "$work/review"
-printf 'import subprocess\nsubprocess.call(cmd)\n' >"$work/review/a.py"
-git -C "$work/review" add a.py
-git -C "$work/review" -c user.name=b -c user.email=b@x commit -qm base
-base=$(git -C "$work/review" rev-parse HEAD)
-printf 'import subprocess\nsubprocess.call(cmd, shell=True)\neval(x)\n' >"$work/review/a.py"
-printf 'import os\nos.system(c)\n' >"$work/review/b.py"
-git -C "$work/review" add a.py b.py
-git -C "$work/review" -c user.name=b -c user.email=b@x commit -qm topic
-head=$(git -C "$work/review" rev-parse HEAD)
-nmr=$((deliveries / 4))
-printf 'tok\n' >"$work/token"
-printf 'sec\n' >"$work/secret"
-
-start_forge() { # a fresh stand-in forge (no comments from an earlier run)
-	python3 "$root/tests/forge/server.py" >"$work/forge.out" 2>"$work/forge.err" &
-	forge_pid=$!
-	for _ in $(seq 200); do grep -q '^port ' "$work/forge.out" && break; sleep 0.05; done
-	forge_url="http://127.0.0.1:$(sed -n 's/^port //p' "$work/forge.out")"
-	python3 "$root/tests/forge/ctl.py" "$forge_url/_control" "$(python3 -c "
-import json
-mr = {'base': '$base', 'start': '$base', 'head': '$head'}
-print(json.dumps({'token': 'tok', 'gitlab': {'projects': {'7': {'path': 'group/proj', 'repo': '$work/review',
-    'mrs': {str(i): mr for i in range(1, $nmr + 1)}}}}}))")" >/dev/null
-}
-stop_forge() {
-	kill "$forge_pid" && wait "$forge_pid" 2>/dev/null || true
-	forge_pid=""
-}
-python3 - "$head" "$nmr" >"$work/deliveries.jsonl" <<'EOF'
-import json, sys
-head, nmr = sys.argv[1], int(sys.argv[2])
-for i in range(1, nmr + 1):
-    for k, action in (("a", "open"), ("b", "update")):
-        for _ in range(2):
-            print(json.dumps({"forge": "gitlab", "project": "group/proj", "number": i, "head": head,
-                              "action": action, "secret": "sec", "key": "%d-%s" % (i, k)}))
-EOF
+source "$root/bench/lib-webhooks.sh"
 
 throughput() { # SYNC: one run; prints "accepted/s reviews/s reviews"
 	local conf=$work/hooks-$1.conf db=$work/queue-$1.db t0 t1 t2 done_jobs posted span
@@ -203,11 +163,8 @@ EOF
 	done_jobs=$(curl -s "$url/metrics" | awk '$1 == "pysec_queue_jobs{state=\"done\"}" { print $2 }')
 	stop_daemon
 	# the reviews' own pace: first "review started" to last "review done", from the log's timestamps
-	span=$(jq -r 'select(.msg == "review started" or .msg == "review done") | .ts' "$work/daemon-$1.log" |
-		python3 -c 'import sys, datetime
-ts = [datetime.datetime.fromisoformat(l.strip().replace("Z", "+00:00")).timestamp() for l in sys.stdin if l.strip()]
-print("%.3f" % (max(ts) - min(ts)) if ts else "0")')
-	posted=$(python3 "$root/tests/forge/ctl.py" "$forge_url/_log" | jq '[.[] | select(.method == "POST" and (.path | endswith("/discussions")) and .status == 201)] | length')
+	span=$(review_span "$work/daemon-$1.log")
+	posted=$(posted_comments)
 	stop_forge
 	[[ $posted == $((3 * nmr)) ]] || echo "daemon.sh: warning: $posted comments posted, $((3 * nmr)) expected" >&2
 	awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$deliveries" -v j="$done_jobs" -v s="$span" \

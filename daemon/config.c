@@ -16,8 +16,10 @@
  *       cacheEntries = 100000
  *       cacheBytes = 268435456
  *       listen = 127.0.0.1:8089                  the webhook listener
- *       queueDb = /var/lib/pysec/queue.db
- *       queueSync = full                         or normal
+ *       queueDb = /var/lib/pysec/queue.db        or postgresql://... , or a libpq conninfo
+ *       queueSync = full                         or normal (SQLite)
+ *       queuePasswordFile = /etc/pysec/queue.password   (PostgreSQL)
+ *       queueLease = 30                          seconds a claim lasts unrenewed (PostgreSQL)
  *       maxBody = 1048576
  *       maxPending = 10000
  *       reviewWorkers = 2
@@ -275,6 +277,17 @@ static int load_webhooks(struct dconfig *cfg, git_config *c, const pysec_serve_o
 	}
 	cfg->queue_sync_full = !s || !strcmp(s, "full");
 	free(s);
+	if ((s = get_str(c, "pysec.daemon.queuePasswordFile")) != NULL) {
+		rc = read_secret(&cfg->queue_password, s);
+		free(s);
+		if (rc < 0)
+			return rc;
+	}
+	if ((rc = get_num(&v, c, "pysec.daemon.queueLease", 3600, 30)) < 0)
+		return rc;
+	if (v < 3)
+		return error_set(PYSEC_EINVALID, "pysec.daemon.queueLease is at least 3 seconds, not %llu", v);
+	cfg->queue_lease = (unsigned)v;
 	if ((rc = get_num(&v, c, "pysec.daemon.maxBody", 64ULL << 20, 1 << 20)) < 0)
 		return rc;
 	cfg->max_body = (size_t)v;
@@ -341,6 +354,7 @@ void dconfig_free(struct dconfig *cfg)
 	free(cfg->groups);
 	free(cfg->listen);
 	free(cfg->queue_db);
+	secret_free(cfg->queue_password);
 	free(cfg->gitlab.url);
 	secret_free(cfg->gitlab.token);
 	secret_free(cfg->gitlab.secret);

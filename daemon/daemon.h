@@ -7,7 +7,8 @@
  *               that run the core's pysec_gate_run() for pre-receive hooks
  *   webhook.c   the HTTP listener (libmicrohttpd): webhooks, /healthz, /metrics
  *   delivery.c  what a webhook delivery asks for, from its headers and body alone
- *   queue.c     the durable job queue (SQLite, WAL)
+ *   queue.c     the durable job queue, one interface (queue.h) over SQLite
+ *               (queue_sqlite.c) or PostgreSQL (queue_pg.c)
  *   reviews.c   workers that run the forge library's review for queued jobs
  *   metrics.c   counters and histograms in Prometheus' text format
  *   log.c       one JSON object a line on stderr
@@ -65,8 +66,10 @@ struct dconfig {
 	double request_timeout;	/* seconds to read a hook's request */
 	pysec_cache_options cache;
 	char *listen;		/* HTTP "host:port" or NULL */
-	char *queue_db;		/* the SQLite file of the job queue */
-	int queue_sync_full;	/* synchronous=FULL (every commit on disk) or NORMAL */
+	char *queue_db;		/* the job queue: a SQLite file, or a PostgreSQL URI or conninfo */
+	int queue_sync_full;	/* SQLite: synchronous=FULL (every commit on disk) or NORMAL */
+	char *queue_password;	/* PostgreSQL: read from queuePasswordFile; secret */
+	unsigned queue_lease;	/* PostgreSQL: seconds a claim lasts unless its daemon renews it */
 	size_t max_body;	/* bytes of a webhook body */
 	size_t max_pending;	/* queued jobs; beyond, deliveries get 503 */
 	unsigned review_workers;
@@ -119,11 +122,17 @@ struct daemon;
 /* The Prometheus text exposition of everything, malloc'd. */
 char *metrics_render(struct daemon *d, size_t *len);
 
-/* --- queue.c ---------------------------------------------------------------- */
+/* --- queue.c (queue_sqlite.c, queue_pg.c) ------------------------------------ */
 
+/*
+ * The durable queue of review jobs: one interface, whatever keeps the jobs
+ * (queue.h, behind it).  Every function returns 0 (or what it says), or -1
+ * with the message in error_last().
+ */
 struct queue;
 
 enum queue_add_result { QUEUE_ADDED, QUEUE_MERGED, QUEUE_DUPLICATE, QUEUE_FULL };
+enum queue_state { QUEUE_QUEUED, QUEUE_RUNNING, QUEUE_DONE, QUEUE_PARKED, QUEUE_SUPERSEDED, QUEUE_STATES };
 
 struct job {
 	int64_t id;
@@ -132,9 +141,11 @@ struct job {
 	uint64_t number;
 	char head[64];
 	unsigned attempts;	/* including this one */
+	int64_t lease;		/* the claim's number, where the queue has leases; else 0 */
 };
 
-int queue_open(struct queue **out, const char *path, int sync_full, unsigned attempts, char *err, size_t errlen);
+/* The queue pysec.daemon.queueDb names, set up for the daemon. */
+int queue_open(struct queue **out, const struct dconfig *cfg);
 void queue_close(struct queue *q);
 /* Record a delivery and its job, durably, before the forge gets its 2xx. */
 int queue_add(struct queue *q, const char *delivery, pysec_forge_kind kind, const char *project, uint64_t number,
@@ -147,27 +158,31 @@ int queue_claim(struct queue *q, struct job *out, int64_t *next_due_ms, uint64_t
 /*
  * The end of a claimed job: done, failed (retried after `delay_ms`, or
  * parked with `error` when attempts are spent), or released (the daemon is
- * stopping: queued again, the attempt not counted).  -1 when it could not
- * be written: the job is then left running, and queue_maintain() queues it
- * again once the queue can be written.
+ * stopping, or the job is no longer its own: queued again, the attempt not
+ * counted).  -1 when it could not be written: queue_maintain() then sees
+ * to it once the queue can be written.
  */
-int queue_done(struct queue *q, int64_t id, const char *result);
+int queue_done(struct queue *q, const struct job *job, const char *result);
 int queue_failed(struct queue *q, const struct job *job, const char *error, unsigned delay_ms, int park);
-int queue_release(struct queue *q, const struct job *job);
-/* When a write failed: try again to queue the jobs left running that no worker runs; -1 while it cannot. */
+int queue_release(struct queue *q, const struct job *job, const char *why);
+/* 1 when the job may be run by another daemon now: its review is to stop. */
+int queue_lost(struct queue *q, const struct job *job);
+/* When a write failed: try again what it left undone; -1 while it cannot. */
 int queue_maintain(struct queue *q);
 /* 0 when the queue can be written now (a probe write) and nothing is stuck; else -1 with why. */
-int queue_health(struct queue *q, char *why, size_t whylen);
+int queue_health(struct queue *q);
 /* A stop past its deadline: the jobs in flight are released, and the queue is left locked for the exit. */
 void queue_abandon(struct queue *q);
-/* Jobs per state, for the metrics: queued, running, done, parked, superseded. */
-void queue_counts(struct queue *q, int64_t counts[5]);
+/* The queue's part of /metrics: jobs per state, which queue, which daemon. */
+void queue_metrics(struct queue *q, FILE *f);
 /* Forget finished jobs and deliveries older than `days`. */
 void queue_prune(struct queue *q, int days);
-/* Sleep until `until_ms` (at most a second), unless queue_notify() came since the claim that gave `seq`. */
+/* Sleep until `until_ms` (at most a poll's time), unless queue_notify() came since the claim that gave `seq`. */
 void queue_wait(struct queue *q, int64_t until_ms, const volatile int *stop, uint64_t seq);
 /* Wake the review workers: a job was added or finished, or they are to stop. */
 void queue_notify(struct queue *q);
+/* "host:pid": this daemon, as the logs and the queue name it. */
+const char *queue_daemon(const struct queue *q);
 
 /* --- the daemon (serve.c) --------------------------------------------------- */
 

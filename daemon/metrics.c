@@ -107,12 +107,10 @@ static void histogram_write(FILE *f, const char *name, const char *help, const s
 char *metrics_render(struct daemon *d, size_t *len)
 {
 	static const char *const forges[] = { "unknown", "gitlab", "gitea", "github" };
-	static const char *const states[] = { "queued", "running", "done", "parked", "superseded" };
 	char *text = NULL;
 	FILE *f = open_memstream(&text, len);
 	struct generation *g = daemon_gen_get(d);
 	pysec_cache_stats cs;
-	int64_t counts[5] = { 0 };
 	unsigned queued = 0, busy = 0, workers = 0;
 	size_t i, k;
 
@@ -122,8 +120,6 @@ char *metrics_render(struct daemon *d, size_t *len)
 	}
 	pysec_cache_stats_get(&cs, g->cache);
 	daemon_gen_put(d, g);
-	if (d->queue)
-		queue_counts(d->queue, counts);
 	if (d->hooks)
 		hookd_stats(d->hooks, &queued, &busy, &workers);
 
@@ -158,9 +154,8 @@ char *metrics_render(struct daemon *d, size_t *len)
 	histogram_write(f, "pysec_review_seconds", "Time a review job ran.", &m.review_seconds);
 	pthread_mutex_unlock(&metrics_lock);
 
-	fprintf(f, "# HELP pysec_queue_jobs Review jobs in the durable queue, by state.\n# TYPE pysec_queue_jobs gauge\n");
-	for (i = 0; i < 5; i++)
-		fprintf(f, "pysec_queue_jobs{state=\"%s\"} %lld\n", states[i], (long long)counts[i]);
+	if (d->queue)
+		queue_metrics(d->queue, f);
 	fprintf(f, "# HELP pysec_cache_lookups_total Blob result lookups, by outcome.\n"
 		   "# TYPE pysec_cache_lookups_total counter\n"
 		   "pysec_cache_lookups_total{result=\"hit\"} %llu\npysec_cache_lookups_total{result=\"miss\"} %llu\n"

@@ -20,12 +20,22 @@ struct reviewd {
 	int cancel;		/* the daemon is stopping: transfers in flight are aborted (atomic) */
 };
 
-/* pysec_forge_options.cancel: a review in flight ends when the daemon stops. */
+/* A review in flight, for its cancel callback. */
+struct running {
+	struct reviewd *r;
+	const struct job *job;
+};
+
+/*
+ * pysec_forge_options.cancel: a review in flight ends when the daemon
+ * stops, or when its job may be another daemon's now (a lease the queue
+ * could not renew).
+ */
 static int canceled(void *payload)
 {
-	struct reviewd *r = payload;
+	const struct running *run = payload;
 
-	return __atomic_load_n(&r->cancel, __ATOMIC_RELAXED);
+	return __atomic_load_n(&run->r->cancel, __ATOMIC_RELAXED) || queue_lost(run->r->d->queue, run->job);
 }
 
 static unsigned backoff(const struct dconfig *cfg, unsigned attempts, unsigned *seed)
@@ -42,7 +52,7 @@ static unsigned backoff(const struct dconfig *cfg, unsigned attempts, unsigned *
 }
 
 /* Run one job: 0 with what it did in `result`, or an error. */
-static int run_job(struct reviewd *r, struct generation *g, const struct job *job, char *result, size_t reslen)
+static int run_job(struct running *run, struct generation *g, const struct job *job, char *result, size_t reslen)
 {
 	const struct dconfig *cfg = g->cfg;
 	const struct forge_conf *fc = dconfig_forge(cfg, job->kind);
@@ -77,7 +87,7 @@ static int run_job(struct reviewd *r, struct generation *g, const struct job *jo
 	fo.url = fc->url;
 	fo.token = fc->token;
 	fo.cancel = canceled;
-	fo.cancel_payload = r;
+	fo.cancel_payload = run;
 	if ((rc = pysec_forge_new(&forge, &fo)) < 0)
 		goto cleanup;
 	memset(&rq, 0, sizeof(rq));
@@ -112,6 +122,8 @@ static void *worker(void *arg)
 	while (!r->stop) {
 		struct generation *g;
 		struct job job;
+		struct running run = { r, &job };
+		const char *daemon = queue_daemon(r->d->queue);
 		int64_t next = 0;
 		uint64_t seq = 0;
 		char error[1024], result[512];
@@ -126,33 +138,35 @@ static void *worker(void *arg)
 		}
 		g = daemon_gen_get(r->d);
 		started = (double)clock_wall_ms() / 1000.0;
-		dlog("info", "review started", json_pack("{s:I,s:s,s:s,s:I,s:i}", "job", (json_int_t)job.id,
+		dlog("info", "review started", json_pack("{s:I,s:s,s:s,s:I,s:i,s:s}", "job", (json_int_t)job.id,
 			"forge", pysec_forge_kind_name(job.kind), "project", job.project, "request", (json_int_t)job.number,
-			"attempt", (int)job.attempts));
+			"attempt", (int)job.attempts, "daemon", daemon));
 		result[0] = '\0';
-		rc = run_job(r, g, &job, result, sizeof(result));
+		rc = run_job(&run, g, &job, result, sizeof(result));
 		/* kept: the queue's calls below may set errors of their own */
 		snprintf(error, sizeof(error), "%s", rc < 0 ? error_last() : "");
-		if (rc < 0 && canceled(r)) {
-			/* not the job's failure: it goes back to the queue for the next start */
-			queue_release(r->d->queue, &job);
-			dlog("warning", "review interrupted by the stop; queued again", json_pack("{s:I,s:s,s:I,s:s}",
+		if (rc < 0 && canceled(&run)) {
+			/* not the job's failure: it goes back to the queue, for the next start or another daemon */
+			int stop = __atomic_load_n(&r->cancel, __ATOMIC_RELAXED);
+			queue_release(r->d->queue, &job, stop ? "interrupted by the daemon's stop" : "its lease was lost");
+			dlog("warning", stop ? "review interrupted by the stop; queued again" :
+				"review stopped: its lease was lost, another daemon may run it", json_pack("{s:I,s:s,s:I,s:s,s:s}",
 				"job", (json_int_t)job.id, "project", job.project, "request", (json_int_t)job.number,
-				"error", error));
+				"error", error, "daemon", daemon));
 		} else if (rc == 0) {
-			queue_done(r->d->queue, job.id, result);
+			queue_done(r->d->queue, &job, result);
 			metrics_review(REVIEW_DONE, (double)clock_wall_ms() / 1000.0 - started);
-			dlog("info", "review done", json_pack("{s:I,s:s,s:I,s:s}", "job", (json_int_t)job.id, "project",
-				job.project, "request", (json_int_t)job.number, "result", result));
+			dlog("info", "review done", json_pack("{s:I,s:s,s:I,s:s,s:s}", "job", (json_int_t)job.id, "project",
+				job.project, "request", (json_int_t)job.number, "result", result, "daemon", daemon));
 		} else {
 			int park = job.attempts >= g->cfg->attempts;
 			unsigned delay = park ? 0 : backoff(g->cfg, job.attempts, &seed);
 			queue_failed(r->d->queue, &job, error, delay, park);
 			metrics_review(park ? REVIEW_PARKED : REVIEW_RETRY, (double)clock_wall_ms() / 1000.0 - started);
 			dlog(park ? "error" : "warning", park ? "review parked" : "review failed, will retry",
-				json_pack("{s:I,s:s,s:I,s:i,s:s,s:i}", "job", (json_int_t)job.id, "project", job.project,
+				json_pack("{s:I,s:s,s:I,s:i,s:s,s:i,s:s}", "job", (json_int_t)job.id, "project", job.project,
 					"request", (json_int_t)job.number, "attempt", (int)job.attempts, "error", error,
-					"retry_ms", (int)delay));
+					"retry_ms", (int)delay, "daemon", daemon));
 		}
 		daemon_gen_put(r->d, g);
 	}

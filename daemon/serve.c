@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -98,48 +97,6 @@ static void systemd_sockets(int *unix_fd, int *inet_fd)
 	}
 }
 
-/*
- * One daemon per queue: an exclusive lock on "<queueDb>.lock", taken before
- * the queue is opened and held until the exit; the file says whose it is.
- * *out is the lock's descriptor; an error when another daemon has it.
- */
-static int lock_queue(int *out, const char *db)
-{
-	char path[4096], holder[32] = "";
-	int fd, rc, e;
-
-	*out = -1;
-	snprintf(path, sizeof(path), "%s.lock", db);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
-		return error_set(PYSEC_ERROR, "cannot open the queue's lock '%.512s': %s", path, strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-		if (ftruncate(fd, 0) == 0)
-			dprintf(fd, "%d\n", (int)getpid());
-		*out = fd;
-		return 0;
-	}
-	e = errno;
-	if (pread(fd, holder, sizeof(holder) - 1, 0) > 0)
-		holder[strcspn(holder, "\n")] = '\0';
-	if (e == EWOULDBLOCK)
-		rc = error_set(PYSEC_ERROR, "another daemon%s%s%s holds the queue '%.400s' (its lock '%.400s'); this "
-			"one stops without touching it", *holder ? " (pid " : "", holder, *holder ? ")" : "", db, path);
-	else
-		rc = error_set(PYSEC_ERROR, "cannot lock '%.512s': %s", path, strerror(e));
-	close(fd);
-	return rc;
-}
-
-/* The queue of review jobs, its failure set as the daemon's errors are (queue.c words its own). */
-static int open_queue(struct queue **out, const struct dconfig *cfg)
-{
-	char err[1024];
-
-	if (queue_open(out, cfg->queue_db, cfg->queue_sync_full, cfg->attempts, err, sizeof(err)) < 0)
-		return error_set(PYSEC_ERROR, "%s", err);
-	return 0;
-}
-
 /* The ordered stop, in a thread of its own, so that the main thread keeps the deadline. */
 struct stopping {
 	struct daemon *d;
@@ -215,7 +172,7 @@ int pysec_serve(const pysec_serve_options *flags)
 	struct daemon d;
 	struct dconfig *cfg = NULL;
 	sigset_t sigs;
-	int unix_fd, inet_fd, rc = 0, lock_fd = -1;
+	int unix_fd, inet_fd, rc = 0;
 	unsigned port = 0;
 	int64_t last_prune = 0;
 	char *own_socket = NULL;
@@ -252,12 +209,9 @@ int pysec_serve(const pysec_serve_options *flags)
 			dconfig_free(cfg);
 			return 2;
 		}
-		/* first the lock, then the queue: a second daemon changes nothing */
-		if (lock_queue(&lock_fd, cfg->queue_db) < 0 || open_queue(&d.queue, cfg) < 0) {
+		if (queue_open(&d.queue, cfg) < 0) {
 			dlog("error", "queue", json_pack("{s:s}", "error", error_last()));
 			dconfig_free(cfg);
-			if (lock_fd >= 0)
-				close(lock_fd);
 			return 3;
 		}
 	}
@@ -353,8 +307,6 @@ stop:
 		unlink(own_socket);	/* hooks now scan in their own process at once; systemd's socket stays */
 	free(own_socket);
 	queue_close(d.queue);
-	if (lock_fd >= 0)
-		close(lock_fd);
 	if (d.gen)
 		gen_swap(&d, NULL);
 	else

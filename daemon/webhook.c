@@ -166,11 +166,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 				return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", "GET only\n", 9, NULL);
 			if (!strcmp(url, "/healthz")) {
 				/* a probe write: the queue that deliveries go to can be written now */
-				char why[300], text[400];
+				char text[1200];
 				int n;
-				if (queue_health(w->d->queue, why, sizeof(why)) == 0)
+				if (queue_health(w->d->queue) == 0)
 					return reply(c, MHD_HTTP_OK, "text/plain", "ok\n", 3, NULL);
-				n = snprintf(text, sizeof(text), "the queue cannot be written: %s\n", why);
+				n = snprintf(text, sizeof(text), "the queue cannot be written: %s\n", error_last());
 				return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", text, (size_t)n, NULL);
 			} else {
 				size_t len = 0;

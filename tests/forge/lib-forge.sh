@@ -103,3 +103,16 @@ forge_held() {
 forge_release() {
 	python3 "$FORGE_DIR/ctl.py" "$FORGE_URL/_release" "{\"name\": \"$1\"}" > /dev/null
 }
+
+# forge_release_done NAME: let them go on, and wait (at most a minute) until the forge has
+# done what each asked (and answered, or found its client gone: a daemon killed meanwhile).
+forge_release_done() {
+	local i
+	forge_release "$1"
+	for i in $(seq 600); do
+		forge_log
+		[ "$(printf '%s' "$OUT" | jq --arg h "$1" '[.[] | select(.held == $h and .status == null)] | length')" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -55,6 +55,7 @@ a pending Gitea review, an inline comment outside the diff, ...).
 import argparse
 import hashlib
 import json
+import os
 import re
 import ssl
 import subprocess
@@ -104,8 +105,12 @@ CONFIG = {
     "echo_token": False,
     # requests to hold until the test releases them (POST /_release), so that
     # a test orders events by what it sees, never by time: {name, method,
-    # path (regex), times (-1: always)}
+    # path (regex), times (-1: always), pids (only the requests of these
+    # processes; needs peer_pids)}
     "holds": [],
+    # log the process id of each request's client ("pid"), read from /proc:
+    # several daemons on one machine told apart
+    "peer_pids": False,
 }
 HELD = {}       # name -> requests waiting now
 RELEASE = {}    # name -> the Event they wait on
@@ -113,6 +118,43 @@ STATE = {"discussions": {}, "reviews": {}, "review_comments": {}, "statuses": []
          "gh_reviews": {}, "gh_comments": {}, "gh_reset_at": 0, "gh_left": None}
 BOT = {"id": 42, "login": "pysec-bot"}
 GH_DOCS = "https://docs.github.com/rest"
+
+
+def peer_pid(port, server_port):
+    """The process on this machine that holds the client end of a connection to the
+    stand-in, from the client's port: /proc/net/tcp names the socket's inode, and
+    /proc/PID/fd who holds it.  None when it cannot be told (another namespace,
+    a process gone)."""
+    inode = None
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            # a connection of earlier on the same ports may linger (TIME_WAIT: no inode)
+            if (int(f[1].rsplit(":", 1)[1], 16) == port and int(f[2].rsplit(":", 1)[1], 16) == server_port and
+                    f[9] != "0"):
+                inode = f[9]
+                break
+        if inode:
+            break
+    if not inode:
+        return None
+    want = "socket:[%s]" % inode
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if not open("/proc/%s/comm" % pid).read().startswith(("pysec", "git-pysec")):
+                continue
+            for fd in os.listdir("/proc/%s/fd" % pid):
+                if os.readlink("/proc/%s/fd/%s" % (pid, fd)) == want:
+                    return int(pid)
+        except OSError:
+            continue
+    return None
 
 
 def next_id():
@@ -239,6 +281,12 @@ class Handler(BaseHTTPRequestHandler):
         self.entry = {"t": time.time(), "method": self.command, "path": url.path, "query": self.query,
                       "problems": [], "fault": False, "user_agent": self.headers.get("User-Agent"),
                       "accept": self.headers.get("Accept")}
+        if CONFIG["peer_pids"] and not url.path.startswith("/_"):
+            # /proc/net/tcp is read in pieces, and may miss a socket while the table changes: asked again
+            for _ in range(5):
+                if getattr(self, "peer", None) is None:
+                    self.peer = peer_pid(self.client_address[1], self.server.server_address[1])
+            self.entry["pid"] = self.peer
         with LOCK:
             self.body = self.read_body() if self.command in ("POST", "PUT", "PATCH") else {}
             self.entry["body"] = self.body
@@ -336,6 +384,8 @@ class Handler(BaseHTTPRequestHandler):
             if h.get("method", "*") not in ("*", self.command) or not re.search(h.get("path", ""), self.raw_path):
                 continue
             if h.get("times", -1) == 0:
+                continue
+            if "pids" in h and self.entry.get("pid") not in h["pids"]:
                 continue
             if h.get("times", -1) > 0:
                 h["times"] -= 1

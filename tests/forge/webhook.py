@@ -23,13 +23,16 @@ Many:
     webhook.py --batch URL < deliveries.jsonl
 
 each line {"forge", "project", "number", "head", "action", "secret", "key"};
-prints "INDEX STATUS" per delivery once it got an answer.  Like a forge, it
-sends a delivery again after a connection failure (the daemon being killed
-and restarted) until it gets an HTTP answer, for at most --give-up seconds.
+prints "INDEX STATUS DAEMON" per delivery once it got an answer.  URL may be
+several, comma-separated: delivery I goes to daemon I modulo their count (a
+load balancer's round robin), and to the next after a failure.  Like a
+forge, it sends a delivery again after a connection failure or a 5xx (a
+daemon killed and restarted, its queue away) until it gets an answer, for
+at most --give-up seconds.
 --progress FILE: the count of answered deliveries is written there.
 --pause-at N --resume FILE: once N deliveries are answered, start no more
 until FILE exists (what is in flight finishes), so that a test acts at a
-known point.
+known point.  A second --pause-at waits for FILE.2, a third for FILE.3.
 --threads N: deliveries in flight at once.
 """
 import argparse
@@ -118,13 +121,15 @@ def send(url, forge, body, hdrs, timeout=10):
 
 def batch(url, threads, give_up, progress, pace, pause_at=None, resume=None):
     items = [json.loads(l) for l in sys.stdin if l.strip()]
+    urls = url.split(",")
+    pauses = [(n, resume if k == 0 else "%s.%d" % (resume, k + 1)) for k, n in enumerate(pause_at or [])]
     lock = threading.Lock()
     state = {"next": 0, "answered": 0}
     out = []
 
     def work():
         while True:
-            while pause_at is not None and state["answered"] >= pause_at and not os.path.exists(resume):
+            while any(state["answered"] >= n and not os.path.exists(f) for n, f in pauses):
                 time.sleep(0.02)
             with lock:
                 i = state["next"]
@@ -136,17 +141,20 @@ def batch(url, threads, give_up, progress, pace, pause_at=None, resume=None):
             hdrs = headers(d["forge"], body, d["secret"], d.get("key"), None, "good")
             end = time.time() + give_up
             status = "gave-up"
+            k = i
             while time.time() < end:
                 try:
-                    status, _ = send(url, d["forge"], body, hdrs, timeout=5)
+                    status, _ = send(urls[k % len(urls)], d["forge"], body, hdrs, timeout=5)
                     if status >= 500:
+                        k += 1
                         time.sleep(0.05)
                         continue
                     break
                 except OSError:
+                    k += 1
                     time.sleep(0.05)  # the daemon is down: a forge retries later
             with lock:
-                out.append("%d %s" % (i, status))
+                out.append("%d %s %d" % (i, status, k % len(urls) + 1))
                 state["answered"] += 1
                 if progress:
                     with open(progress + ".tmp", "w") as f:
@@ -169,7 +177,7 @@ def main():
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--give-up", type=float, default=30)
     ap.add_argument("--progress")
-    ap.add_argument("--pause-at", type=int)
+    ap.add_argument("--pause-at", type=int, action="append")
     ap.add_argument("--resume")
     ap.add_argument("url")
     ap.add_argument("forge", nargs="?")

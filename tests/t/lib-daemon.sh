@@ -60,11 +60,12 @@ c = sqlite3.connect(sys.argv[1], timeout=10)
 for r in c.execute(sys.argv[2]):
     print("|".join("" if v is None else str(v) for v in r))' "${QUEUE:-$TMP/queue.db}" "$1"; }
 
-# drain: wait until no job is queued or running (at most a minute)
+# drain: wait until no job is queued or running (at most a minute); the jobs are in
+# $JOBS_TABLE (PostgreSQL's pysec_jobs, where a test's q reads that), else jobs
 drain() {
 	local i
 	for i in $(seq 600); do
-		[ "$(q "SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')")" = 0 ] && return 0
+		[ "$(q "SELECT count(*) FROM ${JOBS_TABLE:-jobs} WHERE state IN ('queued', 'running')")" = 0 ] && return 0
 		sleep 0.1
 	done
 	return 1

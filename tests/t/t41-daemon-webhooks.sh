@@ -285,7 +285,8 @@ running=$(q "SELECT count(*) FROM jobs WHERE state = 'running'")
 kill -9 "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
 killed_at=$(cat "$TMP/progress")
-forge_release kill
+# the held comment reaches the forge before the restarted daemon looks at what is posted
+forge_release_done kill
 touch "$TMP/resume"
 start_daemon "$CONF" || exit 1
 wait "$sender"

@@ -196,11 +196,10 @@ static void hooks_start_and_stop(void **state)
 static void reviews_start_fails(void **state)
 {
 	struct fixture *fx = fixture_new("[pysec \"daemon\"]\n\treviewWorkers = 3\n");
-	char db[128], err[256];
 	unsigned k;
 
-	snprintf(db, sizeof(db), "%s/q.db", fx->dir);
-	assert_int_equal(queue_open(&fx->d.queue, db, 0, 6, err, sizeof(err)), 0);
+	fx->gen.cfg->queue_db = xasprintf("%s/q.db", fx->dir);
+	assert_int_equal(queue_open(&fx->d.queue, fx->gen.cfg), 0);
 	for (k = 1; k <= 3; k++) {
 		struct reviewd *r = NULL;
 

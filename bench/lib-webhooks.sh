@@ -1,0 +1,60 @@
+# lib-webhooks.sh: what the webhook benchmarks share (sourced by daemon.sh and
+# queue.sh, with $root, $work and $deliveries set): the requests' repository,
+# the stand-in forge that knows DELIVERIES/4 merge requests on it, the
+# deliveries, and the reviews' pace and comments once a run is over.
+
+# the requests' repository: one commit adding three findings (each review posts
+# three inline comments and a status), so that the forge stand-in's own diff
+# per comment stays small
+git init -q "$work/review"
+printf 'import subprocess\nsubprocess.call(cmd)\n' >"$work/review/a.py"
+git -C "$work/review" add a.py
+git -C "$work/review" -c user.name=b -c user.email=b@x commit -qm base
+base=$(git -C "$work/review" rev-parse HEAD)
+printf 'import subprocess\nsubprocess.call(cmd, shell=True)\neval(x)\n' >"$work/review/a.py"
+printf 'import os\nos.system(c)\n' >"$work/review/b.py"
+git -C "$work/review" add a.py b.py
+git -C "$work/review" -c user.name=b -c user.email=b@x commit -qm topic
+head=$(git -C "$work/review" rev-parse HEAD)
+nmr=$((deliveries / 4))
+printf 'tok\n' >"$work/token"
+printf 'sec\n' >"$work/secret"
+
+start_forge() { # a fresh stand-in forge (no comments from an earlier run)
+	python3 "$root/tests/forge/server.py" >"$work/forge.out" 2>"$work/forge.err" &
+	forge_pid=$!
+	for _ in $(seq 200); do grep -q '^port ' "$work/forge.out" && break; sleep 0.05; done
+	forge_url="http://127.0.0.1:$(sed -n 's/^port //p' "$work/forge.out")"
+	python3 "$root/tests/forge/ctl.py" "$forge_url/_control" "$(python3 -c "
+import json
+mr = {'base': '$base', 'start': '$base', 'head': '$head'}
+print(json.dumps({'token': 'tok', 'gitlab': {'projects': {'7': {'path': 'group/proj', 'repo': '$work/review',
+    'mrs': {str(i): mr for i in range(1, $nmr + 1)}}}}}))")" >/dev/null
+}
+stop_forge() {
+	kill "$forge_pid" && wait "$forge_pid" 2>/dev/null || true
+	forge_pid=""
+}
+python3 - "$head" "$nmr" >"$work/deliveries.jsonl" <<'EOF'
+import json, sys
+head, nmr = sys.argv[1], int(sys.argv[2])
+for i in range(1, nmr + 1):
+    for k, action in (("a", "open"), ("b", "update")):
+        for _ in range(2):
+            print(json.dumps({"forge": "gitlab", "project": "group/proj", "number": i, "head": head,
+                              "action": action, "secret": "sec", "key": "%d-%s" % (i, k)}))
+EOF
+
+# review_span LOG...: seconds from the first "review started" to the last "review done" in the daemons' logs
+review_span() {
+	jq -r 'select(.msg == "review started" or .msg == "review done") | .ts' "$@" |
+		python3 -c 'import sys, datetime
+ts = [datetime.datetime.fromisoformat(l.strip().replace("Z", "+00:00")).timestamp() for l in sys.stdin if l.strip()]
+print("%.3f" % (max(ts) - min(ts)) if ts else "0")'
+}
+
+# posted_comments: the inline comments the forge took
+posted_comments() {
+	python3 "$root/tests/forge/ctl.py" "$forge_url/_log" |
+		jq '[.[] | select(.method == "POST" and (.path | endswith("/discussions")) and .status == 201)] | length'
+}
