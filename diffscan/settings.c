@@ -65,6 +65,8 @@ static const struct setting settings[] = {
 	{ "pysec.daemon.listen", SETTING_TEXT, 0, NULL, 0 },
 	{ "pysec.daemon.queueDb", SETTING_TEXT, 0, NULL, 0 },
 	{ "pysec.daemon.queueSync", SETTING_CHOICE, 0, syncs, 0 },
+	{ "pysec.daemon.queueLease", SETTING_TEXT, 0, NULL, 0 },
+	{ "pysec.daemon.queuePasswordFile", SETTING_TEXT, 0, NULL, 0 },
 	{ "pysec.daemon.project", SETTING_TEXT, 0, NULL, 1 },
 	{ "pysec.daemon.workers", SETTING_TEXT, 0, NULL, 0 },
 	{ "pysec.daemon.queue", SETTING_TEXT, 0, NULL, 0 },
