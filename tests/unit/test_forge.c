@@ -822,6 +822,10 @@ static void refused_lines(void **state)
 	r = answered(400, "{\"message\":\"400 Bad request - body is missing\"}");
 	assert_false(forge_gitlab.refuses_line(r));
 	http_req_free(r);
+	/* the same words in another answer are not a refused line */
+	r = answered(422, "{\"message\":\"line_code is not the point\"}");
+	assert_false(forge_gitlab.refuses_line(r));
+	http_req_free(r);
 	/* GitHub's, for a review and for a single comment */
 	r = answered(422, "{\"message\":\"Unprocessable Entity\",\"errors\":[\"Pull request review thread line must be part "
 		"of the diff and Pull request review thread diff hunk can't be blank\"]}");
