@@ -50,7 +50,8 @@
 #include <unistd.h>
 #include <libpq-fe.h>
 
-#define MAX_IN_FLIGHT 64
+/* a worker's job in flight (reviewWorkers is at most 64), and an end not written yet for each */
+#define MAX_IN_FLIGHT 128
 #define QUEUE_PG_POLL_MS 5000
 #define CHANNEL "pysec_jobs"
 /* pg_advisory_xact_lock()'s key for the schema's migration: "pysec" */
@@ -611,13 +612,15 @@ static int pg_lost(struct queue *base, const struct job *job)
 {
 	struct pg_queue *q = PQ(base);
 	struct flight *f;
-	int lost = 0;
+	int lost;
 
 	pthread_mutex_lock(&q->flights_lock);
 	if ((f = flight_of(q, job)) != NULL) {
 		if (!f->lost && clock_now() > f->deadline)
 			f->lost = 1;	/* for good: a renewal that comes late does not start the review again */
 		lost = f->lost;
+	} else {
+		lost = 1;	/* a job whose lease nothing renews is not run: it would expire under the review */
 	}
 	pthread_mutex_unlock(&q->flights_lock);
 	return lost;
