@@ -609,10 +609,12 @@ static int tree_of(git_tree **out, git_repository *repo, const git_oid *commit)
 }
 
 /*
- * The diffs of one push, by the ids of their two trees.  A push of one
- * commit diffs the same two trees for its ref (the code rules) and for its
- * commit (the history rules): libgit2 reads, inflates and compares those
- * blobs once.
+ * The diffs of one push's refs, by the ids of their two trees.  A push of
+ * one commit diffs the same two trees for its ref (the code rules) and for
+ * its commit (the history rules): libgit2 reads, inflates and compares
+ * those blobs once.  Only the refs' diffs are kept (`keep`): a push of
+ * thousands of commits would otherwise keep every commit's diff twice and
+ * search them all for each next commit.
  */
 struct diff_memo {
 	struct memo_entry {
@@ -623,7 +625,7 @@ struct diff_memo {
 };
 
 static int memo_diff(struct diff_memo *m, pysec_changeset **out, git_repository *repo,
-	git_tree *old_tree, git_tree *new_tree)
+	git_tree *old_tree, git_tree *new_tree, int keep)
 {
 	git_oid zero;
 	const git_oid *o = old_tree ? git_tree_id(old_tree) : &zero;
@@ -639,7 +641,7 @@ static int memo_diff(struct diff_memo *m, pysec_changeset **out, git_repository 
 			return 0;
 		}
 	}
-	if ((rc = pysec_changeset_from_trees(&cs, repo, old_tree, new_tree, NULL)) < 0)
+	if ((rc = pysec_changeset_from_trees(keep ? &cs : out, repo, old_tree, new_tree, NULL)) < 0 || !keep)
 		return rc;
 	e = ARRAY_PUSH(m->v, m->len, m->cap);
 	git_oid_cpy(&e->old_tree, o);
@@ -675,7 +677,7 @@ static int ref_changes(struct pysec_changeset *cs, struct diff_memo *memo, struc
 		return 0;	/* nothing new on this ref */
 	if ((has_base && (rc = tree_of(&old_tree, repo, &base)) < 0) || (rc = tree_of(&new_tree, repo, tip)) < 0)
 		goto cleanup;
-	if ((rc = memo_diff(memo, &part, repo, old_tree, new_tree)) < 0)
+	if ((rc = memo_diff(memo, &part, repo, old_tree, new_tree, 1)) < 0)
 		goto cleanup;
 	for (i = 0; i < part->len; i++) {
 		part->v[i].blame = 1;
@@ -739,7 +741,7 @@ static int commit_changes(struct pysec_changeset *cs, struct diff_memo *memo, gi
 		if (np && git_commit_parent(&parent, c, p) == 0)
 			git_commit_tree(&ptree, parent);
 		if (!part) {
-			rc = memo_diff(memo, &one, repo, ptree, tree);
+			rc = memo_diff(memo, &one, repo, ptree, tree, 0);
 		} else {
 			/*
 			 * Only the paths the first parent's diff has can keep lines: a

@@ -94,6 +94,11 @@ git reset -q --hard HEAD~1
 # the failure policy
 printf 'exec(a)\n' > budget.py && git add budget.py && git commit -qm budget
 git -C ../srv.git config pysec.timeBudget 0.000001
+git -C ../srv.git config pysec.timeBudgetPerFile 100
+push_expect 1 "the budget grows with the files a push brings (pysec.timeBudgetPerFile)" origin main
+contains "so the scan finishes" "$OUT" "budget.py:1: B102"
+lacks "and the budget is not spent" "$OUT" "time budget"
+git -C ../srv.git config pysec.timeBudgetPerFile 0
 push_expect 1 "a spent time budget rejects (fail closed)" origin main
 contains "in one clear line" "$OUT" "push rejected (pysec.onError = reject)"
 git -C ../srv.git config pysec.onError accept
@@ -103,6 +108,7 @@ contains "and says so" "$OUT" "accepted without a complete scan"
 git -C ../srv.git config --unset pysec.onError
 git -C ../srv.git config --unset pysec.disable
 git -C ../srv.git config --unset pysec.timeBudget
+git -C ../srv.git config --unset pysec.timeBudgetPerFile
 
 # bypass: only for the users the policy names, and logged
 git -C ../srv.git config receive.advertisePushOptions true
