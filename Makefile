@@ -44,7 +44,7 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CORE_PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) 2>/dev/null)
 
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -Iinclude -Idiffscan -Iforge -Icli -Idaemon \
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) \
 	$(PKG_CFLAGS) -DPYSEC_SYSCONFDIR='"$(SYSCONFDIR)"' $(CFLAGS)
 ALL_LDFLAGS := $(SAN) $(LDFLAGS)
 LIBS := $(PKG_LIBS) -lpthread -lm
@@ -52,13 +52,23 @@ CORE_LIBS := $(CORE_PKG_LIBS) -lpthread -lm
 # no DT_NEEDED entry for a library nothing in the executable calls
 AS_NEEDED := -Wl,--as-needed
 
+# The rooms, each a directory with one header that is its face (README.md,
+# "Layout"): util/ (util.h) under everything; the core, diffscan/
+# (include/pysec.h); forge/ (include/pysec_forge.h); the hooks' protocol,
+# proto/ (include/pysec_proto.h); daemon/ (include/pysec_daemon.h); the front
+# ends cli/ (include/pysec_cli.h) and hook/ (include/pysec_hook.h); the two
+# executables' command tables, bin/.  Each directory is compiled with its
+# own path, util's and include/ only, so a room's private headers stay its
+# own (util/ sees only itself).  tests/t/t06-core-layers.sh checks it.
+UTIL_SRC := $(wildcard util/*.c)
 CORE_SRC := $(wildcard diffscan/*.c)
 FORGE_SRC := $(wildcard forge/*.c)
+PROTO_SRC := $(wildcard proto/*.c)
 # git-pysec: the commands without network libraries, and the daemon's client for hooks
-MAIN_SRC := cli/main.c cli/common.c cli/libgit2_setup.c cli/cmd_scan.c cli/cmd_rules.c cli/output.c \
-	$(wildcard hook/*.c) daemon/proto.c
+MAIN_SRC := bin/git-pysec.c cli/common.c cli/libgit2_setup.c cli/cmd_scan.c cli/cmd_rules.c cli/output.c \
+	$(wildcard hook/*.c)
 # pysec-net: review and serve
-NET_SRC := cli/net_main.c cli/common.c cli/libgit2_setup.c cli/cmd_review.c cli/cmd_serve.c \
+NET_SRC := bin/pysec-net.c cli/common.c cli/libgit2_setup.c cli/cmd_review.c cli/cmd_serve.c \
 	$(wildcard daemon/*.c)
 RULE_FILES := rules/options.rule rules/exports.rule $(sort $(wildcard rules/python/*.rule rules/text/*.rule))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -70,8 +80,10 @@ FUZZ_TARGETS := scan rules push focus proto webhook forge config
 MAN_SRC := $(wildcard docs/man/*.scd)
 MAN_PAGES := $(MAN_SRC:docs/man/%.scd=$(BUILD)/man/man1/%)
 
+UTIL_OBJ := $(UTIL_SRC:%.c=$(BUILD)/%.o)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/rules_builtin.o
 FORGE_OBJ := $(FORGE_SRC:%.c=$(BUILD)/%.o)
+PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o)
 GRAMMAR_OBJ := $(BUILD)/grammar/parser.o $(BUILD)/grammar/scanner.o
 MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
 NET_OBJ := $(NET_SRC:%.c=$(BUILD)/%.o)
@@ -101,7 +113,7 @@ $(BUILD)/grammar/%.o: $(GRAMMAR_SRC)/.verified
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(OPT) $(SAN) -w -I$(GRAMMAR_SRC) -c $(GRAMMAR_SRC)/$*.c -o $@
 
-$(BUILD)/libpysec.a: $(CORE_OBJ) $(FORGE_OBJ) $(GRAMMAR_OBJ)
+$(BUILD)/libpysec.a: $(UTIL_OBJ) $(CORE_OBJ) $(FORGE_OBJ) $(PROTO_OBJ) $(GRAMMAR_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -114,29 +126,37 @@ $(BUILD)/rules_builtin.c: rules/embed.sh $(RULE_FILES)
 	./rules/embed.sh $(RULE_FILES) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/rules_builtin.o: $(BUILD)/rules_builtin.c
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Idiffscan -Iutil -Iinclude -c $< -o $@
+
+# a source sees its own room (the directory it is in), util/ and include/
+ROOM_INC = -I$(firstword $(subst /, ,$<)) -Iutil -Iinclude
+$(BUILD)/util/%.o: ROOM_INC = -Iutil
+# the unit tests and fuzz targets may include the private headers of the rooms they test
+TEST_INC := -Idiffscan -Iforge -Idaemon -Iutil -Iinclude
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(ROOM_INC) -MMD -MP -c $< -o $@
 
 $(BUILD)/diffscan/format_sarif.o: ALL_CFLAGS += -DPYSEC_URL='"file://$(DOCDIR)/README.md"'
 
 # The core's objects, not libpysec.a (which holds the forge library too):
-# with CORE_LIBS only, a call into the network code fails to link.
-$(BUILD)/git-pysec: $(MAIN_OBJ) $(CORE_OBJ) $(GRAMMAR_OBJ)
-	$(CC) $(ALL_LDFLAGS) $(AS_NEEDED) -o $@ $(MAIN_OBJ) $(CORE_OBJ) $(GRAMMAR_OBJ) $(CORE_LIBS)
+# with CORE_LIBS only, a call into the network code fails to link.  No file
+# of daemon/: the hook reaches the daemon through proto/.
+GIT_PYSEC_OBJ := $(MAIN_OBJ) $(PROTO_OBJ) $(CORE_OBJ) $(UTIL_OBJ) $(GRAMMAR_OBJ)
+$(BUILD)/git-pysec: $(GIT_PYSEC_OBJ)
+	$(CC) $(ALL_LDFLAGS) $(AS_NEEDED) -o $@ $(GIT_PYSEC_OBJ) $(CORE_LIBS)
 
 $(BUILD)/pysec-net: $(NET_OBJ) $(BUILD)/libpysec.a
 	$(CC) $(ALL_LDFLAGS) $(AS_NEEDED) -o $@ $(NET_OBJ) $(BUILD)/libpysec.a $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpysec.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpysec.a $(LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(TEST_INC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpysec.a $(LIBS) -lcmocka
 
 $(BUILD)/tests/fuzz_%: fuzz/fuzz_%.c fuzz/seeds_main.c $(BUILD)/libpysecd.a $(BUILD)/libpysec.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Iforge $(ALL_LDFLAGS) -o $@ fuzz/fuzz_$*.c fuzz/seeds_main.c $(BUILD)/libpysecd.a \
+	$(CC) $(ALL_CFLAGS) $(TEST_INC) $(ALL_LDFLAGS) -o $@ fuzz/fuzz_$*.c fuzz/seeds_main.c $(BUILD)/libpysecd.a \
 		$(BUILD)/libpysec.a $(LIBS)
 
 # Every program runs, then the target fails if any did; then each fuzz target on its seeds.
@@ -203,8 +223,8 @@ fuzz-build:
 		build-fuzz/libpysec.a build-fuzz/libpysecd.a
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "clang ... fuzz/fuzz_$$t.c -o build-fuzz/fuzz_$$t"; \
-		clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Idiffscan -Idaemon \
-			-Iforge $(PKG_CFLAGS) fuzz/fuzz_$$t.c build-fuzz/libpysecd.a build-fuzz/libpysec.a $(LIBS) \
+		clang -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined $(TEST_INC) \
+			$(PKG_CFLAGS) fuzz/fuzz_$$t.c build-fuzz/libpysecd.a build-fuzz/libpysec.a $(LIBS) \
 			-o build-fuzz/fuzz_$$t; \
 	done
 
@@ -222,4 +242,4 @@ clean:
 distclean: clean
 	rm -rf deps
 
--include $(wildcard $(BUILD)/diffscan/*.d $(BUILD)/forge/*.d $(BUILD)/cli/*.d $(BUILD)/hook/*.d $(BUILD)/daemon/*.d)
+-include $(wildcard $(foreach d,util diffscan forge proto daemon cli hook bin,$(BUILD)/$(d)/*.d))

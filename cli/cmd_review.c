@@ -215,7 +215,7 @@ static const char *setting(const char *flag, const char *ci, const pysec_config 
 /* A count from a flag, the environment or the configuration; the message names `what`. */
 static int parse_count(const char *what, const char *s, unsigned long long max, unsigned long long *out)
 {
-	if (pysec_parse_uint(out, s, max) < 0) {
+	if (parse_uint(out, s, max) < 0) {
 		fprintf(stderr, "git pysec review: %s must be a whole number from 0 to %llu, not '%s'\n", what, max,
 			s ? s : "");
 		return -1;
@@ -226,28 +226,20 @@ static int parse_count(const char *what, const char *s, unsigned long long max, 
 /* Read the token from `path`: the first line, without its line break. */
 static char *read_token_file(const char *path)
 {
-	FILE *fp = fopen(path, "r");
-	char buf[8192];
-	size_t n;
+	char *token;
 
 	/* the file's name is not printed: a token given by mistake in its place would be */
-	if (!fp) {
+	if (file_read_secret(&token, path, 0) < 0) {
 		fprintf(stderr, "git pysec review: cannot read the token file (--token-file or "
 			"pysec.review.tokenFile): %s\n", strerror(errno));
 		return NULL;
 	}
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	n = strlen(buf);
-	while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-		buf[--n] = '\0';
-	if (!n) {
+	if (!*token) {
 		fprintf(stderr, "git pysec review: the token file (--token-file or pysec.review.tokenFile) is empty\n");
+		secret_free(token);
 		return NULL;
 	}
-	return strdup(buf);
+	return token;
 }
 
 /*
@@ -473,7 +465,7 @@ int cmd_review(int argc, char **argv)
 			goto cleanup;
 		}
 	} else if (env(token_env)) {
-		token = strdup(env(token_env));
+		token = xstrdup(env(token_env));
 	}
 	fo.token = token;
 	if ((rc = pysec_forge_new(&forge, &fo)) < 0) {
@@ -520,9 +512,6 @@ cleanup:
 	pysec_forge_free(forge);
 	pysec_config_free(conn);
 	git_repository_free(repo);
-	if (token) {
-		explicit_bzero(token, strlen(token));
-		free(token);
-	}
+	secret_free(token);
 	return exit_code;
 }

@@ -31,8 +31,7 @@ struct scan_args {
 	struct cli_outputs outputs;
 	const char *fail_on, *min_conf, *config, *color, *pre_push;
 	unsigned jobs;
-	char *input;		/* --pre-push: git's input */
-	size_t input_len;
+	struct buf input;	/* --pre-push: git's input */
 	char **rest;
 	int nrest;
 };
@@ -93,7 +92,7 @@ static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char
 		case OPT_CONFIG: a->config = o->value; break;
 		case OPT_COLOR: a->color = o->value; break;
 		case OPT_JOBS:
-			if (pysec_parse_uint(&n, o->value, 64) < 0 || n < 1)
+			if (parse_uint(&n, o->value, 64) < 0 || n < 1)
 				goto bad;
 			a->jobs = (unsigned)n;
 			break;
@@ -133,7 +132,7 @@ static int changeset_pre_push(pysec_changeset **out, const struct scan_args *a, 
 	const char *max = pysec_config_get(cfg, "pysec.maxCommits", NULL);
 	int rc;
 
-	if ((rc = pysec_push_parse_pre_push(&push, a->input, a->input_len)) < 0)
+	if ((rc = pysec_push_parse_pre_push(&push, buf_cstr(&a->input), a->input.len)) < 0)
 		return rc;
 	snprintf(known, sizeof(known), "refs/remotes/%s/", a->pre_push);
 	po.known_refs = known;
@@ -163,7 +162,7 @@ static int build_changeset(pysec_changeset **out, const struct scan_args *a, git
 
 int cmd_scan(int argc, char **argv)
 {
-	struct scan_args a = { 0 };
+	struct scan_args a = { .input = BUF_INIT(CLI_STDIN_MAX) };
 	struct cli_options o;
 	git_repository *repo = NULL;
 	pysec_config *cfg = NULL;
@@ -176,12 +175,12 @@ int cmd_scan(int argc, char **argv)
 	int rc, exit_code = EXIT_CLEAN, color;
 
 	memset(&run, 0, sizeof(run));
-	run.info.start_time = cli_now();
+	run.info.start_time = clock_wall_ms() / 1000.0;
 	if ((rc = parse_args(&a, &o, argc, argv)) != 0) {
 		cli_options_clear(&o);
 		return rc > 0 ? EXIT_CLEAN : EXIT_USAGE;
 	}
-	if (a.pre_push && cli_read_stdin(&a.input, &a.input_len) < 0) {
+	if (a.pre_push && fd_read_all(&a.input, STDIN_FILENO) < 0) {
 		fprintf(stderr, "git pysec: cannot read the pre-push input: %s\n", strerror(errno));
 		exit_code = EXIT_FAILED;
 		goto cleanup;
@@ -232,7 +231,7 @@ int cmd_scan(int argc, char **argv)
 		run.info.root = run.root;
 	run.info.engine = engine;
 	run.info.exit_code = exit_code;
-	run.info.end_time = cli_now();
+	run.info.end_time = clock_wall_ms() / 1000.0;
 	wo.run = &run.info;
 	color = a.color ? !strcmp(a.color, "always") : isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	if (cli_outputs_write(&a.outputs, report, &wo, color) < 0)
@@ -248,7 +247,7 @@ cleanup:
 	pysec_config_free(cfg);
 	git_repository_free(repo);
 	cli_run_release(&run);
-	free(a.input);
+	buf_free(&a.input);
 	cli_options_clear(&o);
 	return exit_code;
 }

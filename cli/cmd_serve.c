@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
-#include "daemon.h"
+#include "pysec_daemon.h"
 
 static const char usage[] =
 	"usage: git pysec serve [options]\n"
@@ -40,7 +40,7 @@ static const struct cli_option options[] = {
 int cmd_serve(int argc, char **argv)
 {
 	struct cli_options o;
-	struct serve_flags f;
+	pysec_serve_options f;
 	int id;
 
 	memset(&f, 0, sizeof(f));
@@ -67,5 +67,5 @@ int cmd_serve(int argc, char **argv)
 	cli_options_clear(&o);
 	if (!f.config)
 		f.config = cli_system_config();
-	return daemon_serve(&f);
+	return pysec_serve(&f);
 }

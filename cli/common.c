@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "cli.h"
 
@@ -32,14 +31,6 @@ const char *cli_system_config(void)
 	return env && *env ? env : PYSEC_SYSCONFDIR "/pysec.conf";
 }
 
-double cli_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int cli_open_repository(git_repository **out)
 {
 	int rc = pysec_repository_open(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV);
@@ -60,44 +51,6 @@ int cli_open_repository_if_any(git_repository **out)
 	else if (rc < 0)
 		fprintf(stderr, "git pysec: %s\n", pysec_error_last());
 	return rc == PYSEC_ENOTFOUND ? 0 : rc;
-}
-
-int cli_read_stdin(char **out, size_t *len)
-{
-	size_t cap = 8192, n = 0;
-	char *buf = malloc(cap);
-
-	if (!buf)
-		return -1;
-	for (;;) {
-		size_t got;
-		if (n == cap) {
-			char *grown;
-			if (cap >= CLI_STDIN_MAX) {
-				free(buf);
-				errno = EFBIG;
-				return -1;
-			}
-			grown = realloc(buf, cap * 2);
-			if (!grown) {
-				free(buf);
-				return -1;
-			}
-			buf = grown;
-			cap *= 2;
-		}
-		got = fread(buf + n, 1, cap - n, stdin);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(stdin)) {
-		free(buf);
-		return -1;
-	}
-	*out = buf;
-	*len = n;
-	return 0;
 }
 
 int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file)

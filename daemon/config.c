@@ -65,7 +65,7 @@ static char *get_str(git_config *c, const char *key)
 		git_error_clear();
 		return NULL;
 	}
-	s = dcheck(strdup(b.ptr));
+	s = xstrdup(b.ptr);
 	git_buf_dispose(&b);
 	return s;
 }
@@ -80,7 +80,7 @@ static int get_num(git_config *c, const char *key, unsigned long long max, unsig
 		*out = fallback;
 		return 0;
 	}
-	if (pysec_parse_uint(&v, s, max) < 0) {
+	if (config_parse_uint(&v, s, max) < 0) {
 		err_set(err, errlen, "%s must be a whole number up to %llu, not '%s'", key, max, s);
 		free(s);
 		return -1;
@@ -97,36 +97,20 @@ static int get_num(git_config *c, const char *key, unsigned long long max, unsig
  */
 static char *read_secret(const char *path, char *err, size_t errlen)
 {
-	char buf[8192], *secret;
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	char *secret;
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		err_set(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (file_read_secret(&secret, path, FILE_REGULAR) < 0) {
+		if (errno == EINVAL)
+			err_set(err, errlen, "'%s' is not a regular file", path);
+		else
+			err_set(err, errlen, "cannot read '%s': %s", path, strerror(errno));
 		return NULL;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		err_set(err, errlen, "'%s' is not a regular file", path);
-		close(fd);
-		return NULL;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0) {
-		err_set(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-		return NULL;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (!*buf) {
+	if (!*secret) {
 		err_set(err, errlen, "'%s' is empty", path);
+		secret_free(secret);
 		return NULL;
 	}
-	secret = dcheck(strdup(buf));
-	explicit_bzero(buf, sizeof(buf));
 	return secret;
 }
 
@@ -159,8 +143,8 @@ static int add_root(struct dconfig *cfg, const char *value, char *err, size_t er
 		err_set(err, errlen, "pysec.daemon.root '%s': %s", value, strerror(errno));
 		return -1;
 	}
-	cfg->roots = dcheck(realloc(cfg->roots, (cfg->nroots + 1) * sizeof(*cfg->roots)));
-	cfg->roots[cfg->nroots++] = dcheck(strdup(real));
+	cfg->roots = xrealloc(cfg->roots, (cfg->nroots + 1) * sizeof(*cfg->roots));
+	cfg->roots[cfg->nroots++] = xstrdup(real);
 	return 0;
 }
 
@@ -171,7 +155,7 @@ static int add_user(struct dconfig *cfg, const char *value, char *err, size_t er
 	struct passwd *pw;
 
 	if (*value && !*end) {
-		cfg->users = dcheck(realloc(cfg->users, (cfg->nusers + 1) * sizeof(*cfg->users)));
+		cfg->users = xrealloc(cfg->users, (cfg->nusers + 1) * sizeof(*cfg->users));
 		cfg->users[cfg->nusers++] = (uid_t)v;
 		return 0;
 	}
@@ -179,7 +163,7 @@ static int add_user(struct dconfig *cfg, const char *value, char *err, size_t er
 		err_set(err, errlen, "pysec.daemon.allowUser: no user '%s'", value);
 		return -1;
 	}
-	cfg->users = dcheck(realloc(cfg->users, (cfg->nusers + 1) * sizeof(*cfg->users)));
+	cfg->users = xrealloc(cfg->users, (cfg->nusers + 1) * sizeof(*cfg->users));
 	cfg->users[cfg->nusers++] = pw->pw_uid;
 	return 0;
 }
@@ -191,7 +175,7 @@ static int add_group(struct dconfig *cfg, const char *value, char *err, size_t e
 	struct group *gr;
 
 	if (*value && !*end) {
-		cfg->groups = dcheck(realloc(cfg->groups, (cfg->ngroups + 1) * sizeof(*cfg->groups)));
+		cfg->groups = xrealloc(cfg->groups, (cfg->ngroups + 1) * sizeof(*cfg->groups));
 		cfg->groups[cfg->ngroups++] = (gid_t)v;
 		return 0;
 	}
@@ -199,7 +183,7 @@ static int add_group(struct dconfig *cfg, const char *value, char *err, size_t e
 		err_set(err, errlen, "pysec.daemon.allowGroup: no group '%s'", value);
 		return -1;
 	}
-	cfg->groups = dcheck(realloc(cfg->groups, (cfg->ngroups + 1) * sizeof(*cfg->groups)));
+	cfg->groups = xrealloc(cfg->groups, (cfg->ngroups + 1) * sizeof(*cfg->groups));
 	cfg->groups[cfg->ngroups++] = gr->gr_gid;
 	return 0;
 }
@@ -225,8 +209,8 @@ static int add_project(struct dconfig *cfg, const char *value, char *err, size_t
 		err_set(err, errlen, "pysec.daemon.project is 'gitlab|gitea|github PROJECT PATH', not '%s'", value);
 		return -1;
 	}
-	kname = dcheck(strndup(kind, kl));
-	cfg->projects = dcheck(realloc(cfg->projects, (cfg->nprojects + 1) * sizeof(*cfg->projects)));
+	kname = xstrndup(kind, kl);
+	cfg->projects = xrealloc(cfg->projects, (cfg->nprojects + 1) * sizeof(*cfg->projects));
 	p = &cfg->projects[cfg->nprojects];
 	p->kind = pysec_forge_kind_parse(kname);
 	free(kname);
@@ -234,8 +218,8 @@ static int add_project(struct dconfig *cfg, const char *value, char *err, size_t
 		err_set(err, errlen, "pysec.daemon.project: '%.*s' is not gitlab, gitea or github", (int)kl, kind);
 		return -1;
 	}
-	p->project = dcheck(strndup(proj, pl));
-	p->path = dcheck(strdup(s));
+	p->project = xstrndup(proj, pl);
+	p->path = xstrdup(s);
 	cfg->nprojects++;
 	return 0;
 }
@@ -263,21 +247,21 @@ static int load_forge(git_config *c, const char *name, struct forge_conf *f, cha
 	return 0;
 }
 
-int dconfig_load(struct dconfig **out, const struct serve_flags *flags, char *err, size_t errlen)
+int dconfig_load(struct dconfig **out, const pysec_serve_options *flags, char *err, size_t errlen)
 {
-	struct dconfig *cfg = dcheck(calloc(1, sizeof(*cfg)));
+	struct dconfig *cfg = xcalloc(1, sizeof(*cfg));
 	git_config *c = NULL;
 	unsigned long long v;
 	char *s;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-	cfg->file = dcheck(strdup(flags->config));
+	cfg->file = xstrdup(flags->config);
 	if (access(flags->config, F_OK) == 0 && git_config_open_ondisk(&c, flags->config) < 0) {
 		const git_error *e = git_error_last();
 		err_set(err, errlen, "cannot read '%s': %s", flags->config, e ? e->message : "?");
 		goto fail;
 	}
-	cfg->socket = flags->socket ? dcheck(strdup(flags->socket)) : get_str(c, "pysec.daemonSocket");
+	cfg->socket = flags->socket ? xstrdup(flags->socket) : get_str(c, "pysec.daemonSocket");
 	cfg->socket_group = get_str(c, "pysec.daemon.socketGroup");
 	if (each_value(c, "pysec.daemon.root", cfg, add_root, err, errlen) < 0 ||
 	    each_value(c, "pysec.daemon.allowUser", cfg, add_user, err, errlen) < 0 ||
@@ -286,7 +270,7 @@ int dconfig_load(struct dconfig **out, const struct serve_flags *flags, char *er
 		goto fail;
 	if (!cfg->nusers && !cfg->ngroups) {
 		/* nobody named: only the daemon's own user */
-		cfg->users = dcheck(malloc(sizeof(*cfg->users)));
+		cfg->users = xmalloc(sizeof(*cfg->users));
 		cfg->users[cfg->nusers++] = geteuid();
 	}
 	if (get_num(c, "pysec.daemon.workers", 256, 0, &v, err, errlen) < 0)
@@ -305,8 +289,8 @@ int dconfig_load(struct dconfig **out, const struct serve_flags *flags, char *er
 		goto fail;
 	cfg->cache.max_bytes = (size_t)v;
 	cfg->cache.max_engines = 16;
-	cfg->listen = flags->listen ? dcheck(strdup(flags->listen)) : get_str(c, "pysec.daemon.listen");
-	cfg->queue_db = flags->queue_db ? dcheck(strdup(flags->queue_db)) : get_str(c, "pysec.daemon.queueDb");
+	cfg->listen = flags->listen ? xstrdup(flags->listen) : get_str(c, "pysec.daemon.listen");
+	cfg->queue_db = flags->queue_db ? xstrdup(flags->queue_db) : get_str(c, "pysec.daemon.queueDb");
 	s = get_str(c, "pysec.daemon.queueSync");
 	if (s && strcmp(s, "full") && strcmp(s, "normal")) {
 		err_set(err, errlen, "pysec.daemon.queueSync is full or normal, not '%s'", s);
@@ -353,14 +337,6 @@ fail:
 	return -1;
 }
 
-static void free_secret(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
 void dconfig_free(struct dconfig *cfg)
 {
 	size_t i;
@@ -378,14 +354,14 @@ void dconfig_free(struct dconfig *cfg)
 	free(cfg->listen);
 	free(cfg->queue_db);
 	free(cfg->gitlab.url);
-	free_secret(cfg->gitlab.token);
-	free_secret(cfg->gitlab.secret);
+	secret_free(cfg->gitlab.token);
+	secret_free(cfg->gitlab.secret);
 	free(cfg->gitea.url);
-	free_secret(cfg->gitea.token);
-	free_secret(cfg->gitea.secret);
+	secret_free(cfg->gitea.token);
+	secret_free(cfg->gitea.secret);
 	free(cfg->github.url);
-	free_secret(cfg->github.token);
-	free_secret(cfg->github.secret);
+	secret_free(cfg->github.token);
+	secret_free(cfg->github.secret);
 	for (i = 0; i < cfg->nprojects; i++) {
 		free(cfg->projects[i].project);
 		free(cfg->projects[i].path);

@@ -5,7 +5,6 @@
  *   config.c    the daemon's settings (git-config syntax, read by libgit2)
  *   hooks.c     the Unix socket: peer credentials, a bounded queue, workers
  *               that run the core's pysec_gate_run() for pre-receive hooks
- *   proto.c     the socket's framing, and the client the hook uses (proto.h)
  *   webhook.c   the HTTP listener (libmicrohttpd): webhooks, /healthz, /metrics
  *   delivery.c  what a webhook delivery asks for, from its headers and body alone
  *   queue.c     the durable job queue (SQLite, WAL)
@@ -14,10 +13,11 @@
  *   log.c       one JSON object a line on stderr
  *
  * No scanning or review logic lives here: the daemon calls the core
- * (pysec.h) and the forge library (pysec_forge.h) as the CLI does.
+ * (pysec.h) and the forge library (pysec_forge.h) as the CLI does; its
+ * face is pysec_daemon.h, and the hooks' protocol is pysec_proto.h.
  */
-#ifndef PYSEC_DAEMON_H
-#define PYSEC_DAEMON_H
+#ifndef PYSEC_DAEMON_PRIVATE_H
+#define PYSEC_DAEMON_PRIVATE_H
 
 #include <pthread.h>
 #include <stdint.h>
@@ -26,17 +26,10 @@
 #include <sys/types.h>
 #include <jansson.h>
 #include "pysec.h"
+#include "pysec_daemon.h"
 #include "pysec_forge.h"
-
-/* Allocation that dies on out-of-memory, as the core's does. */
-static inline void *dcheck(void *p)
-{
-	if (!p) {
-		fputs("git pysec serve: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
+#include "pysec_proto.h"
+#include "util.h"
 
 /* --- config.c -------------------------------------------------------------- */
 
@@ -80,18 +73,8 @@ struct dconfig {
 	size_t nprojects;
 };
 
-/* Overrides from the command line, applied over the file. */
-struct serve_flags {
-	const char *config;	/* the file (default: the system policy) */
-	const char *socket;
-	const char *listen;
-	const char *queue_db;
-	const char *port_file;	/* write the HTTP port here once listening */
-	int check;		/* read the configuration, report, and exit */
-};
-
 /* Read the file and the flags; on failure, `err` says what is wrong. */
-int dconfig_load(struct dconfig **out, const struct serve_flags *flags, char *err, size_t errlen);
+int dconfig_load(struct dconfig **out, const pysec_serve_options *flags, char *err, size_t errlen);
 void dconfig_free(struct dconfig *cfg);
 /* The settings of one forge (pysec.gitlab.*, pysec.gitea.*, pysec.github.*). */
 const struct forge_conf *dconfig_forge(const struct dconfig *cfg, pysec_forge_kind kind);
@@ -180,7 +163,6 @@ void queue_prune(struct queue *q, int days);
 void queue_wait(struct queue *q, int64_t until_ms, const volatile int *stop, uint64_t seq);
 /* Wake the review workers: a job was added or finished, or they are to stop. */
 void queue_notify(struct queue *q);
-int64_t now_ms(void);
 
 /* --- the daemon (serve.c) --------------------------------------------------- */
 
@@ -212,8 +194,6 @@ struct daemon {
 
 struct generation *daemon_gen_get(struct daemon *d);
 void daemon_gen_put(struct daemon *d, struct generation *g);
-
-int daemon_serve(const struct serve_flags *flags);
 
 /* --- hooks.c ---------------------------------------------------------------- */
 

@@ -20,7 +20,7 @@
  * daemon's.
  */
 #include "daemon.h"
-#include "proto.h"
+#include "pysec_proto.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,12 +58,11 @@ struct hookd {
 /* An answer without a verdict: one frame, "refused" or "error", with why. */
 static void answer_no_verdict(int fd, const char *frame, const char *why)
 {
-	struct pbuf b = { 0 };
+	struct buf b = BUF_INIT(PROTO_MAX_ANSWER);
 
-	pbuf_put(&b, PROTO_HEADER, strlen(PROTO_HEADER));
-	pbuf_frame(&b, frame, why, strlen(why));
-	proto_write_all(fd, b.data, b.len, proto_clock() + 1.0);
-	pbuf_free(&b);
+	if (buf_puts(&b, PROTO_HEADER) == 0 && proto_frame(&b, frame, why, strlen(why)) == 0)
+		proto_write_all(fd, b.ptr, b.len, clock_now() + 1.0);
+	buf_free(&b);
 }
 
 static void answer_refused(int fd, const char *why)
@@ -144,7 +143,7 @@ static void *acceptor(void *arg)
 				"queue", (int)h->qcap));
 			continue;
 		}
-		h->q[(h->qhead + h->qlen) % h->qcap] = (struct pending){ fd, proto_clock(), cred.uid, cred.pid };
+		h->q[(h->qhead + h->qlen) % h->qcap] = (struct pending){ fd, clock_now(), cred.uid, cred.pid };
 		h->qlen++;
 		metrics_hook_queue(1);
 		pthread_cond_signal(&h->cond);
@@ -353,7 +352,7 @@ static int open_checked(struct request *r, const struct dconfig *cfg, char *why,
 static void serve_one(struct hookd *h, const struct pending *c)
 {
 	struct generation *g = daemon_gen_get(h->d);
-	struct pbuf in = { 0 }, ans = { 0 };
+	struct buf in = BUF_INIT(PROTO_MAX_REQUEST), ans = BUF_INIT(PROTO_MAX_ANSWER);
 	struct request r;
 	pysec_gate_options go = PYSEC_GATE_OPTIONS_INIT;
 	char why[PATH_MAX + 200], real[PATH_MAX];
@@ -365,11 +364,11 @@ static void serve_one(struct hookd *h, const struct pending *c)
 
 	memset(&r, 0, sizeof(r));
 	real[0] = '\0';
-	if (proto_read_all(c->fd, &in, PROTO_MAX_REQUEST, proto_clock() + g->cfg->request_timeout) < 0) {
+	if (proto_read_all(c->fd, &in, clock_now() + g->cfg->request_timeout) < 0) {
 		snprintf(why, sizeof(why), "cannot read the request: %s", strerror(errno));
 		bad = why;
-	} else if (proto_request_parse(&r.req, in.data ? in.data : "", in.len, &bad) == 0 && open_checked(&r, g->cfg, why, sizeof(why), real) < 0) {
-		metrics_hook(HOOK_REFUSED_PATH, proto_clock() - c->accepted);
+	} else if (proto_request_parse(&r.req, buf_cstr(&in), in.len, &bad) == 0 && open_checked(&r, g->cfg, why, sizeof(why), real) < 0) {
+		metrics_hook(HOOK_REFUSED_PATH, clock_now() - c->accepted);
 		dlog("warning", "hook refused", json_pack("{s:s,s:i,s:i}", "why", why, "uid", (int)c->uid,
 			"pid", (int)c->pid));
 		answer_refused(c->fd, why);
@@ -380,7 +379,7 @@ static void serve_one(struct hookd *h, const struct pending *c)
 		goto done;
 	}
 	if (bad) {
-		metrics_hook(HOOK_BAD_REQUEST, proto_clock() - c->accepted);
+		metrics_hook(HOOK_BAD_REQUEST, clock_now() - c->accepted);
 		dlog("warning", "hook refused: bad request", json_pack("{s:s,s:i}", "why", bad, "pid", (int)c->pid));
 		answer_refused(c->fd, bad);
 		goto done;
@@ -398,25 +397,29 @@ static void serve_one(struct hookd *h, const struct pending *c)
 	if (verdict == PYSEC_GATE_DEFERRED) {
 		/* no verdict on the push: the hook judges it itself, as if this daemon were not there */
 		snprintf(why, sizeof(why), "%s", pysec_error_last());
-		metrics_hook(HOOK_DEFERRED, proto_clock() - c->accepted);
+		metrics_hook(HOOK_DEFERRED, clock_now() - c->accepted);
 		dlog("warning", "hook: cannot judge this push; the hook scans it itself", json_pack("{s:s,s:s,s:i,s:i}",
 			"repo", real, "why", why, "uid", (int)c->uid, "pid", (int)c->pid));
 		answer_error(c->fd, why);
 		goto done;
 	}
-	pbuf_put(&ans, PROTO_HEADER, strlen(PROTO_HEADER));
-	pbuf_frame(&ans, "out", text, textlen);
-	pbuf_frame(&ans, "verdict", verdict ? "1" : "0", 1);
-	if (proto_write_all(c->fd, ans.data, ans.len, proto_clock() + 5.0) < 0)
+	if (buf_puts(&ans, PROTO_HEADER) < 0 || proto_frame(&ans, "out", text, textlen) < 0 ||
+	    proto_frame(&ans, "verdict", verdict ? "1" : "0", 1) < 0) {
+		/* more than the hook reads: it judges the push itself */
+		metrics_hook(HOOK_DEFERRED, clock_now() - c->accepted);
+		answer_error(c->fd, "the answer is too large");
+		goto done;
+	}
+	if (proto_write_all(c->fd, ans.ptr, ans.len, clock_now() + 5.0) < 0)
 		dlog("warning", "hook gone before its answer", json_pack("{s:s,s:i}", "repo", real, "pid", (int)c->pid));
-	metrics_hook(verdict ? HOOK_REJECTED : HOOK_ACCEPTED, proto_clock() - c->accepted);
+	metrics_hook(verdict ? HOOK_REJECTED : HOOK_ACCEPTED, clock_now() - c->accepted);
 	dlog("info", "push judged", json_pack("{s:s,s:s,s:s?,s:f,s:i}", "repo", real,
 		"verdict", verdict ? "reject" : "accept", "user", request_env("GL_USERNAME", &r) ? request_env("GL_USERNAME", &r) :
-		request_env("GITEA_PUSHER_NAME", &r), "seconds", proto_clock() - c->accepted, "pid", (int)c->pid));
+		request_env("GITEA_PUSHER_NAME", &r), "seconds", clock_now() - c->accepted, "pid", (int)c->pid));
 done:
 	free(text);
-	pbuf_free(&ans);
-	pbuf_free(&in);
+	buf_free(&ans);
+	buf_free(&in);
 	request_clear(&r);
 	daemon_gen_put(h->d, g);
 }
@@ -453,7 +456,7 @@ static void *worker(void *arg)
 
 int hookd_start(struct hookd **out, struct daemon *d, int fd)
 {
-	struct hookd *h = dcheck(calloc(1, sizeof(*h)));
+	struct hookd *h = xcalloc(1, sizeof(*h));
 	struct generation *g = daemon_gen_get(d);
 	unsigned i;
 
@@ -463,8 +466,8 @@ int hookd_start(struct hookd **out, struct daemon *d, int fd)
 	h->nthreads = g->cfg->workers;
 	h->qcap = g->cfg->queue;
 	daemon_gen_put(d, g);
-	h->q = dcheck(calloc(h->qcap, sizeof(*h->q)));
-	h->threads = dcheck(calloc(h->nthreads, sizeof(*h->threads)));
+	h->q = xcalloc(h->qcap, sizeof(*h->q));
+	h->threads = xcalloc(h->nthreads, sizeof(*h->threads));
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
 	if (pipe2(h->wake, O_CLOEXEC) < 0) {

@@ -175,7 +175,7 @@ char *metrics_render(struct daemon *d, size_t *len)
 		cs.hits + cs.misses ? (double)cs.hits / (double)(cs.hits + cs.misses) : 0.0,
 		(unsigned long long)cs.evictions, cs.entries, cs.bytes, cs.engines);
 	fprintf(f, "# HELP pysec_uptime_seconds Since the daemon started.\n# TYPE pysec_uptime_seconds gauge\n"
-		   "pysec_uptime_seconds %.0f\n", (double)now_ms() / 1000.0 - d->started);
+		   "pysec_uptime_seconds %.0f\n", (double)clock_wall_ms() / 1000.0 - d->started);
 	fclose(f);
 	return text;
 }

@@ -82,14 +82,6 @@ static const char schema[] =
 	/* one row, written by queue_health(): can the queue be written now? */
 	"CREATE TABLE IF NOT EXISTS health (id INTEGER PRIMARY KEY CHECK (id = 1), checked INTEGER NOT NULL);";
 
-int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A statement failed: remember why, for queue_health() (under q->lock). */
 static void failed_write(struct queue *q)
 {
@@ -184,7 +176,7 @@ static int recover(struct queue *q)
 {
 	char stuck[64 + 24 * MAX_IN_FLIGHT];
 	char sql[3][sizeof(stuck) + 320];
-	int64_t t = now_ms();
+	int64_t t = clock_wall_ms();
 	size_t i, n = 0;
 	int parked, superseded, requeued;
 
@@ -241,7 +233,7 @@ static int private_files(const char *path, char *err, size_t errlen)
 
 int queue_open(struct queue **out, const char *path, int sync_full, unsigned attempts, char *err, size_t errlen)
 {
-	struct queue *q = dcheck(calloc(1, sizeof(*q)));
+	struct queue *q = xcalloc(1, sizeof(*q));
 	int n;
 
 	q->attempts = attempts;
@@ -306,7 +298,7 @@ static int64_t scalar(struct queue *q, const char *sql, const char *types, const
 int queue_add(struct queue *q, const char *delivery, pysec_forge_kind kind, const char *project, uint64_t number,
 	const char *head, size_t max_pending, enum queue_add_result *result, int64_t *job)
 {
-	int64_t t = now_ms(), pending;
+	int64_t t = clock_wall_ms(), pending;
 	const char *forge = forge_name(kind);
 	int n;
 
@@ -362,7 +354,7 @@ fail:
 int queue_claim(struct queue *q, struct job *out, int64_t *next_due_ms, uint64_t *seq)
 {
 	sqlite3_stmt *st;
-	int64_t t = now_ms();
+	int64_t t = clock_wall_ms();
 	int found = 0;
 
 	*next_due_ms = 0;
@@ -456,12 +448,12 @@ static const char release_sql[] = "UPDATE jobs SET updated = ?, error = ?, attem
 int queue_done(struct queue *q, int64_t id, const char *result)
 {
 	return finish(q, id, "done", "UPDATE jobs SET state = 'done', updated = ?, error = NULL, result = ? WHERE id = ?",
-		now_ms(), result);
+		clock_wall_ms(), result);
 }
 
 int queue_failed(struct queue *q, const struct job *job, const char *error, unsigned delay_ms, int park)
 {
-	int64_t t = now_ms();
+	int64_t t = clock_wall_ms();
 	char sql[512];
 
 	if (park)
@@ -474,7 +466,7 @@ int queue_failed(struct queue *q, const struct job *job, const char *error, unsi
 
 int queue_release(struct queue *q, const struct job *job)
 {
-	return finish(q, job->id, "released", release_sql, now_ms(), "interrupted by the daemon's stop");
+	return finish(q, job->id, "released", release_sql, clock_wall_ms(), "interrupted by the daemon's stop");
 }
 
 int queue_maintain(struct queue *q)
@@ -500,7 +492,7 @@ int queue_health(struct queue *q, char *why, size_t whylen)
 	queue_maintain(q);
 	pthread_mutex_lock(&q->lock);
 	rc = exec(q, "BEGIN IMMEDIATE") < 0 || run(q, "INSERT OR REPLACE INTO health (id, checked) VALUES (1, ?)", "i",
-		now_ms()) < 0 ? -1 : 0;
+		clock_wall_ms()) < 0 ? -1 : 0;
 	if (rc < 0)
 		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
 	else
@@ -522,7 +514,7 @@ void queue_abandon(struct queue *q)
 	/* the lock is kept: nothing writes to the queue after this */
 	pthread_mutex_lock(&q->lock);
 	for (i = 0; i < q->nin_flight; i++)
-		if (finish_locked(q, q->in_flight[i], release_sql, now_ms(), "interrupted by the daemon's stop") == 0)
+		if (finish_locked(q, q->in_flight[i], release_sql, clock_wall_ms(), "interrupted by the daemon's stop") == 0)
 			dlog("warning", "stop: an unfinished review is queued again", json_pack("{s:I}", "job",
 				(json_int_t)q->in_flight[i]));
 }
@@ -540,7 +532,7 @@ void queue_counts(struct queue *q, int64_t counts[5])
 
 void queue_prune(struct queue *q, int days)
 {
-	int64_t before = now_ms() - (int64_t)days * 86400000;
+	int64_t before = clock_wall_ms() - (int64_t)days * 86400000;
 
 	pthread_mutex_lock(&q->lock);
 	run(q, "DELETE FROM jobs WHERE state IN ('done', 'superseded') AND updated < ?", "i", before);
@@ -559,7 +551,7 @@ void queue_notify(struct queue *q)
 void queue_wait(struct queue *q, int64_t until_ms, const volatile int *stop, uint64_t seq)
 {
 	struct timespec ts;
-	int64_t t = now_ms(), wait = until_ms > t ? until_ms - t : 0;
+	int64_t t = clock_wall_ms(), wait = until_ms > t ? until_ms - t : 0;
 
 	if (wait <= 0 || wait > 1000)
 		wait = 1000;	/* wake up now and then anyway: a retry may come due */

@@ -115,7 +115,7 @@ cleanup:
 static void *worker(void *arg)
 {
 	struct reviewd *r = arg;
-	unsigned seed = (unsigned)(now_ms() ^ (int64_t)(uintptr_t)&seed);
+	unsigned seed = (unsigned)(clock_wall_ms() ^ (int64_t)(uintptr_t)&seed);
 
 	while (!r->stop) {
 		struct generation *g;
@@ -133,7 +133,7 @@ static void *worker(void *arg)
 			continue;
 		}
 		g = daemon_gen_get(r->d);
-		started = (double)now_ms() / 1000.0;
+		started = (double)clock_wall_ms() / 1000.0;
 		dlog("info", "review started", json_pack("{s:I,s:s,s:s,s:I,s:i}", "job", (json_int_t)job.id,
 			"forge", pysec_forge_kind_name(job.kind), "project", job.project, "request", (json_int_t)job.number,
 			"attempt", (int)job.attempts));
@@ -147,14 +147,14 @@ static void *worker(void *arg)
 				"error", error));
 		} else if (rc == 0) {
 			queue_done(r->d->queue, job.id, result);
-			metrics_review(REVIEW_DONE, (double)now_ms() / 1000.0 - started);
+			metrics_review(REVIEW_DONE, (double)clock_wall_ms() / 1000.0 - started);
 			dlog("info", "review done", json_pack("{s:I,s:s,s:I,s:s}", "job", (json_int_t)job.id, "project",
 				job.project, "request", (json_int_t)job.number, "result", result));
 		} else {
 			int park = job.attempts >= g->cfg->attempts;
 			unsigned delay = park ? 0 : backoff(g->cfg, job.attempts, &seed);
 			queue_failed(r->d->queue, &job, error, delay, park);
-			metrics_review(park ? REVIEW_PARKED : REVIEW_RETRY, (double)now_ms() / 1000.0 - started);
+			metrics_review(park ? REVIEW_PARKED : REVIEW_RETRY, (double)clock_wall_ms() / 1000.0 - started);
 			dlog(park ? "error" : "warning", park ? "review parked" : "review failed, will retry",
 				json_pack("{s:I,s:s,s:I,s:i,s:s,s:i}", "job", (json_int_t)job.id, "project", job.project,
 					"request", (json_int_t)job.number, "attempt", (int)job.attempts, "error", error,
@@ -167,12 +167,12 @@ static void *worker(void *arg)
 
 int reviewd_start(struct reviewd **out, struct daemon *d, unsigned workers)
 {
-	struct reviewd *r = dcheck(calloc(1, sizeof(*r)));
+	struct reviewd *r = xcalloc(1, sizeof(*r));
 	unsigned i;
 
 	r->d = d;
 	r->n = workers;
-	r->threads = dcheck(calloc(workers, sizeof(*r->threads)));
+	r->threads = xcalloc(workers, sizeof(*r->threads));
 	for (i = 0; i < workers; i++)
 		pthread_create(&r->threads[i], NULL, worker, r);
 	*out = r;

@@ -52,7 +52,7 @@ void daemon_gen_put(struct daemon *d, struct generation *g)
 
 static struct generation *gen_new(struct dconfig *cfg)
 {
-	struct generation *g = dcheck(calloc(1, sizeof(*g)));
+	struct generation *g = xcalloc(1, sizeof(*g));
 
 	g->refs = 1;	/* the daemon's own reference, while it is current */
 	g->cfg = cfg;
@@ -201,7 +201,7 @@ static json_t *config_summary(const struct dconfig *c)
 		"users", (int)(c->nusers + c->ngroups), "stop_timeout", c->stop_timeout);
 }
 
-int daemon_serve(const struct serve_flags *flags)
+int pysec_serve(const pysec_serve_options *flags)
 {
 	struct daemon d;
 	struct dconfig *cfg = NULL;
@@ -222,7 +222,7 @@ int daemon_serve(const struct serve_flags *flags)
 	 */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 	pthread_mutex_init(&d.lock, NULL);
-	d.started = (double)now_ms() / 1000.0;
+	d.started = (double)clock_wall_ms() / 1000.0;
 	if (dconfig_load(&cfg, flags, err, sizeof(err)) < 0) {
 		dlog("error", "configuration", json_pack("{s:s}", "error", err));
 		return 2;
@@ -270,7 +270,7 @@ int daemon_serve(const struct serve_flags *flags)
 			rc = 3;
 			goto stop;
 		}
-		own_socket = dcheck(strdup(cfg->socket));
+		own_socket = xstrdup(cfg->socket);
 	}
 	if (unix_fd >= 0 && hookd_start(&d.hooks, &d, unix_fd) < 0) {
 		close(unix_fd);
@@ -324,9 +324,9 @@ int daemon_serve(const struct serve_flags *flags)
 			gen_swap(&d, gen_new(fresh));
 			dlog("info", "reloaded: configuration read, rules and cache fresh", config_summary(fresh));
 		}
-		if (d.queue && now_ms() - last_prune > 3600 * 1000) {
+		if (d.queue && clock_wall_ms() - last_prune > 3600 * 1000) {
 			queue_prune(d.queue, 14);
-			last_prune = now_ms();
+			last_prune = clock_wall_ms();
 		}
 	}
 stop:

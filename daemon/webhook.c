@@ -30,8 +30,7 @@ struct webhookd {
 
 /* One request's body as it arrives. */
 struct upload {
-	char *data;
-	size_t len, cap;
+	struct buf body;	/* capped at pysec.daemon.maxBody when the request came */
 	int too_large;
 };
 
@@ -92,7 +91,7 @@ static enum MHD_Result webhook(struct webhookd *w, struct MHD_Connection *c, pys
 	enum MHD_Result rc;
 
 	remote_addr(c, addr, sizeof(addr));
-	verdict = delivery_read(&dv, kind, fc->secret, mhd_header, c, up->data ? up->data : "", up->len);
+	verdict = delivery_read(&dv, kind, fc->secret, mhd_header, c, buf_cstr(&up->body), up->body.len);
 	why = dv.why;
 	if (verdict == DELIVERY_UNAUTHENTIC) {
 		metrics_delivery(kind, DELIVERY_UNAUTHORIZED);
@@ -197,32 +196,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 				pysec_forge_kind_name(kind), "length", cl));
 			return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "application/json", "{\"error\":\"body too large\"}", 26, NULL);
 		}
-		up = calloc(1, sizeof(*up));
-		if (!up)
-			return MHD_NO;
+		up = xcalloc(1, sizeof(*up));
+		up->body = (struct buf)BUF_INIT(max);
 		*con_cls = up;
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		g = daemon_gen_get(w->d);
-		max = g->cfg->max_body;
-		daemon_gen_put(w->d, g);
-		if (up->len + *upload_data_size > max) {
-			up->too_large = 1;	/* the rest is read and dropped */
-		} else if (!up->too_large) {
-			if (up->len + *upload_data_size > up->cap) {
-				size_t cap = up->cap ? up->cap : 16384;
-				char *grown;
-				while (cap < up->len + *upload_data_size)
-					cap *= 2;
-				if (!(grown = realloc(up->data, cap)))
-					return MHD_NO;
-				up->data = grown;
-				up->cap = cap;
-			}
-			memcpy(up->data + up->len, upload_data, *upload_data_size);
-			up->len += *upload_data_size;
-		}
+		/* past the cap, the rest is read and dropped */
+		if (!up->too_large && buf_put(&up->body, upload_data, *upload_data_size) < 0)
+			up->too_large = 1;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -239,7 +221,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 	struct upload *up = *con_cls;
 
 	if (up) {
-		free(up->data);
+		buf_free(&up->body);
 		free(up);
 		*con_cls = NULL;
 	}
@@ -260,7 +242,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 int webhookd_start(struct webhookd **out, struct daemon *d, const char *addr, int fd, unsigned *port,
 	char *err, size_t errlen)
 {
-	struct webhookd *w = dcheck(calloc(1, sizeof(*w)));
+	struct webhookd *w = xcalloc(1, sizeof(*w));
 	struct addrinfo hints, *res = NULL;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;

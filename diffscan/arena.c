@@ -17,7 +17,8 @@
  * a thread without one gets plain malloc.
  */
 #include "arena.h"
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -15,7 +15,8 @@
  * on each use, and the commit attribution after it (scan.c) runs as usual.
  */
 #include "cache.h"
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 #include "config.h"
 #include "engine.h"
 #include "report.h"

@@ -4,7 +4,7 @@
  * from paths on disk.
  */
 #include "changeset.h"
-#include "common.h"
+#include "error.h"
 #include "lines.h"
 #include "source.h"
 

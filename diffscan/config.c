@@ -8,7 +8,7 @@
  * is dropped with a note.
  */
 #include "config.h"
-#include "common.h"
+#include "error.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -5,7 +5,8 @@
 #ifndef PYSEC_CONFIG_H
 #define PYSEC_CONFIG_H
 
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 
 struct config_entry {
 	char *key;	/* lower-case, "section.subsection.name" */

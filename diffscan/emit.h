@@ -7,7 +7,8 @@
 
 #include <jansson.h>
 #include <stdio.h>
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 
 /* Is `f` in the output: its confidence reaches the floor, and it is not suppressed. */
 int emit_shows(const pysec_finding *f, const pysec_write_options *o);

@@ -16,7 +16,8 @@
 #include "engine.h"
 #include "arena.h"
 #include "builtin.h"
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 #include "config.h"
 #include "finding.h"
 #include "flow.h"
@@ -32,6 +33,7 @@
 #include "walk.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -103,27 +105,14 @@ static int load_dir(struct rule_set *set, const char *dir, const struct pysec_co
 		size_t nl = strlen(name);
 		char *path = NULL;
 		struct buf text = BUF_INIT(MAX_FILE_RULE_SIZE);
-		FILE *f;
 
 		if (rc < 0 || nl < 6 || strcmp(name + nl - 5, ".rule"))
 			goto next;
 		path = xasprintf("%s/%s", dir, name);
-		if (!(f = fopen(path, "rb"))) {
-			rc = error_set(PYSEC_EINVALID, "%s: cannot open rule file", path);
-			goto next;
-		}
-		for (;;) {
-			char chunk[8192];
-			size_t got = fread(chunk, 1, sizeof(chunk), f);
-			if (got && buf_put(&text, chunk, got) < 0) {
-				rc = error_set(PYSEC_EINVALID, "%s: rule file over %d bytes", path, MAX_FILE_RULE_SIZE);
-				break;
-			}
-			if (got < sizeof(chunk))
-				break;
-		}
-		fclose(f);
-		if (rc == 0)
+		if (file_read(&text, path, 0) < 0)
+			rc = errno == EFBIG ? error_set(PYSEC_EINVALID, "%s: rule file over %d bytes", path, MAX_FILE_RULE_SIZE) :
+				error_set(PYSEC_EINVALID, "%s: cannot open rule file", path);
+		else
 			rc = rules_parse(set, path, buf_cstr(&text), text.len, cfg);
 next:
 		buf_free(&text);

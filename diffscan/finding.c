@@ -9,7 +9,8 @@
  * a warning: a typo must not switch the gate off.
  */
 #include "finding.h"
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 #include "lines.h"
 #include "pyast.h"
 #include "report.h"
@@ -126,19 +127,18 @@ void nosec_collect(struct walk *w, TSNode root)
 	}
 }
 
+static int nosec_before(const void *ns, const void *line)
+{
+	return ((const struct nosec *)ns)->line < *(const uint32_t *)line;
+}
+
 static int nosec_covers(const struct walk *w, const struct rule *r, uint32_t first, uint32_t last)
 {
-	size_t lo = 0, hi = w->nnosec, i, k;
+	size_t lo, i, k;
 
 	if (!w->honour_nosec)
 		return 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (w->nosec[mid].line < first)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = array_partition(w->nosec, w->nnosec, sizeof(*w->nosec), &first, nosec_before);
 	for (i = lo; i < w->nnosec && w->nosec[i].line <= last; i++) {
 		if (w->nosec[i].blanket)
 			return 1;

@@ -30,7 +30,8 @@
  * answer is the whole-file answer; focusing only saves time.
  */
 #include "focus.h"
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 #include "source.h"
 #include "strmap.h"
 
@@ -349,21 +350,19 @@ static uint32_t statement_end(const struct plan *p, uint32_t h)
 	return p->ends[h] = j < p->n ? p->v[j].start : (uint32_t)p->len;
 }
 
+static int lline_starts_by(const void *l, const void *byte)
+{
+	return ((const struct lline *)l)->start <= *(const uint32_t *)byte;
+}
+
 /* Row and column of `byte`, counted from the logical line at or before it. */
 static TSPoint point_of(const struct plan *p, uint32_t byte)
 {
-	size_t lo = 0, hi = p->n;
+	size_t lo = array_partition(p->v, p->n, sizeof(*p->v), &byte, lline_starts_by);
 	uint32_t from = 0, row = 0;
 	const char *nl;
 	TSPoint pt;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (p->v[mid].start <= byte)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo) {
 		from = p->v[lo - 1].start;
 		row = p->v[lo - 1].row;
@@ -442,18 +441,16 @@ static void merge_ranges(struct focus *f)
 	f->nranges = out + 1;
 }
 
+static int range_ends_by(const void *range, const void *byte)
+{
+	return ((const TSRange *)range)->end_byte <= *(const uint32_t *)byte;
+}
+
 /* Is `byte` in one of the first `n` ranges (sorted)? */
 static int in_ranges(const struct focus *f, size_t n, uint32_t byte)
 {
-	size_t lo = 0, hi = n;
+	size_t lo = array_partition(f->ranges, n, sizeof(*f->ranges), &byte, range_ends_by);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (f->ranges[mid].end_byte <= byte)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < n && f->ranges[lo].start_byte <= byte;
 }
 
@@ -571,15 +568,8 @@ static void need(struct pending *pd, struct strmap *m, const char *s, size_t fro
 /* The logical line that starts at or before byte `at`. */
 static size_t line_at(const struct plan *p, uint32_t at)
 {
-	size_t lo = 0, hi = p->n;
+	size_t lo = array_partition(p->v, p->n, sizeof(*p->v), &at, lline_starts_by);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (p->v[mid].start <= at)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo ? lo - 1 : 0;
 }
 
@@ -788,17 +778,15 @@ static int collect_context(struct focus *f, const struct plan *p, const struct s
  * before it: a node spanning that line (an except clause and its body)
  * holds the logical line before it.
  */
+static int lline_ends_before(const void *l, const void *row)
+{
+	return ((const struct lline *)l)->last_row < *(const uint32_t *)row;
+}
+
 static void add_touched(struct focus *f, const struct plan *p, uint32_t first, uint32_t last)
 {
-	size_t lo = 0, hi = p->n, i;
+	size_t lo = array_partition(p->v, p->n, sizeof(*p->v), &first, lline_ends_before), i;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (p->v[mid].last_row < first)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo > 0 && (lo == p->n || p->v[lo].row > first))
 		add_unit(f, p, (uint32_t)(lo - 1));
 	for (i = lo; i < p->n && p->v[i].row <= last; i++)

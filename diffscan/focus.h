@@ -6,7 +6,8 @@
 #define PYSEC_FOCUS_H
 
 #include <tree_sitter/api.h>
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 #include "lines.h"
 #include "strmap.h"
 

@@ -10,7 +10,8 @@
  * reject (fail closed, the default) or accept with a warning.
  */
 #include "changeset.h"
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,6 +1,7 @@
 /* lines.c: sets of touched lines as sorted, disjoint ranges. */
 #include "lines.h"
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 
 #include <stdlib.h>
 
@@ -46,20 +47,19 @@ void lineset_union(struct lineset *dst, const struct lineset *src)
 		lineset_add(dst, src->ranges[i].start, src->ranges[i].end - src->ranges[i].start);
 }
 
+static int range_ends_by(const void *range, const void *line)
+{
+	return ((const struct linerange *)range)->end <= *(const uint32_t *)line;
+}
+
 int lineset_hits(const struct lineset *set, uint32_t first, uint32_t last)
 {
-	size_t lo = 0, hi = set->len;
+	size_t lo;
 
 	if (set->all)
 		return 1;
 	/* the first range whose end is past `first` */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (set->ranges[mid].end <= first)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	lo = array_partition(set->ranges, set->len, sizeof(*set->ranges), &first, range_ends_by);
 	return lo < set->len && set->ranges[lo].start <= last;
 }
 

@@ -7,7 +7,7 @@
 
 /* Sorted, disjoint, 1-based half-open ranges [start, end); all=1 means every line. */
 struct lineset {
-	struct { uint32_t start, end; } *ranges;
+	struct linerange { uint32_t start, end; } *ranges;
 	size_t len, cap;
 	int all;
 };

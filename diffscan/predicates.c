@@ -4,7 +4,8 @@
  * table at the bottom is the whole vocabulary (rules/README.md lists it).
  */
 #include "predicates.h"
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 #include "flow.h"
 #include "pyast.h"
 #include "scope.h"

@@ -7,7 +7,7 @@
  * existing ref, one by one (a glob stops at the first dangling symref).
  */
 #include "changeset.h"
-#include "common.h"
+#include "error.h"
 #include "lines.h"
 #include "report.h"
 #include "strmap.h"

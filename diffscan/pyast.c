@@ -4,7 +4,8 @@
  * call arguments by position and keyword.  (What a name means is scope.c's.)
  */
 #include "pyast.h"
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 
 #include <ctype.h>
 

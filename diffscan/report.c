@@ -1,6 +1,7 @@
 /* report.c: the findings and entries of a scan, and the verdict over them. */
 #include "report.h"
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

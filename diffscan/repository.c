@@ -6,7 +6,7 @@
  * 'safe.directory' was not found" when there is no entry at all.  When that happens, the message
  * says whose repository it is and who runs pysec instead.
  */
-#include "common.h"
+#include "error.h"
 
 #include <limits.h>
 #include <pwd.h>

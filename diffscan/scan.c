@@ -6,7 +6,7 @@
 #include "arena.h"
 #include "cache.h"
 #include "changeset.h"
-#include "common.h"
+#include "error.h"
 #include "engine.h"
 #include "lines.h"
 #include "report.h"
@@ -37,37 +37,22 @@ static void content_release(struct content *c)
 /* Read a file without following a symbolic link; NULL data with *why set on refusal. */
 static int read_disk(struct content *out, const char *path, size_t max, char **why)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	size_t off = 0;
+	struct buf b = BUF_INIT(max);
 
-	if (fd < 0) {
-		*why = xasprintf("cannot open: %s", errno == ELOOP ? "symbolic link, not followed" : strerror(errno));
+	if (file_read(&b, path, FILE_NOFOLLOW | FILE_REGULAR) < 0) {
+		if (errno == ELOOP)
+			*why = xstrdup("cannot open: symbolic link, not followed");
+		else if (errno == EINVAL)
+			*why = xstrdup("not a regular file");
+		else if (errno == EFBIG)
+			*why = xasprintf("larger than %zu bytes", max);
+		else
+			*why = xasprintf("cannot open: %s", strerror(errno));
+		buf_free(&b);
 		return 0;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		*why = xstrdup("not a regular file");
-		return 0;
-	}
-	if ((uint64_t)st.st_size > max) {
-		close(fd);
-		*why = xasprintf("larger than %zu bytes", max);
-		return 0;
-	}
-	out->owned = xmalloc((size_t)st.st_size + 1);
-	while (off < (size_t)st.st_size) {
-		ssize_t n = read(fd, out->owned + off, (size_t)st.st_size - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	close(fd);
-	out->owned[off] = '\0';
-	out->data = out->owned;
-	out->len = off;
+	out->len = b.len;
+	out->data = out->owned = buf_detach(&b);
 	return 0;
 }
 

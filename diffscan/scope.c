@@ -19,7 +19,8 @@
  * module has run to its end.
  */
 #include "scope.h"
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 #include "pyast.h"
 #include "strmap.h"
 
@@ -150,19 +151,15 @@ static const char *binding_qual(struct walk *w, struct binding *b)
 	return b->qual ? b->qual : "";
 }
 
+static int binding_by(const void *b, const void *limit)
+{
+	return ((const struct binding *)b)->pos <= *(const uint32_t *)limit;
+}
+
 /* The index past the last binding of `v` at or before `limit`. */
 static size_t upto(const struct binding *v, size_t n, uint32_t limit)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v[mid].pos <= limit)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return array_partition(v, n, sizeof(*v), &limit, binding_by);
 }
 
 /*
@@ -389,19 +386,17 @@ size_t node_qualname(const struct walk *w, TSNode n, char *out, size_t cap)
 	return qualname_at(mw, n, w->scope, 1, w->pos_delta, out, cap);
 }
 
+static int scope_starts_before(const void *sc, const void *at)
+{
+	return ((const struct scope_info *)sc)->start < *(const uint32_t *)at;
+}
+
 uint32_t scope_of(const struct walk *w, TSNode def)
 {
 	const struct scopes *s = w->scopes;
 	uint32_t at = ts_node_start_byte(def);
-	size_t lo = 0, hi = s ? s->n : 0;
+	size_t lo = s ? array_partition(s->v, s->n, sizeof(*s->v), &at, scope_starts_before) : 0;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->v[mid].start < at)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	return lo < (s ? s->n : 0) && s->v[lo].start == at && lo ? (uint32_t)lo : w->scope;
 }
 

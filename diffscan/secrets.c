@@ -10,7 +10,8 @@
  * masked after its first characters.
  */
 #include "secrets.h"
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 #include "finding.h"
 #include "walk.h"
 

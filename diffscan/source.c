@@ -1,6 +1,7 @@
 /* source.c: which files are Python, and which cannot be scanned as text. */
 #include "source.h"
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 
 static const char *basename_of(const char *path)
 {

@@ -1,6 +1,7 @@
 /* strmap.c: a string-keyed hash map with open addressing (linear probing). */
 #include "strmap.h"
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 
 #include <stdlib.h>
 

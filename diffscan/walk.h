@@ -11,7 +11,8 @@
 #ifndef PYSEC_WALK_H
 #define PYSEC_WALK_H
 
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 #include "lines.h"
 #include "node.h"
 #include "report.h"

@@ -14,7 +14,7 @@
 
 #define REPLACEMENT "\xef\xbf\xbd"	/* U+FFFD */
 
-int text_is_utf8(const char *s)
+int comment_text_is_utf8(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t c;
@@ -26,7 +26,7 @@ int text_is_utf8(const char *s)
 	return 1;
 }
 
-int text_is_clean(const char *s)
+int comment_text_is_clean(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t c;
@@ -82,7 +82,7 @@ static size_t longest_backtick_run(const char *s)
 	return best;
 }
 
-void md_text(struct buf *b, const char *s)
+void comment_md_text(struct buf *b, const char *s)
 {
 	char *c = clean_copy(s);
 	const char *p = c;
@@ -105,7 +105,7 @@ void md_text(struct buf *b, const char *s)
 	free(c);
 }
 
-void md_code_span(struct buf *b, const char *s, int in_table)
+void comment_md_code_span(struct buf *b, const char *s, int in_table)
 {
 	char *c = clean_copy(s);
 	size_t run = longest_backtick_run(c) + 1, i, len = strlen(c);
@@ -128,7 +128,7 @@ void md_code_span(struct buf *b, const char *s, int in_table)
 	free(c);
 }
 
-void md_fence(struct buf *b, const char *info, const char *content)
+void comment_md_fence(struct buf *b, const char *info, const char *content)
 {
 	size_t run = longest_backtick_run(content) + 1, i;
 
@@ -142,7 +142,7 @@ void md_fence(struct buf *b, const char *info, const char *content)
 	buf_puts(b, "\n");
 }
 
-void fp_token(const char *fp, char out[65])
+void comment_fp_token(const char *fp, char out[65])
 {
 	size_t n = fp ? strlen(fp) : 0;
 
@@ -158,34 +158,34 @@ char *comment_finding(const pysec_finding *f, const pysec_rule_info *rule, int b
 	struct buf b = BUF_INIT(SIZE_MAX / 2);
 	char fp[65];
 
-	fp_token(f->fingerprint, fp);
+	comment_fp_token(f->fingerprint, fp);
 	buf_printf(&b, "<!-- pysec:fp=%s -->\n**pysec ", fp);
-	md_text(&b, f->rule);
+	comment_md_text(&b, f->rule);
 	buf_puts(&b, ": ");
-	md_text(&b, f->title ? f->title : f->rule);
+	comment_md_text(&b, f->title ? f->title : f->rule);
 	buf_printf(&b, "**\n\nSeverity **%s**, confidence **%s**", pysec_level_name(f->severity),
 		pysec_level_name(f->confidence));
 	if (f->cwe > 0)
 		buf_printf(&b, ", CWE-%d", f->cwe);
 	buf_puts(&b, blocking ? " (blocks the merge)\n\n" : " (below the policy's threshold)\n\n");
 	if (f->message && *f->message) {
-		md_text(&b, f->message);
+		comment_md_text(&b, f->message);
 		buf_puts(&b, "\n\n");
 	}
 	if (rule && rule->why && *rule->why) {
 		buf_puts(&b, "**Why it matters:** ");
-		md_text(&b, rule->why);
+		comment_md_text(&b, rule->why);
 		buf_puts(&b, "\n\n");
 	}
 	if (f->fix && *f->fix) {
 		buf_puts(&b, "**How to fix:** ");
-		md_text(&b, f->fix);
+		comment_md_text(&b, f->fix);
 		buf_puts(&b, "\n\n");
 	}
 	/* a one-click change: only a clean single line that differs from the one there */
-	if (f->suggestion && *f->suggestion && text_is_clean(f->suggestion) &&
+	if (f->suggestion && *f->suggestion && comment_text_is_clean(f->suggestion) &&
 	    !(f->code && !strcmp(f->code, f->suggestion)))
-		md_fence(&b, "suggestion", f->suggestion);
+		comment_md_fence(&b, "suggestion", f->suggestion);
 	while (b.len && b.ptr[b.len - 1] == '\n')
 		b.ptr[--b.len] = '\0';
 	return buf_detach(&b);
@@ -232,12 +232,12 @@ char *comment_summary_table(const struct summary_row *rows, size_t n, const stru
 		const pysec_finding *f = rows[i].f;
 		char *path = pysec_path_quote(f->path);
 		buf_puts(&b, "| ");
-		md_code_span(&b, path, 1);
+		comment_md_code_span(&b, path, 1);
 		free(path);
 		buf_printf(&b, " | %u | ", f->line);
-		md_text(&b, f->rule);
+		comment_md_text(&b, f->rule);
 		buf_puts(&b, " ");
-		md_text(&b, f->title ? f->title : "");
+		comment_md_text(&b, f->title ? f->title : "");
 		buf_printf(&b, " | %s%s |\n", pysec_level_name(f->severity), rows[i].blocking ? " (blocking)" : "");
 	}
 	if (n > SUMMARY_MAX_ROWS)
@@ -265,7 +265,7 @@ static const char *marker_span(const char *body, size_t *len)
 	return body;
 }
 
-char *marker_dup(const char *body, const char *key)
+char *comment_marker_dup(const char *body, const char *key)
 {
 	size_t len, kl = strlen(key);
 	const char *m = marker_span(body, &len), *p, *e;
@@ -291,9 +291,9 @@ char *marker_dup(const char *body, const char *key)
 	return NULL;
 }
 
-int marker_get(const char *body, const char *key, char *out, size_t outlen)
+int comment_marker_get(const char *body, const char *key, char *out, size_t outlen)
 {
-	char *v = marker_dup(body, key);
+	char *v = comment_marker_dup(body, key);
 	size_t n;
 
 	if (!v)

@@ -18,7 +18,7 @@
 
 #include <pthread.h>
 #include <jansson.h>
-#include "common.h"
+#include "util.h"
 #include "pysec_forge.h"
 
 struct review;
@@ -161,7 +161,7 @@ int http_get_json_status(json_t **out, long *status, pysec_forge *f, char *url);
 /* The API root followed by the formatted path. */
 char *forge_url(const pysec_forge *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* `s` percent-encoded for a path segment or a form value. */
-char *url_escape(const char *s);
+char *http_url_escape(const char *s);
 /* A copy of `s` with the token replaced. */
 char *forge_redact(const pysec_forge *f, const char *s);
 /* Print one line to the trace (when there is one). */
@@ -194,15 +194,15 @@ char *comment_summary_table(const struct summary_row *rows, size_t n, const stru
 	size_t cap, char hash[17]);
 
 /* Append `s` as prose: markup characters escaped, control characters dropped, bad UTF-8 replaced. */
-void md_text(struct buf *b, const char *s);
+void comment_md_text(struct buf *b, const char *s);
 /* Append `s` as an inline code span that nothing in it can end (in_table: `|` escaped too). */
-void md_code_span(struct buf *b, const char *s, int in_table);
+void comment_md_code_span(struct buf *b, const char *s, int in_table);
 /* Append a fenced block whose fence is longer than any run of backticks in `content`. */
-void md_fence(struct buf *b, const char *info, const char *content);
+void comment_md_fence(struct buf *b, const char *info, const char *content);
 /* True when `s` is valid UTF-8 without control characters other than tab. */
-int text_is_clean(const char *s);
+int comment_text_is_clean(const char *s);
 /* True when `s` is valid UTF-8 (what a JSON string can carry). */
-int text_is_utf8(const char *s);
+int comment_text_is_utf8(const char *s);
 
 /*
  * Markers: the first line of every body pysec posts is an HTML comment,
@@ -210,14 +210,14 @@ int text_is_utf8(const char *s);
  * counts, so text quoted further down (code, a path) cannot fake one; and
  * only a body the token's own user wrote is pysec's at all, since anyone
  * can write any text (review.c checks the author).
- * marker_get() copies VALUE of KEY (letters, digits, `,`, `-`) into `out`;
+ * comment_marker_get() copies VALUE of KEY (letters, digits, `,`, `-`) into `out`;
  * 0 when found, -1 when the body has no marker or the marker no such key.
  */
-int marker_get(const char *body, const char *key, char *out, size_t outlen);
+int comment_marker_get(const char *body, const char *key, char *out, size_t outlen);
 /* The same, allocated (for long values); NULL when absent. */
-char *marker_dup(const char *body, const char *key);
+char *comment_marker_dup(const char *body, const char *key);
 /* A fingerprint as it goes into a marker: itself when it is 1 to 64 hex digits, else a hash of it. */
-void fp_token(const char *fp, char out[65]);
+void comment_fp_token(const char *fp, char out[65]);
 
 /* --- review.c ------------------------------------------------------------- */
 
@@ -323,11 +323,11 @@ void review_post_singly(struct review *rv);
 /* Forges with reviews: one review with the new comments, the summary as its body, the verdict as its event. */
 void review_post_bundle(struct review *rv);
 /* The project as owner/repo, each part escaped (Gitea, GitHub). */
-int project_owner_repo(char **out, const char *project);
+int review_project_owner_repo(char **out, const char *project);
 /* JSON to text (compact), for request bodies. */
-char *json_text(json_t *j);
+char *http_json_text(json_t *j);
 /* Copy a 40-hex commit id from JSON; -1 when it is not one. */
-int json_sha(char out[41], json_t *v);
+int http_json_sha(char out[41], json_t *v);
 /* The commit status as Gitea and GitHub take it (POST /repos/{o}/{r}/statuses/{sha}: failure or success). */
 void review_post_status_json(struct review *rv);
 /* GET /repos/{o}/{r}/pulls/{n} (Gitea, GitHub); PYSEC_ENOTFOUND says which pull request. */

@@ -33,10 +33,10 @@ static int gitea_refs(pysec_review_refs *out, pysec_forge *f, const pysec_review
 	memset(&refs, 0, sizeof(refs));
 	if ((rc = review_get_pull(&pr, f, t, project)) < 0)
 		goto cleanup;
-	has_base = json_sha(refs.start, json_object_get(json_object_get(pr, "base"), "sha")) == 0;
+	has_base = http_json_sha(refs.start, json_object_get(json_object_get(pr, "base"), "sha")) == 0;
 	/* the diff is from the merge base, as the pull request's own diff view shows it */
-	has_merge_base = json_sha(refs.base, json_object_get(pr, "merge_base")) == 0;
-	if (json_sha(refs.head, json_object_get(json_object_get(pr, "head"), "sha")) < 0 ||
+	has_merge_base = http_json_sha(refs.base, json_object_get(pr, "merge_base")) == 0;
+	if (http_json_sha(refs.head, json_object_get(json_object_get(pr, "head"), "sha")) < 0 ||
 	    (!has_base && !has_merge_base)) {
 		rc = error_set(PYSEC_EFORGE, "pull request #%llu has no head commit, or neither a merge base nor a "
 			"base commit", (unsigned long long)t->number);
@@ -65,12 +65,12 @@ static void take_comments(struct review *rv, size_t own, json_t *list)
 		struct earlier *e;
 
 		if (!review_is_me(rv, json_object_get(c, "user")) || !json_is_integer(id) ||
-		    marker_get(body, "fp", fp, sizeof(fp)) < 0) {
+		    comment_marker_get(body, "fp", fp, sizeof(fp)) < 0) {
 			/* a reply, or a comment pysec did not write: the review is not only pysec's */
 			rv->reviews[own].foreign = 1;
 			continue;
 		}
-		if (marker_get(body, "closed", closed, sizeof(closed)) == 0)
+		if (comment_marker_get(body, "closed", closed, sizeof(closed)) == 0)
 			continue;	/* closed before: its finding was gone */
 		e = review_add_earlier(&rv->earlier, &rv->nearlier, &rv->earlier_cap);
 		memcpy(e->fp, fp, sizeof(fp));
@@ -185,7 +185,7 @@ static struct http_req *gitea_close(struct review *rv, const struct earlier *e)
 
 	json_object_set_new(req, "body", json_string(text));
 	r = http_req_new("PATCH", forge_url(rv->forge, "/repos/%s/issues/comments/%s", rv->project, e->id),
-		json_text(req), "application/json");
+		http_json_text(req), "application/json");
 	json_decref(req);
 	free(text);
 	return r;
@@ -213,7 +213,7 @@ const struct forge_ops forge_gitea = {
 	.accept = "Accept: application/json",
 	.user_path = "/user",
 	.login_key = "login",
-	.project_path = project_owner_repo,
+	.project_path = review_project_owner_repo,
 	.refs = gitea_refs,
 	.list = gitea_list,
 	.post = review_post_bundle,

@@ -36,8 +36,8 @@ static int github_refs(pysec_review_refs *out, pysec_forge *f, const pysec_revie
 	memset(&refs, 0, sizeof(refs));
 	if ((rc = review_get_pull(&pr, f, t, project)) < 0)
 		goto cleanup;
-	if (json_sha(refs.head, json_object_get(json_object_get(pr, "head"), "sha")) < 0 ||
-	    json_sha(refs.start, json_object_get(json_object_get(pr, "base"), "sha")) < 0) {
+	if (http_json_sha(refs.head, json_object_get(json_object_get(pr, "head"), "sha")) < 0 ||
+	    http_json_sha(refs.start, json_object_get(json_object_get(pr, "base"), "sha")) < 0) {
 		rc = error_set(PYSEC_EFORGE, "pull request #%llu has no head or base commit", (unsigned long long)t->number);
 		goto cleanup;
 	}
@@ -108,7 +108,7 @@ static void take_comment(struct review *rv, json_t *c)
 		return;
 	}
 	if (!json_is_integer(id) || !review_is_me(rv, json_object_get(c, "user")) ||
-	    marker_get(body, "fp", fp, sizeof(fp)) < 0 || marker_get(body, "closed", closed, sizeof(closed)) == 0)
+	    comment_marker_get(body, "fp", fp, sizeof(fp)) < 0 || comment_marker_get(body, "closed", closed, sizeof(closed)) == 0)
 		return;
 	e = review_add_earlier(&rv->earlier, &rv->nearlier, &rv->earlier_cap);
 	memcpy(e->fp, fp, sizeof(fp));
@@ -151,7 +151,7 @@ static struct http_req *github_single_comment(struct review *rv, const struct it
 
 	json_object_set_new(req, "commit_id", json_string(rv->refs->head));
 	r = http_req_new("POST", forge_url(rv->forge, "/repos/%s/pulls/%llu/comments", rv->project,
-		(unsigned long long)rv->target->number), json_text(req), "application/json");
+		(unsigned long long)rv->target->number), http_json_text(req), "application/json");
 	json_decref(req);
 	return r;
 }
@@ -183,7 +183,7 @@ static struct http_req *github_close(struct review *rv, const struct earlier *e)
 	text = comment_closed(e->fp, rv->refs->head);
 	json_object_set_new(req, "body", json_string(text));
 	r = http_req_new("PATCH", forge_url(rv->forge, "/repos/%s/pulls/comments/%s", rv->project, e->id),
-		json_text(req), "application/json");
+		http_json_text(req), "application/json");
 	json_decref(req);
 	free(text);
 	return r;
@@ -205,7 +205,7 @@ const struct forge_ops forge_github = {
 	.extra_header = "X-GitHub-Api-Version: 2022-11-28",
 	.user_path = "/user",
 	.login_key = "login",
-	.project_path = project_owner_repo,
+	.project_path = review_project_owner_repo,
 	.refs = github_refs,
 	.list = github_list,
 	.post = review_post_bundle,

@@ -17,7 +17,7 @@
 /* A numeric id, or the path with its slashes encoded (group%2Fproject). */
 static int gitlab_project_path(char **out, const char *project)
 {
-	*out = url_escape(project);
+	*out = http_url_escape(project);
 	return 0;
 }
 
@@ -39,9 +39,9 @@ static int gitlab_refs(pysec_review_refs *out, pysec_forge *f, const pysec_revie
 		goto cleanup;
 	/* the diff GitLab shows: its base, not the target branch's tip, which may have moved on */
 	dr = json_object_get(mr, "diff_refs");
-	if (json_sha(refs.base, json_object_get(dr, "base_sha")) == 0 &&
-	    json_sha(refs.head, json_object_get(dr, "head_sha")) == 0 &&
-	    json_sha(refs.start, json_object_get(dr, "start_sha")) == 0) {
+	if (http_json_sha(refs.base, json_object_get(dr, "base_sha")) == 0 &&
+	    http_json_sha(refs.head, json_object_get(dr, "head_sha")) == 0 &&
+	    http_json_sha(refs.start, json_object_get(dr, "start_sha")) == 0) {
 		*out = refs;
 		goto cleanup;
 	}
@@ -50,9 +50,9 @@ static int gitlab_refs(pysec_review_refs *out, pysec_forge *f, const pysec_revie
 		project, (unsigned long long)t->number))) < 0)
 		goto cleanup;
 	v = json_array_get(versions, 0);
-	if (json_sha(refs.base, json_object_get(v, "base_commit_sha")) < 0 ||
-	    json_sha(refs.head, json_object_get(v, "head_commit_sha")) < 0 ||
-	    json_sha(refs.start, json_object_get(v, "start_commit_sha")) < 0) {
+	if (http_json_sha(refs.base, json_object_get(v, "base_commit_sha")) < 0 ||
+	    http_json_sha(refs.head, json_object_get(v, "head_commit_sha")) < 0 ||
+	    http_json_sha(refs.start, json_object_get(v, "start_commit_sha")) < 0) {
 		rc = error_set(PYSEC_EFORGE, "merge request !%llu has neither diff_refs nor a version with "
 			"its commits", (unsigned long long)t->number);
 		goto cleanup;
@@ -93,13 +93,13 @@ static int gitlab_list(struct review *rv)
 			/* only a thread pysec began is pysec's (anyone can copy a marker); replies are people's */
 			if (!id || !body || !review_is_me(rv, json_object_get(note, "author")))
 				continue;
-			if (marker_get(body, "fp", val, sizeof(val)) == 0) {
+			if (comment_marker_get(body, "fp", val, sizeof(val)) == 0) {
 				e = review_add_earlier(&rv->earlier, &rv->nearlier, &rv->earlier_cap);
 				memcpy(e->fp, val, sizeof(val));
-			} else if (marker_get(body, "summary", val, 17) == 0) {
+			} else if (comment_marker_get(body, "summary", val, 17) == 0) {
 				e = review_add_earlier(&rv->sums, &rv->nsums, &rv->sums_cap);
 				memcpy(e->hash, val, 17);
-				e->unplaced = marker_dup(body, "unplaced");
+				e->unplaced = comment_marker_dup(body, "unplaced");
 			} else {
 				continue;
 			}
@@ -125,8 +125,8 @@ static void field(struct buf *form, json_t *obj, const char *key, const char *va
 		json_object_set_new(obj, key, json_string(value));
 		return;
 	}
-	k = url_escape(key);
-	v = url_escape(value);
+	k = http_url_escape(key);
+	v = http_url_escape(value);
 	buf_printf(form, "%s%s=%s", form->len ? "&" : "", k, v);
 	free(k);
 	free(v);
@@ -156,7 +156,7 @@ static char *body_take(struct body *b)
 	char *s;
 
 	if (b->json) {
-		s = json_text(b->json);
+		s = http_json_text(b->json);
 		json_decref(b->json);
 		return s;
 	}
@@ -205,7 +205,7 @@ static struct http_req *new_discussion(struct review *rv, const struct item *it,
 static struct http_req *resolve(struct review *rv, const char *id)
 {
 	struct http_req *r;
-	char *eid = url_escape(id);
+	char *eid = http_url_escape(id);
 
 	r = http_req_new("PUT", forge_url(rv->forge, "/projects/%s/merge_requests/%llu/discussions/%s?resolved=true",
 		rv->project, (unsigned long long)rv->target->number, eid), NULL, NULL);
@@ -248,7 +248,7 @@ static void post_summary(struct review *rv)
 			for (i = 0; i < rv->nitems; i++) {
 				if (rv->items[i].place != PLACE_REFUSED)
 					continue;
-				fp_token(rv->items[i].f->fingerprint, tok);
+				comment_fp_token(rv->items[i].f->fingerprint, tok);
 				buf_printf(&unplaced, "%s%s", unplaced.len ? "," : "", tok);
 			}
 			text = xasprintf("<!-- pysec:summary=%s%s%s -->\n%s", hash, unplaced.len ? " unplaced=" : "",

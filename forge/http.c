@@ -124,7 +124,7 @@ int pysec_forge_new(pysec_forge **out, const pysec_forge_options *opts)
 		return error_set(PYSEC_EINVALID, "no forge URL");
 	if ((rc = check_url(opts->url)) < 0 || (rc = check_token(opts->token)) < 0)
 		return rc;
-	if (opts->login && (!*opts->login || !text_is_clean(opts->login) || strlen(opts->login) > 255))
+	if (opts->login && (!*opts->login || !comment_text_is_clean(opts->login) || strlen(opts->login) > 255))
 		return error_set(PYSEC_EINVALID, "the bot login is 1 to 255 printable characters");
 	if (opts->ca_bundle && access(opts->ca_bundle, R_OK) != 0)
 		return error_set(PYSEC_EINVALID, "cannot read CA bundle '%s'", opts->ca_bundle);
@@ -160,22 +160,14 @@ int pysec_forge_new(pysec_forge **out, const pysec_forge_options *opts)
 	return 0;
 }
 
-static void free_secret(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
 void pysec_forge_free(pysec_forge *f)
 {
 	if (!f)
 		return;
 	free(f->base);
 	free(f->login);
-	free_secret(f->token);
-	free_secret(f->auth);
+	secret_free(f->token);
+	secret_free(f->auth);
 	free(f->ca_bundle);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
@@ -206,7 +198,7 @@ char *forge_url(const pysec_forge *f, const char *fmt, ...)
 	return buf_detach(&b);
 }
 
-char *url_escape(const char *s)
+char *http_url_escape(const char *s)
 {
 	char *e = curl_easy_escape(NULL, s, 0);
 	char *copy;
@@ -907,7 +899,7 @@ int http_get_json_status(json_t **out, long *status, pysec_forge *f, char *url)
 	return get_json(out, NULL, NULL, status, f, url);
 }
 
-int json_sha(char out[41], json_t *v)
+int http_json_sha(char out[41], json_t *v)
 {
 	const char *s = json_string_value(v);
 	size_t i;
@@ -923,7 +915,7 @@ int json_sha(char out[41], json_t *v)
 	return 0;
 }
 
-char *json_text(json_t *j)
+char *http_json_text(json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT);
 	char *copy;

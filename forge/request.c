@@ -34,7 +34,7 @@ int pysec_forge_options_from_config(pysec_forge_options *fo, const pysec_config 
 		unsigned long long n = 0;
 		if (!v)
 			continue;
-		if (pysec_parse_uint(&n, v, nums[i].max) < 0)
+		if (config_parse_uint(&n, v, nums[i].max) < 0)
 			return error_set(PYSEC_EINVALID, "%s must be a whole number up to %llu, not '%s'", nums[i].key,
 				nums[i].max, v);
 		*(unsigned *)((char *)fo + nums[i].offset) = (unsigned)(n * nums[i].scale);

@@ -115,7 +115,7 @@ void review_action(struct review *rv, pysec_review_action_kind kind, pysec_revie
 	const struct http_req *r, const char *text, const struct item *it, const char *fp, const char *error)
 {
 	pysec_review_action a;
-	char tok[65];
+	char tok[65], *url, *why;
 
 	if (!rv->opts->on_action)
 		return;
@@ -123,16 +123,22 @@ void review_action(struct review *rv, pysec_review_action_kind kind, pysec_revie
 	a.kind = kind;
 	a.outcome = outcome;
 	a.method = r ? r->method : NULL;
-	a.url = r ? r->url : NULL;
+	/* a URL holds ids the forge gave, which may echo the token: never shown as they came */
+	url = r ? forge_redact(rv->forge, r->url) : NULL;
+	a.url = url;
 	a.text = text;
 	a.finding = it ? it->f : NULL;
 	if (it) {
-		fp_token(it->f->fingerprint, tok);
+		comment_fp_token(it->f->fingerprint, tok);
 		fp = tok;
 	}
 	a.fingerprint = fp;
-	a.error = error ? error : r && r->attempted && r->rc < 0 ? r->error : NULL;
+	error = error ? error : r && r->attempted && r->rc < 0 ? r->error : NULL;
+	why = error ? forge_redact(rv->forge, error) : NULL;
+	a.error = why;
 	rv->opts->on_action(&a, rv->opts->payload);
+	free(url);
+	free(why);
 }
 
 /* A write that was sent and answered, yet did not do what it said: it counts as failed. */
@@ -140,7 +146,7 @@ static void review_failed(struct review *rv, const char *error)
 {
 	rv->res->failed++;
 	if (!rv->first_error)
-		rv->first_error = xstrdup(error);
+		rv->first_error = forge_redact(rv->forge, error);
 }
 
 pysec_review_outcome review_outcome(struct review *rv, const struct http_req *r)
@@ -254,7 +260,7 @@ static void plan(struct review *rv)
 		it->old_path = pysec_changeset_old_path(rv->cs, it->f->path);
 		rv->res->findings++;
 		rv->res->blocking += it->blocking;
-		fp_token(it->f->fingerprint, fp);
+		comment_fp_token(it->f->fingerprint, fp);
 		for (j = 0; j < rv->nearlier; j++) {
 			if (!rv->earlier[j].gone && !strcmp(rv->earlier[j].fp, fp)) {
 				/* the first is the one kept; a second copy (a retried post) is closed */
@@ -273,7 +279,7 @@ static void plan(struct review *rv)
 			continue;
 		}
 		/* any name git can hold can be commented on, but an API's JSON carries UTF-8 only */
-		if (!text_is_utf8(it->f->path) || (it->old_path && !text_is_utf8(it->old_path))) {
+		if (!comment_text_is_utf8(it->f->path) || (it->old_path && !comment_text_is_utf8(it->old_path))) {
 			it->place = PLACE_BAD_NAME;
 			continue;
 		}
@@ -343,7 +349,7 @@ char *review_status_text(const struct review *rv)
 		pysec_level_name(t->fail_on), pysec_level_name(t->min_confidence));
 }
 
-int project_owner_repo(char **out, const char *project)
+int review_project_owner_repo(char **out, const char *project)
 {
 	const char *slash = strchr(project, '/');
 	char *owner, *owner_e, *repo_e;
@@ -351,8 +357,8 @@ int project_owner_repo(char **out, const char *project)
 	if (!slash || slash == project || !slash[1] || strchr(slash + 1, '/'))
 		return error_set(PYSEC_EINVALID, "the project is owner/repo, not '%s'", project);
 	owner = xstrndup(project, (size_t)(slash - project));
-	owner_e = url_escape(owner);
-	repo_e = url_escape(slash + 1);
+	owner_e = http_url_escape(owner);
+	repo_e = http_url_escape(slash + 1);
 	*out = xasprintf("%s/%s", owner_e, repo_e);
 	free(owner);
 	free(owner_e);
@@ -642,7 +648,7 @@ static char *refused_list(const struct review *rv)
 	for (i = 0; i < rv->nitems; i++) {
 		if (rv->items[i].place != PLACE_REFUSED)
 			continue;
-		fp_token(rv->items[i].f->fingerprint, tok);
+		comment_fp_token(rv->items[i].f->fingerprint, tok);
 		buf_printf(&b, "%s%s", b.len ? "," : "", tok);
 	}
 	return b.len ? buf_detach(&b) : xstrdup("");
@@ -747,7 +753,7 @@ void review_post_bundle(struct review *rv)
 		json_t *req = bundle_request(rv, body, event_block, with_comments);
 		http_req_free(r);
 		r = http_req_new("POST", forge_url(f, "/repos/%s/pulls/%llu/reviews", rv->project,
-			(unsigned long long)rv->target->number), json_text(req), "application/json");
+			(unsigned long long)rv->target->number), http_json_text(req), "application/json");
 		json_decref(req);
 		review_send(rv, &r, 1);
 		if (!r->attempted || r->rc == 0 || r->status != 422)
@@ -800,7 +806,7 @@ struct own_review *review_take_own(struct review *rv, json_t *r, int in_force)
 	const char *body = json_string_value(json_object_get(r, "body"));
 	json_t *id = json_object_get(r, "id");
 	char summary[17], verdict[8], num[32];
-	char *mark = marker_dup(body, "review");
+	char *mark = comment_marker_dup(body, "review");
 	struct own_review *o;
 
 	if (!mark || !json_is_integer(id) || !review_is_me(rv, json_object_get(r, "user"))) {
@@ -810,12 +816,12 @@ struct own_review *review_take_own(struct review *rv, json_t *r, int in_force)
 	free(mark);
 	snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(id));
 	o = review_add_own(rv, num, json_integer_value(id));
-	if (marker_get(body, "summary", summary, sizeof(summary)) == 0)
+	if (comment_marker_get(body, "summary", summary, sizeof(summary)) == 0)
 		memcpy(o->summary, summary, sizeof(summary));
-	o->unplaced = marker_dup(body, "unplaced");
+	o->unplaced = comment_marker_dup(body, "unplaced");
 	o->in_force = in_force;
 	/* what pysec meant, even where the forge refused it (one's own pull request) */
-	o->meant_block = marker_get(body, "verdict", verdict, sizeof(verdict)) == 0 ? !strcmp(verdict, "block") : in_force;
+	o->meant_block = comment_marker_get(body, "verdict", verdict, sizeof(verdict)) == 0 ? !strcmp(verdict, "block") : in_force;
 	return o;
 }
 
@@ -828,7 +834,7 @@ struct http_req *review_dismissal(struct review *rv, const struct own_review *o,
 	json_object_set_new(req, "message", json_string("pysec: no finding blocks the merge any more"));
 	json_object_set_new(req, key, value);
 	r = http_req_new(method, forge_url(rv->forge, "/repos/%s/pulls/%llu/reviews/%s/dismissals", rv->project,
-		(unsigned long long)rv->target->number, o->id), json_text(req), "application/json");
+		(unsigned long long)rv->target->number, o->id), http_json_text(req), "application/json");
 	json_decref(req);
 	return r;
 }
@@ -847,7 +853,7 @@ void review_post_status_json(struct review *rv)
 	if (rv->opts->target_url && *rv->opts->target_url)
 		json_object_set_new(req, "target_url", json_string(rv->opts->target_url));
 	http_req_init(&r, "POST", forge_url(f, "/repos/%s/statuses/%s", rv->project, rv->refs->head),
-		json_text(req), "application/json");
+		http_json_text(req), "application/json");
 	text = xasprintf("%s: %s", state, desc);
 	/* the verdict is known whatever happened to the comments: always try to set it */
 	if (!rv->opts->dry_run)

@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *path = config_file(data, size);
 	pysec_forge_options fo = PYSEC_FORGE_OPTIONS_INIT;
-	struct serve_flags flags;
+	pysec_serve_options flags;
 	struct dconfig *dc = NULL;
 	pysec_config *cfg = NULL;
 	pysec_engine *engine = NULL;

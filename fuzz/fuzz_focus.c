@@ -12,7 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 #include "engine.h"
 #include "lines.h"
 #include "fuzz.h"

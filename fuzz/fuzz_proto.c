@@ -1,12 +1,13 @@
 /*
  * fuzz_proto.c: any bytes as what comes over the daemon's Unix socket:
  * a request as the daemon reads it (daemon/hooks.c), and an answer as the
- * hook reads it (a daemon, or whatever listens on pysec.daemonSocket).
+ * hook reads it (proto/proto.c) (a daemon, or whatever listens on pysec.daemonSocket).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "proto.h"
+#include "pysec_proto.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -15,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const names[] = { "GIT_QUARANTINE_PATH", "GIT_OBJECT_DIRECTORY", "GL_PROTOCOL",
 		"GL_USERNAME", "GIT_PUSH_OPTION_COUNT", "GIT_PUSH_OPTION_0", "" };
 	struct proto_request req;
-	struct pbuf out = { 0 };
+	struct buf out = BUF_INIT(PROTO_MAX_ANSWER);
 	const char *why = NULL;
 	char because[256];
 	size_t i;
@@ -37,6 +38,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (out.len || strlen(because) >= sizeof(because)) {
 		abort();	/* no verdict: nothing for the pusher's screen */
 	}
-	pbuf_free(&out);
+	buf_free(&out);
 	return 0;
 }

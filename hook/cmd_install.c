@@ -12,7 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "cli.h"
+#include "pysec_cli.h"
+#include "pysec_hook.h"
+#include "util.h"
 
 static const char usage[] =
 	"usage: git pysec install [--force] <bare-repository>            hooks/pre-receive\n"
@@ -47,20 +49,19 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
+/* The hook at `path`, or NULL when there is none. */
 static char *read_small(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
+	struct buf b = BUF_INIT(65536);
+	int err;
 
-	if (!f)
-		return NULL;
-	buf = calloc(1, 65537);
-	n = buf ? fread(buf, 1, 65536, f) : 0;
-	fclose(f);
-	if (buf)
-		buf[n] = '\0';
-	return buf;
+	if (file_read(&b, path, 0) < 0) {
+		err = errno;
+		buf_free(&b);
+		/* larger than any hook pysec writes: someone else's, whatever it holds */
+		return err == EFBIG ? xstrdup("a hook larger than 64 KiB") : NULL;
+	}
+	return buf_detach(&b);
 }
 
 /*

@@ -8,7 +8,7 @@
  * badly).  The gate itself is the core's pysec_gate_run().
  *
  * When the policy names a daemon (pysec.daemonSocket), the push goes to it
- * first (daemon/proto.h): it runs the same gate with its rules compiled and
+ * first (pysec_proto.h): it runs the same gate with its rules compiled and
  * results warm.  If the daemon is down, busy, refuses, cannot read the
  * push, is slow (pysec.daemonTimeout, 5 seconds in all), or is not the
  * daemon at all (whatever listens there runs as another user than
@@ -32,8 +32,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "cli.h"
-#include "proto.h"
+#include "pysec_cli.h"
+#include "pysec_hook.h"
+#include "pysec_proto.h"
+#include "util.h"
 
 extern char **environ;
 
@@ -241,8 +243,7 @@ int cmd_pre_receive(int argc, char **argv)
 {
 	pysec_gate_options opts = PYSEC_GATE_OPTIONS_INIT;
 	git_repository *repo = NULL;
-	char *input = NULL;
-	size_t len = 0;
+	struct buf input = BUF_INIT(CLI_STDIN_MAX);
 	int rc;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
@@ -252,21 +253,21 @@ int cmd_pre_receive(int argc, char **argv)
 		fputs("usage: git pysec pre-receive < <old> <new> <ref> lines\n", help ? stdout : stderr);
 		return help ? EXIT_CLEAN : EXIT_USAGE;
 	}
-	if (cli_read_stdin(&input, &len) < 0) {
+	if (fd_read_all(&input, STDIN_FILENO) < 0) {
 		/* nothing to judge is not a clean push: fail closed */
 		fprintf(stderr, "%spysec: error: cannot read the ref updates: %s; push rejected\n",
 			getenv("GL_PROTOCOL") ? "GL-HOOK-ERR: " : "", strerror(errno));
 		return EXIT_FINDINGS;
 	}
-	if ((rc = through_daemon(&repo, input, len, getenv("GL_PROTOCOL") ? "GL-HOOK-ERR: " : "")) >= 0)
+	if ((rc = through_daemon(&repo, buf_cstr(&input), input.len, getenv("GL_PROTOCOL") ? "GL-HOOK-ERR: " : "")) >= 0)
 		goto done;
 	opts.getenv = process_env;
 	opts.open_repository = open_once;
 	opts.payload = &repo;
 	opts.system_config = cli_system_config();
-	rc = pysec_gate_run(input, len, &opts, stderr);
+	rc = pysec_gate_run(buf_cstr(&input), input.len, &opts, stderr);
 done:
 	git_repository_free(repo);	/* NULL once the gate took it; a push that only deletes does not */
-	free(input);
+	buf_free(&input);
 	return rc;
 }

@@ -387,12 +387,6 @@ int pysec_report_write(const pysec_report *report, const pysec_write_options *op
 char *pysec_path_quote(const char *path);
 
 /*
- * A whole number in decimal digits only (no sign, blank or prefix: " -1"
- * and "0x10" are not numbers), at most `max`.  0, or -1 when it is not one.
- */
-int pysec_parse_uint(unsigned long long *out, const char *s, unsigned long long max);
-
-/*
  * Scanning
  */
 typedef struct {

@@ -56,6 +56,7 @@ mirror "$TMP/a/srv/mirror.git" plain
 cat > "$PYSEC_CONFIG" <<EOF
 [pysec]
 	daemonSocket = $TMP/a/run/pysec.sock
+	daemonTimeout = 120
 [pysec "daemon"]
 	root = $TMP/a/srv
 	listen = 127.0.0.1:0
@@ -108,6 +109,7 @@ mirror "$TMP/b/srv/mirror.git" shared
 cat > "$PYSEC_CONFIG" <<EOF
 [pysec]
 	daemonSocket = $TMP/b/run/pysec.sock
+	daemonTimeout = 120
 	daemonUser = $T_DAEMON
 [pysec "daemon"]
 	root = $TMP/b/srv

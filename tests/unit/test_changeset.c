@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "changeset.h"
-#include "common.h"
+#include "util.h"
 #include "lines.h"
 
 #include <git2/sys/mempack.h>

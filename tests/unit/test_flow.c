@@ -15,7 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 #include "engine.h"
 #include "lines.h"
 

@@ -16,7 +16,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 #include "engine.h"
 #include "focus.h"
 #include "lines.h"

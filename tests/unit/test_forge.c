@@ -76,20 +76,20 @@ static void markers(void **state)
 {
 	char v[65];
 
-	assert_int_equal(marker_get("<!-- pysec:fp=abc123 closed -->\nfixed", "fp", v, sizeof(v)), 0);
+	assert_int_equal(comment_marker_get("<!-- pysec:fp=abc123 closed -->\nfixed", "fp", v, sizeof(v)), 0);
 	assert_string_equal(v, "abc123");
-	assert_int_equal(marker_get("<!-- pysec:fp=abc123 closed -->\nfixed", "closed", v, sizeof(v)), 0);
+	assert_int_equal(comment_marker_get("<!-- pysec:fp=abc123 closed -->\nfixed", "closed", v, sizeof(v)), 0);
 	assert_string_equal(v, "");
-	assert_int_equal(marker_get("<!-- pysec:review summary=none verdict=block unplaced=a1,b2 -->", "verdict", v,
+	assert_int_equal(comment_marker_get("<!-- pysec:review summary=none verdict=block unplaced=a1,b2 -->", "verdict", v,
 		sizeof(v)), 0);
 	assert_string_equal(v, "block");
-	assert_int_equal(marker_get("<!-- pysec:review summary=none verdict=block unplaced=a1,b2 -->", "unplaced", v,
+	assert_int_equal(comment_marker_get("<!-- pysec:review summary=none verdict=block unplaced=a1,b2 -->", "unplaced", v,
 		sizeof(v)), 0);
 	assert_string_equal(v, "a1,b2");
 	/* only at the very start of a body, on its first line */
-	assert_int_equal(marker_get("quoted: <!-- pysec:fp=abc -->", "fp", v, sizeof(v)), -1);
-	assert_int_equal(marker_get("<!-- pysec:fp=abc\n -->", "fp", v, sizeof(v)), -1);
-	assert_int_equal(marker_get("<!-- pysec:fp=a\"b -->", "fp", v, sizeof(v)), -1);
+	assert_int_equal(comment_marker_get("quoted: <!-- pysec:fp=abc -->", "fp", v, sizeof(v)), -1);
+	assert_int_equal(comment_marker_get("<!-- pysec:fp=abc\n -->", "fp", v, sizeof(v)), -1);
+	assert_int_equal(comment_marker_get("<!-- pysec:fp=a\"b -->", "fp", v, sizeof(v)), -1);
 }
 
 int main(void)

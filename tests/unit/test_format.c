@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <pysec.h>
+#include "util.h"
 
 #include <ctype.h>
 #include <jansson.h>
@@ -553,22 +554,52 @@ static void numbers_are_digits_only(void **state)
 {
 	unsigned long long v = 0;
 
-	assert_int_equal(pysec_parse_uint(&v, "42", 100), 0);
+	assert_int_equal(parse_uint(&v, "42", 100), 0);
 	assert_int_equal(v, 42);
-	assert_int_equal(pysec_parse_uint(&v, "18446744073709551615", UINT64_MAX), 0);
+	assert_int_equal(parse_uint(&v, "18446744073709551615", UINT64_MAX), 0);
 	assert_true(v == UINT64_MAX);
-	assert_int_equal(pysec_parse_uint(&v, "18446744073709551616", UINT64_MAX), -1);
-	assert_int_equal(pysec_parse_uint(&v, " -1", UINT64_MAX), -1);
-	assert_int_equal(pysec_parse_uint(&v, "-1", UINT64_MAX), -1);
-	assert_int_equal(pysec_parse_uint(&v, "+1", UINT64_MAX), -1);
-	assert_int_equal(pysec_parse_uint(&v, " 1", UINT64_MAX), -1);
-	assert_int_equal(pysec_parse_uint(&v, "1 ", UINT64_MAX), -1);
-	assert_int_equal(pysec_parse_uint(&v, "0x10", UINT64_MAX), -1);
-	assert_int_equal(pysec_parse_uint(&v, "", UINT64_MAX), -1);
-	assert_int_equal(pysec_parse_uint(&v, NULL, UINT64_MAX), -1);
-	assert_int_equal(pysec_parse_uint(&v, "101", 100), -1);
-	assert_int_equal(pysec_parse_uint(&v, "7", 5), -1);
-	assert_int_equal(pysec_parse_uint(&v, "0", 0), 0);
+	assert_int_equal(parse_uint(&v, "18446744073709551616", UINT64_MAX), -1);
+	assert_int_equal(parse_uint(&v, " -1", UINT64_MAX), -1);
+	assert_int_equal(parse_uint(&v, "-1", UINT64_MAX), -1);
+	assert_int_equal(parse_uint(&v, "+1", UINT64_MAX), -1);
+	assert_int_equal(parse_uint(&v, " 1", UINT64_MAX), -1);
+	assert_int_equal(parse_uint(&v, "1 ", UINT64_MAX), -1);
+	assert_int_equal(parse_uint(&v, "0x10", UINT64_MAX), -1);
+	assert_int_equal(parse_uint(&v, "", UINT64_MAX), -1);
+	assert_int_equal(parse_uint(&v, NULL, UINT64_MAX), -1);
+	assert_int_equal(parse_uint(&v, "101", 100), -1);
+	assert_int_equal(parse_uint(&v, "7", 5), -1);
+	assert_int_equal(parse_uint(&v, "0", 0), 0);
+}
+
+/* Settings are numbers as git-config writes them: libgit2's parser, then the range. */
+static void settings_are_git_config_numbers(void **state)
+{
+	unsigned long long v = 0;
+
+	git_libgit2_init();	/* libgit2 keeps its error message per thread */
+	assert_int_equal(config_parse_uint(&v, "42", 100), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(config_parse_uint(&v, "64k", 1 << 20), 0);
+	assert_int_equal(v, 65536);
+	assert_int_equal(config_parse_uint(&v, "2m", 1 << 30), 0);
+	assert_int_equal(v, 2 << 20);
+	assert_int_equal(config_parse_uint(&v, "1g", UINT64_MAX), 0);
+	assert_int_equal(v, 1 << 30);
+	assert_int_equal(config_parse_uint(&v, "101", 100), -1);
+	assert_int_equal(config_parse_uint(&v, "-1", UINT64_MAX), -1);
+	assert_int_equal(config_parse_uint(&v, "ten", UINT64_MAX), -1);
+	assert_int_equal(config_parse_uint(&v, "1kb", UINT64_MAX), -1);
+	assert_int_equal(config_parse_uint(&v, "", UINT64_MAX), -1);
+	assert_int_equal(config_parse_uint(&v, NULL, UINT64_MAX), -1);
+	assert_int_equal(config_parse_uint(&v, "99999999999999999999", UINT64_MAX), -1);
+	/* libgit2 alone would wrap these to 0 and to 1 GiB */
+	assert_int_equal(config_parse_uint(&v, "17179869184g", UINT64_MAX), -1);
+	assert_int_equal(config_parse_uint(&v, "9007199254740993g", UINT64_MAX), -1);
+	assert_int_equal(config_parse_uint(&v, "1kk", UINT64_MAX), -1);
+	assert_int_equal(config_parse_uint(&v, "k", UINT64_MAX), -1);
+	assert_int_equal(v, 1 << 30);	/* untouched by a failure */
+	git_libgit2_shutdown();
 }
 
 int main(void)
@@ -576,6 +607,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(paths_are_quoted_as_git_does),
 		cmocka_unit_test(numbers_are_digits_only),
+		cmocka_unit_test(settings_are_git_config_numbers),
 		cmocka_unit_test(report_has_exactly_the_documented_keys),
 		cmocka_unit_test(finding_fields_have_their_types),
 		cmocka_unit_test(empty_report),

@@ -508,6 +508,23 @@ static void later_option_declaration_replaces_earlier(void **state)
 	rules_clear(&set);
 }
 
+/* An option that names itself twice doubles with each line: it stops at the cap, not at memory's end. */
+static void option_doubling_itself_is_refused(void **state)
+{
+	struct rule_set set = { 0 };
+	struct buf text = BUF_INIT(1 << 20);
+	int i, rc;
+
+	buf_puts(&text, "option o a\n");
+	for (i = 0; i < 40; i++)
+		buf_puts(&text, "option o $o $o\n");
+	rc = parse(&set, buf_cstr(&text), NULL);
+	assert_int_equal(rc, PYSEC_EINVALID);
+	assert_non_null(strstr(pysec_error_last(), ":15: '$o' makes the line longer than 10000 arguments"));
+	rules_clear(&set);
+	buf_free(&text);
+}
+
 /* --- the built-in rule files --------------------------------------------------- */
 
 static void builtin_rule_files_parse(void **state)
@@ -564,6 +581,7 @@ int main(void)
 		cmocka_unit_test(config_pattern_option_is_one_value),
 		cmocka_unit_test(config_with_bad_pattern_is_an_error),
 		cmocka_unit_test(later_option_declaration_replaces_earlier),
+		cmocka_unit_test(option_doubling_itself_is_refused),
 		cmocka_unit_test(builtin_rule_files_parse),
 	};
 

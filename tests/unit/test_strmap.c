@@ -11,7 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "common.h"
+#include "pysec.h"
+#include "util.h"
 #include "strmap.h"
 
 #include <stdio.h>

@@ -1,5 +1,6 @@
-/* proto.c: the framing of the daemon's Unix socket (proto.h), and the hook's client. */
-#include "proto.h"
+/* proto.c: the framing of the daemon's Unix socket (pysec_proto.h), and the hook's client. */
+#include "pysec_proto.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,47 +9,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
-double proto_clock(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-void pbuf_put(struct pbuf *b, const void *data, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		b->data = realloc(b->data, cap);
-		if (!b->data)
-			abort();
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-}
-
-void pbuf_frame(struct pbuf *b, const char *name, const void *data, size_t len)
+int proto_frame(struct buf *b, const char *name, const void *data, size_t len)
 {
 	char head[64];
 	int n = snprintf(head, sizeof(head), "%s %zu\n", name, len);
 
-	pbuf_put(b, head, (size_t)n);
-	pbuf_put(b, data, len);
-	pbuf_put(b, "\n", 1);
-}
-
-void pbuf_free(struct pbuf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof(*b));
+	return buf_put(b, head, (size_t)n) < 0 || buf_put(b, data, len) < 0 || buf_put(b, "\n", 1) < 0 ? -1 : 0;
 }
 
 int proto_next(const char **p, const char *end, char name[32], const char **value, size_t *len)
@@ -95,15 +63,12 @@ int proto_request_parse(struct proto_request *r, const char *data, size_t len, c
 			r->repo = v;
 			r->repo_len = vl;
 		} else if (!strcmp(name, "env")) {
-			char **grown;
 			if (r->nenv >= PROTO_MAX_ENV || !memchr(v, '=', vl) || memchr(v, '\0', vl)) {
 				*why = "a bad or extra environment variable";
 				return -1;
 			}
-			if (!(grown = realloc(r->env, (r->nenv + 1) * sizeof(*r->env))) || !(grown[r->nenv] = strndup(v, vl)))
-				abort();
-			r->env = grown;
-			r->nenv++;
+			r->env = xrealloc(r->env, (r->nenv + 1) * sizeof(*r->env));
+			r->env[r->nenv++] = xstrndup(v, vl);
 		} else if (!strcmp(name, "input")) {
 			r->input = v;
 			r->input_len = vl;
@@ -149,11 +114,11 @@ static void quote_why(char *why, size_t whylen, const char *what, const char *v,
 	snprintf(why, whylen, "%s: %s", what, text);
 }
 
-int proto_answer_parse(const char *data, size_t len, int *verdict, struct pbuf *out, char *why, size_t whylen)
+int proto_answer_parse(const char *data, size_t len, int *verdict, struct buf *out, char *why, size_t whylen)
 {
 	const char *p, *v, *end = data + len;
 	char name[32];
-	size_t vl;
+	size_t vl, start = out->len;
 	int rc, have_verdict = 0;
 
 	if (len < strlen(PROTO_HEADER) || memcmp(data, PROTO_HEADER, strlen(PROTO_HEADER))) {
@@ -182,8 +147,13 @@ int proto_answer_parse(const char *data, size_t len, int *verdict, struct pbuf *
 	}
 	p = data + strlen(PROTO_HEADER);
 	while (proto_next(&p, end, name, &v, &vl) > 0)
-		if (!strcmp(name, "out"))
-			pbuf_put(out, v, vl);
+		if (!strcmp(name, "out") && buf_put(out, v, vl) < 0) {
+			out->len = start;
+			if (out->ptr)
+				out->ptr[start] = '\0';
+			snprintf(why, whylen, "an answer too large");
+			return -1;
+		}
 	return 0;
 }
 
@@ -191,7 +161,7 @@ static int wait_fd(int fd, short events, double deadline)
 {
 	for (;;) {
 		struct pollfd pfd = { fd, events, 0 };
-		double left = deadline - proto_clock();
+		double left = deadline - clock_now();
 		int rc;
 		if (left <= 0) {
 			errno = ETIMEDOUT;
@@ -222,7 +192,7 @@ int proto_write_all(int fd, const char *data, size_t len, double deadline)
 	return 0;
 }
 
-int proto_read_all(int fd, struct pbuf *b, size_t max, double deadline)
+int proto_read_all(int fd, struct buf *b, double deadline)
 {
 	char chunk[65536];
 
@@ -240,11 +210,10 @@ int proto_read_all(int fd, struct pbuf *b, size_t max, double deadline)
 			return -1;
 		if (n == 0)
 			return 0;
-		if (b->len + (size_t)n > max) {
+		if (buf_put(b, chunk, (size_t)n) < 0) {
 			errno = EFBIG;
 			return -1;
 		}
-		pbuf_put(b, chunk, (size_t)n);
 	}
 }
 
@@ -254,15 +223,28 @@ static int fail(char *why, size_t whylen, const char *what, int err)
 	return -1;
 }
 
+/* The request: the header, the repository, the environment, the input; -1 past PROTO_MAX_REQUEST. */
+static int request_build(struct buf *b, const char *repo, char *const *env, size_t nenv, const char *input,
+	size_t len)
+{
+	size_t i;
+
+	if (buf_puts(b, PROTO_HEADER) < 0 || proto_frame(b, "repo", repo, strlen(repo)) < 0)
+		return -1;
+	for (i = 0; i < nenv; i++)
+		if (proto_frame(b, "env", env[i], strlen(env[i])) < 0)
+			return -1;
+	return proto_frame(b, "input", input, len);
+}
+
 int proto_gate(const char *socket_path, double timeout, uid_t daemon_uid, const char *repo, char *const *env,
 	size_t nenv, const char *input, size_t len, FILE *out, int *verdict, char *why, size_t whylen)
 {
 	struct ucred peer;
 	socklen_t peerlen = sizeof(peer);
 	struct sockaddr_un sa;
-	struct pbuf req = { 0 }, ans = { 0 }, text = { 0 };
-	double deadline = proto_clock() + timeout;
-	size_t i;
+	struct buf req = BUF_INIT(PROTO_MAX_REQUEST), ans = BUF_INIT(PROTO_MAX_ANSWER), text = BUF_INIT(PROTO_MAX_ANSWER);
+	double deadline = clock_now() + timeout;
 	int fd, rc, err;
 
 	if (strlen(socket_path) >= sizeof(sa.sun_path))
@@ -291,13 +273,13 @@ int proto_gate(const char *socket_path, double timeout, uid_t daemon_uid, const 
 			"not trusted", (unsigned)peer.uid, (unsigned)daemon_uid);
 		return -1;
 	}
-	pbuf_put(&req, PROTO_HEADER, strlen(PROTO_HEADER));
-	pbuf_frame(&req, "repo", repo, strlen(repo));
-	for (i = 0; i < nenv; i++)
-		pbuf_frame(&req, "env", env[i], strlen(env[i]));
-	pbuf_frame(&req, "input", input, len);
-	rc = proto_write_all(fd, req.data, req.len, deadline);
-	pbuf_free(&req);
+	if (request_build(&req, repo, env, nenv, input, len) < 0) {
+		buf_free(&req);
+		close(fd);
+		return fail(why, whylen, "the request is too large", 0);
+	}
+	rc = proto_write_all(fd, req.ptr, req.len, deadline);
+	buf_free(&req);
 	if (rc < 0 && errno != EPIPE && errno != ECONNRESET) {
 		err = errno;
 		close(fd);
@@ -305,20 +287,22 @@ int proto_gate(const char *socket_path, double timeout, uid_t daemon_uid, const 
 	}
 	/* a refusal comes before the daemon reads the request: it is read all the same */
 	shutdown(fd, SHUT_WR);
-	rc = proto_read_all(fd, &ans, 16u << 20, deadline);
+	rc = proto_read_all(fd, &ans, deadline);
 	err = errno;
 	close(fd);
 	if (rc < 0) {
-		pbuf_free(&ans);
+		buf_free(&ans);
 		return fail(why, whylen, err == ETIMEDOUT ? "no answer in time" : "cannot read the answer", err == ETIMEDOUT ? 0 : err);
 	}
-	rc = proto_answer_parse(ans.data, ans.len, verdict, &text, why, whylen);
-	pbuf_free(&ans);
-	if (rc < 0)
+	rc = proto_answer_parse(buf_cstr(&ans), ans.len, verdict, &text, why, whylen);
+	buf_free(&ans);
+	if (rc < 0) {
+		buf_free(&text);
 		return -1;
+	}
 	if (text.len)
-		fwrite(text.data, 1, text.len, out);
+		fwrite(text.ptr, 1, text.len, out);
 	fflush(out);
-	pbuf_free(&text);
+	buf_free(&text);
 	return 0;
 }

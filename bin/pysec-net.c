@@ -1,10 +1,10 @@
 /*
- * net_main.c: pysec-net, the commands that need the network libraries
+ * pysec-net.c: pysec-net, the commands that need the network libraries
  * (libcurl, libmicrohttpd, SQLite, libcrypto): `review` and `serve`.
  * git-pysec executes it, next to itself, with its own command line, so
  * `git pysec review` and `git pysec serve` work as if built in.
  */
-#include "cli.h"
+#include "pysec_cli.h"
 
 static const struct cli_cmd commands[] = {
 	{ "review", cmd_review, CLI_REVIEW_SUMMARY },

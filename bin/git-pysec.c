@@ -1,14 +1,15 @@
 /*
- * main.c: `git pysec <command>`: the command table of git-pysec.
+ * git-pysec.c: `git pysec <command>`: the command table of git-pysec.
  *
  * git-pysec links only what scanning needs (libgit2, tree-sitter, jansson,
  * PCRE2), as the pre-receive hook starts it for every push.  `review` and
  * `serve` need libcurl, libmicrohttpd, SQLite and libcrypto: they live in
- * pysec-net (net_main.c), which git-pysec executes for them.
+ * pysec-net (pysec-net.c), which git-pysec executes for them.
  */
 #include <stdio.h>
 #include <string.h>
-#include "cli.h"
+#include "pysec_cli.h"
+#include "pysec_hook.h"
 
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);

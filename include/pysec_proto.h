@@ -1,6 +1,7 @@
 /*
- * proto.h: the daemon's Unix socket protocol, and the client that
- * `git pysec pre-receive` uses.
+ * pysec_proto.h: the daemon's Unix socket protocol (proto/proto.c): the
+ * framing both sides use, the daemon's reading of a request, and the client
+ * that `git pysec pre-receive` uses.
  *
  * A request is what a hook knows: its repository, the environment the gate
  * reads (pusher, push options, GitLab, the quarantine), and its stdin.
@@ -23,19 +24,15 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+struct buf;
+
 #define PROTO_HEADER "pysec-gate 1\n"
 #define PROTO_MAX_REQUEST (32u << 20)
+#define PROTO_MAX_ANSWER (16u << 20)
 #define PROTO_MAX_ENV 1024
 
-/* A growable byte buffer for building frames. */
-struct pbuf {
-	char *data;
-	size_t len, cap;
-};
-
-void pbuf_put(struct pbuf *b, const void *data, size_t len);
-void pbuf_frame(struct pbuf *b, const char *name, const void *data, size_t len);
-void pbuf_free(struct pbuf *b);
+/* Append one frame to `b` (util.h's buffer); -1 when it would pass the buffer's cap. */
+int proto_frame(struct buf *b, const char *name, const void *data, size_t len);
 
 /* The next frame of [*p, end): 1 with name and value, 0 at the end, -1 when malformed. */
 int proto_next(const char **p, const char *end, char name[32], const char **value, size_t *len);
@@ -64,13 +61,12 @@ const char *proto_request_env(const struct proto_request *r, const char *name);
  * daemon's lines appended to `out`; -1 when it is no verdict (refused, an
  * error, malformed), with the reason in `why`.  Nothing is appended then.
  */
-int proto_answer_parse(const char *data, size_t len, int *verdict, struct pbuf *out, char *why, size_t whylen);
+int proto_answer_parse(const char *data, size_t len, int *verdict, struct buf *out, char *why, size_t whylen);
 
-/* Write all of `data` to `fd` before `deadline` (clock seconds); -1 on failure. */
+/* Write all of `data` to `fd` before `deadline` (clock_now() seconds); -1 on failure. */
 int proto_write_all(int fd, const char *data, size_t len, double deadline);
-/* Read until EOF, at most `max` bytes, before `deadline`; -1 on failure (errno ETIMEDOUT, EFBIG, ...). */
-int proto_read_all(int fd, struct pbuf *b, size_t max, double deadline);
-double proto_clock(void);
+/* Read until EOF into `b`, at most its cap, before `deadline`; -1 on failure (errno ETIMEDOUT, EFBIG, ...). */
+int proto_read_all(int fd, struct buf *b, double deadline);
 
 /*
  * Ask the daemon at `socket_path` to judge a push.  Returns 0 with the
