@@ -470,19 +470,21 @@ static int walk_start(struct walk *w, const git_oid *tips, size_t ntips, const p
  * push's diff in a repository with hundreds of tags: a commit that is only
  * in the push's quarantine cannot be reached by any ref (what the refs
  * reach is in the repository's own objects), so the quick walk goes
- * through those, stops at the old ids and at the commits a ref names
- * directly, and gives up at the first other commit the repository already
- * had (a ref may reach it, or none), or when there is no quarantine at all.
- * Then the whole walk decides.
+ * through those, stops at the old ids (and, on its second try, at the
+ * commits a ref names directly), and gives up at the first other commit
+ * the repository already had (a ref may reach it, or none), or when there
+ * is no quarantine at all.  The first try reads no ref at all: a
+ * fast-forward ends there, whatever the number of refs (a GitHub mirror
+ * has tens of thousands).  Then the whole walk decides.
  */
 static int new_commits(struct walk *w, const git_oid *tips, size_t ntips, const pysec_push *push,
 	const pysec_push_options *opts)
 {
-	int rc;
+	int rc, named;
 
-	if (w->own) {
+	for (named = 0; named < 2 && w->own; named++) {
 		w->quick = 1;
-		if ((rc = quick_refs(w, opts->known_refs)) < 0 || (rc = walk_start(w, tips, ntips, push)) < 0 ||
+		if ((named && (rc = quick_refs(w, opts->known_refs)) < 0) || (rc = walk_start(w, tips, ntips, push)) < 0 ||
 		    (rc = walk_run(w, opts->max_commits)) != WALK_RETRY)
 			return rc;
 		walk_reset(w);
