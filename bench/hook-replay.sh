@@ -89,15 +89,7 @@ command -v jq >/dev/null || die "jq is missing: apt-get install jq"
 cd "$root"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# measure a copy: $build/ may be rebuilt by someone else while this runs
-if [[ -n ${PYSEC_BIN:-} ]]; then
-	cp "$PYSEC_BIN" "$work/git-pysec"
-	source_rev="the binary $PYSEC_BIN"
-else
-	make BUILD="$build" >&2
-	cp "$build/git-pysec" "$work/git-pysec"
-	source_rev=$(git -C "$root" describe --always --dirty 2>/dev/null || echo 'not a git checkout')
-fi
+bench_binary "$root" "$build" "$work"
 pysec_bin=$work/git-pysec
 bash_bin=$(command -v bash)
 # no system policy: only the bare repository's config (none: the defaults)

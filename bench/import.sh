@@ -55,14 +55,7 @@ bench_time_tool || die "GNU time is needed"
 cd "$root"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-if [[ -n ${PYSEC_BIN:-} ]]; then
-	cp "$PYSEC_BIN" "$work/git-pysec"
-	source_rev="the binary $PYSEC_BIN"
-else
-	make BUILD="$build" >&2
-	cp "$build/git-pysec" "$work/git-pysec"
-	source_rev=$(git -C "$root" describe --always --dirty 2>/dev/null || echo 'not a git checkout')
-fi
+bench_binary "$root" "$build" "$work"
 pysec_bin=$work/git-pysec
 export PYSEC_CONFIG=$work/no-system-policy
 unset GIT_DIR GIT_WORK_TREE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES

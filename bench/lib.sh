@@ -14,6 +14,10 @@
 # numbers; "n/a" when FILE is empty.
 #
 # bench_ratio A B, bench_verdict VALUE OP TARGET: as their names say.
+#
+# bench_binary ROOT BUILD WORK: copy the git-pysec to measure to WORK/git-pysec
+# ($PYSEC_BIN, else ROOT's build in BUILD, made first: BUILD may be rebuilt
+# by someone else while a benchmark runs) and set source_rev to what it is.
 
 bench_objects_dir() {	# the objects directory of the repository at $1
 	local common
@@ -69,6 +73,17 @@ bench_verdict() {
 	awk -v v="$1" -v o="$2" -v t="$3" 'BEGIN { if (v == "n/a") print "n/a";
 		else if ((o == ">=" && v + 0 >= t) || (o == "<=" && v + 0 <= t) || (o == "<" && v + 0 < t)) print "met";
 		else print "**missed**" }'
+}
+
+bench_binary() {
+	local root=$1 build=$2 work=$3
+	if [[ -n ${PYSEC_BIN:-} ]]; then
+		cp "$PYSEC_BIN" "$work/git-pysec"
+		source_rev="the binary $PYSEC_BIN"
+	else
+		(cd "$root" && make BUILD="$build" >&2 && cp "$build/git-pysec" "$work/git-pysec") || return 1
+		source_rev=$(git -C "$root" describe --always --dirty 2>/dev/null || echo 'not a git checkout')
+	fi
 }
 
 # bench_time_tool: install GNU time when it is missing (Debian package 'time')
