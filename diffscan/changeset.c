@@ -401,6 +401,17 @@ static int tree_paths(struct pathlist *out, git_repository *repo, const git_tree
 	return rc;
 }
 
+size_t changeset_paths_between(git_repository *repo, const git_tree *old_tree, const git_tree *new_tree)
+{
+	struct pathlist paths = { NULL, 0, 0 };
+	size_t n = SIZE_MAX;
+
+	if (old_tree && new_tree && tree_paths(&paths, repo, old_tree, new_tree, "", 0) == 0)
+		n = paths.len;
+	pathlist_free(&paths);
+	return n;
+}
+
 int pysec_changeset_from_trees(pysec_changeset **out, git_repository *repo,
 	git_tree *old_tree, git_tree *new_tree, const git_oid *commit)
 {

@@ -724,11 +724,11 @@ static int commit_changes(struct pysec_changeset *cs, struct diff_memo *memo, gi
 	const git_oid *id)
 {
 	git_commit *c = NULL;
-	git_tree *tree = NULL;
+	git_tree *tree = NULL, **ptrees = NULL;
 	pysec_changeset *part = NULL;
-	unsigned p, np;
+	unsigned k, p, np = 0, pivot = 0;
 	char hex[GIT_OID_HEXSZ + 1];
-	size_t i;
+	size_t i, least = SIZE_MAX;
 	int rc;
 
 	if (git_commit_lookup(&c, repo, id) < 0 || git_commit_tree(&tree, c) < 0) {
@@ -736,28 +736,42 @@ static int commit_changes(struct pysec_changeset *cs, struct diff_memo *memo, gi
 		goto cleanup;
 	}
 	np = git_commit_parentcount(c);
-	for (p = 0; p < (np ? np : 1); p++) {
+	ptrees = xcalloc(np ? np : 1, sizeof(*ptrees));
+	for (p = 0; p < np; p++) {
 		git_commit *parent = NULL;
-		git_tree *ptree = NULL;
+		if (git_commit_parent(&parent, c, p) == 0)
+			git_commit_tree(&ptrees[p], parent);
+		git_commit_free(parent);
+	}
+	/*
+	 * A merge starts from the parent it differs least from (no blob read to
+	 * tell): a merge of main into a topic branch differs from main in the
+	 * topic's few files, from the topic in all that main changed since.
+	 */
+	for (p = 0; np > 1 && p < np; p++) {
+		size_t n = changeset_paths_between(repo, ptrees[p], tree);
+		if (n < least) {
+			least = n;
+			pivot = p;
+		}
+	}
+	for (k = 0; k < (np ? np : 1); k++) {
 		pysec_changeset *one = NULL;
-		if (np && git_commit_parent(&parent, c, p) == 0)
-			git_commit_tree(&ptree, parent);
+		p = k == 0 ? pivot : k - 1 < pivot ? k - 1 : k;
 		if (!part) {
-			rc = memo_diff(memo, &one, repo, ptree, tree, 0);
+			rc = memo_diff(memo, &one, repo, ptrees[p], tree, 0);
 		} else {
 			/*
-			 * Only the paths the first parent's diff has can keep lines: a
-			 * merge's diff against its other parents can span every file the
-			 * two lines of history changed.
+			 * Only the paths the first diff has can keep lines: a merge's
+			 * diff against its other parents can span every file the two
+			 * lines of history changed.
 			 */
 			char **paths = xcalloc(part->len ? part->len : 1, sizeof(*paths));
 			for (i = 0; i < part->len; i++)
 				paths[i] = part->v[i].path;
-			rc = part->len ? changeset_from_trees_paths(&one, repo, ptree, tree, NULL, paths, part->len) : 0;
+			rc = part->len ? changeset_from_trees_paths(&one, repo, ptrees[p], tree, NULL, paths, part->len) : 0;
 			free(paths);
 		}
-		git_tree_free(ptree);
-		git_commit_free(parent);
 		if (rc < 0)
 			goto cleanup;
 		if (!part) {
@@ -776,6 +790,9 @@ static int commit_changes(struct pysec_changeset *cs, struct diff_memo *memo, gi
 	rc = 0;
 cleanup:
 	pysec_changeset_free(part);
+	for (p = 0; ptrees && p < np; p++)
+		git_tree_free(ptrees[p]);
+	free(ptrees);
 	git_tree_free(tree);
 	git_commit_free(c);
 	return rc;
