@@ -165,13 +165,14 @@ static int changeset_pre_push(pysec_changeset **out, const struct scan_args *a, 
 	pysec_push_options po = PYSEC_PUSH_OPTIONS_INIT;
 	pysec_push *push = NULL;
 	char known[1024];
+	const char *max = pysec_config_get(cfg, "pysec.maxCommits", NULL);
 	int rc;
 
 	if ((rc = pysec_push_parse_pre_push(&push, buf_cstr(&a->input), a->input.len)) < 0)
 		return rc;
 	snprintf(known, sizeof(known), "refs/remotes/%s/", a->pre_push);
 	po.known_refs = known;
-	po.max_commits = (size_t)pysec_config_number(cfg, "pysec.maxCommits", SIZE_MAX, 5000);
+	po.max_commits = (size_t)pysec_config_number(cfg, "pysec.maxCommits", SIZE_MAX, PYSEC_PUSH_MAX_COMMITS);
 	po.history = pysec_engine_has_history_rules(engine);
 	rc = pysec_changeset_from_push(out, report, repo, push, &po);
 	pysec_push_free(push);

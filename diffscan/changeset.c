@@ -297,10 +297,158 @@ int changeset_from_trees_paths(pysec_changeset **out, git_repository *repo, git_
 	return 0;
 }
 
+/* --- which paths two trees differ in ------------------------------------------ */
+
+/*
+ * libgit2 1.5's tree-to-tree diff reads every subtree of both sides, equal
+ * or not: all of a large project's directories for a one-line change.  So
+ * the paths that differ are found first, as git's diff-tree finds them
+ * (a subtree with the same id on both sides is not read), and libgit2
+ * then diffs those paths only (rename detection sees the same deltas: an
+ * unchanged file is in neither list).  Trees whose entries are not in git's
+ * order, nest too deep or differ in too many paths get libgit2's whole diff.
+ */
+#define TREE_PATHS_MAX 2000
+#define TREE_DEPTH_MAX 256
+#define TREE_FALLBACK 1
+
+struct pathlist {
+	char **v;
+	size_t len, cap;
+};
+
+static void pathlist_free(struct pathlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->len; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* git's tree order: names compared bytewise, a tree's as if it ended in '/'. */
+static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
+{
+	const char *na = git_tree_entry_name(a), *nb = git_tree_entry_name(b);
+	size_t la = strlen(na), lb = strlen(nb), n = la < lb ? la : lb;
+	int c = memcmp(na, nb, n);
+	unsigned ca, cb;
+
+	if (c)
+		return c;
+	ca = la > n ? (unsigned char)na[n] : git_tree_entry_filemode(a) == GIT_FILEMODE_TREE ? '/' : 0;
+	cb = lb > n ? (unsigned char)nb[n] : git_tree_entry_filemode(b) == GIT_FILEMODE_TREE ? '/' : 0;
+	return ca < cb ? -1 : ca > cb;
+}
+
+static int add_path(struct pathlist *out, const char *prefix, const git_tree_entry *e)
+{
+	if (out->len >= TREE_PATHS_MAX)
+		return TREE_FALLBACK;
+	*ARRAY_PUSH(out->v, out->len, out->cap) = xasprintf("%s%s", prefix, git_tree_entry_name(e));
+	return 0;
+}
+
+static int tree_paths(struct pathlist *out, git_repository *repo, const git_tree *a, const git_tree *b,
+	const char *prefix, int depth);
+
+/* The paths under subtrees `ida` and `idb` (either may be NULL: one side only). */
+static int subtree_paths(struct pathlist *out, git_repository *repo, const git_oid *ida, const git_oid *idb,
+	const char *prefix, const char *name, int depth)
+{
+	git_tree *ta = NULL, *tb = NULL;
+	char *sub;
+	int rc;
+
+	if ((ida && git_tree_lookup(&ta, repo, ida) < 0) || (idb && git_tree_lookup(&tb, repo, idb) < 0)) {
+		git_error_clear();
+		git_tree_free(ta);
+		return TREE_FALLBACK;	/* libgit2's own diff says what is wrong */
+	}
+	sub = xasprintf("%s%s/", prefix, name);
+	rc = tree_paths(out, repo, ta, tb, sub, depth + 1);
+	free(sub);
+	git_tree_free(ta);
+	git_tree_free(tb);
+	return rc;
+}
+
+/* An entry on one side only: its path, or every path under it. */
+static int one_side(struct pathlist *out, git_repository *repo, const git_tree_entry *e, const char *prefix,
+	int depth, int old_side)
+{
+	if (git_tree_entry_filemode(e) != GIT_FILEMODE_TREE)
+		return add_path(out, prefix, e);
+	return subtree_paths(out, repo, old_side ? git_tree_entry_id(e) : NULL, old_side ? NULL : git_tree_entry_id(e),
+		prefix, git_tree_entry_name(e), depth);
+}
+
+static int tree_paths(struct pathlist *out, git_repository *repo, const git_tree *a, const git_tree *b,
+	const char *prefix, int depth)
+{
+	size_t i = 0, j = 0, na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+	const git_tree_entry *pa = NULL, *pb = NULL;
+	int rc = 0;
+
+	if (depth > TREE_DEPTH_MAX)
+		return TREE_FALLBACK;
+	while (rc == 0 && (i < na || j < nb)) {
+		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
+		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+		int c;
+
+		/* a merge join needs each side in strict order: else libgit2 sorts it out */
+		if ((ea && pa && entry_cmp(pa, ea) >= 0) || (eb && pb && entry_cmp(pb, eb) >= 0))
+			return TREE_FALLBACK;
+		c = !ea ? 1 : !eb ? -1 : entry_cmp(ea, eb);
+		if (c < 0)
+			rc = one_side(out, repo, ea, prefix, depth, 1);
+		else if (c > 0)
+			rc = one_side(out, repo, eb, prefix, depth, 0);
+		else if (git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
+			 git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb))
+			rc = 0;	/* the same: not read */
+		else if (git_tree_entry_filemode(ea) == GIT_FILEMODE_TREE && git_tree_entry_filemode(eb) == GIT_FILEMODE_TREE)
+			rc = subtree_paths(out, repo, git_tree_entry_id(ea), git_tree_entry_id(eb), prefix,
+				git_tree_entry_name(ea), depth);
+		else
+			rc = add_path(out, prefix, ea);
+		if (c <= 0)
+			pa = ea, i++;
+		if (c >= 0)
+			pb = eb, j++;
+	}
+	return rc;
+}
+
+size_t changeset_paths_between(git_repository *repo, const git_tree *old_tree, const git_tree *new_tree)
+{
+	struct pathlist paths = { NULL, 0, 0 };
+	size_t n = SIZE_MAX;
+
+	if (old_tree && new_tree && tree_paths(&paths, repo, old_tree, new_tree, "", 0) == 0)
+		n = paths.len;
+	pathlist_free(&paths);
+	return n;
+}
+
 int pysec_changeset_from_trees(pysec_changeset **out, git_repository *repo,
 	git_tree *old_tree, git_tree *new_tree, const git_oid *commit)
 {
-	return changeset_from_trees_paths(out, repo, old_tree, new_tree, commit, NULL, 0);
+	struct pathlist paths = { NULL, 0, 0 };
+	int rc = TREE_FALLBACK;
+
+	/* a tree against the empty tree is a diff of every path: nothing to skip */
+	if (old_tree && new_tree)
+		rc = tree_paths(&paths, repo, old_tree, new_tree, "", 0);
+	if (rc == TREE_FALLBACK)
+		rc = changeset_from_trees_paths(out, repo, old_tree, new_tree, commit, NULL, 0);
+	else if (paths.len)
+		rc = changeset_from_trees_paths(out, repo, old_tree, new_tree, commit, paths.v, paths.len);
+	else
+		*out = xcalloc(1, sizeof(**out));	/* the same trees */
+	pathlist_free(&paths);
+	return rc;
 }
 
 static int commit_tree(git_tree **out, git_object *obj, const char *what)

@@ -54,6 +54,12 @@ struct change *changeset_add(struct pysec_changeset *cs, const char *path);
 /* pysec_changeset_from_trees() for `paths` only (exact names; NULL: every path). */
 int changeset_from_trees_paths(pysec_changeset **out, git_repository *repo, git_tree *old_tree,
 	git_tree *new_tree, const git_oid *commit, char **paths, size_t npaths);
+/*
+ * How many paths two trees differ in, found as pysec_changeset_from_trees()
+ * finds them (no blob read); SIZE_MAX when it cannot tell cheaply (the
+ * empty tree, too many paths, entries out of git's order).
+ */
+size_t changeset_paths_between(git_repository *repo, const git_tree *old_tree, const git_tree *new_tree);
 /* The line of the old file that untouched line `line` of the new one was (1-based). */
 uint32_t change_old_line(const struct change *c, uint32_t line);
 /* Add the lines the change removed (or rewrote) from the old file to `out`. */

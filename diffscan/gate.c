@@ -9,6 +9,7 @@
  * cannot finish (budget, limits, repository errors) the policy decides:
  * reject (fail closed, the default) or accept with a warning.
  */
+#include "changeset.h"
 #include "pysec.h"
 #include "util.h"
 
@@ -200,6 +201,20 @@ static int load_policy(struct gate *h)
 	return rc;
 }
 
+/*
+ * The scan's time: pysec.timeBudget for any push, and pysec.timeBudgetPerFile
+ * more for each file it reads (a file at a pushed tip, or the lines one new
+ * commit adds to a file), so that a push that brings a whole history (an
+ * import) has time in proportion to it, not a flat few seconds.
+ */
+static double time_budget(const pysec_config *cfg, const struct pysec_changeset *cs)
+{
+	double base = pysec_config_seconds(cfg, "pysec.timeBudget", 4.0);
+	double per_file = pysec_config_seconds(cfg, "pysec.timeBudgetPerFile", 0.01);
+
+	return base > 0 ? base + per_file * (double)cs->len : 0;
+}
+
 static int only_deletes(const pysec_push *push)
 {
 	size_t i;
@@ -318,16 +333,16 @@ int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts
 	}
 	if (h.owned_engine)
 		h.engine = h.owned_engine;
-	so.time_budget = pysec_config_seconds(h.cfg, "pysec.timeBudget", 4.0);
 	so.repo = h.repo;
 	so.cache = opts->cache;
-	po.max_commits = (size_t)pysec_config_number(h.cfg, "pysec.maxCommits", SIZE_MAX, 5000);
+	po.max_commits = (size_t)pysec_config_number(h.cfg, "pysec.maxCommits", SIZE_MAX, PYSEC_PUSH_MAX_COMMITS);
 	po.history = pysec_engine_has_history_rules(h.engine);
 	pysec_report_new(&h.report);
 	if ((h.error = pysec_changeset_from_push(&h.cs, h.report, h.repo, h.push, &po)) < 0) {
 		exit_code = fail_policy(&h, "push", pysec_error_last());
 		goto done;
 	}
+	so.time_budget = time_budget(h.cfg, h.cs);
 	if ((h.error = pysec_scan(h.report, h.engine, h.cs, &so)) < 0 && !allowed_bypass) {
 		/* what was found before the scan stopped is shown, then the policy decides */
 		char why[1024];

@@ -135,102 +135,439 @@ void pysec_push_free(pysec_push *p)
 
 /* --- which commits are new ------------------------------------------------- */
 
-struct oidset {
-	struct strmap map;
-	git_oid *list;		/* in walk order */
+/*
+ * `rev-list <new tips> --not <every ref>` done the way git's revision.c
+ * does it (limit_list): one walk by commit date from the pushed tips and
+ * the existing refs at once, which stops as soon as every commit still
+ * queued is reachable from a ref (and a few more, for clocks that
+ * disagree).  So it reads the commits the push adds and about as many
+ * again, not the whole history: libgit2 1.5's revwalk marks every
+ * ancestor of every hidden ref first, all 40,000 commits of a large
+ * project for a push of one.  Stopping early can only keep a commit that
+ * a ref reaches as new (scanned, not skipped).
+ */
+struct wnode {
+	git_oid id;
+	int64_t time;
+	uint64_t seq;		/* equal times: first queued, first out (libgit2's order) */
+	unsigned parsed : 1, hidden : 1, queued : 1, popped : 1, missing : 1;
+	unsigned nparents, visit, paint;	/* descends_from()'s marks */
+	struct wnode **parents;
+};
+
+struct wheap {
+	struct wnode **v;	/* newest first */
 	size_t len, cap;
 };
 
-static int oidset_has(const struct oidset *s, const git_oid *id)
+struct walk {
+	git_repository *repo;
+	git_odb *own;		/* the repository's own objects, without the push's quarantine */
+	int quick;		/* refs not read: see new_commits() */
+	struct strmap refs;	/* quick: the ids refs name, as they are and as packed-refs peels them */
+	struct strmap nodes;	/* raw id -> struct wnode */
+	struct wheap queue;
+	uint64_t seq;
+	unsigned visits;	/* descends_from()'s runs */
+	struct wnode **out;	/* popped while not hidden, in walk order */
+	size_t nout, outcap;
+};
+
+#define WALK_SLOP 5
+#define WALK_RETRY 1	/* the quick walk met a commit it cannot judge */
+
+static void wnode_free(void *p)
 {
-	return strmap_get(&s->map, (const char *)id->id, GIT_OID_RAWSZ) != NULL;
+	struct wnode *n = p;
+
+	free(n->parents);
+	free(n);
 }
 
-static void oidset_add(struct oidset *s, const git_oid *id)
+static struct wnode *walk_node(struct walk *w, const git_oid *id)
 {
-	strmap_put(&s->map, (const char *)id->id, GIT_OID_RAWSZ, (void *)1);
-	*ARRAY_PUSH(s->list, s->len, s->cap) = *id;
+	struct wnode *n = strmap_get(&w->nodes, (const char *)id->id, GIT_OID_RAWSZ);
+
+	if (!n) {
+		n = xcalloc(1, sizeof(*n));
+		git_oid_cpy(&n->id, id);
+		n->hidden = w->quick && strmap_get(&w->refs, (const char *)id->id, GIT_OID_RAWSZ) != NULL;
+		strmap_put(&w->nodes, (const char *)id->id, GIT_OID_RAWSZ, n);
+	}
+	return n;
+}
+
+/* Read a commit's date and parents; -1 when it is not here (a shallow boundary). */
+static int walk_parse(struct walk *w, struct wnode *n)
+{
+	git_commit *c = NULL;
+	unsigned i;
+
+	if (n->parsed)
+		return 0;
+	if (n->missing || git_commit_lookup(&c, w->repo, &n->id) < 0) {
+		n->missing = 1;
+		git_error_clear();
+		return -1;
+	}
+	n->time = git_commit_time(c);
+	n->nparents = git_commit_parentcount(c);
+	n->parents = n->nparents ? xcalloc(n->nparents, sizeof(*n->parents)) : NULL;
+	for (i = 0; i < n->nparents; i++)
+		n->parents[i] = walk_node(w, git_commit_parent_id(c, i));
+	n->parsed = 1;
+	git_commit_free(c);
+	return 0;
+}
+
+static int newer(const struct wnode *a, const struct wnode *b)
+{
+	return a->time != b->time ? a->time > b->time : a->seq < b->seq;
+}
+
+static void heap_push(struct wheap *h, struct wnode *n)
+{
+	size_t i = h->len;
+
+	*ARRAY_PUSH(h->v, h->len, h->cap) = n;
+	while (i && newer(h->v[i], h->v[(i - 1) / 2])) {
+		struct wnode *t = h->v[i];
+		h->v[i] = h->v[(i - 1) / 2];
+		h->v[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+static struct wnode *heap_pop(struct wheap *h)
+{
+	struct wnode *top = h->v[0];
+	size_t i = 0;
+
+	h->v[0] = h->v[--h->len];
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct wnode *t;
+		if (l < h->len && newer(h->v[l], h->v[m]))
+			m = l;
+		if (r < h->len && newer(h->v[r], h->v[m]))
+			m = r;
+		if (m == i)
+			break;
+		t = h->v[i];
+		h->v[i] = h->v[m];
+		h->v[m] = t;
+		i = m;
+	}
+	return top;
+}
+
+static void walk_queue(struct walk *w, struct wnode *n)
+{
+	n->queued = 1;
+	n->seq = w->seq++;
+	heap_push(&w->queue, n);
+}
+
+/* A ref reaches `n`: so it reaches every ancestor of it read so far. */
+static void walk_hide(struct wnode *n)
+{
+	struct wnode **stack = NULL;
+	size_t len = 0, cap = 0;
+
+	*ARRAY_PUSH(stack, len, cap) = n;
+	while (len) {
+		struct wnode *x = stack[--len];
+		unsigned i;
+		if (x->hidden)
+			continue;
+		x->hidden = 1;
+		for (i = 0; x->parsed && i < x->nparents; i++)
+			if (!x->parents[i]->hidden)
+				*ARRAY_PUSH(stack, len, cap) = x->parents[i];
+	}
+	free(stack);
+}
+
+/* Queue a commit a ref reaches. */
+static void walk_add_hidden(struct walk *w, const git_oid *id)
+{
+	struct wnode *n = walk_node(w, id);
+
+	walk_hide(n);
+	if (!n->queued && walk_parse(w, n) == 0)
+		walk_queue(w, n);
+}
+
+/* git's still_interesting(): keep going while a queued commit could still be hidden or new. */
+static int walk_slop(const struct walk *w, int64_t date, int slop)
+{
+	size_t i;
+
+	if (!w->queue.len)
+		return 0;
+	if (date <= w->queue.v[0]->time)
+		return WALK_SLOP;
+	for (i = 0; i < w->queue.len; i++)
+		if (!w->queue.v[i]->hidden)
+			return WALK_SLOP;
+	return slop - 1;
+}
+
+static int walk_run(struct walk *w, size_t max)
+{
+	int64_t date = INT64_MAX;
+	size_t live = 0;
+	int slop = WALK_SLOP;
+
+	while (w->queue.len) {
+		struct wnode *c = heap_pop(&w->queue);
+		unsigned i;
+
+		c->popped = 1;
+		for (i = 0; i < c->nparents; i++) {
+			struct wnode *p = c->parents[i];
+			if (c->hidden)
+				walk_hide(p);
+			if (!p->queued && walk_parse(w, p) == 0)
+				walk_queue(w, p);
+		}
+		if (c->hidden) {
+			if (!(slop = walk_slop(w, date, slop)))
+				break;
+			continue;
+		}
+		if (w->quick && git_odb_exists(w->own, &c->id))
+			return WALK_RETRY;
+		date = c->time;
+		*ARRAY_PUSH(w->out, w->nout, w->outcap) = c;
+		if (max && ++live > max)
+			return error_set(PYSEC_ELIMIT, "the push has more than %zu new commits (pysec.maxCommits)", max);
+	}
+	return 0;
+}
+
+/* Is the commit new to the repository (the walk found it, and no ref reaches it)? */
+static int walk_fresh(const struct wnode *n)
+{
+	return n->popped && !n->hidden;
 }
 
 /*
  * Hide every existing ref that peels to a commit (only those under `prefix`
  * when it is set).  Refs are read one by one so that a dangling symref
- * hides nothing but itself.
+ * hides nothing but itself.  A tag that packed-refs has peeled is not read.
  */
-static int hide_existing_refs(git_revwalk *walk, git_repository *repo, const char *prefix)
+static int hide_existing_refs(struct walk *w, const char *prefix)
 {
 	git_reference_iterator *it = NULL;
 	git_reference *ref;
 	int rc;
 
-	if (git_reference_iterator_new(&it, repo) < 0)
+	if (git_reference_iterator_new(&it, w->repo) < 0)
 		return error_from_git(PYSEC_EREPO, "cannot list the refs");
 	while ((rc = git_reference_next(&ref, it)) == 0) {
 		git_object *target = NULL;
-		if ((!prefix || !strncmp(git_reference_name(ref), prefix, strlen(prefix))) &&
-		    git_reference_peel(&target, ref, GIT_OBJECT_COMMIT) == 0)
-			git_revwalk_hide(walk, git_object_id(target));
+		const git_oid *id = git_reference_target_peel(ref);
+		if (prefix && strncmp(git_reference_name(ref), prefix, strlen(prefix))) {
+			git_reference_free(ref);
+			continue;
+		}
+		if (!id && git_reference_type(ref) == GIT_REFERENCE_DIRECT &&
+		    walk_parse(w, walk_node(w, git_reference_target(ref))) == 0)
+			id = git_reference_target(ref);	/* a commit */
+		if (!id && git_reference_peel(&target, ref, GIT_OBJECT_COMMIT) == 0)
+			id = git_object_id(target);
+		if (id)
+			walk_add_hidden(w, id);
 		git_object_free(target);
 		git_reference_free(ref);
 	}
 	git_reference_iterator_free(it);
+	git_error_clear();
 	return rc == GIT_ITEROVER ? 0 : error_from_git(PYSEC_EREPO, "cannot list the refs");
 }
 
 /* The updates' old ids that are commits here: the receiving side has them. */
-static void hide_old_ids(git_revwalk *walk, git_repository *repo, const pysec_push *push)
+static void hide_old_ids(struct walk *w, const pysec_push *push)
 {
 	size_t i;
 
-	for (i = 0; i < push->len; i++) {
-		git_commit *c = NULL;
-		if (!git_oid_is_zero(&push->v[i].old_id) && git_commit_lookup(&c, repo, &push->v[i].old_id) == 0)
-			git_revwalk_hide(walk, &push->v[i].old_id);
-		git_commit_free(c);
-	}
+	for (i = 0; i < push->len; i++)
+		if (!git_oid_is_zero(&push->v[i].old_id) && walk_parse(w, walk_node(w, &push->v[i].old_id)) == 0)
+			walk_add_hidden(w, &push->v[i].old_id);
 }
 
-/* The new commits of the push, or PYSEC_ELIMIT past max. */
-static int new_commits(struct oidset *out, size_t *count, git_repository *repo,
-	const git_oid *tips, size_t ntips, const pysec_push *push, const pysec_push_options *opts)
+/* The repository's own object database, without a quarantine; NULL when it cannot be opened. */
+static void own_objects(git_odb **out, git_repository *repo)
 {
-	size_t max = opts->max_commits;
-	git_revwalk *walk = NULL;
-	git_oid id;
-	size_t i;
+	char *path = xasprintf("%sobjects", git_repository_commondir(repo));
+
+	*out = NULL;
+	if (git_odb_open(out, path) < 0) {
+		*out = NULL;
+		git_error_clear();
+	}
+	free(path);
+}
+
+/* Quick: the ids the refs name, none of them read (a symbolic ref names one of them). */
+static int quick_refs(struct walk *w, const char *prefix)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
 	int rc;
 
-	*count = 0;
-	if (git_revwalk_new(&walk, repo) < 0)
-		return error_from_git(PYSEC_EREPO, "cannot walk the history");
-	for (i = 0; i < ntips; i++)
-		if (git_revwalk_push(walk, &tips[i]) < 0) {
-			git_revwalk_free(walk);
+	if (git_reference_iterator_new(&it, w->repo) < 0)
+		return error_from_git(PYSEC_EREPO, "cannot list the refs");
+	while ((rc = git_reference_next(&ref, it)) == 0) {
+		const git_oid *id = git_reference_target(ref), *peeled = git_reference_target_peel(ref);
+		if (!prefix || !strncmp(git_reference_name(ref), prefix, strlen(prefix))) {
+			if (id)
+				strmap_put(&w->refs, (const char *)id->id, GIT_OID_RAWSZ, (void *)1);
+			if (peeled)
+				strmap_put(&w->refs, (const char *)peeled->id, GIT_OID_RAWSZ, (void *)1);
+		}
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	git_error_clear();
+	return rc == GIT_ITEROVER ? 0 : error_from_git(PYSEC_EREPO, "cannot list the refs");
+}
+
+static void walk_reset(struct walk *w)
+{
+	strmap_clear(&w->nodes);
+	strmap_clear(&w->refs);
+	free(w->queue.v);
+	free(w->out);
+	memset(&w->queue, 0, sizeof(w->queue));
+	w->out = NULL;
+	w->nout = w->outcap = 0;
+	w->seq = 0;
+	w->quick = 0;
+}
+
+static int walk_start(struct walk *w, const git_oid *tips, size_t ntips, const pysec_push *push)
+{
+	size_t i;
+
+	for (i = 0; i < ntips; i++) {
+		struct wnode *n = walk_node(w, &tips[i]);
+		if (walk_parse(w, n) < 0)
 			return error_from_git(PYSEC_EREPO, "cannot walk from a pushed commit");
-		}
-	if ((rc = hide_existing_refs(walk, repo, opts->known_refs)) < 0) {
-		git_revwalk_free(walk);
+		if (!n->queued)
+			walk_queue(w, n);
+	}
+	hide_old_ids(w, push);
+	return 0;
+}
+
+/*
+ * `rev-list <tips> --not <every ref> <old ids>`: the push's new commits in
+ * walk order (w->out, where walk_fresh() holds), or PYSEC_ELIMIT past max.
+ *
+ * First without reading the refs' commits, which costs as much as a small
+ * push's diff in a repository with hundreds of tags: a commit that is only
+ * in the push's quarantine cannot be reached by any ref (what the refs
+ * reach is in the repository's own objects), so the quick walk goes
+ * through those, stops at the old ids (and, on its second try, at the
+ * commits a ref names directly), and gives up at the first other commit
+ * the repository already had (a ref may reach it, or none), or when there
+ * is no quarantine at all.  The first try reads no ref at all: a
+ * fast-forward ends there, whatever the number of refs (a GitHub mirror
+ * has tens of thousands).  Then the whole walk decides.
+ */
+static int new_commits(struct walk *w, const git_oid *tips, size_t ntips, const pysec_push *push,
+	const pysec_push_options *opts)
+{
+	int rc, named;
+
+	for (named = 0; named < 2 && w->own; named++) {
+		w->quick = 1;
+		if ((named && (rc = quick_refs(w, opts->known_refs)) < 0) || (rc = walk_start(w, tips, ntips, push)) < 0 ||
+		    (rc = walk_run(w, opts->max_commits)) != WALK_RETRY)
+			return rc;
+		walk_reset(w);
+	}
+	if ((rc = walk_start(w, tips, ntips, push)) < 0 || (rc = hide_existing_refs(w, opts->known_refs)) < 0)
 		return rc;
-	}
-	hide_old_ids(walk, repo, push);
-	while ((rc = git_revwalk_next(&id, walk)) == 0) {
-		oidset_add(out, &id);
-		if (max && ++*count > max) {
-			git_revwalk_free(walk);
-			return error_set(PYSEC_ELIMIT, "the push has more than %zu new commits (pysec.maxCommits)", max);
-		}
-	}
-	git_revwalk_free(walk);
-	if (rc == GIT_ITEROVER)
-		return 0;
 	/*
 	 * A shallow push has commits whose parents are not here: the walk stops
 	 * there.  What it found is new; the first-parent chain below stops at the
 	 * same boundary and falls back to the empty tree, scanning more, not less.
 	 */
-	if (rc == GIT_ENOTFOUND)
+	return walk_run(w, opts->max_commits);
+}
+
+static void walk_clear(struct walk *w)
+{
+	walk_reset(w);
+	git_odb_free(w->own);
+}
+
+/*
+ * Does `from` reach `to`?  git's paint_down_to_common(): a walk by date
+ * from both that paints what each reaches, and stops when `to` is reached
+ * from `from`, or when everything queued is reached from both (below a
+ * common ancestor there is nothing more to learn).  It reads the commits
+ * between the two, not the history below them.
+ */
+#define PAINT_FROM 1u
+#define PAINT_TO 2u
+#define PAINT_STALE 4u
+
+static unsigned paint(const struct wnode *n, unsigned mark)
+{
+	return n->visit == mark ? n->paint : 0;
+}
+
+static void paint_add(struct wnode *n, unsigned mark, unsigned flags)
+{
+	if (n->visit != mark) {
+		n->visit = mark;
+		n->paint = 0;
+	}
+	n->paint |= flags;
+}
+
+static int nonstale(const struct wheap *h, unsigned mark)
+{
+	size_t i;
+
+	for (i = 0; i < h->len; i++)
+		if (!(paint(h->v[i], mark) & PAINT_STALE))
+			return 1;
+	return 0;
+}
+
+static int descends_from(struct walk *w, struct wnode *from, struct wnode *to)
+{
+	struct wheap h = { NULL, 0, 0 };
+	unsigned mark = ++w->visits;
+
+	if (from == to)
+		return 1;
+	if (walk_parse(w, from) < 0 || walk_parse(w, to) < 0)
 		return 0;
-	return error_from_git(PYSEC_EREPO, "cannot walk the history");
+	paint_add(from, mark, PAINT_FROM);
+	paint_add(to, mark, PAINT_TO);
+	heap_push(&h, from);
+	heap_push(&h, to);
+	while (nonstale(&h, mark) && !(paint(to, mark) & PAINT_FROM)) {
+		struct wnode *c = heap_pop(&h);
+		unsigned flags = paint(c, mark), i;
+		if ((flags & (PAINT_FROM | PAINT_TO)) == (PAINT_FROM | PAINT_TO))
+			flags |= PAINT_STALE;	/* a common ancestor: what is below it is both's */
+		for (i = 0; i < c->nparents; i++) {
+			struct wnode *p = c->parents[i];
+			if ((paint(p, mark) & flags) == flags || walk_parse(w, p) < 0)
+				continue;
+			paint_add(p, mark, flags);
+			heap_push(&h, p);
+		}
+	}
+	free(h.v);
+	return (paint(to, mark) & PAINT_FROM) != 0;
 }
 
 /* --- per ref --------------------------------------------------------------- */
@@ -239,41 +576,25 @@ static int new_commits(struct oidset *out, size_t *count, git_repository *repo,
  * The base of a ref update: old when it is an ancestor of new; else the
  * first existing commit on new's first-parent chain; else none (empty tree).
  */
-static int find_base(git_oid *base, int *has_base, git_repository *repo, const git_oid *old_id,
-	const git_oid *new_id, const struct oidset *fresh)
+static int find_base(git_oid *base, int *has_base, struct walk *w, const git_oid *old_id, const git_oid *new_id)
 {
-	git_oid cur = *new_id;
-	size_t steps = 0;
+	struct wnode *cur = walk_node(w, new_id);
 
 	*has_base = 0;
-	if (!git_oid_is_zero(old_id) &&
-	    (git_oid_equal(old_id, new_id) || git_graph_descendant_of(repo, new_id, old_id) == 1)) {
+	if (!git_oid_is_zero(old_id) && descends_from(w, cur, walk_node(w, old_id))) {
 		*base = *old_id;
 		*has_base = 1;
 		return 0;
 	}
-	while (oidset_has(fresh, &cur)) {
-		git_commit *c = NULL;
-		int rc = git_commit_lookup(&c, repo, &cur);
-		if (rc < 0)
-			return error_from_git(PYSEC_EREPO, "cannot read a pushed commit");
-		if (git_commit_parentcount(c) == 0) {
-			git_commit_free(c);
+	while (walk_fresh(cur)) {
+		if (!cur->nparents)
 			return 0;	/* a new root: everything is new */
-		}
-		cur = *git_commit_parent_id(c, 0);
-		git_commit_free(c);
-		if (++steps > 10000000)
-			return error_set(PYSEC_ELIMIT, "first-parent chain too long");
+		cur = cur->parents[0];
 	}
 	/* a shallow boundary: the parent is not in the repository */
-	{
-		git_commit *c = NULL;
-		if (git_commit_lookup(&c, repo, &cur) < 0)
-			return 0;
-		git_commit_free(c);
-	}
-	*base = cur;
+	if (walk_parse(w, cur) < 0)
+		return 0;
+	*base = cur->id;
 	*has_base = 1;
 	return 0;
 }
@@ -290,10 +611,12 @@ static int tree_of(git_tree **out, git_repository *repo, const git_oid *commit)
 }
 
 /*
- * The diffs of one push, by the ids of their two trees.  A push of one
- * commit diffs the same two trees for its ref (the code rules) and for its
- * commit (the history rules): libgit2 reads, inflates and compares those
- * blobs once.
+ * The diffs of one push's refs, by the ids of their two trees.  A push of
+ * one commit diffs the same two trees for its ref (the code rules) and for
+ * its commit (the history rules): libgit2 reads, inflates and compares
+ * those blobs once.  Only the refs' diffs are kept (`keep`): a push of
+ * thousands of commits would otherwise keep every commit's diff twice and
+ * search them all for each next commit.
  */
 struct diff_memo {
 	struct memo_entry {
@@ -304,7 +627,7 @@ struct diff_memo {
 };
 
 static int memo_diff(struct diff_memo *m, pysec_changeset **out, git_repository *repo,
-	git_tree *old_tree, git_tree *new_tree)
+	git_tree *old_tree, git_tree *new_tree, int keep)
 {
 	git_oid zero;
 	const git_oid *o = old_tree ? git_tree_id(old_tree) : &zero;
@@ -320,7 +643,7 @@ static int memo_diff(struct diff_memo *m, pysec_changeset **out, git_repository 
 			return 0;
 		}
 	}
-	if ((rc = pysec_changeset_from_trees(&cs, repo, old_tree, new_tree, NULL)) < 0)
+	if ((rc = pysec_changeset_from_trees(keep ? &cs : out, repo, old_tree, new_tree, NULL)) < 0 || !keep)
 		return rc;
 	e = ARRAY_PUSH(m->v, m->len, m->cap);
 	git_oid_cpy(&e->old_tree, o);
@@ -339,8 +662,8 @@ static void memo_free(struct diff_memo *m)
 	free(m->v);
 }
 
-static int ref_changes(struct pysec_changeset *cs, struct diff_memo *memo, git_repository *repo,
-	const git_oid *tip, const git_oid *old_id, const struct oidset *fresh, int history)
+static int ref_changes(struct pysec_changeset *cs, struct diff_memo *memo, struct walk *w,
+	const git_oid *tip, const git_oid *old_id, int history)
 {
 	pysec_changeset *part = NULL;
 	git_tree *old_tree = NULL, *new_tree = NULL;
@@ -348,13 +671,15 @@ static int ref_changes(struct pysec_changeset *cs, struct diff_memo *memo, git_r
 	int has_base, rc;
 	size_t i;
 
-	if ((rc = find_base(&base, &has_base, repo, old_id, tip, fresh)) < 0)
+	git_repository *repo = w->repo;
+
+	if ((rc = find_base(&base, &has_base, w, old_id, tip)) < 0)
 		return rc;
 	if (has_base && git_oid_equal(&base, tip))
 		return 0;	/* nothing new on this ref */
 	if ((has_base && (rc = tree_of(&old_tree, repo, &base)) < 0) || (rc = tree_of(&new_tree, repo, tip)) < 0)
 		goto cleanup;
-	if ((rc = memo_diff(memo, &part, repo, old_tree, new_tree)) < 0)
+	if ((rc = memo_diff(memo, &part, repo, old_tree, new_tree, 1)) < 0)
 		goto cleanup;
 	for (i = 0; i < part->len; i++) {
 		part->v[i].blame = 1;
@@ -399,11 +724,11 @@ static int commit_changes(struct pysec_changeset *cs, struct diff_memo *memo, gi
 	const git_oid *id)
 {
 	git_commit *c = NULL;
-	git_tree *tree = NULL;
+	git_tree *tree = NULL, **ptrees = NULL;
 	pysec_changeset *part = NULL;
-	unsigned p, np;
+	unsigned k, p, np = 0, pivot = 0;
 	char hex[GIT_OID_HEXSZ + 1];
-	size_t i;
+	size_t i, least = SIZE_MAX;
 	int rc;
 
 	if (git_commit_lookup(&c, repo, id) < 0 || git_commit_tree(&tree, c) < 0) {
@@ -411,28 +736,42 @@ static int commit_changes(struct pysec_changeset *cs, struct diff_memo *memo, gi
 		goto cleanup;
 	}
 	np = git_commit_parentcount(c);
-	for (p = 0; p < (np ? np : 1); p++) {
+	ptrees = xcalloc(np ? np : 1, sizeof(*ptrees));
+	for (p = 0; p < np; p++) {
 		git_commit *parent = NULL;
-		git_tree *ptree = NULL;
+		if (git_commit_parent(&parent, c, p) == 0)
+			git_commit_tree(&ptrees[p], parent);
+		git_commit_free(parent);
+	}
+	/*
+	 * A merge starts from the parent it differs least from (no blob read to
+	 * tell): a merge of main into a topic branch differs from main in the
+	 * topic's few files, from the topic in all that main changed since.
+	 */
+	for (p = 0; np > 1 && p < np; p++) {
+		size_t n = changeset_paths_between(repo, ptrees[p], tree);
+		if (n < least) {
+			least = n;
+			pivot = p;
+		}
+	}
+	for (k = 0; k < (np ? np : 1); k++) {
 		pysec_changeset *one = NULL;
-		if (np && git_commit_parent(&parent, c, p) == 0)
-			git_commit_tree(&ptree, parent);
+		p = k == 0 ? pivot : k - 1 < pivot ? k - 1 : k;
 		if (!part) {
-			rc = memo_diff(memo, &one, repo, ptree, tree);
+			rc = memo_diff(memo, &one, repo, ptrees[p], tree, 0);
 		} else {
 			/*
-			 * Only the paths the first parent's diff has can keep lines: a
-			 * merge's diff against its other parents can span every file the
-			 * two lines of history changed.
+			 * Only the paths the first diff has can keep lines: a merge's
+			 * diff against its other parents can span every file the two
+			 * lines of history changed.
 			 */
 			char **paths = xcalloc(part->len ? part->len : 1, sizeof(*paths));
 			for (i = 0; i < part->len; i++)
 				paths[i] = part->v[i].path;
-			rc = part->len ? changeset_from_trees_paths(&one, repo, ptree, tree, NULL, paths, part->len) : 0;
+			rc = part->len ? changeset_from_trees_paths(&one, repo, ptrees[p], tree, NULL, paths, part->len) : 0;
 			free(paths);
 		}
-		git_tree_free(ptree);
-		git_commit_free(parent);
 		if (rc < 0)
 			goto cleanup;
 		if (!part) {
@@ -451,6 +790,9 @@ static int commit_changes(struct pysec_changeset *cs, struct diff_memo *memo, gi
 	rc = 0;
 cleanup:
 	pysec_changeset_free(part);
+	for (p = 0; ptrees && p < np; p++)
+		git_tree_free(ptrees[p]);
+	free(ptrees);
 	git_tree_free(tree);
 	git_commit_free(c);
 	return rc;
@@ -485,16 +827,19 @@ int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_r
 {
 	pysec_push_options defaults = PYSEC_PUSH_OPTIONS_INIT;
 	struct pysec_changeset *cs = xcalloc(1, sizeof(*cs));
-	struct oidset fresh;
+	struct walk w;
 	struct diff_memo memo = { NULL, 0, 0 };
 	git_oid *tips = xcalloc(push->len ? push->len : 1, sizeof(*tips));
 	int *live = xcalloc(push->len ? push->len : 1, sizeof(*live));
-	size_t i, ntips = 0, count;
+	size_t i, ntips = 0;
 	int rc = 0;
 
 	if (!opts)
 		opts = &defaults;
-	memset(&fresh, 0, sizeof(fresh));
+	memset(&w, 0, sizeof(w));
+	w.repo = repo;
+	w.nodes.free_value = wnode_free;
+	own_objects(&w.own, repo);
 	for (i = 0; i < push->len && rc == 0; i++) {
 		if (git_oid_is_zero(&push->v[i].new_id))
 			continue;	/* a deleted ref adds nothing */
@@ -504,15 +849,15 @@ int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_r
 		if (live[i])
 			tips[ntips++] = tips[i];
 	if (rc == 0)
-		rc = new_commits(&fresh, &count, repo, tips, ntips, push, opts);
+		rc = new_commits(&w, tips, ntips, push, opts);
 	for (i = 0, ntips = 0; i < push->len && rc == 0; i++)
 		if (live[i])
-			rc = ref_changes(cs, &memo, repo, &tips[ntips++], &push->v[i].old_id, &fresh, opts->history);
-	for (i = 0; i < fresh.len && rc == 0 && opts->history; i++)
-		rc = commit_changes(cs, &memo, repo, &fresh.list[i]);
+			rc = ref_changes(cs, &memo, &w, &tips[ntips++], &push->v[i].old_id, opts->history);
+	for (i = 0; i < w.nout && rc == 0 && opts->history; i++)
+		if (walk_fresh(w.out[i]))
+			rc = commit_changes(cs, &memo, repo, &w.out[i]->id);
 	memo_free(&memo);
-	strmap_clear(&fresh.map);
-	free(fresh.list);
+	walk_clear(&w);
 	free(tips);
 	free(live);
 	if (rc < 0) {

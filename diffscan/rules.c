@@ -97,6 +97,13 @@ static int split_args(struct parser *p, const char *s, char ***out, size_t *n)
 		if (*s == '"') {
 			quoted = 1;
 			for (s++; *s && *s != '"'; s++) {
+				/* the run up to the next quote or backslash in one piece */
+				size_t run = strcspn(s, "\"\\");
+				if (run) {
+					buf_put(&tok, s, run);
+					s += run - 1;
+					continue;
+				}
 				if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
 					s++;
 				buf_put(&tok, s, 1);
@@ -108,8 +115,10 @@ static int split_args(struct parser *p, const char *s, char ***out, size_t *n)
 			}
 			s++;
 		} else {
+			const char *start = s;
 			while (*s && !isspace((unsigned char)*s))
-				buf_put(&tok, s++, 1);
+				s++;
+			buf_put(&tok, start, (size_t)(s - start));
 		}
 		if (!quoted && tok.len > 1 && tok.ptr[0] == '$') {
 			const struct option *o = option_find(p->set, tok.ptr + 1);

@@ -114,31 +114,91 @@ static const char *line_text(const char *data, size_t len, uint32_t line, size_t
 	return s;
 }
 
+/*
+ * Naming the commit that added each new finding's line, for the findings on
+ * what a ref's tip adds: walking the push's new commits from the tip down,
+ * the first whose own diff adds that exact line (libgit2's blame does the
+ * same job at many times the time and memory on long histories).  The
+ * files are collected while scanning and attributed together after it,
+ * one walk per tip, each commit diffed once on the files still waiting:
+ * a push of a whole history has its thousands of commits walked once, not
+ * once per file.
+ */
 struct wanted {
-	const char *text;
+	char *text;
 	size_t len;
-	pysec_finding *f;
+	size_t finding;		/* index in the worker's report */
 	int found;
 	unsigned hits;		/* parents of the current commit against which it is added */
 };
 
-struct attribution {
+struct pending {
+	const struct change *c;	/* the tip's change: path, tip, base */
 	struct wanted *v;
 	size_t n, left;
-	const char *hex;
+	int taken;
 };
+
+struct pendings {
+	struct pending *v;
+	size_t len, cap;
+};
+
+struct attribution {
+	struct pending **batch;	/* the files of one tip */
+	size_t nbatch;
+	struct pending *cur;	/* the file of the delta being read */
+};
+
+/* Keep the new findings of `c` that no entry named a commit for, to attribute them after the scan. */
+static void attribution_defer(struct pendings *p, const struct pysec_report *r, size_t from,
+	const struct change *c, const char *data, size_t len)
+{
+	struct pending *pd;
+	size_t i;
+
+	if (from >= r->nfindings)
+		return;
+	pd = ARRAY_PUSH(p->v, p->len, p->cap);
+	memset(pd, 0, sizeof(*pd));
+	pd->c = c;
+	pd->v = xcalloc(r->nfindings - from, sizeof(*pd->v));
+	for (i = from; i < r->nfindings; i++) {
+		struct wanted *w;
+		const char *text;
+		if (r->findings[i].commit)
+			continue;	/* an entry of the commit that added it said so already */
+		w = &pd->v[pd->n++];
+		w->finding = i;
+		text = line_text(data, len, r->findings[i].line, &w->len);
+		w->text = xstrndup(text, w->len);
+	}
+	pd->left = pd->n;
+}
+
+static int on_delta(const git_diff_delta *d, float progress, void *payload)
+{
+	struct attribution *a = payload;
+	size_t i;
+
+	a->cur = NULL;
+	for (i = 0; i < a->nbatch && !a->cur; i++)
+		if (a->batch[i]->left && !strcmp(a->batch[i]->c->path, d->new_file.path))
+			a->cur = a->batch[i];
+	return 0;
+}
 
 static int on_added_line(const git_diff_delta *d, const git_diff_hunk *h, const git_diff_line *l, void *payload)
 {
 	struct attribution *a = payload;
 	size_t i, len = l->content_len;
 
-	if (l->origin != GIT_DIFF_LINE_ADDITION)
+	if (l->origin != GIT_DIFF_LINE_ADDITION || !a->cur)
 		return 0;
 	while (len && (l->content[len - 1] == '\n' || l->content[len - 1] == '\r'))
 		len--;
-	for (i = 0; i < a->n; i++) {
-		struct wanted *w = &a->v[i];
+	for (i = 0; i < a->cur->n; i++) {
+		struct wanted *w = &a->cur->v[i];
 		if (!w->found && w->len == len && !memcmp(w->text, l->content, len))
 			w->hits++;
 	}
@@ -146,28 +206,32 @@ static int on_added_line(const git_diff_delta *d, const git_diff_hunk *h, const 
 }
 
 /*
- * Offer to `a` the lines `commit` adds to `path`: against its parent, or,
- * for a merge, against every parent (a line a merge only brings in from
- * one side was added by that side's commit).
+ * Offer to the batch's files the lines `commit` adds to them: against its
+ * parent, or, for a merge, against every parent (a line a merge only
+ * brings in from one side was added by that side's commit).  Returns how
+ * many findings it named.
  */
-static void added_by_commit(git_repository *repo, git_commit *commit, const char *path, struct attribution *a)
+static size_t added_by_commit(struct pysec_report *r, git_repository *repo, git_commit *commit,
+	struct attribution *a, const char *hex)
 {
 	git_tree *new_tree = NULL;
 	git_diff_options o;
 	unsigned p, np = git_commit_parentcount(commit);
-	char *paths[1];
-	size_t i;
+	char **paths = xcalloc(a->nbatch, sizeof(*paths));
+	size_t i, k, named = 0;
 
 	git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
 	o.context_lines = 0;
 	o.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
-	paths[0] = (char *)path;
 	o.pathspec.strings = paths;
-	o.pathspec.count = 1;
-	for (i = 0; i < a->n; i++)
-		a->v[i].hits = 0;
+	for (i = 0; i < a->nbatch; i++) {
+		if (a->batch[i]->left)
+			paths[o.pathspec.count++] = (char *)a->batch[i]->c->path;
+		for (k = 0; k < a->batch[i]->n; k++)
+			a->batch[i]->v[k].hits = 0;
+	}
 	if (git_commit_tree(&new_tree, commit) < 0)
-		return;
+		goto cleanup;
 	for (p = 0; p < (np ? np : 1); p++) {
 		git_commit *parent = NULL;
 		git_tree *old_tree = NULL;
@@ -175,67 +239,91 @@ static void added_by_commit(git_repository *repo, git_commit *commit, const char
 		if (np && git_commit_parent(&parent, commit, p) == 0)
 			git_commit_tree(&old_tree, parent);
 		if (git_diff_tree_to_tree(&diff, repo, old_tree, new_tree, &o) == 0)
-			git_diff_foreach(diff, NULL, NULL, NULL, on_added_line, a);
+			git_diff_foreach(diff, on_delta, NULL, NULL, on_added_line, a);
 		git_diff_free(diff);
 		git_tree_free(old_tree);
 		git_commit_free(parent);
 	}
-	for (i = 0; i < a->n; i++) {
-		struct wanted *w = &a->v[i];
-		if (!w->found && w->hits >= (np ? np : 1)) {
-			w->found = 1;
-			a->left--;
-			free((char *)w->f->commit);
-			w->f->commit = xstrdup(a->hex);
+	for (i = 0; i < a->nbatch; i++) {
+		struct pending *pd = a->batch[i];
+		for (k = 0; k < pd->n; k++) {
+			struct wanted *w = &pd->v[k];
+			if (!w->found && w->hits >= (np ? np : 1)) {
+				w->found = 1;
+				pd->left--;
+				named++;
+				free((char *)r->findings[w->finding].commit);
+				r->findings[w->finding].commit = xstrdup(hex);
+			}
 		}
 	}
+cleanup:
 	git_tree_free(new_tree);
+	free(paths);
+	return named;
 }
 
-/*
- * Name the commit that added each new finding's line: walking the push's
- * new commits from the tip down, the first whose own diff adds that exact
- * line.  (libgit2's blame does the same job at many times the time and
- * memory on long histories.)
- */
-static void attribute_by_history(struct pysec_report *r, size_t from, const struct change *c,
-	git_repository *repo, const char *data, size_t len, double deadline)
+/* One walk from the batch's tip down to its base. */
+static void attribute_batch(struct pysec_report *r, struct attribution *a, git_repository *repo, double deadline)
 {
-	struct attribution a = { 0 };
+	const struct change *c = a->batch[0]->c;
 	git_revwalk *walk = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid id;
-	size_t i, steps = 0;
+	size_t i, left = 0, steps = 0;
 
-	if (!repo || from >= r->nfindings)
-		return;
-	a.v = xcalloc(r->nfindings - from, sizeof(*a.v));
-	for (i = from; i < r->nfindings; i++) {
-		struct wanted *w;
-		if (r->findings[i].commit)
-			continue;	/* an entry of the commit that added it said so already */
-		w = &a.v[a.n++];
-		w->f = &r->findings[i];
-		w->text = line_text(data, len, w->f->line, &w->len);
-	}
-	a.left = a.n;
-	a.hex = hex;
-	if (git_revwalk_new(&walk, repo) < 0 || git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL) < 0 ||
+	for (i = 0; i < a->nbatch; i++)
+		left += a->batch[i]->left;
+	if (!left || git_revwalk_new(&walk, repo) < 0 || git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL) < 0 ||
 	    git_revwalk_push(walk, &c->tip) < 0 || (!git_oid_is_zero(&c->base) && git_revwalk_hide(walk, &c->base) < 0))
 		goto cleanup;
-	while (a.left && git_revwalk_next(&id, walk) == 0) {
+	while (left && git_revwalk_next(&id, walk) == 0) {
 		git_commit *commit = NULL;
-		if (++steps > 10000 || (deadline && clock_now() > deadline))
+		if (++steps > PYSEC_PUSH_MAX_COMMITS || (deadline && clock_now() > deadline))
 			break;
 		if (git_commit_lookup(&commit, repo, &id) < 0)
 			break;
 		git_oid_tostr(hex, sizeof(hex), &id);
-		added_by_commit(repo, commit, c->path, &a);
+		left -= added_by_commit(r, repo, commit, a, hex);
 		git_commit_free(commit);
 	}
 cleanup:
+	git_error_clear();
 	git_revwalk_free(walk);
-	free(a.v);
+}
+
+static int same_tip(const struct change *x, const struct change *y)
+{
+	return git_oid_equal(&x->tip, &y->tip) && git_oid_equal(&x->base, &y->base);
+}
+
+/* Attribute what attribution_defer() kept, one batch per tip and base, and free it. */
+static void attribution_run(struct pysec_report *r, struct pendings *p, git_repository *repo, double deadline)
+{
+	struct pending **batch = xcalloc(p->len ? p->len : 1, sizeof(*batch));
+	size_t i, k;
+
+	for (i = 0; i < p->len; i++) {
+		struct attribution a = { batch, 0, NULL };
+		if (p->v[i].taken)
+			continue;
+		for (k = i; k < p->len; k++) {
+			if (!p->v[k].taken && same_tip(p->v[i].c, p->v[k].c)) {
+				p->v[k].taken = 1;
+				batch[a.nbatch++] = &p->v[k];
+			}
+		}
+		if (repo)
+			attribute_batch(r, &a, repo, deadline);
+	}
+	for (i = 0; i < p->len; i++) {
+		for (k = 0; k < p->v[i].n; k++)
+			free(p->v[i].v[k].text);
+		free(p->v[i].v);
+	}
+	free(p->v);
+	free(batch);
+	memset(p, 0, sizeof(*p));
 }
 
 /* Is the finding a code rule's (not a `line` rule's: a secret is in history whatever the old file had)? */
@@ -343,7 +431,7 @@ done:
 }
 
 /* Scan the changes of one file; what was read is added to `*bytes`. */
-static int scan_group(struct pysec_report *report, const struct pysec_engine *eng,
+static int scan_group(struct pysec_report *report, struct pendings *pending, const struct pysec_engine *eng,
 	const struct change *const *group, size_t n, const pysec_scan_options *o,
 	double deadline, uint64_t *bytes)
 {
@@ -404,7 +492,7 @@ static int scan_group(struct pysec_report *report, const struct pysec_engine *en
 	if (n > 1)
 		attribute(report, before, group, n);
 	if (c->blame)
-		attribute_by_history(report, before, c, o->repo, ct.data, ct.len, deadline);
+		attribution_defer(pending, report, before, c, ct.data, ct.len);
 	lineset_clear(&code);
 	lineset_clear(&text);
 	content_release(&ct);
@@ -449,6 +537,7 @@ struct job {
 struct worker {
 	struct job *job;
 	struct pysec_report report;
+	struct pendings pending;	/* findings whose commit is named after the scan */
 	pthread_t thread;
 };
 
@@ -465,8 +554,8 @@ static void *work(void *arg)
 		pthread_mutex_unlock(&j->lock);
 		if (g >= j->ngroups)
 			break;
-		rc = scan_group(&wk->report, j->eng, j->order + j->starts[g], j->starts[g + 1] - j->starts[g],
-			j->opts, j->deadline, &bytes);
+		rc = scan_group(&wk->report, &wk->pending, j->eng, j->order + j->starts[g],
+			j->starts[g + 1] - j->starts[g], j->opts, j->deadline, &bytes);
 		pthread_mutex_lock(&j->lock);
 		if (rc < 0 && !j->rc) {
 			j->rc = rc;
@@ -481,6 +570,8 @@ static void *work(void *arg)
 		}
 		pthread_mutex_unlock(&j->lock);
 	}
+	/* blobs are scanned by one thread only (thread_count()): the repository is not shared */
+	attribution_run(&wk->report, &wk->pending, j->opts->repo, j->deadline);
 	arena_release_spares();
 	return NULL;
 }

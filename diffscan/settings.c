@@ -28,6 +28,7 @@ static const struct setting settings[] = {
 	{ "pysec.rulesDir", SETTING_TEXT, 0, NULL, 1 },
 	/* the hook */
 	{ "pysec.timeBudget", SETTING_SECONDS, 0, NULL, 0 },
+	{ "pysec.timeBudgetPerFile", SETTING_SECONDS, 0, NULL, 0 },
 	{ "pysec.maxCommits", SETTING_NUMBER, 100000000, NULL, 0 },
 	{ "pysec.onError", SETTING_CHOICE, 0, on_error, 0 },
 	{ "pysec.bypassUsers", SETTING_TEXT, 0, NULL, 0 },

@@ -282,6 +282,12 @@ typedef struct {
 } pysec_push_options;
 
 #define PYSEC_PUSH_OPTIONS_INIT { 0, 0, NULL }
+/*
+ * pysec.maxCommits' default: high enough for a project's whole history
+ * pushed into an empty repository (an import), a bound on a push's memory
+ * all the same (bench/README.md, import.sh).
+ */
+#define PYSEC_PUSH_MAX_COMMITS 100000
 
 /* The lines `push` adds to `repo`; notes about refs it skips go to `report`. */
 int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_repository *repo,

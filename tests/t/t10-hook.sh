@@ -76,6 +76,20 @@ contains "named with the side commit that added it, not the merge" "$OUT" "(comm
 git reset -q --hard HEAD~1
 git branch -D -q side
 
+# each finding of a push of several commits names the commit that added its
+# line, whichever file it is in (one walk of the commits for all of them)
+printf 'eval(a1)\n' > at1.py && printf 'eval(b1)\n' > at2.py && git add at1.py at2.py && git commit -qm at-1
+first=$(git rev-parse --short=10 HEAD)
+printf 'eval(a2)\n' >> at1.py && git add at1.py && git commit -qm at-2
+second=$(git rev-parse --short=10 HEAD)
+printf 'x = 1\n' >> at1.py && printf 'y = 2\n' >> at2.py && git add at1.py at2.py && git commit -qm at-3
+push_expect 1 "a push of three commits" origin main
+contains "a line of the first commit" "$OUT" "at1.py:1: B307"
+contains "is named with the first commit" "$(printf '%s\n' "$OUT" | grep 'at1.py:1: B307')" "(commit $first)"
+contains "a line of the second, with the second" "$(printf '%s\n' "$OUT" | grep 'at1.py:2: B307')" "(commit $second)"
+contains "another file's line, with the first" "$(printf '%s\n' "$OUT" | grep 'at2.py:1: B307')" "(commit $first)"
+git reset -q --hard HEAD~3
+
 # policy from the server only
 git -C ../srv.git config pysec.disable B605
 printf 'import os\nos.system(cmd)\n' > s2.py && git add s2.py && git commit -qm s2
@@ -94,6 +108,11 @@ git reset -q --hard HEAD~1
 # the failure policy
 printf 'exec(a)\n' > budget.py && git add budget.py && git commit -qm budget
 git -C ../srv.git config pysec.timeBudget 0.000001
+git -C ../srv.git config pysec.timeBudgetPerFile 100
+push_expect 1 "the budget grows with the files a push brings (pysec.timeBudgetPerFile)" origin main
+contains "so the scan finishes" "$OUT" "budget.py:1: B102"
+lacks "and the budget is not spent" "$OUT" "time budget"
+git -C ../srv.git config pysec.timeBudgetPerFile 0
 push_expect 1 "a spent time budget rejects (fail closed)" origin main
 contains "in one clear line" "$OUT" "push rejected (pysec.onError = reject)"
 git -C ../srv.git config pysec.onError accept
@@ -103,6 +122,7 @@ contains "and says so" "$OUT" "accepted without a complete scan"
 git -C ../srv.git config --unset pysec.onError
 git -C ../srv.git config --unset pysec.disable
 git -C ../srv.git config --unset pysec.timeBudget
+git -C ../srv.git config --unset pysec.timeBudgetPerFile
 
 # bypass: only for the users the policy names, and logged
 git -C ../srv.git config receive.advertisePushOptions true

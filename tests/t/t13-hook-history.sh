@@ -50,3 +50,28 @@ push_expect 1 "a merge brings in a branch's secret" origin main
 n=$(printf '%s\n' "$OUT" | grep -c 'side.yml:1: T001')
 test "$n" -eq 1 && ok "reported once, at the commit that added it, not again at the merge" || fail "reported once" "$OUT"
 contains "that commit is the side commit" "$OUT" "(commit $(git rev-parse --short=10 side))"
+
+# main merged into a topic branch, the topic into main: the first merge adds
+# nothing of main's, and its history is judged from main's side (what main
+# changed since the topic forked, a submodule here, is not read again as the
+# merge's, nor noted)
+git reset -q --hard HEAD~1
+push_expect 0 "main as it was" origin main
+git checkout -q -b topic
+printf 'topic\n' > topic.txt && git add topic.txt && git commit -qm topic
+push_expect 0 "a topic branch" origin topic
+git checkout -q main
+git update-index --add --cacheinfo "160000,$(git rev-parse HEAD),sub" && git commit -qm "a submodule on main"
+printf 'b: tok_bbbbbbbbbbbbbbbbbbbb\n' > main.yml && git add main.yml && git commit -qm "a token on main"
+git -C ../srv.git config pysec.disable T001
+push_expect 0 "main moves on" origin main
+git -C ../srv.git config --unset pysec.disable
+git checkout -q topic
+git merge -q --no-edit main
+printf 'c: tok_cccccccccccccccccccc\n' >> topic.txt && git add topic.txt && git commit -q --amend --no-edit
+git checkout -q main
+git merge -q --no-ff --no-edit topic
+push_expect 1 "the merge's own token is found" origin main
+contains "in the merge's own line" "$OUT" "topic.txt:2: T001"
+lacks "main's token is not the merge's" "$OUT" "main.yml"
+lacks "main's submodule is not noted again" "$OUT" "sub: submodule"
