@@ -165,7 +165,6 @@ static int changeset_pre_push(pysec_changeset **out, const struct scan_args *a, 
 	pysec_push_options po = PYSEC_PUSH_OPTIONS_INIT;
 	pysec_push *push = NULL;
 	char known[1024];
-	const char *max = pysec_config_get(cfg, "pysec.maxCommits", NULL);
 	int rc;
 
 	if ((rc = pysec_push_parse_pre_push(&push, buf_cstr(&a->input), a->input.len)) < 0)
