@@ -513,14 +513,52 @@ int pysec_config_add_file(pysec_config *c, const char *path, pysec_config_trust 
 	return add_file_as(c, path, path, NULL, 0, trust);
 }
 
+/*
+ * Whether `text` has a section header naming include or includeIf (or
+ * anything that starts so: refusing too much is safe).  libgit2 follows
+ * them while it parses, before any entry can be looked at, so the text is
+ * checked first.
+ */
+static int text_has_include(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *q = p;
+
+		if (!eol)
+			eol = end;
+		while (q < eol && isspace((unsigned char)*q))
+			q++;
+		if (q < eol && *q == '[') {
+			for (q++; q < eol && isspace((unsigned char)*q); q++)
+				;
+			if ((size_t)(eol - q) >= 7 && strncasecmp(q, "include", 7) == 0)
+				return 1;
+		}
+		p = eol + 1;
+	}
+	return 0;
+}
+
+/*
+ * A buffer is committed content (a pushed .pysec, a pull request's): it
+ * may not make the reader open other files, which would let whoever
+ * commits it read the server's files into the policy and its messages, or
+ * hang the hook on a FIFO.
+ */
 int pysec_config_add_buffer(pysec_config *c, const char *name, const char *text, size_t len,
 	pysec_config_trust trust)
 {
 	char tmpl[] = "/tmp/pysec-config-XXXXXX";
-	int fd = mkstemp(tmpl), rc;
+	int fd, rc;
 	size_t off = 0;
 
+	if (text_has_include(text, len))
+		return error_set(PYSEC_EINVALID, "%s: include and includeIf are not followed in a committed file", name);
 	/* libgit2 parses config files only from disk */
+	fd = mkstemp(tmpl);
 	if (fd < 0)
 		return error_set(PYSEC_ERROR, "cannot create a temporary file for %s", name);
 	while (off < len) {

@@ -63,6 +63,19 @@ printf '[pysec]\n\tfailOn = low\n' > .pysec
 printf 'assert x\n' > low.py && git add .pysec low.py && git commit -qm low
 push_expect 1 "allowInTreeConfig = yes lets a pushed .pysec lower the threshold" origin HEAD:main
 contains "to the low finding" "$OUT" "low.py:1: B101"
+# a pushed .pysec may not read the server's files: include is not followed
+printf '[pysec]\n\tserverOnly = hunter2-server-secret\n' > "$TMP/server.conf"
+printf '[pysec]\n\tfailOn = low\n[include]\n\tpath = %s\n' "$TMP/server.conf" > .pysec
+git add .pysec && git commit -qm include
+push_expect 1 "a pushed .pysec with [include] is a policy error" origin HEAD:main
+contains "saying include is not followed" "$OUT" "include and includeIf are not followed in a committed file"
+lacks "nothing of the included file reaches the pusher" "$OUT" "hunter2"
+printf '[pysec]\n\tfailOn = low\n  [ IncludeIf "gitdir:/"]\n\tpath = %s\n' "$TMP/server.conf" > .pysec
+git add .pysec && git commit -qm includeif
+push_expect 1 "nor [includeIf], in any case and spacing" origin HEAD:main
+lacks "nothing of it reaches the pusher" "$OUT" "hunter2"
+printf '[pysec]\n\tfailOn = low\n' > .pysec
+git add .pysec && git commit -qm low2
 git -C ../srv.git config pysec.allowInTreeConfig off
 push_expect 0 "allowInTreeConfig = off does not" origin HEAD:main
 cd ..
