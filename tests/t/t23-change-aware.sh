@@ -4,6 +4,7 @@
 # the call as its related location; judged against the file before the change
 # in a commit, the index, the working tree and a push alike.
 . "$(dirname "$0")/lib.sh"
+SARIF_TOOL=$(cd "$(dirname "$0")/../.." && pwd)/tests/tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
 
 new_repo r
 cat > r/app.py <<'PY'
@@ -69,3 +70,35 @@ else
 	ok "the hook rejects a push whose touched line makes an untouched call high"
 fi
 contains "the push names the finding at the touched line" "$(cat "$TMP/push")" "app.py:5: B602 [high/high]"
+contains "and the call it reaches" "$(cat "$TMP/push")" "reaches the call on line 6: return subprocess.call(listing_cmd, shell=True)"
+
+# SARIF counts columns in UTF-16 code units: the related location's too
+new_repo u
+cat > u/brew.py <<'PY'
+import subprocess
+
+
+def brew(request):
+    cmd = ["ls"]
+    café = subprocess.call(cmd + "😀", shell=True)
+    return café
+PY
+commit_all u "a literal command"
+sed -i 's/    cmd = \["ls"\]/    cmd = request.args["q"]/' u/brew.py
+commit_all u "user data"
+expect_exit 1 "a call on a line with non-ASCII text" git -C u pysec scan HEAD --output sarif:"$TMP/u.sarif"
+OUT=$(cat "$TMP/u.sarif")
+jq_is "SARIF: the related location in UTF-16 code units (é one unit, 😀 two; bytes would give 13-55)" \
+	'.runs[0].results[] | select(.ruleId == "B602") | .relatedLocations[0].physicalLocation.region | "\(.startLine):\(.startColumn)-\(.endLine):\(.endColumn)"' \
+	"6:12-6:51"
+if [ -x "$SARIF_TOOL" ]; then
+	"$SARIF_TOOL" validate --rule-kind "Sarif;Gh" "$TMP/u.sarif" > "$TMP/u-validate.log" 2>&1
+	check "the SARIF validator ran to its end" test "$?" -eq 0
+	if grep -qE ': (error|warning) [A-Z]+[0-9]+' "$TMP/u-validate.log"; then
+		fail "SARIF with a related location: no errors and no warnings" "$(grep -E ': (error|warning) ' "$TMP/u-validate.log" | head -20)"
+	else
+		ok "SARIF with a related location: no errors and no warnings"
+	fi
+else
+	fail "the SARIF multitool is not installed (make installs tests/tools)"
+fi
