@@ -20,7 +20,7 @@ PKG_CONFIG ?= pkg-config
 # and each shared library costs start-up time.  pysec-net (review, serve)
 # and the tests link all of PKGS.
 CORE_PKGS := libgit2 tree-sitter jansson libpcre2-8
-NET_PKGS := libcurl libmicrohttpd sqlite3 libcrypto
+NET_PKGS := libcurl libmicrohttpd sqlite3 libcrypto libsystemd
 PKGS := $(CORE_PKGS) $(NET_PKGS)
 
 ifeq ($(SANITIZE),1)
@@ -152,7 +152,14 @@ $(BUILD)/pysec-net: $(NET_OBJ) $(BUILD)/libpysec.a
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpysec.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(TEST_INC) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libpysec.a $(LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(TEST_INC) $(ALL_LDFLAGS) $(UNIT_LDFLAGS) -o $@ $< $(UNIT_LIBS) $(BUILD)/libpysec.a $(LIBS) -lcmocka
+
+# the daemon's tests (test_daemon_*.c) link its files too; test_daemon_threads
+# makes thread creation fail where it chooses (ld's --wrap)
+DAEMON_UNIT_BIN := $(filter $(BUILD)/tests/test_daemon_%,$(UNIT_BIN))
+$(DAEMON_UNIT_BIN): $(BUILD)/libpysecd.a
+$(DAEMON_UNIT_BIN): UNIT_LIBS = $(BUILD)/libpysecd.a
+$(BUILD)/tests/test_daemon_threads: UNIT_LDFLAGS = -Wl,--wrap=pthread_create -Wl,--wrap=pthread_join
 
 $(BUILD)/tests/fuzz_%: fuzz/fuzz_%.c fuzz/seeds_main.c $(BUILD)/libpysecd.a $(BUILD)/libpysec.a
 	@mkdir -p $(dir $@)

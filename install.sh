@@ -37,8 +37,9 @@ as_root() {
 
 # Build: compiler, scdoc (the manual pages), libgit2, tree-sitter, libcurl,
 # jansson, PCRE2, openssl (to check the grammar's sha512), and for the
-# daemon libmicrohttpd (webhooks), SQLite (its durable queue) and OpenSSL's
-# libcrypto (HMAC, constant-time compares).  Tests: cmocka, git, jq, python3
+# daemon libmicrohttpd (webhooks), SQLite (its durable queue), OpenSSL's
+# libcrypto (HMAC, constant-time compares) and libsystemd (sd_listen_fds:
+# the sockets of socket activation).  Tests: cmocka, git, jq, python3
 # (the forge stand-in), curl, pre-commit (the pre-commit framework's
 # manifest, tried with try-repo), man-db, bash-completion and zsh (the
 # installed manual pages and completion, used as a person would),
@@ -50,7 +51,7 @@ as_root() {
 # (systemd-analyze verify and systemd-socket-activate try the daemon's
 # units; the unit's ExecReload is /bin/kill).
 packages="build-essential pkg-config scdoc ca-certificates openssl git libgit2-dev libtree-sitter-dev
-	libcurl4-openssl-dev libjansson-dev libpcre2-dev libmicrohttpd-dev libsqlite3-dev libssl-dev
+	libcurl4-openssl-dev libjansson-dev libpcre2-dev libmicrohttpd-dev libsqlite3-dev libssl-dev libsystemd-dev
 	libcmocka-dev jq python3 curl pre-commit man-db bash-completion zsh dpkg-dev debhelper lintian
 	python3-jsonschema python3-yaml libxml2-utils black iproute2 systemd procps"
 missing=""

@@ -1,6 +1,6 @@
 /*
  * pysec-net.c: pysec-net, the commands that need the network libraries
- * (libcurl, libmicrohttpd, SQLite, libcrypto): `review` and `serve`.
+ * (libcurl, libmicrohttpd, SQLite, libcrypto, libsystemd): `review` and `serve`.
  * git-pysec executes it, next to itself, with its own command line, so
  * `git pysec review` and `git pysec serve` work as if built in.
  */

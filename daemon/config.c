@@ -39,22 +39,10 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static void err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void err_set(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static char *get_str(git_config *c, const char *key)
 {
@@ -70,24 +58,18 @@ static char *get_str(git_config *c, const char *key)
 	return s;
 }
 
-static int get_num(git_config *c, const char *key, unsigned long long max, unsigned long long fallback,
-	unsigned long long *out, char *err, size_t errlen)
+/* `key` as a whole number up to `max`, or `fallback` when it is not set. */
+static int get_num(unsigned long long *out, git_config *c, const char *key, unsigned long long max,
+	unsigned long long fallback)
 {
 	char *s = get_str(c, key);
-	unsigned long long v;
+	int rc = 0;
 
-	if (!s) {
-		*out = fallback;
-		return 0;
-	}
-	if (config_parse_uint(&v, s, max) < 0) {
-		err_set(err, errlen, "%s must be a whole number up to %llu, not '%s'", key, max, s);
-		free(s);
-		return -1;
-	}
+	*out = fallback;
+	if (s && config_parse_uint(out, s, max) < 0)
+		rc = error_set(PYSEC_EINVALID, "%s must be a whole number up to %llu, not '%s'", key, max, s);
 	free(s);
-	*out = v;
-	return 0;
+	return rc;
 }
 
 /*
@@ -95,28 +77,28 @@ static int get_num(git_config *c, const char *key, unsigned long long max, unsig
  * file: a FIFO or a device named by mistake would block the daemon or
  * give it noise.
  */
-static char *read_secret(const char *path, char *err, size_t errlen)
+static int read_secret(char **out, const char *path)
 {
 	char *secret;
 
+	*out = NULL;
 	if (file_read_secret(&secret, path, FILE_REGULAR) < 0) {
 		if (errno == EINVAL)
-			err_set(err, errlen, "'%s' is not a regular file", path);
-		else
-			err_set(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-		return NULL;
+			return error_set(PYSEC_EINVALID, "'%s' is not a regular file", path);
+		return error_set(PYSEC_EINVALID, "cannot read '%s': %s", path, strerror(errno));
 	}
 	if (!*secret) {
-		err_set(err, errlen, "'%s' is empty", path);
 		secret_free(secret);
-		return NULL;
+		return error_set(PYSEC_EINVALID, "'%s' is empty", path);
 	}
-	return secret;
+	*out = secret;
+	return 0;
 }
 
-typedef int (*each_fn)(struct dconfig *cfg, const char *value, char *err, size_t errlen);
+typedef int (*each_fn)(struct dconfig *cfg, const char *value);
 
-static int each_value(git_config *c, const char *key, struct dconfig *cfg, each_fn fn, char *err, size_t errlen)
+/* `fn` for each value of the multi-valued `key`, in the file's order, up to the first failure. */
+static int each_value(git_config *c, const char *key, struct dconfig *cfg, each_fn fn)
 {
 	git_config_iterator *it = NULL;
 	git_config_entry *e;
@@ -129,71 +111,66 @@ static int each_value(git_config *c, const char *key, struct dconfig *cfg, each_
 		return 0;
 	}
 	while (rc == 0 && git_config_next(&e, it) == 0)
-		rc = fn(cfg, e->value ? e->value : "", err, errlen);
+		rc = fn(cfg, e->value ? e->value : "");
 	git_config_iterator_free(it);
 	git_error_clear();
 	return rc;
 }
 
-static int add_root(struct dconfig *cfg, const char *value, char *err, size_t errlen)
+static int add_root(struct dconfig *cfg, const char *value)
 {
 	char real[PATH_MAX];
 
-	if (!realpath(value, real)) {
-		err_set(err, errlen, "pysec.daemon.root '%s': %s", value, strerror(errno));
-		return -1;
-	}
-	cfg->roots = xrealloc(cfg->roots, (cfg->nroots + 1) * sizeof(*cfg->roots));
-	cfg->roots[cfg->nroots++] = xstrdup(real);
+	if (!realpath(value, real))
+		return error_set(PYSEC_EINVALID, "pysec.daemon.root '%s': %s", value, strerror(errno));
+	*ARRAY_PUSH(cfg->roots, cfg->nroots, cfg->cap_roots) = xstrdup(real);
 	return 0;
 }
 
-static int add_user(struct dconfig *cfg, const char *value, char *err, size_t errlen)
+/* A number names a user or group by its id; anything else by its name. */
+static int is_id(const char *value, unsigned long *id)
 {
 	char *end;
-	unsigned long v = strtoul(value, &end, 10);
+
+	*id = strtoul(value, &end, 10);
+	return *value && !*end;
+}
+
+static int add_user(struct dconfig *cfg, const char *value)
+{
+	unsigned long id;
 	struct passwd *pw;
 
-	if (*value && !*end) {
-		cfg->users = xrealloc(cfg->users, (cfg->nusers + 1) * sizeof(*cfg->users));
-		cfg->users[cfg->nusers++] = (uid_t)v;
-		return 0;
+	if (!is_id(value, &id)) {
+		if (!(pw = getpwnam(value)))
+			return error_set(PYSEC_EINVALID, "pysec.daemon.allowUser: no user '%s'", value);
+		id = pw->pw_uid;
 	}
-	if (!(pw = getpwnam(value))) {
-		err_set(err, errlen, "pysec.daemon.allowUser: no user '%s'", value);
-		return -1;
-	}
-	cfg->users = xrealloc(cfg->users, (cfg->nusers + 1) * sizeof(*cfg->users));
-	cfg->users[cfg->nusers++] = pw->pw_uid;
+	*ARRAY_PUSH(cfg->users, cfg->nusers, cfg->cap_users) = (uid_t)id;
 	return 0;
 }
 
-static int add_group(struct dconfig *cfg, const char *value, char *err, size_t errlen)
+static int add_group(struct dconfig *cfg, const char *value)
 {
-	char *end;
-	unsigned long v = strtoul(value, &end, 10);
+	unsigned long id;
 	struct group *gr;
 
-	if (*value && !*end) {
-		cfg->groups = xrealloc(cfg->groups, (cfg->ngroups + 1) * sizeof(*cfg->groups));
-		cfg->groups[cfg->ngroups++] = (gid_t)v;
-		return 0;
+	if (!is_id(value, &id)) {
+		if (!(gr = getgrnam(value)))
+			return error_set(PYSEC_EINVALID, "pysec.daemon.allowGroup: no group '%s'", value);
+		id = gr->gr_gid;
 	}
-	if (!(gr = getgrnam(value))) {
-		err_set(err, errlen, "pysec.daemon.allowGroup: no group '%s'", value);
-		return -1;
-	}
-	cfg->groups = xrealloc(cfg->groups, (cfg->ngroups + 1) * sizeof(*cfg->groups));
-	cfg->groups[cfg->ngroups++] = gr->gr_gid;
+	*ARRAY_PUSH(cfg->groups, cfg->ngroups, cfg->cap_groups) = (gid_t)id;
 	return 0;
 }
 
 /* "FORGE PROJECT PATH": the path is the rest of the line (it may hold blanks). */
-static int add_project(struct dconfig *cfg, const char *value, char *err, size_t errlen)
+static int add_project(struct dconfig *cfg, const char *value)
 {
 	const char *s = value, *kind, *proj;
 	size_t kl, pl;
 	char *kname;
+	pysec_forge_kind k;
 	struct project_map *p;
 
 	s += strspn(s, " \t");
@@ -205,136 +182,147 @@ static int add_project(struct dconfig *cfg, const char *value, char *err, size_t
 	pl = strcspn(s, " \t");
 	s += pl;
 	s += strspn(s, " \t");
-	if (!kl || !pl || !*s) {
-		err_set(err, errlen, "pysec.daemon.project is 'gitlab|gitea|github PROJECT PATH', not '%s'", value);
-		return -1;
-	}
+	if (!kl || !pl || !*s)
+		return error_set(PYSEC_EINVALID, "pysec.daemon.project is 'gitlab|gitea|github PROJECT PATH', not '%s'",
+			value);
 	kname = xstrndup(kind, kl);
-	cfg->projects = xrealloc(cfg->projects, (cfg->nprojects + 1) * sizeof(*cfg->projects));
-	p = &cfg->projects[cfg->nprojects];
-	p->kind = pysec_forge_kind_parse(kname);
+	k = pysec_forge_kind_parse(kname);
 	free(kname);
-	if (!p->kind) {
-		err_set(err, errlen, "pysec.daemon.project: '%.*s' is not gitlab, gitea or github", (int)kl, kind);
-		return -1;
-	}
+	if (!k)
+		return error_set(PYSEC_EINVALID, "pysec.daemon.project: '%.*s' is not gitlab, gitea or github", (int)kl,
+			kind);
+	p = ARRAY_PUSH(cfg->projects, cfg->nprojects, cfg->cap_projects);
+	p->kind = k;
 	p->project = xstrndup(proj, pl);
 	p->path = xstrdup(s);
-	cfg->nprojects++;
 	return 0;
 }
 
-static int load_forge(git_config *c, const char *name, struct forge_conf *f, char *err, size_t errlen)
+static int load_forge(git_config *c, const char *name, struct forge_conf *f)
 {
 	char key[64], *file;
+	int rc = 0;
 
 	snprintf(key, sizeof(key), "pysec.%s.url", name);
 	f->url = get_str(c, key);
 	snprintf(key, sizeof(key), "pysec.%s.tokenFile", name);
 	if ((file = get_str(c, key)) != NULL) {
-		f->token = read_secret(file, err, errlen);
+		rc = read_secret(&f->token, file);
 		free(file);
-		if (!f->token)
-			return -1;
+		if (rc < 0)
+			return rc;
 	}
 	snprintf(key, sizeof(key), "pysec.%s.secretFile", name);
 	if ((file = get_str(c, key)) != NULL) {
-		f->secret = read_secret(file, err, errlen);
+		rc = read_secret(&f->secret, file);
 		free(file);
-		if (!f->secret)
-			return -1;
 	}
+	return rc;
+}
+
+/* The hooks' socket: where it is, who may use it, how many serve. */
+static int load_hooks(struct dconfig *cfg, git_config *c, const pysec_serve_options *flags)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned long long v;
+	int rc;
+
+	cfg->socket = flags->socket ? xstrdup(flags->socket) : get_str(c, "pysec.daemonSocket");
+	cfg->socket_group = get_str(c, "pysec.daemon.socketGroup");
+	if ((rc = each_value(c, "pysec.daemon.root", cfg, add_root)) < 0 ||
+	    (rc = each_value(c, "pysec.daemon.allowUser", cfg, add_user)) < 0 ||
+	    (rc = each_value(c, "pysec.daemon.allowGroup", cfg, add_group)) < 0)
+		return rc;
+	if (!cfg->nusers && !cfg->ngroups)	/* nobody named: only the daemon's own user */
+		*ARRAY_PUSH(cfg->users, cfg->nusers, cfg->cap_users) = geteuid();
+	if ((rc = get_num(&v, c, "pysec.daemon.workers", 256, 0)) < 0)
+		return rc;
+	cfg->workers = v ? (unsigned)v : (unsigned)(cpus > 0 ? cpus : 1);
+	if ((rc = get_num(&v, c, "pysec.daemon.queue", 100000, 0)) < 0)
+		return rc;
+	cfg->queue = v ? (unsigned)v : cfg->workers * 8;
+	if ((rc = get_num(&v, c, "pysec.daemon.requestTimeout", 3600, 5)) < 0)
+		return rc;
+	cfg->request_timeout = (double)(v ? v : 5);
+	if ((rc = get_num(&v, c, "pysec.daemon.cacheEntries", 100000000, 100000)) < 0)
+		return rc;
+	cfg->cache.max_entries = (size_t)v;
+	if ((rc = get_num(&v, c, "pysec.daemon.cacheBytes", 1ULL << 40, 256ULL << 20)) < 0)
+		return rc;
+	cfg->cache.max_bytes = (size_t)v;
+	cfg->cache.max_engines = 16;
+	/* below the unit's TimeoutStopSec (30), after which systemd kills the daemon */
+	if ((rc = get_num(&v, c, "pysec.daemon.stopTimeout", 3600, 20)) < 0)
+		return rc;
+	cfg->stop_timeout = (double)v;
 	return 0;
 }
 
-int dconfig_load(struct dconfig **out, const pysec_serve_options *flags, char *err, size_t errlen)
+/* The webhooks: the listener, the queue, the review workers and their retries. */
+static int load_webhooks(struct dconfig *cfg, git_config *c, const pysec_serve_options *flags)
 {
-	struct dconfig *cfg = xcalloc(1, sizeof(*cfg));
-	git_config *c = NULL;
 	unsigned long long v;
 	char *s;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc;
 
-	cfg->file = xstrdup(flags->config);
-	if (access(flags->config, F_OK) == 0 && git_config_open_ondisk(&c, flags->config) < 0) {
-		const git_error *e = git_error_last();
-		err_set(err, errlen, "cannot read '%s': %s", flags->config, e ? e->message : "?");
-		goto fail;
-	}
-	cfg->socket = flags->socket ? xstrdup(flags->socket) : get_str(c, "pysec.daemonSocket");
-	cfg->socket_group = get_str(c, "pysec.daemon.socketGroup");
-	if (each_value(c, "pysec.daemon.root", cfg, add_root, err, errlen) < 0 ||
-	    each_value(c, "pysec.daemon.allowUser", cfg, add_user, err, errlen) < 0 ||
-	    each_value(c, "pysec.daemon.allowGroup", cfg, add_group, err, errlen) < 0 ||
-	    each_value(c, "pysec.daemon.project", cfg, add_project, err, errlen) < 0)
-		goto fail;
-	if (!cfg->nusers && !cfg->ngroups) {
-		/* nobody named: only the daemon's own user */
-		cfg->users = xmalloc(sizeof(*cfg->users));
-		cfg->users[cfg->nusers++] = geteuid();
-	}
-	if (get_num(c, "pysec.daemon.workers", 256, 0, &v, err, errlen) < 0)
-		goto fail;
-	cfg->workers = v ? (unsigned)v : (unsigned)(cpus > 0 ? cpus : 1);
-	if (get_num(c, "pysec.daemon.queue", 100000, 0, &v, err, errlen) < 0)
-		goto fail;
-	cfg->queue = v ? (unsigned)v : cfg->workers * 8;
-	if (get_num(c, "pysec.daemon.requestTimeout", 3600, 5, &v, err, errlen) < 0)
-		goto fail;
-	cfg->request_timeout = (double)(v ? v : 5);
-	if (get_num(c, "pysec.daemon.cacheEntries", 100000000, 100000, &v, err, errlen) < 0)
-		goto fail;
-	cfg->cache.max_entries = (size_t)v;
-	if (get_num(c, "pysec.daemon.cacheBytes", 1ULL << 40, 256ULL << 20, &v, err, errlen) < 0)
-		goto fail;
-	cfg->cache.max_bytes = (size_t)v;
-	cfg->cache.max_engines = 16;
 	cfg->listen = flags->listen ? xstrdup(flags->listen) : get_str(c, "pysec.daemon.listen");
 	cfg->queue_db = flags->queue_db ? xstrdup(flags->queue_db) : get_str(c, "pysec.daemon.queueDb");
 	s = get_str(c, "pysec.daemon.queueSync");
 	if (s && strcmp(s, "full") && strcmp(s, "normal")) {
-		err_set(err, errlen, "pysec.daemon.queueSync is full or normal, not '%s'", s);
+		rc = error_set(PYSEC_EINVALID, "pysec.daemon.queueSync is full or normal, not '%s'", s);
 		free(s);
-		goto fail;
+		return rc;
 	}
 	cfg->queue_sync_full = !s || !strcmp(s, "full");
 	free(s);
-	if (get_num(c, "pysec.daemon.maxBody", 64ULL << 20, 1 << 20, &v, err, errlen) < 0)
-		goto fail;
+	if ((rc = get_num(&v, c, "pysec.daemon.maxBody", 64ULL << 20, 1 << 20)) < 0)
+		return rc;
 	cfg->max_body = (size_t)v;
-	if (get_num(c, "pysec.daemon.maxPending", 100000000, 10000, &v, err, errlen) < 0)
-		goto fail;
+	if ((rc = get_num(&v, c, "pysec.daemon.maxPending", 100000000, 10000)) < 0)
+		return rc;
 	cfg->max_pending = (size_t)v;
-	if (get_num(c, "pysec.daemon.reviewWorkers", 64, 2, &v, err, errlen) < 0)
-		goto fail;
+	if ((rc = get_num(&v, c, "pysec.daemon.reviewWorkers", 64, 2)) < 0)
+		return rc;
 	cfg->review_workers = v ? (unsigned)v : 1;
-	if (get_num(c, "pysec.daemon.attempts", 1000, 6, &v, err, errlen) < 0)
-		goto fail;
+	if ((rc = get_num(&v, c, "pysec.daemon.attempts", 1000, 6)) < 0)
+		return rc;
 	cfg->attempts = v ? (unsigned)v : 1;
-	if (get_num(c, "pysec.daemon.backoffMs", 3600000, 5000, &v, err, errlen) < 0)
-		goto fail;
+	if ((rc = get_num(&v, c, "pysec.daemon.backoffMs", 3600000, 5000)) < 0)
+		return rc;
 	cfg->backoff_ms = (unsigned)v;
-	if (get_num(c, "pysec.daemon.backoffMaxMs", 86400000, 600000, &v, err, errlen) < 0)
-		goto fail;
+	if ((rc = get_num(&v, c, "pysec.daemon.backoffMaxMs", 86400000, 600000)) < 0)
+		return rc;
 	cfg->backoff_max_ms = (unsigned)v < cfg->backoff_ms ? cfg->backoff_ms : (unsigned)v;
-	/* below the unit's TimeoutStopSec (30), after which systemd kills the daemon */
-	if (get_num(c, "pysec.daemon.stopTimeout", 3600, 20, &v, err, errlen) < 0)
-		goto fail;
-	cfg->stop_timeout = (double)v;
-	if (load_forge(c, "gitlab", &cfg->gitlab, err, errlen) < 0 || load_forge(c, "gitea", &cfg->gitea, err, errlen) < 0 ||
-	    load_forge(c, "github", &cfg->github, err, errlen) < 0)
-		goto fail;
-	if (cfg->listen && !cfg->queue_db) {
-		err_set(err, errlen, "a webhook listener (pysec.daemon.listen) needs a queue (pysec.daemon.queueDb)");
-		goto fail;
-	}
-	git_config_free(c);
-	*out = cfg;
+	if ((rc = each_value(c, "pysec.daemon.project", cfg, add_project)) < 0 ||
+	    (rc = load_forge(c, "gitlab", &cfg->gitlab)) < 0 || (rc = load_forge(c, "gitea", &cfg->gitea)) < 0 ||
+	    (rc = load_forge(c, "github", &cfg->github)) < 0)
+		return rc;
+	if (cfg->listen && !cfg->queue_db)
+		return error_set(PYSEC_EINVALID, "a webhook listener (pysec.daemon.listen) needs a queue (pysec.daemon.queueDb)");
 	return 0;
-fail:
+}
+
+int dconfig_load(struct dconfig **out, const pysec_serve_options *flags)
+{
+	struct dconfig *cfg = xcalloc(1, sizeof(*cfg));
+	git_config *c = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	cfg->file = xstrdup(flags->config);
+	if (access(flags->config, F_OK) == 0 && git_config_open_ondisk(&c, flags->config) < 0) {
+		const git_error *e = git_error_last();
+		rc = error_set(PYSEC_EINVALID, "cannot read '%s': %s", flags->config, e ? e->message : "?");
+		goto cleanup;
+	}
+	if ((rc = load_hooks(cfg, c, flags)) < 0 || (rc = load_webhooks(cfg, c, flags)) < 0)
+		goto cleanup;
+	*out = cfg;
+	cfg = NULL;
+cleanup:
 	git_config_free(c);
 	dconfig_free(cfg);
-	return -1;
+	return rc;
 }
 
 void dconfig_free(struct dconfig *cfg)

@@ -15,6 +15,11 @@
  * No scanning or review logic lives here: the daemon calls the core
  * (pysec.h) and the forge library (pysec_forge.h) as the CLI does; its
  * face is pysec_daemon.h, and the hooks' protocol is pysec_proto.h.
+ *
+ * Errors as in the core: a function that can fail returns 0 (or what it
+ * makes) or a negative PYSEC_E* code, with the message set once where the
+ * failure is known (util's error_set(); error_last() reads it back, per
+ * thread).
  */
 #ifndef PYSEC_DAEMON_PRIVATE_H
 #define PYSEC_DAEMON_PRIVATE_H
@@ -50,11 +55,11 @@ struct dconfig {
 	char *socket;		/* pysec.daemonSocket: where hooks connect; NULL: no socket */
 	char *socket_group;	/* the socket's group (mode 0660) */
 	char **roots;		/* real paths: the repositories served live under these */
-	size_t nroots;
+	size_t nroots, cap_roots;
 	uid_t *users;		/* peers allowed on the socket, by user ... */
-	size_t nusers;
+	size_t nusers, cap_users;
 	gid_t *groups;		/* ... or by group (primary or supplementary) */
-	size_t ngroups;
+	size_t ngroups, cap_groups;
 	unsigned workers;	/* hook workers */
 	unsigned queue;		/* hook connections waiting for a worker */
 	double request_timeout;	/* seconds to read a hook's request */
@@ -70,11 +75,11 @@ struct dconfig {
 	double stop_timeout;	/* seconds from SIGTERM to the exit, whatever is unfinished */
 	struct forge_conf gitlab, gitea, github;
 	struct project_map *projects;
-	size_t nprojects;
+	size_t nprojects, cap_projects;
 };
 
-/* Read the file and the flags; on failure, `err` says what is wrong. */
-int dconfig_load(struct dconfig **out, const pysec_serve_options *flags, char *err, size_t errlen);
+/* Read the file and the flags: 0, or PYSEC_EINVALID saying what is wrong (error_last()). */
+int dconfig_load(struct dconfig **out, const pysec_serve_options *flags);
 void dconfig_free(struct dconfig *cfg);
 /* The settings of one forge (pysec.gitlab.*, pysec.gitea.*, pysec.github.*). */
 const struct forge_conf *dconfig_forge(const struct dconfig *cfg, pysec_forge_kind kind);
@@ -203,7 +208,7 @@ int hookd_start(struct hookd **out, struct daemon *d, int fd);
 void hookd_stop(struct hookd *h);
 void hookd_stats(struct hookd *h, unsigned *queued, unsigned *busy, unsigned *workers);
 /* A listening Unix socket at `path`, mode 0660 (a stale one is replaced, a live one refused). */
-int hookd_listen(const char *path, const char *group, char *err, size_t errlen);
+int hookd_listen(int *fd, const char *path, const char *group);
 
 /* --- delivery.c ------------------------------------------------------------- */
 
@@ -248,8 +253,7 @@ pysec_forge_kind delivery_kind_of_path(const char *path);
 /* --- webhook.c -------------------------------------------------------------- */
 
 /* Listen on `addr` ("host:port"), or on `fd` when >= 0; *port is the port bound. */
-int webhookd_start(struct webhookd **out, struct daemon *d, const char *addr, int fd, unsigned *port,
-	char *err, size_t errlen);
+int webhookd_start(struct webhookd **out, struct daemon *d, const char *addr, int fd, unsigned *port);
 void webhookd_stop(struct webhookd *w);
 
 /* --- reviews.c -------------------------------------------------------------- */

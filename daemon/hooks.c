@@ -183,21 +183,17 @@ static int request_open(git_repository **out, void *payload)
 }
 
 /* The quarantine must be a directory inside the repository's own objects directory. */
-static int check_quarantine(char *out, const char *objects_real, const char *given, char *why, size_t whylen)
+static int check_quarantine(char *out, const char *objects_real, const char *given)
 {
 	size_t n = strlen(objects_real);
 	struct stat st;
 
 	errno = 0;
-	if (!realpath(given, out) || stat(out, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(why, whylen, "cannot find the quarantine directory %.1024s: %s", given,
+	if (!realpath(given, out) || stat(out, &st) < 0 || !S_ISDIR(st.st_mode))
+		return error_set(PYSEC_EINVALID, "cannot find the quarantine directory %s: %s", given,
 			errno ? strerror(errno) : "not a directory");
-		return -1;
-	}
-	if (strncmp(out, objects_real, n) || out[n] != '/') {
-		snprintf(why, whylen, "the quarantine directory is not inside %.1024s", objects_real);
-		return -1;
-	}
+	if (strncmp(out, objects_real, n) || out[n] != '/')
+		return error_set(PYSEC_EINVALID, "the quarantine directory is not inside %s", objects_real);
 	return 0;
 }
 
@@ -237,7 +233,7 @@ static int unquote(char *s)
  * roots; an entry that cannot be resolved cannot be checked, and is refused
  * too.
  */
-static int check_alternates(const struct dconfig *cfg, const char *objects, int depth, char *why, size_t whylen)
+static int check_alternates(const struct dconfig *cfg, const char *objects, int depth)
 {
 	char path[PATH_MAX + 32], line[PATH_MAX], entry[2 * PATH_MAX + 2], real[PATH_MAX];
 	FILE *f;
@@ -251,24 +247,20 @@ static int check_alternates(const struct dconfig *cfg, const char *objects, int 
 		if (!*line || *line == '#')
 			continue;
 		if (*line == '"' && unquote(line) < 0) {
-			snprintf(why, whylen, "%.1024s: a badly quoted entry", path);
-			rc = -1;
+			rc = error_set(PYSEC_EINVALID, "%s: a badly quoted entry", path);
 			break;
 		}
 		if (*line == '/')
 			snprintf(entry, sizeof(entry), "%s", line);
 		else
 			snprintf(entry, sizeof(entry), "%s/%s", objects, line);
-		if (!realpath(entry, real)) {
-			snprintf(why, whylen, "%.1024s names %.1024s, which cannot be resolved", path, line);
-			rc = -1;
-		} else if (!dconfig_under_roots(cfg, real)) {
-			snprintf(why, whylen, "%.1024s borrows objects from %.1024s, outside the roots this daemon serves",
+		if (!realpath(entry, real))
+			rc = error_set(PYSEC_EINVALID, "%s names %s, which cannot be resolved", path, line);
+		else if (!dconfig_under_roots(cfg, real))
+			rc = error_set(PYSEC_EINVALID, "%s borrows objects from %s, outside the roots this daemon serves",
 				path, real);
-			rc = -1;
-		} else if (depth < 5) {
-			rc = check_alternates(cfg, real, depth + 1, why, whylen);
-		}
+		else if (depth < 5)
+			rc = check_alternates(cfg, real, depth + 1);
 	}
 	fclose(f);
 	return rc;
@@ -279,74 +271,62 @@ static int check_alternates(const struct dconfig *cfg, const char *objects, int 
  * `.git` file's gitdir: may lead anywhere), its common directory (a
  * `commondir` file may too), and the object directories it borrows from.
  */
-static int check_confined(const struct dconfig *cfg, git_repository *repo, char *why, size_t whylen)
+static int check_confined(const struct dconfig *cfg, git_repository *repo)
 {
 	const char *dirs[2] = { git_repository_path(repo), git_repository_commondir(repo) };
 	char real[PATH_MAX], objects[PATH_MAX + 16];
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
-		if (!realpath(dirs[i], real) || !dconfig_under_roots(cfg, real)) {
-			snprintf(why, whylen, "its %s %s is outside the roots this daemon serves",
+		if (!realpath(dirs[i], real) || !dconfig_under_roots(cfg, real))
+			return error_set(PYSEC_EINVALID, "its %s %s is outside the roots this daemon serves",
 				i ? "common directory" : "git directory", dirs[i]);
-			return -1;
-		}
 	}
 	snprintf(objects, sizeof(objects), "%s/objects", real);
 	if (!realpath(objects, real))
 		return 0;	/* no objects directory: the open below says so */
-	return check_alternates(cfg, real, 0, why, whylen);
+	return check_alternates(cfg, real, 0);
 }
 
 /*
  * Open the repository the request names, only under a configured root, with
- * its quarantined objects visible.  Returns 0, or -1 with `why`.
+ * its quarantined objects visible; `real` is its real path.  Returns 0, or
+ * an error saying why it is refused.
  */
-static int open_checked(struct request *r, const struct dconfig *cfg, char *why, size_t whylen, char *real)
+static int open_checked(struct request *r, const struct dconfig *cfg, char *real)
 {
 	char path[PATH_MAX], objects[PATH_MAX + 16], objects_real[PATH_MAX], quarantine[PATH_MAX];
 	const char *q = request_env("GIT_QUARANTINE_PATH", r);
 	git_odb *odb = NULL;
+	int rc;
 
-	if (r->req.repo_len >= sizeof(path)) {
-		snprintf(why, whylen, "repository path too long");
-		return -1;
-	}
+	if (r->req.repo_len >= sizeof(path))
+		return error_set(PYSEC_EINVALID, "repository path too long");
 	memcpy(path, r->req.repo, r->req.repo_len);
 	path[r->req.repo_len] = '\0';
-	if (!realpath(path, real)) {
-		snprintf(why, whylen, "no repository at %s", path);
-		return -1;
-	}
-	if (!dconfig_under_roots(cfg, real)) {
-		snprintf(why, whylen, "%s is not under a root this daemon serves (pysec.daemon.root)", real);
-		return -1;
-	}
-	if (pysec_repository_open(&r->opened, real, GIT_REPOSITORY_OPEN_NO_SEARCH) < 0) {
-		snprintf(why, whylen, "cannot open %s: %s", real, pysec_error_last());
-		return -1;
-	}
-	if (check_confined(cfg, r->opened, why, whylen) < 0)
-		return -1;
+	if (!realpath(path, real))
+		return error_set(PYSEC_ENOTFOUND, "no repository at %s", path);
+	if (!dconfig_under_roots(cfg, real))
+		return error_set(PYSEC_EINVALID, "%s is not under a root this daemon serves (pysec.daemon.root)", real);
+	if ((rc = pysec_repository_open(&r->opened, real, GIT_REPOSITORY_OPEN_NO_SEARCH)) < 0)
+		return error_set(rc, "cannot open %s: %s", real, error_last());
+	if ((rc = check_confined(cfg, r->opened)) < 0)
+		return rc;
 	snprintf(objects, sizeof(objects), "%sobjects", git_repository_commondir(r->opened));
-	if (!realpath(objects, objects_real)) {
-		snprintf(why, whylen, "%s has no objects directory", real);
-		return -1;
-	}
+	if (!realpath(objects, objects_real))
+		return error_set(PYSEC_EREPO, "%s has no objects directory", real);
 	if (!q)
 		q = request_env("GIT_OBJECT_DIRECTORY", r);
-	if (q && strcmp(q, objects_real)) {
-		if (check_quarantine(quarantine, objects_real, q, why, whylen) < 0)
-			return -1;
-		if (git_repository_odb(&odb, r->opened) < 0 || git_odb_add_disk_alternate(odb, quarantine) < 0) {
-			const git_error *e = git_error_last();
-			git_odb_free(odb);
-			snprintf(why, whylen, "cannot read the quarantine: %s", e ? e->message : "?");
-			return -1;
-		}
-		git_odb_free(odb);
+	if (!q || !strcmp(q, objects_real))
+		return 0;
+	if ((rc = check_quarantine(quarantine, objects_real, q)) < 0)
+		return rc;
+	if (git_repository_odb(&odb, r->opened) < 0 || git_odb_add_disk_alternate(odb, quarantine) < 0) {
+		const git_error *e = git_error_last();
+		rc = error_set(PYSEC_EREPO, "cannot read the quarantine: %s", e ? e->message : "?");
 	}
-	return 0;
+	git_odb_free(odb);
+	return rc;
 }
 
 static void serve_one(struct hookd *h, const struct pending *c)
@@ -367,7 +347,8 @@ static void serve_one(struct hookd *h, const struct pending *c)
 	if (proto_read_all(c->fd, &in, clock_now() + g->cfg->request_timeout) < 0) {
 		snprintf(why, sizeof(why), "cannot read the request: %s", strerror(errno));
 		bad = why;
-	} else if (proto_request_parse(&r.req, buf_cstr(&in), in.len, &bad) == 0 && open_checked(&r, g->cfg, why, sizeof(why), real) < 0) {
+	} else if (proto_request_parse(&r.req, buf_cstr(&in), in.len, &bad) == 0 && open_checked(&r, g->cfg, real) < 0) {
+		snprintf(why, sizeof(why), "%s", error_last());
 		metrics_hook(HOOK_REFUSED_PATH, clock_now() - c->accepted);
 		dlog("warning", "hook refused", json_pack("{s:s,s:i,s:i}", "why", why, "uid", (int)c->uid,
 			"pid", (int)c->pid));
@@ -454,14 +435,41 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* Wake the workers to stop once the queue is empty, and wait for the first `n` (those started). */
+static void workers_stop(struct hookd *h, unsigned n)
+{
+	pthread_mutex_lock(&h->lock);
+	h->stopping = 1;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	while (n > 0)
+		pthread_join(h->threads[--n], NULL);
+}
+
+static void hookd_free(struct hookd *h)
+{
+	if (h->wake[0] >= 0) {
+		close(h->wake[0]);
+		close(h->wake[1]);
+	}
+	pthread_mutex_destroy(&h->lock);
+	pthread_cond_destroy(&h->cond);
+	free(h->threads);
+	free(h->q);
+	free(h);
+}
+
 int hookd_start(struct hookd **out, struct daemon *d, int fd)
 {
 	struct hookd *h = xcalloc(1, sizeof(*h));
 	struct generation *g = daemon_gen_get(d);
-	unsigned i;
+	const char *what = "a pipe";
+	unsigned started = 0;
+	int e = 0, rc;
 
 	h->d = d;
 	h->listen_fd = fd;
+	h->wake[0] = h->wake[1] = -1;
 	/* the pool and queue are sized once; a reload changes who may connect, not how many serve */
 	h->nthreads = g->cfg->workers;
 	h->qcap = g->cfg->queue;
@@ -471,41 +479,37 @@ int hookd_start(struct hookd **out, struct daemon *d, int fd)
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
 	if (pipe2(h->wake, O_CLOEXEC) < 0) {
-		free(h->q);
-		free(h->threads);
-		free(h);
-		return -1;
+		e = errno;
+		goto fail;
 	}
-	for (i = 0; i < h->nthreads; i++)
-		pthread_create(&h->threads[i], NULL, worker, h);
-	pthread_create(&h->acceptor, NULL, acceptor, h);
+	what = "a worker";
+	while (started < h->nthreads && (e = pthread_create(&h->threads[started], NULL, worker, h)) == 0)
+		started++;
+	if (e)
+		goto fail;
+	what = "the acceptor";
+	if ((e = pthread_create(&h->acceptor, NULL, acceptor, h)) != 0)
+		goto fail;
 	*out = h;
 	return 0;
+fail:
+	rc = error_set(PYSEC_ERROR, "cannot start the hooks' socket: %s: %s", what, strerror(e));
+	/* only the threads that were started are stopped and joined */
+	workers_stop(h, started);
+	hookd_free(h);
+	return rc;
 }
 
 void hookd_stop(struct hookd *h)
 {
-	unsigned i;
-
 	if (!h)
 		return;
 	if (write(h->wake[1], "x", 1) < 0)
 		dlog("error", "cannot stop the acceptor", NULL);
 	pthread_join(h->acceptor, NULL);
 	close(h->listen_fd);
-	pthread_mutex_lock(&h->lock);
-	h->stopping = 1;
-	pthread_cond_broadcast(&h->cond);
-	pthread_mutex_unlock(&h->lock);
-	for (i = 0; i < h->nthreads; i++)
-		pthread_join(h->threads[i], NULL);
-	close(h->wake[0]);
-	close(h->wake[1]);
-	pthread_mutex_destroy(&h->lock);
-	pthread_cond_destroy(&h->cond);
-	free(h->threads);
-	free(h->q);
-	free(h);
+	workers_stop(h, h->nthreads);
+	hookd_free(h);
 }
 
 void hookd_stats(struct hookd *h, unsigned *queued, unsigned *busy, unsigned *workers)
@@ -517,58 +521,49 @@ void hookd_stats(struct hookd *h, unsigned *queued, unsigned *busy, unsigned *wo
 	pthread_mutex_unlock(&h->lock);
 }
 
-int hookd_listen(const char *path, const char *group, char *err, size_t errlen)
+int hookd_listen(int *out, const char *path, const char *group)
 {
 	struct sockaddr_un sa;
 	struct stat st;
-	int fd;
+	struct group *gr = NULL;
+	int fd = -1, rc = 0;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path '%s' is too long", path);
-		return -1;
-	}
+	*out = -1;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return error_set(PYSEC_EINVALID, "socket path '%s' is too long", path);
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, path, strlen(path));
 	if (lstat(path, &st) == 0) {
-		int probe;
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, errlen, "'%s' exists and is not a socket", path);
-			return -1;
-		}
+		if (!S_ISSOCK(st.st_mode))
+			return error_set(PYSEC_EINVALID, "'%s' exists and is not a socket", path);
 		/* a socket that answers belongs to a running daemon; one that does not is stale */
-		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			close(probe);
-			snprintf(err, errlen, "another daemon is listening on '%s'", path);
-			return -1;
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0 &&
+		    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			close(fd);
+			return error_set(PYSEC_ERROR, "another daemon is listening on '%s'", path);
 		}
-		if (probe >= 0)
-			close(probe);
+		if (fd >= 0)
+			close(fd);
 		unlink(path);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		snprintf(err, errlen, "cannot bind '%s': %s", path, strerror(errno));
+		rc = error_set(PYSEC_ERROR, "cannot bind '%s': %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		return rc;
 	}
-	if (group) {
-		struct group *gr = getgrnam(group);
-		if (!gr || chown(path, (uid_t)-1, gr->gr_gid) < 0) {
-			snprintf(err, errlen, "cannot give '%s' to group '%s': %s", path, group,
-				gr ? strerror(errno) : "no such group");
-			close(fd);
-			unlink(path);
-			return -1;
-		}
-	}
-	if (chmod(path, 0660) < 0 || listen(fd, 128) < 0) {
-		snprintf(err, errlen, "cannot listen on '%s': %s", path, strerror(errno));
+	if (group && (!(gr = getgrnam(group)) || chown(path, (uid_t)-1, gr->gr_gid) < 0))
+		rc = error_set(PYSEC_ERROR, "cannot give '%s' to group '%s': %s", path, group,
+			gr ? strerror(errno) : "no such group");
+	else if (chmod(path, 0660) < 0 || listen(fd, 128) < 0)
+		rc = error_set(PYSEC_ERROR, "cannot listen on '%s': %s", path, strerror(errno));
+	if (rc < 0) {
 		close(fd);
 		unlink(path);
-		return -1;
+		return rc;
 	}
-	return fd;
+	*out = fd;
+	return 0;
 }

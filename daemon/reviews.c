@@ -15,7 +15,7 @@
 struct reviewd {
 	struct daemon *d;
 	pthread_t *threads;
-	unsigned n;
+	unsigned n;		/* workers started */
 	volatile int stop;
 	int cancel;		/* the daemon is stopping: transfers in flight are aborted (atomic) */
 };
@@ -41,9 +41,8 @@ static unsigned backoff(const struct dconfig *cfg, unsigned attempts, unsigned *
 	return (unsigned)(ms * (0.75 + 0.5 * (double)rand_r(seed) / RAND_MAX));
 }
 
-/* Run one job; returns 0, or -1 with `error` (and *permanent when retrying cannot help). */
-static int run_job(struct reviewd *r, struct generation *g, const struct job *job, char *error, size_t errlen,
-	char *result, size_t reslen)
+/* Run one job: 0 with what it did in `result`, or an error. */
+static int run_job(struct reviewd *r, struct generation *g, const struct job *job, char *result, size_t reslen)
 {
 	const struct dconfig *cfg = g->cfg;
 	const struct forge_conf *fc = dconfig_forge(cfg, job->kind);
@@ -56,26 +55,21 @@ static int run_job(struct reviewd *r, struct generation *g, const struct job *jo
 	git_repository *repo = NULL;
 	pysec_forge *forge = NULL;
 	const char *cap;
-	int rc = -1;
+	int rc;
 
-	if (!map) {
-		snprintf(error, errlen, "no repository is mapped to %s project %s", pysec_forge_kind_name(job->kind), job->project);
-		return -1;
-	}
-	if (!fc->url || !fc->token) {
-		snprintf(error, errlen, "pysec.%s.url and pysec.%s.tokenFile are needed", pysec_forge_kind_name(job->kind),
-			pysec_forge_kind_name(job->kind));
-		return -1;
-	}
-	if (pysec_repository_open(&repo, map->path, GIT_REPOSITORY_OPEN_NO_SEARCH) < 0) {
-		snprintf(error, errlen, "cannot open %s: %s", map->path, pysec_error_last());
-		return -1;
-	}
+	if (!map)
+		return error_set(PYSEC_ENOTFOUND, "no repository is mapped to %s project %s",
+			pysec_forge_kind_name(job->kind), job->project);
+	if (!fc->url || !fc->token)
+		return error_set(PYSEC_EINVALID, "pysec.%s.url and pysec.%s.tokenFile are needed",
+			pysec_forge_kind_name(job->kind), pysec_forge_kind_name(job->kind));
+	if ((rc = pysec_repository_open(&repo, map->path, GIT_REPOSITORY_OPEN_NO_SEARCH)) < 0)
+		return error_set(rc, "cannot open %s: %s", map->path, error_last());
 	/* network settings: the daemon's file, then the repository's own config (pysec.review.*) */
 	pysec_config_new(&conn);
-	if ((access(cfg->file, F_OK) == 0 && pysec_config_add_file(conn, cfg->file, PYSEC_CONFIG_NORMAL) < 0) ||
-	    pysec_config_add_repository(conn, repo) < 0 || pysec_forge_options_from_config(&fo, conn) < 0) {
-		snprintf(error, errlen, "configuration: %s", pysec_error_last());
+	if ((access(cfg->file, F_OK) == 0 && (rc = pysec_config_add_file(conn, cfg->file, PYSEC_CONFIG_NORMAL)) < 0) ||
+	    (rc = pysec_config_add_repository(conn, repo)) < 0 || (rc = pysec_forge_options_from_config(&fo, conn)) < 0) {
+		rc = error_set(rc, "configuration: %s", error_last());
 		goto cleanup;
 	}
 	fo.kind = job->kind;
@@ -83,10 +77,8 @@ static int run_job(struct reviewd *r, struct generation *g, const struct job *jo
 	fo.token = fc->token;
 	fo.cancel = canceled;
 	fo.cancel_payload = r;
-	if (pysec_forge_new(&forge, &fo) < 0) {
-		snprintf(error, errlen, "%s", pysec_error_last());
+	if ((rc = pysec_forge_new(&forge, &fo)) < 0)
 		goto cleanup;
-	}
 	memset(&rq, 0, sizeof(rq));
 	rq.review = (pysec_review_options)PYSEC_REVIEW_OPTIONS_INIT;
 	if ((cap = pysec_config_get(conn, "pysec.review.maxComments", NULL)) != NULL)
@@ -98,13 +90,12 @@ static int run_job(struct reviewd *r, struct generation *g, const struct job *jo
 	target.project = job->project;
 	target.number = job->number;
 	if ((rc = pysec_review_request_run(&res, forge, repo, &target, &rq)) < 0) {
-		snprintf(error, errlen, "%s: %s", res.step, pysec_error_last());
+		rc = error_set(rc, "%s: %s", res.step, error_last());
 		goto cleanup;
 	}
 	snprintf(result, reslen, "head %.12s: %zu findings (%zu blocking), %zu posted, %zu already there, "
 		"%zu in the summary, %zu closed", res.refs.head, res.result.findings, res.result.blocking,
 		res.result.posted, res.result.kept, res.result.in_summary, res.result.closed);
-	rc = 0;
 cleanup:
 	pysec_forge_free(forge);
 	pysec_config_free(conn);
@@ -137,8 +128,10 @@ static void *worker(void *arg)
 		dlog("info", "review started", json_pack("{s:I,s:s,s:s,s:I,s:i}", "job", (json_int_t)job.id,
 			"forge", pysec_forge_kind_name(job.kind), "project", job.project, "request", (json_int_t)job.number,
 			"attempt", (int)job.attempts));
-		error[0] = result[0] = '\0';
-		rc = run_job(r, g, &job, error, sizeof(error), result, sizeof(result));
+		result[0] = '\0';
+		rc = run_job(r, g, &job, result, sizeof(result));
+		/* kept: the queue's calls below may set errors of their own */
+		snprintf(error, sizeof(error), "%s", rc < 0 ? error_last() : "");
 		if (rc < 0 && canceled(r)) {
 			/* not the job's failure: it goes back to the queue for the next start */
 			queue_release(r->d->queue, &job);
@@ -168,13 +161,18 @@ static void *worker(void *arg)
 int reviewd_start(struct reviewd **out, struct daemon *d, unsigned workers)
 {
 	struct reviewd *r = xcalloc(1, sizeof(*r));
-	unsigned i;
+	int e = 0, rc;
 
 	r->d = d;
-	r->n = workers;
 	r->threads = xcalloc(workers, sizeof(*r->threads));
-	for (i = 0; i < workers; i++)
-		pthread_create(&r->threads[i], NULL, worker, r);
+	/* r->n counts the workers started: the only ones reviewd_stop() joins */
+	while (r->n < workers && (e = pthread_create(&r->threads[r->n], NULL, worker, r)) == 0)
+		r->n++;
+	if (e) {
+		rc = error_set(PYSEC_ERROR, "cannot start the review workers: %s", strerror(e));
+		reviewd_stop(r);
+		return rc;
+	}
 	*out = r;
 	return 0;
 }

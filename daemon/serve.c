@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <systemd/sd-daemon.h>
 
 struct generation *daemon_gen_get(struct daemon *d)
 {
@@ -72,63 +73,71 @@ static void gen_swap(struct daemon *d, struct generation *g)
 		daemon_gen_put(d, old);
 }
 
-/* Sockets from systemd (LISTEN_PID/LISTEN_FDS): a Unix one for hooks, an inet one for HTTP. */
+/*
+ * The sockets systemd passed (socket activation, sd_listen_fds(3), which
+ * also clears LISTEN_* so that no child takes them): a listening Unix
+ * stream socket for the hooks, a listening TCP one for HTTP; -1 for none.
+ */
 static void systemd_sockets(int *unix_fd, int *inet_fd)
 {
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	int n, i;
+	int n = sd_listen_fds(1), fd;
 
 	*unix_fd = *inet_fd = -1;
-	if (!pid || !fds || strtol(pid, NULL, 10) != (long)getpid())
+	if (n < 0) {
+		dlog("warning", "cannot take the sockets from systemd", json_pack("{s:s}", "error", strerror(-n)));
 		return;
-	n = (int)strtol(fds, NULL, 10);
-	for (i = 0; i < n && i < 16; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof(ss);
-		int fd = 3 + i;
-		if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-			continue;
-		if (ss.ss_family == AF_UNIX && *unix_fd < 0)
-			*unix_fd = fd;
-		else if ((ss.ss_family == AF_INET || ss.ss_family == AF_INET6) && *inet_fd < 0)
-			*inet_fd = fd;
 	}
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
+	for (fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; fd++) {
+		if (*unix_fd < 0 && sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) > 0)
+			*unix_fd = fd;
+		else if (*inet_fd < 0 && sd_is_socket_inet(fd, AF_UNSPEC, SOCK_STREAM, 1, 0) > 0)
+			*inet_fd = fd;
+		else
+			dlog("warning", "a socket from systemd left unused: not a listening stream socket, or a second one",
+				json_pack("{s:i}", "fd", fd));
+	}
 }
 
 /*
  * One daemon per queue: an exclusive lock on "<queueDb>.lock", taken before
  * the queue is opened and held until the exit; the file says whose it is.
- * Returns the lock's descriptor, or -1 with `err` (another daemon has it).
+ * *out is the lock's descriptor; an error when another daemon has it.
  */
-static int lock_queue(const char *db, char *err, size_t errlen)
+static int lock_queue(int *out, const char *db)
 {
 	char path[4096], holder[32] = "";
-	ssize_t n;
-	int fd;
+	int fd, rc, e;
 
+	*out = -1;
 	snprintf(path, sizeof(path), "%s.lock", db);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
-		snprintf(err, errlen, "cannot open the queue's lock '%.512s': %s", path, strerror(errno));
-		return -1;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		return error_set(PYSEC_ERROR, "cannot open the queue's lock '%.512s': %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		if (ftruncate(fd, 0) == 0)
+			dprintf(fd, "%d\n", (int)getpid());
+		*out = fd;
+		return 0;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-		if ((n = pread(fd, holder, sizeof(holder) - 1, 0)) > 0)
-			holder[strcspn(holder, "\n")] = '\0';
-		if (e == EWOULDBLOCK)
-			snprintf(err, errlen, "another daemon%s%s%s holds the queue '%.400s' (its lock '%.400s'); this "
-				"one stops without touching it", *holder ? " (pid " : "", holder, *holder ? ")" : "", db, path);
-		else
-			snprintf(err, errlen, "cannot lock '%.512s': %s", path, strerror(e));
-		close(fd);
-		return -1;
-	}
-	if (ftruncate(fd, 0) == 0)
-		dprintf(fd, "%d\n", (int)getpid());
-	return fd;
+	e = errno;
+	if (pread(fd, holder, sizeof(holder) - 1, 0) > 0)
+		holder[strcspn(holder, "\n")] = '\0';
+	if (e == EWOULDBLOCK)
+		rc = error_set(PYSEC_ERROR, "another daemon%s%s%s holds the queue '%.400s' (its lock '%.400s'); this "
+			"one stops without touching it", *holder ? " (pid " : "", holder, *holder ? ")" : "", db, path);
+	else
+		rc = error_set(PYSEC_ERROR, "cannot lock '%.512s': %s", path, strerror(e));
+	close(fd);
+	return rc;
+}
+
+/* The queue of review jobs, its failure set as the daemon's errors are (queue.c words its own). */
+static int open_queue(struct queue **out, const struct dconfig *cfg)
+{
+	char err[1024];
+
+	if (queue_open(out, cfg->queue_db, cfg->queue_sync_full, cfg->attempts, err, sizeof(err)) < 0)
+		return error_set(PYSEC_ERROR, "%s", err);
+	return 0;
 }
 
 /* The ordered stop, in a thread of its own, so that the main thread keeps the deadline. */
@@ -206,7 +215,6 @@ int pysec_serve(const pysec_serve_options *flags)
 	struct daemon d;
 	struct dconfig *cfg = NULL;
 	sigset_t sigs;
-	char err[1024];
 	int unix_fd, inet_fd, rc = 0, lock_fd = -1;
 	unsigned port = 0;
 	int64_t last_prune = 0;
@@ -223,8 +231,8 @@ int pysec_serve(const pysec_serve_options *flags)
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 	pthread_mutex_init(&d.lock, NULL);
 	d.started = (double)clock_wall_ms() / 1000.0;
-	if (dconfig_load(&cfg, flags, err, sizeof(err)) < 0) {
-		dlog("error", "configuration", json_pack("{s:s}", "error", err));
+	if (dconfig_load(&cfg, flags) < 0) {
+		dlog("error", "configuration", json_pack("{s:s}", "error", error_last()));
 		return 2;
 	}
 	if (flags->check) {
@@ -245,9 +253,8 @@ int pysec_serve(const pysec_serve_options *flags)
 			return 2;
 		}
 		/* first the lock, then the queue: a second daemon changes nothing */
-		if ((lock_fd = lock_queue(cfg->queue_db, err, sizeof(err))) < 0 ||
-		    queue_open(&d.queue, cfg->queue_db, cfg->queue_sync_full, cfg->attempts, err, sizeof(err)) < 0) {
-			dlog("error", "queue", json_pack("{s:s}", "error", err));
+		if (lock_queue(&lock_fd, cfg->queue_db) < 0 || open_queue(&d.queue, cfg) < 0) {
+			dlog("error", "queue", json_pack("{s:s}", "error", error_last()));
 			dconfig_free(cfg);
 			if (lock_fd >= 0)
 				close(lock_fd);
@@ -265,8 +272,8 @@ int pysec_serve(const pysec_serve_options *flags)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (unix_fd < 0 && cfg->socket) {
-		if ((unix_fd = hookd_listen(cfg->socket, cfg->socket_group, err, sizeof(err))) < 0) {
-			dlog("error", "hook socket", json_pack("{s:s}", "error", err));
+		if (hookd_listen(&unix_fd, cfg->socket, cfg->socket_group) < 0) {
+			dlog("error", "hook socket", json_pack("{s:s}", "error", error_last()));
 			rc = 3;
 			goto stop;
 		}
@@ -274,17 +281,17 @@ int pysec_serve(const pysec_serve_options *flags)
 	}
 	if (unix_fd >= 0 && hookd_start(&d.hooks, &d, unix_fd) < 0) {
 		close(unix_fd);
-		dlog("error", "cannot start the hook workers", NULL);
+		dlog("error", "cannot start the hook workers", json_pack("{s:s}", "error", error_last()));
 		rc = 3;
 		goto stop;
 	}
 	if (d.queue && reviewd_start(&d.reviews, &d, cfg->review_workers) < 0) {
+		dlog("error", "cannot start the review workers", json_pack("{s:s}", "error", error_last()));
 		rc = 3;
 		goto stop;
 	}
-	if ((cfg->listen || inet_fd >= 0) &&
-	    webhookd_start(&d.web, &d, cfg->listen, inet_fd, &port, err, sizeof(err)) < 0) {
-		dlog("error", "webhook listener", json_pack("{s:s}", "error", err));
+	if ((cfg->listen || inet_fd >= 0) && webhookd_start(&d.web, &d, cfg->listen, inet_fd, &port) < 0) {
+		dlog("error", "webhook listener", json_pack("{s:s}", "error", error_last()));
 		rc = 3;
 		goto stop;
 	}
@@ -317,8 +324,9 @@ int pysec_serve(const pysec_serve_options *flags)
 			d.stopping = 1;
 		} else if (sig == SIGHUP) {
 			struct dconfig *fresh = NULL;
-			if (dconfig_load(&fresh, flags, err, sizeof(err)) < 0) {
-				dlog("error", "reload failed; keeping the configuration in use", json_pack("{s:s}", "error", err));
+			if (dconfig_load(&fresh, flags) < 0) {
+				dlog("error", "reload failed; keeping the configuration in use",
+					json_pack("{s:s}", "error", error_last()));
 				continue;
 			}
 			gen_swap(&d, gen_new(fresh));

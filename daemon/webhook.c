@@ -239,38 +239,42 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	dlog("warning", "http", json_pack("{s:s}", "detail", msg));
 }
 
-int webhookd_start(struct webhookd **out, struct daemon *d, const char *addr, int fd, unsigned *port,
-	char *err, size_t errlen)
+/* `addr`, "host:port" ("[v6]:port" too), as the address to bind. */
+static int listen_address(struct addrinfo **out, const char *addr)
+{
+	const char *colon = strrchr(addr, ':');
+	struct addrinfo hints;
+	char host[256];
+	int rc;
+
+	*out = NULL;
+	if (!colon || colon == addr || !colon[1])
+		return error_set(PYSEC_EINVALID, "pysec.daemon.listen is host:port, not '%s'", addr);
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - addr), addr);
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host));
+		host[strlen(host) - 1] = '\0';
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+	if ((rc = getaddrinfo(host, colon + 1, &hints, out)) != 0)
+		return error_set(PYSEC_EINVALID, "pysec.daemon.listen '%s': %s", addr, gai_strerror(rc));
+	return 0;
+}
+
+int webhookd_start(struct webhookd **out, struct daemon *d, const char *addr, int fd, unsigned *port)
 {
 	struct webhookd *w = xcalloc(1, sizeof(*w));
-	struct addrinfo hints, *res = NULL;
+	struct addrinfo *res = NULL;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
-	char host[256];
-	const char *colon;
+	int rc = 0;
 
 	w->d = d;
 	if (fd < 0) {
-		int rc;
-		colon = strrchr(addr, ':');
-		if (!colon || colon == addr || !colon[1]) {
-			snprintf(err, errlen, "pysec.daemon.listen is host:port, not '%s'", addr);
-			free(w);
-			return -1;
-		}
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - addr), addr);
-		if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-			memmove(host, host + 1, strlen(host));
-			host[strlen(host) - 1] = '\0';
-		}
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
-		if ((rc = getaddrinfo(host, colon + 1, &hints, &res)) != 0) {
-			snprintf(err, errlen, "pysec.daemon.listen '%s': %s", addr, gai_strerror(rc));
-			free(w);
-			return -1;
-		}
+		if ((rc = listen_address(&res, addr)) < 0)
+			goto cleanup;
 		if (res->ai_family == AF_INET6)
 			flags |= MHD_USE_IPv6;
 	}
@@ -285,17 +289,20 @@ int webhookd_start(struct webhookd **out, struct daemon *d, const char *addr, in
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, res->ai_addr,
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)4, MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
-	if (res)
-		freeaddrinfo(res);
 	if (!w->mhd) {
-		snprintf(err, errlen, "cannot listen on %s: %s", fd >= 0 ? "the socket from systemd" : addr, strerror(errno));
-		free(w);
-		return -1;
+		rc = error_set(PYSEC_ERROR, "cannot listen on %s: %s", fd >= 0 ? "the socket from systemd" : addr,
+			strerror(errno));
+		goto cleanup;
 	}
 	info = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	*port = info ? info->port : 0;
 	*out = w;
-	return 0;
+	w = NULL;
+cleanup:
+	if (res)
+		freeaddrinfo(res);
+	free(w);
+	return rc;
 }
 
 void webhookd_stop(struct webhookd *w)

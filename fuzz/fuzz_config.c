@@ -72,7 +72,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dconfig *dc = NULL;
 	pysec_config *cfg = NULL;
 	pysec_engine *engine = NULL;
-	char err[1024] = "";
 
 	/* the system policy: every entry taken */
 	pysec_config_new(&cfg);
@@ -100,9 +99,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the daemon's settings */
 	memset(&flags, 0, sizeof(flags));
 	flags.config = path;
-	if (dconfig_load(&dc, &flags, err, sizeof(err)) == 0)
+	error_set(0, "%s", "");
+	if (dconfig_load(&dc, &flags) == 0)
 		dconfig_free(dc);
-	else if (!*err)
+	else if (!*error_last())
 		abort();	/* a refusal says why */
 	return 0;
 }

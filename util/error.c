@@ -10,12 +10,18 @@ const char *error_last(void)
 	return last_error;
 }
 
+/*
+ * Formatted aside first: an argument may be error_last() itself, to say
+ * where the failure below happened ("cannot open x: <why>").
+ */
 int error_set(int code, const char *fmt, ...)
 {
+	char text[sizeof(last_error)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	memcpy(last_error, text, sizeof(text));
 	return code;
 }

@@ -81,7 +81,10 @@ void buf_free(struct buf *b);
 
 /* --- error.c --------------------------------------------------------------- */
 
-/* Set this thread's error message; returns `code` so callers can `return error_set(...)`. */
+/*
+ * Set this thread's error message; returns `code` so callers can `return
+ * error_set(...)`.  The arguments may include error_last(), to add where.
+ */
 int error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* This thread's last error message, never NULL. */
 const char *error_last(void);

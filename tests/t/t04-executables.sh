@@ -8,7 +8,7 @@ test -x "$net" && ok "pysec-net is next to git-pysec" || fail "pysec-net is next
 
 if command -v ldd > /dev/null 2>&1; then
 	libs=$(ldd "$PYSEC_BIN")
-	for lib in libcurl libmicrohttpd libsqlite3; do
+	for lib in libcurl libmicrohttpd libsqlite3 libsystemd; do
 		lacks "git-pysec does not load $lib" "$libs" "$lib"
 	done
 else
