@@ -101,7 +101,7 @@ struct http_req {
 	int retry_conflict;	/* a 409 means "busy, try again" (GitLab commit statuses) */
 	int ok_not_found;	/* a 404 is success: what was to be removed is gone */
 	/* set by http_run */
-	int attempted;
+	int attempted;		/* it was started (not left unsent after a fatal failure) */
 	int rc;			/* 0 on a 2xx, else PYSEC_EFORGE */
 	int fatal;		/* the forge is down or refuses us: send nothing more */
 	long status;		/* the last HTTP status; 0 when none came */
@@ -109,8 +109,7 @@ struct http_req {
 	long next_page;		/* from x-next-page, else the page= of Link's rel="next"; 0: none */
 	long total;		/* x-total or x-total-count; -1 when absent */
 	char *error;		/* why, when rc < 0; never holds the token */
-	/* per attempt */
-	char *link;
+	/* what the last attempt's answer said (http.c) */
 	char retry_after[64];
 	long long limit_remaining;	/* x-ratelimit-remaining; -1 when absent */
 	long long limit_reset;		/* x-ratelimit-reset (epoch seconds); -1 when absent */
@@ -124,23 +123,27 @@ struct http_req *http_req_new(const char *method, char *url, char *body, const c
 void http_req_free(struct http_req *r);
 
 /*
- * Send `n` requests, at most max_in_flight at once, each with its retries.
- * After a fatal failure the requests not yet started are left unattempted.
- * Returns the number that failed (attempted and rc < 0).
+ * Send `n` requests, at most max_in_flight at once (libcurl's multi
+ * interface, on the caller's thread), each with its retries: a 2xx is
+ * success; 5xx, 429, (where asked) 409 and connection errors are tried
+ * again after a backoff; rate limits are waited out within max_wait_ms;
+ * anything else fails at once.  After a fatal failure the requests not yet
+ * started are left unattempted.  Returns the number that failed
+ * (attempted and rc < 0).
  */
 size_t http_run(pysec_forge *f, struct http_req **reqs, size_t n);
 
 /*
- * A stand-in for the network (the fuzz target's): each request is answered
- * by `answer` with what a server would send, a status, header lines ("Name:
- * value", each ending in a line break) and a body; a status below 100 is a
- * connection that failed.  Everything after it (headers, the size cap,
- * retries, the parsing of the answer) runs as over the network.
+ * A stand-in for the network (the fuzz target's and the unit tests'): each
+ * request is answered by `answer` with what a server would send, a status,
+ * headers (name, value, name, value, ..., NULL: the values trimmed, as
+ * libcurl's curl_easy_header() gives them) and a body; a status below 100
+ * is a connection that failed.  Everything after it (the size cap,
+ * retries, waits, the reading of the answer) runs as over the network.
  */
 struct forge_answer {
 	long status;
-	const char *headers;
-	size_t headers_len;
+	const char *const *headers;
 	const char *body;
 	size_t body_len;
 };

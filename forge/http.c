@@ -51,29 +51,49 @@ const char *pysec_forge_kind_name(pysec_forge_kind kind)
 	return ops ? ops->name : "unknown";
 }
 
-/* http(s)://host[:port][/path], nothing else: no credentials, query or fragment, no blanks. */
-static int check_url(const char *url)
+/*
+ * The server's URL as libcurl's URL parser reads it (`*out`, without
+ * trailing slashes, and its host): http(s)://host[:port][/path] and nothing
+ * else, no credentials, query, fragment or blanks.
+ */
+static int server_url(char **out, char **host, const char *url)
 {
-	const char *p, *auth;
-	size_t authlen;
+	CURLU *u = curl_url();
+	char *scheme = NULL, *rest = NULL, *full = NULL;
+	CURLUcode uc;
+	size_t n;
+	int rc = 0;
 
-	if (!strncasecmp(url, "https://", 8))
-		auth = url + 8;
-	else if (!strncasecmp(url, "http://", 7))
-		auth = url + 7;
-	else
-		return error_set(PYSEC_EINVALID, "forge URL '%s' is not http:// or https://", url);
-	for (p = url; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '?' || *p == '#')
-			return error_set(PYSEC_EINVALID, "forge URL must be scheme://host[:port][/path] "
-				"(no blanks, query or fragment)");
-	authlen = strcspn(auth, "/");
-	if (!authlen)
-		return error_set(PYSEC_EINVALID, "forge URL '%s' has no host", url);
-	if (memchr(auth, '@', authlen))
-		return error_set(PYSEC_EINVALID, "forge URL must not hold credentials; give the token "
+	if (!u)
+		return error_set(PYSEC_ERROR, "out of memory");
+	uc = curl_url_set(u, CURLUPART_URL, url, CURLU_DISALLOW_USER | CURLU_NON_SUPPORT_SCHEME);
+	if (uc == CURLUE_USER_NOT_ALLOWED)
+		rc = error_set(PYSEC_EINVALID, "forge URL must not hold credentials; give the token "
 			"with --token-file or $PYSEC_TOKEN");
-	return 0;
+	else if (uc == CURLUE_NO_HOST)
+		rc = error_set(PYSEC_EINVALID, "forge URL '%s' has no host", url);
+	else if (uc == CURLUE_BAD_SCHEME || uc == CURLUE_NO_SCHEME ||
+		 (uc == CURLUE_OK && (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+				      (strcmp(scheme, "http") && strcmp(scheme, "https")))))
+		rc = error_set(PYSEC_EINVALID, "forge URL '%s' is not http:// or https://", url);
+	else if (uc != CURLUE_OK || curl_url_get(u, CURLUPART_QUERY, &rest, 0) != CURLUE_NO_QUERY ||
+		 curl_url_get(u, CURLUPART_FRAGMENT, &rest, 0) != CURLUE_NO_FRAGMENT)
+		rc = error_set(PYSEC_EINVALID, "forge URL must be scheme://host[:port][/path] "
+			"(no blanks, query or fragment)");
+	else if (curl_url_get(u, CURLUPART_URL, &full, 0) != CURLUE_OK ||
+		 curl_url_get(u, CURLUPART_HOST, &rest, 0) != CURLUE_OK)
+		rc = error_set(PYSEC_ERROR, "out of memory");
+	if (rc == 0) {
+		for (n = strlen(full); n > 0 && full[n - 1] == '/'; n--)
+			;
+		*out = xstrndup(full, n);
+		*host = xstrdup(rest);
+	}
+	curl_free(scheme);
+	curl_free(rest);
+	curl_free(full);
+	curl_url_cleanup(u);
+	return rc;
 }
 
 static int check_token(const char *token)
@@ -94,35 +114,23 @@ static int check_token(const char *token)
 /*
  * The API root: a URL that names one (".../api/v4", the forge's own API
  * host) as it is, else the server's URL with the forge's API path, or for
- * the forge's own cloud host its API's.
+ * the forge's own cloud host its API's.  `url` is server_url()'s.
  */
-static char *api_root(const struct forge_ops *ops, const char *url)
+static char *api_root(const struct forge_ops *ops, const char *url, const char *host)
 {
-	size_t n = strlen(url);
-	const char *host = strstr(url, "://") + 3;
-	size_t hostlen = strcspn(host, "/");
-
-	while (n > 0 && url[n - 1] == '/')
-		n--;
-	if (strstr(url, "/api/v") || (ops->cloud_api && !strncasecmp(url, ops->cloud_api, n) &&
-					   strlen(ops->cloud_api) == n))
-		return xstrndup(url, n);
-	if (ops->cloud_host && hostlen == strlen(ops->cloud_host) && !strncasecmp(host, ops->cloud_host, hostlen))
+	if (strstr(url, "/api/v") || (ops->cloud_api && !strcasecmp(url, ops->cloud_api)))
+		return xstrdup(url);
+	if (ops->cloud_host && !strcasecmp(host, ops->cloud_host))
 		return xstrdup(ops->cloud_api);
-	return xasprintf("%.*s%s", (int)n, url, ops->api_path);
+	return xasprintf("%s%s", url, ops->api_path);
 }
 
-int pysec_forge_new(pysec_forge **out, const pysec_forge_options *opts)
+/* The options other than the kind and the URL; libcurl ready. */
+static int check_options(const pysec_forge_options *opts)
 {
-	const struct forge_ops *ops = forge_ops_of(opts->kind);
-	pysec_forge *f;
 	int rc;
 
-	if (!ops)
-		return error_set(PYSEC_EINVALID, "the forge is gitlab, gitea or github");
-	if (!opts->url || !*opts->url)
-		return error_set(PYSEC_EINVALID, "no forge URL");
-	if ((rc = check_url(opts->url)) < 0 || (rc = check_token(opts->token)) < 0)
+	if ((rc = check_token(opts->token)) < 0)
 		return rc;
 	if (opts->login && (!*opts->login || !comment_text_is_clean(opts->login) || strlen(opts->login) > 255))
 		return error_set(PYSEC_EINVALID, "the bot login is 1 to 255 printable characters");
@@ -131,10 +139,33 @@ int pysec_forge_new(pysec_forge **out, const pysec_forge_options *opts)
 	pthread_once(&curl_once, curl_init);
 	if (curl_init_rc != CURLE_OK)
 		return error_set(PYSEC_ERROR, "libcurl: %s", curl_easy_strerror(curl_init_rc));
+	return 0;
+}
+
+int pysec_forge_new(pysec_forge **out, const pysec_forge_options *opts)
+{
+	const struct forge_ops *ops = forge_ops_of(opts->kind);
+	char *url = NULL, *host = NULL;
+	pysec_forge *f;
+	int rc;
+
+	if (!ops)
+		return error_set(PYSEC_EINVALID, "the forge is gitlab, gitea or github");
+	if (!opts->url || !*opts->url)
+		return error_set(PYSEC_EINVALID, "no forge URL");
+	if ((rc = server_url(&url, &host, opts->url)) < 0)
+		return rc;
+	if ((rc = check_options(opts)) < 0) {
+		free(url);
+		free(host);
+		return rc;
+	}
 
 	f = xcalloc(1, sizeof(*f));
 	f->ops = ops;
-	f->base = api_root(ops, opts->url);
+	f->base = api_root(ops, url, host);
+	free(url);
+	free(host);
 	f->token = xstrdup(opts->token);
 	f->auth = xasprintf("%s%s", ops->auth_prefix, opts->token);
 	f->login = opts->login ? xstrdup(opts->login) : NULL;
@@ -283,9 +314,8 @@ void http_req_clear(struct http_req *r)
 	free(r->url);
 	free(r->body);
 	free(r->error);
-	free(r->link);
 	buf_free(&r->resp);
-	r->url = r->body = r->error = r->link = NULL;
+	r->url = r->body = r->error = NULL;
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *payload)
@@ -300,65 +330,39 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *payload)
 	return n;
 }
 
-/* The value of the header `name` in `line` ("Name: value\r\n"), trimmed, or NULL. */
-static const char *header_value(const char *line, size_t len, const char *name, size_t *vlen)
-{
-	size_t nl = strlen(name);
-	const char *v, *e = line + len;
+/* --- reading an answer ------------------------------------------------------ */
 
-	if (len <= nl || strncasecmp(line, name, nl) || line[nl] != ':')
-		return NULL;
-	for (v = line + nl + 1; v < e && (*v == ' ' || *v == '\t'); v++)
-		;
-	while (e > v && (e[-1] == '\r' || e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'))
-		e--;
-	*vlen = (size_t)(e - v);
-	return v;
+/* The `index`th value of the response header `name` (trimmed), or NULL: libcurl's, or the stand-in's. */
+typedef const char *(*header_nth_fn)(void *src, const char *name, size_t index);
+
+static const char *curl_header_nth(void *src, const char *name, size_t index)
+{
+	struct curl_header *h;
+
+	return curl_easy_header(src, name, index, CURLH_HEADER, -1, &h) == CURLHE_OK ? h->value : NULL;
 }
 
-static long parse_long(const char *v, size_t len)
+static const char *answer_header_nth(void *src, const char *name, size_t index)
 {
-	long n = 0;
-	size_t i;
+	const struct forge_answer *a = src;
+	const char *const *h;
 
-	if (!len || len > 12)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)v[i]))
-			return -1;
-		n = n * 10 + (v[i] - '0');
-	}
-	return n;
+	for (h = a->headers; h && h[0] && h[1]; h += 2)
+		if (!strcasecmp(h[0], name) && index-- == 0)
+			return h[1];
+	return NULL;
 }
 
-static size_t on_header(char *data, size_t size, size_t nmemb, void *payload)
+/* A header's whole number (digits only, at most 12 of them), or -1. */
+static long long header_number(const char *v)
 {
-	struct http_req *r = payload;
-	size_t n = size * nmemb, vlen;
-	const char *v;
-	long num;
+	unsigned long long n;
 
-	if ((v = header_value(data, n, "retry-after", &vlen)))
-		snprintf(r->retry_after, sizeof(r->retry_after), "%.*s", (int)vlen, v);
-	else if ((v = header_value(data, n, "x-ratelimit-remaining", &vlen)))
-		r->limit_remaining = parse_long(v, vlen);
-	else if ((v = header_value(data, n, "x-ratelimit-reset", &vlen)))
-		r->limit_reset = parse_long(v, vlen);
-	else if ((v = header_value(data, n, "x-next-page", &vlen)) && (num = parse_long(v, vlen)) > 0)
-		r->next_page = num;
-	else if ((v = header_value(data, n, "x-total", &vlen)) && (num = parse_long(v, vlen)) >= 0)
-		r->total = num;
-	else if ((v = header_value(data, n, "x-total-count", &vlen)) && (num = parse_long(v, vlen)) >= 0)
-		r->total = num;
-	else if ((v = header_value(data, n, "link", &vlen)) && vlen < 8192) {
-		free(r->link);
-		r->link = xstrndup(v, vlen);
-	}
-	return n;
+	return v && parse_uint(&n, v, 999999999999ULL) == 0 ? (long long)n : -1;
 }
 
 /*
- * The page number of Link's rel="next" URL.  The URL itself is never
+ * The page number of Link's rel="next" URL, or 0.  The URL itself is never
  * followed: the next request is built from the API root, so a Link that
  * names another host cannot draw the token there.
  */
@@ -367,23 +371,61 @@ static long link_next_page(const char *link)
 	const char *p = link;
 
 	while ((p = strchr(p, '<'))) {
-		const char *end = strchr(p, '>'), *params, *next, *q;
+		const char *end = strchr(p, '>'), *params, *next, *rel, *q;
 		if (!end)
 			return 0;
 		params = end + 1;
 		next = strchr(params, '<');
 		if (!next)
 			next = params + strlen(params);
-		if (!strstr(params, "rel=\"next\"") || strstr(params, "rel=\"next\"") > next) {
+		rel = strstr(params, "rel=\"next\"");
+		if (!rel || rel > next) {
 			p = end;
 			continue;
 		}
-		for (q = p; q < end; q++)
-			if ((*q == '?' || *q == '&') && !strncmp(q + 1, "page=", 5))
-				return parse_long(q + 6, strspn(q + 6, "0123456789"));
+		for (q = p; q < end; q++) {
+			if ((*q == '?' || *q == '&') && !strncmp(q + 1, "page=", 5)) {
+				char digits[16];
+				size_t nd = strspn(q + 6, "0123456789");
+				long long page;
+				if (nd >= sizeof(digits))
+					return 0;
+				memcpy(digits, q + 6, nd);
+				digits[nd] = '\0';
+				page = header_number(digits);
+				return page > 0 ? (long)page : 0;
+			}
+		}
 		return 0;
 	}
 	return 0;
+}
+
+/* Longer Link headers are not read (their scan is quadratic): no forge sends one. */
+#define MAX_LINK 8192
+
+/*
+ * What the answer's headers say for retries and pages: Retry-After and
+ * GitHub's x-ratelimit-*, GitLab's x-next-page and x-total, Gitea's
+ * x-total-count, and Link's rel="next" (GitHub, Gitea).
+ */
+static void read_headers(struct http_req *r, header_nth_fn nth, void *src)
+{
+	const char *v;
+	long long n;
+	size_t i;
+
+	if ((v = nth(src, "retry-after", 0)))
+		snprintf(r->retry_after, sizeof(r->retry_after), "%s", v);
+	r->limit_remaining = header_number(nth(src, "x-ratelimit-remaining", 0));
+	r->limit_reset = header_number(nth(src, "x-ratelimit-reset", 0));
+	if ((n = header_number(nth(src, "x-next-page", 0))) > 0)
+		r->next_page = (long)n;
+	if ((n = header_number(nth(src, "x-total", 0))) >= 0 || (n = header_number(nth(src, "x-total-count", 0))) >= 0)
+		r->total = (long)n;
+	for (i = 0; !r->next_page && (v = nth(src, "link", i)); i++)
+		if (strlen(v) < MAX_LINK)
+			r->next_page = link_next_page(v);
 }
 
 /* What the server said, short and printable: its JSON "message" or "error", else the start of the body. */
@@ -425,31 +467,15 @@ static int on_progress(void *payload, curl_off_t dltotal, curl_off_t dlnow, curl
 	return canceled(payload);
 }
 
-/* Wait `ms`, in slices, so that a cancel ends the wait; -1 when it did. */
-static int sleep_ms(pysec_forge *f, double ms)
-{
-	while (ms > 0) {
-		double slice = ms > 100 ? 100 : ms;
-		struct timespec ts = { 0, (long)(slice * 1e6) };
-
-		if (canceled(f))
-			return -1;
-		while (nanosleep(&ts, &ts) < 0)
-			;
-		ms -= slice;
-	}
-	return canceled(f) ? -1 : 0;
-}
-
 /* Seconds from a Retry-After value (delta-seconds or an HTTP date); -1 when absent or unreadable. */
 static double retry_after_seconds(const char *v)
 {
-	long n;
+	long long n;
 	time_t when;
 
 	if (!*v)
 		return -1;
-	if ((n = parse_long(v, strlen(v))) >= 0)
+	if ((n = header_number(v)) >= 0)
 		return (double)n;
 	if ((when = curl_getdate(v, NULL)) < 0)
 		return -1;
@@ -476,11 +502,98 @@ static int transient(CURLcode c)
 	}
 }
 
-static void set_options(pysec_forge *f, CURL *c, struct http_req *r, struct curl_slist *headers, char *errbuf)
+/* --- one request, attempt by attempt ------------------------------------------ */
+
+enum xfer_state {
+	XFER_QUEUED = 0,	/* not started */
+	XFER_WAITING,		/* its next attempt starts at `due` */
+	XFER_RUNNING,		/* an attempt is in the multi handle */
+	XFER_DONE,		/* r->rc says how it ended */
+	XFER_CLOSED,		/* done, and its handle is freed */
+};
+
+/* A request on its way: its attempts, and the failures and waits that bound them. */
+struct xfer {
+	struct http_req *r;
+	enum xfer_state state;
+	CURL *easy;
+	struct curl_slist *headers;
+	char errbuf[CURL_ERROR_SIZE];
+	unsigned attempts;	/* started so far */
+	unsigned failures;	/* counted against pysec.review.retries */
+	unsigned rate_waits;
+	double waited;		/* seconds waited for the forge, against pysec.review.maxWait */
+	double due;		/* clock_now() when the next attempt may start */
+	double started;
+	int held;		/* the forge's hold was waited out: the attempt starts without asking again */
+};
+
+static void fail_req(pysec_forge *f, struct xfer *x, int fatal, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void fail_req(pysec_forge *f, struct xfer *x, int fatal, const char *fmt, ...)
 {
+	struct http_req *r = x->r;
+	char why[512];
+	char *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	msg = x->attempts > 1 ? xasprintf("%s %s: %s (after %u attempts)", r->method, r->url, why, x->attempts)
+			      : xasprintf("%s %s: %s", r->method, r->url, why);
+	free(r->error);
+	r->error = forge_redact(f, msg);
+	free(msg);
+	r->rc = PYSEC_EFORGE;
+	r->fatal = fatal;
+	x->state = XFER_DONE;
+}
+
+/* Fail with the HTTP status and what the server said. */
+static void fail_status(pysec_forge *f, struct xfer *x, int fatal)
+{
+	char *says = server_says(x->r);
+
+	fail_req(f, x, fatal, "HTTP %ld%s%s", x->r->status, *says ? ": " : "", says);
+	free(says);
+}
+
+/* The header lines every request carries, and its content type. */
+static int xfer_headers(const pysec_forge *f, struct xfer *x)
+{
+	char ctype[128];
+	const char *lines[5];
+	size_t i, n = 0;
+
+	lines[n++] = f->auth;
+	lines[n++] = f->ops->accept;
+	if (f->ops->extra_header)
+		lines[n++] = f->ops->extra_header;
+	lines[n++] = "Expect:";
+	if (x->r->content_type) {
+		snprintf(ctype, sizeof(ctype), "Content-Type: %s", x->r->content_type);
+		lines[n++] = ctype;
+	}
+	for (i = 0; i < n; i++) {
+		struct curl_slist *h = curl_slist_append(x->headers, lines[i]);
+		if (!h)
+			return -1;
+		x->headers = h;
+	}
+	return 0;
+}
+
+static void set_options(pysec_forge *f, struct xfer *x)
+{
+	struct http_req *r = x->r;
+	CURL *c = x->easy;
+
 	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(c, CURLOPT_URL, r->url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->headers);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "git-pysec/" PYSEC_VERSION);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)f->timeout_ms);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)f->connect_timeout_ms);
@@ -499,9 +612,7 @@ static void set_options(pysec_forge *f, CURL *c, struct http_req *r, struct curl
 #endif
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
 	if (f->cancel) {
 		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 		curl_easy_setopt(c, CURLOPT_XFERINFODATA, f);
@@ -518,27 +629,6 @@ static void set_options(pysec_forge *f, CURL *c, struct http_req *r, struct curl
 	}
 }
 
-static void fail_req(pysec_forge *f, struct http_req *r, int fatal, unsigned attempts, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static void fail_req(pysec_forge *f, struct http_req *r, int fatal, unsigned attempts, const char *fmt, ...)
-{
-	char why[512];
-	char *msg;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	msg = attempts > 1 ? xasprintf("%s %s: %s (after %u attempts)", r->method, r->url, why, attempts)
-			   : xasprintf("%s %s: %s", r->method, r->url, why);
-	free(r->error);
-	r->error = forge_redact(f, msg);
-	free(msg);
-	r->rc = PYSEC_EFORGE;
-	r->fatal = fatal;
-}
-
 /* Forget what the previous attempt received. */
 static void attempt_reset(const pysec_forge *f, struct http_req *r)
 {
@@ -548,44 +638,21 @@ static void attempt_reset(const pysec_forge *f, struct http_req *r)
 	r->retry_after[0] = '\0';
 	r->limit_remaining = r->limit_reset = -1;
 	r->too_big = 0;
-	free(r->link);
-	r->link = NULL;
 	buf_free(&r->resp);
 	r->resp.max = f->max_response;
 }
 
-/* The wait before attempt `attempt` + 1: the base doubled per attempt, capped, with jitter. */
-static double backoff_ms(const pysec_forge *f, unsigned attempt, unsigned *seed)
-{
-	double ms = (double)f->retry_base_ms;
-	unsigned i;
-
-	for (i = 1; i < attempt && ms < f->retry_max_ms; i++)
-		ms *= 2;
-	if (ms > f->retry_max_ms)
-		ms = f->retry_max_ms;
-	return ms / 2 + (ms / 2) * ((double)rand_r(seed) / RAND_MAX);
-}
-
-/* The stand-in's answer, fed through the same callbacks as libcurl's: what libcurl would return. */
+/* The stand-in's answer, read as libcurl's is: what libcurl would return. */
 static CURLcode transport_perform(pysec_forge *f, struct http_req *r)
 {
 	struct forge_answer a;
-	const char *h, *end;
 
 	memset(&a, 0, sizeof(a));
 	f->transport->answer(&a, r->method, r->url, r->body, f->transport->payload);
 	if (a.status < 100)
 		return CURLE_COULDNT_CONNECT;
-	for (h = a.headers, end = a.headers + a.headers_len; h && h < end;) {
-		const char *nl = memchr(h, '\n', (size_t)(end - h));
-		size_t n = nl ? (size_t)(nl - h) + 1 : (size_t)(end - h);
-		char *line = xstrndup(h, n);
-		on_header(line, 1, n, r);
-		free(line);
-		h += n;
-	}
 	r->status = a.status;
+	read_headers(r, answer_header_nth, &a);
 	if (a.body_len && on_body((char *)a.body, 1, a.body_len, r) != a.body_len)
 		return CURLE_WRITE_ERROR;
 	return CURLE_OK;
@@ -630,6 +697,15 @@ static void note_limit(pysec_forge *f, const struct http_req *r)
 	pthread_mutex_unlock(&f->lock);
 }
 
+/* No request to this forge starts for `s` seconds: the limit is the forge's, not one request's. */
+static void hold_forge(pysec_forge *f, double s)
+{
+	pthread_mutex_lock(&f->lock);
+	if (f->not_before < clock_now() + s)
+		f->not_before = clock_now() + s;
+	pthread_mutex_unlock(&f->lock);
+}
+
 /* Seconds until this forge may be asked again: a Retry-After, or a spent rate limit. */
 static double wait_needed(pysec_forge *f)
 {
@@ -647,215 +723,340 @@ static double wait_needed(pysec_forge *f)
 	return wait;
 }
 
-/*
- * One request on handle `c`, with its retries: a 2xx is success; 5xx,
- * 429, (where asked) 409 and connection errors are tried again after a
- * backoff; anything else fails at once.  Rate limits are waited out
- * (rate_limit_wait) without using up the retries, which are for failures,
- * but the waits of one request add up to at most max_wait_ms.  401, 403,
- * 404, a redirect, TLS errors and spent retries are fatal: the forge is
- * down or will refuse the rest too.
- */
-static void http_send(pysec_forge *f, CURL *c, struct http_req *r, unsigned *seed)
-{
-	struct curl_slist *headers = NULL;
-	char errbuf[CURL_ERROR_SIZE], ctype[128];
-	unsigned attempt, failures = 0, rate_waits = 0;
-	double waited = 0;
-
-	headers = curl_slist_append(headers, f->auth);
-	headers = curl_slist_append(headers, f->ops->accept);
-	if (f->ops->extra_header)
-		headers = curl_slist_append(headers, f->ops->extra_header);
-	headers = curl_slist_append(headers, "Expect:");
-	if (r->content_type) {
-		snprintf(ctype, sizeof(ctype), "Content-Type: %s", r->content_type);
-		headers = curl_slist_append(headers, ctype);
-	}
-	r->attempted = 1;
-	for (attempt = 1;; attempt++) {
-		double wait = wait_needed(f), started, rl;
-		int retry = 0;
-		CURLcode cc;
-
-		if (wait > 0) {
-			if ((waited + wait) * 1000 > (double)f->max_wait_ms) {
-				fail_req(f, r, 1, attempt - 1, "rate limited: the forge asks to wait %.0f s more, after %.0f s; "
-					"pysec.review.maxWait allows %.0f s", wait, waited, f->max_wait_ms / 1000.0);
-				break;
-			}
-			if (sleep_ms(f, wait * 1000) < 0) {
-				fail_req(f, r, 1, attempt, "canceled");
-				break;
-			}
-			waited += wait;
-		}
-		if (canceled(f)) {
-			fail_req(f, r, 1, attempt, "canceled");
-			break;
-		}
-		attempt_reset(f, r);
-		errbuf[0] = '\0';
-		started = clock_now();
-		if (f->transport) {
-			cc = transport_perform(f, r);
-		} else {
-			set_options(f, c, r, headers, errbuf);
-			cc = curl_easy_perform(c);
-			if (cc == CURLE_OK)
-				curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-		}
-
-		if (cc != CURLE_OK) {
-			if (cc == CURLE_ABORTED_BY_CALLBACK) {
-				fail_req(f, r, 1, attempt, "canceled");
-				break;
-			}
-			if (r->too_big) {
-				fail_req(f, r, 1, attempt, "the answer is larger than %zu bytes", f->max_response);
-				break;
-			}
-			forge_trace(f, "forge: %s %s -> %s", r->method, r->url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
-			if (!transient(cc) || ++failures > f->retries) {
-				fail_req(f, r, 1, attempt, "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
-				break;
-			}
-			retry = 1;
-		} else {
-			forge_trace(f, "forge: %s %s -> %ld (%.2f s)", r->method, r->url, r->status, clock_now() - started);
-			note_limit(f, r);
-			if (r->status >= 200 && r->status < 300) {
-				r->rc = 0;
-				break;
-			}
-			if ((rl = rate_limit_wait(r)) >= 0) {
-				if (++rate_waits > MAX_RATE_WAITS || (waited + rl) * 1000 > (double)f->max_wait_ms) {
-					fail_req(f, r, 1, attempt, "rate limited (HTTP %ld): the forge asks to wait %.0f s, after "
-						"%.0f s; pysec.review.maxWait allows %.0f s", r->status, rl, waited,
-						f->max_wait_ms / 1000.0);
-					break;
-				}
-				/* everyone waits: the limit is the forge's, not this request's */
-				pthread_mutex_lock(&f->lock);
-				if (f->not_before < clock_now() + rl)
-					f->not_before = clock_now() + rl;
-				pthread_mutex_unlock(&f->lock);
-				forge_trace(f, "forge: rate limited; waiting %.0f s", rl);
-				continue;
-			}
-			if (r->status == 429 || r->status >= 500 || (r->status == 409 && r->retry_conflict)) {
-				double ra = r->status == 503 ? retry_after_seconds(r->retry_after) : -1;
-				if (++failures > f->retries) {
-					char *says = server_says(r);
-					fail_req(f, r, 1, attempt, "HTTP %ld%s%s", r->status, *says ? ": " : "", says);
-					free(says);
-					break;
-				}
-				if (ra >= 0) {
-					/* a 503 that says when: that is the backoff (bounded as a rate limit is) */
-					pthread_mutex_lock(&f->lock);
-					if (f->not_before < clock_now() + ra)
-						f->not_before = clock_now() + ra;
-					pthread_mutex_unlock(&f->lock);
-					forge_trace(f, "forge: unavailable; waiting %.0f s (Retry-After)", ra);
-					continue;
-				}
-				retry = 1;
-			} else {
-				char *says;
-				int fatal;
-				if (r->status == 404 && r->ok_not_found) {
-					r->rc = 0;	/* what was to be removed is gone already */
-					break;
-				}
-				says = server_says(r);
-				fatal = r->status == 401 || r->status == 403 ||
-					    (r->status >= 300 && r->status < 400) || r->status == 404;
-				if (r->status >= 300 && r->status < 400)
-					fail_req(f, r, 1, attempt, "HTTP %ld: redirects are not followed; give the "
-						"final API URL", r->status);
-				else
-					fail_req(f, r, fatal, attempt, "HTTP %ld%s%s", r->status, *says ? ": " : "", says);
-				free(says);
-				break;
-			}
-		}
-		if (retry) {
-			double ms = backoff_ms(f, failures, seed);
-			forge_trace(f, "forge: retrying in %.0f ms (failure %u of %u allowed)", ms, failures, f->retries);
-			if (sleep_ms(f, ms) < 0) {
-				fail_req(f, r, 1, attempt, "canceled");
-				break;
-			}
-		}
-	}
-	curl_slist_free_all(headers);
-}
-
-struct batch {
-	pysec_forge *f;
-	struct http_req **reqs;
-	size_t n, next;
-	int stop;
-	pthread_mutex_t lock;
+/* What an attempt's outcome calls for. */
+enum verdict {
+	VERDICT_DONE,		/* success or a failure for good: r->rc says which */
+	VERDICT_RETRY,		/* a failure worth another attempt, after a backoff */
+	VERDICT_WAIT,		/* the forge asks everyone to wait so many seconds, then try again */
 };
 
-static void *worker(void *payload)
+/* A transfer that failed below HTTP: connection errors are tried again, the rest are fatal. */
+static enum verdict classify_error(pysec_forge *f, struct xfer *x, CURLcode cc)
 {
-	struct batch *b = payload;
-	CURL *c = curl_easy_init();
-	/* the microseconds, wrapped: a double past UINT_MAX converted to unsigned is undefined */
-	unsigned seed = (unsigned)(uint64_t)(clock_now() * 1e6) ^ (unsigned)(uintptr_t)&c;
+	struct http_req *r = x->r;
+	const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
 
-	for (;;) {
-		struct http_req *r;
-		pthread_mutex_lock(&b->lock);
-		if (b->stop || b->next >= b->n || !c) {
-			pthread_mutex_unlock(&b->lock);
-			break;
-		}
-		r = b->reqs[b->next++];
-		pthread_mutex_unlock(&b->lock);
-		http_send(b->f, c, r, &seed);
-		if (r->rc < 0 && r->fatal) {
-			pthread_mutex_lock(&b->lock);
-			b->stop = 1;
-			pthread_mutex_unlock(&b->lock);
-		}
+	if (cc == CURLE_ABORTED_BY_CALLBACK) {
+		fail_req(f, x, 1, "canceled");
+		return VERDICT_DONE;
 	}
-	if (c)
-		curl_easy_cleanup(c);
-	return NULL;
+	if (r->too_big) {
+		fail_req(f, x, 1, "the answer is larger than %zu bytes", f->max_response);
+		return VERDICT_DONE;
+	}
+	forge_trace(f, "forge: %s %s -> %s", r->method, r->url, why);
+	if (!transient(cc) || ++x->failures > f->retries) {
+		fail_req(f, x, 1, "%s", why);
+		return VERDICT_DONE;
+	}
+	return VERDICT_RETRY;
+}
+
+/*
+ * An answer other than 2xx.  Rate limits are waited out (rate_limit_wait)
+ * without using up the retries, which are for failures; 5xx, 429 and
+ * (where asked) 409 are tried again; anything else fails at once.  401,
+ * 403, 404, a redirect and spent retries are fatal: the forge is down or
+ * will refuse the rest too.
+ */
+static enum verdict classify_status(pysec_forge *f, struct xfer *x, double *wait)
+{
+	struct http_req *r = x->r;
+	double rl;
+
+	if ((rl = rate_limit_wait(r)) >= 0) {
+		if (++x->rate_waits > MAX_RATE_WAITS || (x->waited + rl) * 1000 > (double)f->max_wait_ms) {
+			fail_req(f, x, 1, "rate limited (HTTP %ld): the forge asks to wait %.0f s, after %.0f s; "
+				"pysec.review.maxWait allows %.0f s", r->status, rl, x->waited, f->max_wait_ms / 1000.0);
+			return VERDICT_DONE;
+		}
+		forge_trace(f, "forge: rate limited; waiting %.0f s", rl);
+		*wait = rl;
+		return VERDICT_WAIT;
+	}
+	if (r->status == 429 || r->status >= 500 || (r->status == 409 && r->retry_conflict)) {
+		double ra = r->status == 503 ? retry_after_seconds(r->retry_after) : -1;
+		if (++x->failures > f->retries) {
+			fail_status(f, x, 1);
+			return VERDICT_DONE;
+		}
+		if (ra < 0)
+			return VERDICT_RETRY;
+		/* a 503 that says when: that is the backoff (bounded as a rate limit is) */
+		forge_trace(f, "forge: unavailable; waiting %.0f s (Retry-After)", ra);
+		*wait = ra;
+		return VERDICT_WAIT;
+	}
+	if (r->status == 404 && r->ok_not_found) {
+		r->rc = 0;	/* what was to be removed is gone already */
+		x->state = XFER_DONE;
+		return VERDICT_DONE;
+	}
+	if (r->status >= 300 && r->status < 400)
+		fail_req(f, x, 1, "HTTP %ld: redirects are not followed; give the final API URL", r->status);
+	else
+		fail_status(f, x, r->status == 401 || r->status == 403 || r->status == 404);
+	return VERDICT_DONE;
+}
+
+static enum verdict classify(pysec_forge *f, struct xfer *x, CURLcode cc, double *wait)
+{
+	struct http_req *r = x->r;
+
+	if (cc != CURLE_OK)
+		return classify_error(f, x, cc);
+	forge_trace(f, "forge: %s %s -> %ld (%.2f s)", r->method, r->url, r->status, clock_now() - x->started);
+	note_limit(f, r);
+	if (r->status >= 200 && r->status < 300) {
+		r->rc = 0;
+		x->state = XFER_DONE;
+		return VERDICT_DONE;
+	}
+	return classify_status(f, x, wait);
+}
+
+/* The wait before the next attempt after `failures` failures: the base doubled per failure, capped, with jitter. */
+static double backoff_ms(const pysec_forge *f, unsigned failures, unsigned *seed)
+{
+	double ms = (double)f->retry_base_ms;
+	unsigned i;
+
+	for (i = 1; i < failures && ms < f->retry_max_ms; i++)
+		ms *= 2;
+	if (ms > f->retry_max_ms)
+		ms = f->retry_max_ms;
+	return ms / 2 + (ms / 2) * ((double)rand_r(seed) / RAND_MAX);
+}
+
+/* When the next attempt starts: after a backoff (a retry), or when the forge allows (a wait). */
+static void schedule(pysec_forge *f, struct xfer *x, enum verdict v, double wait, unsigned *seed)
+{
+	double now = clock_now();
+
+	x->state = XFER_WAITING;
+	if (v == VERDICT_WAIT) {
+		hold_forge(f, wait);
+		x->due = now;	/* the check before the attempt waits the hold out, within maxWait */
+		return;
+	}
+	wait = backoff_ms(f, x->failures, seed);
+	forge_trace(f, "forge: retrying in %.0f ms (failure %u of %u allowed)", wait, x->failures, f->retries);
+	x->due = now + wait / 1000;
+}
+
+/* An attempt is over (`cc`, with the status and headers read): what comes next. */
+static void attempt_done(pysec_forge *f, struct xfer *x, CURLcode cc, unsigned *seed)
+{
+	double wait = 0;
+	enum verdict v = classify(f, x, cc, &wait);
+
+	if (v != VERDICT_DONE)
+		schedule(f, x, v, wait, seed);
+}
+
+/*
+ * Before an attempt: the forge's hold (a Retry-After, a spent rate limit)
+ * is waited out first, and all of one request's waits add up to at most
+ * pysec.review.maxWait.  1: start now; 0: not yet (x->due is set); -1:
+ * failed.
+ */
+static int attempt_cleared(pysec_forge *f, struct xfer *x, double now)
+{
+	double wait;
+
+	if (x->held) {
+		x->held = 0;
+		return 1;
+	}
+	if ((wait = wait_needed(f)) <= 0)
+		return 1;
+	if ((x->waited + wait) * 1000 > (double)f->max_wait_ms) {
+		fail_req(f, x, 1, "rate limited: the forge asks to wait %.0f s more, after %.0f s; "
+			"pysec.review.maxWait allows %.0f s", wait, x->waited, f->max_wait_ms / 1000.0);
+		return -1;
+	}
+	x->waited += wait;
+	x->held = 1;
+	x->due = now + wait;
+	return 0;
+}
+
+/* Start one attempt: the stand-in answers at once; on the network it joins `multi`. */
+static void attempt_start(pysec_forge *f, CURLM *multi, struct xfer *x, unsigned *seed)
+{
+	struct http_req *r = x->r;
+
+	x->attempts++;
+	attempt_reset(f, r);
+	x->errbuf[0] = '\0';
+	x->started = clock_now();
+	if (f->transport) {
+		attempt_done(f, x, transport_perform(f, r), seed);
+		return;
+	}
+	set_options(f, x);
+	if (curl_multi_add_handle(multi, x->easy) != CURLM_OK) {
+		fail_req(f, x, 1, "libcurl cannot start the transfer");
+		return;
+	}
+	x->state = XFER_RUNNING;
+}
+
+/* --- many requests at once, on one thread (libcurl's multi interface) ------- */
+
+struct run {
+	pysec_forge *f;
+	CURLM *multi;		/* NULL on the stand-in */
+	struct xfer *x;
+	size_t n, admitted, active;
+	int stop;		/* a fatal failure: start no more */
+	unsigned seed;		/* the backoffs' jitter */
+};
+
+/* Let the next requests in: at most max_in_flight on their way at once, none after a fatal failure. */
+static void run_admit(struct run *run)
+{
+	while (!run->stop && run->admitted < run->n && run->active < run->f->max_in_flight) {
+		struct xfer *x = &run->x[run->admitted++];
+
+		run->active++;
+		x->r->attempted = 1;
+		x->state = XFER_WAITING;
+		x->due = clock_now();
+		if (run->multi && (!(x->easy = curl_easy_init()) || xfer_headers(run->f, x) < 0))
+			fail_req(run->f, x, 1, "libcurl cannot start the transfer: out of memory");
+	}
+}
+
+/* Start the attempts that are due; cancel the waiting ones when asked.  The next one due, or -1 when none waits. */
+static double run_start_due(struct run *run)
+{
+	double now = clock_now(), next = -1;
+	int cancel = canceled(run->f);
+	size_t i;
+
+	for (i = 0; i < run->admitted; i++) {
+		struct xfer *x = &run->x[i];
+
+		if (x->state != XFER_WAITING)
+			continue;
+		if (cancel) {
+			fail_req(run->f, x, 1, "canceled");
+			continue;
+		}
+		if (x->due <= now && attempt_cleared(run->f, x, now) > 0)
+			attempt_start(run->f, run->multi, x, &run->seed);
+		if (x->state == XFER_WAITING && (next < 0 || x->due < next))
+			next = x->due;
+	}
+	return next;
+}
+
+/* Read the attempts libcurl finished; how many there were. */
+static size_t run_collect(struct run *run)
+{
+	CURLMsg *m;
+	size_t ended = 0;
+	int left;
+
+	while ((m = curl_multi_info_read(run->multi, &left))) {
+		struct xfer *x = NULL;
+		CURLcode cc = m->data.result;
+		CURL *easy = m->easy_handle;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+		if (cc == CURLE_OK)
+			curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &x->r->status);
+		read_headers(x->r, curl_header_nth, easy);
+		curl_multi_remove_handle(run->multi, easy);
+		attempt_done(run->f, x, cc, &run->seed);
+		ended++;
+	}
+	return ended;
+}
+
+/* Free what the finished requests held; a fatal failure stops the rest.  How many finished. */
+static size_t run_close_done(struct run *run)
+{
+	size_t i, closed = 0;
+
+	for (i = 0; i < run->admitted; i++) {
+		struct xfer *x = &run->x[i];
+
+		if (x->state != XFER_DONE)
+			continue;
+		if (x->easy)
+			curl_easy_cleanup(x->easy);
+		curl_slist_free_all(x->headers);
+		x->easy = NULL;
+		x->headers = NULL;
+		x->state = XFER_CLOSED;
+		run->active--;
+		run->stop |= x->r->rc < 0 && x->r->fatal;
+		closed++;
+	}
+	return closed;
+}
+
+/*
+ * Move the transfers on, then wait until the next attempt is due (`due`,
+ * -1: none waits) or a transfer needs attention, at most 100 ms so that a
+ * cancel is seen.  Nothing waits when requests ended: they are seen to first.
+ */
+static void run_wait(struct run *run, double due)
+{
+	double ms = due < 0 ? 100 : (due - clock_now()) * 1000;
+	int running = 0;
+
+	if (ms > 100)
+		ms = 100;
+	if (run->multi) {
+		curl_multi_perform(run->multi, &running);
+		if (!run_collect(run) && !run_close_done(run) && ms > 0)
+			curl_multi_poll(run->multi, NULL, 0, (int)ms, NULL);
+	} else if (due >= 0 && ms > 0 && !run_close_done(run)) {
+		struct timespec ts = { 0, (long)(ms * 1e6) };
+		while (nanosleep(&ts, &ts) < 0)
+			;
+	}
 }
 
 size_t http_run(pysec_forge *f, struct http_req **reqs, size_t n)
 {
-	struct batch b;
-	pthread_t threads[16];
-	size_t i, nthreads = n < f->max_in_flight ? n : f->max_in_flight, started = 0, failed = 0;
+	struct run run;
+	size_t i, failed = 0;
 
 	if (!n)
 		return 0;
-	memset(&b, 0, sizeof(b));
-	b.f = f;
-	b.reqs = reqs;
-	b.n = n;
-	pthread_mutex_init(&b.lock, NULL);
-	if (nthreads > 1)
-		for (i = 0; i < nthreads; i++)
-			if (pthread_create(&threads[started], NULL, worker, &b) == 0)
-				started++;
-	if (!started)
-		worker(&b);	/* one at a time, on this thread */
-	for (i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-	pthread_mutex_destroy(&b.lock);
-	for (i = 0; i < n; i++) {
-		if (reqs[i]->attempted && reqs[i]->rc < 0)
-			failed++;
-		else if (reqs[i]->attempted && reqs[i]->link && !reqs[i]->next_page)
-			reqs[i]->next_page = link_next_page(reqs[i]->link);
+	memset(&run, 0, sizeof(run));
+	run.f = f;
+	run.n = n;
+	run.x = xcalloc(n, sizeof(*run.x));
+	/* the microseconds, wrapped: a double past UINT_MAX converted to unsigned is undefined */
+	run.seed = (unsigned)(uint64_t)(clock_now() * 1e6) ^ (unsigned)(uintptr_t)&run;
+	for (i = 0; i < n; i++)
+		run.x[i].r = reqs[i];
+	if (!f->transport && !(run.multi = curl_multi_init())) {
+		/* the first fails, the rest are not sent */
+		run.x[0].state = XFER_WAITING;
+		run.admitted = run.active = 1;
+		reqs[0]->attempted = 1;
+		fail_req(f, &run.x[0], 1, "libcurl cannot start the transfer: out of memory");
 	}
+	for (;;) {
+		run_close_done(&run);
+		run_admit(&run);
+		if (!run.active)
+			break;
+		run_wait(&run, run_start_due(&run));
+	}
+	if (run.multi)
+		curl_multi_cleanup(run.multi);
+	free(run.x);
+	for (i = 0; i < n; i++)
+		failed += reqs[i]->attempted && reqs[i]->rc < 0;
 	return failed;
 }
 

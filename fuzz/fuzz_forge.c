@@ -29,9 +29,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const pysec_forge_kind kinds[] = { PYSEC_FORGE_GITLAB, PYSEC_FORGE_GITEA, PYSEC_FORGE_GITHUB };
 static const char *const projects[] = { "group/app", "owner/app", "owner/app" };
 
+#define MAX_HEADERS 32
+
 struct script {
 	const char *p, *end;
+	char *copy;		/* the current answer's header lines, split in place */
+	const char *headers[2 * MAX_HEADERS + 1];
 };
+
+/* "Name: value" lines as libcurl's curl_easy_header() gives them: name, value pairs, the values trimmed. */
+static void split_headers(struct script *s, const char *h, size_t len)
+{
+	char *line, *next;
+	size_t n = 0;
+
+	free(s->copy);
+	if (!(s->copy = malloc(len + 1)))
+		abort();
+	memcpy(s->copy, h, len);
+	s->copy[len] = '\0';
+	for (line = s->copy; line && *line && n < 2 * MAX_HEADERS; line = next) {
+		char *colon, *v, *e;
+
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
+		if (!(colon = strchr(line, ':')))
+			continue;
+		*colon = '\0';
+		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		for (e = v + strlen(v); e > v && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		*e = '\0';
+		s->headers[n++] = line;
+		s->headers[n++] = v;
+	}
+	s->headers[n] = NULL;
+}
 
 static void answer(struct forge_answer *out, const char *method, const char *url, const char *body, void *payload)
 {
@@ -54,8 +88,8 @@ static void answer(struct forge_answer *out, const char *method, const char *url
 	nl = nl ? nl + 1 : next;
 	/* the headers end at the first empty line (there may be none) */
 	blank = nl < next && *nl == '\n' ? nl - 1 : memmem(nl, (size_t)(next - nl), "\n\n", 2);
-	out->headers = nl;
-	out->headers_len = blank ? (size_t)(blank + 1 - nl) : (size_t)(next - nl);
+	split_headers(s, nl, blank ? (size_t)(blank + 1 - nl) : (size_t)(next - nl));
+	out->headers = s->headers;
 	out->body = blank ? blank + 2 : next;
 	out->body_len = (size_t)(next - out->body);
 	s->p = next < s->end ? next + strlen(SEPARATOR) : s->end;
@@ -135,6 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fo.trace = getenv("PYSEC_FUZZ_TRACE") ? stderr : NULL;	/* to see what a seed does */
 	if (pysec_forge_new(&forge, &fo) < 0)
 		abort();
+	memset(&script, 0, sizeof(script));
 	script.p = (const char *)data + 1;
 	script.end = (const char *)data + size;
 	transport.answer = answer;
@@ -153,5 +188,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_secret(pysec_error_last());
 	pysec_forge_free(forge);
+	free(script.copy);
 	return 0;
 }
