@@ -70,7 +70,7 @@ MAIN_SRC := bin/git-pysec.c cli/common.c cli/libgit2_setup.c cli/cmd_scan.c cli/
 # pysec-net: review and serve
 NET_SRC := bin/pysec-net.c cli/common.c cli/libgit2_setup.c cli/cmd_review.c cli/cmd_serve.c \
 	$(wildcard daemon/*.c)
-RULE_FILES := rules/options.rule rules/exports.rule $(sort $(wildcard rules/python/*.rule rules/text/*.rule))
+RULE_FILES := rules/options.rule rules/exports.rule rules/ruff.rule $(sort $(wildcard rules/python/*.rule rules/text/*.rule))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 # the daemon's files, for the fuzz targets that read what it reads
 DAEMON_SRC := $(wildcard daemon/*.c)

@@ -46,14 +46,15 @@ as_root() {
 # dpkg-dev, debhelper and lintian (the Debian package is built and checked),
 # python3-jsonschema, python3-yaml and libxml2-utils (the reports are
 # validated: JSON schemas, the CI templates, JUnit's XSD with xmllint),
-# black (the neutral refactorings of tests/t/t22-neutral.sh), iproute2 (ss:
+# black (the neutral refactorings of tests/t/t22-neutral.sh), bandit (its
+# JSON report as a baseline, tests/t/t16-migrate.sh), iproute2 (ss:
 # a connection waiting in a socket's backlog), and systemd and procps
 # (systemd-analyze verify and systemd-socket-activate try the daemon's
 # units; the unit's ExecReload is /bin/kill).
 packages="build-essential pkg-config scdoc ca-certificates openssl git libgit2-dev libtree-sitter-dev
 	libcurl4-openssl-dev libjansson-dev libpcre2-dev libmicrohttpd-dev libsqlite3-dev libssl-dev libsystemd-dev
 	libcmocka-dev jq python3 curl pre-commit man-db bash-completion zsh dpkg-dev debhelper lintian
-	python3-jsonschema python3-yaml libxml2-utils black iproute2 systemd procps"
+	python3-jsonschema python3-yaml libxml2-utils black bandit iproute2 systemd procps"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -55,7 +55,7 @@ fi
 bandit_version=$("$bandit" --version 2>/dev/null | head -n 1)
 
 echo "running git pysec scan --full $corpus" >&2
-(cd "$work" && PYSEC_CONFIG=/dev/null "$work/git-pysec" scan --full "$corpus" --format json >"$work/pysec.json") ||
+(cd "$work" && PYSEC_CONFIG=/dev/null "$work/git-pysec" scan --full "$corpus" --format json --fail-on low --min-confidence low >"$work/pysec.json") ||
 	[[ $? -eq 1 ]] || die "git pysec scan failed"
 "$work/git-pysec" rules --format json >"$work/rules.json"
 

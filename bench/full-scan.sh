@@ -107,8 +107,8 @@ for ((r = 1; r <= runs; r++)); do
 	echo "round $r of $runs" >&2
 	measure floor "$r" "$list" "$floor_out" "0" -- "$floor_bin"
 	cat "$floor_out" >>"$work/floor.all"
-	measure pysec "$r" /dev/null /dev/null "0 1" -- "$pysec_bin" scan --full "$corpus" --format json
-	measure pysec1 "$r" /dev/null /dev/null "0 1" -- "$pysec_bin" scan --full "$corpus" --format json --jobs 1
+	measure pysec "$r" /dev/null /dev/null "0 1" -- "$pysec_bin" scan --full "$corpus" --format json --min-confidence low
+	measure pysec1 "$r" /dev/null /dev/null "0 1" -- "$pysec_bin" scan --full "$corpus" --format json --min-confidence low --jobs 1
 	if ((r <= bandit_runs)); then
 		measure bandit "$r" /dev/null /dev/null "0 1" -- bandit -r "$corpus" -f json -q
 	fi

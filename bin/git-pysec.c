@@ -54,7 +54,7 @@ static int cmd_help(int argc, char **argv)
 {
 	int rc;
 
-	if ((rc = no_args(argc, argv, "usage: git pysec help")) >= 0)
+	if ((rc = no_args(argc, argv, "usage: git pysec help [<command>]")) >= 0)
 		return rc;
 	cli_help(commands, sizeof(commands) / sizeof(commands[0]));
 	return EXIT_CLEAN;

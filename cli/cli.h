@@ -56,7 +56,7 @@ void cli_run_release(struct cli_run *run);
 /* git_libgit2_init() and the options every command wants (libgit2_setup.c says why). */
 void cli_libgit2_init(void);
 
-/* Print "git pysec: <what>: <pysec_error_last()>" and return the exit code for `error`. */
+/* Print "git pysec: <what>: <pysec_error_last()>" (`what` NULL: without it) and return the exit code for `error`. */
 int cli_fail(int error, const char *what);
 
 /*
@@ -65,6 +65,15 @@ int cli_fail(int error, const char *what);
  * the top of the working tree, `--config FILE`, then single settings.
  */
 int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file);
+
+/*
+ * An operand naming a path as the user sees it (relative to the current
+ * directory) as git names it: relative to the top of `repo`'s working tree
+ * ("." for the top itself), or absolute when outside it (or `repo` is NULL
+ * or bare).  Lexical: "." and ".." are resolved, symbolic links are not.
+ * A new string, or NULL when out of memory or the current directory is gone.
+ */
+char *cli_path_from_top(git_repository *repo, const char *operand);
 
 /* Open the repository the current directory is in (honouring GIT_DIR); -1 once it said why not. */
 int cli_open_repository(git_repository **out);

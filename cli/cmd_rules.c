@@ -64,7 +64,11 @@ int cmd_rules(int argc, char **argv)
 			return EXIT_CLEAN;
 		}
 		json = !strcmp(o.value, "json");
-		bad |= !json && strcmp(o.value, "text");
+		if (!json && strcmp(o.value, "text")) {
+			fprintf(stderr, "git pysec rules: --format: '%s' is not text or json (the reports' formats are scan's)\n",
+				o.value);
+			bad = 1;
+		}
 	}
 	bad |= id < 0 || o.noperands;
 	cli_options_clear(&o);

@@ -3,14 +3,15 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
 
 static const char usage[] =
-	"usage: git pysec scan [options]                 uncommitted changes (working tree and index)\n"
-	"   or: git pysec scan [options] --staged        what the index adds (pre-commit)\n"
-	"   or: git pysec scan [options] <rev>           a commit against its first parent\n"
-	"   or: git pysec scan [options] <a>..<b>        what b adds over a (<a>...<b>: over their merge base)\n"
+	"usage: git pysec scan [options] [--] [<path>...] uncommitted changes (working tree and index)\n"
+	"   or: git pysec scan [options] --staged [--] [<path>...]  what the index adds (pre-commit)\n"
+	"   or: git pysec scan [options] <rev> [--] [<path>...]     a commit against its first parent\n"
+	"   or: git pysec scan [options] <a>..<b> [--] [<path>...]  what b adds over a (<a>...<b>: over their merge base)\n"
 	"   or: git pysec scan [options] --full [<path>...]  every line of every Python file\n"
 	"   or: git pysec scan [options] --pre-push <remote>  what a push sends (git's pre-push input on stdin)\n"
 	"\n"
@@ -19,9 +20,11 @@ static const char usage[] =
 	"  --output FORMAT:PATH     also write a report to PATH ('-': standard output); repeatable\n"
 	"  --quiet                  no report on standard output (--output still writes)\n"
 	"  --show-suppressed        also report what '# nosec' suppresses (SARIF, JSON); never fails\n"
-	"  --fail-on LEVEL          lowest severity that fails: low, medium, high (default low)\n"
-	"  --min-confidence LEVEL   ignore findings below this confidence (default low)\n"
+	"  --fail-on LEVEL          lowest severity that fails: low, medium, high (default medium)\n"
+	"  --min-confidence LEVEL   ignore findings below this confidence (default medium)\n"
 	"  --config FILE            a pysec config file (git-config syntax) over the others\n"
+	"  --baseline FILE          report only findings not in FILE (pysec's or Bandit's JSON report)\n"
+	"  --write-baseline FILE    record every finding in FILE, for --baseline\n"
 	"  --color auto|always|never\n"
 	"  --jobs N                 scan files read from disk with N threads (default: one per CPU)\n";
 
@@ -29,16 +32,19 @@ struct scan_args {
 	int staged, full, quiet, show_suppressed, has_format;
 	pysec_format format;
 	struct cli_outputs outputs;
-	const char *fail_on, *min_conf, *config, *color, *pre_push;
+	const char *fail_on, *min_conf, *config, *color, *pre_push, *baseline, *write_baseline;
 	unsigned jobs;
 	struct buf input;	/* --pre-push: git's input */
 	char **rest;
-	int nrest;
+	int nrest, dashdash;	/* the operands; how many came before "--" (-1: none) */
+	const char *rev;	/* a diff scan's revision or range, or NULL */
+	char **paths;		/* the paths, from the top of the working tree (or absolute, --full outside it) */
+	size_t npaths;
 };
 
 enum {
 	OPT_STAGED = 1, OPT_FULL, OPT_PRE_PUSH, OPT_FORMAT, OPT_OUTPUT, OPT_QUIET, OPT_SHOW_SUPPRESSED, OPT_FAIL_ON,
-	OPT_MIN_CONF, OPT_CONFIG, OPT_COLOR, OPT_JOBS, OPT_HELP,
+	OPT_MIN_CONF, OPT_CONFIG, OPT_COLOR, OPT_JOBS, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_HELP,
 };
 
 static const struct cli_option options[] = {
@@ -55,6 +61,8 @@ static const struct cli_option options[] = {
 	{ "config", 0, 1, OPT_CONFIG },
 	{ "color", 0, 1, OPT_COLOR },
 	{ "jobs", 0, 1, OPT_JOBS },
+	{ "baseline", 0, 1, OPT_BASELINE },
+	{ "write-baseline", 0, 1, OPT_WRITE_BASELINE },
 	{ "help", 'h', 0, OPT_HELP },
 };
 
@@ -76,7 +84,8 @@ static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char
 			break;
 		case OPT_FORMAT:
 			if (pysec_format_parse(&a->format, o->value) < 0) {
-				fprintf(stderr, "git pysec scan: --format: not a format (%s)\n", pysec_format_names());
+				fprintf(stderr, "git pysec scan: --format: '%s' is not a format (%s)\n", o->value,
+					pysec_format_names());
 				goto bad;
 			}
 			a->has_format = 1;
@@ -91,6 +100,8 @@ static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char
 		case OPT_MIN_CONF: a->min_conf = o->value; break;
 		case OPT_CONFIG: a->config = o->value; break;
 		case OPT_COLOR: a->color = o->value; break;
+		case OPT_BASELINE: a->baseline = o->value; break;
+		case OPT_WRITE_BASELINE: a->write_baseline = o->value; break;
 		case OPT_JOBS:
 			if (parse_uint(&n, o->value, 64) < 0 || n < 1)
 				goto bad;
@@ -103,10 +114,17 @@ static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char
 		goto bad;
 	a->rest = o->operands;
 	a->nrest = o->noperands;
-	if ((a->fail_on && !pysec_level_parse(a->fail_on)) || (a->min_conf && !pysec_level_parse(a->min_conf)))
+	a->dashdash = o->dashdash;
+	if (a->fail_on && !pysec_level_parse(a->fail_on)) {
+		fprintf(stderr, "git pysec scan: --fail-on: '%s' is not a level (low, medium or high)\n", a->fail_on);
 		goto bad;
-	if (a->staged + a->full + !!a->pre_push > 1 || ((a->staged || a->pre_push) && a->nrest) ||
-	    (!a->full && a->nrest > 1))
+	}
+	if (a->min_conf && !pysec_level_parse(a->min_conf)) {
+		fprintf(stderr, "git pysec scan: --min-confidence: '%s' is not a level (low, medium or high)\n",
+			a->min_conf);
+		goto bad;
+	}
+	if (a->staged + a->full + !!a->pre_push > 1 || (a->pre_push && a->nrest))
 		goto bad;
 	/* the report on standard output: --format's, or text when nothing else is asked for */
 	if (!a->quiet && (a->has_format || !a->outputs.len) &&
@@ -142,21 +160,189 @@ static int changeset_pre_push(pysec_changeset **out, const struct scan_args *a, 
 	return rc;
 }
 
+static int is_revision(git_repository *repo, const char *spec)
+{
+	git_revspec rs;
+
+	if (git_revparse(&rs, repo, spec) < 0)
+		return 0;
+	git_object_free(rs.from);
+	git_object_free(rs.to);
+	return 1;
+}
+
+static int add_path(struct scan_args *a, git_repository *repo, const char *operand)
+{
+	/* a bare repository has no current directory within it: its pathspecs are from the top */
+	char *p = !a->full && !git_repository_workdir(repo) ? xstrdup(operand) : cli_path_from_top(repo, operand);
+
+	if (!p) {
+		fprintf(stderr, "git pysec: '%s': %s\n", operand, strerror(errno ? errno : ENOMEM));
+		return -1;
+	}
+	a->paths = xrealloc(a->paths, (a->npaths + 1) * sizeof(*a->paths));
+	a->paths[a->npaths++] = p;
+	if (p[0] == '/' && !a->full) {
+		fprintf(stderr, "git pysec: '%s' is outside the repository (%s)\n", operand,
+			git_repository_workdir(repo) ? git_repository_workdir(repo) : "bare");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The operands as git reads those of `git diff [<rev>] [--] [<path>...]`:
+ * after "--", paths; before it, a revision or range first (not with
+ * --staged), then paths; without "--", an operand that is no revision but
+ * is on disk starts the paths.  Paths are named from the top of the
+ * working tree (git's names), whatever the current directory, --full's
+ * too.  -1 once it said what is wrong.
+ */
+static int split_operands(struct scan_args *a, git_repository *repo)
+{
+	int before = a->dashdash < 0 ? a->nrest : a->dashdash, i = 0;
+	struct stat st;
+
+	if (!a->full && !a->staged && !a->pre_push && before > 0 &&
+	    (a->dashdash >= 0 || is_revision(repo, a->rest[0]) || lstat(a->rest[0], &st) < 0))
+		a->rev = a->rest[i++];
+	if (a->dashdash >= 0 && i < before && !a->full) {
+		fprintf(stderr, "git pysec scan: '%s': one revision or range before '--', the paths after it\n",
+			a->rest[i]);
+		return -1;
+	}
+	if (a->full && (!repo || !git_repository_workdir(repo))) {
+		a->paths = (char **)a->rest;	/* outside a working tree: as they are given */
+		a->npaths = (size_t)a->nrest;
+		return 0;
+	}
+	for (; i < a->nrest; i++)
+		if (add_path(a, repo, a->rest[i]) < 0)
+			return -1;
+	/* --full in a working tree: what the current directory is */
+	if (a->full && !a->nrest && add_path(a, repo, ".") < 0)
+		return -1;
+	return 0;
+}
+
+static void free_paths(struct scan_args *a)
+{
+	size_t i;
+
+	if (a->paths == (char **)a->rest)
+		return;
+	for (i = 0; i < a->npaths; i++)
+		free(a->paths[i]);
+	free(a->paths);
+}
+
 static int build_changeset(pysec_changeset **out, const struct scan_args *a, git_repository *repo,
 	pysec_report *report, const pysec_config *cfg, const pysec_engine *engine)
 {
-	if (a->full) {
-		static const char *const here[] = { "." };
-		return a->nrest ? pysec_changeset_from_paths(out, (const char *const *)a->rest, (size_t)a->nrest)
-				: pysec_changeset_from_paths(out, here, 1);
-	}
+	static const char *const here[] = { "." };
+	int rc;
+
+	if (a->full && a->npaths)
+		return pysec_changeset_from_paths_in(out, repo ? git_repository_workdir(repo) : NULL,
+			(const char *const *)a->paths, a->npaths);
+	if (a->full)
+		return pysec_changeset_from_paths(out, here, 1);
 	if (a->pre_push)
-		return changeset_pre_push(out, a, repo, report, cfg, engine);
-	if (a->staged)
-		return pysec_changeset_from_index(out, repo);
-	if (a->nrest)
-		return pysec_changeset_from_revspec(out, repo, a->rest[0]);
-	return pysec_changeset_from_workdir(out, repo);
+		rc = changeset_pre_push(out, a, repo, report, cfg, engine);
+	else if (a->staged)
+		rc = pysec_changeset_from_index(out, repo);
+	else if (a->rev)
+		rc = pysec_changeset_from_revspec(out, repo, a->rev);
+	else
+		rc = pysec_changeset_from_workdir(out, repo);
+	if (rc == 0 && a->npaths && (rc = pysec_changeset_limit(*out, (const char *const *)a->paths, a->npaths)) < 0)
+		pysec_changeset_free(*out);
+	return rc;
+}
+
+/*
+ * On a terminal, as git's progress: a line on standard error that says how
+ * far the scan is once it has taken PYSEC_PROGRESS_DELAY seconds (default
+ * 1, as GIT_PROGRESS_DELAY is git's), redrawn at most ten times a second,
+ * and a closing line with the files, bytes and seconds.  Never in a pipe.
+ */
+struct progress_line {
+	double delay, drawn;
+	int shown;
+};
+
+static void size_name(char *out, size_t size, uint64_t bytes)
+{
+	if (bytes >= 1024 * 1024)
+		snprintf(out, size, "%.1f MiB", (double)bytes / (1024 * 1024));
+	else if (bytes >= 1024)
+		snprintf(out, size, "%.1f KiB", (double)bytes / 1024);
+	else
+		snprintf(out, size, "%u byte%s", (unsigned)bytes, bytes == 1 ? "" : "s");
+}
+
+static void progress_show(const pysec_scan_progress *p, void *payload)
+{
+	struct progress_line *pl = payload;
+	char size[32];
+
+	if (p->seconds < pl->delay || p->seconds - pl->drawn < 0.1)
+		return;
+	pl->drawn = p->seconds;
+	pl->shown = 1;
+	size_name(size, sizeof(size), p->bytes);
+	fprintf(stderr, "\rpysec: scanning: %zu of %zu files, %s\033[K", p->files_done, p->files_total, size);
+}
+
+static void progress_close(const pysec_scan_progress *p)
+{
+	char size[32];
+
+	size_name(size, sizeof(size), p->bytes);
+	fprintf(stderr, "\rpysec: scanned %zu file%s, %s, in %.2f s\033[K\n", p->files_total,
+		p->files_total == 1 ? "" : "s", size, p->seconds);
+}
+
+/* The closing call of the scan draws the closing line. */
+static void progress_update(const pysec_scan_progress *p, void *payload)
+{
+	if (p->finished)
+		progress_close(p);
+	else
+		progress_show(p, payload);
+}
+
+static void progress_start(struct progress_line *pl, pysec_scan_options *so, const struct scan_args *a)
+{
+	const char *delay = getenv("PYSEC_PROGRESS_DELAY");
+
+	if (a->quiet || !isatty(STDERR_FILENO))
+		return;
+	pl->delay = delay && *delay ? strtod(delay, NULL) : 1.0;
+	pl->drawn = -1.0;
+	so->progress = progress_update;
+	so->progress_payload = pl;
+}
+
+/*
+ * --write-baseline: every finding the scan found, whatever the threshold,
+ * as pysec's JSON report; then drop the findings `baseline` has (NULL:
+ * none).  -1 once it said why not.
+ */
+static int apply_baselines(const struct scan_args *a, pysec_report *report, pysec_baseline *baseline)
+{
+	pysec_write_options all = PYSEC_WRITE_OPTIONS_INIT;
+	struct cli_outputs out = { .len = 0 };
+	size_t n;
+
+	all.format = PYSEC_FORMAT_JSON;
+	if (a->write_baseline && (cli_outputs_add(&out, PYSEC_FORMAT_JSON, a->write_baseline) < 0 ||
+				  cli_outputs_write(&out, report, &all, 0) < 0))
+		return -1;
+	if (baseline && (n = pysec_baseline_filter(baseline, report)) > 0 && !a->quiet)
+		fprintf(stderr, "git pysec: %zu finding%s of the baseline '%s' not shown\n", n, n == 1 ? "" : "s",
+			a->baseline);
+	return 0;
 }
 
 int cmd_scan(int argc, char **argv)
@@ -168,6 +354,8 @@ int cmd_scan(int argc, char **argv)
 	pysec_engine *engine = NULL;
 	pysec_changeset *cs = NULL;
 	pysec_report *report = NULL;
+	pysec_baseline *baseline = NULL;
+	struct progress_line progress = { 0, 0, 0 };
 	pysec_scan_options so = PYSEC_SCAN_OPTIONS_INIT;
 	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
 	struct cli_run run;
@@ -192,6 +380,10 @@ int cmd_scan(int argc, char **argv)
 		exit_code = EXIT_FAILED;
 		goto cleanup;
 	}
+	if (split_operands(&a, repo) < 0) {
+		exit_code = EXIT_USAGE;
+		goto cleanup;
+	}
 	if ((rc = cli_config_local(&cfg, repo, a.config)) < 0) {
 		exit_code = cli_fail(rc, "configuration");
 		goto cleanup;
@@ -202,11 +394,16 @@ int cmd_scan(int argc, char **argv)
 		pysec_config_set(cfg, "pysec.minConfidence", a.min_conf);
 	if (a.show_suppressed)
 		pysec_config_set(cfg, "pysec.showSuppressed", "true");
-	wo.threshold.fail_on = pysec_level_parse(pysec_config_get(cfg, "pysec.failOn", "low"));
-	wo.threshold.min_confidence = pysec_level_parse(pysec_config_get(cfg, "pysec.minConfidence", "low"));
+	wo.threshold.fail_on = pysec_level_parse(pysec_config_get(cfg, "pysec.failOn", PYSEC_DEFAULT_FAIL_ON));
+	wo.threshold.min_confidence = pysec_level_parse(pysec_config_get(cfg, "pysec.minConfidence",
+		PYSEC_DEFAULT_MIN_CONFIDENCE));
 	if (!wo.threshold.fail_on || !wo.threshold.min_confidence) {
 		fprintf(stderr, "git pysec: pysec.failOn and pysec.minConfidence are low, medium or high\n");
 		exit_code = EXIT_USAGE;
+		goto cleanup;
+	}
+	if (a.baseline && (rc = pysec_baseline_load(&baseline, a.baseline)) < 0) {
+		exit_code = cli_fail(rc, "--baseline");
 		goto cleanup;
 	}
 	if ((rc = pysec_engine_new(&engine, cfg)) < 0) {
@@ -215,19 +412,24 @@ int cmd_scan(int argc, char **argv)
 	}
 	pysec_report_new(&report);
 	if ((rc = build_changeset(&cs, &a, repo, report, cfg, engine)) < 0) {
-		exit_code = cli_fail(rc, a.nrest && !a.full ? a.rest[0] : a.pre_push ? "push" : "changes");
+		exit_code = cli_fail(rc, a.pre_push ? "push" : NULL);	/* the message names the revision or path */
 		goto cleanup;
 	}
 	so.repo = repo;
 	so.threads = a.jobs;
+	progress_start(&progress, &so, &a);
 	rc = pysec_scan(report, engine, cs, &so);
 	pysec_report_sort(report);
+	if (rc == 0 && (rc = apply_baselines(&a, report, baseline)) < 0) {
+		exit_code = EXIT_FAILED;
+		goto cleanup;
+	}
 	/* the exit code is known before the reports are written: they carry it (SARIF, GitLab SAST) */
 	exit_code = rc < 0 ? (rc == PYSEC_EINVALID ? EXIT_USAGE : EXIT_FAILED)
 		: pysec_report_blocking(report, &wo.threshold) ? EXIT_FINDINGS : EXIT_CLEAN;
-	cli_run_describe(&run, repo, a.full || a.pre_push || a.staged ? NULL : a.nrest ? a.rest[0] : NULL);
-	if (a.full && getcwd(run.root, sizeof(run.root)))	/* --full's paths start here */
-		run.info.root = run.root;
+	cli_run_describe(&run, repo, a.rev);
+	if (a.full && (!repo || !git_repository_workdir(repo)) && getcwd(run.root, sizeof(run.root)))
+		run.info.root = run.root;	/* outside a working tree, --full's paths start here */
 	run.info.engine = engine;
 	run.info.exit_code = exit_code;
 	run.info.end_time = clock_wall_ms() / 1000.0;
@@ -241,12 +443,14 @@ int cmd_scan(int argc, char **argv)
 		fputs(pysec_config_notes(cfg), stderr);
 cleanup:
 	pysec_report_free(report);
+	pysec_baseline_free(baseline);
 	pysec_changeset_free(cs);
 	pysec_engine_free(engine);
 	pysec_config_free(cfg);
 	git_repository_free(repo);
 	cli_run_release(&run);
 	buf_free(&a.input);
+	free_paths(&a);
 	cli_options_clear(&o);
 	return exit_code;
 }

@@ -15,7 +15,10 @@
 
 int cli_fail(int error, const char *what)
 {
-	fprintf(stderr, "git pysec: %s: %s\n", what, pysec_error_last());
+	if (what)
+		fprintf(stderr, "git pysec: %s: %s\n", what, pysec_error_last());
+	else
+		fprintf(stderr, "git pysec: %s\n", pysec_error_last());
 	switch (error) {
 	case PYSEC_EINVALID:
 		return EXIT_USAGE;
@@ -80,6 +83,68 @@ int cli_config_local(pysec_config **out, git_repository *repo, const char *extra
 fail:
 	pysec_config_free(cfg);
 	return rc;
+}
+
+/* Resolve "." and ".." in the absolute path `p`, in place ("/a/./b/../c" is "/a/c"). */
+static void path_normalize(char *p)
+{
+	char *out = p, *s = p;
+
+	while (*s) {
+		char *e;
+		size_t n;
+		while (*s == '/')
+			s++;
+		if (!*s)
+			break;
+		e = strchrnul(s, '/');
+		n = (size_t)(e - s);
+		if (n == 1 && s[0] == '.') {
+			s = e;
+			continue;
+		}
+		if (n == 2 && s[0] == '.' && s[1] == '.') {
+			while (out > p && *--out != '/')
+				;
+			s = e;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, s, n);
+		out += n;
+		s = e;
+	}
+	if (out == p)
+		*out++ = '/';
+	*out = '\0';
+}
+
+char *cli_path_from_top(git_repository *repo, const char *operand)
+{
+	const char *top = repo ? git_repository_workdir(repo) : NULL;
+	char cwd[PATH_MAX], *abs;
+	size_t n;
+
+	if (operand[0] == '/') {
+		abs = strdup(operand);
+	} else {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return NULL;
+		if (asprintf(&abs, "%s/%s", cwd, operand) < 0)
+			abs = NULL;
+	}
+	if (!abs)
+		return NULL;
+	path_normalize(abs);
+	n = top ? strlen(top) : 0;
+	while (n > 1 && top[n - 1] == '/')
+		n--;
+	if (top && !strncmp(abs, top, n) && (abs[n] == '/' || !abs[n])) {
+		char *rel = strdup(abs[n] && abs[n + 1] ? abs + n + 1 : ".");
+		free(abs);
+		return rel;
+	}
+	return abs;
 }
 
 void cli_help(const struct cli_cmd *cmds, size_t ncmds)
@@ -174,6 +239,14 @@ int cli_main(const struct cli_cmd *cmds, size_t ncmds, int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : EXIT_CLEAN;
 	}
 	name = strcmp(argv[1], "--version") ? argv[1] : "version";
+	/* `git pysec help scan` is `git pysec scan --help`, as `git help log` is `git log --help` */
+	if (!strcmp(name, "help") && argc == 3 && argv[2][0] != '-') {
+		for (i = 0; i < ncmds; i++)
+			if (!strcmp(cmds[i].name, argv[2]))
+				return show_manual(argv[2]);
+		fprintf(stderr, "git pysec: '%s' is not a command; see 'git pysec help'\n", argv[2]);
+		return EXIT_USAGE;
+	}
 	for (i = 0; i < ncmds; i++) {
 		if (strcmp(cmds[i].name, name))
 			continue;
@@ -200,6 +273,7 @@ void cli_options_init(struct cli_options *o, const char *cmd, const struct cli_o
 	o->argc = argc;
 	o->argv = argv;
 	o->next = 1;
+	o->dashdash = -1;
 	o->operands = calloc((size_t)(argc > 0 ? argc : 1), sizeof(*o->operands));
 	if (!o->operands) {
 		fputs("git pysec: out of memory\n", stderr);
@@ -295,6 +369,7 @@ int cli_options_next(struct cli_options *o)
 	while (o->next < o->argc) {
 		char *arg = o->argv[o->next++];
 		if (!strcmp(arg, "--")) {
+			o->dashdash = o->noperands;
 			while (o->next < o->argc)
 				o->operands[o->noperands++] = o->argv[o->next++];
 			return 0;

@@ -61,7 +61,7 @@ int cli_outputs_parse(struct cli_outputs *outs, const char *spec)
 	memcpy(name, spec, (size_t)(colon - spec));
 	name[colon - spec] = '\0';
 	if (pysec_format_parse(&format, name) < 0) {
-		fprintf(stderr, "git pysec scan: --output: not a format (%s)\n", pysec_format_names());
+		fprintf(stderr, "git pysec scan: --output: '%s' is not a format (%s)\n", name, pysec_format_names());
 		return -1;
 	}
 	return cli_outputs_add(outs, format, colon + 1);

@@ -105,6 +105,26 @@ void pysec_changeset_merge(pysec_changeset *dst, pysec_changeset *src)
 	src->len = 0;
 }
 
+int pysec_changeset_limit(pysec_changeset *cs, const char *const *pathspecs, size_t count)
+{
+	git_strarray specs = { (char **)pathspecs, count };
+	git_pathspec *ps = NULL;
+	size_t i, kept = 0;
+
+	if (git_pathspec_new(&ps, &specs) < 0)
+		return error_from_git(PYSEC_EINVALID, "bad pathspec");
+	for (i = 0; i < cs->len; i++) {
+		if (!git_pathspec_matches_path(ps, 0, cs->v[i].path)) {
+			change_clear(&cs->v[i]);
+			continue;
+		}
+		cs->v[kept++] = cs->v[i];
+	}
+	cs->len = kept;
+	git_pathspec_free(ps);
+	return 0;
+}
+
 /* --- from diffs ------------------------------------------------------------ */
 
 struct diff_walk {
@@ -330,8 +350,11 @@ int pysec_changeset_from_revspec(pysec_changeset **out, git_repository *repo, co
 	git_object *base = NULL;
 	int rc;
 
-	if (git_revparse(&rs, repo, spec) < 0)
-		return error_from_git(PYSEC_ENOTFOUND, spec);
+	if ((rc = git_revparse(&rs, repo, spec)) < 0)
+		return rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC || rc == GIT_EAMBIGUOUS
+			? error_set(PYSEC_ENOTFOUND, "unknown revision '%s': no branch, tag or commit has that name, "
+				"or the history is shorter", spec)
+			: error_from_git(PYSEC_EREPO, spec);
 	if (rs.flags & GIT_REVSPEC_SINGLE) {
 		rc = changeset_from_commit(out, repo, rs.from);
 		git_object_free(rs.from);
@@ -469,25 +492,42 @@ static int skipped_dir(const char *name)
 	return 0;
 }
 
-static void add_file(struct pysec_changeset *cs, const char *path)
+/* Where `path` (a name from `root`, or absolute) is on disk; `root` NULL: the current directory. */
+static char *disk_path(const char *root, const char *path)
+{
+	if (!root || path[0] == '/')
+		return xstrdup(path);
+	return xasprintf("%s%s", root, strcmp(path, ".") ? path : "");
+}
+
+static void add_file(struct pysec_changeset *cs, const char *root, const char *path)
 {
 	struct change *c = changeset_add(cs, path);
 
 	c->source = SOURCE_FILE;
-	c->disk_path = xstrdup(path);
+	c->disk_path = disk_path(root, path);
 	c->lines.all = 1;
 }
 
-static int walk_dir(struct pysec_changeset *cs, const char *dir, int depth)
+static int walk_dir(struct pysec_changeset *cs, const char *root, const char *dir, int depth)
 {
 	struct dirent **names = NULL;
+	char *disk = disk_path(root, dir);
 	int n, i, rc = 0;
 
-	if (depth > 64)
+	if (depth > 64) {
+		free(disk);
 		return error_set(PYSEC_ELIMIT, "'%s': directories nested deeper than 64", dir);
-	n = scandir(dir, &names, NULL, alphasort);
-	if (n < 0)
-		return error_set(PYSEC_ENOTFOUND, "cannot read directory '%s': %s", dir, strerror(errno));
+	}
+	n = scandir(disk, &names, NULL, alphasort);
+	free(disk);
+	if (n < 0) {
+		/* as an unreadable file is: skipped with a note, the rest is scanned */
+		struct change *c = changeset_add(cs, dir);
+		c->skip = xasprintf("cannot open directory: %s", strerror(errno));
+		c->maybe_python = 1;	/* it may hold Python: the note is shown */
+		return 0;
+	}
 	for (i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 		struct stat st;
@@ -498,16 +538,19 @@ static int walk_dir(struct pysec_changeset *cs, const char *dir, int depth)
 			continue;
 		}
 		path = strcmp(dir, ".") ? xasprintf("%s/%s", dir, name) : xstrdup(name);
-		if (lstat(path, &st) == 0) {
+		disk = disk_path(root, path);
+		if (lstat(disk, &st) == 0) {
 			if (S_ISDIR(st.st_mode)) {
-				rc = walk_dir(cs, path, depth + 1);
+				rc = walk_dir(cs, root, path, depth + 1);
 			} else if (S_ISLNK(st.st_mode)) {
 				if (source_maybe_python(path) && strchr(name, '.'))
 					changeset_add(cs, path)->skip = xstrdup("symbolic link, not followed");
-			} else if (S_ISREG(st.st_mode) && source_maybe_python(path)) {
-				add_file(cs, path);
+			} else if (S_ISREG(st.st_mode)) {
+				/* every file, as a push's: the `line` rules (secrets) read any text */
+				add_file(cs, root, path);
 			}
 		}
+		free(disk);
 		free(path);
 		free(names[i]);
 	}
@@ -515,22 +558,24 @@ static int walk_dir(struct pysec_changeset *cs, const char *dir, int depth)
 	return rc;
 }
 
-int pysec_changeset_from_paths(pysec_changeset **out, const char *const *paths, size_t count)
+int pysec_changeset_from_paths_in(pysec_changeset **out, const char *root, const char *const *paths, size_t count)
 {
 	struct pysec_changeset *cs = xcalloc(1, sizeof(*cs));
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < count && rc == 0; i++) {
+		char *disk = disk_path(root, paths[i]);
 		struct stat st;
-		if (lstat(paths[i], &st) < 0)
-			rc = error_set(PYSEC_ENOTFOUND, "'%s': %s", paths[i], strerror(errno));
+		if (lstat(disk, &st) < 0)
+			rc = error_set(PYSEC_ENOTFOUND, "cannot scan '%s': %s", paths[i], strerror(errno));
 		else if (S_ISDIR(st.st_mode))
-			rc = walk_dir(cs, paths[i], 0);
+			rc = walk_dir(cs, root, paths[i], 0);
 		else if (S_ISLNK(st.st_mode))
 			changeset_add(cs, paths[i])->skip = xstrdup("symbolic link, not followed");
 		else
-			add_file(cs, paths[i]), cs->v[cs->len - 1].python = 1;	/* named: Python whatever its name */
+			add_file(cs, root, paths[i]), cs->v[cs->len - 1].python = 1;	/* named: Python whatever its name */
+		free(disk);
 	}
 	if (rc < 0) {
 		pysec_changeset_free(cs);
@@ -538,4 +583,9 @@ int pysec_changeset_from_paths(pysec_changeset **out, const char *const *paths, 
 	}
 	*out = cs;
 	return 0;
+}
+
+int pysec_changeset_from_paths(pysec_changeset **out, const char *const *paths, size_t count)
+{
+	return pysec_changeset_from_paths_in(out, NULL, paths, count);
 }

@@ -125,26 +125,23 @@ next:
 
 static void apply_selection(struct pysec_engine *e, const struct pysec_config *cfg)
 {
+	static const char *const keys[] = { "pysec.enable", "pysec.disable" };
 	char **ids = NULL;
-	size_t n, i, k;
+	size_t n, i, k, key;
 
-	n = config_list(cfg, "pysec.enable", &ids);
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < e->set.len; k++)
-			if (!strcmp(e->set.rules[k].info.id, ids[i]) || !strcmp(ids[i], "all"))
+	for (key = 0; key < ARRAY_SIZE(keys); key++) {
+		n = config_list(cfg, keys[key], &ids);
+		for (i = 0; i < n; i++) {
+			const struct rule *r = rules_find(&e->set, ids[i], strlen(ids[i]));
+			if (r)
+				e->set.rules[r - e->set.rules].info.enabled = key == 0;
+			for (k = 0; key == 0 && k < e->set.len && !strcmp(ids[i], "all"); k++)
 				e->set.rules[k].info.enabled = 1;
-		free(ids[i]);
+			free(ids[i]);
+		}
+		free(ids);
+		ids = NULL;
 	}
-	free(ids);
-	ids = NULL;
-	n = config_list(cfg, "pysec.disable", &ids);
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < e->set.len; k++)
-			if (!strcmp(e->set.rules[k].info.id, ids[i]))
-				e->set.rules[k].info.enabled = 0;
-		free(ids[i]);
-	}
-	free(ids);
 }
 
 static int has_glob(const char *s)
@@ -270,8 +267,6 @@ static void index_clauses(struct pysec_engine *e)
 	e->call_exact.free_value = free_clause_list;
 	for (r = 0; r < e->set.len; r++) {
 		struct rule *rule = &e->set.rules[r];
-		strmap_put(&e->known_ids, rule->info.id, strlen(rule->info.id), (void *)1);
-		strmap_put(&e->known_ids, rule->info.name, strlen(rule->info.name), (void *)1);
 		if (!rule->info.enabled)
 			continue;
 		for (c = 0; c < rule->nclauses; c++) {
@@ -366,7 +361,6 @@ void pysec_engine_free(pysec_engine *e)
 	free(e->kind_of);
 	free(e->opaque);
 	strmap_clear(&e->call_exact);
-	strmap_clear(&e->known_ids);
 	strmap_clear(&e->imported_words);
 	strmap_clear(&e->exports);
 	free(e->call_globs);
@@ -395,12 +389,9 @@ const pysec_rule_info *pysec_engine_rule(const pysec_engine *e, size_t i)
 
 const pysec_rule_info *pysec_engine_rule_find(const pysec_engine *e, const char *id)
 {
-	size_t i;
+	const struct rule *r = rules_find(&e->set, id, strlen(id));
 
-	for (i = 0; i < e->set.len; i++)
-		if (!strcasecmp(e->set.rules[i].info.id, id) || !strcmp(e->set.rules[i].info.name, id))
-			return &e->set.rules[i].info;
-	return NULL;
+	return r ? &r->info : NULL;
 }
 
 /* --- the walk ------------------------------------------------------------- */
@@ -1080,7 +1071,6 @@ static void walk_init(struct walk *w, const struct pysec_engine *eng, struct pys
 	w->sym = &eng->sym;
 	w->field = &eng->field;
 	w->rules = &eng->set;
-	w->known_ids = &eng->known_ids;
 	w->honour_nosec = eng->honour_nosec;
 	w->show_suppressed = eng->show_suppressed;
 	w->src = f->data;

@@ -29,7 +29,6 @@ struct pysec_engine {
 	int show_suppressed;		/* pysec.showSuppressed: report what `# nosec` covers, marked */
 	char **excludes;		/* path globs (pysec.exclude) */
 	size_t nexcludes;
-	struct strmap known_ids;	/* every rule id and name, for `# nosec` checking */
 	struct strmap imported_words;	/* the parts of every module an `imported` predicate names (focus.c) */
 	struct strmap exports;		/* module -> what `from module import *` binds (char **, NULL-terminated) */
 };

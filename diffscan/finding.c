@@ -14,7 +14,7 @@
 #include "lines.h"
 #include "pyast.h"
 #include "report.h"
-#include "strmap.h"
+#include "ruleset.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -26,9 +26,26 @@ static int is_word(int c)
 	return isalnum(c) || c == '_' || c == '-';
 }
 
+/* `ns` covers rule `r` (by its id, whatever name or alias the comment used). */
+static void nosec_add_id(struct nosec *ns, const struct rule *r)
+{
+	ns->ids = xrealloc(ns->ids, (ns->nids + 1) * sizeof(*ns->ids));
+	ns->ids[ns->nids++] = xstrdup(r->info.id);
+}
+
+static void nosec_clear(struct nosec *ns)
+{
+	size_t i;
+
+	for (i = 0; i < ns->nids; i++)
+		free(ns->ids[i]);
+	free(ns->ids);
+}
+
 /* Parse the text after "nosec" (up to the comment's end) into `ns`. Returns -1 if unreadable. */
 static int nosec_parse(struct walk *w, struct nosec *ns, const char *s, const char *end)
 {
+	const struct rule *r;
 	const char *e;
 
 	while (s < end && (*s == ' ' || *s == '\t'))
@@ -54,23 +71,15 @@ static int nosec_parse(struct walk *w, struct nosec *ns, const char *s, const ch
 		len = (size_t)(t - s);
 		if (!len)
 			return -1;	/* "# nosec," or punctuation where an id belongs */
-		if (!strmap_get(w->known_ids, s, len)) {
-			int known = 0;
-			size_t i;
-			/* ids compare case-insensitively: b602 is B602 */
-			for (i = 0; i < w->rules->len && !known; i++)
-				known = strlen(w->rules->rules[i].info.id) == len &&
-					!strncasecmp(w->rules->rules[i].info.id, s, len);
-			if (!known) {
-				report_add_entry(w->report, PYSEC_ENTRY_WARNING, w->path, ns->line,
-					"'# nosec %.*s': no rule has that id, so it suppresses nothing",
-					(int)(len > 64 ? 64 : len), s);
-				s = t;
-				goto separator;
-			}
+		r = rules_find(w->rules, s, len);
+		if (!r) {
+			report_add_entry(w->report, PYSEC_ENTRY_WARNING, w->path, ns->line,
+				"'# nosec %.*s': no rule has that id, so it suppresses nothing",
+				(int)(len > 64 ? 64 : len), s);
+			s = t;
+			goto separator;
 		}
-		ns->ids = xrealloc(ns->ids, (ns->nids + 1) * sizeof(*ns->ids));
-		ns->ids[ns->nids++] = xstrndup(s, len);
+		nosec_add_id(ns, r);
 		s = t;
 separator:
 		if (s < e && *s != ',' && !isspace((unsigned char)*s))
@@ -88,43 +97,133 @@ separator:
 	return 0;
 }
 
-void nosec_collect(struct walk *w, TSNode root)
+/*
+ * The comment in which `word` (at `at`, `len` bytes) is a directive: it
+ * follows the comment's '#' (or another '#' in it) and blanks, and is not
+ * the start of a longer word.  Else a null node.
+ */
+static TSNode directive_comment(const struct walk *w, TSNode root, const char *at, size_t len)
+{
+	uint32_t pos = (uint32_t)(at - w->src);
+	TSNode c = ts_node_descendant_for_byte_range(root, pos, pos + (uint32_t)len), none = { { 0 }, 0, 0 };
+	const char *h, *start;
+
+	if (node_symbol(c) != w->sym->comment)
+		return none;
+	start = w->src + ts_node_start_byte(c);
+	for (h = at - 1; h >= start && (*h == ' ' || *h == '\t'); h--)
+		;
+	if (h < start || *h != '#')
+		return none;
+	if (at + len < w->src + node_end_byte(c) && is_word((unsigned char)at[len]))
+		return none;
+	return c;
+}
+
+/* A code of a `# noqa:` list at `s`: upper-case letters then digits; its length, or 0. */
+static size_t noqa_code(const char *s, const char *end, size_t *letters)
+{
+	const char *t = s;
+
+	while (t < end && *t >= 'A' && *t <= 'Z')
+		t++;
+	*letters = (size_t)(t - s);
+	while (t < end && *t >= '0' && *t <= '9')
+		t++;
+	if (!*letters || t == s + *letters || (t < end && is_word((unsigned char)*t)))
+		return 0;
+	return (size_t)(t - s);
+}
+
+/*
+ * Ruff's `# noqa: S602, E501`: its S codes (flake8-bandit's, which the
+ * aliases of rules/ruff.rule name) count as `# nosec` ids; the codes of
+ * other linters are theirs.  Codes end at the first word that is not one
+ * (the rest is a comment).  A `# noqa` without codes silences every linter
+ * that reads it, but not a security gate: it suppresses nothing here.
+ */
+static void noqa_parse(struct walk *w, struct nosec *ns, const char *s, const char *end)
+{
+	size_t len, letters;
+
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	if (s == end || *s != ':')
+		return;
+	for (s++;; s += len) {
+		const struct rule *r;
+		while (s < end && (*s == ' ' || *s == '\t' || *s == ','))
+			s++;
+		if (!(len = noqa_code(s, end, &letters)))
+			return;
+		if (letters != 1 || *s != 'S')
+			continue;
+		if ((r = rules_find(w->rules, s, len)) != NULL)
+			nosec_add_id(ns, r);
+		else
+			report_add_entry(w->report, PYSEC_ENTRY_WARNING, w->path, ns->line,
+				"'# noqa: %.*s': no rule has that id, so it suppresses nothing", (int)len, s);
+	}
+}
+
+/* "noqa" in any case, from `s` */
+static const char *find_noqa(const char *s, const char *end)
+{
+	for (; end - s >= 4; s++)
+		if ((*s | 0x20) == 'n' && (s[1] | 0x20) == 'o' && (s[2] | 0x20) == 'q' && (s[3] | 0x20) == 'a')
+			return s;
+	return NULL;
+}
+
+/* Every `# nosec` comment, or with `noqa` every `# noqa:` one, in line order: one a line (the first). */
+static void collect(struct walk *w, TSNode root, int noqa)
 {
 	const char *s = w->src, *end = w->src + w->len;
-	TSSymbol comment = w->sym->comment;
+	size_t len = noqa ? 4 : 5;
+	uint32_t last = 0;
 
-	while ((s = memmem(s, (size_t)(end - s), "nosec", 5)) != NULL) {
-		uint32_t pos = (uint32_t)(s - w->src);
-		TSNode c = ts_node_descendant_for_byte_range(root, pos, pos + 5);
-		const char *h, *cend;
+	while ((s = noqa ? find_noqa(s, end) : memmem(s, (size_t)(end - s), "nosec", 5)) != NULL) {
+		TSNode c = directive_comment(w, root, s, len);
 		struct nosec ns;
 
-		s += 5;
-		if (node_symbol(c) != comment)
-			continue;
-		/* "#", optional blanks, "nosec", and then not more of a word */
-		for (h = s - 6; h >= w->src + ts_node_start_byte(c) && (*h == ' ' || *h == '\t'); h--)
-			;
-		if (h < w->src + ts_node_start_byte(c) || *h != '#')
-			continue;
-		cend = w->src + node_end_byte(c);
-		if (s < cend && is_word((unsigned char)*s))
+		s += len;
+		if (ts_node_is_null(c))
 			continue;
 		memset(&ns, 0, sizeof(ns));
 		ns.line = ts_node_start_point(c).row + 1;
-		if (w->nnosec && w->nosec[w->nnosec - 1].line == ns.line)
+		if (ns.line == last)
 			continue;
-		if (nosec_parse(w, &ns, s, cend) < 0) {
-			size_t i;
+		last = ns.line;
+		if (noqa) {
+			noqa_parse(w, &ns, s, w->src + node_end_byte(c));
+			if (!ns.nids)
+				continue;
+		} else if (nosec_parse(w, &ns, s, w->src + node_end_byte(c)) < 0) {
 			report_add_entry(w->report, PYSEC_ENTRY_WARNING, w->path, ns.line,
 				"cannot read this '# nosec' list (ids separated by commas or spaces); it suppresses nothing");
-			for (i = 0; i < ns.nids; i++)
-				free(ns.ids[i]);
-			free(ns.ids);
+			nosec_clear(&ns);
 			continue;
 		}
 		*ARRAY_PUSH(w->nosec, w->nnosec, w->nosec_cap) = ns;
 	}
+}
+
+static int nosec_order(const void *a, const void *b)
+{
+	uint32_t x = ((const struct nosec *)a)->line, y = ((const struct nosec *)b)->line;
+
+	return x < y ? -1 : x > y;
+}
+
+void nosec_collect(struct walk *w, TSNode root)
+{
+	size_t before;
+
+	collect(w, root, 0);
+	before = w->nnosec;
+	collect(w, root, 1);
+	if (before && w->nnosec > before)
+		qsort(w->nosec, w->nnosec, sizeof(*w->nosec), nosec_order);
 }
 
 static int nosec_before(const void *ns, const void *line)
@@ -143,7 +242,7 @@ static int nosec_covers(const struct walk *w, const struct rule *r, uint32_t fir
 		if (w->nosec[i].blanket)
 			return 1;
 		for (k = 0; k < w->nosec[i].nids; k++)
-			if (!strcasecmp(w->nosec[i].ids[k], r->info.id) || !strcmp(w->nosec[i].ids[k], r->info.name))
+			if (!strcmp(w->nosec[i].ids[k], r->info.id))
 				return 1;
 	}
 	return 0;
@@ -259,12 +358,13 @@ static void mask_strings(char *line)
 }
 
 /*
- * The column of byte `byte` in UTF-16 code units, 1-based: a character
- * outside the Basic Multilingual Plane (four bytes of UTF-8) counts two,
- * the continuation bytes of a sequence none, any other byte one (so a byte
- * that is not UTF-8 counts as the U+FFFD a reader puts there).
+ * The column of byte `byte`, 1-based, in characters, or with `utf16` in
+ * UTF-16 code units, where a character outside the Basic Multilingual
+ * Plane (four bytes of UTF-8) counts two; the continuation bytes of a
+ * sequence count none, any other byte one (so a byte that is not UTF-8
+ * counts as the U+FFFD a reader puts there).
  */
-static uint32_t utf16_column(const struct walk *w, size_t byte)
+static uint32_t text_column(const struct walk *w, size_t byte, int utf16)
 {
 	const unsigned char *s = (const unsigned char *)w->src, *p = s + (byte > w->len ? w->len : byte);
 	const unsigned char *line = p;
@@ -279,7 +379,7 @@ static uint32_t utf16_column(const struct walk *w, size_t byte)
 			;
 		if (k < n)
 			n = 1;	/* not a whole sequence: one byte, one unit */
-		col += n == 4 ? 2 : 1;
+		col += n == 4 && utf16 ? 2 : 1;
 		line += n;
 	}
 	return col;
@@ -342,8 +442,10 @@ static void add_finding(struct walk *w, const struct clause *c, size_t byte, TSP
 	f.column = start.column + 1;
 	f.end_line = end.row + 1;
 	f.end_column = end.column + 1;
-	f.column_utf16 = utf16_column(w, byte);
-	f.end_column_utf16 = utf16_column(w, byte_of(w, byte, start, end));
+	f.column_utf16 = text_column(w, byte, 1);
+	f.end_column_utf16 = text_column(w, byte_of(w, byte, start, end), 1);
+	f.column_char = text_column(w, byte, 0);
+	f.end_column_char = text_column(w, byte_of(w, byte, start, end), 0);
 	f.suppressed = suppressed;
 	f.message = c->message ? c->message : r->info.message;
 	f.fix = r->info.fix;

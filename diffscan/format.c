@@ -126,7 +126,7 @@ static void write_text(const struct pysec_report *r, const pysec_write_options *
 		}
 		fputs(pre, out);
 		put_path(out, f->path);
-		fprintf(out, ":%u:%u: %s%s%s [%s/%s] ", f->line, f->column, on, f->rule, off,
+		fprintf(out, ":%u:%u: %s%s%s [%s/%s] ", f->line, f->column_char ? f->column_char : f->column, on, f->rule, off,
 			pysec_level_name(f->severity), pysec_level_name(f->confidence));
 		put_clean(out, f->message);
 		if (f->commit)
@@ -253,6 +253,7 @@ static int write_json(const struct pysec_report *r, const pysec_write_options *o
 		json_array_append_new(r->entries[i].kind == PYSEC_ENTRY_ERROR ? errors : notes,
 			entry_json(&r->entries[i]));
 	json_object_set_new(root, "version", json_integer(1));
+	json_object_set_new(root, "column_unit", json_string("bytes"));	/* text's count characters, SARIF's UTF-16 units */
 	json_object_set_new(root, "findings", findings);
 	json_object_set_new(root, "errors", errors);
 	json_object_set_new(root, "notes", notes);

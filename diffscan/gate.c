@@ -176,11 +176,11 @@ static int load_policy(struct gate *h)
 		return rc;
 	if ((rc = pysec_config_add_repository(h->cfg, h->repo)) < 0)
 		return rc;
-	/* the push's defaults: block at medium severity and confidence */
+	/* the defaults, set so that the daemon's policy key holds them */
 	if (!pysec_config_get(h->cfg, "pysec.failOn", NULL))
-		pysec_config_set(h->cfg, "pysec.failOn", "medium");
+		pysec_config_set(h->cfg, "pysec.failOn", PYSEC_DEFAULT_FAIL_ON);
 	if (!pysec_config_get(h->cfg, "pysec.minConfidence", NULL))
-		pysec_config_set(h->cfg, "pysec.minConfidence", "medium");
+		pysec_config_set(h->cfg, "pysec.minConfidence", PYSEC_DEFAULT_MIN_CONFIDENCE);
 	return 0;
 }
 
@@ -233,8 +233,9 @@ static size_t show_report(const struct gate *h, pysec_threshold *t)
 
 	wo.format = PYSEC_FORMAT_PUSH;
 	wo.line_prefix = h->prefix;
-	wo.threshold.fail_on = pysec_level_parse(pysec_config_get(h->cfg, "pysec.failOn", "medium"));
-	wo.threshold.min_confidence = pysec_level_parse(pysec_config_get(h->cfg, "pysec.minConfidence", "medium"));
+	wo.threshold.fail_on = pysec_level_parse(pysec_config_get(h->cfg, "pysec.failOn", PYSEC_DEFAULT_FAIL_ON));
+	wo.threshold.min_confidence = pysec_level_parse(pysec_config_get(h->cfg, "pysec.minConfidence",
+		PYSEC_DEFAULT_MIN_CONFIDENCE));
 	if (!wo.threshold.fail_on)
 		wo.threshold.fail_on = PYSEC_LEVEL_MEDIUM;
 	if (!wo.threshold.min_confidence)

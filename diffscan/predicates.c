@@ -1159,7 +1159,7 @@ static const struct pred_def pred_table[] = {
 	  "nargs-lt N: fewer than N positional arguments" },
 	{ "imported", ANY_KIND, 1, -1, -1, -1, p_imported,
 	  "imported MODULE...: the file imports one of the modules (or a submodule)" },
-	{ "path-matches", ANY_KIND, 0, -1, -1, -1, p_path_matches,
+	{ "path-matches", ANY_KIND | K(KIND_LINE), 0, -1, -1, -1, p_path_matches,
 	  "path-matches GLOB...: the file's path matches one of the globs (none given: never)" },
 	{ "text-matches", ANY_KIND, 1, 1, -1, 0, p_text_matches,
 	  "text-matches REGEX: the node's source text matches REGEX" },

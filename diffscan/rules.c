@@ -4,6 +4,7 @@
  * A line-oriented format, so that every error can name its file and line:
  *
  *     option NAME VALUE...          a default the configuration may replace
+ *     alias NAME ID                 another tool's id for rule ID (Ruff's S602)
  *     rule ID                       starts a rule; metadata lines follow
  *     match KIND [NAME...]          starts a clause; its conditions follow
  *     when PREDICATE [ARG...]       the clause needs this to hold
@@ -248,6 +249,38 @@ static int valid_id(const char *s)
 		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
 			return 0;
 	return 1;
+}
+
+/* `alias NAME ID`: NAME names rule ID wherever an id is taken; a later alias of NAME replaces it. */
+static int parse_alias(struct parser *p, const char *rest)
+{
+	struct rule_set *set = p->set;
+	struct alias *a = NULL;
+	char **args = NULL;
+	size_t nargs = 0, i;
+	int rc;
+
+	if (p->rule)
+		return fail(p, "`alias` must come before the first rule of a file");
+	if ((rc = split_args(p, rest, &args, &nargs)) < 0)
+		return rc;
+	if (nargs != 2 || !valid_id(args[0]) || !valid_id(args[1]) || strlen(args[0]) > 32 || strlen(args[1]) > 32) {
+		strv_free(args, nargs);
+		return fail(p, "`alias` takes a name and a rule id, each of letters, digits, '-' and '_'");
+	}
+	for (i = 0; i < set->naliases && !a; i++)
+		if (!strcasecmp(set->aliases[i].name, args[0]))
+			a = &set->aliases[i];
+	if (a) {
+		free(a->name);
+		free(a->id);
+	} else {
+		a = ARRAY_PUSH(set->aliases, set->naliases, set->aliascap);
+	}
+	a->name = args[0];
+	a->id = args[1];
+	free(args);
+	return 0;
 }
 
 /* Check the rule just finished; it replaces any earlier rule with its id. */
@@ -532,6 +565,8 @@ static int parse_line(struct parser *p, const char *key, const char *rest)
 
 	if (!strcmp(key, "option"))
 		return parse_option(p, rest);
+	if (!strcmp(key, "alias"))
+		return parse_alias(p, rest);
 	if (!strcmp(key, "rule"))
 		return parse_rule(p, rest);
 	if (!r)
@@ -638,5 +673,10 @@ void rules_clear(struct rule_set *set)
 		free(set->options[i].origin);
 	}
 	free(set->options);
+	for (i = 0; i < set->naliases; i++) {
+		free(set->aliases[i].name);
+		free(set->aliases[i].id);
+	}
+	free(set->aliases);
 	memset(set, 0, sizeof(*set));
 }

@@ -10,4 +10,5 @@ int rules_parse(struct rule_set *set, const char *origin, const char *text, size
 	const struct pysec_config *cfg);
 void rules_clear(struct rule_set *set);
 
+
 #endif

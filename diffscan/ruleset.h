@@ -2,7 +2,8 @@
  * ruleset.h: the rules as their files compile them (rules.c reads the
  * files, engine.c indexes them, the walk runs them): rules made of
  * clauses, a clause a kind of node and the predicates that must hold.
- * Types only: what each module does with them is in its own header.
+ * Types, and finding a rule by id (ruleset.c): what each module does with
+ * them is in its own header.
  */
 #ifndef PYSEC_RULESET_H
 #define PYSEC_RULESET_H
@@ -81,12 +82,26 @@ struct option {
 	char *origin;
 };
 
+/* `alias NAME ID`: another tool's id for a rule (Ruff's S602 for B602). */
+struct alias {
+	char *name;
+	char *id;
+};
+
 struct rule_set {
 	struct rule *rules;
 	size_t len, cap;
 	struct option *options;
 	size_t nopts, optcap;
+	struct alias *aliases;
+	size_t naliases, aliascap;
 };
+
+/*
+ * The rule that `id` (`len` bytes) names: its id (any case), its name, or
+ * an alias of its id (any case); NULL when none does (ruleset.c).
+ */
+const struct rule *rules_find(const struct rule_set *set, const char *id, size_t len);
 
 /* Clauses to offer a node, in rule order. */
 struct clause_list {

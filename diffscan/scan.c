@@ -353,9 +353,10 @@ done:
 	lineset_clear(&pool);
 }
 
+/* Scan the changes of one file; what was read is added to `*bytes`. */
 static int scan_group(struct pysec_report *report, const struct pysec_engine *eng,
 	const struct change *const *group, size_t n, const pysec_scan_options *o,
-	double deadline)
+	double deadline, uint64_t *bytes)
 {
 	const struct change *c = group[0];
 	struct content ct = { 0 };
@@ -384,6 +385,7 @@ static int scan_group(struct pysec_report *report, const struct pysec_engine *en
 		content_release(&ct);
 		return rc;
 	}
+	*bytes += ct.len;
 	f.python = c->python || source_is_python(c->path, ct.data, ct.len);
 	if ((skip = source_skip_reason(ct.data, ct.len)) != NULL) {
 		if (f.python)
@@ -447,7 +449,8 @@ struct job {
 	size_t *starts;		/* group g is order[starts[g]] .. order[starts[g + 1] - 1] */
 	size_t ngroups, next, done;
 	const pysec_scan_options *opts;
-	double deadline;
+	double deadline, start;
+	pysec_scan_progress progress;
 	pthread_mutex_t lock;
 	int rc;
 	char error[1024];
@@ -465,6 +468,7 @@ static void *work(void *arg)
 	struct job *j = wk->job;
 	for (;;) {
 		size_t g;
+		uint64_t bytes = 0;
 		int rc;
 		pthread_mutex_lock(&j->lock);
 		g = j->rc ? j->ngroups : j->next++;
@@ -472,13 +476,19 @@ static void *work(void *arg)
 		if (g >= j->ngroups)
 			break;
 		rc = scan_group(&wk->report, j->eng, j->order + j->starts[g], j->starts[g + 1] - j->starts[g],
-			j->opts, j->deadline);
+			j->opts, j->deadline, &bytes);
 		pthread_mutex_lock(&j->lock);
 		if (rc < 0 && !j->rc) {
 			j->rc = rc;
 			snprintf(j->error, sizeof(j->error), "%s", pysec_error_last());
 		}
 		j->done += rc == 0;
+		j->progress.files_done++;
+		j->progress.bytes += bytes;
+		if (j->opts->progress) {
+			j->progress.seconds = clock_now() - j->start;
+			j->opts->progress(&j->progress, j->opts->progress_payload);
+		}
 		pthread_mutex_unlock(&j->lock);
 	}
 	arena_release_spares();
@@ -513,7 +523,8 @@ int pysec_scan(pysec_report *report, const pysec_engine *eng, const pysec_change
 	memset(&j, 0, sizeof(j));
 	j.eng = eng;
 	j.opts = opts;
-	j.deadline = opts->time_budget > 0 ? clock_now() + opts->time_budget : 0;
+	j.start = clock_now();
+	j.deadline = opts->time_budget > 0 ? j.start + opts->time_budget : 0;
 	j.order = xcalloc(cs->len ? cs->len : 1, sizeof(*j.order));
 	j.starts = xcalloc(cs->len + 1, sizeof(*j.starts));
 	for (i = 0; i < cs->len; i++)
@@ -524,6 +535,7 @@ int pysec_scan(pysec_report *report, const pysec_engine *eng, const pysec_change
 		if (i == 0 || !same_group(j.order[i - 1], j.order[i]))
 			j.starts[j.ngroups++] = i;
 	j.starts[j.ngroups] = n;
+	j.progress.files_total = j.ngroups;
 	pthread_mutex_init(&j.lock, NULL);
 	nthreads = thread_count(opts, cs, j.ngroups);
 	workers = xcalloc(nthreads, sizeof(*workers));
@@ -540,6 +552,11 @@ int pysec_scan(pysec_report *report, const pysec_engine *eng, const pysec_change
 		report_move(report, &workers[t].report);
 		free(workers[t].report.findings);
 		free(workers[t].report.entries);
+	}
+	if (opts->progress) {
+		j.progress.seconds = clock_now() - j.start;
+		j.progress.finished = 1;
+		opts->progress(&j.progress, opts->progress_payload);
 	}
 	if (j.rc) {
 		error_set(j.rc, "%s", j.error);

@@ -65,7 +65,6 @@ struct walk {
 	const struct walk_symbols *sym;
 	const struct walk_fields *field;
 	const struct rule_set *rules;	/* a clause's rule is rules->rules[clause->rule] */
-	const struct strmap *known_ids;	/* every rule id and name, for `# nosec` */
 	int honour_nosec;		/* pysec.nosec */
 	int show_suppressed;		/* pysec.showSuppressed: what `# nosec` covers is reported, marked */
 	const char *src;

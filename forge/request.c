@@ -159,8 +159,8 @@ int pysec_review_request_run(pysec_review_request_result *out, pysec_forge *forg
 		return failed(out, "review", rc);
 	if ((rc = policy_config(&cfg, repo, &out->refs, opts)) < 0)
 		return failed(out, "configuration", rc);
-	t.fail_on = pysec_level_parse(pysec_config_get(cfg, "pysec.failOn", "medium"));
-	t.min_confidence = pysec_level_parse(pysec_config_get(cfg, "pysec.minConfidence", "medium"));
+	t.fail_on = pysec_level_parse(pysec_config_get(cfg, "pysec.failOn", PYSEC_DEFAULT_FAIL_ON));
+	t.min_confidence = pysec_level_parse(pysec_config_get(cfg, "pysec.minConfidence", PYSEC_DEFAULT_MIN_CONFIDENCE));
 	if (!t.fail_on || !t.min_confidence) {
 		rc = failed(out, "configuration", error_set(PYSEC_EINVALID,
 			"pysec.failOn and pysec.minConfidence are low, medium or high"));

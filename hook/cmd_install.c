@@ -109,6 +109,17 @@ static const struct cli_option options[] = {
 	{ "help", 'h', 0, OPT_HELP },
 };
 
+/* Is `path` a repository with a working tree (a developer's clone, where git runs no pre-receive hook)? */
+static int has_working_tree(const char *path)
+{
+	git_repository *repo = NULL;
+	int clone = git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0 &&
+		!git_repository_is_bare(repo);
+
+	git_repository_free(repo);
+	return clone;
+}
+
 int cmd_install(int argc, char **argv)
 {
 	struct cli_options o;
@@ -169,6 +180,12 @@ int cmd_install(int argc, char **argv)
 		command = "pre-receive";
 		if (strcmp(layout, "global") && stat(target, &st) < 0) {
 			fprintf(stderr, "git pysec: install: no repository at %s\n", target);
+			return EXIT_USAGE;
+		}
+		if (strcmp(layout, "global") && has_working_tree(target)) {
+			fprintf(stderr, "git pysec: install: '%s' is a clone with a working tree, not a server's "
+				"(bare) repository; a clone's own hooks: git pysec install --pre-commit or --pre-push\n",
+				target);
 			return EXIT_USAGE;
 		}
 	}

@@ -157,6 +157,12 @@ int pysec_changeset_from_trees(pysec_changeset **out, git_repository *repo,
 /* Every line of every Python file under the paths (files or directories). */
 int pysec_changeset_from_paths(pysec_changeset **out, const char *const *paths, size_t count);
 /*
+ * The same for paths named from the directory `root` (with its '/' at the
+ * end: the top of a working tree), as the report names them; an absolute
+ * path is itself.
+ */
+int pysec_changeset_from_paths_in(pysec_changeset **out, const char *root, const char *const *paths, size_t count);
+/*
  * Pushes: the pre-receive hook's input, one "<old> <new> <ref>" line per
  * ref.  The lines a push adds are, per ref, those of diff(base, new) where
  * base is the old tip when it is an ancestor of new, else the existing
@@ -248,6 +254,13 @@ typedef struct {
 
 int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts, FILE *out);
 
+/*
+ * Keep only the files that match one of the git pathspecs (paths from the
+ * top of the working tree; a directory matches what is under it, globs
+ * match across '/', as in `git diff -- <pathspec>`).
+ */
+int pysec_changeset_limit(pysec_changeset *cs, const char *const *pathspecs, size_t count);
+
 /* Append the entries of `src` to `dst` (src is left empty). */
 void pysec_changeset_merge(pysec_changeset *dst, pysec_changeset *src);
 size_t pysec_changeset_count(const pysec_changeset *cs);
@@ -270,6 +283,7 @@ typedef struct {
 	uint32_t line, column;	/* 1-based; column counts bytes */
 	uint32_t end_line, end_column;
 	uint32_t column_utf16, end_column_utf16;	/* the same columns in UTF-16 code units (SARIF's) */
+	uint32_t column_char, end_column_char;		/* and in characters (code points: what editors count) */
 	const char *message;
 	const char *fix;
 	const char *code;	/* the source line the finding starts on */
@@ -315,6 +329,14 @@ const pysec_entry *pysec_report_entry(const pysec_report *report, size_t i);
 /* Sort findings by path, line, column, rule, and entries by path and line (scans produce them in any order). */
 void pysec_report_sort(pysec_report *report);
 
+/*
+ * The threshold every command applies unless the policy or a flag sets
+ * one (pysec.failOn, pysec.minConfidence): a local scan judges as the
+ * server's hook and a review do.
+ */
+#define PYSEC_DEFAULT_FAIL_ON "medium"
+#define PYSEC_DEFAULT_MIN_CONFIDENCE "medium"
+
 /* A finding is "blocking" when both levels reach the thresholds. */
 typedef struct {
 	pysec_level fail_on;		/* minimum severity that fails */
@@ -327,6 +349,20 @@ int pysec_finding_counts(const pysec_finding *f, const pysec_threshold *t);
 int pysec_finding_blocks(const pysec_finding *f, const pysec_threshold *t);
 /* Number of blocking findings. */
 size_t pysec_report_blocking(const pysec_report *report, const pysec_threshold *t);
+
+/*
+ * Baselines: the findings a code base had when it adopted pysec, so that a
+ * scan reports only new ones.  A baseline is pysec's JSON report (findings
+ * matched by fingerprint) or Bandit's (`bandit -f json`: matched by file
+ * and test id, counted, as Bandit's `-b` does).
+ */
+typedef struct pysec_baseline pysec_baseline;
+
+/* Read the baseline at `path`; a file that is not such a report is PYSEC_EINVALID, naming it. */
+int pysec_baseline_load(pysec_baseline **out, const char *path);
+/* Drop from `report` the findings the baseline has (each matches once); returns how many. */
+size_t pysec_baseline_filter(pysec_baseline *baseline, pysec_report *report);
+void pysec_baseline_free(pysec_baseline *baseline);
 
 typedef enum {
 	PYSEC_FORMAT_TEXT = 0,
@@ -384,16 +420,30 @@ char *pysec_path_quote(const char *path);
 /*
  * Scanning
  */
+/* How far a scan is, for a progress line. */
+typedef struct {
+	size_t files_done, files_total;	/* distinct files (blobs or paths on disk) */
+	uint64_t bytes;			/* read so far */
+	double seconds;			/* since the scan started */
+	int finished;			/* 1 on the call when the scan is over */
+} pysec_scan_progress;
+
 typedef struct {
 	size_t max_file_size;	/* bytes; larger files are skipped with an entry */
 	double time_budget;	/* seconds; 0 = none; spent => PYSEC_ELIMIT */
 	git_repository *repo;	/* where blob ids are looked up; may be NULL for paths */
 	unsigned threads;	/* files read from disk are scanned by this many threads; 0 = one per CPU */
 	pysec_cache *cache;	/* blob results to reuse and keep, when the engine came from it; or NULL */
+	/*
+	 * Called after each file, one call at a time (from the thread that
+	 * scanned it), and once more when the scan is over; or NULL.
+	 */
+	void (*progress)(const pysec_scan_progress *progress, void *payload);
+	void *progress_payload;
 } pysec_scan_options;
 
 #define PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT (1024 * 1024)
-#define PYSEC_SCAN_OPTIONS_INIT { PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT, 0, NULL, 0, NULL }
+#define PYSEC_SCAN_OPTIONS_INIT { PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT, 0, NULL, 0, NULL, NULL, NULL }
 
 /*
  * Scan every entry of `cs` and append the findings and entries to `report`.

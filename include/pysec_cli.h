@@ -76,6 +76,7 @@ struct cli_options {
 	const char *value;	/* the current option's value */
 	char **operands;	/* what is not an option, in order */
 	int noperands;
+	int dashdash;		/* how many operands came before "--"; -1: there was none */
 };
 
 void cli_options_init(struct cli_options *o, const char *cmd, const struct cli_option *opts, size_t nopts,

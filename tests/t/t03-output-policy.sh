@@ -16,14 +16,15 @@ expect_exit 1 "text output" git pysec scan HEAD
 contains "path:line:col rule [severity/confidence]" "$OUT" "app.py:3:1: B602 [high/high]"
 contains "the source line" "$OUT" "    subprocess.call(cmd, shell=True)"
 contains "a fix hint" "$OUT" "fix: Pass the command as a list"
-contains "a summary" "$OUT" "pysec: 2 findings, 2 at or above the threshold"
+contains "a summary, at the default threshold (B101 is low severity)" "$OUT" \
+	"pysec: 2 findings, 1 at or above the threshold (severity medium, confidence medium)"
 lacks "no colour into a pipe" "$OUT" $'\033['
 
 expect_exit 1 "--fail-on high still fails on B602" git pysec scan HEAD --fail-on high
 printf '[pysec]\n\tdisable = B602\n' > .pysec
-expect_exit 1 ".pysec disables a rule locally" git pysec scan HEAD --format json
+expect_exit 0 ".pysec disables a rule locally (B101 is below the default threshold)" git pysec scan HEAD --format json
 jq_is "only B101 is left" '[.findings[].rule] | join(",")' "B101"
-expect_exit 0 "and B101 is below --fail-on medium" git pysec scan HEAD --fail-on medium
+expect_exit 1 "and fails with --fail-on low" git pysec scan HEAD --fail-on low
 rm .pysec
 git config pysec.minConfidence high
 expect_exit 1 "repository config sets the confidence floor" git pysec scan HEAD --format json

@@ -670,6 +670,77 @@ static void valid_nosec_gives_no_entries(void **state)
 	pysec_report_free(r);
 }
 
+static pysec_engine *engine_with(const char *key, const char *value);
+
+/* --- Ruff's `# noqa` ------------------------------------------------------------------ */
+
+static void noqa_with_a_ruff_code_is_a_nosec(void **state)
+{
+	pysec_report *r = scan("import subprocess\n"
+		"subprocess.call(x, shell=True)  # noqa: S602\n"
+		"subprocess.call(x, shell=True)  # NOQA:E501,S602 # a reason\n"
+		"subprocess.call(x, shell=True)  # type: ignore # noqa: S602\n"
+		"subprocess.call(x, shell=True)  # noqa: S603\n");
+
+	assert_string_equal(found_in(r, "B602"), "B602:5");
+	assert_int_equal(pysec_report_entry_count(r), 0);
+	pysec_report_free(r);
+}
+
+static void noqa_with_an_unknown_s_code_warns_and_suppresses_nothing(void **state)
+{
+	pysec_report *r = scan("import subprocess\nsubprocess.call(x, shell=True)  # noqa: S999, E501\n");
+	const pysec_entry *e;
+
+	assert_string_equal(found_in(r, "B602"), "B602:2");
+	assert_int_equal(count_entries(r, PYSEC_ENTRY_WARNING), 1);
+	e = first_entry(r, PYSEC_ENTRY_WARNING);
+	assert_int_equal(e->line, 2);
+	assert_non_null(strstr(e->message, "'# noqa: S999'"));
+	pysec_report_free(r);
+}
+
+static void noqa_without_codes_or_with_others_suppresses_nothing(void **state)
+{
+	pysec_report *r = scan("import subprocess\n"
+		"subprocess.call(x, shell=True)  # noqa\n"
+		"subprocess.call(x, shell=True)  # noqa: E501, SIM102, B602\n"
+		"subprocess.call(x, shell=True)  # noqa S602\n"
+		"subprocess.call(x + '# noqa: S602', shell=True)\n");
+
+	assert_string_equal(found_in(r, "B602"), "B602:2 B602:3 B602:4 B602:5");
+	assert_int_equal(pysec_report_entry_count(r), 0);
+	pysec_report_free(r);
+}
+
+static void noqa_and_nosec_on_lines_of_one_call_both_count(void **state)
+{
+	pysec_report *r = scan("import subprocess\n"
+		"subprocess.call(\"ls\",  # noqa: S607\n"
+		"    shell=True)  # nosec B602\n");
+
+	assert_string_equal(found_in(r, "B602 B607"), "");
+	pysec_report_free(r);
+}
+
+static void ruff_ids_name_rules_where_ids_are_taken(void **state)
+{
+	pysec_engine *e = engine_with("pysec.disable", "S602, s101");
+	pysec_report *r;
+
+	assert_string_equal(pysec_engine_rule_find(engine, "S602")->id, "B602");
+	assert_string_equal(pysec_engine_rule_find(engine, "s602")->id, "B602");
+	assert_null(pysec_engine_rule_find(engine, "S999"));
+	assert_null(pysec_engine_rule_find(engine, "S320"));	/* Ruff's, and no rule of pysec's */
+	r = scan_with(e, "import subprocess\nsubprocess.call(\"ls\", shell=True)\nassert x\n");
+	assert_string_equal(found_in(r, "B602 B607 B101"), "B607:2");
+	pysec_report_free(r);
+	r = scan_with(engine, "import subprocess\nsubprocess.call(\"ls\", shell=True)  # nosec S602 S607\n");
+	assert_string_equal(found_in(r, "B602 B607"), "");
+	pysec_report_free(r);
+	pysec_engine_free(e);
+}
+
 /* --- syntax errors ------------------------------------------------------------------ */
 
 static void syntax_error_keeps_findings_and_adds_an_error(void **state)
@@ -1037,6 +1108,11 @@ int main(void)
 		cmocka_unit_test(finding_carries_rule_metadata_and_place),
 		cmocka_unit_test(nosec_with_unknown_id_warns_and_suppresses_nothing),
 		cmocka_unit_test(nosec_with_known_and_unknown_ids_keeps_the_known),
+		cmocka_unit_test(noqa_with_a_ruff_code_is_a_nosec),
+		cmocka_unit_test(noqa_with_an_unknown_s_code_warns_and_suppresses_nothing),
+		cmocka_unit_test(noqa_without_codes_or_with_others_suppresses_nothing),
+		cmocka_unit_test(noqa_and_nosec_on_lines_of_one_call_both_count),
+		cmocka_unit_test(ruff_ids_name_rules_where_ids_are_taken),
 		cmocka_unit_test(nosec_with_trailing_comma_warns_and_suppresses_nothing),
 		cmocka_unit_test(nosec_in_a_string_is_not_a_suppression),
 		cmocka_unit_test(valid_nosec_gives_no_entries),

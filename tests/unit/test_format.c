@@ -96,7 +96,7 @@ static void assert_keys(const json_t *obj, const char *const *keys, const char *
 }
 
 static const char *const report_keys[] = {
-	"version", "findings", "errors",
+	"version", "column_unit", "findings", "errors",
 	"notes", "blocking",
 	NULL
 };

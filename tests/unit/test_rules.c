@@ -203,6 +203,21 @@ static void error_unknown_key(void **state)
 	assert_parse_error(HEADER("E") "colour red\nmatch assert\n", 5, "unknown key 'colour'");
 }
 
+static void alias_names_a_rule_by_another_id(void **state)
+{
+	struct rule_set set = { 0 };
+
+	assert_int_equal(parse(&set, "alias S1 E\nalias x-2 E\nalias S1 F\n" HEADER("E") "match assert\n", NULL), 0);
+	assert_ptr_equal(rules_find(&set, "E", 1), &set.rules[0]);
+	assert_ptr_equal(rules_find(&set, "X-2", 3), &set.rules[0]);
+	assert_null(rules_find(&set, "S1", 2));	/* the later alias names F, which no rule is */
+	assert_null(rules_find(&set, "X", 1));
+	rules_clear(&set);
+	assert_parse_error("alias S1\n", 1, "`alias` takes a name and a rule id");
+	assert_parse_error("alias S1 B 602\n", 1, "`alias` takes a name and a rule id");
+	assert_parse_error(HEADER("E") "alias S1 E\nmatch assert\n", 5, "`alias` must come before the first rule");
+}
+
 static void error_unknown_predicate(void **state)
 {
 	assert_parse_error(HEADER("E") "match assert\n  when no-such-predicate\n", 6,
@@ -573,6 +588,7 @@ int main(void)
 		cmocka_unit_test(quotes_keep_white_space_and_escapes),
 		cmocka_unit_test(crlf_line_endings_are_accepted),
 		cmocka_unit_test(error_unknown_key),
+		cmocka_unit_test(alias_names_a_rule_by_another_id),
 		cmocka_unit_test(error_unknown_predicate),
 		cmocka_unit_test(error_predicate_with_too_few_arguments),
 		cmocka_unit_test(error_predicate_with_too_many_arguments),
