@@ -462,8 +462,8 @@ static void add_finding(struct walk *w, const struct clause *c, size_t byte, TSP
 		f.related_column = a.column + 1;
 		f.related_end_line = b.row + 1;
 		f.related_end_column = b.column + 1;
-		f.related_column_utf16 = utf16_column(w, call);
-		f.related_end_column_utf16 = utf16_column(w, byte_of(w, call, a, b));
+		f.related_column_utf16 = text_column(w, call, 1);
+		f.related_end_column_utf16 = text_column(w, byte_of(w, call, a, b), 1);
 		f.related_code = rel->code;
 	}
 	report_add_finding(w->report, &f);
