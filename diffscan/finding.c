@@ -455,12 +455,15 @@ static void add_finding(struct walk *w, const struct clause *c, size_t byte, TSP
 	f.suggestion = suggested = c->kind == KIND_LINE || rel ? NULL : suggestion(w, c, byte);
 	if (rel) {
 		TSPoint a = ts_node_start_point(rel->call), b = node_end_point(rel->call);
+		size_t call = ts_node_start_byte(rel->call);
 		f.message = message = xasprintf("%s (the value this line sets reaches the call on line %u: %s)",
 			f.message, a.row + 1, rel->code);
 		f.related_line = a.row + 1;
 		f.related_column = a.column + 1;
 		f.related_end_line = b.row + 1;
 		f.related_end_column = b.column + 1;
+		f.related_column_utf16 = text_column(w, call, 1);
+		f.related_end_column_utf16 = text_column(w, byte_of(w, call, a, b), 1);
 		f.related_code = rel->code;
 	}
 	report_add_finding(w->report, &f);

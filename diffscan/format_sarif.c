@@ -265,8 +265,8 @@ static json_t *result_json(const struct rules *rs, const pysec_finding *f, const
 	if (f->related_line)
 		json_object_set_new(res, "relatedLocations", json_pack("[{s:i, s:{s:o, s:{s:i, s:i, s:i, s:i}}, s:{s:s}}]",
 			"id", 1, "physicalLocation", "artifactLocation", artifact_location(f->path), "region",
-			"startLine", (int)f->related_line, "startColumn", (int)f->related_column,
-			"endLine", (int)f->related_end_line, "endColumn", (int)f->related_end_column,
+			"startLine", (int)f->related_line, "startColumn", (int)f->related_column_utf16,
+			"endLine", (int)f->related_end_line, "endColumn", (int)f->related_end_column_utf16,
 			"message", "text", "the call this line's value reaches"));
 	if (f->suppressed)
 		json_object_set_new(res, "suppressions", json_pack("[{s:s, s:s}]", "kind", "inSource",

@@ -33,6 +33,7 @@ struct parser {
 	struct rule *rule;	/* the rule being read, or NULL */
 	unsigned rule_line;	/* where it started: a rule's own faults are reported there */
 	struct clause *clause;	/* its clause being read, or NULL */
+	size_t expanded;	/* bytes $options have expanded to in this file so far */
 };
 
 static int fail(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -46,12 +47,6 @@ static int fail(struct parser *p, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return error_set(PYSEC_EINVALID, "%s:%u: %s", p->origin, p->line, msg);
-}
-
-static void strv_push(char ***v, size_t *len, const char *s, size_t n)
-{
-	*v = xrealloc(*v, (*len + 1) * sizeof(**v));
-	(*v)[(*len)++] = xstrndup(s, n);
 }
 
 static void strv_free(char **v, size_t len)
@@ -79,13 +74,20 @@ static struct option *option_find(const struct rule_set *set, const char *name)
  * line (found by fuzz_rules: 25 s and 2 GB for a 3 KB file).
  */
 #define MAX_ARGS 10000
+/*
+ * The most bytes (with a pointer for each argument) $options may expand to
+ * in one file: the line's cap alone still let each line of a 64 KB file
+ * copy 10000 long values (found by fuzz_rules: 1 GB).  The built-in files
+ * expand to about 1 KB each.
+ */
+#define MAX_EXPANDED (4u << 20)
 
 /* Split `s` into arguments, expanding $options.  Quotes keep white space. */
 static int split_args(struct parser *p, const char *s, char ***out, size_t *n)
 {
 	struct buf tok = BUF_INIT(64 * 1024);
 	char **v = NULL;
-	size_t len = 0;
+	size_t len = 0, cap = 0;
 
 	while (*s) {
 		int quoted = 0;
@@ -135,10 +137,19 @@ static int split_args(struct parser *p, const char *s, char ***out, size_t *n)
 				strv_free(v, len);
 				return rc;
 			}
-			for (i = 0; i < o->nvalues; i++)
-				strv_push(&v, &len, o->values[i], strlen(o->values[i]));
+			for (i = 0; i < o->nvalues && p->expanded <= MAX_EXPANDED; i++) {
+				p->expanded += strlen(o->values[i]) + 1 + sizeof(char *);
+				*ARRAY_PUSH(v, len, cap) = xstrdup(o->values[i]);
+			}
+			if (p->expanded > MAX_EXPANDED) {
+				int rc = fail(p, "'$%s' makes the file's options expand to more than %u MiB",
+					o->name, MAX_EXPANDED >> 20);
+				buf_free(&tok);
+				strv_free(v, len);
+				return rc;
+			}
 		} else {
-			strv_push(&v, &len, buf_cstr(&tok), tok.len);
+			*ARRAY_PUSH(v, len, cap) = xstrndup(buf_cstr(&tok), tok.len);
 		}
 	}
 	buf_free(&tok);
@@ -611,7 +622,7 @@ static int parse_line(struct parser *p, const char *key, const char *rest)
 int rules_parse(struct rule_set *set, const char *origin, const char *text, size_t len,
 	const struct pysec_config *cfg)
 {
-	struct parser p = { set, cfg, origin, 0, NULL, 0, NULL };
+	struct parser p = { set, cfg, origin, 0, NULL, 0, NULL, 0 };
 	const char *s = text, *end = text + len;
 	int rc = 0;
 

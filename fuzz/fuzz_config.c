@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <git2.h>
 #include "daemon.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,15 +28,27 @@ static void remove_file(void)
 	unlink(file_path);
 }
 
-/* One file, written again for each input, removed at exit. */
+/*
+ * One file, written again for each input, removed at exit.  libgit2 reads
+ * it, and reads nothing before git_libgit2_init() (every front end calls it
+ * first): without it every input was refused before any of pysec's code.
+ */
 static const char *config_file(const uint8_t *data, size_t size)
 {
 	static int fd = -1;
 
 	if (fd < 0) {
-		if ((fd = mkstemp(file_path)) < 0)
+		pysec_config *empty = NULL;
+		if (git_libgit2_init() < 0 || (fd = mkstemp(file_path)) < 0)
 			abort();
 		atexit(remove_file);
+		/* an empty file is a valid one: if it is refused, no input reaches pysec's code */
+		pysec_config_new(&empty);
+		if (pysec_config_add_file(empty, file_path, PYSEC_CONFIG_NORMAL) != 0) {
+			fprintf(stderr, "fuzz_config: an empty file is refused: %s\n", pysec_error_last());
+			abort();
+		}
+		pysec_config_free(empty);
 	}
 	if (ftruncate(fd, 0) < 0 || (size && pwrite(fd, data, size, 0) != (ssize_t)size))
 		abort();

@@ -388,6 +388,7 @@ typedef struct {
 	 * none), and related_code its first line.
 	 */
 	uint32_t related_line, related_column, related_end_line, related_end_column;
+	uint32_t related_column_utf16, related_end_column_utf16;	/* as column_utf16 */
 	const char *related_code;
 } pysec_finding;
 

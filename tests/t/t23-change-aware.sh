@@ -2,8 +2,9 @@
 # What a change adds (README): a touched line that changes what an untouched
 # call gets, for the worse, is the change's finding, at the touched line, with
 # the call as its related location; judged against the file before the change
-# in a commit, the index, the working tree and a push alike.
+# in a commit, the index, the working tree, a push and a review alike.
 . "$(dirname "$0")/lib.sh"
+SARIF_TOOL=$(cd "$(dirname "$0")/../.." && pwd)/tests/tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
 
 new_repo r
 cat > r/app.py <<'PY'
@@ -69,3 +70,72 @@ else
 	ok "the hook rejects a push whose touched line makes an untouched call high"
 fi
 contains "the push names the finding at the touched line" "$(cat "$TMP/push")" "app.py:5: B602 [high/high]"
+contains "and the call it reaches" "$(cat "$TMP/push")" "reaches the call on line 6: return subprocess.call(listing_cmd, shell=True)"
+
+# SARIF counts columns in UTF-16 code units: the related location's too
+new_repo u
+cat > u/brew.py <<'PY'
+import subprocess
+
+
+def brew(request):
+    cmd = ["ls"]
+    café = subprocess.call(cmd + "😀", shell=True)
+    return café
+PY
+commit_all u "a literal command"
+sed -i 's/    cmd = \["ls"\]/    cmd = request.args["q"]/' u/brew.py
+commit_all u "user data"
+expect_exit 1 "a call on a line with non-ASCII text" git -C u pysec scan HEAD --output sarif:"$TMP/u.sarif"
+OUT=$(cat "$TMP/u.sarif")
+jq_is "SARIF: the related location in UTF-16 code units (é one unit, 😀 two; bytes would give 13-55)" \
+	'.runs[0].results[] | select(.ruleId == "B602") | .relatedLocations[0].physicalLocation.region | "\(.startLine):\(.startColumn)-\(.endLine):\(.endColumn)"' \
+	"6:12-6:51"
+if [ -x "$SARIF_TOOL" ]; then
+	"$SARIF_TOOL" validate --rule-kind "Sarif;Gh" "$TMP/u.sarif" > "$TMP/u-validate.log" 2>&1
+	check "the SARIF validator ran to its end" test "$?" -eq 0
+	if grep -qE ': (error|warning) [A-Z]+[0-9]+' "$TMP/u-validate.log"; then
+		fail "SARIF with a related location: no errors and no warnings" "$(grep -E ': (error|warning) ' "$TMP/u-validate.log" | head -20)"
+	else
+		ok "SARIF with a related location: no errors and no warnings"
+	fi
+else
+	fail "the SARIF multitool is not installed (make installs tests/tools)"
+fi
+
+# --- git pysec review (the stand-in Gitea): the comment lands on the touched line and names the call
+. "$(dirname "$0")/../forge/lib-forge.sh"
+TOKEN="gitea-t23-$$-do-not-print"
+start_forge gt
+forge_ctl "{\"token\": \"$TOKEN\"}"
+new_repo rv
+cat > rv/app.py <<'PY'
+import subprocess
+
+
+def listing(request):
+    cmd = ["ls", "-l"]
+    return subprocess.call(cmd, shell=True)
+PY
+commit_all rv "a literal command"
+BASE=$(git -C rv rev-parse HEAD)
+git -C rv checkout -q -b topic
+sed -i 's/    cmd = \["ls", "-l"\]/    cmd = "ls " + request.args["dir"]/' rv/app.py
+commit_all rv "user data"
+HEAD1=$(git -C rv rev-parse HEAD)
+forge_ctl "$(jq -cn --arg repo "$TMP/rv" --arg b "$BASE" --arg h "$HEAD1" \
+	'{gitea: {repos: {"owner/repo": {repo: $repo, pulls: {"5": {base: $b, merge_base: $b, head: $h, own: false, no_base_sha: false}}}}}}')"
+cd rv || exit 1
+git config pysec.review.timeout 5
+export GITEA_ACTIONS=true GITHUB_SERVER_URL="$FORGE_URL" GITHUB_REPOSITORY=owner/repo \
+	GITHUB_REF=refs/pull/5/head PYSEC_TOKEN="$TOKEN"
+review_expect 1 "review: user data reaching an untouched shell call blocks"
+forge_log
+jq_is "review: one review, its one inline comment on the touched line" \
+	'[.[] | select(.method == "POST" and (.path | endswith("/reviews"))) | .body.comments[] | "\(.path):\(.new_position)"] | join(" ")' \
+	"app.py:5"
+forge_state
+c=$(printf '%s' "$OUT" | jq -r '[.review_comments[]] | add | .[] | select(.path == "app.py") | .body')
+contains "review: the comment is the call's verdict" "$c" "**pysec B602:"
+contains "review: and names the call and its line" "$c" "reaches the call on line 6: return subprocess.call(cmd, shell=True)"
+cd "$TMP" || exit 1

@@ -540,6 +540,27 @@ static void option_doubling_itself_is_refused(void **state)
 	buf_free(&text);
 }
 
+/* Each line under the cap, the file over what its options may expand to: 10000 copies of 1 KB. */
+static void options_expanding_past_the_file_cap_are_refused(void **state)
+{
+	struct rule_set set = { 0 };
+	struct buf text = BUF_INIT(1 << 20);
+	int i, rc;
+
+	buf_puts(&text, "option v \"");
+	for (i = 0; i < 1000; i++)
+		buf_puts(&text, "x");
+	buf_puts(&text, "\"\noption w $v $v $v $v $v $v $v $v $v $v\noption y");
+	for (i = 0; i < 1000; i++)
+		buf_puts(&text, " $w");
+	buf_puts(&text, "\n");
+	rc = parse(&set, buf_cstr(&text), NULL);
+	assert_int_equal(rc, PYSEC_EINVALID);
+	assert_non_null(strstr(pysec_error_last(), ":3: '$w' makes the file's options expand to more than 4 MiB"));
+	rules_clear(&set);
+	buf_free(&text);
+}
+
 /* --- the built-in rule files --------------------------------------------------- */
 
 static void builtin_rule_files_parse(void **state)
@@ -598,6 +619,7 @@ int main(void)
 		cmocka_unit_test(config_with_bad_pattern_is_an_error),
 		cmocka_unit_test(later_option_declaration_replaces_earlier),
 		cmocka_unit_test(option_doubling_itself_is_refused),
+		cmocka_unit_test(options_expanding_past_the_file_cap_are_refused),
 		cmocka_unit_test(builtin_rule_files_parse),
 	};
 
