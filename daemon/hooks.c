@@ -366,7 +366,12 @@ static void serve_one(struct hookd *h, const struct pending *c)
 		goto done;
 	}
 
-	out = open_memstream(&text, &textlen);
+	if (!(out = open_memstream(&text, &textlen))) {
+		/* out of memory: the hook judges the push itself */
+		metrics_hook(HOOK_DEFERRED, clock_now() - c->accepted);
+		answer_error(c->fd, "out of memory");
+		goto done;
+	}
 	go.getenv = request_env;
 	go.open_repository = request_open;
 	go.payload = &r;
