@@ -51,4 +51,16 @@ int bandit_config_add(struct bandit_config *c, const char *key, const char *cons
  */
 int bandit_config_apply(pysec_config *cfg, const struct bandit_config *b, pysec_config_trust trust);
 
+/*
+ * The loader's steps (config.c), each after pysec's own sources: a Bandit
+ * configuration named on the command line (Bandit's -c: YAML, or TOML when
+ * its name ends in .toml; it must exist), the pyproject.toml (with
+ * `with_pyproject`) and .bandit at the top of a working tree `dir`, or those
+ * of `commit`'s tree.  Missing project files are fine.
+ */
+int bandit_load_file(pysec_config *cfg, const char *path);
+int bandit_load_dir(pysec_config *cfg, const char *dir, int with_pyproject);
+int bandit_load_commit(pysec_config *cfg, git_repository *repo, const git_oid *commit, int with_pyproject,
+	pysec_config_trust trust);
+
 #endif

@@ -10,6 +10,7 @@
  * makes them mean.
  */
 #include "config.h"
+#include "bandit.h"
 #include "error.h"
 #include "gitenv.h"
 #include "settings.h"
@@ -67,6 +68,7 @@ static void add_entry(struct pysec_config *c, const char *key, const char *value
 	e->value = xstrdup(value ? value : "true");
 	e->source = source;
 	e->ordinal = ordinal;
+	e->line = 0;
 }
 
 /*
@@ -282,7 +284,7 @@ static unsigned source_line(const struct config_source *s, size_t ordinal)
 char *config_where(const struct pysec_config *c, size_t i)
 {
 	const struct config_source *s = &c->sources[c->entries[i].source];
-	unsigned line = source_line(s, c->entries[i].ordinal);
+	unsigned line = c->entries[i].line ? c->entries[i].line : source_line(s, c->entries[i].ordinal);
 
 	return line ? xasprintf("%s:%u", s->name, line) : xstrdup(s->name);
 }
@@ -378,26 +380,63 @@ static int stricter(const struct pysec_config *c, const char *key, const char *v
 }
 
 /*
- * Take one pysec.* entry from `source`, checked; one from a strict-only
- * source that would not make the policy stricter is dropped with a note.
+ * Take one pysec.* entry from `source` (at `line` of it, where the reader
+ * knew it; else 0), checked; one from a strict-only source that would not
+ * make the policy stricter is dropped with a note.
  */
-static int take(struct pysec_config *c, const char *key, const char *value, size_t source, size_t ordinal,
-	pysec_config_trust trust)
+static int take_at(struct pysec_config *c, const char *key, const char *value, size_t source, size_t ordinal,
+	unsigned line, pysec_config_trust trust)
 {
 	int keep = trust != PYSEC_CONFIG_STRICT_ONLY || stricter(c, key, value ? value : "true");
+	char *where;
 	int rc;
 
 	add_entry(c, key, value, source, ordinal);
+	c->entries[c->len - 1].line = line;
 	if ((rc = check_last(c)) < 0)
 		return rc;
 	if (!keep) {
-		struct config_entry *e = &c->entries[--c->len];
-		buf_printf(&c->notes, "%s: '%s' ignored: this file may only make the policy stricter\n",
-			c->sources[source].name, e->key);
+		struct config_entry *e = &c->entries[c->len - 1];
+		where = line ? config_where(c, c->len - 1) : xstrdup(c->sources[source].name);
+		buf_printf(&c->notes, "%s: '%s' ignored: this file may only make the policy stricter\n", where, e->key);
+		free(where);
+		c->len--;
 		free(e->key);
 		free(e->value);
 	}
 	return 0;
+}
+
+static int take(struct pysec_config *c, const char *key, const char *value, size_t source, size_t ordinal,
+	pysec_config_trust trust)
+{
+	return take_at(c, key, value, source, ordinal, 0, trust);
+}
+
+size_t config_add_foreign_source(struct pysec_config *c, const char *name)
+{
+	size_t source = add_source(c, name, NULL);
+
+	c->sources[source].bandit = 1;
+	return source;
+}
+
+int config_take_foreign(struct pysec_config *c, const char *key, const char *value, size_t source, unsigned line,
+	pysec_config_trust trust)
+{
+	return take_at(c, key, value, source, SIZE_MAX, line, trust);
+}
+
+size_t config_own_entry(const struct pysec_config *c, const char *key)
+{
+	size_t i;
+
+	for (i = c->len; i-- > 0;) {
+		const struct config_source *s = &c->sources[c->entries[i].source];
+		if (!s->bandit && strcmp(s->name, "default") && !strcasecmp(c->entries[i].key, key))
+			return i;
+	}
+	return SIZE_MAX;
 }
 
 /* A source of its own per config level (a repository's config spans several files). */
@@ -690,17 +729,48 @@ static int add_optional_commit(struct pysec_config *c, git_repository *repo, con
 	return rc == PYSEC_ENOTFOUND ? 0 : rc;
 }
 
+/* Are the strict-only commits' files read?  Where the policy asks for it, only when it allows them. */
+static int strict_allowed(const struct pysec_config *c, const pysec_config_sources *src)
+{
+	return !src->strict_if_allowed || pysec_config_bool(c, "pysec.allowInTreeConfig", 0);
+}
+
 static int add_strict_commits(struct pysec_config *c, const pysec_config_sources *src)
 {
 	size_t i;
 	int rc;
 
-	if (src->strict_if_allowed && !pysec_config_bool(c, "pysec.allowInTreeConfig", 0))
+	if (!strict_allowed(c, src))
 		return 0;
 	for (i = 0; i < src->strict_count; i++)
 		if ((rc = add_optional_commit(c, src->repo, &src->strict_commits[i], PYSEC_CONFIG_STRICT_ONLY)) < 0)
 			return rc;
 	return 0;
+}
+
+/*
+ * The project's Bandit configuration, under everything pysec's own sources
+ * say: an explicit file takes the place of pyproject.toml, as Bandit's -c
+ * does; .bandit is read with either.
+ */
+static int add_bandit(struct pysec_config *c, const pysec_config_sources *src)
+{
+	struct failure f = { 0, NULL };
+	int pyproject = !src->bandit_file;
+	size_t i;
+
+	if (src->bandit_file)
+		failure_keep(&f, bandit_load_file(c, src->bandit_file));
+	if (!pysec_config_bool(c, "pysec.banditConfig", 1))
+		return failure_return(&f);
+	if (src->bandit_dir)
+		failure_keep(&f, bandit_load_dir(c, src->bandit_dir, pyproject));
+	if (src->repo && src->tree_commit)
+		failure_keep(&f, bandit_load_commit(c, src->repo, src->tree_commit, pyproject, PYSEC_CONFIG_NORMAL));
+	for (i = 0; src->repo && strict_allowed(c, src) && i < src->strict_count; i++)
+		failure_keep(&f, bandit_load_commit(c, src->repo, &src->strict_commits[i], pyproject,
+			PYSEC_CONFIG_STRICT_ONLY));
+	return failure_return(&f);
 }
 
 static int load_sources(struct pysec_config *c, const pysec_config_sources *src)
@@ -723,6 +793,7 @@ static int load_sources(struct pysec_config *c, const pysec_config_sources *src)
 	if (src->command_line)
 		failure_keep(&f, gitenv_read(src->getenv, src->payload, take_git_setting, c));
 	failure_keep(&f, add_pairs(c, src->flags, "command line"));
+	failure_keep(&f, add_bandit(c, src));
 	return failure_return(&f);
 }
 

@@ -15,6 +15,7 @@ struct config_source {
 	char *text;	/* or the file's text (a pushed file, gone from disk once read); NULL: none */
 	size_t len;
 	int level;	/* a repository's config: libgit2's level; else 0 */
+	int bandit;	/* a project's Bandit configuration (bandit.c): below pysec's own settings */
 };
 
 struct config_entry {
@@ -22,6 +23,7 @@ struct config_entry {
 	char *value;
 	size_t source;	/* in pysec_config.sources */
 	size_t ordinal;	/* its place among its file's own entries (0-based); SIZE_MAX: not in a file */
+	unsigned line;	/* its line where the reader knew it (a Bandit file's); 0: found from `ordinal` */
 };
 
 struct pysec_config {
@@ -41,6 +43,17 @@ size_t config_entry_items(const struct pysec_config *cfg, size_t i, char ***out)
  * "GIT_CONFIG_KEY_<n>", "command line"; a new string.
  */
 char *config_where(const struct pysec_config *cfg, size_t i);
+/* A source whose entries are not git-config (a Bandit file), named `name` in messages: its index. */
+size_t config_add_foreign_source(struct pysec_config *cfg, const char *name);
+/*
+ * Take `key` = `value` from such a source, read at `line`: checked as any
+ * entry is, and dropped with a note when `trust` is strict-only and it
+ * would not make the policy stricter.
+ */
+int config_take_foreign(struct pysec_config *cfg, const char *key, const char *value, size_t source, unsigned line,
+	pysec_config_trust trust);
+/* The last entry that sets `key` in pysec's own sources (not a default, not a Bandit file), or SIZE_MAX. */
+size_t config_own_entry(const struct pysec_config *cfg, const char *key);
 /* True when `key` is one of the core's or front ends' settings; else it can only be a rule's option. */
 int config_is_setting(const char *key);
 
