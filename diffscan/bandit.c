@@ -1,15 +1,10 @@
 /*
  * bandit.c: a project's Bandit configuration, whatever format it came in,
- * and how it maps onto pysec's policy.
+ * and what each of its keys means to pysec.
  */
 #include "bandit.h"
-#include "config.h"
-#include "error.h"
 #include "util.h"
 
-#include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 
@@ -197,25 +192,13 @@ static char *joined(const struct bandit_entry *e, const struct mapping *m)
 	return buf_detach(&b);
 }
 
-/* A note naming the Bandit file's line, as messages name a place. */
-static void note(pysec_config *cfg, const struct bandit_config *b, const struct bandit_entry *e, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void note(pysec_config *cfg, const struct bandit_config *b, const struct bandit_entry *e, const char *fmt, ...)
+/* .bandit's ignore-nosec, read as Bandit reads a flag there: any text but an empty one (or false) sets it. */
+static int is_set(const struct bandit_entry *e)
 {
-	char what[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (e->line)
-		buf_printf(&cfg->notes, "%s:%u: %s\n", b->path, e->line, what);
-	else
-		buf_printf(&cfg->notes, "%s: %s\n", b->path, what);
+	return e->nvalues && *e->values[0] && strcasecmp(e->values[0], "false") && strcmp(e->values[0], "0");
 }
 
-static void note_unknown(pysec_config *cfg, const struct bandit_config *b, const struct bandit_entry *e)
+static char *unknown(const struct bandit_entry *e)
 {
 	struct suggest s;
 	const char *close;
@@ -226,186 +209,33 @@ static void note_unknown(pysec_config *cfg, const struct bandit_config *b, const
 		if (mappings[i].how != AS_NOTHING)
 			suggest_try(&s, mappings[i].bandit);
 	close = suggest_best(&s);
-	if (close)
-		note(cfg, b, e, "unknown Bandit setting '%s' ignored; did you mean '%s'?", e->key, close);
-	else
-		note(cfg, b, e, "unknown Bandit setting '%s' ignored", e->key);
+	return close ? xasprintf("unknown Bandit setting '%s' ignored; did you mean '%s'?", e->key, close) :
+		xasprintf("unknown Bandit setting '%s' ignored", e->key);
 }
 
-/* .bandit's ignore-nosec, read as Bandit reads a flag there: any text but an empty one (or false) sets it. */
-static int is_set(const struct bandit_entry *e)
-{
-	return e->nvalues && *e->values[0] && strcasecmp(e->values[0], "false") && strcmp(e->values[0], "0");
-}
-
-static int apply_entry(pysec_config *cfg, const struct bandit_config *b, const struct bandit_entry *e,
-	size_t source, pysec_config_trust trust)
+void bandit_meaning_of(struct bandit_meaning *out, const struct bandit_entry *e)
 {
 	const struct mapping *m = mapping_find(e->key);
-	size_t own;
-	char *value, *where;
-	int rc;
 
-	if (!m) {
-		note_unknown(cfg, b, e);
-		return 0;
+	memset(out, 0, sizeof(*out));
+	if (!m)
+		out->note = unknown(e);
+	else if (m->how == AS_NOTHING)
+		out->note = xasprintf("Bandit's '%s' ignored: %s", e->key, m->extra);
+	else if (m->how == AS_NOSEC) {
+		if (is_set(e)) {
+			out->key = m->pysec;
+			out->value = xstrdup("false");
+		}
+	} else {
+		out->key = m->pysec;
+		out->value = joined(e, m);
 	}
-	if (m->how == AS_NOTHING) {
-		note(cfg, b, e, "Bandit's '%s' ignored: %s", e->key, m->extra);
-		return 0;
-	}
-	if (m->how == AS_NOSEC && !is_set(e))
-		return 0;
-	if ((own = config_own_entry(cfg, m->pysec)) != SIZE_MAX) {
-		where = config_where(cfg, own);
-		note(cfg, b, e, "Bandit's '%s' not used: %s is set in %s", e->key, m->pysec, where);
-		free(where);
-		return 0;
-	}
-	value = m->how == AS_NOSEC ? xstrdup("false") : joined(e, m);
-	rc = config_take_foreign(cfg, m->pysec, value, source, e->line, trust);
-	free(value);
-	return rc;
 }
 
-int bandit_config_apply(pysec_config *cfg, const struct bandit_config *b, pysec_config_trust trust)
+void bandit_meaning_clear(struct bandit_meaning *m)
 {
-	size_t source, i;
-	int rc = 0;
-
-	if (!b->len)
-		return 0;
-	source = config_add_foreign_source(cfg, b->path);
-	for (i = 0; i < b->len && rc == 0; i++)
-		rc = apply_entry(cfg, b, &b->entries[i], source, trust);
-	return rc;
-}
-
-/* --- finding the files ----------------------------------------------------------------- */
-
-enum bandit_format { FORMAT_YAML, FORMAT_INI, FORMAT_TOML };
-
-/* The project's files Bandit reads, in the order they are applied. */
-static const struct {
-	const char *name;
-	enum bandit_format format;
-} project_files[] = {
-	{ "pyproject.toml", FORMAT_TOML },
-	{ ".bandit", FORMAT_INI },
-};
-
-static int apply_text(pysec_config *cfg, enum bandit_format format, const char *name, const char *text, size_t len,
-	pysec_config_trust trust)
-{
-	struct bandit_config b = { 0 };
-	int rc;
-
-	/* a pyproject.toml that does not mention Bandit is some other tool's: not even parsed */
-	if (format == FORMAT_TOML && !memmem(text, len, "bandit", 6))
-		return 0;
-	if (format == FORMAT_YAML)
-		rc = bandit_yaml_read(&b, name, text, len);
-	else if (format == FORMAT_INI)
-		rc = bandit_ini_read(&b, name, text, len);
-	else
-		rc = bandit_toml_read(&b, name, text, len);
-	if (rc == 0)
-		rc = bandit_config_apply(cfg, &b, trust);
-	bandit_config_free(&b);
-	return rc;
-}
-
-/* The file at `path`, in `format`; a missing one is PYSEC_ENOTFOUND. */
-static int apply_file(pysec_config *cfg, const char *path, enum bandit_format format)
-{
-	struct buf b = BUF_INIT(BANDIT_MAX_FILE);
-	int rc;
-
-	if (file_read(&b, path, FILE_REGULAR) < 0) {
-		int e = errno;
-		buf_free(&b);
-		if (e == ENOENT)
-			return error_set(PYSEC_ENOTFOUND, "cannot read '%s': %s", path, strerror(e));
-		if (e == EFBIG)
-			return error_set(PYSEC_ELIMIT, "%s: over %d bytes", path, BANDIT_MAX_FILE);
-		return error_set(PYSEC_EINVALID, "cannot read '%s': %s", path, e == EINVAL ? "not a file" : strerror(e));
-	}
-	rc = apply_text(cfg, format, path, b.ptr ? b.ptr : "", b.len, PYSEC_CONFIG_NORMAL);
-	buf_free(&b);
-	return rc;
-}
-
-int bandit_load_file(pysec_config *cfg, const char *path)
-{
-	size_t len = strlen(path);
-
-	/* as Bandit's -c: TOML by its name, else YAML */
-	return apply_file(cfg, path, len >= 5 && !strcmp(path + len - 5, ".toml") ? FORMAT_TOML : FORMAT_YAML);
-}
-
-int bandit_load_dir(pysec_config *cfg, const char *dir, int with_pyproject)
-{
-	size_t i, len = strlen(dir);
-	int rc = 0;
-
-	for (i = with_pyproject ? 0 : 1; i < ARRAY_SIZE(project_files) && rc == 0; i++) {
-		char *path = xasprintf("%s%s%s", dir, len && dir[len - 1] == '/' ? "" : "/", project_files[i].name);
-		rc = apply_file(cfg, path, project_files[i].format);
-		if (rc == PYSEC_ENOTFOUND)
-			rc = 0;
-		free(path);
-	}
-	return rc;
-}
-
-/* One of the project's files in `tree`: a missing one is fine, a link or a directory is noted and left. */
-static int apply_committed(pysec_config *cfg, git_repository *repo, git_tree *tree, size_t which,
-	pysec_config_trust trust)
-{
-	const char *path = project_files[which].name;
-	git_tree_entry *entry = NULL;
-	git_blob *blob = NULL;
-	char *name = trust == PYSEC_CONFIG_STRICT_ONLY ? xasprintf("%s (pushed)", path) : xstrdup(path);
-	int rc = 0;
-
-	if (git_tree_entry_bypath(&entry, tree, path) < 0) {
-		git_error_clear();
-		goto cleanup;
-	}
-	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB || git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK) {
-		buf_printf(&cfg->notes, "%s: not read: not a file\n", name);
-		goto cleanup;
-	}
-	if (git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) < 0) {
-		rc = error_from_git(PYSEC_EREPO, "cannot read the tree's Bandit configuration");
-		goto cleanup;
-	}
-	if (git_blob_rawsize(blob) > BANDIT_MAX_FILE) {
-		rc = error_set(PYSEC_ELIMIT, "%s: over %d bytes", name, BANDIT_MAX_FILE);
-		goto cleanup;
-	}
-	rc = apply_text(cfg, project_files[which].format, name, git_blob_rawcontent(blob),
-		(size_t)git_blob_rawsize(blob), trust);
-cleanup:
-	free(name);
-	git_blob_free(blob);
-	git_tree_entry_free(entry);
-	return rc;
-}
-
-int bandit_load_commit(pysec_config *cfg, git_repository *repo, const git_oid *commit, int with_pyproject,
-	pysec_config_trust trust)
-{
-	git_commit *cm = NULL;
-	git_tree *tree = NULL;
-	size_t i;
-	int rc = 0;
-
-	if (git_commit_lookup(&cm, repo, commit) < 0 || git_commit_tree(&tree, cm) < 0)
-		rc = error_from_git(PYSEC_EREPO, "cannot read the tree's Bandit configuration");
-	for (i = with_pyproject ? 0 : 1; i < ARRAY_SIZE(project_files) && rc == 0; i++)
-		rc = apply_committed(cfg, repo, tree, i, trust);
-	git_tree_free(tree);
-	git_commit_free(cm);
-	return rc;
+	free(m->value);
+	free(m->note);
+	memset(m, 0, sizeof(*m));
 }

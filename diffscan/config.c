@@ -10,7 +10,8 @@
  * makes them mean.
  */
 #include "config.h"
-#include "bandit.h"
+#include "bandit_files.h"
+#include "committed.h"
 #include "error.h"
 #include "gitenv.h"
 #include "settings.h"
@@ -413,21 +414,8 @@ static int take(struct pysec_config *c, const char *key, const char *value, size
 	return take_at(c, key, value, source, ordinal, 0, trust);
 }
 
-size_t config_add_foreign_source(struct pysec_config *c, const char *name)
-{
-	size_t source = add_source(c, name, NULL);
-
-	c->sources[source].bandit = 1;
-	return source;
-}
-
-int config_take_foreign(struct pysec_config *c, const char *key, const char *value, size_t source, unsigned line,
-	pysec_config_trust trust)
-{
-	return take_at(c, key, value, source, SIZE_MAX, line, trust);
-}
-
-size_t config_own_entry(const struct pysec_config *c, const char *key)
+/* The last entry that sets `key` in pysec's own sources (not a default, not a Bandit file), or SIZE_MAX. */
+static size_t own_entry(const struct pysec_config *c, const char *key)
 {
 	size_t i;
 
@@ -437,6 +425,41 @@ size_t config_own_entry(const struct pysec_config *c, const char *key)
 			return i;
 	}
 	return SIZE_MAX;
+}
+
+/*
+ * A project's Bandit configuration: each entry sets what it means to pysec
+ * where pysec's own sources leave that unset; else, or when it means
+ * nothing to pysec, a note says why, naming its line.
+ */
+static int add_bandit_config(struct pysec_config *c, const struct bandit_config *b, pysec_config_trust trust)
+{
+	size_t source = SIZE_MAX, i, own;
+	char *where, *set;
+	int rc = 0;
+
+	for (i = 0; i < b->len && rc == 0; i++) {
+		const struct bandit_entry *e = &b->entries[i];
+		struct bandit_meaning m;
+		bandit_meaning_of(&m, e);
+		where = e->line ? xasprintf("%s:%u", b->path, e->line) : xstrdup(b->path);
+		if (!m.key && m.note) {
+			buf_printf(&c->notes, "%s: %s\n", where, m.note);
+		} else if (m.key && (own = own_entry(c, m.key)) != SIZE_MAX) {
+			set = config_where(c, own);
+			buf_printf(&c->notes, "%s: Bandit's '%s' not used: %s is set in %s\n", where, e->key, m.key, set);
+			free(set);
+		} else if (m.key) {
+			if (source == SIZE_MAX) {
+				source = add_source(c, b->path, NULL);
+				c->sources[source].bandit = 1;
+			}
+			rc = take_at(c, m.key, m.value, source, SIZE_MAX, e->line, trust);
+		}
+		free(where);
+		bandit_meaning_clear(&m);
+	}
+	return rc;
 }
 
 /* A source of its own per config level (a repository's config spans several files). */
@@ -662,38 +685,16 @@ int pysec_config_set(pysec_config *c, const char *key, const char *value)
 int pysec_config_add_committed_file(pysec_config *c, git_repository *repo, const git_oid *commit,
 	const char *path, pysec_config_trust trust)
 {
-	git_commit *cm = NULL;
-	git_tree *tree = NULL;
-	git_tree_entry *entry = NULL;
 	git_blob *blob = NULL;
-	char *name = NULL;
+	char *name;
 	int rc;
 
-	if (git_commit_lookup(&cm, repo, commit) < 0 || git_commit_tree(&tree, cm) < 0) {
-		rc = error_from_git(PYSEC_EREPO, "cannot read the pushed tree");
-		goto cleanup;
-	}
-	if (git_tree_entry_bypath(&entry, tree, path) < 0) {
-		rc = error_set(PYSEC_ENOTFOUND, "no %s in the tree", path);
-		goto cleanup;
-	}
-	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB || git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK ||
-	    git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) < 0) {
-		rc = error_set(PYSEC_EINVALID, "%s in the pushed tree is not a file", path);
-		goto cleanup;
-	}
-	if (git_blob_rawsize(blob) > 64 * 1024) {
-		rc = error_set(PYSEC_EINVALID, "%s in the pushed tree is over 64 KiB", path);
-		goto cleanup;
-	}
+	if ((rc = committed_file_read(&blob, repo, commit, path, 64 * 1024)) < 0)
+		return rc;
 	name = xasprintf("%s (pushed)", path);
 	rc = pysec_config_add_buffer(c, name, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), trust);
-cleanup:
 	free(name);
 	git_blob_free(blob);
-	git_tree_entry_free(entry);
-	git_tree_free(tree);
-	git_commit_free(cm);
 	return rc;
 }
 
@@ -748,28 +749,43 @@ static int add_strict_commits(struct pysec_config *c, const pysec_config_sources
 	return 0;
 }
 
+/* A Bandit file that a reader filled in `b` (it returned `rc`), taken; one that is not there is fine. */
+static int take_bandit(struct pysec_config *c, struct bandit_config *b, int rc, pysec_config_trust trust)
+{
+	if (rc == 0)
+		rc = add_bandit_config(c, b, trust);
+	bandit_config_free(b);
+	memset(b, 0, sizeof(*b));
+	return rc == PYSEC_ENOTFOUND ? 0 : rc;
+}
+
 /*
  * The project's Bandit configuration, under everything pysec's own sources
- * say: an explicit file takes the place of pyproject.toml, as Bandit's -c
- * does; .bandit is read with either.
+ * say: a file named on the command line takes the place of pyproject.toml,
+ * as Bandit's -c does; .bandit is read with either.
  */
 static int add_bandit(struct pysec_config *c, const pysec_config_sources *src)
 {
 	struct failure f = { 0, NULL };
-	int pyproject = !src->bandit_file;
+	struct bandit_config b = { 0 };
+	enum bandit_file which;
 	size_t i;
 
 	if (src->bandit_file)
-		failure_keep(&f, bandit_load_file(c, src->bandit_file));
+		failure_keep(&f, take_bandit(c, &b, bandit_files_read_named(&b, src->bandit_file), PYSEC_CONFIG_NORMAL));
 	if (!pysec_config_bool(c, "pysec.banditConfig", 1))
 		return failure_return(&f);
-	if (src->bandit_dir)
-		failure_keep(&f, bandit_load_dir(c, src->bandit_dir, pyproject));
-	if (src->repo && src->tree_commit)
-		failure_keep(&f, bandit_load_commit(c, src->repo, src->tree_commit, pyproject, PYSEC_CONFIG_NORMAL));
-	for (i = 0; src->repo && strict_allowed(c, src) && i < src->strict_count; i++)
-		failure_keep(&f, bandit_load_commit(c, src->repo, &src->strict_commits[i], pyproject,
-			PYSEC_CONFIG_STRICT_ONLY));
+	for (which = src->bandit_file ? BANDIT_INI : BANDIT_PYPROJECT; which < BANDIT_FILES; which++) {
+		if (src->bandit_dir)
+			failure_keep(&f, take_bandit(c, &b, bandit_files_read_dir(&b, src->bandit_dir, which),
+				PYSEC_CONFIG_NORMAL));
+		if (src->repo && src->tree_commit)
+			failure_keep(&f, take_bandit(c, &b, bandit_files_read_commit(&b, src->repo, src->tree_commit,
+				which, 0), PYSEC_CONFIG_NORMAL));
+		for (i = 0; src->repo && strict_allowed(c, src) && i < src->strict_count; i++)
+			failure_keep(&f, take_bandit(c, &b, bandit_files_read_commit(&b, src->repo,
+				&src->strict_commits[i], which, 1), PYSEC_CONFIG_STRICT_ONLY));
+	}
 	return failure_return(&f);
 }
 

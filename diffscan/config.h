@@ -43,17 +43,6 @@ size_t config_entry_items(const struct pysec_config *cfg, size_t i, char ***out)
  * "GIT_CONFIG_KEY_<n>", "command line"; a new string.
  */
 char *config_where(const struct pysec_config *cfg, size_t i);
-/* A source whose entries are not git-config (a Bandit file), named `name` in messages: its index. */
-size_t config_add_foreign_source(struct pysec_config *cfg, const char *name);
-/*
- * Take `key` = `value` from such a source, read at `line`: checked as any
- * entry is, and dropped with a note when `trust` is strict-only and it
- * would not make the policy stricter.
- */
-int config_take_foreign(struct pysec_config *cfg, const char *key, const char *value, size_t source, unsigned line,
-	pysec_config_trust trust);
-/* The last entry that sets `key` in pysec's own sources (not a default, not a Bandit file), or SIZE_MAX. */
-size_t config_own_entry(const struct pysec_config *cfg, const char *key);
 /* True when `key` is one of the core's or front ends' settings; else it can only be a rule's option. */
 int config_is_setting(const char *key);
 

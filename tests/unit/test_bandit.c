@@ -390,7 +390,7 @@ static void errors_name_the_file(void **state)
 	assert_string_equal(pysec_error_last(), msg);
 	pysec_config_free(cfg);
 	unlink(ini);
-	cfg = load(dir, "/nonexistent/b.yaml", NULL, PYSEC_ENOTFOUND);
+	cfg = load(dir, "/nonexistent/b.yaml", NULL, PYSEC_EINVALID);
 	assert_string_equal(pysec_error_last(), "cannot read '/nonexistent/b.yaml': No such file or directory");
 	pysec_config_free(cfg);
 	/* the rules' checks name the Bandit file's line too */
