@@ -36,11 +36,43 @@ static size_t count_values(const struct bandit_config *c)
 	return n;
 }
 
+/*
+ * Text that messages may show as it is: UTF-8 without control characters
+ * or the ones that hide or reorder text (a pushed file's key ends up in the
+ * pusher's terminal).
+ */
+static int clean_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	size_t n;
+
+	while (*p) {
+		if (*p < 0x80) {
+			if (*p < 0x20 || *p == 0x7f)
+				return 0;
+			p++;
+			continue;
+		}
+		if (!(n = utf8_decode(p, &cp)) || codepoint_is_sneaky(cp))
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
 int bandit_config_add(struct bandit_config *c, const char *key, const char *const *values, size_t nvalues,
 	unsigned line)
 {
 	struct bandit_entry *e;
 	size_t i;
+
+	for (i = 0; i < nvalues; i++)
+		if (!clean_text(values[i]))
+			break;
+	if (!clean_text(key) || i < nvalues)
+		return error_set(PYSEC_EINVALID, "%s:%u: a control character or bad UTF-8 in a key or value",
+			c->path ? c->path : "", line);
 
 	if (c->len >= BANDIT_MAX_ENTRIES || nvalues > BANDIT_MAX_VALUES - count_values(c))
 		return error_set(PYSEC_ELIMIT, "%s:%u: more than %d settings or %d values", c->path ? c->path : "",

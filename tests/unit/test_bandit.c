@@ -126,6 +126,10 @@ static void ini_mistakes_are_named(void **state)
 	expect_ini_error("[bandit]\nskips = B101\nskips = B102\n", 35,
 		".bandit:3: 'skips' is set twice in [bandit] (first on line 2)");
 	expect_ini_error(nul, sizeof(nul) - 1, ".bandit:2: a NUL byte");
+	expect_ini_error("[bandit]\nsk\x1b[2Jips = B101\n", 26, ".bandit:2: a control character or bad UTF-8 in a key or value");
+	expect_ini_error("[bandit]\nskips = B101\xe2\x80\xae\n", 25,
+		".bandit:2: a control character or bad UTF-8 in a key or value");
+	expect_ini_error("[bandit]\nskips = B101\xff\n", 23, ".bandit:2: a control character or bad UTF-8 in a key or value");
 	memset(long_line, 'B', 19999);
 	memcpy(long_line, "[bandit]\nskips = ", 17);
 	expect_ini_error(long_line, 19999, ".bandit:2: a line longer than 16382 bytes");
