@@ -146,9 +146,11 @@ void suggest_init(struct suggest *s, const char *word)
 
 void suggest_try(struct suggest *s, const char *name)
 {
-	size_t d = edit_distance(s->word, name, s->distance == (size_t)-1 ? 64 : s->distance);
+	size_t cap = s->distance == (size_t)-1 ? 64 : s->distance;
+	size_t d = edit_distance(s->word, name, cap);
 
-	if (d < s->distance && strcasecmp(s->word, name)) {
+	/* past the cap is "too far", not a distance: a word over 256 letters is never close */
+	if (d <= cap && d < s->distance && strcasecmp(s->word, name)) {
 		s->best = name;
 		s->distance = d;
 	}
