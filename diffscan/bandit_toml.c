@@ -116,21 +116,17 @@ static int toml_check_text(const struct toml_reader *r)
 			line_start = i;
 			continue;
 		}
-		n = *s < 0x80 ? 1 : (r->len - i >= 4 ? utf8_decode(s, &cp) : 0);
-		if (n == 0 && *s >= 0x80) {
-			/* near the end: decode from a NUL-padded copy, so as not to read past it */
-			unsigned char tail[5] = { 0 };
-			memcpy(tail, s, r->len - i < 4 ? r->len - i : 4);
-			n = utf8_decode(tail, &cp);
+		n = 1;
+		if (*s >= 0x80) {
+			/* from a NUL-padded copy, so as never to read past the end */
+			unsigned char seq[4] = { 0 };
+			memcpy(seq, s, r->len - i < 4 ? r->len - i : 4);
+			n = utf8_decode(seq, &cp);
 		}
-		if (n == 0 || *s == 0) {
-			size_t j;
-			unsigned col = 1;
-			for (j = line_start; j < i; j++)
-				col += ((unsigned char)r->buf[j] & 0xC0) != 0x80;
-			return error_set(PYSEC_EINVALID, "%s:%u:%u: %s", r->path, line, col,
+		if (n == 0 || *s == 0)
+			return error_set(PYSEC_EINVALID, "%s:%u:%u: %s", r->path, line,
+				char_column(r, (uint32_t)i, (uint32_t)(i - line_start)),
 				*s == 0 ? "a NUL byte (TOML has none)" : "not valid UTF-8");
-		}
 		i += n;
 	}
 	return 0;
@@ -215,8 +211,9 @@ static bool is_line_break(const char *s, size_t n)
  * The string node `n` (a value or a quoted key) decoded, as TOML says: its
  * quotes off, a multi-line string's first line break off, a basic string's
  * escapes decoded, and a line-ending backslash taking the blanks and line
- * breaks after it.  A string that would hold NUL is refused: the entries
- * are C strings, and a value cut short there would mean something else.
+ * breaks after it.  A string that would hold NUL (\u0000: the text has
+ * none) is refused: the entries are C strings, and a value cut short there
+ * would mean something else.
  */
 static int string_decode(const struct toml_reader *r, TSNode n, char **out)
 {
@@ -261,10 +258,6 @@ static int string_decode(const struct toml_reader *r, TSNode n, char **out)
 				"an escape that is NUL or not a Unicode character (\\%.*s)", shown, s + i);
 		}
 		i += used;
-	}
-	if (memchr(buf_cstr(&b), '\0', b.len)) {
-		buf_free(&b);
-		return toml_error_at(r, PYSEC_EINVALID, n, "a NUL character in a string");
 	}
 	*out = buf_detach(&b);
 	if (!*out)
