@@ -19,7 +19,7 @@ PKG_CONFIG ?= pkg-config
 # git-pysec links only CORE_PKGS: the pre-receive hook starts it on every push,
 # and each shared library costs start-up time.  pysec-net (review, serve)
 # and the tests link all of PKGS.
-CORE_PKGS := libgit2 tree-sitter jansson libpcre2-8
+CORE_PKGS := libgit2 tree-sitter jansson libpcre2-8 yaml-0.1 inih
 NET_PKGS := libcurl libmicrohttpd sqlite3 libpq libcrypto libsystemd
 PKGS := $(CORE_PKGS) $(NET_PKGS)
 
