@@ -39,9 +39,10 @@ static size_t count_values(const struct bandit_config *c)
 /*
  * Text that messages may show as it is: UTF-8 without control characters
  * or the ones that hide or reorder text (a pushed file's key ends up in the
- * pusher's terminal).
+ * pusher's terminal); a value may hold tabs and line breaks (TOML's
+ * multi-line strings), which git prefixes again on the pusher's side.
  */
-static int clean_text(const char *s)
+static int clean_text(const char *s, int is_value)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	uint32_t cp;
@@ -49,7 +50,7 @@ static int clean_text(const char *s)
 
 	while (*p) {
 		if (*p < 0x80) {
-			if (*p < 0x20 || *p == 0x7f)
+			if ((*p < 0x20 && !(is_value && (*p == '\t' || *p == '\n'))) || *p == 0x7f)
 				return 0;
 			p++;
 			continue;
@@ -68,9 +69,9 @@ int bandit_config_add(struct bandit_config *c, const char *key, const char *cons
 	size_t i;
 
 	for (i = 0; i < nvalues; i++)
-		if (!clean_text(values[i]))
+		if (!clean_text(values[i], 1))
 			break;
-	if (!clean_text(key) || i < nvalues)
+	if (!clean_text(key, 0) || i < nvalues)
 		return error_set(PYSEC_EINVALID, "%s:%u: a control character or bad UTF-8 in a key or value",
 			c->path ? c->path : "", line);
 

@@ -83,6 +83,18 @@ PYSEC_ARGS=(--bandit-config "$SAMPLES/doc-plugins.yaml")
 same_as_bandit "the documented bandit.yaml with plugin settings: the same" -c "$SAMPLES/doc-plugins.yaml"
 contains "its any_other_function_with_shell_equals_true section is noted: Bandit does not read it either" \
 	"$(cat "$TMP/pysec.err")" "doc-plugins.yaml:14: Bandit's 'any_other_function_with_shell_equals_true.no_shell' ignored: Bandit reads these under shell_injection"
+# pyproject.toml's [tool.bandit], read from the top (Debian's bandit, 1.6.2,
+# reads no TOML: its YAML twin, the same settings, is what it runs with)
+cp "$SAMPLES/doc-plugins.pyproject.toml" pyproject.toml
+PYSEC_ARGS=()
+same_as_bandit "the documented pyproject.toml changes pysec's scan as its YAML twin changes bandit's" \
+	-c "$SAMPLES/doc-plugins.yaml"
+expect_exit 0 "git pysec config shows pyproject.toml's lines" git pysec config
+contains "skips, line 4" "$OUT" "$TMP/p/pyproject.toml:4	pysec.disable=B101, B601"
+PYSEC_ARGS=(--bandit-config "$SAMPLES/doc.yaml")
+printf '[tool.bandit]\nskips = ["B201"]\n' > pyproject.toml
+same_as_bandit "--bandit-config takes the place of pyproject.toml, as bandit's -c" -c "$SAMPLES/doc.yaml"
+rm pyproject.toml
 # a plugin's options, under the name Bandit's plugins read them by
 cat > "$TMP/shell.yaml" <<'YAML'
 shell_injection:
