@@ -104,6 +104,17 @@ forge_release() {
 	python3 "$FORGE_DIR/ctl.py" "$FORGE_URL/_release" "{\"name\": \"$1\"}" > /dev/null
 }
 
+# forge_settled: wait (at most a minute) until the forge has read and done every request of
+# clients that are gone: none waits to be accepted, none is being served but this question.
+forge_settled() {
+	local i
+	for i in $(seq 1200); do
+		[ "$(python3 "$FORGE_DIR/ctl.py" "$FORGE_URL/_settled" | jq -c .)" = '{"pending":false,"open":1}' ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # forge_release_done NAME: let them go on, and wait (at most a minute) until the forge has
 # done what each asked (and answered, or found its client gone: a daemon killed meanwhile).
 forge_release_done() {

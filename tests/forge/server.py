@@ -45,6 +45,10 @@ without auth:
                     has no reply endpoint)
     GET  /_held     {name: requests held now}, for the holds in CONFIG
     POST /_release  {"name": N}: the requests held under N go on
+    GET  /_settled  {"pending": connections not yet accepted, "open": connections
+                    being served, this one included}: once a client is gone
+                    (killed), pending false and open 1 say that everything it
+                    sent has been read and done
 
 Each log entry: method, path, query, auth ("ok", "missing", "bad"), user,
 body (parsed: JSON, or form fields nested as GitLab reads them), status,
@@ -57,6 +61,7 @@ import hashlib
 import json
 import os
 import re
+import select
 import ssl
 import subprocess
 import sys
@@ -113,6 +118,8 @@ CONFIG = {
     "peer_pids": False,
 }
 HELD = {}       # name -> requests waiting now
+OPEN = [0]      # connections accepted and not yet closed (under OPEN_LOCK)
+OPEN_LOCK = threading.Lock()
 RELEASE = {}    # name -> the Event they wait on
 STATE = {"discussions": {}, "reviews": {}, "review_comments": {}, "statuses": [], "next_id": 100,
          "gh_reviews": {}, "gh_comments": {}, "gh_reset_at": 0, "gh_left": None}
@@ -442,6 +449,12 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, dict(STATE, gitea_blocked=self.gitea_blocked(), github_blocked=self.github_blocked()))
         elif self.command == "GET" and self.raw_path == "/_held":
             self.reply(200, HELD)
+        elif self.command == "GET" and self.raw_path == "/_settled":
+            # the accept queue first: a connection taken from it after this look is already counted open
+            pending = bool(select.select([self.server.socket], [], [], 0)[0])
+            with OPEN_LOCK:
+                n = OPEN[0]
+            self.reply(200, {"pending": pending, "open": n})
         elif self.command == "POST" and self.raw_path == "/_release":
             name = self.body.get("name")
             if name in RELEASE:
@@ -1041,13 +1054,27 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(201, st)
 
 
+class Server(ThreadingHTTPServer):
+    """Counts the connections it serves, for /_settled."""
+    daemon_threads = True
+
+    def process_request(self, request, client_address):
+        with OPEN_LOCK:
+            OPEN[0] += 1
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        super().shutdown_request(request)
+        with OPEN_LOCK:
+            OPEN[0] -= 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
     args = ap.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
+    srv = Server(("127.0.0.1", 0), Handler)
     srv.tls = bool(args.tls_cert)
     if args.tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
