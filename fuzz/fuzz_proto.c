@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 	int verdict = -1;
 
-	error_set(0, "");
+	error_set(0, "%s", "");
 	if (proto_request_parse(&req, (const char *)data, size) == 0) {
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			const char *v = proto_request_env(&req, names[i]);
@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();	/* a refusal always says why */
 	}
 	proto_request_clear(&req);
-	error_set(0, "");
+	error_set(0, "%s", "");
 	if (proto_answer_parse((const char *)data, size, &verdict, &out) == 0) {
 		if (verdict != 0 && verdict != 1)
 			abort();
