@@ -17,9 +17,17 @@ static pthread_key_t message_key;
 static int message_key_made;
 static pthread_once_t message_once = PTHREAD_ONCE_INIT;
 
+/* At the thread's exit; anything that sets a message after it (another destructor) starts afresh. */
+static void message_free(void *text)
+{
+	if (text == message)
+		message = NULL;
+	free(text);
+}
+
 static void message_key_create(void)
 {
-	message_key_made = pthread_key_create(&message_key, free) == 0;
+	message_key_made = pthread_key_create(&message_key, message_free) == 0;
 }
 
 const char *error_last(void)
