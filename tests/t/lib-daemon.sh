@@ -23,7 +23,7 @@ start_daemon() {
 	fi
 	DAEMON_PID=$!
 	DAEMON_PIDS="$DAEMON_PIDS $DAEMON_PID"
-	wait_until 20 ready_or_gone "${before:-0}"
+	wait_until 60 ready_or_gone "${before:-0}"
 	if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
 		fail "the daemon starts" "$(tail -5 "$TMP/daemon.log")"
 		return 1

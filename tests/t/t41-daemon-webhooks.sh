@@ -238,14 +238,14 @@ test "$OUT" = ok && ok "the daemon serves on after them" || fail "the daemon ser
 # --- SIGHUP: a new secret ----------------------------------------------------------------------------
 printf 'gl-rotated\n' > "$TMP/gl-secret"
 kill -HUP "$DAEMON_PID"
-wait_until 30 log_at_least 1 '"msg":"reloaded'
+wait_until 60 log_at_least 1 '"msg":"reloaded'
 hook gitlab --project group/proj --number 3 --head "$HEAD2" --secret "$GL_SECRET" --key gl-3
 contains "after SIGHUP the old secret is refused" "$OUT" "401"
 hook gitlab --project group/proj --number 3 --head "$HEAD2" --secret gl-rotated --key gl-3
 contains "and the new one accepted" "$OUT" "202"
 printf '%s\n' "$GL_SECRET" > "$TMP/gl-secret"
 kill -HUP "$DAEMON_PID"
-wait_until 30 log_at_least 2 '"msg":"reloaded'
+wait_until 60 log_at_least 2 '"msg":"reloaded'
 drain
 
 # --- 200 deliveries, kill -9 in the middle --------------------------------------------------------------

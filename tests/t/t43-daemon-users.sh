@@ -214,7 +214,7 @@ c.sendall(b"pysec-gate 1\nout 0\n\nverdict 1\n0\n")
 c.close()
 ' "$TMP/open/pysec.sock" > "$TMP/fake.out" 2>&1 &
 	FAKE=$!
-	wait_until 10 grep -q listening "$TMP/fake.out"
+	wait_until 60 grep -q listening "$TMP/fake.out"
 }
 as_user "$T_GIT" git -C "$TMP/b/app.work" pull -q --ff-only
 commit_as "$T_GIT" "$TMP/b/app.work" fake.py 'eval(payload)\n'

@@ -171,8 +171,8 @@ time.sleep(300)
 ' "$TMP/state/pysec.sock" > "$TMP/silent.out" 2>&1 &
 silent=$!
 DAEMON_PIDS="$DAEMON_PIDS $silent"
-wait_until 10 grep -q connected "$TMP/silent.out"
-wait_until 10 metric_is pysec_hook_workers_busy 1
+wait_until 60 grep -q connected "$TMP/silent.out"
+wait_until 60 metric_is pysec_hook_workers_busy 1
 test "$(metric pysec_hook_workers_busy)" = 1 && ok "stop: a hook worker waits for a request that never comes" ||
 	fail "stop: a hook worker waits for a request"
 kill -TERM "$DAEMON_PID"

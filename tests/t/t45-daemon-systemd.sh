@@ -75,7 +75,7 @@ run_units() {
 		env HOME=/ $exec >> "$TMP/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	DAEMON_PIDS="$DAEMON_PIDS $DAEMON_PID"
-	wait_until 10 listening_more "${listening:-0}"
+	wait_until 60 listening_more "${listening:-0}"
 	# systemd gives the socket its owner, group and mode
 	chown "$(map_user "$(key "${sfiles[@]}" SocketUser)"):$(map_user "$(key "${sfiles[@]}" SocketGroup)")" "$sock"
 	chmod "$(key "${sfiles[@]}" SocketMode)" "$sock"
