@@ -1,7 +1,8 @@
 /*
- * config.c: the daemon's settings, in the system policy file (git-config
- * syntax, read by libgit2 so that multi-valued keys and the case of
- * subsections are kept):
+ * config.c: the daemon's settings, in the system policy file, read by the
+ * policy's loader as every scan reads that file (so an unknown key or a bad
+ * value is refused with where it was set, and the keys are those of its
+ * table, diffscan/settings.c); the values are then checked here:
  *
  *   [pysec]
  *       daemonSocket = /run/pysec/pysec.sock    hooks connect here
@@ -43,34 +44,46 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *get_str(git_config *c, const char *key)
+/* Where `key` was last set ("FILE:LINE"), for a message; the caller frees it. */
+static char *setting_where(const pysec_config *c, const char *key)
 {
-	git_buf b = { 0 };
-	char *s;
+	pysec_config_item item;
+	size_t i;
 
-	if (!c || git_config_get_string_buf(&b, c, key) < 0) {
-		git_error_clear();
-		return NULL;
+	for (i = pysec_config_count(c); i-- > 0;) {
+		pysec_config_entry(c, i, &item);
+		if (!strcasecmp(item.key, key))
+			return item.where;
+		free(item.where);
 	}
-	s = xstrdup(b.ptr);
-	git_buf_dispose(&b);
-	return s;
+	return xstrdup("default");
+}
+
+static char *get_str(const pysec_config *c, const char *key)
+{
+	const char *v = pysec_config_get(c, key, NULL);
+
+	return v ? xstrdup(v) : NULL;
 }
 
 /* `key` as a whole number up to `max`, or `fallback` when it is not set. */
-static int get_num(unsigned long long *out, git_config *c, const char *key, unsigned long long max,
+static int get_num(unsigned long long *out, const pysec_config *c, const char *key, unsigned long long max,
 	unsigned long long fallback)
 {
-	char *s = get_str(c, key);
+	const char *s = pysec_config_get(c, key, NULL);
+	char *where;
 	int rc = 0;
 
 	*out = fallback;
-	if (s && config_parse_uint(out, s, max) < 0)
-		rc = error_set(PYSEC_EINVALID, "%s must be a whole number up to %llu, not '%s'", key, max, s);
-	free(s);
+	if (s && config_parse_uint(out, s, max) < 0) {
+		where = setting_where(c, key);
+		rc = error_set(PYSEC_EINVALID, "%s: %s must be a whole number up to %llu, not '%s'", where, key, max, s);
+		free(where);
+	}
 	return rc;
 }
 
@@ -99,23 +112,22 @@ static int read_secret(char **out, const char *path)
 
 typedef int (*each_fn)(struct dconfig *cfg, const char *value);
 
-/* `fn` for each value of the multi-valued `key`, in the file's order, up to the first failure. */
-static int each_value(git_config *c, const char *key, struct dconfig *cfg, each_fn fn)
+/*
+ * `fn` for each value of the multi-valued `key`, in the file's order, up to
+ * the first failure, whose message then starts with where it was set.
+ */
+static int each_value(const pysec_config *c, const char *key, struct dconfig *cfg, each_fn fn)
 {
-	git_config_iterator *it = NULL;
-	git_config_entry *e;
+	pysec_config_item item;
+	size_t i, n = pysec_config_count(c);
 	int rc = 0;
 
-	if (!c)
-		return 0;
-	if (git_config_multivar_iterator_new(&it, c, key, NULL) < 0) {
-		git_error_clear();
-		return 0;
+	for (i = 0; rc == 0 && i < n; i++) {
+		pysec_config_entry(c, i, &item);
+		if (!strcasecmp(item.key, key) && (rc = fn(cfg, item.value ? item.value : "")) < 0)
+			rc = error_set(rc, "%s: %s", item.where, error_last());
+		free(item.where);
 	}
-	while (rc == 0 && git_config_next(&e, it) == 0)
-		rc = fn(cfg, e->value ? e->value : "");
-	git_config_iterator_free(it);
-	git_error_clear();
 	return rc;
 }
 
@@ -200,7 +212,7 @@ static int add_project(struct dconfig *cfg, const char *value)
 	return 0;
 }
 
-static int load_forge(git_config *c, const char *name, struct forge_conf *f)
+static int load_forge(const pysec_config *c, const char *name, struct forge_conf *f)
 {
 	char key[64], *file;
 	int rc = 0;
@@ -223,7 +235,7 @@ static int load_forge(git_config *c, const char *name, struct forge_conf *f)
 }
 
 /* The hooks' socket: where it is, who may use it, how many serve. */
-static int load_hooks(struct dconfig *cfg, git_config *c, const pysec_serve_options *flags)
+static int load_hooks(struct dconfig *cfg, const pysec_config *c, const pysec_serve_options *flags)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned long long v;
@@ -261,7 +273,7 @@ static int load_hooks(struct dconfig *cfg, git_config *c, const pysec_serve_opti
 }
 
 /* The webhooks: the listener, the queue, the review workers and their retries. */
-static int load_webhooks(struct dconfig *cfg, git_config *c, const pysec_serve_options *flags)
+static int load_webhooks(struct dconfig *cfg, const pysec_config *c, const pysec_serve_options *flags)
 {
 	unsigned long long v;
 	char *s;
@@ -269,14 +281,8 @@ static int load_webhooks(struct dconfig *cfg, git_config *c, const pysec_serve_o
 
 	cfg->listen = flags->listen ? xstrdup(flags->listen) : get_str(c, "pysec.daemon.listen");
 	cfg->queue_db = flags->queue_db ? xstrdup(flags->queue_db) : get_str(c, "pysec.daemon.queueDb");
-	s = get_str(c, "pysec.daemon.queueSync");
-	if (s && strcmp(s, "full") && strcmp(s, "normal")) {
-		rc = error_set(PYSEC_EINVALID, "pysec.daemon.queueSync is full or normal, not '%s'", s);
-		free(s);
-		return rc;
-	}
-	cfg->queue_sync_full = !s || !strcmp(s, "full");
-	free(s);
+	/* full or normal: the loader took nothing else */
+	cfg->queue_sync_full = strcmp(pysec_config_get(c, "pysec.daemon.queueSync", "full"), "normal") != 0;
 	if ((s = get_str(c, "pysec.daemon.queuePasswordFile")) != NULL) {
 		rc = read_secret(&cfg->queue_password, s);
 		free(s);
@@ -315,25 +321,37 @@ static int load_webhooks(struct dconfig *cfg, git_config *c, const pysec_serve_o
 	return 0;
 }
 
+/*
+ * The file through the policy's loader, as every scan reads it: an unknown
+ * key or a bad value is refused there, with where it was set.  A missing
+ * file is an empty one: every default applies.
+ */
+static int read_file(pysec_config **out, const char *path)
+{
+	int rc;
+
+	if ((rc = pysec_config_new(out)) < 0 || access(path, F_OK) != 0)
+		return rc;
+	if (access(path, R_OK) != 0)
+		return error_set(PYSEC_EINVALID, "cannot read '%s': %s", path, strerror(errno));
+	return pysec_config_add_file(*out, path, PYSEC_CONFIG_NORMAL);
+}
+
 int dconfig_load(struct dconfig **out, const pysec_serve_options *flags)
 {
 	struct dconfig *cfg = xcalloc(1, sizeof(*cfg));
-	git_config *c = NULL;
-	int rc = 0;
+	pysec_config *c = NULL;
+	int rc;
 
 	*out = NULL;
 	cfg->file = xstrdup(flags->config);
-	if (access(flags->config, F_OK) == 0 && git_config_open_ondisk(&c, flags->config) < 0) {
-		const git_error *e = git_error_last();
-		rc = error_set(PYSEC_EINVALID, "cannot read '%s': %s", flags->config, e ? e->message : "?");
-		goto cleanup;
-	}
-	if ((rc = load_hooks(cfg, c, flags)) < 0 || (rc = load_webhooks(cfg, c, flags)) < 0)
+	if ((rc = read_file(&c, flags->config)) < 0 || (rc = load_hooks(cfg, c, flags)) < 0 ||
+	    (rc = load_webhooks(cfg, c, flags)) < 0)
 		goto cleanup;
 	*out = cfg;
 	cfg = NULL;
 cleanup:
-	git_config_free(c);
+	pysec_config_free(c);
 	dconfig_free(cfg);
 	return rc;
 }

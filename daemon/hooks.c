@@ -347,7 +347,10 @@ static void serve_one(struct hookd *h, const struct pending *c)
 	if (proto_read_all(c->fd, &in, clock_now() + g->cfg->request_timeout) < 0) {
 		snprintf(why, sizeof(why), "cannot read the request: %s", strerror(errno));
 		bad = why;
-	} else if (proto_request_parse(&r.req, buf_cstr(&in), in.len, &bad) == 0 && open_checked(&r, g->cfg, real) < 0) {
+	} else if (proto_request_parse(&r.req, buf_cstr(&in), in.len) < 0) {
+		snprintf(why, sizeof(why), "%s", error_last());
+		bad = why;
+	} else if (open_checked(&r, g->cfg, real) < 0) {
 		snprintf(why, sizeof(why), "%s", error_last());
 		metrics_hook(HOOK_REFUSED_PATH, clock_now() - c->accepted);
 		dlog("warning", "hook refused", json_pack("{s:s,s:i,s:i}", "why", why, "uid", (int)c->uid,

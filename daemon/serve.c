@@ -167,18 +167,156 @@ static json_t *config_summary(const struct dconfig *c)
 		"users", (int)(c->nusers + c->ngroups), "stop_timeout", c->stop_timeout);
 }
 
+/* What pysec_serve() holds from its start to its exit. */
+struct serving {
+	struct daemon d;
+	int unix_fd, inet_fd;	/* the listening sockets, systemd's or its own; -1: none */
+	char *own_socket;	/* the hooks' socket this process made, removed at the exit */
+	unsigned port;		/* the HTTP port bound */
+};
+
+/* With webhooks, their queue: 0, or the exit status (the reason logged). */
+static int serve_queue(struct serving *s, const struct dconfig *cfg)
+{
+	if (!cfg->listen && s->inet_fd < 0)
+		return 0;
+	if (!cfg->queue_db) {
+		dlog("error", "webhooks need a queue: set pysec.daemon.queueDb", NULL);
+		return 2;
+	}
+	if (queue_open(&s->d.queue, cfg) < 0) {
+		dlog("error", "queue", json_pack("{s:s}", "error", error_last()));
+		return 3;
+	}
+	return 0;
+}
+
+/* Signals are taken by this thread alone, with sigtimedwait; the workers, started after, never see them. */
+static void serve_signals(sigset_t *sigs)
+{
+	sigemptyset(sigs);
+	sigaddset(sigs, SIGTERM);
+	sigaddset(sigs, SIGINT);
+	sigaddset(sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The hooks' socket and workers, the review workers, the webhook listener: 0, or -1 (the reason logged). */
+static int serve_start(struct serving *s, const struct dconfig *cfg)
+{
+	struct daemon *d = &s->d;
+	const char *what;
+
+	if (s->unix_fd < 0 && cfg->socket) {
+		what = "hook socket";
+		if (hookd_listen(&s->unix_fd, cfg->socket, cfg->socket_group) < 0)
+			goto fail;
+		s->own_socket = xstrdup(cfg->socket);
+	}
+	what = "cannot start the hook workers";
+	if (s->unix_fd >= 0 && hookd_start(&d->hooks, d, s->unix_fd) < 0) {
+		close(s->unix_fd);
+		goto fail;
+	}
+	what = "cannot start the review workers";
+	if (d->queue && reviewd_start(&d->reviews, d, cfg->review_workers) < 0)
+		goto fail;
+	what = "webhook listener";
+	if ((cfg->listen || s->inet_fd >= 0) && webhookd_start(&d->web, d, cfg->listen, s->inet_fd, &s->port) < 0)
+		goto fail;
+	return 0;
+fail:
+	dlog("error", what, json_pack("{s:s}", "error", error_last()));
+	return -1;
+}
+
+/* Say so: the HTTP port in the port file, and "ready" with what is served. */
+static void serve_ready(const struct serving *s, const struct dconfig *cfg, const char *port_file)
+{
+	json_t *ready = config_summary(cfg);
+
+	if (port_file && s->d.web) {
+		FILE *f = fopen(port_file, "w");
+		if (f) {
+			fprintf(f, "%u\n", s->port);
+			fclose(f);
+		}
+	}
+	json_object_set_new(ready, "socket", cfg->socket ? json_string(cfg->socket) :
+		s->unix_fd >= 0 ? json_string("(systemd)") : json_null());
+	json_object_set_new(ready, "socket_from", s->unix_fd < 0 ? json_null() :
+		json_string(s->own_socket ? "its own" : "systemd"));
+	json_object_set_new(ready, "http_port", s->d.web ? json_integer(s->port) : json_null());
+	json_object_set_new(ready, "pid", json_integer(getpid()));
+	json_object_set_new(ready, "version", json_string(PYSEC_VERSION));
+	dlog("info", "ready", ready);
+}
+
+/* Until SIGTERM or SIGINT: SIGHUP starts a new generation; finished jobs are pruned hourly. */
+static void serve_loop(struct daemon *d, const pysec_serve_options *flags, const sigset_t *sigs)
+{
+	int64_t last_prune = 0;
+
+	while (!d->stopping) {
+		struct timespec ts = { 1, 0 };
+		int sig = sigtimedwait(sigs, NULL, &ts);
+
+		if (sig == SIGTERM || sig == SIGINT) {
+			dlog("info", "stopping: finishing the work in flight", json_pack("{s:s}", "signal",
+				sig == SIGTERM ? "TERM" : "INT"));
+			d->stopping = 1;
+		} else if (sig == SIGHUP) {
+			struct dconfig *fresh = NULL;
+			if (dconfig_load(&fresh, flags) < 0) {
+				dlog("error", "reload failed; keeping the configuration in use",
+					json_pack("{s:s}", "error", error_last()));
+				continue;
+			}
+			gen_swap(d, gen_new(fresh));
+			dlog("info", "reloaded: configuration read, rules and cache fresh", config_summary(fresh));
+		}
+		if (d->queue && clock_wall_ms() - last_prune > 3600 * 1000) {
+			queue_prune(d->queue, 14);
+			last_prune = clock_wall_ms();
+		}
+	}
+}
+
+/* Stop within pysec.daemon.stopTimeout and free; past it, the process ends at once.  Returns `rc`. */
+static int serve_stop(struct serving *s, int rc)
+{
+	struct daemon *d = &s->d;
+	double stop_timeout = d->gen->cfg->stop_timeout;
+
+	if (stop_in_time(d, stop_timeout) < 0) {
+		/* the deadline passed (a scan or a forge that does not end): what was in flight is queued again */
+		if (d->queue)
+			queue_abandon(d->queue);
+		if (s->own_socket)
+			unlink(s->own_socket);
+		dlog("warning", "stopped at the deadline, with work unfinished (pysec.daemon.stopTimeout)",
+			json_pack("{s:f}", "seconds", stop_timeout));
+		_exit(rc);
+	}
+	if (s->own_socket)
+		unlink(s->own_socket);	/* hooks now scan in their own process at once; systemd's socket stays */
+	free(s->own_socket);
+	queue_close(d->queue);
+	gen_swap(d, NULL);
+	pthread_mutex_destroy(&d->lock);
+	dlog("info", "stopped", NULL);
+	return rc;
+}
+
 int pysec_serve(const pysec_serve_options *flags)
 {
-	struct daemon d;
+	struct serving s;
 	struct dconfig *cfg = NULL;
 	sigset_t sigs;
-	int unix_fd, inet_fd, rc = 0;
-	unsigned port = 0;
-	int64_t last_prune = 0;
-	char *own_socket = NULL;
-	double stop_timeout;
+	int rc;
 
-	memset(&d, 0, sizeof(d));
+	memset(&s, 0, sizeof(s));
 	/*
 	 * The roots are the daemon's trust boundary (hooks.c checks every path
 	 * a repository reads from against them); the repositories belong to
@@ -186,8 +324,8 @@ int pysec_serve(const pysec_serve_options *flags)
 	 * all unless safe.directory named each one exactly.
 	 */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
-	pthread_mutex_init(&d.lock, NULL);
-	d.started = (double)clock_wall_ms() / 1000.0;
+	pthread_mutex_init(&s.d.lock, NULL);
+	s.d.started = (double)clock_wall_ms() / 1000.0;
 	if (dconfig_load(&cfg, flags) < 0) {
 		dlog("error", "configuration", json_pack("{s:s}", "error", error_last()));
 		return 2;
@@ -197,121 +335,21 @@ int pysec_serve(const pysec_serve_options *flags)
 		dconfig_free(cfg);
 		return 0;
 	}
-	systemd_sockets(&unix_fd, &inet_fd);
-	if (unix_fd < 0 && !cfg->socket && inet_fd < 0 && !cfg->listen) {
+	systemd_sockets(&s.unix_fd, &s.inet_fd);
+	if (s.unix_fd < 0 && !cfg->socket && s.inet_fd < 0 && !cfg->listen) {
 		dlog("error", "nothing to serve: set pysec.daemonSocket (hooks) or pysec.daemon.listen (webhooks)", NULL);
 		dconfig_free(cfg);
 		return 2;
 	}
-	if (cfg->listen || inet_fd >= 0) {
-		if (!cfg->queue_db) {
-			dlog("error", "webhooks need a queue: set pysec.daemon.queueDb", NULL);
-			dconfig_free(cfg);
-			return 2;
-		}
-		if (queue_open(&d.queue, cfg) < 0) {
-			dlog("error", "queue", json_pack("{s:s}", "error", error_last()));
-			dconfig_free(cfg);
-			return 3;
-		}
-	}
-	d.gen = gen_new(cfg);
-
-	/* signals are taken by this thread alone, with sigtimedwait; the workers never see them */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	if (unix_fd < 0 && cfg->socket) {
-		if (hookd_listen(&unix_fd, cfg->socket, cfg->socket_group) < 0) {
-			dlog("error", "hook socket", json_pack("{s:s}", "error", error_last()));
-			rc = 3;
-			goto stop;
-		}
-		own_socket = xstrdup(cfg->socket);
-	}
-	if (unix_fd >= 0 && hookd_start(&d.hooks, &d, unix_fd) < 0) {
-		close(unix_fd);
-		dlog("error", "cannot start the hook workers", json_pack("{s:s}", "error", error_last()));
-		rc = 3;
-		goto stop;
-	}
-	if (d.queue && reviewd_start(&d.reviews, &d, cfg->review_workers) < 0) {
-		dlog("error", "cannot start the review workers", json_pack("{s:s}", "error", error_last()));
-		rc = 3;
-		goto stop;
-	}
-	if ((cfg->listen || inet_fd >= 0) && webhookd_start(&d.web, &d, cfg->listen, inet_fd, &port) < 0) {
-		dlog("error", "webhook listener", json_pack("{s:s}", "error", error_last()));
-		rc = 3;
-		goto stop;
-	}
-	if (flags->port_file && d.web) {
-		FILE *f = fopen(flags->port_file, "w");
-		if (f) {
-			fprintf(f, "%u\n", port);
-			fclose(f);
-		}
-	}
-	{
-		json_t *ready = config_summary(cfg);
-		json_object_set_new(ready, "socket", cfg->socket ? json_string(cfg->socket) :
-			unix_fd >= 0 ? json_string("(systemd)") : json_null());
-		json_object_set_new(ready, "socket_from", unix_fd < 0 ? json_null() :
-			json_string(own_socket ? "its own" : "systemd"));
-		json_object_set_new(ready, "http_port", d.web ? json_integer(port) : json_null());
-		json_object_set_new(ready, "pid", json_integer(getpid()));
-		json_object_set_new(ready, "version", json_string(PYSEC_VERSION));
-		dlog("info", "ready", ready);
-	}
-
-	while (!d.stopping) {
-		struct timespec ts = { 1, 0 };
-		int sig = sigtimedwait(&sigs, NULL, &ts);
-
-		if (sig == SIGTERM || sig == SIGINT) {
-			dlog("info", "stopping: finishing the work in flight", json_pack("{s:s}", "signal",
-				sig == SIGTERM ? "TERM" : "INT"));
-			d.stopping = 1;
-		} else if (sig == SIGHUP) {
-			struct dconfig *fresh = NULL;
-			if (dconfig_load(&fresh, flags) < 0) {
-				dlog("error", "reload failed; keeping the configuration in use",
-					json_pack("{s:s}", "error", error_last()));
-				continue;
-			}
-			gen_swap(&d, gen_new(fresh));
-			dlog("info", "reloaded: configuration read, rules and cache fresh", config_summary(fresh));
-		}
-		if (d.queue && clock_wall_ms() - last_prune > 3600 * 1000) {
-			queue_prune(d.queue, 14);
-			last_prune = clock_wall_ms();
-		}
-	}
-stop:
-	stop_timeout = d.gen ? d.gen->cfg->stop_timeout : 0;
-	if (stop_in_time(&d, stop_timeout) < 0) {
-		/* the deadline passed (a scan or a forge that does not end): what was in flight is queued again */
-		if (d.queue)
-			queue_abandon(d.queue);
-		if (own_socket)
-			unlink(own_socket);
-		dlog("warning", "stopped at the deadline, with work unfinished (pysec.daemon.stopTimeout)",
-			json_pack("{s:f}", "seconds", stop_timeout));
-		_exit(rc);
-	}
-	if (own_socket)
-		unlink(own_socket);	/* hooks now scan in their own process at once; systemd's socket stays */
-	free(own_socket);
-	queue_close(d.queue);
-	if (d.gen)
-		gen_swap(&d, NULL);
-	else
+	if ((rc = serve_queue(&s, cfg)) != 0) {
 		dconfig_free(cfg);
-	pthread_mutex_destroy(&d.lock);
-	dlog("info", "stopped", NULL);
-	return rc;
+		return rc;
+	}
+	s.d.gen = gen_new(cfg);
+	serve_signals(&sigs);
+	if (serve_start(&s, cfg) < 0)
+		return serve_stop(&s, 3);
+	serve_ready(&s, cfg, flags->port_file);
+	serve_loop(&s.d, flags, &sigs);
+	return serve_stop(&s, 0);
 }

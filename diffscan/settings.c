@@ -60,7 +60,7 @@ static const struct setting settings[] = {
 	{ "pysec.review.maxWait", SETTING_NUMBER, 3600, NULL, 0 },
 	{ "pysec.review.maxInFlight", SETTING_NUMBER, 16, NULL, 0 },
 	{ "pysec.review.gitlabEncoding", SETTING_CHOICE, 0, encodings, 0 },
-	/* git pysec serve: its values are the daemon's to check (daemon/config.c) */
+	/* git pysec serve: read through this table, the values checked by the daemon (daemon/config.c) */
 	{ "pysec.daemon.root", SETTING_TEXT, 0, NULL, 1 },
 	{ "pysec.daemon.allowUser", SETTING_TEXT, 0, NULL, 1 },
 	{ "pysec.daemon.allowGroup", SETTING_TEXT, 0, NULL, 1 },

@@ -17,25 +17,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		"GL_USERNAME", "GIT_PUSH_OPTION_COUNT", "GIT_PUSH_OPTION_0", "" };
 	struct proto_request req;
 	struct buf out = BUF_INIT(PROTO_MAX_ANSWER);
-	const char *why = NULL;
-	char because[256];
 	size_t i;
 	int verdict = -1;
 
-	if (proto_request_parse(&req, (const char *)data, size, &why) == 0) {
+	error_set(0, "%s", "");
+	if (proto_request_parse(&req, (const char *)data, size) == 0) {
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			const char *v = proto_request_env(&req, names[i]);
 			if (v && strlen(v) > req.input_len + size)
 				abort();	/* a value longer than the request itself */
 		}
-	} else if (!why) {
+	} else if (!*error_last()) {
 		abort();	/* a refusal always says why */
 	}
 	proto_request_clear(&req);
-	if (proto_answer_parse((const char *)data, size, &verdict, &out, because, sizeof(because)) == 0) {
+	error_set(0, "%s", "");
+	if (proto_answer_parse((const char *)data, size, &verdict, &out) == 0) {
 		if (verdict != 0 && verdict != 1)
 			abort();
-	} else if (out.len || strlen(because) >= sizeof(because)) {
+	} else if (out.len || !*error_last()) {
 		abort();	/* no verdict: nothing for the pusher's screen */
 	}
 	buf_free(&out);

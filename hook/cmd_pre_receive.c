@@ -153,8 +153,11 @@ static void share_quarantine(git_repository *repo)
 	close(fd);
 }
 
-/* pysec.daemonUser (a name or a uid), else the owner of the repository; -1 with why when neither is known. */
-static int daemon_user(uid_t *out, const pysec_config *cfg, git_repository *repo, char *why, size_t whylen)
+/*
+ * pysec.daemonUser (a name or a uid), else the owner of the repository; -1
+ * when neither is known (error_last() says why).
+ */
+static int daemon_user(uid_t *out, const pysec_config *cfg, git_repository *repo)
 {
 	const char *name = pysec_config_get(cfg, "pysec.daemonUser", NULL);
 	struct passwd *pw;
@@ -171,13 +174,10 @@ static int daemon_user(uid_t *out, const pysec_config *cfg, git_repository *repo
 			*out = pw->pw_uid;
 			return 0;
 		}
-		snprintf(why, whylen, "pysec.daemonUser: no user '%.100s'", name);
-		return -1;
+		return error_set(-1, "pysec.daemonUser: no user '%.100s'", name);
 	}
-	if (stat(git_repository_commondir(repo), &st) < 0) {
-		snprintf(why, whylen, "cannot tell who owns the repository: %s", strerror(errno));
-		return -1;
-	}
+	if (stat(git_repository_commondir(repo), &st) < 0)
+		return error_set(-1, "cannot tell who owns the repository: %s", strerror(errno));
 	*out = st.st_uid;
 	return 0;
 }
@@ -193,11 +193,11 @@ static int through_daemon(git_repository **repo_out, const char *input, size_t l
 	pysec_config_sources src = PYSEC_CONFIG_SOURCES_INIT;
 	pysec_config *cfg = NULL;
 	git_repository *repo = NULL;
-	char real[PATH_MAX], why[512], **env = NULL;
+	char real[PATH_MAX], **env = NULL;
 	const char *sock;
 	double timeout;
 	size_t nenv = 0, i;
-	uid_t uid;
+	uid_t uid = 0;	/* set by daemon_user() before any use */
 	int verdict = -1;
 
 	/* the server's policy, as the gate reads it before any pushed .pysec */
@@ -211,10 +211,10 @@ static int through_daemon(git_repository **repo_out, const char *input, size_t l
 	if (timeout <= 0 || timeout > 3600)
 		timeout = 5.0;
 	if (!realpath(git_repository_commondir(repo), real)) {
-		snprintf(why, sizeof(why), "cannot resolve the repository's path");
+		error_set(-1, "cannot resolve the repository's path");
 		goto fallback;
 	}
-	if (daemon_user(&uid, cfg, repo, why, sizeof(why)) < 0)
+	if (daemon_user(&uid, cfg, repo) < 0)
 		goto fallback;
 	if (uid != geteuid())
 		share_quarantine(repo);
@@ -227,11 +227,11 @@ static int through_daemon(git_repository **repo_out, const char *input, size_t l
 		env = grown;
 		env[nenv++] = environ[i];
 	}
-	if (proto_gate(sock, timeout, uid, real, env, nenv, input, len, stderr, &verdict, why, sizeof(why)) == 0)
+	if (proto_gate(sock, timeout, uid, real, env, nenv, input, len, stderr, &verdict) == 0)
 		goto done;
 fallback:
 	verdict = -1;
-	fprintf(stderr, "%spysec: note: the daemon at %s: %s; scanning here\n", prefix, sock, why);
+	fprintf(stderr, "%spysec: note: the daemon at %s: %s; scanning here\n", prefix, sock, error_last());
 done:
 	free(env);
 	pysec_config_free(cfg);

@@ -50,8 +50,11 @@ struct proto_request {
 	size_t input_len;
 };
 
-/* Parse a whole request; -1 with `why` when it is not one (then proto_request_clear() it all the same). */
-int proto_request_parse(struct proto_request *out, const char *data, size_t len, const char **why);
+/*
+ * Parse a whole request; -1 when it is not one, with why in error_last()
+ * (util.h; then proto_request_clear() it all the same).
+ */
+int proto_request_parse(struct proto_request *out, const char *data, size_t len);
 void proto_request_clear(struct proto_request *r);
 /* The value of environment variable `name` in the request (the last one sent), or NULL. */
 const char *proto_request_env(const struct proto_request *r, const char *name);
@@ -59,9 +62,10 @@ const char *proto_request_env(const struct proto_request *r, const char *name);
 /*
  * Parse a whole answer: 0 with the verdict (0 accept, 1 reject) and the
  * daemon's lines appended to `out`; -1 when it is no verdict (refused, an
- * error, malformed), with the reason in `why`.  Nothing is appended then.
+ * error, malformed), with the reason in error_last().  Nothing is appended
+ * then.
  */
-int proto_answer_parse(const char *data, size_t len, int *verdict, struct buf *out, char *why, size_t whylen);
+int proto_answer_parse(const char *data, size_t len, int *verdict, struct buf *out);
 
 /* Write all of `data` to `fd` before `deadline` (clock_now() seconds); -1 on failure. */
 int proto_write_all(int fd, const char *data, size_t len, double deadline);
@@ -72,12 +76,12 @@ int proto_read_all(int fd, struct buf *b, double deadline);
  * Ask the daemon at `socket_path` to judge a push.  Returns 0 with the
  * verdict (0 accept, 1 reject) and the daemon's lines written to `out`;
  * -1 when it is down, busy, refuses, cannot judge it, or does not answer
- * within `timeout` seconds, with the reason in `why`.  Whatever listens
+ * within `timeout` seconds, with the reason in error_last().  Whatever listens
  * there is trusted only when it runs as `daemon_uid` or as root (the
  * credentials of the listening socket, SO_PEERCRED: systemd's own when it
  * holds the socket); anything else is not sent the push.
  */
 int proto_gate(const char *socket_path, double timeout, uid_t daemon_uid, const char *repo, char *const *env,
-	size_t nenv, const char *input, size_t len, FILE *out, int *verdict, char *why, size_t whylen);
+	size_t nenv, const char *input, size_t len, FILE *out, int *verdict);
 
 #endif

@@ -45,7 +45,7 @@ int proto_next(const char **p, const char *end, char name[32], const char **valu
 	return 1;
 }
 
-int proto_request_parse(struct proto_request *r, const char *data, size_t len, const char **why)
+int proto_request_parse(struct proto_request *r, const char *data, size_t len)
 {
 	const char *p = data, *end = data + len, *v;
 	char name[32];
@@ -54,8 +54,7 @@ int proto_request_parse(struct proto_request *r, const char *data, size_t len, c
 
 	memset(r, 0, sizeof(*r));
 	if (len < strlen(PROTO_HEADER) || memcmp(p, PROTO_HEADER, strlen(PROTO_HEADER))) {
-		*why = "not a pysec-gate 1 request";
-		return -1;
+		return error_set(-1, "not a pysec-gate 1 request");
 	}
 	p += strlen(PROTO_HEADER);
 	while ((rc = proto_next(&p, end, name, &v, &vl)) > 0) {
@@ -64,8 +63,7 @@ int proto_request_parse(struct proto_request *r, const char *data, size_t len, c
 			r->repo_len = vl;
 		} else if (!strcmp(name, "env")) {
 			if (r->nenv >= PROTO_MAX_ENV || !memchr(v, '=', vl) || memchr(v, '\0', vl)) {
-				*why = "a bad or extra environment variable";
-				return -1;
+				return error_set(-1, "a bad or extra environment variable");
 			}
 			r->env = xrealloc(r->env, (r->nenv + 1) * sizeof(*r->env));
 			r->env[r->nenv++] = xstrndup(v, vl);
@@ -76,8 +74,7 @@ int proto_request_parse(struct proto_request *r, const char *data, size_t len, c
 		}
 	}
 	if (rc < 0 || !r->repo || !r->repo_len || memchr(r->repo, '\0', r->repo_len) || !have_input) {
-		*why = "a malformed request";
-		return -1;
+		return error_set(-1, "a malformed request");
 	}
 	return 0;
 }
@@ -102,8 +99,8 @@ const char *proto_request_env(const struct proto_request *r, const char *name)
 	return NULL;
 }
 
-/* A frame's value for a message: at most 200 bytes, control characters as blanks. */
-static void quote_why(char *why, size_t whylen, const char *what, const char *v, size_t vl)
+/* -1 with "<what>: <value>", the frame's value at most 200 bytes, control characters as blanks. */
+static int error_quoted(const char *what, const char *v, size_t vl)
 {
 	char text[201];
 	size_t i, n = vl > 200 ? 200 : vl;
@@ -111,10 +108,10 @@ static void quote_why(char *why, size_t whylen, const char *what, const char *v,
 	for (i = 0; i < n; i++)
 		text[i] = (unsigned char)v[i] < ' ' || v[i] == 0x7f ? ' ' : v[i];
 	text[n] = '\0';
-	snprintf(why, whylen, "%s: %s", what, text);
+	return error_set(-1, "%s: %s", what, text);
 }
 
-int proto_answer_parse(const char *data, size_t len, int *verdict, struct buf *out, char *why, size_t whylen)
+int proto_answer_parse(const char *data, size_t len, int *verdict, struct buf *out)
 {
 	const char *p, *v, *end = data + len;
 	char name[32];
@@ -122,37 +119,29 @@ int proto_answer_parse(const char *data, size_t len, int *verdict, struct buf *o
 	int rc, have_verdict = 0;
 
 	if (len < strlen(PROTO_HEADER) || memcmp(data, PROTO_HEADER, strlen(PROTO_HEADER))) {
-		snprintf(why, whylen, "%s", len ? "not a pysec daemon answer" : "it closed the connection");
-		return -1;
+		return error_set(-1, "%s", len ? "not a pysec daemon answer" : "it closed the connection");
 	}
 	/* read it all before taking anything: a broken answer gives nothing, and the hook scans itself */
 	p = data + strlen(PROTO_HEADER);
 	while ((rc = proto_next(&p, end, name, &v, &vl)) > 0) {
-		if (!strcmp(name, "refused")) {
-			quote_why(why, whylen, "refused", v, vl);
-			return -1;
-		}
-		if (!strcmp(name, "error")) {
-			quote_why(why, whylen, "it could not judge the push", v, vl);
-			return -1;
-		}
+		if (!strcmp(name, "refused"))
+			return error_quoted("refused", v, vl);
+		if (!strcmp(name, "error"))
+			return error_quoted("it could not judge the push", v, vl);
 		if (!strcmp(name, "verdict") && vl == 1 && (*v == '0' || *v == '1')) {
 			*verdict = *v - '0';
 			have_verdict = 1;
 		}
 	}
-	if (rc < 0 || !have_verdict) {
-		snprintf(why, whylen, "a malformed answer");
-		return -1;
-	}
+	if (rc < 0 || !have_verdict)
+		return error_set(-1, "a malformed answer");
 	p = data + strlen(PROTO_HEADER);
 	while (proto_next(&p, end, name, &v, &vl) > 0)
 		if (!strcmp(name, "out") && buf_put(out, v, vl) < 0) {
 			out->len = start;
 			if (out->ptr)
 				out->ptr[start] = '\0';
-			snprintf(why, whylen, "an answer too large");
-			return -1;
+			return error_set(-1, "an answer too large");
 		}
 	return 0;
 }
@@ -217,10 +206,16 @@ int proto_read_all(int fd, struct buf *b, double deadline)
 	}
 }
 
-static int fail(char *why, size_t whylen, const char *what, int err)
+/* -1 with "<what>: <strerror(err)>", or just "<what>" when `err` is 0. */
+static int error_errno(const char *what, int err)
 {
-	snprintf(why, whylen, "%s%s%s", what, err ? ": " : "", err ? strerror(err) : "");
-	return -1;
+	return error_set(-1, "%s%s%s", what, err ? ": " : "", err ? strerror(err) : "");
+}
+
+/* A failure to send or read before `deadline`: "no answer in time" when it passed. */
+static int error_io(const char *what, int err)
+{
+	return err == ETIMEDOUT ? error_errno("no answer in time", 0) : error_errno(what, err);
 }
 
 /* The request: the header, the repository, the environment, the input; -1 past PROTO_MAX_REQUEST. */
@@ -237,72 +232,77 @@ static int request_build(struct buf *b, const char *repo, char *const *env, size
 	return proto_frame(b, "input", input, len);
 }
 
-int proto_gate(const char *socket_path, double timeout, uid_t daemon_uid, const char *repo, char *const *env,
-	size_t nenv, const char *input, size_t len, FILE *out, int *verdict, char *why, size_t whylen)
+/* Connect to the daemon at `socket_path`, and trust it only when it runs as `daemon_uid` or root. */
+static int gate_connect(int *out, const char *socket_path, uid_t daemon_uid)
 {
+	struct sockaddr_un sa;
 	struct ucred peer;
 	socklen_t peerlen = sizeof(peer);
-	struct sockaddr_un sa;
-	struct buf req = BUF_INIT(PROTO_MAX_REQUEST), ans = BUF_INIT(PROTO_MAX_ANSWER), text = BUF_INIT(PROTO_MAX_ANSWER);
-	double deadline = clock_now() + timeout;
-	int fd, rc, err;
+	int fd, rc = -1;
 
 	if (strlen(socket_path) >= sizeof(sa.sun_path))
-		return fail(why, whylen, "socket path too long", 0);
+		return error_errno("socket path too long", 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, socket_path, strlen(socket_path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return fail(why, whylen, "socket", errno);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
+		return error_errno("socket", errno);
 	/* a Unix socket connects at once, or says EAGAIN when its backlog is full: the daemon is busy */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		err = errno;
-		close(fd);
-		return fail(why, whylen, err == EAGAIN ? "busy (its backlog is full)" : "cannot connect", err == EAGAIN ? 0 : err);
+		rc = errno == EAGAIN ? error_errno("busy (its backlog is full)", 0) : error_errno("cannot connect", errno);
+		goto done;
 	}
 	/* a listener anyone else set up there (the daemon down, the directory writable) must not judge pushes */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &peerlen) < 0) {
-		err = errno;
-		close(fd);
-		return fail(why, whylen, "cannot tell who listens there", err);
+		rc = error_errno("cannot tell who listens there", errno);
+		goto done;
 	}
 	if (peer.uid != daemon_uid && peer.uid != 0) {
-		close(fd);
-		snprintf(why, whylen, "it runs as uid %u, not as the daemon's user (uid %u, pysec.daemonUser) or root; "
+		rc = error_set(-1, "it runs as uid %u, not as the daemon's user (uid %u, pysec.daemonUser) or root; "
 			"not trusted", (unsigned)peer.uid, (unsigned)daemon_uid);
-		return -1;
+		goto done;
 	}
-	if (request_build(&req, repo, env, nenv, input, len) < 0) {
-		buf_free(&req);
-		close(fd);
-		return fail(why, whylen, "the request is too large", 0);
-	}
-	rc = proto_write_all(fd, req.ptr, req.len, deadline);
-	buf_free(&req);
-	if (rc < 0 && errno != EPIPE && errno != ECONNRESET) {
-		err = errno;
-		close(fd);
-		return fail(why, whylen, err == ETIMEDOUT ? "no answer in time" : "cannot send the request", err == ETIMEDOUT ? 0 : err);
+	*out = fd;
+	return 0;
+done:
+	close(fd);
+	return rc;
+}
+
+int proto_gate(const char *socket_path, double timeout, uid_t daemon_uid, const char *repo, char *const *env,
+	size_t nenv, const char *input, size_t len, FILE *out, int *verdict)
+{
+	struct buf req = BUF_INIT(PROTO_MAX_REQUEST), ans = BUF_INIT(PROTO_MAX_ANSWER), text = BUF_INIT(PROTO_MAX_ANSWER);
+	double deadline = clock_now() + timeout;
+	int fd = -1, rc;
+
+	if ((rc = gate_connect(&fd, socket_path, daemon_uid)) < 0)
+		goto done;
+	if ((rc = request_build(&req, repo, env, nenv, input, len)) < 0) {
+		rc = error_errno("the request is too large", 0);
+		goto done;
 	}
 	/* a refusal comes before the daemon reads the request: it is read all the same */
+	if (proto_write_all(fd, req.ptr, req.len, deadline) < 0 && errno != EPIPE && errno != ECONNRESET) {
+		rc = error_io("cannot send the request", errno);
+		goto done;
+	}
+	buf_free(&req);
 	shutdown(fd, SHUT_WR);
-	rc = proto_read_all(fd, &ans, deadline);
-	err = errno;
-	close(fd);
-	if (rc < 0) {
-		buf_free(&ans);
-		return fail(why, whylen, err == ETIMEDOUT ? "no answer in time" : "cannot read the answer", err == ETIMEDOUT ? 0 : err);
+	if ((rc = proto_read_all(fd, &ans, deadline)) < 0) {
+		rc = error_io("cannot read the answer", errno);
+		goto done;
 	}
-	rc = proto_answer_parse(buf_cstr(&ans), ans.len, verdict, &text, why, whylen);
-	buf_free(&ans);
-	if (rc < 0) {
-		buf_free(&text);
-		return -1;
-	}
+	if ((rc = proto_answer_parse(buf_cstr(&ans), ans.len, verdict, &text)) < 0)
+		goto done;
 	if (text.len)
 		fwrite(text.ptr, 1, text.len, out);
 	fflush(out);
+done:
+	if (fd >= 0)
+		close(fd);
+	buf_free(&req);
+	buf_free(&ans);
 	buf_free(&text);
-	return 0;
+	return rc;
 }

@@ -82,8 +82,10 @@ void buf_free(struct buf *b);
 /* --- error.c --------------------------------------------------------------- */
 
 /*
- * Set this thread's error message; returns `code` so callers can `return
- * error_set(...)`.  The arguments may include error_last(), to add where.
+ * Set this thread's error message, of any length; returns `code` so callers
+ * can `return error_set(...)`.  The arguments may include error_last(), to
+ * add where.  Out of memory, the message is cut to what a static buffer
+ * holds (1023 bytes), never lost.
  */
 int error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* This thread's last error message, never NULL. */

@@ -9,7 +9,7 @@ trap 'for p in $DAEMON_PIDS ${FORGE_PIDS:-}; do kill -9 "$p" 2>/dev/null; done; 
 # DAEMON_PID, and HTTP_URL when it listens for webhooks (with --port-file).
 # With DAEMON_AS=USER (lib-users.sh), it runs as that user.
 start_daemon() {
-	local conf=$1 i before port=$TMP/port; shift
+	local conf=$1 before port=$TMP/port; shift
 	before=$(grep -c '"msg":"ready"' "$TMP/daemon.log" 2>/dev/null)
 	rm -f "$port"
 	if [ -n "${DAEMON_AS:-}" ]; then
@@ -23,17 +23,18 @@ start_daemon() {
 	fi
 	DAEMON_PID=$!
 	DAEMON_PIDS="$DAEMON_PIDS $DAEMON_PID"
-	for i in $(seq 400); do
-		[ "$(grep -c '"msg":"ready"' "$TMP/daemon.log" 2>/dev/null)" -gt "${before:-0}" ] && break
-		kill -0 "$DAEMON_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_until 60 ready_or_gone "${before:-0}"
 	if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
 		fail "the daemon starts" "$(tail -5 "$TMP/daemon.log")"
 		return 1
 	fi
 	[ -s "$port" ] && HTTP_URL="http://127.0.0.1:$(cat "$port")"
 	return 0
+}
+
+# ready_or_gone BEFORE: the log says "ready" more than BEFORE times, or the daemon has ended
+ready_or_gone() {
+	[ "$(grep -c '"msg":"ready"' "$TMP/daemon.log" 2>/dev/null)" -gt "$1" ] || ! kill -0 "$DAEMON_PID" 2>/dev/null
 }
 
 # stop_daemon [SIGNAL]: signal the daemon (TERM by default) and wait for it to end.
@@ -45,6 +46,10 @@ stop_daemon() {
 
 # daemon_log_count TEXT: how many lines of the daemon's log hold TEXT.
 daemon_log_count() { grep -c -- "$1" "$TMP/daemon.log"; }
+# log_at_least N TEXT: at least N lines of the daemon's log hold TEXT
+log_at_least() { [ "$(daemon_log_count "$2")" -ge "$1" ]; }
+# healthy [URL]: the daemon at URL ($HTTP_URL by default) answers /healthz with ok
+healthy() { [ "$(curl -s --max-time 10 "${1:-$HTTP_URL}/healthz")" = ok ]; }
 
 # http_get PATH: the daemon's answer to GET PATH, in $OUT.
 http_get() { OUT=$(curl -s --max-time 10 "$HTTP_URL$1"); }
@@ -53,6 +58,9 @@ http_get() { OUT=$(curl -s --max-time 10 "$HTTP_URL$1"); }
 metric() {
 	curl -s --max-time 10 "$HTTP_URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'
 }
+
+# metric_is NAME VALUE: /metrics says VALUE for NAME
+metric_is() { [ "$(metric "$1")" = "$2" ]; }
 
 # q SQL: rows of the daemon's queue ($QUEUE, else $TMP/queue.db), "|"-separated
 q() { python3 -c 'import sqlite3, sys
@@ -63,13 +71,10 @@ for r in c.execute(sys.argv[2]):
 # drain: wait until no job is queued or running (at most a minute); the jobs are in
 # $JOBS_TABLE (PostgreSQL's pysec_jobs, where a test's q reads that), else jobs
 drain() {
-	local i
-	for i in $(seq 600); do
-		[ "$(q "SELECT count(*) FROM ${JOBS_TABLE:-jobs} WHERE state IN ('queued', 'running')")" = 0 ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 60 idle
 }
+# idle: no job is queued or running
+idle() { [ "$(q "SELECT count(*) FROM ${JOBS_TABLE:-jobs} WHERE state IN ('queued', 'running')")" = 0 ]; }
 
 # review_project: what the review tests of the daemon share (lib-forge.sh first):
 # a project in $TMP/work whose topic commit adds shell=True (BASE, HEAD), the

@@ -62,6 +62,19 @@ lacks() {
 }
 
 # new_repo DIR: a fresh repository with one empty commit.
+# wait_until SECONDS COMMAND...: run COMMAND until it succeeds, for at most
+# SECONDS; true when it did.  Every wait for what another process does (a
+# daemon ready, a job done, /healthz) is this poll with a deadline: never a
+# sleep that orders events.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
 new_repo() {
 	git init -q "$1" && git -C "$1" commit -q --allow-empty -m init
 }

@@ -96,7 +96,8 @@ kill -STOP "$DAEMON_PID"
 git push origin HEAD:main > "$TMP/bg.out" 2>&1 &
 bg=$!
 # the hook has connected once its connection waits in the stopped daemon's backlog
-for i in $(seq 1200); do [ "$(ss -xlH src "$SOCK" | awk '{ print $3 }')" = 1 ] && break; sleep 0.05; done
+backlog_is() { [ "$(ss -xlH src "$SOCK" | awk '{ print $3 }')" = "$1" ]; }
+wait_until 60 backlog_is 1
 test "$(ss -xlH src "$SOCK" | awk '{ print $3 }')" = 1 && ok "the hook waits for the stopped daemon" ||
 	fail "the hook waits for the stopped daemon" "$(ss -xl src "$SOCK")"
 kill -9 "$DAEMON_PID"
@@ -121,7 +122,7 @@ printf 'exec(y)\n' > peer.py && git add peer.py && git commit -qm peer
 other=$(( $(id -u) + 4242 ))
 write_conf "	allowUser = $other"
 kill -HUP "$DAEMON_PID"
-for i in $(seq 100); do [ "$(daemon_log_count '"msg":"reloaded')" -ge 1 ] && break; sleep 0.05; done
+wait_until 60 log_at_least 1 '"msg":"reloaded'
 test "$(daemon_log_count '"msg":"reloaded')" -ge 1 && ok "SIGHUP reloads the configuration" || fail "SIGHUP reloads"
 push_expect 1 "a user outside pysec.daemon.allowUser" origin HEAD:main
 contains "is refused by the daemon, and the hook scans itself" "$OUT" "refused: this user may not use the daemon"
@@ -131,7 +132,7 @@ test "$(daemon_log_count 'hook refused: peer not allowed')" -ge 1 && ok "the ref
 write_conf "	allowUser = $other
 	allowUser = $(id -un)"
 kill -HUP "$DAEMON_PID"
-for i in $(seq 100); do [ "$(daemon_log_count '"msg":"reloaded')" -ge 2 ] && break; sleep 0.05; done
+wait_until 60 log_at_least 2 '"msg":"reloaded'
 push_expect 1 "once the user is listed, the daemon judges again" origin HEAD:main
 lacks "without falling back" "$OUT" "scanning here"
 git reset -q --hard HEAD~1

@@ -238,14 +238,14 @@ test "$OUT" = ok && ok "the daemon serves on after them" || fail "the daemon ser
 # --- SIGHUP: a new secret ----------------------------------------------------------------------------
 printf 'gl-rotated\n' > "$TMP/gl-secret"
 kill -HUP "$DAEMON_PID"
-for i in $(seq 100); do [ "$(daemon_log_count '"msg":"reloaded')" -ge 1 ] && break; sleep 0.05; done
+wait_until 60 log_at_least 1 '"msg":"reloaded'
 hook gitlab --project group/proj --number 3 --head "$HEAD2" --secret "$GL_SECRET" --key gl-3
 contains "after SIGHUP the old secret is refused" "$OUT" "401"
 hook gitlab --project group/proj --number 3 --head "$HEAD2" --secret gl-rotated --key gl-3
 contains "and the new one accepted" "$OUT" "202"
 printf '%s\n' "$GL_SECRET" > "$TMP/gl-secret"
 kill -HUP "$DAEMON_PID"
-for i in $(seq 100); do [ "$(daemon_log_count '"msg":"reloaded')" -ge 2 ] && break; sleep 0.05; done
+wait_until 60 log_at_least 2 '"msg":"reloaded'
 drain
 
 # --- 200 deliveries, kill -9 in the middle --------------------------------------------------------------
@@ -279,7 +279,8 @@ start_daemon "$CONF" || exit 1
 python3 "$HOOKS" --batch "$HTTP_URL" --threads 2 --pace 0.01 --give-up 60 --progress "$TMP/progress" \
 	--pause-at 70 --resume "$TMP/resume" < "$TMP/deliveries.jsonl" > "$TMP/answers" 2> "$TMP/sender.err" &
 sender=$!
-for i in $(seq 1200); do [ "$(cat "$TMP/progress" 2>/dev/null || echo 0)" -ge 70 ] && break; sleep 0.05; done
+answered() { [ "$(cat "$TMP/progress" 2>/dev/null || echo 0)" -ge "$1" ]; }
+wait_until 60 answered 70
 forge_held kill
 running=$(q "SELECT count(*) FROM jobs WHERE state = 'running'")
 kill -9 "$DAEMON_PID"

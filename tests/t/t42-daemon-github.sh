@@ -57,15 +57,13 @@ deliver() {
 	OUT=$(python3 "$HOOKS" "$HTTP_URL" "$forge" --project owner/repo --head "$HEAD1" "$@")
 }
 # reviewed PATH COUNT: wait (at most 60 s) until the stand-in has COUNT reviews posted to PATH
-reviewed() {
-	local i n
-	for i in $(seq 600); do
-		forge_log
-		n=$(printf '%s' "$OUT" | jq --arg p "$1" '[.[] | select(.method == "POST" and .path == $p and .status == 200)] | length')
-		[ "$n" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
+reviewed() { wait_until 60 posted "$1" "$2"; }
+# posted PATH COUNT: the stand-in has COUNT reviews posted to PATH
+posted() {
+	local n
+	forge_log
+	n=$(printf '%s' "$OUT" | jq --arg p "$1" '[.[] | select(.method == "POST" and .path == $p and .status == 200)] | length')
+	[ "$n" -ge "$2" ]
 }
 
 # --- GitHub: X-Hub-Signature-256 -------------------------------------------------------------

@@ -86,7 +86,7 @@ as_user "$T_GIT" git -C "$TMP/a/work" reset -q --hard HEAD~1
 
 # reviews: the daemon reads its copy of the project as its owner
 python3 "$HOOKS" "$HTTP_URL" gitlab --project group/proj --number 1 --head "$HEAD" --secret "$GL_SECRET" --key a-1 > /dev/null
-for i in $(seq 600); do [ "$(daemon_log_count '"msg":"review done"')" -ge 1 ] && break; sleep 0.1; done
+wait_until 60 log_at_least 1 '"msg":"review done"'
 contains "A: a webhook's review is done" "$(grep '"msg":"review' "$TMP/daemon.log")" '"msg":"review done"'
 forge_state
 jq_is "A: its status is on the head" "[.statuses[] | select(.sha == \"$HEAD\") | .status] | join(\",\")" failed
@@ -179,7 +179,7 @@ contains "B: saying why" "$OUT" "dubious ownership"
 
 # reviews: the daemon reads its copy of the project through the group
 python3 "$HOOKS" "$HTTP_URL" gitlab --project group/proj --number 2 --head "$HEAD" --secret "$GL_SECRET" --key b-2 > /dev/null
-for i in $(seq 600); do [ "$(daemon_log_count '"msg":"review done"')" -ge 2 ] && break; sleep 0.1; done
+wait_until 60 log_at_least 2 '"msg":"review done"'
 test "$(daemon_log_count '"msg":"review done"')" -ge 2 && ok "B: a webhook's review is done" ||
 	fail "B: a webhook's review is done" "$(grep '"msg":"review' "$TMP/daemon.log" | tail -2)"
 forge_log
@@ -214,7 +214,7 @@ c.sendall(b"pysec-gate 1\nout 0\n\nverdict 1\n0\n")
 c.close()
 ' "$TMP/open/pysec.sock" > "$TMP/fake.out" 2>&1 &
 	FAKE=$!
-	for i in $(seq 200); do grep -q listening "$TMP/fake.out" && break; sleep 0.05; done
+	wait_until 60 grep -q listening "$TMP/fake.out"
 }
 as_user "$T_GIT" git -C "$TMP/b/app.work" pull -q --ff-only
 commit_as "$T_GIT" "$TMP/b/app.work" fake.py 'eval(payload)\n'

@@ -48,10 +48,9 @@ posted() {
 }
 # exited PID: wait (at most a minute) for a process to end; true when it did
 exited() {
-	local i
-	for i in $(seq 1200); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.05; done
-	return 1
+	wait_until 60 gone "$1"
 }
+gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # --- the queue's files are the daemon's alone --------------------------------------------------
 QUEUE=$TMP/state/queue.db
@@ -112,14 +111,14 @@ code=$(curl -s -o "$TMP/health" -w '%{http_code}' --max-time 10 "$HTTP_URL/healt
 test "$code" = 503 && ok "full disk: /healthz says 503" || fail "full disk: /healthz says 503" "$code $(cat "$TMP/health")"
 contains "full disk: and why" "$(cat "$TMP/health")" "the queue cannot be written"
 forge_release stuck
-for i in $(seq 600); do [ "$(daemon_log_count 'cannot record the end of a job')" -ge 1 ] && break; sleep 0.1; done
+wait_until 60 log_at_least 1 'cannot record the end of a job'
 test "$(daemon_log_count 'cannot record the end of a job')" -ge 1 && ok "full disk: the review's end cannot be written" ||
 	fail "full disk: the review's end cannot be written" "$(tail -3 "$TMP/daemon.log")"
 test "$(q "SELECT state FROM jobs WHERE number = 3")" = running && ok "full disk: so the job is left running" ||
 	fail "full disk: so the job is left running" "$(q 'SELECT * FROM jobs WHERE number = 3')"
 # room again: no restart, the daemon finds out by itself
 rm -f "$TMP/full/filler"
-for i in $(seq 600); do [ "$(curl -s --max-time 10 "$HTTP_URL/healthz")" = ok ] && break; sleep 0.1; done
+wait_until 60 healthy
 http_get /healthz
 test "$OUT" = ok && ok "room again: /healthz is ok again" || fail "room again: /healthz is ok again" "$OUT"
 drain
@@ -172,8 +171,8 @@ time.sleep(300)
 ' "$TMP/state/pysec.sock" > "$TMP/silent.out" 2>&1 &
 silent=$!
 DAEMON_PIDS="$DAEMON_PIDS $silent"
-for i in $(seq 200); do grep -q connected "$TMP/silent.out" && break; sleep 0.05; done
-for i in $(seq 200); do [ "$(metric pysec_hook_workers_busy)" = 1 ] && break; sleep 0.05; done
+wait_until 60 grep -q connected "$TMP/silent.out"
+wait_until 60 metric_is pysec_hook_workers_busy 1
 test "$(metric pysec_hook_workers_busy)" = 1 && ok "stop: a hook worker waits for a request that never comes" ||
 	fail "stop: a hook worker waits for a request"
 kill -TERM "$DAEMON_PID"

@@ -49,6 +49,9 @@ test -n "$stop_unit" && test -n "$stop_daemon_default" && awk "BEGIN { exit !($s
 map_user() { case "$1" in git) echo "$T_GIT" ;; pysec) echo "$T_DAEMON" ;; *) echo "$1" ;; esac; }
 map_path() { sed -e "s|/run/pysec|$TMP/run|g" -e "s|/var/lib/pysec|$TMP/state|g" -e "s|/etc/pysec.conf|$PYSEC_CONFIG|g"; }
 
+# listening_more N: the log says "Listening on" more than N times (systemd-socket-activate has the socket)
+listening_more() { [ "$(grep -c "Listening on" "$TMP/daemon.log")" -gt "$1" ]; }
+
 # run_units DIR: start the daemon as the units in DIR say, by socket activation
 run_units() {
 	local dir=$1 files=("$1/pysec.service") sfiles=("$1/pysec.socket") user group supp sock exec i groups listening
@@ -72,7 +75,7 @@ run_units() {
 		env HOME=/ $exec >> "$TMP/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	DAEMON_PIDS="$DAEMON_PIDS $DAEMON_PID"
-	for i in $(seq 200); do [ "$(grep -c "Listening on" "$TMP/daemon.log")" -gt "${listening:-0}" ] && break; sleep 0.05; done
+	wait_until 60 listening_more "${listening:-0}"
 	# systemd gives the socket its owner, group and mode
 	chown "$(map_user "$(key "${sfiles[@]}" SocketUser)"):$(map_user "$(key "${sfiles[@]}" SocketGroup)")" "$sock"
 	chmod "$(key "${sfiles[@]}" SocketMode)" "$sock"

@@ -124,10 +124,10 @@ for n in 1 2 3; do
 	PID[$n]=$!
 	DAEMON_PIDS="$DAEMON_PIDS $!"
 done
-for i in $(seq 1200); do
-	[ "$(daemon_log_count '"msg":"ready"')" -ge 3 ] && [ -s "$TMP/port.1" ] && [ -s "$TMP/port.2" ] && [ -s "$TMP/port.3" ] && break
-	sleep 0.05
-done
+three_ready() {
+	[ "$(daemon_log_count '"msg":"ready"')" -ge 3 ] && [ -s "$TMP/port.1" ] && [ -s "$TMP/port.2" ] && [ -s "$TMP/port.3" ]
+}
+wait_until 60 three_ready
 test "$(daemon_log_count '"msg":"ready"')" -eq 3 && ok "three daemons start together on one queue" ||
 	{ fail "three daemons start together on one queue" "$(tail -5 "$TMP/daemon.log")"; exit 1; }
 for n in 1 2 3; do
@@ -182,7 +182,8 @@ test "$(q "SELECT state || ' ' || head || ' ' || deliveries FROM pysec_jobs WHER
 	fail "which names the newest head" "$(q 'SELECT * FROM pysec_jobs WHERE number = 2')"
 # two daemons idle, and !2's queued job waits for the running one
 deliver 2 gitlab 3 --head "$HEAD" --key c-3
-for i in $(seq 600); do [ "$(q "SELECT state FROM pysec_jobs WHERE number = 3")" = done ] && break; sleep 0.1; done
+job_done() { [ "$(q "SELECT state FROM pysec_jobs WHERE number = $1")" = done ]; }
+wait_until 60 job_done 3
 test "$(q "SELECT state FROM pysec_jobs WHERE number = 2 ORDER BY id" | tr '\n' ,)" = "running,queued," &&
 	ok "another request is reviewed meanwhile, and !2's second job still waits for its first" ||
 	fail "!2's second job waits for its first" "$(q 'SELECT * FROM pysec_jobs WHERE number IN (2, 3)')"
@@ -217,7 +218,7 @@ lacks "by the daemon, as before" "$OUT" "scanning here"
 test "$(daemon_log_count '"verdict":"reject"')" -eq 1 && ok "the daemon judged it" || fail "the daemon judged it"
 cd "$TMP"
 pg_start
-for i in $(seq 600); do [ "$(curl -s --max-time 10 "${URL[3]}/healthz")" = ok ] && break; sleep 0.1; done
+wait_until 60 healthy "${URL[3]}"
 test "$(curl -s --max-time 10 "${URL[3]}/healthz")" = ok && ok "database back: /healthz is ok again, no restart" ||
 	fail "database back: /healthz is ok again"
 deliver 1 gitlab 4 --head "$HEAD" --key down-4
@@ -274,7 +275,8 @@ python3 "$HOOKS" --batch "${URL[1]},${URL[2]},${URL[3]}" --threads 3 --pace 0.00
 sender=$!
 DAEMON_PIDS="$DAEMON_PIDS $sender"
 progress() { cat "$TMP/progress" 2>/dev/null || echo 0; }
-for i in $(seq 1200); do [ "$(progress)" -ge 100 ] && break; sleep 0.1; done
+answered() { [ "$(progress)" -ge "$1" ]; }
+wait_until 120 answered 100
 forge_held k1 && kill_holder k1 && test "$RUNNING_AT_KILL" -ge 1 &&
 	ok "a daemon was killed (kill -9) in a review, after $(progress) of 300 answers, and started again" ||
 	fail "a daemon was killed in a review" "running: ${RUNNING_AT_KILL:-?}" "$(tail -3 "$TMP/daemon.log")"
@@ -284,11 +286,11 @@ others=""
 for n in 1 2 3; do [ "$n" != "$first" ] && others="$others${others:+, }${PID[$n]}"; done
 hold_reviews k2 "[$others]"
 touch "$TMP/resume"
-for i in $(seq 1200); do [ "$(progress)" -ge 150 ] && break; sleep 0.1; done
+wait_until 120 answered 150
 restart_at=$(progress)
 pg_ctl -m fast -w -t 120 restart -o "-k $PG -c listen_addresses=''" &&
 	ok "the database was restarted after $restart_at of 300 answers" || fail "the database was restarted"
-for i in $(seq 1200); do [ "$(progress)" -ge 200 ] && break; sleep 0.1; done
+wait_until 120 answered 200
 forge_held k2 && kill_holder k2 && ok "a second daemon was killed in a review, after $(progress) answers, and started again" ||
 	fail "a second daemon was killed in a review"
 touch "$TMP/resume.2"

@@ -224,13 +224,21 @@ static void refusals(void **state)
 {
 	char text[PATH_MAX * 2], path[PATH_MAX + 16];
 
-	refused("[pysec \"daemon\"\n", "cannot read '");
-	refused("[pysec \"daemon\"]\n\tworkers = 257\n", "pysec.daemon.workers must be a whole number up to 256, not '257'");
+	/* read by the policy's loader: what is wrong says where, and an unknown key what was meant */
+	refused("[pysec \"daemon\"\n", "pysec.conf: failed to parse config file: missing ']'");
+	refused("[pysec \"daemon\"]\n\twokers = 2\n",
+		"pysec.conf:2: unknown key 'pysec.daemon.wokers' (set to '2'); did you mean 'pysec.daemon.workers'?");
+	refused("[pysec \"daemon\"]\n\tqueueSync = fast\n",
+		"pysec.conf:2: bad value 'fast' for 'pysec.daemon.queueSync' (full or normal)");
+	refused("[pysec]\n\tdaemonTimeout = soon\n", "pysec.conf:2: bad value 'soon' for 'pysec.daemonTimeout'");
+	refused("[pysec \"daemon\"]\n\n\tworkers = 257\n",
+		"pysec.conf:3: pysec.daemon.workers must be a whole number up to 256, not '257'");
+	refused("[pysec \"daemon\"]\n\troot = /\n\troot = /no/such/dir\n",
+		"pysec.conf:3: pysec.daemon.root '/no/such/dir': No such file");
 	refused("[pysec \"daemon\"]\n\tworkers = -1\n", "not '-1'");
 	refused("[pysec \"daemon\"]\n\tqueue = many\n", "pysec.daemon.queue must be a whole number");
 	refused("[pysec \"daemon\"]\n\tmaxBody = 1g\n", "pysec.daemon.maxBody must be a whole number up to 67108864");
 	refused("[pysec \"daemon\"]\n\tstopTimeout = 3601\n", "pysec.daemon.stopTimeout");
-	refused("[pysec \"daemon\"]\n\tqueueSync = fast\n", "pysec.daemon.queueSync is full or normal, not 'fast'");
 	refused("[pysec \"daemon\"]\n\tlisten = 127.0.0.1:0\n",
 		"a webhook listener (pysec.daemon.listen) needs a queue (pysec.daemon.queueDb)");
 	refused("[pysec \"daemon\"]\n\troot = /no/such/dir\n", "pysec.daemon.root '/no/such/dir': No such file");

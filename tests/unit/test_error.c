@@ -12,6 +12,7 @@
 #include "util.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 
 static void set_and_read(void **state)
 {
@@ -28,33 +29,45 @@ static void wrapped(void **state)
 	assert_string_equal(error_last(), "review: cannot open /srv/a.git: no such file");
 }
 
-static void truncated(void **state)
+/* A message holds any length: a 5000-byte path survives whole, and so does its wrapping. */
+static void long_path(void **state)
 {
-	char big[4096];
+	char path[5001], *want;
 
-	memset(big, 'x', sizeof(big) - 1);
-	big[sizeof(big) - 1] = '\0';
-	error_set(-1, "%s", big);
-	assert_int_equal(strlen(error_last()), 1023);
-	error_set(-1, "outer: %s", error_last());
-	assert_int_equal(strncmp(error_last(), "outer: xxx", 10), 0);
-	assert_int_equal(strlen(error_last()), 1023);
+	memset(path, 'p', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	want = xasprintf("cannot open '%s': gone", path);
+	error_set(-1, "cannot open '%s': %s", path, "gone");
+	assert_string_equal(error_last(), want);
+	error_set(-2, "outer: %s", error_last());
+	assert_int_equal(strncmp(error_last(), "outer: ", 7), 0);
+	assert_string_equal(error_last() + 7, want);
+	free(want);
 }
 
+/* a long message, freed when the thread ends (ASan's leak check would say otherwise) */
 static void *other_thread(void *arg)
 {
-	error_set(-1, "the other thread's");
-	return NULL;
+	char path[5001];
+
+	memset(path, 'q', sizeof(path) - 1);
+	path[sizeof(path) - 1] = '\0';
+	error_set(-1, "the other thread's: %s", path);
+	return strlen(error_last()) == strlen(path) + 20 ? arg : NULL;
 }
 
 /* each thread its own */
 static void per_thread(void **state)
 {
+	static int marker;
 	pthread_t t;
+	void *ok = NULL;
 
 	error_set(-1, "this thread's");
-	assert_int_equal(pthread_create(&t, NULL, other_thread, NULL), 0);
-	pthread_join(t, NULL);
+	assert_int_equal(pthread_create(&t, NULL, other_thread, &marker), 0);
+	pthread_join(t, &ok);
+	assert_ptr_equal(ok, &marker);	/* it saw its own message whole */
 	assert_string_equal(error_last(), "this thread's");
 }
 
@@ -63,7 +76,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(set_and_read),
 		cmocka_unit_test(wrapped),
-		cmocka_unit_test(truncated),
+		cmocka_unit_test(long_path),
 		cmocka_unit_test(per_thread),
 	};
 

@@ -86,7 +86,7 @@ static void frames_within_the_cap(void **state)
 }
 
 /* A request as the hook builds it: the header, then `frames`. */
-static int parse(struct proto_request *r, const char *frames, size_t len, const char **why)
+static int parse(struct proto_request *r, const char *frames, size_t len)
 {
 	struct buf b = BUF_INIT(PROTO_MAX_REQUEST);
 	static char copy[4096];
@@ -96,7 +96,7 @@ static int parse(struct proto_request *r, const char *frames, size_t len, const 
 	assert_int_equal(buf_put(&b, frames, len), 0);
 	assert_true(b.len <= sizeof(copy));
 	memcpy(copy, b.ptr, b.len);
-	rc = proto_request_parse(r, copy, b.len, why);
+	rc = proto_request_parse(r, copy, b.len);
 	buf_free(&b);
 	return rc;
 }
@@ -104,10 +104,9 @@ static int parse(struct proto_request *r, const char *frames, size_t len, const 
 static void requests(void **state)
 {
 	struct proto_request r;
-	const char *why = NULL;
 
 	assert_int_equal(parse(&r, S("repo 8\n/srv/a.g\nenv 5\nA=one\nnext 3\nnew\nenv 10\nGIT_DIR=/x\n"
-		"env 5\nA=two\ninput 4\nx y\n\n"), &why), 0);
+		"env 5\nA=two\ninput 4\nx y\n\n")), 0);
 	assert_memory_equal(r.repo, "/srv/a.g", r.repo_len);
 	assert_int_equal(r.nenv, 3);
 	assert_memory_equal(r.input, "x y\n", r.input_len);
@@ -118,7 +117,7 @@ static void requests(void **state)
 	proto_request_clear(&r);
 
 	/* an empty input is an input */
-	assert_int_equal(parse(&r, S("repo 1\n/\ninput 0\n\n"), &why), 0);
+	assert_int_equal(parse(&r, S("repo 1\n/\ninput 0\n\n")), 0);
 	assert_int_equal(r.input_len, 0);
 	proto_request_clear(&r);
 }
@@ -126,11 +125,10 @@ static void requests(void **state)
 static void refused_request(const char *frames, size_t len, const char *want)
 {
 	struct proto_request r;
-	const char *why = NULL;
 
-	assert_int_equal(parse(&r, frames, len, &why), -1);
-	assert_non_null(why);
-	assert_string_equal(why, want);
+	error_set(0, "no error");
+	assert_int_equal(parse(&r, frames, len), -1);
+	assert_string_equal(error_last(), want);
 	proto_request_clear(&r);
 }
 
@@ -138,7 +136,6 @@ static void bad_requests(void **state)
 {
 	struct proto_request r;
 	struct buf b = BUF_INIT(PROTO_MAX_REQUEST);
-	const char *why = NULL;
 	size_t i;
 
 	refused_request(S("input 0\n\n"), "a malformed request");				/* no repo */
@@ -150,8 +147,8 @@ static void bad_requests(void **state)
 	refused_request(S("repo 2\n/a\nenv 3\nA=\0\ninput 0\n\n"), "a bad or extra environment variable");
 
 	/* no other header */
-	assert_int_equal(proto_request_parse(&r, S("pysec-gate 2\nrepo 2\n/a\ninput 0\n\n"), &why), -1);
-	assert_string_equal(why, "not a pysec-gate 1 request");
+	assert_int_equal(proto_request_parse(&r, S("pysec-gate 2\nrepo 2\n/a\ninput 0\n\n")), -1);
+	assert_string_equal(error_last(), "not a pysec-gate 1 request");
 	proto_request_clear(&r);
 
 	/* at most PROTO_MAX_ENV variables */
@@ -160,8 +157,8 @@ static void bad_requests(void **state)
 	for (i = 0; i <= PROTO_MAX_ENV; i++)
 		assert_int_equal(proto_frame(&b, "env", S("A=1")), 0);
 	assert_int_equal(proto_frame(&b, "input", "", 0), 0);
-	assert_int_equal(proto_request_parse(&r, b.ptr, b.len, &why), -1);
-	assert_string_equal(why, "a bad or extra environment variable");
+	assert_int_equal(proto_request_parse(&r, b.ptr, b.len), -1);
+	assert_string_equal(error_last(), "a bad or extra environment variable");
 	proto_request_clear(&r);
 	buf_free(&b);
 }
@@ -173,8 +170,9 @@ static int answer(const char *data, size_t len, int *verdict, char *why, char *l
 	int rc;
 
 	buf_puts(&out, "before|");
-	why[0] = '\0';
-	rc = proto_answer_parse(data, len, verdict, &out, why, 256);
+	error_set(0, "no error");
+	rc = proto_answer_parse(data, len, verdict, &out);
+	snprintf(why, 256, "%s", rc < 0 ? error_last() : "");
 	snprintf(lines, 256, "%s", buf_cstr(&out));
 	buf_free(&out);
 	return rc;
@@ -263,13 +261,12 @@ struct listener {
 static void *serve_one(void *arg)
 {
 	struct listener *l = arg;
-	const char *why;
 	int c = accept(l->fd, NULL, NULL);
 
 	if (c < 0)
 		return NULL;
 	if (proto_read_all(c, &l->in, clock_now() + 30) == 0)
-		l->parsed = proto_request_parse(&l->req, l->in.ptr, l->in.len, &why) == 0;
+		l->parsed = proto_request_parse(&l->req, l->in.ptr, l->in.len) == 0;
 	proto_write_all(c, l->reply, l->reply_len, clock_now() + 30);
 	close(c);
 	return NULL;
@@ -277,7 +274,7 @@ static void *serve_one(void *arg)
 
 static void gate(void **state)
 {
-	char dir[] = "/tmp/pysec-proto-XXXXXX", path[64], why[256], *text = NULL;
+	char dir[] = "/tmp/pysec-proto-XXXXXX", path[64], *text = NULL;
 	char *env[] = { "GIT_QUARANTINE_PATH=/q", "GL_USERNAME=alice" };
 	struct sockaddr_un sa;
 	struct listener l;
@@ -301,8 +298,7 @@ static void gate(void **state)
 	assert_int_equal(pthread_create(&t, NULL, serve_one, &l), 0);
 
 	out = open_memstream(&text, &textlen);
-	assert_int_equal(proto_gate(path, 30, geteuid(), "/srv/a.git", env, 2, S("old new ref\n"), out, &verdict, why,
-		sizeof(why)), 0);
+	assert_int_equal(proto_gate(path, 30, geteuid(), "/srv/a.git", env, 2, S("old new ref\n"), out, &verdict), 0);
 	fclose(out);
 	pthread_join(t, NULL);
 	assert_int_equal(verdict, 1);
@@ -320,9 +316,8 @@ static void gate(void **state)
 
 	/* nobody listens: the hook is told why, and scans itself */
 	verdict = -1;
-	assert_int_equal(proto_gate(path, 30, geteuid(), "/srv/a.git", env, 2, S("x\n"), stdout, &verdict, why,
-		sizeof(why)), -1);
-	assert_string_equal(why, "cannot connect: No such file or directory");
+	assert_int_equal(proto_gate(path, 30, geteuid(), "/srv/a.git", env, 2, S("x\n"), stdout, &verdict), -1);
+	assert_string_equal(error_last(), "cannot connect: No such file or directory");
 	assert_int_equal(verdict, -1);
 	rmdir(dir);
 }
