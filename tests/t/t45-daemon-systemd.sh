@@ -21,11 +21,14 @@ units() {
 	mkdir -p "$1"
 	sed "s|^ExecStart=/usr/local/bin/git-pysec |ExecStart=$SBIN/git-pysec |" "$UNITS/pysec.service" > "$1/pysec.service"
 	cp "$UNITS/pysec.socket" "$1/"
-	[ "${2:-}" = own-user ] && cp -r "$UNITS/own-user/pysec.service.d" "$UNITS/own-user/pysec.socket.d" "$1/"
+	if [ "${2:-}" = own-user ]; then
+		cp -r "$UNITS/own-user/pysec.service.d" "$UNITS/own-user/pysec.socket.d" "$1/" || return 1
+	fi
 	return 0
 }
 for model in as-written own-user; do
-	units "$TMP/units-$model" "$model"
+	units "$TMP/units-$model" "$model" && ok "the units as written and with the drop-ins of model B are there ($model)" ||
+		fail "the units and drop-ins are in the tree ($model)" "$(ls -R "$UNITS")"
 	out=$(SYSTEMD_UNIT_PATH="$TMP/units-$model:" systemd-analyze verify --man=no pysec.service pysec.socket 2>&1)
 	rc=$?
 	test "$rc" -eq 0 && test -z "$out" && ok "systemd-analyze verify: nothing to say about the units ($model)" ||
@@ -123,8 +126,11 @@ for model in as-written own-user; do
 	lacks "$model: by the daemon too" "$OUT" "pysec: note"
 	test $(( $(daemon_log_count '"msg":"push judged"') - before )) -eq 2 && ok "$model: both judged by the daemon" ||
 		fail "$model: both judged by the daemon" "$(tail -5 "$TMP/daemon.log")"
-	test "$(ps -o user= -p "$DAEMON_PID")" = "$RUN_USER" && ok "$model: the daemon runs as $RUN_USER" ||
-		fail "$model: the daemon runs as $RUN_USER" "$(ps -o user=,group=,supgrp= -p "$DAEMON_PID")"
+	# A: the git service user; B: its own user, in the group git (the drop-ins say so, not the test)
+	want=$T_GIT
+	[ "$model" = own-user ] && want=$T_DAEMON
+	test "$RUN_USER" = "$want" && test "$(ps -o user= -p "$DAEMON_PID")" = "$want" && ok "$model: the daemon runs as $want" ||
+		fail "$model: the daemon runs as $want" "units: $RUN_USER" "$(ps -o user=,group=,supgrp= -p "$DAEMON_PID")"
 	contains "$model: the socket came from systemd" "$(grep '"msg":"ready"' "$TMP/daemon.log" | tail -1)" '"socket_from":"systemd"'
 	test "$(stat -c %a "$TMP/state/queue.db")" = 600 && ok "$model: its queue is its own (0600)" ||
 		fail "$model: its queue is its own" "$(stat -c %a "$TMP/state/queue.db")"
