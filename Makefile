@@ -152,7 +152,7 @@ $(BUILD)/git-pysec: $(GIT_PYSEC_OBJ)
 # (no dynamic loader on every push) except under the sanitizers, which need it.
 HOOK_CLIENT_OBJ := $(BUILD)/bin/pysec-hook.o $(PROTO_OBJ) $(filter-out $(BUILD)/util/text.o,$(UTIL_OBJ))
 ifneq ($(SANITIZE),1)
-HOOK_CLIENT_STATIC := -static
+HOOK_CLIENT_STATIC := -static-pie
 endif
 $(BUILD)/pysec-hook: $(HOOK_CLIENT_OBJ)
 	$(CC) $(ALL_LDFLAGS) $(HOOK_CLIENT_STATIC) -o $@ $(HOOK_CLIENT_OBJ)

@@ -172,10 +172,13 @@ int main(int argc, char **argv)
 	int verdict;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	if (settings_parse(&s, argc, argv) < 0 && !s.full) {
-		fprintf(stderr, "%spysec: error: usage: pysec-hook --socket=PATH --timeout=SECONDS --stamp=STAMP "
-			"[options] /path/to/git-pysec (run git pysec install again); push rejected\n", prefix);
-		return 1;
+	if (settings_parse(&s, argc, argv) < 0) {
+		if (!s.full) {
+			fprintf(stderr, "%spysec: error: usage: pysec-hook --socket=PATH --timeout=SECONDS --stamp=STAMP "
+				"[options] /path/to/git-pysec (run git pysec install again); push rejected\n", prefix);
+			return 1;
+		}
+		s.socket = NULL;	/* settings it cannot read: git-pysec reads its own */
 	}
 	if (fd_read_all(&input, STDIN_FILENO) < 0) {
 		/* nothing to judge is not a clean push: fail closed, as git-pysec does */

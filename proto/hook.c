@@ -72,13 +72,17 @@ void proto_share_quarantine(void)
 	close(fd);
 }
 
-/* One file's identity and version: where it is, which inode, its size and time of change; "-" when absent. */
+/*
+ * One file's identity and version: where it is, which inode, its size and
+ * time of change; "-" when absent, wherever it was looked for (install run
+ * with another $HOME than the hook's finds no global file either).
+ */
 static int stamp_file(struct buf *b, const char *path)
 {
 	struct stat st;
 
 	if (stat(path, &st) < 0)
-		return buf_printf(b, "%s -;", path);
+		return buf_puts(b, "-;");
 	return buf_printf(b, "%s %ju %ju %jd %jd.%09ld;", path, (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
 		(intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 }

@@ -17,7 +17,7 @@ else
 	fail "make install PREFIX=DIR" "$(cat "$TMP/install.log")"
 fi
 bin=$TMP/usr/bin
-check "git-pysec and pysec-net are installed" test -x "$bin/git-pysec" -a -x "$bin/pysec-net"
+check "git-pysec, pysec-net and pysec-hook are installed" test -x "$bin/git-pysec" -a -x "$bin/pysec-net" -a -x "$bin/pysec-hook"
 rm "$TMP/bin/git-pysec"	# the installed one is the one on PATH now
 export PATH="$bin:$PATH"
 
