@@ -19,7 +19,7 @@ PKG_CONFIG ?= pkg-config
 # git-pysec links only CORE_PKGS: the pre-receive hook starts it on every push,
 # and each shared library costs start-up time.  pysec-net (review, serve)
 # and the tests link all of PKGS.
-CORE_PKGS := libgit2 tree-sitter jansson libpcre2-8
+CORE_PKGS := libgit2 tree-sitter jansson libpcre2-8 yaml-0.1 inih
 NET_PKGS := libcurl libmicrohttpd sqlite3 libpq libcrypto libsystemd
 PKGS := $(CORE_PKGS) $(NET_PKGS)
 
@@ -39,7 +39,10 @@ ifeq ($(CI),true)
 WARN += -Werror
 endif
 
-GRAMMAR_SRC := deps/tree-sitter-python
+# the tree-sitter grammars compiled in, each fetched and verified at build
+# time from the npm package its pin names (grammar/tree-sitter-<g>.pin):
+# python for the code, toml for [tool.bandit] in pyproject.toml
+GRAMMARS := python toml
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CORE_PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(CORE_PKGS) 2>/dev/null)
@@ -74,7 +77,7 @@ RULE_FILES := rules/options.rule rules/exports.rule rules/ruff.rule $(sort $(wil
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 # the daemon's files, for the fuzz targets that read what it reads
 DAEMON_SRC := $(wildcard daemon/*.c)
-FUZZ_TARGETS := scan rules push focus proto webhook forge config
+FUZZ_TARGETS := scan rules push focus proto webhook forge config toml
 # Manual pages: scdoc sources in docs/man, built into $(BUILD)/man/man1, where
 # `git pysec <command> --help` also finds them in a build tree.
 MAN_SRC := $(wildcard docs/man/*.scd)
@@ -84,7 +87,7 @@ UTIL_OBJ := $(UTIL_SRC:%.c=$(BUILD)/%.o)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/rules_builtin.o
 FORGE_OBJ := $(FORGE_SRC:%.c=$(BUILD)/%.o)
 PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o)
-GRAMMAR_OBJ := $(BUILD)/grammar/parser.o $(BUILD)/grammar/scanner.o
+GRAMMAR_OBJ := $(foreach g,$(GRAMMARS),$(BUILD)/grammar/$(g)/parser.o $(BUILD)/grammar/$(g)/scanner.o)
 MAIN_OBJ := $(MAIN_SRC:%.c=$(BUILD)/%.o)
 NET_OBJ := $(NET_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -102,16 +105,19 @@ $(BUILD)/man/man1/%: docs/man/%.scd
 	@mkdir -p $(dir $@)
 	$(SCDOC) < $< > $@.tmp && mv $@.tmp $@
 
-grammar: $(GRAMMAR_SRC)/.verified
+grammar: $(GRAMMARS:%=deps/tree-sitter-%/.verified)
 
-$(GRAMMAR_SRC)/.verified: grammar/fetch.sh grammar/tree-sitter-python.pin
-	./grammar/fetch.sh $(GRAMMAR_SRC)
+deps/tree-sitter-%/.verified: grammar/fetch.sh grammar/tree-sitter-%.pin
+	./grammar/fetch.sh grammar/tree-sitter-$*.pin deps/tree-sitter-$*
 
-# The grammar is generated code: its own warnings are not ours to fix, so it
+# A grammar is generated code: its own warnings are not ours to fix, so it
 # is compiled without -Wextra, but with the same sanitizers.
-$(BUILD)/grammar/%.o: $(GRAMMAR_SRC)/.verified
-	@mkdir -p $(dir $@)
-	$(CC) -std=c11 $(OPT) $(SAN) -w -I$(GRAMMAR_SRC) -c $(GRAMMAR_SRC)/$*.c -o $@
+define GRAMMAR_RULE
+$$(BUILD)/grammar/$(1)/%.o: deps/tree-sitter-$(1)/.verified
+	@mkdir -p $$(dir $$@)
+	$$(CC) -std=c11 $$(OPT) $$(SAN) -w -Ideps/tree-sitter-$(1) -c deps/tree-sitter-$(1)/$$*.c -o $$@
+endef
+$(foreach g,$(GRAMMARS),$(eval $(call GRAMMAR_RULE,$(g))))
 
 $(BUILD)/libpysec.a: $(UTIL_OBJ) $(CORE_OBJ) $(FORGE_OBJ) $(PROTO_OBJ) $(GRAMMAR_OBJ)
 	@rm -f $@

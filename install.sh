@@ -36,7 +36,8 @@ as_root() {
 }
 
 # Build: compiler, scdoc (the manual pages), libgit2, tree-sitter, libcurl,
-# jansson, PCRE2, openssl (to check the grammar's sha512), and for the
+# jansson, PCRE2, libyaml and inih (a project's Bandit
+# configuration: YAML and .bandit's INI), openssl (to check the grammar's sha512), and for the
 # daemon libmicrohttpd (webhooks), SQLite (its durable queue), libpq (the
 # queue several daemons share in PostgreSQL), OpenSSL's libcrypto (HMAC,
 # constant-time compares) and libsystemd (sd_listen_fds: the sockets of
@@ -54,6 +55,7 @@ as_root() {
 # units; the unit's ExecReload is /bin/kill), and PostgreSQL 15's server
 # (tests/t/t46-daemon-postgresql.sh starts one of its own).
 packages="build-essential pkg-config scdoc ca-certificates openssl git libgit2-dev libtree-sitter-dev
+	libyaml-dev libinih-dev
 	libcurl4-openssl-dev libjansson-dev libpcre2-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libssl-dev
 	libsystemd-dev
 	libcmocka-dev jq python3 curl pre-commit man-db bash-completion zsh dpkg-dev debhelper lintian

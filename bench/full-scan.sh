@@ -53,7 +53,7 @@ mkdir -p build/bench
 "${CC:-cc}" -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra \
 	$(pkg-config --cflags tree-sitter 2>/dev/null) \
 	-o build/bench/parse-floor bench/parse-floor.c \
-	build/grammar/parser.o build/grammar/scanner.o -ltree-sitter
+	build/grammar/python/parser.o build/grammar/python/scanner.o -ltree-sitter
 source_rev=$(git -C "$root" describe --always --dirty 2>/dev/null || echo 'not a git checkout')
 
 work=$(mktemp -d)

@@ -12,7 +12,7 @@
  *
  * Build (bench/full-scan.sh does this):
  *   cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o build/bench/parse-floor \
- *      bench/parse-floor.c build/grammar/parser.o build/grammar/scanner.o -ltree-sitter
+ *      bench/parse-floor.c build/grammar/python/parser.o build/grammar/python/scanner.o -ltree-sitter
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -20,6 +20,7 @@
 #include "pysec.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -212,9 +213,16 @@ static void ts_arena_free(void *p)
 		free(p);
 }
 
-void arena_install(void)
+static void install_allocator(void)
 {
 	ts_set_allocator(ts_arena_malloc, ts_arena_calloc, ts_arena_realloc, ts_arena_free);
+}
+
+void arena_install(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, install_allocator);
 }
 
 struct arena *arena_begin(void)

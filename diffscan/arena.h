@@ -4,7 +4,7 @@
 
 struct arena;
 
-/* Route tree-sitter's allocations through this module (once, before any parse). */
+/* Route tree-sitter's allocations through this module (before any parse; the first call does it, the others nothing). */
 void arena_install(void);
 /* From now until arena_end(), this thread's tree-sitter allocations come from a new arena. */
 struct arena *arena_begin(void);

@@ -460,8 +460,6 @@ static void index_clauses(struct pysec_engine *e)
 		e->call_globs[i].same = i && !strcmp(e->call_globs[i].pattern, e->call_globs[i - 1].pattern);
 }
 
-static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
-
 int pysec_engine_new(pysec_engine **out, const pysec_config *cfg)
 {
 	struct pysec_engine *e = xcalloc(1, sizeof(*e));
@@ -470,7 +468,7 @@ int pysec_engine_new(pysec_engine **out, const pysec_config *cfg)
 	size_t ndirs = 0, i;
 	int rc = 0;
 
-	pthread_once(&arena_once, arena_install);
+	arena_install();
 	e->lang = tree_sitter_python();
 	if (ts_language_version(e->lang) > TREE_SITTER_LANGUAGE_VERSION ||
 	    ts_language_version(e->lang) < TREE_SITTER_MIN_COMPATIBLE_LANGUAGE_VERSION) {

@@ -126,38 +126,8 @@ int node_is_fstring(const struct walk *w, TSNode n)
 static void put_utf8(struct buf *out, uint32_t cp)
 {
 	unsigned char b[4];
-	size_t n;
 
-	if (cp < 0x80) {
-		b[0] = (unsigned char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (unsigned char)(0xc0 | (cp >> 6));
-		b[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (unsigned char)(0xe0 | (cp >> 12));
-		b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		if (cp > 0x10ffff)
-			cp = 0xfffd;
-		b[0] = (unsigned char)(0xf0 | (cp >> 18));
-		b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	buf_put(out, b, n);
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	buf_put(out, b, utf8_encode(b, cp));
 }
 
 /* Decode one backslash escape at s (s[0] == '\\'); returns bytes consumed. */
@@ -187,7 +157,7 @@ static size_t decode_escape(const char *s, size_t len, struct buf *out)
 	want = s[1] == 'x' ? 2 : s[1] == 'u' ? 4 : s[1] == 'U' ? 8 : 0;
 	if (want && len >= 2 + want) {
 		for (i = 0; i < want; i++) {
-			int h = hexval((unsigned char)s[2 + i]);
+			int h = hex_digit_value((unsigned char)s[2 + i]);
 			if (h < 0)
 				break;
 			cp = cp * 16 + (uint32_t)h;

@@ -1,16 +1,18 @@
 #!/bin/sh
-# Fetch the pinned tree-sitter-python package with npm, check its sha512
-# integrity against grammar/tree-sitter-python.pin, and unpack the C sources
-# into the given directory. Nothing is compiled from an unverified tarball.
+# Fetch the npm package a pin file names (grammar/<grammar>.pin: name,
+# version, integrity) with npm, check its sha512 against the pin's
+# integrity, and unpack its C sources and licence into the given directory.
+# Nothing is compiled from an unverified tarball.
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-out=${1:?usage: fetch.sh OUTDIR}
-pin="$here/tree-sitter-python.pin"
+pin=${1:?usage: fetch.sh PINFILE OUTDIR}
+out=${2:?usage: fetch.sh PINFILE OUTDIR}
 
 name=$(sed -n 's/^name=//p' "$pin")
 version=$(sed -n 's/^version=//p' "$pin")
 integrity=$(sed -n 's/^integrity=//p' "$pin")
+[ -n "$name" ] && [ -n "$version" ] && [ -n "$integrity" ] ||
+	{ echo "fetch.sh: $pin: name, version or integrity missing" >&2; exit 1; }
 
 if [ -f "$out/.verified" ] && [ "$(cat "$out/.verified")" = "$integrity" ]; then
 	exit 0
@@ -20,8 +22,12 @@ command -v npm >/dev/null 2>&1 || { echo "fetch.sh: npm is needed to fetch $name
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && npm pack --silent "$name@$version" >/dev/null)
-tarball="$tmp/$name-$version.tgz"
+# npm names the tarball (a scoped package's "@scope/name" becomes "scope-name")
+file=$(cd "$tmp" && npm pack --silent "$name@$version" | tail -n 1)
+tarball="$tmp/$file"
+case "$file" in
+*/* | '') echo "fetch.sh: npm pack did not name a tarball for $name@$version" >&2; exit 1 ;;
+esac
 [ -f "$tarball" ] || { echo "fetch.sh: npm pack did not produce $tarball" >&2; exit 1; }
 
 actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 | tr -d '\n')"
