@@ -37,6 +37,7 @@ expect_exit 0 "git pysec --help (git turns it into git help pysec)" git pysec --
 contains "opens the same page" "$OUT" "git-pysec - a security gate"
 expect_exit 0 "man git-pysec after make install" man git-pysec
 check "pysec-net has its page too" test -s "$TMP/usr/share/man/man1/pysec-net.1"
+check "pysec-hook has its page too" test -s "$TMP/usr/share/man/man1/pysec-hook.1"
 # in a build tree the pages are found next to the executable
 expect_exit 0 "--help works from the build tree" "$PYSEC_BIN" scan --help
 contains "with the built page" "$OUT" "git-pysec-scan - scan the lines a change adds"
