@@ -332,8 +332,13 @@ static int must_be_setting(const char *key)
 	return first == last || setting_in_own_section(key);
 }
 
-/* Is the last entry one pysec reads, with a value it takes?  Else the error names where it was set. */
-static int check_last(struct pysec_config *c)
+/*
+ * Is the last entry one pysec reads, with a value it takes?  Else the error
+ * names where it was set, when `explain`: a file's later mistakes are not
+ * reported, and a hostile file of many unknown keys must not cost a "did
+ * you mean" search each.
+ */
+static int check_last(struct pysec_config *c, int explain)
 {
 	const struct config_entry *e = &c->entries[c->len - 1];
 	const struct setting *s = setting_find(e->key);
@@ -342,12 +347,16 @@ static int check_last(struct pysec_config *c)
 	int rc = 0;
 
 	if (!s && must_be_setting(e->key)) {
+		if (!explain)
+			return PYSEC_EINVALID;
 		where = config_where(c, c->len - 1);
 		close = setting_suggest(e->key);
 		rc = error_set(PYSEC_EINVALID, "%s: unknown key '%s' (set to '%s')%s%s%s", where, e->key, e->value,
 			close ? "; did you mean '" : "", close ? close : "", close ? "'?" : "");
 		free(where);
 	} else if (s && setting_check_value(s, e->value, why, sizeof(why)) < 0) {
+		if (!explain)
+			return PYSEC_EINVALID;
 		where = config_where(c, c->len - 1);
 		rc = error_set(PYSEC_EINVALID, "%s: bad value '%s' for '%s' %s", where, e->value, s->key, why);
 		free(where);
@@ -382,13 +391,13 @@ static int stricter(const struct pysec_config *c, const char *key, const char *v
  * source that would not make the policy stricter is dropped with a note.
  */
 static int take(struct pysec_config *c, const char *key, const char *value, size_t source, size_t ordinal,
-	pysec_config_trust trust)
+	pysec_config_trust trust, int explain)
 {
 	int keep = trust != PYSEC_CONFIG_STRICT_ONLY || stricter(c, key, value ? value : "true");
 	int rc;
 
 	add_entry(c, key, value, source, ordinal);
-	if ((rc = check_last(c)) < 0)
+	if ((rc = check_last(c, explain)) < 0)
 		return rc;
 	if (!keep) {
 		struct config_entry *e = &c->entries[--c->len];
@@ -451,7 +460,8 @@ static int collect_entry(const git_config_entry *e, void *payload)
 
 	if (strncasecmp(e->name, "pysec.", 6) != 0)
 		return 0;
-	failure_keep(&co->failure, take(co->cfg, e->name, e->value, co->sources[k], ordinal, co->trust));
+	failure_keep(&co->failure, take(co->cfg, e->name, e->value, co->sources[k], ordinal, co->trust,
+		!co->failure.code));
 	return 0;
 }
 
@@ -599,7 +609,7 @@ static size_t named_source(struct pysec_config *c, const char *name)
 
 static int take_named(struct pysec_config *c, const char *key, const char *value, const char *origin)
 {
-	return take(c, key, value, named_source(c, origin), SIZE_MAX, PYSEC_CONFIG_NORMAL);
+	return take(c, key, value, named_source(c, origin), SIZE_MAX, PYSEC_CONFIG_NORMAL, 1);
 }
 
 /* A setting of git -c: only pysec's are kept. */

@@ -139,7 +139,7 @@ int config_parse_uint(unsigned long long *out, const char *s, unsigned long long
 /* The optimal string alignment distance of a and b, ignoring case; past `cap` any value over it. */
 static size_t edit_distance(const char *a, const char *b, size_t cap)
 {
-	size_t la = strlen(a), lb = strlen(b), i, j, d;
+	size_t la = strlen(a), lb = strlen(b), i, j, d, low_prev;
 	size_t *rows, *prev2, *prev, *cur;
 
 	if (la > 256 || lb > 256)
@@ -152,8 +152,8 @@ static size_t edit_distance(const char *a, const char *b, size_t cap)
 	cur = prev + lb + 1;
 	for (j = 0; j <= lb; j++)
 		prev[j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t *t;
+	for (i = 1, low_prev = 0; i <= la; i++) {
+		size_t *t, low = i;
 		cur[0] = i;
 		for (j = 1; j <= lb; j++) {
 			int same = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]);
@@ -166,7 +166,15 @@ static size_t edit_distance(const char *a, const char *b, size_t cap)
 			    tolower((unsigned char)a[i - 2]) == tolower((unsigned char)b[j - 1]) && prev2[j - 2] + 1 < best)
 				best = prev2[j - 2] + 1;
 			cur[j] = best;
+			if (best < low)
+				low = best;
 		}
+		/* each cell costs at least the least of the two rows above it: past the cap, it stays past */
+		if (low > cap && low_prev > cap) {
+			free(rows);
+			return cap + 1;
+		}
+		low_prev = low;
 		t = prev2, prev2 = prev, prev = cur, cur = t;
 	}
 	d = prev[lb];
@@ -176,14 +184,19 @@ static size_t edit_distance(const char *a, const char *b, size_t cap)
 
 void suggest_init(struct suggest *s, const char *word)
 {
+	size_t len = strlen(word);
+
 	s->word = word;
 	s->best = NULL;
 	s->distance = (size_t)-1;
+	/* one edit in four letters, at least one: B1O1 is B101, fialOn is failOn, severe is nothing */
+	s->most = len / 4 ? len / 4 : 1;
 }
 
 void suggest_try(struct suggest *s, const char *name)
 {
-	size_t d = edit_distance(s->word, name, s->distance == (size_t)-1 ? 64 : s->distance);
+	/* only a name within `most` edits can be offered: the distance past it is not worth computing */
+	size_t d = edit_distance(s->word, name, s->distance < s->most ? s->distance : s->most);
 
 	if (d < s->distance && strcasecmp(s->word, name)) {
 		s->best = name;
@@ -193,10 +206,7 @@ void suggest_try(struct suggest *s, const char *name)
 
 const char *suggest_best(const struct suggest *s)
 {
-	/* one edit in four letters, at least one: B1O1 is B101, fialOn is failOn, severe is nothing */
-	size_t len = strlen(s->word), most = len / 4 ? len / 4 : 1;
-
-	return s->best && s->distance <= most ? s->best : NULL;
+	return s->best && s->distance <= s->most ? s->best : NULL;
 }
 
 uint64_t hash_bytes(const void *data, size_t len, uint64_t seed)

@@ -146,6 +146,7 @@ struct suggest {
 	const char *word;
 	const char *best;
 	size_t distance;
+	size_t most;	/* the most edits a typo makes */
 };
 void suggest_init(struct suggest *s, const char *word);
 void suggest_try(struct suggest *s, const char *name);
