@@ -77,7 +77,7 @@ RULE_FILES := rules/options.rule rules/exports.rule rules/ruff.rule $(sort $(wil
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 # the daemon's files, for the fuzz targets that read what it reads
 DAEMON_SRC := $(wildcard daemon/*.c)
-FUZZ_TARGETS := scan rules push focus proto webhook forge config toml
+FUZZ_TARGETS := scan rules push focus proto webhook forge config toml bandit
 # Manual pages: scdoc sources in docs/man, built into $(BUILD)/man/man1, where
 # `git pysec <command> --help` also finds them in a build tree.
 MAN_SRC := $(wildcard docs/man/*.scd)

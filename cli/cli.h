@@ -65,10 +65,13 @@ int cli_fail(int error, const char *what);
  * PYSEC_DEFAULT_MIN_CONFIDENCE), the system policy, the repository's git config
  * (pysec.*), the `.pysec` file at the top of the working tree (outside a
  * repository, of the current directory), `--config FILE`, git's -c, then
- * `flags` ("key", "value", ..., NULL; may be NULL).  *out is set only on
+ * `flags` ("key", "value", ..., NULL; may be NULL); under them all, the
+ * project's Bandit configuration (`bandit_file`, --bandit-config, or the
+ * pyproject.toml and .bandit beside that `.pysec`).  *out is set only on
  * success.
  */
-int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file, const char *const *flags);
+int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file, const char *bandit_file,
+	const char *const *flags);
 
 /*
  * An operand naming a path as the user sees it (relative to the current

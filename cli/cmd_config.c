@@ -9,16 +9,18 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: git pysec config [--all] [--config FILE]\n"
+	"usage: git pysec config [--all] [--config FILE] [--bandit-config FILE]\n"
 	"\n"
-	"  --all            also the values that later ones replace\n"
-	"  --config FILE    a pysec config file (git-config syntax) over the others, as for scan\n";
+	"  --all                   also the values that later ones replace\n"
+	"  --config FILE           a pysec config file (git-config syntax) over the others, as for scan\n"
+	"  --bandit-config FILE    the project's Bandit configuration, as for scan\n";
 
-enum { OPT_ALL = 1, OPT_CONFIG, OPT_HELP };
+enum { OPT_ALL = 1, OPT_CONFIG, OPT_BANDIT_CONFIG, OPT_HELP };
 
 static const struct cli_option options[] = {
 	{ "all", 0, 0, OPT_ALL },
 	{ "config", 0, 1, OPT_CONFIG },
+	{ "bandit-config", 0, 1, OPT_BANDIT_CONFIG },
 	{ "help", 'h', 0, OPT_HELP },
 };
 
@@ -39,7 +41,7 @@ static void print_policy(const pysec_config *cfg, int all)
 int cmd_config(int argc, char **argv)
 {
 	struct cli_options o;
-	const char *extra = NULL;
+	const char *extra = NULL, *bandit = NULL;
 	git_repository *repo = NULL;
 	pysec_config *cfg = NULL;
 	pysec_engine *engine = NULL;
@@ -54,6 +56,8 @@ int cmd_config(int argc, char **argv)
 		}
 		if (id == OPT_ALL)
 			all = 1;
+		else if (id == OPT_BANDIT_CONFIG)
+			bandit = o.value;
 		else
 			extra = o.value;
 	}
@@ -65,12 +69,14 @@ int cmd_config(int argc, char **argv)
 	cli_options_clear(&o);
 	if (cli_open_repository_if_any(&repo) < 0)
 		return EXIT_FAILED;
-	if ((rc = cli_config_local(&cfg, repo, extra, NULL)) < 0)
+	if ((rc = cli_config_local(&cfg, repo, extra, bandit, NULL)) < 0)
 		exit_code = cli_fail(rc, "configuration");
 	else if ((rc = pysec_engine_new(&engine, cfg)) < 0)
 		exit_code = cli_fail(rc, "rules");
 	else
 		print_policy(cfg, all);
+	if (cfg && *pysec_config_notes(cfg))
+		fputs(pysec_config_notes(cfg), stderr);
 	pysec_engine_free(engine);
 	pysec_config_free(cfg);
 	git_repository_free(repo);

@@ -11,7 +11,7 @@ static int load(pysec_engine **out, git_repository **repo)
 
 	if (cli_open_repository_if_any(repo) < 0)
 		return EXIT_FAILED;
-	if ((rc = cli_config_local(&cfg, *repo, NULL, NULL)) < 0)
+	if ((rc = cli_config_local(&cfg, *repo, NULL, NULL, NULL)) < 0)
 		return cli_fail(rc, "configuration");
 	rc = pysec_engine_new(out, cfg);
 	pysec_config_free(cfg);

@@ -24,6 +24,7 @@ static const char usage[] =
 	"  --fail-on LEVEL          lowest severity that fails: low, medium, high (default medium)\n"
 	"  --min-confidence LEVEL   ignore findings below this confidence (default medium)\n"
 	"  --config FILE            a pysec config file (git-config syntax) over the others\n"
+	"  --bandit-config FILE     the project's Bandit configuration (Bandit's -c: YAML, or TOML)\n"
 	"  --baseline FILE          report only findings not in FILE (pysec's or Bandit's JSON report)\n"
 	"  --write-baseline FILE    record every finding in FILE, for --baseline\n"
 	"  --color auto|always|never\n"
@@ -33,7 +34,7 @@ struct scan_args {
 	int staged, full, no_ignore, quiet, show_suppressed, has_format;
 	pysec_format format;
 	struct cli_outputs outputs;
-	const char *fail_on, *min_conf, *config, *color, *pre_push, *baseline, *write_baseline;
+	const char *fail_on, *min_conf, *config, *bandit_config, *color, *pre_push, *baseline, *write_baseline;
 	unsigned jobs;
 	struct buf input;	/* --pre-push: git's input */
 	char **rest;
@@ -45,7 +46,7 @@ struct scan_args {
 
 enum {
 	OPT_STAGED = 1, OPT_FULL, OPT_NO_IGNORE, OPT_PRE_PUSH, OPT_FORMAT, OPT_OUTPUT, OPT_QUIET, OPT_SHOW_SUPPRESSED, OPT_FAIL_ON,
-	OPT_MIN_CONF, OPT_CONFIG, OPT_COLOR, OPT_JOBS, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_HELP,
+	OPT_MIN_CONF, OPT_CONFIG, OPT_BANDIT_CONFIG, OPT_COLOR, OPT_JOBS, OPT_BASELINE, OPT_WRITE_BASELINE, OPT_HELP,
 };
 
 static const struct cli_option options[] = {
@@ -61,6 +62,7 @@ static const struct cli_option options[] = {
 	{ "fail-on", 0, 1, OPT_FAIL_ON },
 	{ "min-confidence", 0, 1, OPT_MIN_CONF },
 	{ "config", 0, 1, OPT_CONFIG },
+	{ "bandit-config", 0, 1, OPT_BANDIT_CONFIG },
 	{ "color", 0, 1, OPT_COLOR },
 	{ "jobs", 0, 1, OPT_JOBS },
 	{ "baseline", 0, 1, OPT_BASELINE },
@@ -102,6 +104,7 @@ static int parse_args(struct scan_args *a, struct cli_options *o, int argc, char
 		case OPT_FAIL_ON: a->fail_on = o->value; break;
 		case OPT_MIN_CONF: a->min_conf = o->value; break;
 		case OPT_CONFIG: a->config = o->value; break;
+		case OPT_BANDIT_CONFIG: a->bandit_config = o->value; break;
 		case OPT_COLOR: a->color = o->value; break;
 		case OPT_BASELINE: a->baseline = o->value; break;
 		case OPT_WRITE_BASELINE: a->write_baseline = o->value; break;
@@ -405,7 +408,7 @@ int cmd_scan(int argc, char **argv)
 		exit_code = EXIT_USAGE;
 		goto cleanup;
 	}
-	if ((rc = cli_config_local(&cfg, repo, a.config, flag_settings(flags, &a))) < 0) {
+	if ((rc = cli_config_local(&cfg, repo, a.config, a.bandit_config, flag_settings(flags, &a))) < 0) {
 		exit_code = cli_fail(rc, "configuration");
 		goto cleanup;
 	}

@@ -56,7 +56,8 @@ int cli_open_repository_if_any(git_repository **out)
 	return rc == PYSEC_ENOTFOUND ? 0 : rc;
 }
 
-int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file, const char *const *flags)
+int cli_config_local(pysec_config **out, git_repository *repo, const char *extra_file, const char *bandit_file,
+	const char *const *flags)
 {
 	static const char *const defaults[] = { "pysec.failOn", PYSEC_DEFAULT_FAIL_ON,
 		"pysec.minConfidence", PYSEC_DEFAULT_MIN_CONFIDENCE, NULL };
@@ -73,6 +74,8 @@ int cli_config_local(pysec_config **out, git_repository *repo, const char *extra
 	src.extra_file = extra_file;
 	src.command_line = 1;
 	src.flags = flags;
+	src.bandit_dir = workdir ? workdir : repo ? NULL : ".";
+	src.bandit_file = bandit_file;
 	if ((rc = pysec_config_load(out, &src)) < 0) {
 		pysec_config_free(*out);
 		*out = NULL;

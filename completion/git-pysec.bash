@@ -38,7 +38,7 @@ _git_pysec ()
 		__gitcomp "auto always never"; return ;;
 	--forge)
 		__gitcomp "gitlab gitea github"; return ;;
-	--config|--baseline|--write-baseline|--token-file|--ca-bundle|--queue-db|--port-file|--socket)
+	--config|--bandit-config|--baseline|--write-baseline|--token-file|--ca-bundle|--queue-db|--port-file|--socket)
 		compopt -o filenames 2> /dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
@@ -51,7 +51,7 @@ _git_pysec ()
 	case "$subcommand,$cur" in
 	scan,-*)
 		__gitcomp "--staged --cached --full --no-ignore --pre-push --format --output --quiet --show-suppressed
-			--fail-on --min-confidence --config --baseline --write-baseline --color --jobs" ;;
+			--fail-on --min-confidence --config --bandit-config --baseline --write-baseline --color --jobs" ;;
 	scan,*)
 		if [ -n "$(__git_find_on_cmdline "--full")" ]; then
 			compopt -o filenames 2> /dev/null
@@ -62,7 +62,7 @@ _git_pysec ()
 	rules,*)
 		__gitcomp "--format" ;;
 	config,-*)
-		__gitcomp "--all --config" ;;
+		__gitcomp "--all --config --bandit-config" ;;
 	explain,-*)
 		;;
 	explain,*)

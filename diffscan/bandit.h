@@ -43,12 +43,14 @@ void bandit_config_free(struct bandit_config *c);
 int bandit_config_add(struct bandit_config *c, const char *key, const char *const *values, size_t nvalues,
 	unsigned line);
 
-/*
- * Map `b` onto pysec's settings where `cfg` does not set them already; an
- * unknown Bandit key is a note naming file:line.  With
- * PYSEC_CONFIG_STRICT_ONLY (pushed content), only what makes the policy
- * stricter is taken, and the rest is dropped with a note.
- */
-int bandit_config_apply(pysec_config *cfg, const struct bandit_config *b, pysec_config_trust trust);
+/* What one entry means to pysec: a setting, or a note saying why it is none (both NULL: nothing). */
+struct bandit_meaning {
+	const char *key;	/* pysec's setting ("pysec.disable"), or NULL */
+	char *value;		/* its value, in pysec's words */
+	char *note;		/* without a key: why ("unknown Bandit setting 'skpis' ignored; did you mean 'skips'?") */
+};
+
+void bandit_meaning_of(struct bandit_meaning *out, const struct bandit_entry *e);
+void bandit_meaning_clear(struct bandit_meaning *m);
 
 #endif

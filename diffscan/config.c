@@ -10,6 +10,8 @@
  * makes them mean.
  */
 #include "config.h"
+#include "bandit_files.h"
+#include "committed.h"
 #include "error.h"
 #include "gitenv.h"
 #include "settings.h"
@@ -67,6 +69,7 @@ static void add_entry(struct pysec_config *c, const char *key, const char *value
 	e->value = xstrdup(value ? value : "true");
 	e->source = source;
 	e->ordinal = ordinal;
+	e->line = 0;
 }
 
 /*
@@ -282,7 +285,7 @@ static unsigned source_line(const struct config_source *s, size_t ordinal)
 char *config_where(const struct pysec_config *c, size_t i)
 {
 	const struct config_source *s = &c->sources[c->entries[i].source];
-	unsigned line = source_line(s, c->entries[i].ordinal);
+	unsigned line = c->entries[i].line ? c->entries[i].line : source_line(s, c->entries[i].ordinal);
 
 	return line ? xasprintf("%s:%u", s->name, line) : xstrdup(s->name);
 }
@@ -387,26 +390,85 @@ static int stricter(const struct pysec_config *c, const char *key, const char *v
 }
 
 /*
- * Take one pysec.* entry from `source`, checked; one from a strict-only
- * source that would not make the policy stricter is dropped with a note.
+ * Take one pysec.* entry from `source` (at `line` of it, where the reader
+ * knew it; else 0), checked; one from a strict-only source that would not
+ * make the policy stricter is dropped with a note.
  */
-static int take(struct pysec_config *c, const char *key, const char *value, size_t source, size_t ordinal,
-	pysec_config_trust trust, int explain)
+static int take_at(struct pysec_config *c, const char *key, const char *value, size_t source, size_t ordinal,
+	unsigned line, pysec_config_trust trust, int explain)
 {
 	int keep = trust != PYSEC_CONFIG_STRICT_ONLY || stricter(c, key, value ? value : "true");
+	char *where;
 	int rc;
 
 	add_entry(c, key, value, source, ordinal);
+	c->entries[c->len - 1].line = line;
 	if ((rc = check_last(c, explain)) < 0)
 		return rc;
 	if (!keep) {
-		struct config_entry *e = &c->entries[--c->len];
-		buf_printf(&c->notes, "%s: '%s' ignored: this file may only make the policy stricter\n",
-			c->sources[source].name, e->key);
+		struct config_entry *e = &c->entries[c->len - 1];
+		where = line ? config_where(c, c->len - 1) : xstrdup(c->sources[source].name);
+		buf_printf(&c->notes, "%s: '%s' ignored: this file may only make the policy stricter\n", where, e->key);
+		free(where);
+		c->len--;
 		free(e->key);
 		free(e->value);
 	}
 	return 0;
+}
+
+static int take(struct pysec_config *c, const char *key, const char *value, size_t source, size_t ordinal,
+	pysec_config_trust trust, int explain)
+{
+	return take_at(c, key, value, source, ordinal, 0, trust, explain);
+}
+
+/* The last entry that sets `key` in pysec's own sources (not a default, not a Bandit file), or SIZE_MAX. */
+static size_t own_entry(const struct pysec_config *c, const char *key)
+{
+	size_t i;
+
+	for (i = c->len; i-- > 0;) {
+		const struct config_source *s = &c->sources[c->entries[i].source];
+		if (!s->bandit && strcmp(s->name, "default") && !strcasecmp(c->entries[i].key, key))
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+/*
+ * A project's Bandit configuration: each entry sets what it means to pysec
+ * where pysec's own sources leave that unset; else, or when it means
+ * nothing to pysec, a note says why, naming its line.
+ */
+static int add_bandit_config(struct pysec_config *c, const struct bandit_config *b, pysec_config_trust trust)
+{
+	size_t source = SIZE_MAX, i, own;
+	char *where, *set;
+	int rc = 0;
+
+	for (i = 0; i < b->len && rc == 0; i++) {
+		const struct bandit_entry *e = &b->entries[i];
+		struct bandit_meaning m;
+		bandit_meaning_of(&m, e);
+		where = e->line ? xasprintf("%s:%u", b->path, e->line) : xstrdup(b->path);
+		if (!m.key && m.note) {
+			buf_printf(&c->notes, "%s: %s\n", where, m.note);
+		} else if (m.key && (own = own_entry(c, m.key)) != SIZE_MAX) {
+			set = config_where(c, own);
+			buf_printf(&c->notes, "%s: Bandit's '%s' not used: %s is set in %s\n", where, e->key, m.key, set);
+			free(set);
+		} else if (m.key) {
+			if (source == SIZE_MAX) {
+				source = add_source(c, b->path, NULL);
+				c->sources[source].bandit = 1;
+			}
+			rc = take_at(c, m.key, m.value, source, SIZE_MAX, e->line, trust, 1);
+		}
+		free(where);
+		bandit_meaning_clear(&m);
+	}
+	return rc;
 }
 
 /* A source of its own per config level (a repository's config spans several files). */
@@ -633,38 +695,16 @@ int pysec_config_set(pysec_config *c, const char *key, const char *value)
 int pysec_config_add_committed_file(pysec_config *c, git_repository *repo, const git_oid *commit,
 	const char *path, pysec_config_trust trust)
 {
-	git_commit *cm = NULL;
-	git_tree *tree = NULL;
-	git_tree_entry *entry = NULL;
 	git_blob *blob = NULL;
-	char *name = NULL;
+	char *name;
 	int rc;
 
-	if (git_commit_lookup(&cm, repo, commit) < 0 || git_commit_tree(&tree, cm) < 0) {
-		rc = error_from_git(PYSEC_EREPO, "cannot read the pushed tree");
-		goto cleanup;
-	}
-	if (git_tree_entry_bypath(&entry, tree, path) < 0) {
-		rc = error_set(PYSEC_ENOTFOUND, "no %s in the tree", path);
-		goto cleanup;
-	}
-	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB || git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK ||
-	    git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) < 0) {
-		rc = error_set(PYSEC_EINVALID, "%s in the pushed tree is not a file", path);
-		goto cleanup;
-	}
-	if (git_blob_rawsize(blob) > 64 * 1024) {
-		rc = error_set(PYSEC_EINVALID, "%s in the pushed tree is over 64 KiB", path);
-		goto cleanup;
-	}
+	if ((rc = committed_file_read(&blob, repo, commit, path, 64 * 1024)) < 0)
+		return rc;
 	name = xasprintf("%s (pushed)", path);
 	rc = pysec_config_add_buffer(c, name, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), trust);
-cleanup:
 	free(name);
 	git_blob_free(blob);
-	git_tree_entry_free(entry);
-	git_tree_free(tree);
-	git_commit_free(cm);
 	return rc;
 }
 
@@ -700,17 +740,63 @@ static int add_optional_commit(struct pysec_config *c, git_repository *repo, con
 	return rc == PYSEC_ENOTFOUND ? 0 : rc;
 }
 
+/* Are the strict-only commits' files read?  Where the policy asks for it, only when it allows them. */
+static int strict_allowed(const struct pysec_config *c, const pysec_config_sources *src)
+{
+	return !src->strict_if_allowed || pysec_config_bool(c, "pysec.allowInTreeConfig", 0);
+}
+
 static int add_strict_commits(struct pysec_config *c, const pysec_config_sources *src)
 {
 	size_t i;
 	int rc;
 
-	if (src->strict_if_allowed && !pysec_config_bool(c, "pysec.allowInTreeConfig", 0))
+	if (!strict_allowed(c, src))
 		return 0;
 	for (i = 0; i < src->strict_count; i++)
 		if ((rc = add_optional_commit(c, src->repo, &src->strict_commits[i], PYSEC_CONFIG_STRICT_ONLY)) < 0)
 			return rc;
 	return 0;
+}
+
+/* A Bandit file that a reader filled in `b` (it returned `rc`), taken; one that is not there is fine. */
+static int take_bandit(struct pysec_config *c, struct bandit_config *b, int rc, pysec_config_trust trust)
+{
+	if (rc == 0)
+		rc = add_bandit_config(c, b, trust);
+	bandit_config_free(b);
+	memset(b, 0, sizeof(*b));
+	return rc == PYSEC_ENOTFOUND ? 0 : rc;
+}
+
+/*
+ * The project's Bandit configuration, under everything pysec's own sources
+ * say: a file named on the command line takes the place of pyproject.toml,
+ * as Bandit's -c does; .bandit is read with either.
+ */
+static int add_bandit(struct pysec_config *c, const pysec_config_sources *src)
+{
+	struct failure f = { 0, NULL };
+	struct bandit_config b = { 0 };
+	enum bandit_file which;
+	size_t i;
+
+	if (src->bandit_file)
+		failure_keep(&f, take_bandit(c, &b, bandit_files_read_named(&b, src->bandit_file), PYSEC_CONFIG_NORMAL));
+	if (!pysec_config_bool(c, "pysec.banditConfig", 1))
+		return failure_return(&f);
+	for (which = src->bandit_file ? BANDIT_INI : BANDIT_PYPROJECT; which < BANDIT_FILES; which++) {
+		if (src->bandit_dir)
+			failure_keep(&f, take_bandit(c, &b, bandit_files_read_dir(&b, src->bandit_dir, which),
+				PYSEC_CONFIG_NORMAL));
+		if (src->repo && src->tree_commit)
+			failure_keep(&f, take_bandit(c, &b, bandit_files_read_commit(&b, src->repo, src->tree_commit,
+				which, 0), PYSEC_CONFIG_NORMAL));
+		for (i = 0; src->repo && strict_allowed(c, src) && i < src->strict_count; i++)
+			failure_keep(&f, take_bandit(c, &b, bandit_files_read_commit(&b, src->repo,
+				&src->strict_commits[i], which, 1), PYSEC_CONFIG_STRICT_ONLY));
+	}
+	return failure_return(&f);
 }
 
 static int load_sources(struct pysec_config *c, const pysec_config_sources *src)
@@ -733,6 +819,7 @@ static int load_sources(struct pysec_config *c, const pysec_config_sources *src)
 	if (src->command_line)
 		failure_keep(&f, gitenv_read(src->getenv, src->payload, take_git_setting, c));
 	failure_keep(&f, add_pairs(c, src->flags, "command line"));
+	failure_keep(&f, add_bandit(c, src));
 	return failure_return(&f);
 }
 

@@ -15,6 +15,7 @@ struct config_source {
 	char *text;	/* or the file's text (a pushed file, gone from disk once read); NULL: none */
 	size_t len;
 	int level;	/* a repository's config: libgit2's level; else 0 */
+	int bandit;	/* a project's Bandit configuration (bandit.c): below pysec's own settings */
 };
 
 struct config_entry {
@@ -22,6 +23,7 @@ struct config_entry {
 	char *value;
 	size_t source;	/* in pysec_config.sources */
 	size_t ordinal;	/* its place among its file's own entries (0-based); SIZE_MAX: not in a file */
+	unsigned line;	/* its line where the reader knew it (a Bandit file's); 0: found from `ordinal` */
 };
 
 struct pysec_config {

@@ -124,12 +124,30 @@ next:
 	return rc;
 }
 
+/* pysec.only (Bandit's tests): the rules it names, and no other. */
+static void apply_only(struct pysec_engine *e, const struct pysec_config *cfg)
+{
+	char **ids = NULL;
+	size_t n = config_list(cfg, "pysec.only", &ids), i, k;
+
+	for (k = 0; n && k < e->set.len; k++)
+		e->set.rules[k].info.enabled = 0;
+	for (i = 0; i < n; i++) {
+		const struct rule *r = rules_find(&e->set, ids[i], strlen(ids[i]));
+		if (r)
+			e->set.rules[r - e->set.rules].info.enabled = 1;
+		free(ids[i]);
+	}
+	free(ids);
+}
+
 static void apply_selection(struct pysec_engine *e, const struct pysec_config *cfg)
 {
 	static const char *const keys[] = { "pysec.enable", "pysec.disable" };
 	char **ids = NULL;
 	size_t n, i, k, key;
 
+	apply_only(e, cfg);
 	for (key = 0; key < ARRAY_SIZE(keys); key++) {
 		n = config_list(cfg, keys[key], &ids);
 		for (i = 0; i < n; i++) {
@@ -168,7 +186,7 @@ static int check_option(const struct pysec_engine *e, const struct pysec_config 
 	return rc;
 }
 
-/* Each id pysec.enable or pysec.disable names is a rule's ("all" too, for enable). */
+/* Each id pysec.enable, pysec.disable or pysec.only names is a rule's ("all" too, for enable). */
 static int check_ids(const struct pysec_engine *e, const struct pysec_config *cfg, size_t i)
 {
 	char **ids = NULL, *where;
@@ -236,7 +254,8 @@ static int check_policy(const struct pysec_engine *e, const struct pysec_config 
 			rc = check_path_key(e, cfg, i);
 		else if (!config_is_setting(key))
 			rc = check_option(e, cfg, i);
-		else if (!strcasecmp(key, "pysec.enable") || !strcasecmp(key, "pysec.disable"))
+		else if (!strcasecmp(key, "pysec.enable") || !strcasecmp(key, "pysec.disable") ||
+			 !strcasecmp(key, "pysec.only"))
 			rc = check_ids(e, cfg, i);
 	}
 	return rc;

@@ -24,8 +24,10 @@ static const struct setting settings[] = {
 	{ "pysec.showSuppressed", SETTING_BOOL, 0, NULL, 0 },
 	{ "pysec.disable", SETTING_RULES, 0, NULL, 1 },
 	{ "pysec.enable", SETTING_RULES, 0, NULL, 1 },
+	{ "pysec.only", SETTING_RULES, 0, NULL, 1 },
 	{ "pysec.exclude", SETTING_TEXT, 0, NULL, 1 },
 	{ "pysec.rulesDir", SETTING_TEXT, 0, NULL, 1 },
+	{ "pysec.banditConfig", SETTING_BOOL, 0, NULL, 0 },
 	/* the hook */
 	{ "pysec.timeBudget", SETTING_SECONDS, 0, NULL, 0 },
 	{ "pysec.timeBudgetPerFile", SETTING_SECONDS, 0, NULL, 0 },

@@ -97,6 +97,13 @@ typedef enum {
  *                      through `getenv` (NULL: the process's environment) as
  *                      git reads them
  *   8. flags           the command's own options: "key", "value", ..., NULL
+ *   9. the project's Bandit configuration, for the settings that none of
+ *      the above sets: bandit_file (--bandit-config, Bandit's -c: YAML, or
+ *      TOML when it ends in .toml; it must exist) or else pyproject.toml's
+ *      [tool.bandit], and .bandit, at the top of bandit_dir (a working
+ *      tree), of tree_commit's tree, and (strict-only, as their .pysec) of
+ *      strict_commits' trees; pysec.banditConfig = false reads only
+ *      bandit_file
  *
  * Only pysec.* keys are kept.  Fields left 0 or NULL are not read.
  */
@@ -114,6 +121,8 @@ typedef struct {
 	const char *(*getenv)(const char *name, void *payload);
 	void *payload;
 	const char *const *flags;
+	const char *bandit_dir;
+	const char *bandit_file;
 } pysec_config_sources;
 
 #define PYSEC_CONFIG_SOURCES_INIT { 0 }
