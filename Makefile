@@ -97,7 +97,7 @@ SEED_BIN := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz_%)
 
 .PHONY: all check check-unit check-integration check-package check-asan install install-systemd install-systemd-own-user clean distclean grammar fuzz fuzz-build man
 
-all: $(BUILD)/git-pysec $(BUILD)/pysec-net man
+all: $(BUILD)/git-pysec $(BUILD)/pysec-net $(BUILD)/pysec-hook man
 
 man: $(MAN_PAGES)
 
@@ -153,6 +153,16 @@ GIT_PYSEC_OBJ := $(MAIN_OBJ) $(PROTO_OBJ) $(CORE_OBJ) $(UTIL_OBJ) $(GRAMMAR_OBJ)
 $(BUILD)/git-pysec: $(GIT_PYSEC_OBJ)
 	$(CC) $(ALL_LDFLAGS) $(AS_NEEDED) -o $@ $(GIT_PYSEC_OBJ) $(CORE_LIBS)
 
+# pysec-hook, the hook's client for the daemon (bin/pysec-hook.c): util/ and
+# proto/ only, and no libgit2 (util/text.c calls it), statically linked
+# (no dynamic loader on every push) except under the sanitizers, which need it.
+HOOK_CLIENT_OBJ := $(BUILD)/bin/pysec-hook.o $(PROTO_OBJ) $(filter-out $(BUILD)/util/text.o,$(UTIL_OBJ))
+ifneq ($(SANITIZE),1)
+HOOK_CLIENT_STATIC := -static-pie
+endif
+$(BUILD)/pysec-hook: $(HOOK_CLIENT_OBJ)
+	$(CC) $(ALL_LDFLAGS) $(HOOK_CLIENT_STATIC) -o $@ $(HOOK_CLIENT_OBJ)
+
 $(BUILD)/pysec-net: $(NET_OBJ) $(BUILD)/libpysec.a
 	$(CC) $(ALL_LDFLAGS) $(AS_NEEDED) -o $@ $(NET_OBJ) $(BUILD)/libpysec.a $(LIBS)
 
@@ -187,7 +197,7 @@ $(TEST_TOOLS): tests/tools/package.json tests/tools/package-lock.json
 	chmod u+x tests/tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
 	touch $@
 
-check-integration: $(BUILD)/git-pysec $(BUILD)/pysec-net man $(TEST_TOOLS)
+check-integration: $(BUILD)/git-pysec $(BUILD)/pysec-net $(BUILD)/pysec-hook man $(TEST_TOOLS)
 	PYSEC_BIN=$(abspath $(BUILD)/git-pysec) PYSEC_MAKE_VARS="BUILD=$(BUILD) SANITIZE=$(SANITIZE)" \
 		./tests/run-integration.sh
 
@@ -203,10 +213,10 @@ check:
 
 # pysec-net goes next to git-pysec: that is where `git pysec review` and `serve` look for it.
 # The bash completion is named after git-pysec: git's completion loads it for `git pysec`.
-install: $(BUILD)/git-pysec $(BUILD)/pysec-net man
+install: $(BUILD)/git-pysec $(BUILD)/pysec-net $(BUILD)/pysec-hook man
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/config $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
-	install -m 0755 $(BUILD)/git-pysec $(BUILD)/pysec-net $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BUILD)/git-pysec $(BUILD)/pysec-net $(BUILD)/pysec-hook $(DESTDIR)$(BINDIR)/
 	install -m 0644 config/*.conf $(DESTDIR)$(DATADIR)/config/
 	install -d $(DESTDIR)$(DOCDIR)
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/

@@ -11,12 +11,16 @@
 # 1. Hook latency.  The last N first-parent commits up to REPLAY_TIP are
 #    pushed one at a time into copies of a seed bare repository (the commit
 #    before them, pushed untimed), with hooks/pre-receive a wrapper that
-#    times `git-pysec pre-receive` with bash's EPOCHREALTIME:
-#      (a) in-process: no daemon in the policy
-#      (b) daemon, cold: the policy names the daemon's socket; a fresh daemon
+#    times, with bash's EPOCHREALTIME, the hook `git pysec install` wrote
+#    into that copy (with the policy of the run):
+#      (a) in-process: no daemon in the policy (the hook runs git-pysec)
+#      (b) daemon, cold: the policy names the daemon's socket (the hook runs
+#          the client pysec-hook); a fresh daemon
 #      (c) daemon, warm: the same N pushes into a second copy of the seed,
 #          with the daemon of (b) still running: every blob was seen before
 #          (as for a mirror, a fork, or the same commits pushed again)
+#      (d) as (c), into a third copy, with git-pysec itself as the hook (as
+#          before the client: libgit2 and the policy loaded to find the daemon)
 #    Every push is a one-commit fast-forward; the wrapper exits 0 so each lands.
 # 2. Webhook throughput.  The stand-in forge of tests/forge/server.py knows
 #    DELIVERIES/4 GitLab merge requests on one small diff (three findings); 4 deliveries
@@ -55,7 +59,7 @@ cleanup() {
 }
 trap cleanup EXIT
 # `serve` runs pysec-net from the directory git-pysec is in
-cp "$build/git-pysec" "$build/pysec-net" "$work/"
+cp "$build/git-pysec" "$build/pysec-net" "$build/pysec-hook" "$work/"
 bin=$work/git-pysec
 export PYSEC_CONFIG=$work/pysec.conf
 unset GIT_DIR GIT_WORK_TREE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
@@ -83,17 +87,13 @@ mkdir -p "$work/srv"
 echo "seeding with ${commits[0]:0:12} and the refs that do not reach the replay (untimed)" >&2
 nrefs=$(bench_seed "$src" "$work/seed.git" "${commits[0]}" "${commits[1]}")
 
-# the hook is what `git pysec install` writes
-git init -q --bare "$work/check.git"
-"$bin" install "$work/check.git" >/dev/null
-hook_line=$(sed -n 's/^exec //p' "$work/check.git/hooks/pre-receive")
-[[ -n $hook_line ]] || die "git pysec install wrote an unexpected hook"
+# the hook timed is what `git pysec install` writes into each copy, moved to hooks/pysec.sh
 cat >"$work/hook" <<EOF
 #!/usr/bin/env bash
-# time the installed hook command; always let the push in
-lines=\$(cat)
+# time the installed hook; always let the push in
+cat >"\$PWD/last.in"
 t0=\$EPOCHREALTIME
-printf '%s\n' "\$lines" | $hook_line >/dev/null 2>"\$PWD/last.err"
+"\$PWD/hooks/pysec.sh" <"\$PWD/last.in" >/dev/null 2>"\$PWD/last.err"
 rc=\$?
 t1=\$EPOCHREALTIME
 awk -v a="\$t0" -v b="\$t1" -v rc="\$rc" 'BEGIN { printf "%.3f %d\n", (b - a) * 1000, rc }' >> "\$PWD/times"
@@ -101,9 +101,14 @@ exit 0
 EOF
 chmod +x "$work/hook"
 
-replay() { # NAME: push the N commits into a copy of the seed; times in $work/NAME.ms
+replay() { # NAME [full]: push the N commits into a copy of the seed; times in $work/NAME.ms
 	local repo=$work/srv/$1.git i
 	cp -a "$work/seed.git" "$repo"
+	"$bin" install --force "$repo" >/dev/null
+	mv "$repo/hooks/pre-receive" "$repo/hooks/pysec.sh"
+	# full: git-pysec as the hook, as before the client (it reads the policy with libgit2 to find the daemon)
+	[[ ${2:-} == full ]] && printf "#!/bin/sh\nexec '%s' pre-receive\n" "$bin" >"$repo/hooks/pysec.sh"
+	sed -n 's/^exec //p' "$repo/hooks/pysec.sh" | cut -c1-160 >"$work/$1.hook"
 	cp "$work/hook" "$repo/hooks/pre-receive"
 	: >"$repo/times"
 	for ((i = 1; i <= n; i++)); do
@@ -127,13 +132,16 @@ echo "(b) daemon, cold: $n pushes" >&2
 replay cold
 echo "(c) daemon, warm: $n pushes" >&2
 replay warm
+echo "(d) daemon, warm, git-pysec as the hook: $n pushes" >&2
+replay full full
 judged=$(grep -c '"msg":"push judged"' "$work/daemon.log" || true)
 # the daemon's own part of each push: connection to answer, from its log
 jq -r 'select(.msg == "push judged") | .seconds * 1000' "$work/daemon.log" >"$work/inside.ms"
 head -n "$n" "$work/inside.ms" >"$work/cold.inside.ms"
-tail -n +"$((n + 1))" "$work/inside.ms" >"$work/warm.inside.ms"
+sed -n "$((n + 1)),$((2 * n))p" "$work/inside.ms" >"$work/warm.inside.ms"
+tail -n +"$((2 * n + 1))" "$work/inside.ms" >"$work/full.inside.ms"
 # the hook's own cost: its wall time less the daemon's, push by push
-for k in cold warm; do
+for k in cold warm full; do
 	paste -d' ' "$work/$k.ms" "$work/$k.inside.ms" | awk 'NF == 2 { printf "%.3f\n", $1 - $2 }' >"$work/$k.own.ms"
 done
 rss_daemon=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$daemon_pid/status")
@@ -194,11 +202,12 @@ out=$root/bench/results/daemon-$(date -u +%Y-%m-%d-%H%M).md
 	echo
 	echo "\`bench/daemon.sh $1 $n\` (REPLAY_TIP=${tip_id:0:12}), pysec $source_rev, $(nproc) cores."
 	echo
-	echo "Server repository: $(git -C "$work/seed.git" rev-list --all --count) commits, $nrefs refs; the hook: \`$hook_line\` (what \`git pysec install\` writes)."
+	echo "Server repository: $(git -C "$work/seed.git" rev-list --all --count) commits, $nrefs refs; the hook is what \`git pysec install\` writes: (a) \`$(cat "$work/inproc.hook")\`, (b) and (c) \`$(cat "$work/cold.hook")...\`."
 	echo
 	echo "| hook, per push | pushes | median ms | p95 ms | max ms | rejected | in the daemon: median ms | p95 ms | the hook's own: median ms | p95 ms |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-	for m in inproc:"(a) in the hook's process" cold:"(b) through the daemon, cold" warm:"(c) through the daemon, warm (blobs seen)"; do
+	for m in inproc:"(a) in the hook's process" cold:"(b) through the daemon, cold" warm:"(c) through the daemon, warm (blobs seen)" \
+		full:"(d) as (c), git-pysec as the hook (no client)"; do
 		k=${m%%:*}
 		if [[ -s $work/$k.inside.ms ]]; then
 			inside="$(percentile "$work/$k.inside.ms" 50) | $(percentile "$work/$k.inside.ms" 95) | $(percentile "$work/$k.own.ms" 50) | $(percentile "$work/$k.own.ms" 95)"
@@ -208,7 +217,7 @@ out=$root/bench/results/daemon-$(date -u +%Y-%m-%d-%H%M).md
 		echo "| ${m#*:} | $(wc -l <"$work/$k.ms") | $(percentile "$work/$k.ms" 50) | $(percentile "$work/$k.ms" 95) | $(percentile "$work/$k.ms" 100) | $(cat "$work/$k.rejected") | $inside |"
 	done
 	echo
-	echo "The daemon judged $judged of the $((2 * n)) pushes of (b) and (c) itself; its peak RSS was $rss_daemon MB."
+	echo "The daemon judged $judged of the $((3 * n)) pushes of (b), (c) and (d) itself; its peak RSS was $rss_daemon MB."
 	echo "The hook's own cost is its wall time less the daemon's (connection to answer, from the daemon's log), push by push;" \
 		"target: median at most 3 ms ($(awk -v m="$(percentile "$work/warm.own.ms" 50)" 'BEGIN { print (m != "-" && m + 0 <= 3) ? "met" : "**missed**" }') warm," \
 		"$(awk -v m="$(percentile "$work/cold.own.ms" 50)" 'BEGIN { print (m != "-" && m + 0 <= 3) ? "met" : "**missed**" }') cold)."

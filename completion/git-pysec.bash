@@ -77,6 +77,8 @@ _git_pysec ()
 			--fail-on --min-confidence --status-name --target-url --config --dry-run --verbose" ;;
 	serve,-*)
 		__gitcomp "--config --socket --listen --queue-db --port-file --check" ;;
+	pre-receive,-*)
+		__gitcomp "--no-daemon" ;;
 	esac
 }
 

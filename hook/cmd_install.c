@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "hook.h"
 #include "pysec_cli.h"
 #include "pysec_hook.h"
 #include "util.h"
@@ -97,6 +98,37 @@ static int clone_hooks_dir(char *out, size_t size, const char *target)
 	return rc;
 }
 
+/*
+ * A server repository's pre-receive hook.  When its policy names a daemon,
+ * the client pysec-hook installed next to git-pysec (`self`), with the
+ * daemon's settings as they are now (pre_receive_client_args): it asks
+ * the daemon without loading libgit2 or the rules, and executes git-pysec
+ * whenever it cannot (README.md, "The hook client").  Else git-pysec.
+ */
+static char *server_hook(const char *self, const char *repo)
+{
+	struct buf args = BUF_INIT(1 << 17);
+	char *client = NULL, *script;
+	const char *slash = strrchr(self, '/');
+
+	if (repo && slash) {
+		client = xasprintf("%.*s/pysec-hook", (int)(slash - self), self);
+		if (access(client, X_OK) < 0 || pre_receive_client_args(&args, repo) != 0) {
+			free(client);
+			client = NULL;
+		}
+	}
+	if (client)
+		script = xasprintf(HOOK_HEADER "# the daemon's settings as they were at install: "
+			"run git pysec install again after changing them\n"
+			"exec '%s'%s '%s'\n", client, buf_cstr(&args), self);
+	else
+		script = xasprintf(HOOK_HEADER "exec '%s' pre-receive\n", self);
+	free(client);
+	buf_free(&args);
+	return script;
+}
+
 enum { OPT_FORCE = 1, OPT_GITEA, OPT_GITLAB, OPT_GLOBAL, OPT_PRE_COMMIT, OPT_PRE_PUSH, OPT_HELP };
 
 static const struct cli_option options[] = {
@@ -120,15 +152,54 @@ static int has_working_tree(const char *path)
 	return clone;
 }
 
+/* Write `script` as the hook at `path` in `dir`, unless another hook is there (without `force`). */
+static int hook_write(const char *dir, const char *hook, const char *script, int force)
+{
+	char *existing;
+	int fd;
+	struct stat st;
+
+	existing = read_small(hook);
+	/* a hook pysec wrote, for another path of git-pysec, is replaced without --force */
+	if (existing && !strncmp(existing, script, strlen(HOOK_HEADER)))
+		existing[0] = '\0';
+	if (existing && *existing && strcmp(existing, script) && !force) {
+		fprintf(stderr, "git pysec: install: %s exists and is not pysec's; not overwriting it "
+			"(chain it from there, or use --force to replace it)\n", hook);
+		free(existing);
+		return EXIT_FAILED;
+	}
+	if (existing && *existing && strcmp(existing, script))
+		fprintf(stderr, "git pysec: install: replacing the existing %s (--force)\n", hook);
+	free(existing);
+	if (mkdir_p(dir) < 0) {
+		fprintf(stderr, "git pysec: install: cannot create %s: %s\n", dir, strerror(errno));
+		return EXIT_FAILED;
+	}
+	fd = open(hook, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0755);
+	if (fd < 0 || write(fd, script, strlen(script)) != (ssize_t)strlen(script) || fchmod(fd, 0755) < 0 ||
+	    close(fd) < 0) {
+		fprintf(stderr, "git pysec: install: cannot write %s: %s\n", hook, strerror(errno));
+		return EXIT_FAILED;
+	}
+	/* git skips a hook it cannot execute without a word: check, do not assume */
+	if (stat(hook, &st) < 0 || !(st.st_mode & S_IXUSR) || access(hook, X_OK) < 0) {
+		fprintf(stderr, "git pysec: install: %s is not executable here (a noexec mount?); "
+			"git would skip it without a word\n", hook);
+		return EXIT_FAILED;
+	}
+	printf("installed %s\n", hook);
+	return EXIT_CLEAN;
+}
+
 int cmd_install(int argc, char **argv)
 {
 	struct cli_options o;
 	const char *layout = "bare", *target = NULL, *name, *command;
-	char self[PATH_MAX], dir[PATH_MAX], hook[PATH_MAX + 32], script[PATH_MAX + 128];
-	int force = 0, help = 0, id, fd, in_clone;
+	char self[PATH_MAX], dir[PATH_MAX], hook[PATH_MAX + 32], *script;
+	int force = 0, help = 0, id, in_clone, rc;
 	ssize_t n;
 	struct stat st;
-	char *existing;
 
 	cli_options_init(&o, "install", options, ARRAY_SIZE(options), argc, argv);
 	while ((id = cli_options_next(&o)) > 0) {
@@ -190,36 +261,11 @@ int cmd_install(int argc, char **argv)
 		}
 	}
 	snprintf(hook, sizeof(hook), "%s/%s", dir, name);
-	snprintf(script, sizeof(script), HOOK_HEADER "exec '%s' %s\n", self, command);
-	existing = read_small(hook);
-	/* a hook pysec wrote, for another path of git-pysec, is replaced without --force */
-	if (existing && !strncmp(existing, script, strlen(HOOK_HEADER)))
-		existing[0] = '\0';
-	if (existing && *existing && strcmp(existing, script) && !force) {
-		fprintf(stderr, "git pysec: install: %s exists and is not pysec's; not overwriting it "
-			"(chain it from there, or use --force to replace it)\n", hook);
-		free(existing);
-		return EXIT_FAILED;
-	}
-	if (existing && *existing && strcmp(existing, script))
-		fprintf(stderr, "git pysec: install: replacing the existing %s (--force)\n", hook);
-	free(existing);
-	if (mkdir_p(dir) < 0) {
-		fprintf(stderr, "git pysec: install: cannot create %s: %s\n", dir, strerror(errno));
-		return EXIT_FAILED;
-	}
-	fd = open(hook, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0755);
-	if (fd < 0 || write(fd, script, strlen(script)) != (ssize_t)strlen(script) || fchmod(fd, 0755) < 0 ||
-	    close(fd) < 0) {
-		fprintf(stderr, "git pysec: install: cannot write %s: %s\n", hook, strerror(errno));
-		return EXIT_FAILED;
-	}
-	/* git skips a hook it cannot execute without a word: check, do not assume */
-	if (stat(hook, &st) < 0 || !(st.st_mode & S_IXUSR) || access(hook, X_OK) < 0) {
-		fprintf(stderr, "git pysec: install: %s is not executable here (a noexec mount?); "
-			"git would skip it without a word\n", hook);
-		return EXIT_FAILED;
-	}
-	printf("installed %s\n", hook);
-	return EXIT_CLEAN;
+	if (!strcmp(command, "pre-receive"))
+		script = server_hook(self, strcmp(layout, "global") ? target : NULL);
+	else
+		script = xasprintf(HOOK_HEADER "exec '%s' %s\n", self, command);
+	rc = hook_write(dir, hook, script, force);
+	free(script);
+	return rc;
 }

@@ -21,7 +21,6 @@
  * own ownership check, which knows less of safe.directory than git ('*'),
  * is off here: git's decision stands.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -33,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "pysec_cli.h"
+#include "hook.h"
 #include "pysec_hook.h"
 #include "pysec_proto.h"
 #include "util.h"
@@ -63,21 +63,6 @@ static int open_once(git_repository **out, void *payload)
 	return pysec_repository_open_hook(out);
 }
 
-/* What the gate reads from the environment: the pusher, push options, GitLab, the quarantine, git -c. */
-static int wanted_env(const char *entry, const char *user_var)
-{
-	static const char *const prefixes[] = { "GL_", "GITEA_", "GITHUB_", "GIT_PUSH_OPTION_",
-		"GIT_QUARANTINE_PATH=", "GIT_OBJECT_DIRECTORY=", "GIT_CONFIG_PARAMETERS=", "GIT_CONFIG_COUNT=",
-		"GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_" };
-	size_t i, n;
-
-	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (!strncmp(entry, prefixes[i], strlen(prefixes[i])))
-			return 1;
-	n = user_var ? strlen(user_var) : 0;
-	return n && !strncmp(entry, user_var, n) && entry[n] == '=';
-}
-
 /* core.sharedRepository gives the group read access: group, true, 1, all, world, everybody, 2, or 0xxx with g+r. */
 static int shared_with_group(git_repository *repo)
 {
@@ -98,59 +83,6 @@ static int shared_with_group(git_repository *repo)
 		shared = (strtoul(v, NULL, 8) & 0040) != 0;
 	git_config_free(cfg);
 	return shared;
-}
-
-/*
- * Let the repository's group read the quarantine: git makes it 0700 (the
- * pusher's), so a daemon in the group could not read the pushed objects.
- * Only what this user owns, directories g+rx and files g+r, no deeper than
- * git makes it (objects/xx/, pack/).  In a group-shared repository the
- * group may write the objects anyway, and these are its objects once the
- * push is in: nothing is shown that the group could not have.  A failure
- * is not reported: the daemon then cannot read the push, and the hook
- * judges it itself.
- */
-static void share_dir(int dirfd, int depth)
-{
-	struct stat st;
-	struct dirent *e;
-	DIR *d;
-	int dfd;
-
-	if (fstat(dirfd, &st) < 0 || st.st_uid != geteuid() || fchmod(dirfd, (st.st_mode & 07777) | 0050) < 0 ||
-	    depth >= 2 || (dfd = dup(dirfd)) < 0)
-		return;
-	if (!(d = fdopendir(dfd))) {
-		close(dfd);
-		return;
-	}
-	while ((e = readdir(d))) {
-		int fd;
-		if (e->d_name[0] == '.' || fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_uid != geteuid())
-			continue;
-		if (S_ISREG(st.st_mode)) {
-			if (!(st.st_mode & 0040))
-				fchmodat(dirfd, e->d_name, (st.st_mode & 07777) | 0040, 0);
-		} else if (S_ISDIR(st.st_mode) &&
-			   (fd = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
-			share_dir(fd, depth + 1);
-			close(fd);
-		}
-	}
-	closedir(d);
-}
-
-static void share_quarantine(git_repository *repo)
-{
-	const char *q = getenv("GIT_QUARANTINE_PATH");
-	int fd;
-
-	if (!q || !*q || !shared_with_group(repo))
-		return;
-	if ((fd = open(q, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return;
-	share_dir(fd, 0);
-	close(fd);
 }
 
 /*
@@ -182,6 +114,25 @@ static int daemon_user(uid_t *out, const pysec_config *cfg, git_repository *repo
 	return 0;
 }
 
+/* The server's policy, as the gate reads it before any pushed .pysec (with `git -c` when `command_line`). */
+static int daemon_policy(pysec_config **cfg, git_repository *repo, int command_line)
+{
+	pysec_config_sources src = PYSEC_CONFIG_SOURCES_INIT;
+
+	src.system_file = cli_system_config();
+	src.command_line = command_line;
+	src.repo = repo;
+	return pysec_config_load(cfg, &src);
+}
+
+/* pysec.daemonTimeout, 5 seconds when unset or out of (0, 3600] */
+static double daemon_timeout(const pysec_config *cfg)
+{
+	double timeout = pysec_config_seconds(cfg, "pysec.daemonTimeout", 5.0);
+
+	return timeout <= 0 || timeout > 3600 ? 5.0 : timeout;
+}
+
 /*
  * Send the push to the daemon the policy names, if it does.  Returns the
  * verdict (0 or 1), or -1 when the hook must judge the push itself.  The
@@ -190,7 +141,6 @@ static int daemon_user(uid_t *out, const pysec_config *cfg, git_repository *repo
  */
 static int through_daemon(git_repository **repo_out, const char *input, size_t len, const char *prefix)
 {
-	pysec_config_sources src = PYSEC_CONFIG_SOURCES_INIT;
 	pysec_config *cfg = NULL;
 	git_repository *repo = NULL;
 	char real[PATH_MAX], **env = NULL;
@@ -200,27 +150,22 @@ static int through_daemon(git_repository **repo_out, const char *input, size_t l
 	uid_t uid = 0;	/* set by daemon_user() before any use */
 	int verdict = -1;
 
-	/* the server's policy, as the gate reads it before any pushed .pysec */
-	src.system_file = cli_system_config();
-	src.command_line = 1;
-	if (pysec_repository_open_hook(&repo) < 0 || !(src.repo = repo) || pysec_config_load(&cfg, &src) < 0)
+	if (pysec_repository_open_hook(&repo) < 0 || daemon_policy(&cfg, repo, 1) < 0)
 		goto done;	/* the gate will say what is wrong */
 	if (!(sock = pysec_config_get(cfg, "pysec.daemonSocket", NULL)) || !*sock)
 		goto done;
-	timeout = pysec_config_seconds(cfg, "pysec.daemonTimeout", 5.0);
-	if (timeout <= 0 || timeout > 3600)
-		timeout = 5.0;
+	timeout = daemon_timeout(cfg);
 	if (!realpath(git_repository_commondir(repo), real)) {
 		error_set(-1, "cannot resolve the repository's path");
 		goto fallback;
 	}
 	if (daemon_user(&uid, cfg, repo) < 0)
 		goto fallback;
-	if (uid != geteuid())
-		share_quarantine(repo);
+	if (uid != geteuid() && shared_with_group(repo))
+		proto_share_quarantine();
 	for (i = 0; environ[i] && nenv < PROTO_MAX_ENV; i++) {
 		char **grown;
-		if (!wanted_env(environ[i], pysec_config_get(cfg, "pysec.userVariable", NULL)))
+		if (!proto_env_wanted(environ[i], pysec_config_get(cfg, "pysec.userVariable", NULL)))
 			continue;
 		if (!(grown = realloc(env, (nenv + 1) * sizeof(*env))))
 			break;
@@ -239,18 +184,69 @@ done:
 	return verdict;
 }
 
+/* Append " --name='value'" to `b`; 1 when the value cannot be put between single quotes. */
+static int put_arg(struct buf *b, const char *name, const char *value)
+{
+	if (strchr(value, '\'') || strchr(value, '\n'))
+		return 1;
+	return buf_printf(b, " --%s='%s'", name, value) < 0 ? -1 : 0;
+}
+
+int pre_receive_client_args(struct buf *args, const char *path)
+{
+	pysec_config *cfg = NULL;
+	git_repository *repo = NULL;
+	struct buf stamp = BUF_INIT(1 << 16);
+	char real[PATH_MAX], num[64];
+	const char *sock, *var;
+	uid_t uid;
+	int rc = 1;
+
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);	/* as the hook opens it */
+	if (pysec_repository_open(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH) < 0 || daemon_policy(&cfg, repo, 0) < 0 ||
+	    !(sock = pysec_config_get(cfg, "pysec.daemonSocket", NULL)) || !*sock ||
+	    !realpath(git_repository_commondir(repo), real))
+		goto done;
+	/* a daemonUser that names no user: git-pysec says so on every push */
+	if (pysec_config_get(cfg, "pysec.daemonUser", NULL) && daemon_user(&uid, cfg, repo) < 0)
+		goto done;
+	if (proto_config_stamp(&stamp, cli_system_config(), real) < 0)
+		goto done;
+	snprintf(num, sizeof(num), "%.3f", daemon_timeout(cfg));
+	if ((rc = put_arg(args, "socket", sock)) || (rc = put_arg(args, "timeout", num)))
+		goto done;
+	if (pysec_config_get(cfg, "pysec.daemonUser", NULL)) {
+		snprintf(num, sizeof(num), "%u", (unsigned)uid);
+		if ((rc = put_arg(args, "user", num)))
+			goto done;
+	}
+	if ((var = pysec_config_get(cfg, "pysec.userVariable", NULL)) && *var && (rc = put_arg(args, "user-variable", var)))
+		goto done;
+	if (shared_with_group(repo) && (rc = buf_puts(args, " --share-quarantine")))
+		goto done;
+	rc = put_arg(args, "stamp", buf_cstr(&stamp));
+done:
+	buf_free(&stamp);
+	pysec_config_free(cfg);
+	git_repository_free(repo);
+	git_error_clear();
+	return rc;
+}
+
 int cmd_pre_receive(int argc, char **argv)
 {
 	pysec_gate_options opts = PYSEC_GATE_OPTIONS_INIT;
 	git_repository *repo = NULL;
 	struct buf input = BUF_INIT(CLI_STDIN_MAX);
-	int rc;
+	int rc, no_daemon;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);	/* git's decision stands (see above) */
-	if (argc > 1) {
+	/* --no-daemon: the hook client (pysec-hook) asked the daemon already, and said why it did not answer */
+	no_daemon = argc == 2 && !strcmp(argv[1], "--no-daemon");
+	if (argc > 1 && !no_daemon) {
 		int help = argc == 2 && !strcmp(argv[1], "-h");
-		fputs("usage: git pysec pre-receive < <old> <new> <ref> lines\n", help ? stdout : stderr);
+		fputs("usage: git pysec pre-receive [--no-daemon] < <old> <new> <ref> lines\n", help ? stdout : stderr);
 		return help ? EXIT_CLEAN : EXIT_USAGE;
 	}
 	if (fd_read_all(&input, STDIN_FILENO) < 0) {
@@ -259,7 +255,8 @@ int cmd_pre_receive(int argc, char **argv)
 			getenv("GL_PROTOCOL") ? "GL-HOOK-ERR: " : "", strerror(errno));
 		return EXIT_FINDINGS;
 	}
-	if ((rc = through_daemon(&repo, buf_cstr(&input), input.len, getenv("GL_PROTOCOL") ? "GL-HOOK-ERR: " : "")) >= 0)
+	if (!no_daemon &&
+	    (rc = through_daemon(&repo, buf_cstr(&input), input.len, getenv("GL_PROTOCOL") ? "GL-HOOK-ERR: " : "")) >= 0)
 		goto done;
 	opts.getenv = process_env;
 	opts.open_repository = open_once;

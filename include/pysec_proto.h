@@ -84,4 +84,33 @@ int proto_read_all(int fd, struct buf *b, double deadline);
 int proto_gate(const char *socket_path, double timeout, uid_t daemon_uid, const char *repo, char *const *env,
 	size_t nenv, const char *input, size_t len, FILE *out, int *verdict);
 
+/*
+ * What both hook front ends share (proto/hook.c): `git pysec pre-receive`
+ * and the small client pysec-hook, which `git pysec install` writes into a
+ * repository's hook with the daemon's settings resolved (README.md, "The
+ * hook client").
+ */
+
+/* Is the environment entry "NAME=VALUE" one the gate reads (the pusher in `user_var`, push options, GitLab, ...)? */
+int proto_env_wanted(const char *entry, const char *user_var);
+
+/*
+ * Let the repository's group read the push's quarantine ($GIT_QUARANTINE_PATH):
+ * git makes it 0700 (the pusher's), so a daemon in the group could not read
+ * the pushed objects.  For a group-shared repository (core.sharedRepository),
+ * where the group may write the objects anyway and these are its objects once
+ * the push is in: nothing is shown that the group could not have.  A failure
+ * is not reported: the daemon then cannot read the push, and the hook judges
+ * it itself.
+ */
+void proto_share_quarantine(void);
+
+/*
+ * Append to `out` the identity (path, device, inode, size, time of change)
+ * of every file the daemon's settings are read from: pysec's `system_file`,
+ * git's system, XDG and global files, and `repo_dir`'s config.  The client
+ * trusts the settings written into its hook only while this is unchanged.
+ */
+int proto_config_stamp(struct buf *out, const char *system_file, const char *repo_dir);
+
 #endif

@@ -33,7 +33,7 @@ else
 fi
 check "the package is there" test -s "$deb"
 contents=$(dpkg-deb -c "$deb")
-for f in ./usr/bin/git-pysec ./usr/bin/pysec-net ./usr/share/man/man1/git-pysec.1.gz \
+for f in ./usr/bin/git-pysec ./usr/bin/pysec-net ./usr/bin/pysec-hook ./usr/share/man/man1/git-pysec.1.gz \
 	./usr/share/man/man1/git-pysec-scan.1.gz ./usr/share/bash-completion/completions/git-pysec \
 	./usr/share/zsh/vendor-completions/_git-pysec ./lib/systemd/system/pysec.service \
 	./lib/systemd/system/pysec.socket ./usr/share/pysec/config/pysec.conf \

@@ -44,6 +44,24 @@ stop_daemon() {
 	DAEMON_RC=$?
 }
 
+# push_killing_daemon SOCKET ARGS...: `git push ARGS` while the daemon is stopped,
+# the daemon killed (SIGKILL) once the hook's connection waits in its backlog;
+# the push's output in $OUT, its exit code in $rc
+push_killing_daemon() {
+	local sock=$1 bg i; shift
+	kill -STOP "$DAEMON_PID"
+	git push "$@" > "$TMP/bg.out" 2>&1 &
+	bg=$!
+	for i in $(seq 1200); do [ "$(ss -xlH src "$sock" | awk '{ print $3 }')" = 1 ] && break; sleep 0.05; done
+	test "$(ss -xlH src "$sock" | awk '{ print $3 }')" = 1 && ok "the hook waits for the stopped daemon" ||
+		fail "the hook waits for the stopped daemon" "$(ss -xl src "$sock")"
+	kill -9 "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null
+	wait "$bg"
+	rc=$?
+	OUT=$(cat "$TMP/bg.out")
+}
+
 # daemon_log_count TEXT: how many lines of the daemon's log hold TEXT.
 daemon_log_count() { grep -c -- "$1" "$TMP/daemon.log"; }
 # log_at_least N TEXT: at least N lines of the daemon's log hold TEXT

@@ -51,11 +51,14 @@ for u in "$T_GIT" "$T_DAEMON" "$T_DEV" "$T_OTHER"; do
 done
 
 # The binaries under test, where every user can run them (the checkout may
-# be in a directory only root can enter); pysec-net goes next to git-pysec.
+# be in a directory only root can enter); pysec-net and pysec-hook go next to git-pysec.
 SBIN="$TMP/sbin"
 mkdir -p "$SBIN"
-cp "$(dirname "$(readlink -f "$PYSEC_BIN")")/git-pysec" "$(dirname "$(readlink -f "$PYSEC_BIN")")/pysec-net" "$SBIN/"
-chmod 0755 "$SBIN" "$SBIN/git-pysec" "$SBIN/pysec-net"
+for f in git-pysec pysec-net pysec-hook; do
+	cp "$(dirname "$(readlink -f "$PYSEC_BIN")")/$f" "$SBIN/"
+	chmod 0755 "$SBIN/$f"
+done
+chmod 0755 "$SBIN"
 
 # as_user USER COMMAND...: run COMMAND as USER (its groups too), with its own
 # home; the rest of the environment (PYSEC_CONFIG, the git identity) is kept.
@@ -68,6 +71,33 @@ as_user() {
 	as_user_prefix "$1"
 	shift
 	"${AS_USER[@]}" "$@"
+}
+
+# listener USER SOCKET ANSWER: a stand-in for the daemon on SOCKET (replaced), run
+# as USER in the background (its process id in LISTENER), that reads one request
+# to its end and sends ANSWER; back once it listens
+listener() {
+	rm -f "$2" "$TMP/listener.out"
+	as_user_prefix "$1"
+	"${AS_USER[@]}" python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)
+s.listen(8)
+print("listening", flush=True)
+c, _ = s.accept()
+c.settimeout(10)
+try:
+    while c.recv(65536):
+        pass
+except OSError:
+    pass
+c.sendall(sys.argv[2].encode())
+c.close()
+' "$2" "$3" > "$TMP/listener.out" 2>&1 &
+	LISTENER=$!
+	for i in $(seq 200); do grep -q listening "$TMP/listener.out" 2>/dev/null && break; sleep 0.05; done
 }
 
 # user_dir DIR USER [MODE [GROUP]]: DIR, made and given to USER (and GROUP), with MODE (default 0755)

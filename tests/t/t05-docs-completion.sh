@@ -17,7 +17,7 @@ else
 	fail "make install PREFIX=DIR" "$(cat "$TMP/install.log")"
 fi
 bin=$TMP/usr/bin
-check "git-pysec and pysec-net are installed" test -x "$bin/git-pysec" -a -x "$bin/pysec-net"
+check "git-pysec, pysec-net and pysec-hook are installed" test -x "$bin/git-pysec" -a -x "$bin/pysec-net" -a -x "$bin/pysec-hook"
 rm "$TMP/bin/git-pysec"	# the installed one is the one on PATH now
 export PATH="$bin:$PATH"
 
@@ -37,6 +37,7 @@ expect_exit 0 "git pysec --help (git turns it into git help pysec)" git pysec --
 contains "opens the same page" "$OUT" "git-pysec - a security gate"
 expect_exit 0 "man git-pysec after make install" man git-pysec
 check "pysec-net has its page too" test -s "$TMP/usr/share/man/man1/pysec-net.1"
+check "pysec-hook has its page too" test -s "$TMP/usr/share/man/man1/pysec-hook.1"
 # in a build tree the pages are found next to the executable
 expect_exit 0 "--help works from the build tree" "$PYSEC_BIN" scan --help
 contains "with the built page" "$OUT" "git-pysec-scan - scan the lines a change adds"

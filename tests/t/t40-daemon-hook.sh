@@ -92,19 +92,7 @@ contains "and finds the defect" "$OUT" "e.py:1: B307"
 test $(( $(date +%s) - start )) -lt 15 && ok "within pysec.daemonTimeout" || fail "within pysec.daemonTimeout"
 
 # killed mid-way, with the hook waiting for its answer
-kill -STOP "$DAEMON_PID"
-git push origin HEAD:main > "$TMP/bg.out" 2>&1 &
-bg=$!
-# the hook has connected once its connection waits in the stopped daemon's backlog
-backlog_is() { [ "$(ss -xlH src "$SOCK" | awk '{ print $3 }')" = "$1" ]; }
-wait_until 60 backlog_is 1
-test "$(ss -xlH src "$SOCK" | awk '{ print $3 }')" = 1 && ok "the hook waits for the stopped daemon" ||
-	fail "the hook waits for the stopped daemon" "$(ss -xl src "$SOCK")"
-kill -9 "$DAEMON_PID"
-wait "$DAEMON_PID" 2>/dev/null
-wait "$bg"
-rc=$?
-OUT=$(cat "$TMP/bg.out")
+push_killing_daemon "$SOCK" origin HEAD:main
 test "$rc" -ne 0 && ok "a daemon killed during the request: the push is still rejected" || fail "killed mid-way: rejected" "$OUT"
 contains "the hook falls back" "$OUT" "scanning here"
 contains "and finds the defect itself" "$OUT" "e.py:1: B307"

@@ -50,7 +50,6 @@ user_dir "$TMP/a" "$T_GIT"
 user_dir "$TMP/a/srv" "$T_GIT"
 user_dir "$TMP/a/run" "$T_GIT"
 as_user "$T_GIT" git init -q --bare "$TMP/a/srv/app.git"
-as_user "$T_GIT" git-pysec install "$TMP/a/srv/app.git" > /dev/null
 as_user "$T_GIT" git clone -q "$TMP/a/srv/app.git" "$TMP/a/work" 2> /dev/null
 mirror "$TMP/a/srv/mirror.git" plain
 cat > "$PYSEC_CONFIG" <<EOF
@@ -69,6 +68,9 @@ cat > "$PYSEC_CONFIG" <<EOF
 	secretFile = $TMP/conf/gl-secret
 EOF
 chmod 0644 "$PYSEC_CONFIG"
+# installed after the policy: the hook is the client with the daemon's settings
+as_user "$T_GIT" git-pysec install "$TMP/a/srv/app.git" > /dev/null
+contains "A: the hook is the daemon's client" "$(cat "$TMP/a/srv/app.git/hooks/pre-receive")" "pysec-hook' --socket='$TMP/a/run/pysec.sock'"
 DAEMON_AS=$T_GIT start_daemon "$PYSEC_CONFIG" || exit 1
 test "$(stat -c %U "$TMP/a/run/pysec.sock")" = "$T_GIT" && ok "A: the daemon runs as $T_GIT" ||
 	fail "A: the daemon runs as $T_GIT" "$(stat -c %U "$TMP/a/run/pysec.sock")"
@@ -86,7 +88,7 @@ as_user "$T_GIT" git -C "$TMP/a/work" reset -q --hard HEAD~1
 
 # reviews: the daemon reads its copy of the project as its owner
 python3 "$HOOKS" "$HTTP_URL" gitlab --project group/proj --number 1 --head "$HEAD" --secret "$GL_SECRET" --key a-1 > /dev/null
-wait_until 60 log_at_least 1 '"msg":"review done"'
+for i in $(seq 600); do [ "$(daemon_log_count '"msg":"review done"')" -ge 1 ] && break; sleep 0.1; done
 contains "A: a webhook's review is done" "$(grep '"msg":"review' "$TMP/daemon.log")" '"msg":"review done"'
 forge_state
 jq_is "A: its status is on the head" "[.statuses[] | select(.sha == \"$HEAD\") | .status] | join(\",\")" failed
@@ -102,7 +104,6 @@ user_dir "$TMP/b/state" "$T_DAEMON" 0700		# the queue: the daemon's alone
 as_user "$T_GIT" git init -q --bare --shared=group "$TMP/b/srv/app.git"
 as_user "$T_GIT" git init -q --bare "$TMP/b/srv/private.git"	# not shared with the group
 for r in app private; do
-	as_user "$T_GIT" git-pysec install "$TMP/b/srv/$r.git" > /dev/null
 	as_user "$T_GIT" git clone -q "$TMP/b/srv/$r.git" "$TMP/b/$r.work" 2> /dev/null
 done
 mirror "$TMP/b/srv/mirror.git" shared
@@ -124,6 +125,11 @@ cat > "$PYSEC_CONFIG" <<EOF
 	tokenFile = $TMP/conf/token
 	secretFile = $TMP/conf/gl-secret
 EOF
+for r in app private; do
+	as_user "$T_GIT" git-pysec install "$TMP/b/srv/$r.git" > /dev/null
+done
+contains "B: the hook is the daemon's client, for $T_DAEMON" "$(cat "$TMP/b/srv/app.git/hooks/pre-receive")" "--user='$(id -u "$T_DAEMON")'"
+contains "B: which shares the quarantine of a group-shared repository" "$(cat "$TMP/b/srv/app.git/hooks/pre-receive")" "--share-quarantine"
 DAEMON_AS=$T_DAEMON start_daemon "$PYSEC_CONFIG" || exit 1
 test "$(stat -c '%U %G %a' "$TMP/b/run/pysec.sock")" = "$T_DAEMON $T_GIT 660" && ok "B: the socket is the daemon's, group $T_GIT, 0660" ||
 	fail "B: the socket is the daemon's, group $T_GIT, 0660" "$(stat -c '%U %G %a' "$TMP/b/run/pysec.sock")"
@@ -179,7 +185,7 @@ contains "B: saying why" "$OUT" "dubious ownership"
 
 # reviews: the daemon reads its copy of the project through the group
 python3 "$HOOKS" "$HTTP_URL" gitlab --project group/proj --number 2 --head "$HEAD" --secret "$GL_SECRET" --key b-2 > /dev/null
-wait_until 60 log_at_least 2 '"msg":"review done"'
+for i in $(seq 600); do [ "$(daemon_log_count '"msg":"review done"')" -ge 2 ] && break; sleep 0.1; done
 test "$(daemon_log_count '"msg":"review done"')" -ge 2 && ok "B: a webhook's review is done" ||
 	fail "B: a webhook's review is done" "$(grep '"msg":"review' "$TMP/daemon.log" | tail -2)"
 forge_log
@@ -192,30 +198,11 @@ stop_daemon TERM
 # =====================================================================================
 user_dir "$TMP/open" root 1777		# a socket directory anyone may write to, as /tmp
 sed -i "s|daemonSocket = .*|daemonSocket = $TMP/open/pysec.sock|" "$PYSEC_CONFIG"
+# the hook's client, installed again with the new socket, checks who listens
+as_user "$T_GIT" git-pysec install "$TMP/b/srv/app.git" > /dev/null
+contains "the hook is the client, for the new socket" "$(cat "$TMP/b/srv/app.git/hooks/pre-receive")" "--socket='$TMP/open/pysec.sock'"
 # fake USER: a listener on the socket, run as USER, that accepts every push; it stops after one
-fake() {
-	rm -f "$TMP/open/pysec.sock"
-	as_user_prefix "$1"
-	"${AS_USER[@]}" python3 -c '
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-os.chmod(sys.argv[1], 0o666)
-s.listen(8)
-print("listening", flush=True)
-c, _ = s.accept()
-c.settimeout(10)
-try:
-    while c.recv(65536):
-        pass
-except OSError:
-    pass
-c.sendall(b"pysec-gate 1\nout 0\n\nverdict 1\n0\n")
-c.close()
-' "$TMP/open/pysec.sock" > "$TMP/fake.out" 2>&1 &
-	FAKE=$!
-	wait_until 60 grep -q listening "$TMP/fake.out"
-}
+fake() { listener "$1" "$TMP/open/pysec.sock" $'pysec-gate 1\nout 0\n\nverdict 1\n0\n'; FAKE=$LISTENER; }
 as_user "$T_GIT" git -C "$TMP/b/app.work" pull -q --ff-only
 commit_as "$T_GIT" "$TMP/b/app.work" fake.py 'eval(payload)\n'
 fake "$T_OTHER"

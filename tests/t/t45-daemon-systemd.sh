@@ -105,7 +105,6 @@ for model in as-written own-user; do
 	shared=""
 	[ "$model" = own-user ] && shared=--shared=group
 	as_user "$T_GIT" git init -q --bare $shared "$TMP/srv/$model.git"
-	as_user "$T_GIT" git-pysec install "$TMP/srv/$model.git" > /dev/null
 	as_user "$T_GIT" git clone -q "$TMP/srv/$model.git" "$TMP/srv/$model.work" 2> /dev/null
 	# the policy of the README's deployment for this model
 	{
@@ -116,6 +115,9 @@ for model in as-written own-user; do
 		printf '\tlisten = 127.0.0.1:0\n\tqueueDb = %s/state/queue.db\n' "$TMP"
 	} > "$PYSEC_CONFIG"
 	chmod 0644 "$PYSEC_CONFIG"
+	# installed after the policy, as the README says: the hook is the daemon's client
+	as_user "$T_GIT" git-pysec install "$TMP/srv/$model.git" > /dev/null
+	contains "$model: the hook is the daemon's client" "$(cat "$TMP/srv/$model.git/hooks/pre-receive")" "pysec-hook' --socket="
 	run_units "$TMP/units-$model"
 	before=$(daemon_log_count '"msg":"push judged"')
 	# the first connection starts the daemon: a push
