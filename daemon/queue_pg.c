@@ -136,8 +136,8 @@ static void quiet(void *arg, const char *message)
 {
 }
 
-/* A new connection, or NULL with `error` set. */
-static PGconn *pg_connect(struct pg_queue *q, char *error, size_t errlen)
+/* A new connection, or NULL with error_last() saying why. */
+static PGconn *pg_connect(struct pg_queue *q)
 {
 	const char *keys[12], *values[12];
 	char appname[64 + sizeof(q->base.daemon)];
@@ -160,7 +160,7 @@ static PGconn *pg_connect(struct pg_queue *q, char *error, size_t errlen)
 	keys[n] = NULL, values[n] = NULL;
 	c = PQconnectdbParams(keys, values, 1);
 	if (!c || PQstatus(c) != CONNECTION_OK) {
-		snprintf(error, errlen, "%.*s", (int)strcspn(c ? PQerrorMessage(c) : "out of memory", "\n"),
+		error_set(-1, "%.*s", (int)strcspn(c ? PQerrorMessage(c) : "out of memory", "\n"),
 			c ? PQerrorMessage(c) : "out of memory");
 		PQfinish(c);
 		return NULL;
@@ -169,7 +169,7 @@ static PGconn *pg_connect(struct pg_queue *q, char *error, size_t errlen)
 	/* nothing the queue does waits long: a lock held by a daemon gone bad ends in an error, not a hang */
 	r = PQexec(c, "SET lock_timeout = '10s'; SET statement_timeout = '30s'");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		snprintf(error, errlen, "%.*s", (int)strcspn(PQerrorMessage(c), "\n"), PQerrorMessage(c));
+		error_set(-1, "%.*s", (int)strcspn(PQerrorMessage(c), "\n"), PQerrorMessage(c));
 		PQclear(r);
 		PQfinish(c);
 		return NULL;
@@ -270,7 +270,6 @@ rollback:
  */
 static int ready(struct pg_queue *q)
 {
-	char why[200];
 	double now = clock_now();
 
 	if (q->conn && PQstatus(q->conn) == CONNECTION_OK && PQtransactionStatus(q->conn) != PQTRANS_IDLE)
@@ -285,8 +284,8 @@ static int ready(struct pg_queue *q)
 	if (now < q->next_connect)
 		return -1;
 	q->next_connect = now + 1;
-	if (!(q->conn = pg_connect(q, why, sizeof(why)))) {
-		snprintf(q->error, sizeof(q->error), "cannot connect to postgresql: %s", why);
+	if (!(q->conn = pg_connect(q))) {
+		snprintf(q->error, sizeof(q->error), "cannot connect to postgresql: %s", error_last());
 		return -1;
 	}
 	if (!q->schema_ok && migrate(q) < 0) {
@@ -748,8 +747,7 @@ static void renew(struct pg_queue *q, PGconn *c)
 /* The keeper's connection, listening; NULL while the database is away. */
 static PGconn *keeper_connect(struct pg_queue *q)
 {
-	char why[200];
-	PGconn *c = pg_connect(q, why, sizeof(why));
+	PGconn *c = pg_connect(q);
 	PGresult *r;
 
 	if (!c)

@@ -346,7 +346,7 @@ static int check_last(struct pysec_config *c, int explain)
 	const struct config_entry *e = &c->entries[c->len - 1];
 	const struct setting *s = setting_find(e->key);
 	const char *close;
-	char why[256], *where;
+	char *where, *wanted;
 	int rc = 0;
 
 	if (!s && must_be_setting(e->key)) {
@@ -357,11 +357,13 @@ static int check_last(struct pysec_config *c, int explain)
 		rc = error_set(PYSEC_EINVALID, "%s: unknown key '%s' (set to '%s')%s%s%s", where, e->key, e->value,
 			close ? "; did you mean '" : "", close ? close : "", close ? "'?" : "");
 		free(where);
-	} else if (s && setting_check_value(s, e->value, why, sizeof(why)) < 0) {
+	} else if (s && setting_check_value(s, e->value) < 0) {
 		if (!explain)
 			return PYSEC_EINVALID;
+		wanted = xstrdup(error_last());	/* finding the line may say something else */
 		where = config_where(c, c->len - 1);
-		rc = error_set(PYSEC_EINVALID, "%s: bad value '%s' for '%s' %s", where, e->value, s->key, why);
+		rc = error_set(PYSEC_EINVALID, "%s: bad value '%s' for '%s' %s", where, e->value, s->key, wanted);
+		free(wanted);
 		free(where);
 	}
 	return rc;

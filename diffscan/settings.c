@@ -149,23 +149,25 @@ int setting_parse_seconds(double *out, const char *s)
 	return 0;
 }
 
-static int check_choice(const struct setting *s, const char *value, char *why, size_t whylen)
+static int check_choice(const struct setting *s, const char *value)
 {
-	size_t i, n = 0;
+	struct buf b = BUF_INIT(4096);
+	size_t i;
+	int rc;
 
 	for (i = 0; s->choices[i]; i++)
 		if (!strcmp(s->choices[i], value))
 			return 0;
-	n += (size_t)snprintf(why, whylen, "(");
-	for (i = 0; s->choices[i] && n < whylen; i++)
-		n += (size_t)snprintf(why + n, whylen - n, "%s%s", i ? s->choices[i + 1] ? ", " : " or " : "",
-			s->choices[i]);
-	if (n < whylen)
-		snprintf(why + n, whylen - n, ")");
-	return -1;
+	buf_puts(&b, "(");
+	for (i = 0; s->choices[i]; i++)
+		buf_printf(&b, "%s%s", i ? s->choices[i + 1] ? ", " : " or " : "", s->choices[i]);
+	buf_puts(&b, ")");
+	rc = error_set(PYSEC_EINVALID, "%s", buf_cstr(&b));
+	buf_free(&b);
+	return rc;
 }
 
-int setting_check_value(const struct setting *s, const char *value, char *why, size_t whylen)
+int setting_check_value(const struct setting *s, const char *value)
 {
 	unsigned long long n;
 	double d;
@@ -176,25 +178,21 @@ int setting_check_value(const struct setting *s, const char *value, char *why, s
 		if (git_config_parse_bool(&b, value) == 0)
 			return 0;
 		git_error_clear();
-		snprintf(why, whylen, "(true or false)");
-		return -1;
+		return error_set(PYSEC_EINVALID, "(true or false)");
 	case SETTING_LEVEL:
 		if (pysec_level_parse(value))
 			return 0;
-		snprintf(why, whylen, "(low, medium or high)");
-		return -1;
+		return error_set(PYSEC_EINVALID, "(low, medium or high)");
 	case SETTING_NUMBER:
 		if (config_parse_uint(&n, value, s->max) == 0)
 			return 0;
-		snprintf(why, whylen, "(a whole number up to %llu; k, m and g multiply by 1024)", s->max);
-		return -1;
+		return error_set(PYSEC_EINVALID, "(a whole number up to %llu; k, m and g multiply by 1024)", s->max);
 	case SETTING_SECONDS:
 		if (setting_parse_seconds(&d, value) == 0)
 			return 0;
-		snprintf(why, whylen, "(seconds, such as 4 or 0.5)");
-		return -1;
+		return error_set(PYSEC_EINVALID, "(seconds, such as 4 or 0.5)");
 	case SETTING_CHOICE:
-		return check_choice(s, value, why, whylen);
+		return check_choice(s, value);
 	default:
 		return 0;
 	}

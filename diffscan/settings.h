@@ -32,10 +32,11 @@ const struct setting *setting_find(const char *key);
 /* True when `key` is under a subsection of the front ends' own (review, daemon, the forges). */
 int setting_in_own_section(const char *key);
 /*
- * Is `value` one that `key` takes?  0, or -1 with what is wrong (after
- * "bad value 'V' for 'K'", as "(low, medium or high)") in `why`.
+ * Is `value` one that `key` takes?  0, or PYSEC_EINVALID with what is
+ * wanted in error_last() (to follow "bad value 'V' for 'K'": "(low,
+ * medium or high)").
  */
-int setting_check_value(const struct setting *s, const char *value, char *why, size_t whylen);
+int setting_check_value(const struct setting *s, const char *value);
 /* Seconds with a fraction ("4", "0.5"), up to a year: 0, or -1 when `s` is not such a number. */
 int setting_parse_seconds(double *out, const char *s);
 /* The closest setting to an unknown `key`, for "did you mean", or NULL. */
