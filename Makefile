@@ -71,7 +71,7 @@ PROTO_SRC := $(wildcard proto/*.c)
 MAIN_SRC := bin/git-pysec.c cli/common.c cli/libgit2_setup.c cli/cmd_scan.c cli/cmd_rules.c cli/cmd_config.c cli/output.c \
 	$(wildcard hook/*.c)
 # pysec-net: review and serve
-NET_SRC := bin/pysec-net.c cli/common.c cli/libgit2_setup.c cli/cmd_review.c cli/cmd_serve.c \
+NET_SRC := bin/pysec-net.c cli/common.c cli/libgit2_setup.c cli/output.c cli/cmd_review.c cli/cmd_serve.c \
 	$(wildcard daemon/*.c)
 RULE_FILES := rules/options.rule rules/exports.rule rules/ruff.rule $(sort $(wildcard rules/python/*.rule rules/text/*.rule))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -12,6 +12,21 @@
 #include "util.h"
 
 /*
+ * The progress of a scan on a terminal (output.c), as git draws its own:
+ * once the scan has taken PYSEC_PROGRESS_DELAY seconds (default 1, as
+ * GIT_PROGRESS_DELAY is git's), a line on standard error redrawn at most
+ * ten times a second, and a closing line with the files, bytes and
+ * seconds; never in a pipe, nor when quiet.
+ */
+struct cli_progress {
+	double delay, drawn;
+	int shown;
+};
+/* 1 when the line is wanted: then give cli_progress_update and `p` to the scan. */
+int cli_progress_wanted(struct cli_progress *p, int quiet);
+void cli_progress_update(const pysec_scan_progress *sp, void *payload);
+
+/*
  * Reports to write (output.c): `--format FORMAT` (to standard output) and
  * `--output FORMAT:PATH` (PATH '-' is standard output).
  */

@@ -40,6 +40,7 @@ static const char usage[] =
 	"  --config FILE            a pysec config file (git-config syntax) over the others\n"
 	"  --dry-run                read what is there, print what would be posted, post nothing\n"
 	"  -v, --verbose            one line per request on stderr (never the token)\n"
+	"  --quiet                  no progress line on a terminal\n"
 	"\n"
 	"Network settings: pysec.review.timeout and .connectTimeout (seconds), .retries,\n"
 	".retryBaseMs, .retryMaxMs, .maxWait (seconds one request may wait for rate limits),\n"
@@ -49,12 +50,13 @@ static const char usage[] =
 struct review_args {
 	const char *forge, *url, *project, *number, *token_file, *ca_bundle, *max_comments;
 	const char *fail_on, *min_conf, *status_name, *target_url, *config;
-	int dry_run, verbose;
+	int dry_run, verbose, quiet;
 };
 
 enum {
 	OPT_FORGE = 1, OPT_URL, OPT_PROJECT, OPT_NUMBER, OPT_TOKEN_FILE, OPT_CA_BUNDLE, OPT_MAX_COMMENTS,
-	OPT_FAIL_ON, OPT_MIN_CONF, OPT_STATUS_NAME, OPT_TARGET_URL, OPT_CONFIG, OPT_DRY_RUN, OPT_VERBOSE, OPT_HELP,
+	OPT_FAIL_ON, OPT_MIN_CONF, OPT_STATUS_NAME, OPT_TARGET_URL, OPT_CONFIG, OPT_DRY_RUN, OPT_VERBOSE, OPT_QUIET,
+	OPT_HELP,
 };
 
 static const struct cli_option options[] = {
@@ -74,6 +76,7 @@ static const struct cli_option options[] = {
 	{ "config", 0, 1, OPT_CONFIG },
 	{ "dry-run", 0, 0, OPT_DRY_RUN },
 	{ "verbose", 'v', 0, OPT_VERBOSE },
+	{ "quiet", 0, 0, OPT_QUIET },
 	{ "help", 'h', 0, OPT_HELP },
 };
 
@@ -100,6 +103,7 @@ static int parse_args(struct review_args *a, int argc, char **argv)
 		case OPT_CONFIG: a->config = o.value; break;
 		case OPT_DRY_RUN: a->dry_run = 1; break;
 		case OPT_VERBOSE: a->verbose = 1; break;
+		case OPT_QUIET: a->quiet = 1; break;
 		case OPT_HELP: fputs(usage, stdout); rc = 1; break;
 		}
 	}
@@ -388,6 +392,7 @@ int cmd_review(int argc, char **argv)
 	pysec_forge *forge = NULL;
 	pysec_forge_options fo = PYSEC_FORGE_OPTIONS_INIT;
 	pysec_review_request_options rq = { 0 };
+	struct cli_progress progress;
 	pysec_review_request_result res;
 	pysec_review_target target = { NULL, 0 };
 	struct printer pr = { NULL, 0, NULL, 0 };
@@ -492,6 +497,10 @@ int cmd_review(int argc, char **argv)
 	rq.review.payload = &pr;
 	rq.on_scan = on_scan;
 	rq.payload = &pr;
+	if (cli_progress_wanted(&progress, a.quiet)) {
+		rq.progress = cli_progress_update;
+		rq.progress_payload = &progress;
+	}
 	rc = pysec_review_request_run(&res, forge, repo, &target, &rq);
 	if (rc < 0 && !res.reviewed) {
 		/* the scan did not happen or did not finish: nothing was posted */

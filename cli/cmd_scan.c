@@ -284,70 +284,6 @@ static int build_changeset(pysec_changeset **out, const struct scan_args *a, git
 }
 
 /*
- * On a terminal, as git's progress: a line on standard error that says how
- * far the scan is once it has taken PYSEC_PROGRESS_DELAY seconds (default
- * 1, as GIT_PROGRESS_DELAY is git's), redrawn at most ten times a second,
- * and a closing line with the files, bytes and seconds.  Never in a pipe.
- */
-struct progress_line {
-	double delay, drawn;
-	int shown;
-};
-
-static void size_name(char *out, size_t size, uint64_t bytes)
-{
-	if (bytes >= 1024 * 1024)
-		snprintf(out, size, "%.1f MiB", (double)bytes / (1024 * 1024));
-	else if (bytes >= 1024)
-		snprintf(out, size, "%.1f KiB", (double)bytes / 1024);
-	else
-		snprintf(out, size, "%u byte%s", (unsigned)bytes, bytes == 1 ? "" : "s");
-}
-
-static void progress_show(const pysec_scan_progress *p, void *payload)
-{
-	struct progress_line *pl = payload;
-	char size[32];
-
-	if (p->seconds < pl->delay || p->seconds - pl->drawn < 0.1)
-		return;
-	pl->drawn = p->seconds;
-	pl->shown = 1;
-	size_name(size, sizeof(size), p->bytes);
-	fprintf(stderr, "\rpysec: scanning: %zu of %zu files, %s\033[K", p->files_done, p->files_total, size);
-}
-
-static void progress_close(const pysec_scan_progress *p)
-{
-	char size[32];
-
-	size_name(size, sizeof(size), p->bytes);
-	fprintf(stderr, "\rpysec: scanned %zu file%s, %s, in %.2f s\033[K\n", p->files_total,
-		p->files_total == 1 ? "" : "s", size, p->seconds);
-}
-
-/* The closing call of the scan draws the closing line. */
-static void progress_update(const pysec_scan_progress *p, void *payload)
-{
-	if (p->finished)
-		progress_close(p);
-	else
-		progress_show(p, payload);
-}
-
-static void progress_start(struct progress_line *pl, pysec_scan_options *so, const struct scan_args *a)
-{
-	const char *delay = getenv("PYSEC_PROGRESS_DELAY");
-
-	if (a->quiet || !isatty(STDERR_FILENO))
-		return;
-	pl->delay = delay && *delay ? strtod(delay, NULL) : 1.0;
-	pl->drawn = -1.0;
-	so->progress = progress_update;
-	so->progress_payload = pl;
-}
-
-/*
  * --write-baseline: every finding the scan found, whatever the threshold,
  * as pysec's JSON report; then drop the findings `baseline` has (NULL:
  * none).  -1 once it said why not.
@@ -378,7 +314,7 @@ int cmd_scan(int argc, char **argv)
 	pysec_changeset *cs = NULL;
 	pysec_report *report = NULL;
 	pysec_baseline *baseline = NULL;
-	struct progress_line progress = { 0, 0, 0 };
+	struct cli_progress progress;
 	pysec_scan_options so = PYSEC_SCAN_OPTIONS_INIT;
 	pysec_write_options wo = PYSEC_WRITE_OPTIONS_INIT;
 	struct cli_run run;
@@ -435,7 +371,10 @@ int cmd_scan(int argc, char **argv)
 	}
 	so.repo = repo;
 	so.threads = a.jobs;
-	progress_start(&progress, &so, &a);
+	if (cli_progress_wanted(&progress, a.quiet)) {
+		so.progress = cli_progress_update;
+		so.progress_payload = &progress;
+	}
 	rc = pysec_scan(report, engine, cs, &so);
 	pysec_report_sort(report);
 	if (rc == 0 && (rc = apply_baselines(&a, report, baseline)) < 0) {

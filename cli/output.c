@@ -198,3 +198,57 @@ void cli_run_release(struct cli_run *run)
 	free(run->uri);
 	free(run->branch);
 }
+
+/* --- progress (cli.h says how it is drawn) ------------------------------------- */
+
+static void size_name(char *out, size_t size, uint64_t bytes)
+{
+	if (bytes >= 1024 * 1024)
+		snprintf(out, size, "%.1f MiB", (double)bytes / (1024 * 1024));
+	else if (bytes >= 1024)
+		snprintf(out, size, "%.1f KiB", (double)bytes / 1024);
+	else
+		snprintf(out, size, "%u byte%s", (unsigned)bytes, bytes == 1 ? "" : "s");
+}
+
+static void progress_show(const pysec_scan_progress *p, void *payload)
+{
+	struct cli_progress *pl = payload;
+	char size[32];
+
+	if (p->seconds < pl->delay || p->seconds - pl->drawn < 0.1)
+		return;
+	pl->drawn = p->seconds;
+	pl->shown = 1;
+	size_name(size, sizeof(size), p->bytes);
+	fprintf(stderr, "\rpysec: scanning: %zu of %zu files, %s\033[K", p->files_done, p->files_total, size);
+}
+
+static void progress_close(const pysec_scan_progress *p)
+{
+	char size[32];
+
+	size_name(size, sizeof(size), p->bytes);
+	fprintf(stderr, "\rpysec: scanned %zu file%s, %s, in %.2f s\033[K\n", p->files_total,
+		p->files_total == 1 ? "" : "s", size, p->seconds);
+}
+
+void cli_progress_update(const pysec_scan_progress *p, void *payload)
+{
+	if (p->finished)
+		progress_close(p);
+	else
+		progress_show(p, payload);
+}
+
+int cli_progress_wanted(struct cli_progress *pl, int quiet)
+{
+	const char *delay = getenv("PYSEC_PROGRESS_DELAY");
+
+	memset(pl, 0, sizeof(*pl));
+	if (quiet || !isatty(STDERR_FILENO))
+		return 0;
+	pl->delay = delay && *delay ? strtod(delay, NULL) : 1.0;
+	pl->drawn = -1.0;
+	return 1;
+}

@@ -74,7 +74,7 @@ _git_pysec ()
 		COMPREPLY=($(compgen -d -- "$cur")) ;;
 	review,-*)
 		__gitcomp "--forge --url --project --mr --pr --token-file --ca-bundle --max-comments
-			--fail-on --min-confidence --status-name --target-url --config --dry-run --verbose" ;;
+			--fail-on --min-confidence --status-name --target-url --config --dry-run --verbose --quiet" ;;
 	serve,-*)
 		__gitcomp "--config --socket --listen --queue-db --port-file --check" ;;
 	pre-receive,-*)

@@ -177,6 +177,8 @@ int pysec_review_request_run(pysec_review_request_result *out, pysec_forge *forg
 	pysec_report_new(&report);
 	so.repo = repo;
 	so.cache = opts->cache;
+	so.progress = opts->progress;
+	so.progress_payload = opts->progress_payload;
 	if ((rc = pysec_scan(report, engine, cs, &so)) < 0) {
 		failed(out, "scan", rc);
 		goto cleanup;

@@ -248,6 +248,9 @@ typedef struct {
 	void (*on_scan)(const pysec_review_refs *refs, const pysec_report *report, const pysec_threshold *t,
 		const char *notes, void *payload);
 	void *payload;
+	/* how far the scan is (pysec_scan_options' progress), or NULL */
+	void (*progress)(const pysec_scan_progress *progress, void *payload);
+	void *progress_payload;
 } pysec_review_request_options;
 
 typedef struct {

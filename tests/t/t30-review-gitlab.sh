@@ -56,6 +56,16 @@ forge_as "$OTHER" POST /api/v4/projects/7/merge_requests/3/discussions \
 	"$(jq -cn --arg fp "$fp_b" '{body: ("<!-- pysec:fp=" + $fp + " -->\nI say os.system is fine here")}')"
 forge_clear
 
+# on a terminal a review shows how far its scan is, as scan does (t17); not with --quiet, nor in a pipe
+script -qec "PYSEC_PROGRESS_DELAY=0 git pysec review --dry-run > /dev/null" /dev/null > "$TMP/tty" 2>&1
+contains "a review on a terminal: its scan's progress line" "$(cat "$TMP/tty")" "pysec: scanning: "
+contains "and its closing line, with files, bytes and seconds" "$(cat "$TMP/tty")" "pysec: scanned 3 files, "
+script -qec "PYSEC_PROGRESS_DELAY=0 git pysec review --dry-run --quiet > /dev/null" /dev/null > "$TMP/tty" 2>&1
+lacks "--quiet: no progress line" "$(cat "$TMP/tty")" "pysec: scan"
+PYSEC_PROGRESS_DELAY=0 git pysec review --dry-run > /dev/null 2> "$TMP/pipe"
+lacks "in a pipe: no progress line" "$(cat "$TMP/pipe")" "pysec: scan"
+forge_clear
+
 # --- the first review ----------------------------------------------------------
 review_expect 1 "first review: blocking findings exit 1"
 forge_log
