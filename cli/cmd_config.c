@@ -31,10 +31,14 @@ static void print_policy(const pysec_config *cfg, int all)
 
 	for (i = 0; i < pysec_config_count(cfg); i++) {
 		pysec_config_item it;
+		char *where;
+
 		pysec_config_entry(cfg, i, &it);
-		if (all || !it.replaced)
-			printf("%s\t%s=%s\n", it.where, it.key, it.value);
-		free(it.where);
+		if (all || !it.replaced) {
+			where = pysec_config_where(cfg, i);
+			printf("%s\t%s=%s\n", where, it.key, it.value);
+			free(where);
+		}
 	}
 }
 

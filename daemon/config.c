@@ -57,8 +57,7 @@ static char *setting_where(const pysec_config *c, const char *key)
 	for (i = pysec_config_count(c); i-- > 0;) {
 		pysec_config_entry(c, i, &item);
 		if (!strcasecmp(item.key, key))
-			return item.where;
-		free(item.where);
+			return pysec_config_where(c, i);
 	}
 	return xstrdup("default");
 }
@@ -120,13 +119,16 @@ static int each_value(const pysec_config *c, const char *key, struct dconfig *cf
 {
 	pysec_config_item item;
 	size_t i, n = pysec_config_count(c);
+	char *where;
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < n; i++) {
 		pysec_config_entry(c, i, &item);
-		if (!strcasecmp(item.key, key) && (rc = fn(cfg, item.value ? item.value : "")) < 0)
-			rc = error_set(rc, "%s: %s", item.where, error_last());
-		free(item.where);
+		if (!strcasecmp(item.key, key) && (rc = fn(cfg, item.value ? item.value : "")) < 0) {
+			where = pysec_config_where(c, i);
+			rc = error_set(rc, "%s: %s", where, error_last());
+			free(where);
+		}
 	}
 	return rc;
 }

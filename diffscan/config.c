@@ -282,7 +282,7 @@ static unsigned source_line(const struct config_source *s, size_t ordinal)
 	return line;
 }
 
-char *config_where(const struct pysec_config *c, size_t i)
+char *pysec_config_where(const pysec_config *c, size_t i)
 {
 	const struct config_source *s = &c->sources[c->entries[i].source];
 	unsigned line = c->entries[i].line ? c->entries[i].line : source_line(s, c->entries[i].ordinal);
@@ -316,7 +316,6 @@ void pysec_config_entry(const pysec_config *c, size_t i, pysec_config_item *out)
 
 	out->key = s ? s->key : c->entries[i].key;
 	out->value = c->entries[i].value;
-	out->where = config_where(c, i);
 	out->replaced = replaced(c, i);
 }
 
@@ -352,7 +351,7 @@ static int check_last(struct pysec_config *c, int explain)
 	if (!s && must_be_setting(e->key)) {
 		if (!explain)
 			return PYSEC_EINVALID;
-		where = config_where(c, c->len - 1);
+		where = pysec_config_where(c, c->len - 1);
 		close = setting_suggest(e->key);
 		rc = error_set(PYSEC_EINVALID, "%s: unknown key '%s' (set to '%s')%s%s%s", where, e->key, e->value,
 			close ? "; did you mean '" : "", close ? close : "", close ? "'?" : "");
@@ -361,7 +360,7 @@ static int check_last(struct pysec_config *c, int explain)
 		if (!explain)
 			return PYSEC_EINVALID;
 		wanted = xstrdup(error_last());	/* finding the line may say something else */
-		where = config_where(c, c->len - 1);
+		where = pysec_config_where(c, c->len - 1);
 		rc = error_set(PYSEC_EINVALID, "%s: bad value '%s' for '%s' %s", where, e->value, s->key, wanted);
 		free(wanted);
 		free(where);
@@ -409,7 +408,7 @@ static int take_at(struct pysec_config *c, const char *key, const char *value, s
 		return rc;
 	if (!keep) {
 		struct config_entry *e = &c->entries[c->len - 1];
-		where = line ? config_where(c, c->len - 1) : xstrdup(c->sources[source].name);
+		where = line ? pysec_config_where(c, c->len - 1) : xstrdup(c->sources[source].name);
 		buf_printf(&c->notes, "%s: '%s' ignored: this file may only make the policy stricter\n", where, e->key);
 		free(where);
 		c->len--;
@@ -457,7 +456,7 @@ static int add_bandit_config(struct pysec_config *c, const struct bandit_config 
 		if (!m.key && m.note) {
 			buf_printf(&c->notes, "%s: %s\n", where, m.note);
 		} else if (m.key && (own = own_entry(c, m.key)) != SIZE_MAX) {
-			set = config_where(c, own);
+			set = pysec_config_where(c, own);
 			buf_printf(&c->notes, "%s: Bandit's '%s' not used: %s is set in %s\n", where, e->key, m.key, set);
 			free(set);
 		} else if (m.key) {

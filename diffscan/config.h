@@ -38,11 +38,6 @@ struct pysec_config {
 size_t config_list(const struct pysec_config *cfg, const char *key, char ***out);
 /* The items of entry `i`'s value, split as config_list() splits them. */
 size_t config_entry_items(const struct pysec_config *cfg, size_t i, char ***out);
-/*
- * Where entry `i` was set, for a message: "FILE:LINE", "FILE", "git -c",
- * "GIT_CONFIG_KEY_<n>", "command line"; a new string.
- */
-char *config_where(const struct pysec_config *cfg, size_t i);
 /* True when `key` is one of the core's or front ends' settings; else it can only be a rule's option. */
 int config_is_setting(const char *key);
 

@@ -179,7 +179,7 @@ static int check_option(const struct pysec_engine *e, const struct pysec_config 
 	for (k = 0; k < e->set.nopts; k++)
 		suggest_try(&s, e->set.options[k].name);
 	close = suggest_best(&s);
-	where = config_where(cfg, i);
+	where = pysec_config_where(cfg, i);
 	rc = error_set(PYSEC_EINVALID, "%s: unknown key '%s' (set to '%s')%s%s%s", where, key, cfg->entries[i].value,
 		close ? "; did you mean 'pysec." : "", close ? close : "", close ? "'?" : "");
 	free(where);
@@ -203,7 +203,7 @@ static int check_ids(const struct pysec_engine *e, const struct pysec_config *cf
 		for (r = 0; r < e->set.len; r++)
 			suggest_try(&s, e->set.rules[r].info.id);
 		close = suggest_best(&s);
-		where = config_where(cfg, i);
+		where = pysec_config_where(cfg, i);
 		rc = error_set(PYSEC_EINVALID, "%s: '%s' in '%s' is not a rule%s%s%s", where, ids[k],
 			cfg->entries[i].key, close ? "; did you mean '" : "", close ? close : "", close ? "'?" : "");
 		free(where);
@@ -234,7 +234,7 @@ static int check_path_key(const struct pysec_engine *e, const struct pysec_confi
 
 	if (!strcasecmp(name, "disable"))
 		return check_ids(e, cfg, i);
-	where = config_where(cfg, i);
+	where = pysec_config_where(cfg, i);
 	rc = error_set(PYSEC_EINVALID, "%s: unknown key '%s' (set to '%s'); a [pysec \"path:PATTERN\"] section takes "
 		"'disable'", where, key, cfg->entries[i].value);
 	free(where);

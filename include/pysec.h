@@ -152,12 +152,17 @@ const char *pysec_config_notes(const pysec_config *cfg);
 typedef struct {
 	const char *key;	/* as the documentation spells a setting: "pysec.failOn" */
 	const char *value;
-	char *where;		/* "FILE:LINE", "git -c", "GIT_CONFIG_KEY_0", "command line", "default"; the caller frees it */
 	int replaced;		/* a later entry sets the key again (a list, pysec.disable, keeps them all) */
 } pysec_config_item;
 
 size_t pysec_config_count(const pysec_config *cfg);
 void pysec_config_entry(const pysec_config *cfg, size_t i, pysec_config_item *out);
+/*
+ * Where entry `i` was set: "FILE:LINE", "git -c", "GIT_CONFIG_KEY_0",
+ * "command line", "default"; the caller frees it.  Finding a file's line
+ * parses parts of the file again, so ask only for a message.
+ */
+char *pysec_config_where(const pysec_config *cfg, size_t i);
 
 /*
  * One source at a time: the loader's steps, for tests and fuzzers.

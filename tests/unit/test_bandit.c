@@ -307,8 +307,7 @@ static char *where(const pysec_config *cfg, const char *key)
 		pysec_config_item it;
 		pysec_config_entry(cfg, i, &it);
 		if (!strcmp(it.key, key))
-			return it.where;
-		free(it.where);
+			return pysec_config_where(cfg, i);
 	}
 	return NULL;
 }
