@@ -195,6 +195,10 @@ struct generation {
 	unsigned refs;
 	struct dconfig *cfg;
 	pysec_cache *cache;
+	/* who each forge's token acts as (by pysec_forge_kind), once a review found out: asked once a generation */
+	pthread_mutex_t users_lock;
+	pysec_forge_user users[4];
+	int user_known[4];
 };
 
 struct hookd;

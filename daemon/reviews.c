@@ -51,6 +51,35 @@ static unsigned backoff(const struct dconfig *cfg, unsigned attempts, unsigned *
 	return (unsigned)(ms * (0.75 + 0.5 * (double)rand_r(seed) / RAND_MAX));
 }
 
+/* A new client for `kind` learns who its token is from an earlier one of the generation, if any. */
+static void user_recall(struct generation *g, pysec_forge_kind kind, pysec_forge *forge)
+{
+	if ((unsigned)kind >= ARRAY_SIZE(g->users))
+		return;
+	pthread_mutex_lock(&g->users_lock);
+	if (g->user_known[kind])
+		pysec_forge_user_set(forge, &g->users[kind]);
+	pthread_mutex_unlock(&g->users_lock);
+}
+
+/*
+ * After a review that went well, remember who the token is, if the forge
+ * said it; not a login taken because the forge would not say
+ * (pysec.review.botLogin): a repository's own configuration may name
+ * another.
+ */
+static void user_remember(struct generation *g, pysec_forge_kind kind, const pysec_forge *forge)
+{
+	pysec_forge_user u;
+
+	if ((unsigned)kind >= ARRAY_SIZE(g->users) || pysec_forge_user_get(&u, forge) < 0 || u.id < 0)
+		return;
+	pthread_mutex_lock(&g->users_lock);
+	g->users[kind] = u;
+	g->user_known[kind] = 1;
+	pthread_mutex_unlock(&g->users_lock);
+}
+
 /* Run one job: 0 with what it did in `result`, or an error. */
 static int run_job(struct running *run, struct generation *g, const struct job *job, char *result, size_t reslen)
 {
@@ -90,6 +119,7 @@ static int run_job(struct running *run, struct generation *g, const struct job *
 	fo.cancel_payload = run;
 	if ((rc = pysec_forge_new(&forge, &fo)) < 0)
 		goto cleanup;
+	user_recall(g, job->kind, forge);
 	memset(&rq, 0, sizeof(rq));
 	rq.review = (pysec_review_options)PYSEC_REVIEW_OPTIONS_INIT;
 	if ((cap = pysec_config_get(conn, "pysec.review.maxComments", NULL)) != NULL)
@@ -107,6 +137,7 @@ static int run_job(struct running *run, struct generation *g, const struct job *
 	snprintf(result, reslen, "head %.12s: %zu findings (%zu blocking), %zu posted, %zu already there, "
 		"%zu in the summary, %zu closed", res.refs.head, res.result.findings, res.result.blocking,
 		res.result.posted, res.result.kept, res.result.in_summary, res.result.closed);
+	user_remember(g, job->kind, forge);
 cleanup:
 	pysec_forge_free(forge);
 	pysec_config_free(conn);

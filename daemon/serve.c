@@ -36,6 +36,7 @@ static void gen_free(struct generation *g)
 {
 	pysec_cache_free(g->cache);
 	dconfig_free(g->cfg);
+	pthread_mutex_destroy(&g->users_lock);
 	free(g);
 }
 
@@ -57,6 +58,7 @@ static struct generation *gen_new(struct dconfig *cfg)
 	g->refs = 1;	/* the daemon's own reference, while it is current */
 	g->cfg = cfg;
 	pysec_cache_new(&g->cache, &cfg->cache);
+	pthread_mutex_init(&g->users_lock, NULL);
 	return g;
 }
 

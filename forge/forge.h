@@ -88,6 +88,8 @@ struct pysec_forge {
 	pthread_mutex_t lock;	/* guards not_before, limit_reset and trace */
 	double not_before;	/* a Retry-After: no request starts before this (monotonic seconds) */
 	long long limit_reset;	/* the rate limit is spent until this time (x-ratelimit-reset, epoch seconds) */
+	pysec_forge_user me;	/* who the token acts as, once me_known */
+	int me_known;
 };
 
 /* --- http.c --------------------------------------------------------------- */
@@ -243,10 +245,6 @@ struct item {
 };
 
 /* The user the token acts as. */
-struct forge_user {
-	json_int_t id;		/* -1 when only the login is known */
-	char login[256];
-};
 
 /* An inline comment pysec posted before (the token's user, with a marker), found in the listing. */
 struct earlier {
@@ -287,7 +285,7 @@ struct review {
 	const pysec_changeset *cs;
 	pysec_review_result *res;
 	char *project;		/* the project, escaped for a URL path */
-	struct forge_user me;
+	pysec_forge_user me;
 	struct item *items;
 	size_t nitems;
 	struct earlier *earlier;	/* inline comments */

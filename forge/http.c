@@ -209,6 +209,21 @@ const char *pysec_forge_url(const pysec_forge *f)
 	return f->base;
 }
 
+int pysec_forge_user_get(pysec_forge_user *out, const pysec_forge *f)
+{
+	if (!f->me_known)
+		return error_set(PYSEC_ENOTFOUND, "no review has asked who the token is yet");
+	*out = f->me;
+	return 0;
+}
+
+void pysec_forge_user_set(pysec_forge *f, const pysec_forge_user *user)
+{
+	f->me = *user;
+	f->me.login[sizeof(f->me.login) - 1] = '\0';
+	f->me_known = 1;
+}
+
 char *forge_url(const pysec_forge *f, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT(SIZE_MAX / 2);

@@ -32,7 +32,7 @@ int pysec_review_refs_get(pysec_review_refs *out, pysec_forge *forge, const pyse
  * GitHub Apps' tokens get 403 "Resource not accessible by integration")
  * acts as the login the caller names, if any.
  */
-static int whoami(struct review *rv)
+static int ask_user(struct review *rv)
 {
 	pysec_forge *f = rv->forge;
 	json_t *u = NULL, *id, *login;
@@ -61,6 +61,21 @@ static int whoami(struct review *rv)
 	forge_trace(f, "forge: the token acts as '%s' (id %lld)", rv->me.login, (long long)rv->me.id);
 	json_decref(u);
 	return 0;
+}
+
+/* Who the token acts as: asked once per client, or known from an earlier client (pysec_forge_user_set). */
+static int whoami(struct review *rv)
+{
+	pysec_forge *f = rv->forge;
+	int rc;
+
+	if (f->me_known) {
+		rv->me = f->me;
+		return 0;
+	}
+	if ((rc = ask_user(rv)) == 0)
+		pysec_forge_user_set(f, &rv->me);
+	return rc;
 }
 
 int review_is_me(const struct review *rv, json_t *user)

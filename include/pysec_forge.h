@@ -101,6 +101,22 @@ void pysec_forge_free(pysec_forge *forge);
 /* The API root in use (after "/api/vN" was added); never holds the token. */
 const char *pysec_forge_url(const pysec_forge *forge);
 
+/*
+ * Who the token acts as, as the first review with a client found it (GET
+ * /user; or the login of the options, when the forge will not say).  A
+ * caller that makes a client per review (the daemon) gives it to the next
+ * client of the same URL and token, which then does not ask again: one
+ * request less per review, on the token's rate limit.
+ */
+typedef struct {
+	int64_t id;		/* -1 when only the login is known */
+	char login[256];
+} pysec_forge_user;
+
+/* 0 with the user, or PYSEC_ENOTFOUND when no review with this client has found it yet. */
+int pysec_forge_user_get(pysec_forge_user *out, const pysec_forge *forge);
+void pysec_forge_user_set(pysec_forge *forge, const pysec_forge_user *user);
+
 /* One merge request (GitLab) or pull request (Gitea, GitHub). */
 typedef struct {
 	const char *project;	/* GitLab: the numeric id or "group/project"; Gitea, GitHub: "owner/repo" */

@@ -173,10 +173,26 @@ def git(repo, *args):
     return subprocess.run(["git", "-C", repo] + list(args), capture_output=True).stdout
 
 
+DIFFS = {}  # (repo, base, head) -> diff_files' answer, for commits named by their ids (they never change)
+
+
 def diff_files(repo, base, head):
     """{path: (set(lines added), old path)} of diff(base, head), as the forge's diff view shows it.
 
-    Names are read NUL-separated and each file's hunks asked for apart, so a
+    A forge computes a merge request's diff once, not per comment: between
+    two commit ids it is kept (3 git processes a comment made the stand-in,
+    not pysec, the pace of the webhook benchmark's reviews)."""
+    key = (repo, base, head)
+    if key not in DIFFS:
+        files = compute_diff_files(repo, base, head)
+        if all(re.fullmatch(r"[0-9a-f]{40}", c or "") for c in (base, head)):
+            DIFFS[key] = files
+        return files
+    return DIFFS[key]
+
+
+def compute_diff_files(repo, base, head):
+    """Names are read NUL-separated and each file's hunks asked for apart, so a
     name with a newline, a quote or non-UTF-8 bytes is taken as it is."""
     raw = git(repo, "diff", "--no-color", "-z", "-M", "--name-status", base, head).split(b"\0")
     out, i = {}, 0

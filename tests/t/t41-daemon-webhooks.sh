@@ -164,6 +164,9 @@ test "$(q "SELECT state || ' ' || attempts FROM jobs WHERE number = 90")" = "par
 contains "with its error" "$(q "SELECT error FROM jobs WHERE number = 90")" "HTTP 500"
 contains "and logged" "$(grep '"msg":"review parked"' "$TMP/daemon.log")" '"request":90'
 forge_ctl '{"faults": []}'
+forge_log
+jq_is "who the token is, asked once for GitLab's 7 reviews and attempts (the daemon remembers it)" \
+	'[.[] | select(.method == "GET" and .path == "/api/v4/user")] | length' 1
 
 # several pending deliveries for one request collapse into one job, at the newest head; the
 # forge holds the first review's first request until the other deliveries are in
