@@ -647,6 +647,11 @@ static int p_path_matches(struct walk *w, TSNode n, const struct pred *p)
 	return 0;
 }
 
+int pred_per_file(const struct pred *p)
+{
+	return p->def->fn == p_path_matches;
+}
+
 static int p_text_matches(struct walk *w, TSNode n, const struct pred *p)
 {
 	size_t len;

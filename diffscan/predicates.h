@@ -10,5 +10,7 @@
 
 /* The predicate named `name`, or NULL. */
 const struct pred_def *pred_lookup(const char *name);
+/* Does `p` depend on the file only (path-matches), not on a node or a line? */
+int pred_per_file(const struct pred *p);
 
 #endif

@@ -13,6 +13,7 @@
 #include "pysec.h"
 #include "util.h"
 #include "finding.h"
+#include "predicates.h"
 #include "walk.h"
 
 #include <math.h>
@@ -107,6 +108,24 @@ static int holds_after_trigger(struct walk *w, const struct clause *c)
 	for (i = 1; i < c->npreds; i++) {
 		const struct pred *p = &c->preds[i];
 		if ((p->def->fn(w, none, p) != 0) == p->negate)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The clause's predicates that depend on the file only (path-matches), judged
+ * before its regex searches the file: a rule for settings files costs a
+ * Python file nothing.
+ */
+static int holds_for_file(struct walk *w, const struct clause *c)
+{
+	TSNode none = { { 0 }, 0, 0 };
+	size_t i;
+
+	for (i = 1; i < c->npreds; i++) {
+		const struct pred *p = &c->preds[i];
+		if (pred_per_file(p) && (p->def->fn(w, none, p) != 0) == p->negate)
 			return 0;
 	}
 	return 1;
@@ -234,7 +253,7 @@ int secrets_scan(struct walk *w, const struct clause_list *l, const struct lines
 		w->md = pcre2_match_data_create(16, NULL);
 	spans = touched_spans(w, lines, &nspans);
 	for (k = 0; k < l->len && rc == 0; k++)
-		for (i = 0; i < nspans && rc == 0; i++)
+		for (i = 0; i < nspans && rc == 0 && holds_for_file(w, l->v[k]); i++)
 			if (scan_span(w, l->v[k], &spans[i], &done, &ndone) < 0)
 				rc = error_set(PYSEC_ELIMIT, "time budget spent while scanning %s", w->path);
 	free(spans);
