@@ -151,46 +151,11 @@ stop_daemon
 
 source "$root/bench/lib-webhooks.sh"
 
-throughput() { # SYNC: one run; prints "accepted/s reviews/s reviews"
-	local conf=$work/hooks-$1.conf db=$work/queue-$1.db t0 t1 t2 done_jobs posted span
-	start_forge
-	cat >"$conf" <<EOF
-[pysec "daemon"]
-	listen = 127.0.0.1:0
-	queueDb = $db
-	queueSync = $1
-	reviewWorkers = 4
-	project = gitlab group/proj $work/review
-[pysec "gitlab"]
-	url = $forge_url
-	tokenFile = $work/token
-	secretFile = $work/secret
-EOF
-	start_daemon "$conf" "$work/daemon-$1.log"
-	local url="http://127.0.0.1:$(cat "$work/port")"
-	t0=$EPOCHREALTIME
-	python3 "$root/tests/forge/webhook.py" --batch "$url" --threads 8 <"$work/deliveries.jsonl" >"$work/answers-$1"
-	t1=$EPOCHREALTIME
-	for _ in $(seq 3000); do
-		[[ $(curl -s "$url/metrics" | awk '$1 ~ /pysec_queue_jobs\{state="(queued|running)"\}/ { s += $2 } END { print s + 0 }') == 0 ]] && break
-		sleep 0.1
-	done
-	t2=$EPOCHREALTIME
-	done_jobs=$(curl -s "$url/metrics" | awk '$1 == "pysec_queue_jobs{state=\"done\"}" { print $2 }')
-	stop_daemon
-	# the reviews' own pace: first "review started" to last "review done", from the log's timestamps
-	span=$(review_span "$work/daemon-$1.log")
-	posted=$(posted_comments)
-	stop_forge
-	[[ $posted == $((3 * nmr)) ]] || echo "daemon.sh: warning: $posted comments posted, $((3 * nmr)) expected" >&2
-	awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$deliveries" -v j="$done_jobs" -v s="$span" \
-		'BEGIN { printf "%.0f %.1f %d %.2f %.2f\n", d / (b - a), j / s, j, b - a, c - a }'
-}
 if ((deliveries > 0)); then
 	echo "webhooks: $deliveries deliveries, queueSync full" >&2
-	read -r acc_full rev_full jobs_full send_full all_full < <(throughput full)
+	read -r acc_full rev_full jobs_full send_full all_full < <(webhook_throughput "$bin" full)
 	echo "webhooks: $deliveries deliveries, queueSync normal" >&2
-	read -r acc_norm rev_norm jobs_norm send_norm all_norm < <(throughput normal)
+	read -r acc_norm rev_norm jobs_norm send_norm all_norm < <(webhook_throughput "$bin" normal)
 fi
 
 # --- report ------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-# lib-webhooks.sh: what the webhook benchmarks share (sourced by daemon.sh and
-# queue.sh, with $root, $work and $deliveries set): the requests' repository,
-# the stand-in forge that knows DELIVERIES/4 merge requests on it, the
-# deliveries, and the reviews' pace and comments once a run is over.
+# lib-webhooks.sh: what the webhook benchmarks share (sourced by daemon.sh,
+# webhooks.sh and queue.sh, with $root, $work and $deliveries set): the
+# requests' repository, the stand-in forge that knows DELIVERIES/4 merge
+# requests on it, the deliveries, one daemon's run (webhook_throughput), and
+# the reviews' pace and comments once a run is over.
 
 # the requests' repository: one commit adding three findings (each review posts
 # three inline comments and a status), so that the forge stand-in's own diff
@@ -57,4 +58,48 @@ print("%.3f" % (max(ts) - min(ts)) if ts else "0")'
 posted_comments() {
 	python3 "$root/tests/forge/ctl.py" "$forge_url/_log" |
 		jq '[.[] | select(.method == "POST" and (.path | endswith("/discussions")) and .status == 201)] | length'
+}
+
+# webhook_throughput GIT_PYSEC SYNC: one run of a fresh daemon (GIT_PYSEC serve, queueSync SYNC, 4
+# review workers) against a fresh forge; prints "accepted/s reviews/s reviews sending_s drained_s"
+webhook_throughput() {
+	local bin=$1 sync=$2 conf=$work/hooks-$2.conf db=$work/queue-$2.db log=$work/daemon-$2.log
+	local t0 t1 t2 done_jobs posted span url
+	rm -f -- "$db" "$db-wal" "$db-shm" "$work/port"
+	start_forge
+	cat >"$conf" <<EOF
+[pysec "daemon"]
+	listen = 127.0.0.1:0
+	queueDb = $db
+	queueSync = $sync
+	reviewWorkers = 4
+	project = gitlab group/proj $work/review
+[pysec "gitlab"]
+	url = $forge_url
+	tokenFile = $work/token
+	secretFile = $work/secret
+EOF
+	"$bin" serve --config "$conf" --port-file "$work/port" >"$log" 2>&1 &
+	daemon_pid=$!
+	for _ in $(seq 400); do grep -q '"msg":"ready"' "$log" && break; sleep 0.05; done
+	grep -q '"msg":"ready"' "$log" || { echo "the daemon did not start: $(tail -3 "$log")" >&2; return 1; }
+	url="http://127.0.0.1:$(cat "$work/port")"
+	t0=$EPOCHREALTIME
+	python3 "$root/tests/forge/webhook.py" --batch "$url" --threads 8 <"$work/deliveries.jsonl" >"$work/answers-$sync"
+	t1=$EPOCHREALTIME
+	for _ in $(seq 3000); do
+		[[ $(curl -s "$url/metrics" | awk '$1 ~ /pysec_queue_jobs\{state="(queued|running)"\}/ { s += $2 } END { print s + 0 }') == 0 ]] && break
+		sleep 0.1
+	done
+	t2=$EPOCHREALTIME
+	done_jobs=$(curl -s "$url/metrics" | awk '$1 == "pysec_queue_jobs{state=\"done\"}" { print $2 }')
+	kill "$daemon_pid" && wait "$daemon_pid" || true
+	daemon_pid=""
+	# the reviews' own pace: first "review started" to last "review done", from the log's timestamps
+	span=$(review_span "$log")
+	posted=$(posted_comments)
+	stop_forge
+	[[ $posted == $((3 * nmr)) ]] || echo "warning: $posted comments posted, $((3 * nmr)) expected" >&2
+	awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$deliveries" -v j="$done_jobs" -v s="$span" \
+		'BEGIN { printf "%.0f %.1f %d %.2f %.2f\n", d / (b - a), j / s, j, b - a, c - a }'
 }
