@@ -7,15 +7,12 @@ trap 'for p in $FORGE_PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
 # start_forge NAME [ARGS...]: start a server; sets FORGE_URL (http://127.0.0.1:PORT)
 # and NAME_URL.  The servers are stopped (by their process id) when the test ends.
 start_forge() {
-	local name=$1 port="" i; shift
+	local name=$1 port; shift
 	: > "$TMP/$name.out"
 	python3 "$FORGE_DIR/server.py" "$@" > "$TMP/$name.out" 2> "$TMP/$name.err" &
 	FORGE_PIDS="$FORGE_PIDS $!"
-	for i in $(seq 200); do
-		port=$(sed -n 's/^port //p' "$TMP/$name.out")
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
+	wait_until 60 grep -q '^port ' "$TMP/$name.out"
+	port=$(sed -n 's/^port //p' "$TMP/$name.out")
 	[ -n "$port" ] || { fail "the stand-in forge starts" "$(cat "$TMP/$name.err")"; exit 1; }
 	FORGE_URL="http://127.0.0.1:$port"
 	printf -v "${name}_PORT" '%s' "$port"
@@ -89,15 +86,10 @@ forge_hold() {
 }
 
 # forge_held NAME [COUNT]: wait (at most a minute) until COUNT requests (default 1) are held under NAME.
-forge_held() {
-	local i n
-	for i in $(seq 1200); do
-		n=$(python3 "$FORGE_DIR/ctl.py" "$FORGE_URL/_held" | python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1], 0))' "$1")
-		[ "$n" -ge "${2:-1}" ] && return 0
-		sleep 0.05
-	done
-	return 1
+held_at_least() {
+	[ "$(python3 "$FORGE_DIR/ctl.py" "$FORGE_URL/_held" | jq --arg h "$1" '.[$h] // 0')" -ge "$2" ]
 }
+forge_held() { wait_until 60 held_at_least "$1" "${2:-1}"; }
 
 # forge_release NAME: let the requests held under NAME go on.
 forge_release() {
@@ -106,24 +98,16 @@ forge_release() {
 
 # forge_settled: wait (at most a minute) until the forge has read and done every request of
 # clients that are gone: none waits to be accepted, none is being served but this question.
-forge_settled() {
-	local i
-	for i in $(seq 1200); do
-		[ "$(python3 "$FORGE_DIR/ctl.py" "$FORGE_URL/_settled" | jq -c .)" = '{"pending":false,"open":1}' ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+settled() { [ "$(python3 "$FORGE_DIR/ctl.py" "$FORGE_URL/_settled" | jq -c .)" = '{"pending":false,"open":1}' ]; }
+forge_settled() { wait_until 60 settled; }
 
 # forge_release_done NAME: let them go on, and wait (at most a minute) until the forge has
 # done what each asked (and answered, or found its client gone: a daemon killed meanwhile).
+held_all_done() {
+	forge_log
+	[ "$(printf '%s' "$OUT" | jq --arg h "$1" '[.[] | select(.held == $h and .status == null)] | length')" = 0 ]
+}
 forge_release_done() {
-	local i
 	forge_release "$1"
-	for i in $(seq 600); do
-		forge_log
-		[ "$(printf '%s' "$OUT" | jq --arg h "$1" '[.[] | select(.held == $h and .status == null)] | length')" = 0 ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 60 held_all_done "$1"
 }

@@ -47,13 +47,14 @@ stop_daemon() {
 # push_killing_daemon SOCKET ARGS...: `git push ARGS` while the daemon is stopped,
 # the daemon killed (SIGKILL) once the hook's connection waits in its backlog;
 # the push's output in $OUT, its exit code in $rc
+# backlog_is SOCKET N: N connections wait in SOCKET's listen queue
+backlog_is() { [ "$(ss -xlH src "$1" | awk '{ print $3 }')" = "$2" ]; }
 push_killing_daemon() {
-	local sock=$1 bg i; shift
+	local sock=$1 bg; shift
 	kill -STOP "$DAEMON_PID"
 	git push "$@" > "$TMP/bg.out" 2>&1 &
 	bg=$!
-	for i in $(seq 1200); do [ "$(ss -xlH src "$sock" | awk '{ print $3 }')" = 1 ] && break; sleep 0.05; done
-	test "$(ss -xlH src "$sock" | awk '{ print $3 }')" = 1 && ok "the hook waits for the stopped daemon" ||
+	wait_until 60 backlog_is "$sock" 1 && ok "the hook waits for the stopped daemon" ||
 		fail "the hook waits for the stopped daemon" "$(ss -xl src "$sock")"
 	kill -9 "$DAEMON_PID"
 	wait "$DAEMON_PID" 2>/dev/null

@@ -97,7 +97,7 @@ c.sendall(sys.argv[2].encode())
 c.close()
 ' "$2" "$3" > "$TMP/listener.out" 2>&1 &
 	LISTENER=$!
-	for i in $(seq 200); do grep -q listening "$TMP/listener.out" 2>/dev/null && break; sleep 0.05; done
+	wait_until 60 grep -q listening "$TMP/listener.out"
 }
 
 # user_dir DIR USER [MODE [GROUP]]: DIR, made and given to USER (and GROUP), with MODE (default 0755)
