@@ -16,7 +16,7 @@ RUN apt-get update \
       build-essential debhelper dpkg-dev pkg-config scdoc npm openssl ca-certificates \
       libgit2-dev libtree-sitter-dev libcurl4-openssl-dev libjansson-dev libpcre2-dev \
       libyaml-dev libinih-dev \
-      libmicrohttpd-dev libsqlite3-dev libssl-dev libsystemd-dev \
+      libmicrohttpd-dev libsqlite3-dev libpq-dev libssl-dev libsystemd-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /build/pysec
 COPY . .

@@ -37,11 +37,15 @@ for f in ./usr/bin/git-pysec ./usr/bin/pysec-net ./usr/bin/pysec-hook ./usr/shar
 	./usr/share/man/man1/git-pysec-scan.1.gz ./usr/share/bash-completion/completions/git-pysec \
 	./usr/share/zsh/vendor-completions/_git-pysec ./lib/systemd/system/pysec.service \
 	./lib/systemd/system/pysec.socket ./usr/share/pysec/config/pysec.conf \
-	./usr/share/doc/pysec/copyright; do
+	./usr/share/doc/pysec/copyright ./usr/share/doc/pysec/examples/systemd/own-user/pysec.service.d/own-user.conf \
+	./usr/share/doc/pysec/examples/systemd/own-user/pysec.socket.d/own-user.conf; do
 	case "$contents" in *" $f"*) ok "it holds $f" ;; *) fail "it holds $f" ;; esac
 done
 dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./lib/systemd/system/pysec.service > "$TMP/unit"
 check "the unit runs the packaged git-pysec" grep -q '^ExecStart=/usr/bin/git-pysec serve' "$TMP/unit"
+dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./usr/share/doc/pysec/examples/systemd/own-user/pysec.service.d/own-user.conf \
+	> "$TMP/own-user.conf"
+check "model B's drop-in is the tree's" cmp -s "$TMP/own-user.conf" "$SRC/daemon/systemd/own-user/pysec.service.d/own-user.conf"
 
 # lintian: no errors (warnings are printed, not fatal)
 if lintian --fail-on error "$TMP"/pysec_*.changes > "$TMP/lintian.log" 2>&1; then
