@@ -60,11 +60,28 @@ posted_comments() {
 		jq '[.[] | select(.method == "POST" and (.path | endswith("/discussions")) and .status == 201)] | length'
 }
 
+# send_and_drain URLS ANSWERS: the deliveries sent by 8 senders (to the daemons of the comma-separated
+# URLS in turn), then until the queue has nothing queued or running (the first daemon's /metrics
+# counts the whole queue's jobs; PostgreSQL's: every daemon's); sets t0 (sending starts), t1 (every
+# delivery answered), t2 (drained) and done_jobs
+send_and_drain() {
+	local url1=${1%%,*}
+	t0=$EPOCHREALTIME
+	python3 "$root/tests/forge/webhook.py" --batch "$1" --threads 8 <"$work/deliveries.jsonl" >"$2"
+	t1=$EPOCHREALTIME
+	for _ in $(seq 3000); do
+		[[ $(curl -s "$url1/metrics" | awk '$1 ~ /pysec_queue_jobs\{state="(queued|running)"\}/ { s += $2 } END { print s + 0 }') == 0 ]] && break
+		sleep 0.1
+	done
+	t2=$EPOCHREALTIME
+	done_jobs=$(curl -s "$url1/metrics" | awk '$1 == "pysec_queue_jobs{state=\"done\"}" { print $2 }')
+}
+
 # webhook_throughput GIT_PYSEC SYNC: one run of a fresh daemon (GIT_PYSEC serve, queueSync SYNC, 4
 # review workers) against a fresh forge; prints "accepted/s reviews/s reviews sending_s drained_s"
 webhook_throughput() {
 	local bin=$1 sync=$2 conf=$work/hooks-$2.conf db=$work/queue-$2.db log=$work/daemon-$2.log
-	local t0 t1 t2 done_jobs posted span url
+	local posted span t0 t1 t2 done_jobs
 	rm -f -- "$db" "$db-wal" "$db-shm" "$work/port"
 	start_forge
 	cat >"$conf" <<EOF
@@ -83,16 +100,7 @@ EOF
 	daemon_pid=$!
 	for _ in $(seq 400); do grep -q '"msg":"ready"' "$log" && break; sleep 0.05; done
 	grep -q '"msg":"ready"' "$log" || { echo "the daemon did not start: $(tail -3 "$log")" >&2; return 1; }
-	url="http://127.0.0.1:$(cat "$work/port")"
-	t0=$EPOCHREALTIME
-	python3 "$root/tests/forge/webhook.py" --batch "$url" --threads 8 <"$work/deliveries.jsonl" >"$work/answers-$sync"
-	t1=$EPOCHREALTIME
-	for _ in $(seq 3000); do
-		[[ $(curl -s "$url/metrics" | awk '$1 ~ /pysec_queue_jobs\{state="(queued|running)"\}/ { s += $2 } END { print s + 0 }') == 0 ]] && break
-		sleep 0.1
-	done
-	t2=$EPOCHREALTIME
-	done_jobs=$(curl -s "$url/metrics" | awk '$1 == "pysec_queue_jobs{state=\"done\"}" { print $2 }')
+	send_and_drain "http://127.0.0.1:$(cat "$work/port")" "$work/answers-$sync"
 	kill "$daemon_pid" && wait "$daemon_pid" || true
 	daemon_pid=""
 	# the reviews' own pace: first "review started" to last "review done", from the log's timestamps

@@ -79,7 +79,7 @@ source "$root/bench/lib-webhooks.sh"
 # run QUEUE N: N daemons on a fresh queue (sqlite, or postgresql); prints
 # "accepted/s reviews/s reviews sending-s drained-s posted"
 run() {
-	local kind=$1 n=$2 db i urls="" t0 t1 t2 span done_jobs posted url1
+	local kind=$1 n=$2 db i urls="" t0 t1 t2 span done_jobs posted
 	start_forge
 	if [[ $kind == sqlite ]]; then
 		db=$work/queue-$n.db
@@ -112,17 +112,7 @@ EOF
 		[[ -s $work/port.$i ]] || die "daemon $i of $n does not start: $(tail -3 "$work/daemons.log")"
 		urls="$urls${urls:+,}http://127.0.0.1:$(cat "$work/port.$i")"
 	done
-	url1=${urls%%,*}
-	t0=$EPOCHREALTIME
-	python3 "$root/tests/forge/webhook.py" --batch "$urls" --threads 8 <"$work/deliveries.jsonl" >"$work/answers"
-	t1=$EPOCHREALTIME
-	# the first daemon's /metrics counts the whole queue's jobs (PostgreSQL: every daemon's)
-	for _ in $(seq 3000); do
-		[[ $(curl -s "$url1/metrics" | awk '$1 ~ /pysec_queue_jobs\{state="(queued|running)"\}/ { s += $2 } END { print s + 0 }') == 0 ]] && break
-		sleep 0.1
-	done
-	t2=$EPOCHREALTIME
-	done_jobs=$(curl -s "$url1/metrics" | awk '$1 == "pysec_queue_jobs{state=\"done\"}" { print $2 }')
+	send_and_drain "$urls" "$work/answers"
 	for p in $pids; do kill "$p"; wait "$p" 2>/dev/null || true; done
 	pids=""
 	span=$(review_span "$work/daemons.log")
