@@ -52,11 +52,31 @@ const char *pysec_format_names(void)
 }
 
 
-/* Control bytes from scanned content could drive the terminal: show them as '?'. */
+/*
+ * Scanned content on a terminal: control bytes could drive it, so they show
+ * as '?'; characters that reorder or hide text (bidi overrides, C1
+ * controls: "Trojan Source") show as <U+XXXX>, so that the line a reviewer
+ * reads is the line the file holds.
+ */
 static void put_clean(FILE *out, const char *s)
 {
-	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c;
+	size_t n;
+
+	for (; *p; p += n) {
+		n = utf8_decode(p, &c);
+		if (!n) {
+			n = 1;
+			fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
+		} else if (c < 0x20 || c == 0x7f) {
+			fputc('?', out);
+		} else if (codepoint_is_sneaky(c)) {
+			fprintf(out, "<U+%04X>", (unsigned)c);
+		} else {
+			fwrite(p, 1, n, out);
+		}
+	}
 }
 
 char *pysec_path_quote(const char *path)

@@ -20,6 +20,15 @@ contains "a summary, at the default threshold (B101 is low severity)" "$OUT" \
 	"pysec: 2 findings, 1 at or above the threshold (severity medium, confidence medium)"
 lacks "no colour into a pipe" "$OUT" $'\033['
 
+# what the scanned line holds is what a reviewer reads: no byte drives the terminal, no
+# character reorders the line (a bidi override: "Trojan Source")
+printf 'import os\nos.system(cmd) # \342\200\256dangerous\342\200\254 \033[2J\n' > trojan.py
+expect_exit 1 "a line with a bidi override and an escape sequence" git pysec scan --full trojan.py
+contains "the override and its end shown as code points, the escape as ?" "$OUT" \
+	"    os.system(cmd) # <U+202E>dangerous<U+202C> ?[2J"
+lacks "no bidi override in the output" "$OUT" $'\342\200\256'
+rm trojan.py
+
 expect_exit 1 "--fail-on high still fails on B602" git pysec scan HEAD --fail-on high
 printf '[pysec]\n\tdisable = B602\n' > .pysec
 expect_exit 0 ".pysec disables a rule locally (B101 is below the default threshold)" git pysec scan HEAD --format json
