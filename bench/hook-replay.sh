@@ -15,6 +15,9 @@
 #                  starts with besides main, default "refs/heads refs/tags"
 #   BUILD          (environment) the build directory, default build (`make BUILD=...`)
 #   PYSEC_BIN      (environment) measure this git-pysec instead of building one
+#   DAEMON         (environment) 1: (a) is the hook `git pysec install` writes
+#                  for a policy that names a daemon (pysec-hook, the client),
+#                  with `git pysec serve` running for the server repositories
 #   KEEP_HOOK_OUTPUT  (environment) non-empty: keep each hook's stdout and stderr
 #                  in bench/results/hook-replay-<date>/
 #
@@ -88,12 +91,22 @@ command -v jq >/dev/null || die "jq is missing: apt-get install jq"
 
 cd "$root"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+daemon_pid=""
+trap '[[ -n $daemon_pid ]] && kill "$daemon_pid" 2>/dev/null; rm -rf "$work"' EXIT
 bench_binary "$root" "$build" "$work"
 pysec_bin=$work/git-pysec
 bash_bin=$(command -v bash)
 # no system policy: only the bare repository's config (none: the defaults)
 export PYSEC_CONFIG=$work/no-system-policy
+if [[ ${DAEMON:-0} == 1 ]]; then
+	# the system policy names the daemon, whose root holds the server repositories
+	PYSEC_CONFIG=$work/pysec.conf
+	printf '[pysec]\n\tdaemonSocket = %s\n[pysec "daemon"]\n\troot = %s\n' "$work/pysec.sock" "$work" >"$PYSEC_CONFIG"
+	"$pysec_bin" serve >"$work/daemon.log" 2>&1 &
+	daemon_pid=$!
+	for _ in $(seq 400); do grep -q '"msg":"ready"' "$work/daemon.log" && break; sleep 0.05; done
+	grep -q '"msg":"ready"' "$work/daemon.log" || die "the daemon did not start: $(tail -3 "$work/daemon.log")"
+fi
 unset GIT_DIR GIT_WORK_TREE GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
 
 # --- the commits ---------------------------------------------------------
@@ -192,10 +205,16 @@ EOF
 cp -a "$work/seed.git" "$work/install-check.git"
 "$pysec_bin" install "$work/install-check.git" >/dev/null
 hook_cmd=$(sed -n "s/^exec //p" "$work/install-check.git/hooks/pre-receive")
-[[ $hook_cmd == "'$pysec_bin' pre-receive" ]] ||
-	die "git pysec install wrote an unexpected hook: $(cat "$work/install-check.git/hooks/pre-receive")"
+if [[ ${DAEMON:-0} == 1 ]]; then
+	[[ $hook_cmd == "'$work/pysec-hook' "* ]] ||
+		die "git pysec install wrote no client hook: $(cat "$work/install-check.git/hooks/pre-receive")"
+else
+	[[ $hook_cmd == "'$pysec_bin' pre-receive" ]] ||
+		die "git pysec install wrote an unexpected hook: $(cat "$work/install-check.git/hooks/pre-receive")"
+fi
 rm -rf "$work/install-check.git"
-install_replica pysec 1 "$pysec_bin" pre-receive
+eval "hook_argv=($hook_cmd)"
+install_replica pysec 1 "${hook_argv[@]}"
 ((bandit_pushes > 0)) && install_replica bandit 0 "$work/bandit-hook"
 
 # --- replaying -----------------------------------------------------------
@@ -416,7 +435,11 @@ row() {	# label measure
 	echo
 	echo "| per push | pushes | median ms | p95 ms | max ms | median ms, pushes changing Python | peak RSS MB |"
 	echo "|---|---:|---:|---:|---:|---:|---:|"
-	row "(a) pysec hook: git-pysec pre-receive" pysec
+	if [[ ${DAEMON:-0} == 1 ]]; then
+		row "(a) pysec hook through the daemon: pysec-hook, git-pysec serve running" pysec
+	else
+		row "(a) pysec hook: git-pysec pre-receive" pysec
+	fi
 	row "(b) git diff-tree -p old new" git
 	if ((bandit_pushes > 0)); then
 		row "(c) bandit hook: changed *.py files, bandit -q -f json" bandit
@@ -455,6 +478,9 @@ row() {	# label measure
 	fi
 	echo
 	echo "- process start, for scale (median of 20 runs, timed the same way): \`git-pysec --version\` $pysec_start ms, \`git --version\` $git_start ms."
+	if [[ ${DAEMON:-0} == 1 ]]; then
+		echo "- the daemon judged $(grep -c '"msg":"push judged"' "$work/daemon.log" || true) pushes itself (the client falls back to git-pysec pre-receive on any doubt); its own share, connection to answer: median $(jq -r 'select(.msg == "push judged") | .seconds * 1000' "$work/daemon.log" | sort -g | awk '{ v[NR] = $1 } END { printf "%.1f", NR ? v[int((NR + 1) / 2)] : 0 }') ms."
+	fi
 	echo "- pysec would have rejected $rejected of the $n pushes (default push policy: severity medium, confidence medium)."
 	if ((bandit_pushes > 0)); then
 		echo "- bandit reported a result at medium severity and confidence or above for $bandit_blocking of $bandit_pushes pushes (it scans the changed files whole, not only the added lines)."

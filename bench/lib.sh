@@ -15,7 +15,8 @@
 #
 # bench_ratio A B, bench_verdict VALUE OP TARGET: as their names say.
 #
-# bench_binary ROOT BUILD WORK: copy the git-pysec to measure to WORK/git-pysec
+# bench_binary ROOT BUILD WORK: copy the git-pysec to measure to WORK/git-pysec (pysec-net and
+# pysec-hook beside it, for the daemon)
 # ($PYSEC_BIN, else ROOT's build in BUILD, made first: BUILD may be rebuilt
 # by someone else while a benchmark runs) and set source_rev to what it is.
 
@@ -79,9 +80,12 @@ bench_binary() {
 	local root=$1 build=$2 work=$3
 	if [[ -n ${PYSEC_BIN:-} ]]; then
 		cp "$PYSEC_BIN" "$work/git-pysec"
+		# the daemon (`serve` runs pysec-net beside git-pysec) and its client, where the build has them
+		cp "$(dirname "$PYSEC_BIN")/pysec-net" "$(dirname "$PYSEC_BIN")/pysec-hook" "$work/" 2>/dev/null || true
 		source_rev="the binary $PYSEC_BIN"
 	else
-		(cd "$root" && make BUILD="$build" >&2 && cp "$build/git-pysec" "$work/git-pysec") || return 1
+		(cd "$root" && make BUILD="$build" >&2 &&
+			cp "$build/git-pysec" "$build/pysec-net" "$build/pysec-hook" "$work/") || return 1
 		source_rev=$(git -C "$root" describe --always --dirty 2>/dev/null || echo 'not a git checkout')
 	fi
 }
