@@ -507,7 +507,7 @@ row() {	# label measure
 		echo '```'
 	fi
 	echo
-	echo "Rerun: \`REPLAY_TIP=${tip_id:0:12}$( ((bandit_pushes != n)) && echo " BANDIT_PUSHES=$bandit_pushes")$( ((shape_runs != 20)) && echo " SHAPE_RUNS=$shape_runs") bench/hook-replay.sh $src $n\`"
+	echo "Rerun: \`$([[ ${DAEMON:-0} == 1 ]] && echo "DAEMON=1 ")REPLAY_TIP=${tip_id:0:12}$( ((bandit_pushes != n)) && echo " BANDIT_PUSHES=$bandit_pushes")$( ((shape_runs != 20)) && echo " SHAPE_RUNS=$shape_runs") bench/hook-replay.sh $src $n\`"
 	echo
 	echo "Raw rows in $rowfile (measure, push, commit, wall s, peak RSS KB, exit status, changes Python, shape)."
 } | tee "$result"
