@@ -61,7 +61,6 @@ lacks() {
 	case "$2" in *"$3"*) fail "$1" "unexpected '$3' in:" "${2:0:3000}" ;; *) ok "$1" ;; esac
 }
 
-# new_repo DIR: a fresh repository with one empty commit.
 # wait_until SECONDS COMMAND...: run COMMAND until it succeeds, for at most
 # SECONDS; true when it did.  Every wait for what another process does (a
 # daemon ready, a job done, /healthz) is this poll with a deadline: never a
@@ -75,6 +74,7 @@ wait_until() {
 	done
 }
 
+# new_repo DIR: a fresh repository with one empty commit.
 new_repo() {
 	git init -q "$1" && git -C "$1" commit -q --allow-empty -m init
 }
