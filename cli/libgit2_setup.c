@@ -24,6 +24,13 @@
  *   (GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION); git does not.  Objects in a
  *   repository, and those in a push's quarantine, were hashed when they
  *   were written (index-pack, unpack-objects), so this is off.
+ *
+ * - A push of a whole history reads most of a large pack.  libgit2 maps a
+ *   pack in windows of 1 GiB up to 8 GiB, and keeps up to 256 MiB of
+ *   parsed trees and commits: the pages it touched stay in the process's
+ *   memory until exit.  The hook bounds its memory instead (bench/import.sh
+ *   measures what it costs): windows of 16 MiB, 64 MiB of them mapped at
+ *   once, 32 MiB of cache.
  */
 #include "cli.h"
 
@@ -49,4 +56,7 @@ void cli_libgit2_init(void)
 {
 	git_libgit2_init();
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)16 << 20);
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)64 << 20);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)32 << 20);
 }

@@ -26,7 +26,7 @@ struct change *changeset_add(struct pysec_changeset *cs, const char *path)
 	return c;
 }
 
-static void change_clear(struct change *c)
+void change_clear(struct change *c)
 {
 	free(c->path);
 	free(c->old_path);
@@ -36,26 +36,31 @@ static void change_clear(struct change *c)
 	lineset_clear(&c->lines);
 }
 
+struct change *changeset_add_copy(struct pysec_changeset *cs, const struct change *c)
+{
+	struct change *n = ARRAY_PUSH(cs->v, cs->len, cs->cap);
+
+	*n = *c;
+	n->path = xstrdup(c->path);
+	n->old_path = c->old_path ? xstrdup(c->old_path) : NULL;
+	n->disk_path = c->disk_path ? xstrdup(c->disk_path) : NULL;
+	n->skip = c->skip ? xstrdup(c->skip) : NULL;
+	memset(&n->lines, 0, sizeof(n->lines));
+	lineset_union(&n->lines, &c->lines);
+	n->hunks = c->nhunks ? xcalloc(c->nhunks, sizeof(*n->hunks)) : NULL;
+	if (c->nhunks)
+		memcpy(n->hunks, c->hunks, c->nhunks * sizeof(*n->hunks));
+	n->hunks_cap = c->nhunks;
+	return n;
+}
+
 struct pysec_changeset *changeset_dup(const struct pysec_changeset *cs)
 {
 	struct pysec_changeset *d = xcalloc(1, sizeof(*d));
 	size_t i;
 
-	for (i = 0; i < cs->len; i++) {
-		const struct change *c = &cs->v[i];
-		struct change *n = ARRAY_PUSH(d->v, d->len, d->cap);
-		*n = *c;
-		n->path = xstrdup(c->path);
-		n->old_path = c->old_path ? xstrdup(c->old_path) : NULL;
-		n->disk_path = c->disk_path ? xstrdup(c->disk_path) : NULL;
-		n->skip = c->skip ? xstrdup(c->skip) : NULL;
-		memset(&n->lines, 0, sizeof(n->lines));
-		lineset_union(&n->lines, &c->lines);
-		n->hunks = c->nhunks ? xcalloc(c->nhunks, sizeof(*n->hunks)) : NULL;
-		if (c->nhunks)
-			memcpy(n->hunks, c->hunks, c->nhunks * sizeof(*n->hunks));
-		n->hunks_cap = c->nhunks;
-	}
+	for (i = 0; i < cs->len; i++)
+		changeset_add_copy(d, &cs->v[i]);
 	return d;
 }
 
@@ -68,6 +73,11 @@ void pysec_changeset_free(pysec_changeset *cs)
 	for (i = 0; i < cs->len; i++)
 		change_clear(&cs->v[i]);
 	free(cs->v);
+	free(cs->commits);
+	free(cs->tips);
+	for (i = 0; i < cs->nlimits; i++)
+		git_pathspec_free(cs->limits[i]);
+	free(cs->limits);
 	free(cs);
 }
 
@@ -102,7 +112,11 @@ void pysec_changeset_merge(pysec_changeset *dst, pysec_changeset *src)
 
 	for (i = 0; i < src->len; i++)
 		*ARRAY_PUSH(dst->v, dst->len, dst->cap) = src->v[i];
-	src->len = 0;
+	for (i = 0; i < src->ncommits; i++)
+		*ARRAY_PUSH(dst->commits, dst->ncommits, dst->commits_cap) = src->commits[i];
+	for (i = 0; i < src->ntips; i++)
+		*ARRAY_PUSH(dst->tips, dst->ntips, dst->tips_cap) = src->tips[i];
+	src->len = src->ncommits = src->ntips = 0;
 }
 
 int pysec_changeset_limit(pysec_changeset *cs, const char *const *pathspecs, size_t count)
@@ -121,8 +135,21 @@ int pysec_changeset_limit(pysec_changeset *cs, const char *const *pathspecs, siz
 		cs->v[kept++] = cs->v[i];
 	}
 	cs->len = kept;
-	git_pathspec_free(ps);
+	if (cs->ncommits)
+		*ARRAY_PUSH(cs->limits, cs->nlimits, cs->limits_cap) = ps;	/* for the commits' files, as the scan diffs them */
+	else
+		git_pathspec_free(ps);
 	return 0;
+}
+
+int changeset_in_limits(const struct pysec_changeset *cs, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < cs->nlimits; i++)
+		if (!git_pathspec_matches_path(cs->limits[i], 0, path))
+			return 0;
+	return 1;
 }
 
 /* --- from diffs ------------------------------------------------------------ */
@@ -239,10 +266,11 @@ static void diff_options(git_diff_options *o)
 /*
  * Turn a diff into entries.  Renames are found explicitly (a moved file is
  * not a wall of new lines).  Entries with no added lines are dropped,
- * unless skipped, so the report can say why.
+ * unless skipped, so the report can say why, or moved with
+ * CHANGESET_KEEP_MOVES.
  */
 static int changeset_from_diff(struct pysec_changeset *cs, git_repository *repo, git_diff *diff,
-	const char *commit)
+	const char *commit, unsigned flags)
 {
 	git_diff_find_options fo;
 	struct diff_walk dw = { cs, repo, commit, NULL };
@@ -255,7 +283,7 @@ static int changeset_from_diff(struct pysec_changeset *cs, git_repository *repo,
 	if (git_diff_foreach(diff, on_file, on_binary, on_hunk, NULL, &dw) < 0)
 		return error_from_git(PYSEC_EREPO, "cannot read the diff");
 	for (i = kept = first; i < cs->len; i++) {
-		if (!cs->v[i].lines.len && !cs->v[i].skip) {
+		if (!cs->v[i].lines.len && !cs->v[i].skip && !(cs->v[i].old_path && (flags & CHANGESET_KEEP_MOVES))) {
 			change_clear(&cs->v[i]);
 			continue;
 		}
@@ -266,7 +294,7 @@ static int changeset_from_diff(struct pysec_changeset *cs, git_repository *repo,
 }
 
 int changeset_from_trees_paths(pysec_changeset **out, git_repository *repo, git_tree *old_tree,
-	git_tree *new_tree, const git_oid *commit, char **paths, size_t npaths)
+	git_tree *new_tree, const git_oid *commit, char **paths, size_t npaths, unsigned flags)
 {
 	struct pysec_changeset *cs = xcalloc(1, sizeof(*cs));
 	git_diff_options o;
@@ -287,7 +315,7 @@ int changeset_from_trees_paths(pysec_changeset **out, git_repository *repo, git_
 	}
 	if (commit)
 		git_oid_tostr(hex, sizeof(hex), commit);
-	rc = changeset_from_diff(cs, repo, diff, commit ? hex : NULL);
+	rc = changeset_from_diff(cs, repo, diff, commit ? hex : NULL, flags);
 	git_diff_free(diff);
 	if (rc < 0) {
 		pysec_changeset_free(cs);
@@ -435,6 +463,12 @@ size_t changeset_paths_between(git_repository *repo, const git_tree *old_tree, c
 int pysec_changeset_from_trees(pysec_changeset **out, git_repository *repo,
 	git_tree *old_tree, git_tree *new_tree, const git_oid *commit)
 {
+	return changeset_from_trees(out, repo, old_tree, new_tree, commit, 0);
+}
+
+int changeset_from_trees(pysec_changeset **out, git_repository *repo, git_tree *old_tree, git_tree *new_tree,
+	const git_oid *commit, unsigned flags)
+{
 	struct pathlist paths = { NULL, 0, 0 };
 	int rc = TREE_FALLBACK;
 
@@ -442,9 +476,9 @@ int pysec_changeset_from_trees(pysec_changeset **out, git_repository *repo,
 	if (old_tree && new_tree)
 		rc = tree_paths(&paths, repo, old_tree, new_tree, "", 0);
 	if (rc == TREE_FALLBACK)
-		rc = changeset_from_trees_paths(out, repo, old_tree, new_tree, commit, NULL, 0);
+		rc = changeset_from_trees_paths(out, repo, old_tree, new_tree, commit, NULL, 0, flags);
 	else if (paths.len)
-		rc = changeset_from_trees_paths(out, repo, old_tree, new_tree, commit, paths.v, paths.len);
+		rc = changeset_from_trees_paths(out, repo, old_tree, new_tree, commit, paths.v, paths.len, flags);
 	else
 		*out = xcalloc(1, sizeof(**out));	/* the same trees */
 	pathlist_free(&paths);
@@ -573,7 +607,7 @@ int pysec_changeset_from_index(pysec_changeset **out, git_repository *repo)
 		rc = error_from_git(PYSEC_EREPO, "cannot diff the index");
 		goto cleanup;
 	}
-	rc = changeset_from_diff(cs, repo, diff, NULL);
+	rc = changeset_from_diff(cs, repo, diff, NULL, 0);
 cleanup:
 	git_diff_free(diff);
 	git_tree_free(tree);
@@ -609,7 +643,7 @@ int pysec_changeset_from_workdir(pysec_changeset **out, git_repository *repo)
 		rc = error_from_git(PYSEC_EREPO, "cannot diff the working tree");
 		goto cleanup;
 	}
-	rc = changeset_from_diff(cs, repo, diff, NULL);
+	rc = changeset_from_diff(cs, repo, diff, NULL, 0);
 	/* the content to scan is what is on disk now */
 	for (i = 0; rc == 0 && i < cs->len; i++) {
 		cs->v[i].source = SOURCE_FILE;

@@ -48,12 +48,34 @@ enum {
 struct pysec_changeset {
 	struct change *v;
 	size_t len, cap;
+	/*
+	 * A push's new commits, whose added lines the history rules read: the
+	 * scan diffs each one as it goes (changeset_from_pushed_commit), so that a push
+	 * of a whole history is never held in memory at once.
+	 */
+	git_oid *commits;
+	size_t ncommits, commits_cap;
+	git_oid *tips;		/* the pushed commits whose ref diffs are entries (see changeset_from_pushed_commit) */
+	size_t ntips, tips_cap;
+	git_pathspec **limits;	/* pysec_changeset_limit()'s, kept for the commits' files */
+	size_t nlimits, limits_cap;
 };
 
 struct change *changeset_add(struct pysec_changeset *cs, const char *path);
-/* pysec_changeset_from_trees() for `paths` only (exact names; NULL: every path). */
+/* Free what `c` holds (not `c`). */
+void change_clear(struct change *c);
+/* Append a deep copy of `c` (path, line set, hunks). */
+struct change *changeset_add_copy(struct pysec_changeset *cs, const struct change *c);
+enum {
+	CHANGESET_KEEP_MOVES = 1,	/* keep a file renamed with no line added (a commit's move, for naming it) */
+};
+
+/* pysec_changeset_from_trees() with CHANGESET_* flags. */
+int changeset_from_trees(pysec_changeset **out, git_repository *repo, git_tree *old_tree, git_tree *new_tree,
+	const git_oid *commit, unsigned flags);
+/* changeset_from_trees() for `paths` only (exact names; NULL: every path). */
 int changeset_from_trees_paths(pysec_changeset **out, git_repository *repo, git_tree *old_tree,
-	git_tree *new_tree, const git_oid *commit, char **paths, size_t npaths);
+	git_tree *new_tree, const git_oid *commit, char **paths, size_t npaths, unsigned flags);
 /*
  * How many paths two trees differ in, found as pysec_changeset_from_trees()
  * finds them (no blob read); SIZE_MAX when it cannot tell cheaply (the
@@ -64,7 +86,19 @@ size_t changeset_paths_between(git_repository *repo, const git_tree *old_tree, c
 uint32_t change_old_line(const struct change *c, uint32_t line);
 /* Add the lines the change removed (or rewrote) from the old file to `out`. */
 void change_removed_lines(const struct change *c, struct lineset *out);
-/* A deep copy: entries, paths, line sets. */
+/* A deep copy of the entries: paths, line sets (not the commits). */
 struct pysec_changeset *changeset_dup(const struct pysec_changeset *cs);
+/*
+ * The lines commit `id` adds, for the history rules (push.c): against its
+ * first parent (a root, or a parent beyond a shallow boundary: the empty
+ * tree); a merge adds only the lines that differ from every parent.  A
+ * diff `refs` already holds (a ref whose base and tip are the commit's
+ * parent and the commit) is copied, not made again.  Entries outside
+ * refs' limits are left out.
+ */
+int changeset_from_pushed_commit(struct pysec_changeset **out, git_repository *repo, const struct pysec_changeset *refs,
+	const git_oid *id);
+/* Does `path` match every pathspec pysec_changeset_limit() was given? */
+int changeset_in_limits(const struct pysec_changeset *cs, const char *path);
 
 #endif

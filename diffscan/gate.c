@@ -207,12 +207,13 @@ static int load_policy(struct gate *h)
  * commit adds to a file), so that a push that brings a whole history (an
  * import) has time in proportion to it, not a flat few seconds.
  */
-static double time_budget(const pysec_config *cfg, const struct pysec_changeset *cs)
+static void time_budget(pysec_scan_options *so, const pysec_config *cfg, const struct pysec_changeset *cs)
 {
 	double base = pysec_config_seconds(cfg, "pysec.timeBudget", 4.0);
 	double per_file = pysec_config_seconds(cfg, "pysec.timeBudgetPerFile", 0.01);
 
-	return base > 0 ? base + per_file * (double)cs->len : 0;
+	so->time_budget = base > 0 ? base + per_file * (double)cs->len : 0;
+	so->time_per_file = per_file;	/* for each file a new commit adds lines to, as the scan meets them */
 }
 
 static int only_deletes(const pysec_push *push)
@@ -342,7 +343,7 @@ int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts
 		exit_code = fail_policy(&h, "push", pysec_error_last());
 		goto done;
 	}
-	so.time_budget = time_budget(h.cfg, h.cs);
+	time_budget(&so, h.cfg, h.cs);
 	if ((h.error = pysec_scan(h.report, h.engine, h.cs, &so)) < 0 && !allowed_bypass) {
 		/* what was found before the scan stopped is shown, then the policy decides */
 		char why[1024];

@@ -611,12 +611,8 @@ static int tree_of(git_tree **out, git_repository *repo, const git_oid *commit)
 }
 
 /*
- * The diffs of one push's refs, by the ids of their two trees.  A push of
- * one commit diffs the same two trees for its ref (the code rules) and for
- * its commit (the history rules): libgit2 reads, inflates and compares
- * those blobs once.  Only the refs' diffs are kept (`keep`): a push of
- * thousands of commits would otherwise keep every commit's diff twice and
- * search them all for each next commit.
+ * The diffs of one push's refs, by the ids of their two trees: refs pushed
+ * to the same commit from the same base share one.
  */
 struct diff_memo {
 	struct memo_entry {
@@ -627,7 +623,7 @@ struct diff_memo {
 };
 
 static int memo_diff(struct diff_memo *m, pysec_changeset **out, git_repository *repo,
-	git_tree *old_tree, git_tree *new_tree, int keep)
+	git_tree *old_tree, git_tree *new_tree)
 {
 	git_oid zero;
 	const git_oid *o = old_tree ? git_tree_id(old_tree) : &zero;
@@ -643,7 +639,7 @@ static int memo_diff(struct diff_memo *m, pysec_changeset **out, git_repository 
 			return 0;
 		}
 	}
-	if ((rc = pysec_changeset_from_trees(keep ? &cs : out, repo, old_tree, new_tree, NULL)) < 0 || !keep)
+	if ((rc = pysec_changeset_from_trees(&cs, repo, old_tree, new_tree, NULL)) < 0)
 		return rc;
 	e = ARRAY_PUSH(m->v, m->len, m->cap);
 	git_oid_cpy(&e->old_tree, o);
@@ -679,7 +675,7 @@ static int ref_changes(struct pysec_changeset *cs, struct diff_memo *memo, struc
 		return 0;	/* nothing new on this ref */
 	if ((has_base && (rc = tree_of(&old_tree, repo, &base)) < 0) || (rc = tree_of(&new_tree, repo, tip)) < 0)
 		goto cleanup;
-	if ((rc = memo_diff(memo, &part, repo, old_tree, new_tree, 1)) < 0)
+	if ((rc = memo_diff(memo, &part, repo, old_tree, new_tree)) < 0)
 		goto cleanup;
 	for (i = 0; i < part->len; i++) {
 		part->v[i].blame = 1;
@@ -716,11 +712,41 @@ static void intersect_by_path(struct pysec_changeset *cs, const struct pysec_cha
 }
 
 /*
- * The lines one new commit adds, for the history rules: against its first
- * parent (a root, or a parent beyond a shallow boundary: the empty tree);
- * a merge adds only the lines that differ from every parent.
+ * A one-commit push diffs the same two trees for its ref (the code rules)
+ * and for its commit (the history rules): copy the ref's diff, made by
+ * ref_changes() with the commit as tip and its parent (none: the empty
+ * tree) as base.  The entries of one diff are contiguous and in path
+ * order, so a second ref with the same diff starts a new run.
  */
-static int commit_changes(struct pysec_changeset *cs, struct diff_memo *memo, git_repository *repo,
+static int reuse_ref_diff(struct pysec_changeset *out, const struct pysec_changeset *refs, const git_oid *id,
+	const git_oid *parent)
+{
+	git_oid zero;
+	size_t i = 0;
+	const char *prev = NULL;
+
+	memset(&zero, 0, sizeof(zero));
+	for (i = 0; i < refs->ntips && !git_oid_equal(&refs->tips[i], id); i++)
+		;
+	if (i == refs->ntips)
+		return 0;	/* not a pushed tip: no ref's diff ends there */
+	i = 0;
+	while (i < refs->len && !(git_oid_equal(&refs->v[i].tip, id) && git_oid_equal(&refs->v[i].base, parent ? parent : &zero)))
+		i++;
+	if (i == refs->len)
+		return 0;
+	for (; i < refs->len && git_oid_equal(&refs->v[i].tip, id) && git_oid_equal(&refs->v[i].base, parent ? parent : &zero) &&
+	       (!prev || strcmp(prev, refs->v[i].path) < 0); i++) {
+		struct change *c = changeset_add_copy(out, &refs->v[i]);
+		c->blame = 0;
+		memset(&c->tip, 0, sizeof(c->tip));
+		memset(&c->base, 0, sizeof(c->base));
+		prev = refs->v[i].path;
+	}
+	return 1;
+}
+
+int changeset_from_pushed_commit(struct pysec_changeset **out, git_repository *repo, const struct pysec_changeset *refs,
 	const git_oid *id)
 {
 	git_commit *c = NULL;
@@ -728,7 +754,7 @@ static int commit_changes(struct pysec_changeset *cs, struct diff_memo *memo, gi
 	pysec_changeset *part = NULL;
 	unsigned k, p, np = 0, pivot = 0;
 	char hex[GIT_OID_HEXSZ + 1];
-	size_t i, least = SIZE_MAX;
+	size_t i, kept, least = SIZE_MAX;
 	int rc;
 
 	if (git_commit_lookup(&c, repo, id) < 0 || git_commit_tree(&tree, c) < 0) {
@@ -736,8 +762,15 @@ static int commit_changes(struct pysec_changeset *cs, struct diff_memo *memo, gi
 		goto cleanup;
 	}
 	np = git_commit_parentcount(c);
+	if (np <= 1) {
+		part = xcalloc(1, sizeof(*part));
+		if (!reuse_ref_diff(part, refs, id, np ? git_commit_parent_id(c, 0) : NULL)) {
+			pysec_changeset_free(part);
+			part = NULL;
+		}
+	}
 	ptrees = xcalloc(np ? np : 1, sizeof(*ptrees));
-	for (p = 0; p < np; p++) {
+	for (p = 0; p < np && !part; p++) {
 		git_commit *parent = NULL;
 		if (git_commit_parent(&parent, c, p) == 0)
 			git_commit_tree(&ptrees[p], parent);
@@ -758,8 +791,10 @@ static int commit_changes(struct pysec_changeset *cs, struct diff_memo *memo, gi
 	for (k = 0; k < (np ? np : 1); k++) {
 		pysec_changeset *one = NULL;
 		p = k == 0 ? pivot : k - 1 < pivot ? k - 1 : k;
+		if (part && k == 0)
+			break;	/* the ref's diff */
 		if (!part) {
-			rc = memo_diff(memo, &one, repo, ptrees[p], tree, 0);
+			rc = changeset_from_trees(&one, repo, ptrees[p], tree, NULL, np > 1 ? 0 : CHANGESET_KEEP_MOVES);
 		} else {
 			/*
 			 * Only the paths the first diff has can keep lines: a merge's
@@ -769,7 +804,7 @@ static int commit_changes(struct pysec_changeset *cs, struct diff_memo *memo, gi
 			char **paths = xcalloc(part->len ? part->len : 1, sizeof(*paths));
 			for (i = 0; i < part->len; i++)
 				paths[i] = part->v[i].path;
-			rc = part->len ? changeset_from_trees_paths(&one, repo, ptrees[p], tree, NULL, paths, part->len) : 0;
+			rc = part->len ? changeset_from_trees_paths(&one, repo, ptrees[p], tree, NULL, paths, part->len, 0) : 0;
 			free(paths);
 		}
 		if (rc < 0)
@@ -782,11 +817,23 @@ static int commit_changes(struct pysec_changeset *cs, struct diff_memo *memo, gi
 		}
 	}
 	git_oid_tostr(hex, sizeof(hex), id);
-	for (i = 0; i < part->len; i++) {
-		part->v[i].scope = SCOPE_TEXT;
-		memcpy(part->v[i].commit, hex, sizeof(hex));
+	for (i = kept = 0; i < part->len; i++) {
+		struct change *e = &part->v[i];
+		if (!changeset_in_limits(refs, e->path)) {
+			change_clear(e);
+			continue;
+		}
+		e->scope = SCOPE_TEXT;
+		memcpy(e->commit, hex, sizeof(hex));
+		if (np > 1) {
+			free(e->old_path);	/* a merge adds what differs from every parent, moved or not */
+			e->old_path = NULL;
+		}
+		part->v[kept++] = *e;
 	}
-	pysec_changeset_merge(cs, part);
+	part->len = kept;
+	*out = part;
+	part = NULL;
 	rc = 0;
 cleanup:
 	pysec_changeset_free(part);
@@ -850,12 +897,15 @@ int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_r
 			tips[ntips++] = tips[i];
 	if (rc == 0)
 		rc = new_commits(&w, tips, ntips, push, opts);
+	for (i = 0; i < ntips && rc == 0 && opts->history; i++)
+		*ARRAY_PUSH(cs->tips, cs->ntips, cs->tips_cap) = tips[i];
 	for (i = 0, ntips = 0; i < push->len && rc == 0; i++)
 		if (live[i])
 			rc = ref_changes(cs, &memo, &w, &tips[ntips++], &push->v[i].old_id, opts->history);
+	/* the scan diffs each new commit for the history rules as it goes: changeset_from_pushed_commit() */
 	for (i = 0; i < w.nout && rc == 0 && opts->history; i++)
 		if (walk_fresh(w.out[i]))
-			rc = commit_changes(cs, &memo, repo, &w.out[i]->id);
+			*ARRAY_PUSH(cs->commits, cs->ncommits, cs->commits_cap) = w.out[i]->id;
 	memo_free(&memo);
 	walk_clear(&w);
 	free(tips);

@@ -136,7 +136,12 @@ static int finding_order(const void *a, const void *b)
 		return x->line < y->line ? -1 : 1;
 	if (x->column != y->column)
 		return x->column < y->column ? -1 : 1;
-	return strcmp(x->rule, y->rule);
+	if ((c = strcmp(x->rule, y->rule)) != 0)
+		return c;
+	/* the same line in two commits' files: an order that does not depend on which thread found it */
+	if ((c = strcmp(x->commit ? x->commit : "", y->commit ? y->commit : "")) != 0)
+		return c;
+	return strcmp(x->message ? x->message : "", y->message ? y->message : "");
 }
 
 static int entry_order(const void *a, const void *b)

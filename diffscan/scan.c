@@ -11,6 +11,9 @@
 #include "lines.h"
 #include "report.h"
 #include "source.h"
+#include "strmap.h"
+
+#include <git2/sys/repository.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -122,7 +125,9 @@ static const char *line_text(const char *data, size_t len, uint32_t line, size_t
  * files are collected while scanning and attributed together after it,
  * one walk per tip, each commit diffed once on the files still waiting:
  * a push of a whole history has its thousands of commits walked once, not
- * once per file.
+ * once per file.  A commit the scan has already diffed for the history
+ * rules is not diffed again: the lines it adds to those files were
+ * compared with the waiting ones then (struct match).
  */
 struct wanted {
 	char *text;
@@ -130,6 +135,21 @@ struct wanted {
 	size_t finding;		/* index in the worker's report */
 	int found;
 	unsigned hits;		/* parents of the current commit against which it is added */
+	unsigned hit_parent;	/* the last of them (struct attribution's parent): a line added twice counts once */
+	unsigned batch;		/* attribution_run()'s batch it is in */
+};
+
+/* A line history commit `commit` (an index in cs->commits) adds is the text `w` waits for. */
+struct match {
+	size_t commit;
+	struct wanted *w;
+};
+
+/* What attribute_batch() knows of the commits the history rules' scan diffed. */
+struct history {
+	struct strmap index;	/* raw commit id -> its index in cs->commits, plus one */
+	struct match *matches;	/* by commit */
+	size_t *starts;		/* commit i's are matches[starts[i]] .. matches[starts[i + 1] - 1] */
 };
 
 struct pending {
@@ -148,6 +168,7 @@ struct attribution {
 	struct pending **batch;	/* the files of one tip */
 	size_t nbatch;
 	struct pending *cur;	/* the file of the delta being read */
+	unsigned parent;	/* the diff against the current commit's parent number `parent - 1` */
 };
 
 /* Keep the new findings of `c` that no entry named a commit for, to attribute them after the scan. */
@@ -199,8 +220,10 @@ static int on_added_line(const git_diff_delta *d, const git_diff_hunk *h, const 
 		len--;
 	for (i = 0; i < a->cur->n; i++) {
 		struct wanted *w = &a->cur->v[i];
-		if (!w->found && w->len == len && !memcmp(w->text, l->content, len))
+		if (!w->found && w->hit_parent != a->parent && w->len == len && !memcmp(w->text, l->content, len)) {
 			w->hits++;
+			w->hit_parent = a->parent;
+		}
 	}
 	return 0;
 }
@@ -228,7 +251,7 @@ static size_t added_by_commit(struct pysec_report *r, git_repository *repo, git_
 		if (a->batch[i]->left)
 			paths[o.pathspec.count++] = (char *)a->batch[i]->c->path;
 		for (k = 0; k < a->batch[i]->n; k++)
-			a->batch[i]->v[k].hits = 0;
+			a->batch[i]->v[k].hits = a->batch[i]->v[k].hit_parent = 0;
 	}
 	if (git_commit_tree(&new_tree, commit) < 0)
 		goto cleanup;
@@ -236,6 +259,7 @@ static size_t added_by_commit(struct pysec_report *r, git_repository *repo, git_
 		git_commit *parent = NULL;
 		git_tree *old_tree = NULL;
 		git_diff *diff = NULL;
+		a->parent = p + 1;
 		if (np && git_commit_parent(&parent, commit, p) == 0)
 			git_commit_tree(&old_tree, parent);
 		if (git_diff_tree_to_tree(&diff, repo, old_tree, new_tree, &o) == 0)
@@ -263,14 +287,48 @@ cleanup:
 	return named;
 }
 
+/* Name the batch's findings that history commit `i` adds; returns how many. */
+static size_t added_by_history_commit(struct pysec_report *r, const struct history *h, size_t i, unsigned batch,
+	const char *hex)
+{
+	size_t k, named = 0;
+
+	for (k = h->starts[i]; k < h->starts[i + 1]; k++) {
+		struct wanted *w = h->matches[k].w;
+		if (w->batch != batch || w->found)
+			continue;
+		w->found = 1;
+		named++;
+		free((char *)r->findings[w->finding].commit);
+		r->findings[w->finding].commit = xstrdup(hex);
+	}
+	return named;
+}
+
+/* A named finding is no longer waiting: keep each file's count of those left. */
+static size_t recount_left(struct attribution *a)
+{
+	size_t i, k, left = 0;
+
+	for (i = 0; i < a->nbatch; i++) {
+		struct pending *pd = a->batch[i];
+		pd->left = 0;
+		for (k = 0; k < pd->n; k++)
+			pd->left += !pd->v[k].found;
+		left += pd->left;
+	}
+	return left;
+}
+
 /* One walk from the batch's tip down to its base. */
-static void attribute_batch(struct pysec_report *r, struct attribution *a, git_repository *repo, double deadline)
+static void attribute_batch(struct pysec_report *r, struct attribution *a, git_repository *repo,
+	const struct history *h, unsigned batch, double deadline)
 {
 	const struct change *c = a->batch[0]->c;
 	git_revwalk *walk = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
 	git_oid id;
-	size_t i, left = 0, steps = 0;
+	size_t i, hi, left = 0, steps = 0;
 
 	for (i = 0; i < a->nbatch; i++)
 		left += a->batch[i]->left;
@@ -281,9 +339,14 @@ static void attribute_batch(struct pysec_report *r, struct attribution *a, git_r
 		git_commit *commit = NULL;
 		if (++steps > PYSEC_PUSH_MAX_COMMITS || (deadline && clock_now() > deadline))
 			break;
+		git_oid_tostr(hex, sizeof(hex), &id);
+		if ((hi = (size_t)strmap_get(&h->index, (const char *)id.id, GIT_OID_RAWSZ)) != 0) {
+			if (added_by_history_commit(r, h, hi - 1, batch, hex))
+				left = recount_left(a);
+			continue;
+		}
 		if (git_commit_lookup(&commit, repo, &id) < 0)
 			break;
-		git_oid_tostr(hex, sizeof(hex), &id);
 		left -= added_by_commit(r, repo, commit, a, hex);
 		git_commit_free(commit);
 	}
@@ -298,23 +361,28 @@ static int same_tip(const struct change *x, const struct change *y)
 }
 
 /* Attribute what attribution_defer() kept, one batch per tip and base, and free it. */
-static void attribution_run(struct pysec_report *r, struct pendings *p, git_repository *repo, double deadline)
+static void attribution_run(struct pysec_report *r, struct pendings *p, git_repository *repo,
+	const struct history *h, double deadline)
 {
 	struct pending **batch = xcalloc(p->len ? p->len : 1, sizeof(*batch));
-	size_t i, k;
+	unsigned nbatches = 0;
+	size_t i, k, m;
 
 	for (i = 0; i < p->len; i++) {
-		struct attribution a = { batch, 0, NULL };
+		struct attribution a = { batch, 0, NULL, 0 };
 		if (p->v[i].taken)
 			continue;
+		nbatches++;
 		for (k = i; k < p->len; k++) {
 			if (!p->v[k].taken && same_tip(p->v[i].c, p->v[k].c)) {
 				p->v[k].taken = 1;
 				batch[a.nbatch++] = &p->v[k];
+				for (m = 0; m < p->v[k].n; m++)
+					p->v[k].v[m].batch = nbatches;
 			}
 		}
 		if (repo)
-			attribute_batch(r, &a, repo, deadline);
+			attribute_batch(r, &a, repo, h, nbatches, deadline);
 	}
 	for (i = 0; i < p->len; i++) {
 		for (k = 0; k < p->v[i].n; k++)
@@ -356,7 +424,8 @@ static int same_finding(const pysec_finding *a, const pysec_finding *b)
  * verdict was none, or of a lower severity.
  */
 static void judge_against_old(struct pysec_report *r, size_t from, const struct pysec_engine *eng,
-	const struct change *const *group, size_t n, const pysec_scan_options *o, double deadline)
+	const struct change *const *group, size_t n, const pysec_scan_options *o, git_repository *repo,
+	double deadline)
 {
 	const struct change *c = group[0];
 	struct lineset lines = { 0 }, pool = { 0 };
@@ -368,7 +437,7 @@ static void judge_against_old(struct pysec_report *r, size_t from, const struct 
 	size_t i, k;
 	uint32_t l;
 
-	if (!o->repo || git_oid_is_zero(&c->old_oid) || from >= r->nfindings)
+	if (!repo || git_oid_is_zero(&c->old_oid) || from >= r->nfindings)
 		return;
 	for (k = 1; k < n; k++)
 		if (!git_oid_equal(&group[k]->old_oid, &c->old_oid))
@@ -391,7 +460,7 @@ static void judge_against_old(struct pysec_report *r, size_t from, const struct 
 			lineset_add(&pool, change_old_line(c, l), 1);
 		}
 	}
-	if (!lines.len || read_blob(&ct, o->repo, &c->old_oid, o->max_file_size, &why) < 0 || why)
+	if (!lines.len || read_blob(&ct, repo, &c->old_oid, o->max_file_size, &why) < 0 || why)
 		goto done;
 	f.path = c->old_path ? c->old_path : c->path;
 	f.data = ct.data;
@@ -430,11 +499,101 @@ done:
 	lineset_clear(&pool);
 }
 
-/* Scan the changes of one file; what was read is added to `*bytes`. */
-static int scan_group(struct pysec_report *report, struct pendings *pending, const struct pysec_engine *eng,
-	const struct change *const *group, size_t n, const pysec_scan_options *o,
-	double deadline, uint64_t *bytes)
+/*
+ * The work of one scan, handed out to workers one piece at a time: the
+ * entries' groups, then the push's new commits, each diffed and scanned
+ * for the history rules by the worker that takes it.  The engine is
+ * immutable; each worker has its own report and, as a libgit2 repository
+ * is not shared between threads, its own handle on the repository (its
+ * object database, which is, is shared).
+ */
+struct job {
+	const struct pysec_engine *eng;
+	const struct pysec_changeset *cs;
+	const struct change **order;
+	size_t *starts;		/* group g is order[starts[g]] .. order[starts[g + 1] - 1] */
+	size_t ngroups, next, groups_over, next_commit, done;
+	const pysec_scan_options *opts;
+	double deadline, start;	/* the deadline grows with the commits' files (time_per_file) */
+	pysec_scan_progress progress;
+	pthread_mutex_t lock;
+	pthread_cond_t groups_done;	/* every group is scanned (or the scan failed) */
+	struct worker *workers;
+	unsigned nworkers;
+	/*
+	 * Once every group is scanned: path -> struct waiting, the tips' files
+	 * whose findings wait for a commit to be named.
+	 */
+	struct strmap waiting;
+	int waiting_ready;
+	int rc;
+	char error[1024];
+};
+
+struct waiting {
+	struct pending **v;
+	size_t len, cap;
+};
+
+struct worker {
+	struct job *job;
+	git_repository *repo;	/* opts->repo for the first worker, its own handle for the others */
+	struct pysec_report report;
+	struct pendings pending;	/* findings whose commit is named after the scan */
+	struct match *matches;	/* what the history commits it scanned add that findings wait for */
+	size_t nmatches, matches_cap;
+	size_t commit;		/* the history commit being scanned (index in cs->commits); SIZE_MAX: none */
+	pthread_t thread;
+};
+
+/*
+ * A history commit's file was read: note which of the lines it adds are
+ * lines the tips' findings wait for (found or not, whatever the tip).  A
+ * file renamed or copied to its path adds every line to that path, as
+ * the walk's own diffs (without rename detection) would have it: the
+ * commit that moved a file is named, not none.
+ */
+static void match_waiting(struct worker *wk, const struct change *c, const char *data, size_t len)
 {
+	const struct waiting *wt = strmap_get(&wk->job->waiting, c->path, strlen(c->path));
+	const char *s = data, *end = data + len;
+	int all = c->lines.all || c->old_path;
+	size_t r = 0, i, k;
+	uint32_t line = 1;
+
+	if (!wt)
+		return;
+	for (; s < end && (all || r < c->lines.len); line++) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s)), *e = nl ? nl : end;
+		size_t n;
+		while (r < c->lines.len && c->lines.ranges[r].end <= line)
+			r++;
+		if (all || (r < c->lines.len && c->lines.ranges[r].start <= line)) {
+			n = (size_t)(e - s) - (e > s && e[-1] == '\r');
+			for (i = 0; i < wt->len; i++) {
+				for (k = 0; k < wt->v[i]->n; k++) {
+					struct wanted *w = &wt->v[i]->v[k];
+					struct match *m;
+					if (w->len != n || memcmp(w->text, s, n))
+						continue;
+					m = ARRAY_PUSH(wk->matches, wk->nmatches, wk->matches_cap);
+					m->commit = wk->commit;
+					m->w = w;
+				}
+			}
+		}
+		s = nl ? nl + 1 : end;
+	}
+}
+
+/* Scan the changes of one file; what was read is added to `*bytes`. */
+static int scan_group(struct worker *wk, const struct change *const *group, size_t n, double deadline,
+	uint64_t *bytes)
+{
+	struct pysec_report *report = &wk->report;
+	const struct pysec_engine *eng = wk->job->eng;
+	const pysec_scan_options *o = wk->job->opts;
+	git_repository *repo = wk->repo;
 	const struct change *c = group[0];
 	struct content ct = { 0 };
 	struct lineset code = { 0 }, text = { 0 };
@@ -453,7 +612,7 @@ static int scan_group(struct pysec_report *report, struct pendings *pending, con
 			report_add_entry(report, PYSEC_ENTRY_SKIPPED, c->path, 0, "%s", c->skip);
 		return 0;
 	}
-	rc = c->source == SOURCE_BLOB ? read_blob(&ct, o->repo, &c->oid, o->max_file_size, &why)
+	rc = c->source == SOURCE_BLOB ? read_blob(&ct, repo, &c->oid, o->max_file_size, &why)
 				      : read_disk(&ct, c->disk_path ? c->disk_path : c->path, o->max_file_size, &why);
 	if (rc < 0 || why) {
 		if (why && (c->python || c->maybe_python))
@@ -488,11 +647,13 @@ static int scan_group(struct pysec_report *report, struct pendings *pending, con
 		rc = engine_scan_file(eng, report, &f, deadline);
 	engine_drop_path_disabled(eng, report, before, c->path);
 	if (rc == 0 && f.code && !code.all)
-		judge_against_old(report, before, eng, group, n, o, deadline);
+		judge_against_old(report, before, eng, group, n, o, repo, deadline);
 	if (n > 1)
 		attribute(report, before, group, n);
 	if (c->blame)
-		attribution_defer(pending, report, before, c, ct.data, ct.len);
+		attribution_defer(&wk->pending, report, before, c, ct.data, ct.len);
+	if (wk->commit != SIZE_MAX)
+		match_waiting(wk, c, ct.data, ct.len);
 	lineset_clear(&code);
 	lineset_clear(&text);
 	content_release(&ct);
@@ -515,125 +676,328 @@ static int change_order(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * The groups of one scan, handed out to workers one at a time.  Files read
- * from disk are scanned by several threads (the engine is immutable and each
- * worker has its own report); blobs are read by one thread, as a
- * libgit2 repository is not shared between threads.
- */
-struct job {
-	const struct pysec_engine *eng;
-	const struct change **order;
-	size_t *starts;		/* group g is order[starts[g]] .. order[starts[g + 1] - 1] */
-	size_t ngroups, next, done;
-	const pysec_scan_options *opts;
-	double deadline, start;
-	pysec_scan_progress progress;
-	pthread_mutex_t lock;
-	int rc;
-	char error[1024];
-};
+#define COMMITS_PER_TAKE 8
 
-struct worker {
-	struct job *job;
-	struct pysec_report report;
-	struct pendings pending;	/* findings whose commit is named after the scan */
-	pthread_t thread;
-};
+static void waiting_free(void *p)
+{
+	struct waiting *wt = p;
+
+	free(wt->v);
+	free(wt);
+}
+
+/* With the lock held, once: index the workers' waiting files by path. */
+static void waiting_index(struct job *j)
+{
+	unsigned t;
+	size_t i;
+
+	j->waiting.free_value = waiting_free;
+	for (t = 0; t < j->nworkers; t++) {
+		struct pendings *p = &j->workers[t].pending;
+		for (i = 0; i < p->len; i++) {
+			const char *path = p->v[i].c->path;
+			struct waiting *wt = strmap_get(&j->waiting, path, strlen(path));
+			if (!wt) {
+				wt = xcalloc(1, sizeof(*wt));
+				strmap_put(&j->waiting, path, strlen(path), wt);
+			}
+			*ARRAY_PUSH(wt->v, wt->len, wt->cap) = &p->v[i];
+		}
+	}
+	j->waiting_ready = 1;
+}
+
+/* The history commits need the tips' waiting findings: wait for every group to be scanned. */
+static void wait_for_groups(struct job *j)
+{
+	pthread_mutex_lock(&j->lock);
+	while (j->groups_over < j->ngroups && !j->rc)
+		pthread_cond_wait(&j->groups_done, &j->lock);
+	if (!j->waiting_ready)
+		waiting_index(j);
+	pthread_mutex_unlock(&j->lock);
+}
+
+/* With the lock held: a piece of work is over (rc, the files and bytes it read). */
+static void job_done(struct job *j, int rc, size_t files, uint64_t bytes)
+{
+	if (rc < 0 && !j->rc) {
+		j->rc = rc;
+		snprintf(j->error, sizeof(j->error), "%s", pysec_error_last());
+		pthread_cond_broadcast(&j->groups_done);
+	}
+	j->done += rc == 0 ? files : 0;
+	j->progress.files_done += files;
+	j->progress.bytes += bytes;
+	if (j->opts->progress) {
+		j->progress.seconds = clock_now() - j->start;
+		j->opts->progress(&j->progress, j->opts->progress_payload);
+	}
+}
+
+static void scan_groups(struct worker *wk)
+{
+	struct job *j = wk->job;
+
+	for (;;) {
+		size_t g;
+		uint64_t bytes = 0;
+		double deadline;
+		int rc;
+		pthread_mutex_lock(&j->lock);
+		g = j->rc ? j->ngroups : j->next++;
+		deadline = j->deadline;
+		pthread_mutex_unlock(&j->lock);
+		if (g >= j->ngroups)
+			break;
+		rc = scan_group(wk, j->order + j->starts[g], j->starts[g + 1] - j->starts[g], deadline, &bytes);
+		pthread_mutex_lock(&j->lock);
+		job_done(j, rc, 1, bytes);
+		if (++j->groups_over == j->ngroups)
+			pthread_cond_broadcast(&j->groups_done);
+		pthread_mutex_unlock(&j->lock);
+	}
+}
+
+/* A file a history commit moved, with no line added: the lines the tips' findings wait for, if any. */
+static int match_moved(struct worker *wk, const struct change *c)
+{
+	struct content ct = { 0 };
+	char *why = NULL;
+	int rc = 0;
+
+	if (strmap_get(&wk->job->waiting, c->path, strlen(c->path)) &&
+	    (rc = read_blob(&ct, wk->repo, &c->oid, wk->job->opts->max_file_size, &why)) == 0 && !why)
+		match_waiting(wk, c, ct.data, ct.len);
+	free(why);
+	content_release(&ct);
+	return rc;
+}
+
+/* One new commit: the lines it adds, each file scanned for the history rules. */
+static int scan_commit(struct worker *wk, size_t index)
+{
+	struct job *j = wk->job;
+	const git_oid *id = &j->cs->commits[index];
+	pysec_changeset *part = NULL;
+	double deadline;
+	size_t i;
+	int rc;
+
+	pthread_mutex_lock(&j->lock);
+	deadline = j->deadline;
+	pthread_mutex_unlock(&j->lock);
+	if (deadline && clock_now() > deadline)
+		return error_set(PYSEC_ELIMIT, "time budget spent before commit %.12s", git_oid_tostr_s(id));
+	if ((rc = changeset_from_pushed_commit(&part, wk->repo, j->cs, id)) < 0)
+		return rc;
+	pthread_mutex_lock(&j->lock);
+	if (j->deadline)
+		j->deadline += j->opts->time_per_file * (double)part->len;
+	deadline = j->deadline;
+	j->progress.files_total += part->len;
+	pthread_mutex_unlock(&j->lock);
+	wk->commit = index;
+	for (i = 0; i < part->len; i++) {
+		const struct change *c = &part->v[i];
+		uint64_t bytes = 0;
+		if (rc == 0 && !c->lines.len && !c->skip)
+			rc = match_moved(wk, c);	/* a move adds nothing to scan */
+		else if (rc == 0 && !engine_excluded(j->eng, c->path))
+			rc = scan_group(wk, &c, 1, deadline, &bytes);
+		pthread_mutex_lock(&j->lock);
+		job_done(j, rc, 1, bytes);
+		pthread_mutex_unlock(&j->lock);
+	}
+	wk->commit = SIZE_MAX;
+	pysec_changeset_free(part);
+	return rc;
+}
+
+static void scan_commits(struct worker *wk)
+{
+	struct job *j = wk->job;
+	const struct pysec_changeset *cs = j->cs;
+
+	if (!cs->ncommits)
+		return;
+	wait_for_groups(j);
+	for (;;) {
+		size_t first, n, i;
+		int rc = 0;
+		pthread_mutex_lock(&j->lock);
+		first = j->rc ? cs->ncommits : j->next_commit;
+		n = first + COMMITS_PER_TAKE <= cs->ncommits ? COMMITS_PER_TAKE : cs->ncommits - first;
+		j->next_commit = first + n;
+		pthread_mutex_unlock(&j->lock);
+		if (!n)
+			break;
+		for (i = first; i < first + n && rc == 0; i++)
+			rc = scan_commit(wk, i);
+		if (rc < 0) {
+			pthread_mutex_lock(&j->lock);
+			job_done(j, rc, 0, 0);
+			pthread_mutex_unlock(&j->lock);
+		}
+	}
+}
 
 static void *work(void *arg)
 {
 	struct worker *wk = arg;
-	struct job *j = wk->job;
-	for (;;) {
-		size_t g;
-		uint64_t bytes = 0;
-		int rc;
-		pthread_mutex_lock(&j->lock);
-		g = j->rc ? j->ngroups : j->next++;
-		pthread_mutex_unlock(&j->lock);
-		if (g >= j->ngroups)
-			break;
-		rc = scan_group(&wk->report, &wk->pending, j->eng, j->order + j->starts[g],
-			j->starts[g + 1] - j->starts[g], j->opts, j->deadline, &bytes);
-		pthread_mutex_lock(&j->lock);
-		if (rc < 0 && !j->rc) {
-			j->rc = rc;
-			snprintf(j->error, sizeof(j->error), "%s", pysec_error_last());
-		}
-		j->done += rc == 0;
-		j->progress.files_done++;
-		j->progress.bytes += bytes;
-		if (j->opts->progress) {
-			j->progress.seconds = clock_now() - j->start;
-			j->opts->progress(&j->progress, j->opts->progress_payload);
-		}
-		pthread_mutex_unlock(&j->lock);
-	}
-	/* blobs are scanned by one thread only (thread_count()): the repository is not shared */
-	attribution_run(&wk->report, &wk->pending, j->opts->repo, j->deadline);
+
+	scan_groups(wk);
+	scan_commits(wk);
 	arena_release_spares();
 	return NULL;
 }
+
+/*
+ * The workers' reports into `merged`, their findings waiting for a commit
+ * into `p` (so that one walk of the history names them all), and what
+ * their history commits add into `h`.
+ */
+static void workers_merge(struct pysec_report *merged, struct pendings *p, struct history *h, struct job *j)
+{
+	size_t i, k, n = 0, *at;
+	unsigned t;
+
+	for (t = 0; t < j->nworkers; t++) {
+		struct worker *wk = &j->workers[t];
+		for (i = 0; i < wk->pending.len; i++) {
+			for (k = 0; k < wk->pending.v[i].n; k++)
+				wk->pending.v[i].v[k].finding += merged->nfindings;
+			*ARRAY_PUSH(p->v, p->len, p->cap) = wk->pending.v[i];
+		}
+		free(wk->pending.v);
+		report_move(merged, &wk->report);
+		free(wk->report.findings);
+		free(wk->report.entries);
+		n += wk->nmatches;
+	}
+	for (i = 0; i < j->cs->ncommits; i++)
+		strmap_put(&h->index, (const char *)j->cs->commits[i].id, GIT_OID_RAWSZ, (void *)(i + 1));
+	/* a counting sort of the matches by commit */
+	h->starts = xcalloc(j->cs->ncommits + 1, sizeof(*h->starts));
+	h->matches = xcalloc(n ? n : 1, sizeof(*h->matches));
+	for (t = 0; t < j->nworkers; t++)
+		for (i = 0; i < j->workers[t].nmatches; i++)
+			h->starts[j->workers[t].matches[i].commit + 1]++;
+	for (i = 0; i < j->cs->ncommits; i++)
+		h->starts[i + 1] += h->starts[i];
+	at = xcalloc(j->cs->ncommits + 1, sizeof(*at));
+	memcpy(at, h->starts, (j->cs->ncommits + 1) * sizeof(*at));
+	for (t = 0; t < j->nworkers; t++) {
+		for (i = 0; i < j->workers[t].nmatches; i++)
+			h->matches[at[j->workers[t].matches[i].commit]++] = j->workers[t].matches[i];
+		free(j->workers[t].matches);
+	}
+	free(at);
+}
+
+/*
+ * Blobs are shared out only when there is enough of them to repay a thread
+ * and a repository handle; files on disk, one group per thread at least.
+ */
+#define BLOBS_PER_THREAD 32
 
 static unsigned thread_count(const pysec_scan_options *o, const struct pysec_changeset *cs, size_t ngroups)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned n = o->threads ? o->threads : (unsigned)(cpus > 0 ? cpus : 1);
-	size_t i;
+	size_t i, work = ngroups, blobs = cs->ncommits;
 
 	for (i = 0; i < cs->len; i++)
-		if (cs->v[i].source == SOURCE_BLOB)
-			return 1;
+		blobs += cs->v[i].source == SOURCE_BLOB;
+	if (blobs)
+		work = 1 + (ngroups + cs->ncommits) / BLOBS_PER_THREAD;
 	if (n > 16)
 		n = 16;
-	return ngroups < n ? (unsigned)(ngroups ? ngroups : 1) : n;
+	return work < n ? (unsigned)(work ? work : 1) : n;
+}
+
+/*
+ * A worker's own handle on `main`'s repository: the same directory and
+ * configuration, and `main`'s object database itself (libgit2's is safe to
+ * share between threads; it also holds a hook's quarantine).  NULL when
+ * it cannot be had: that worker is not started.
+ */
+static git_repository *worker_repository(git_repository *main)
+{
+	git_repository *r = NULL;
+	git_odb *odb = NULL;
+
+	if (git_repository_open_ext(&r, git_repository_path(main), GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
+	    git_repository_odb(&odb, main) < 0 || git_repository_set_odb(r, odb) < 0) {
+		git_repository_free(r);
+		r = NULL;
+	}
+	git_odb_free(odb);
+	git_error_clear();
+	return r;
+}
+
+static void job_order(struct job *j, const struct pysec_changeset *cs)
+{
+	size_t i, n = 0;
+
+	j->order = xcalloc(cs->len ? cs->len : 1, sizeof(*j->order));
+	j->starts = xcalloc(cs->len + 1, sizeof(*j->starts));
+	for (i = 0; i < cs->len; i++)
+		if (!engine_excluded(j->eng, cs->v[i].path))
+			j->order[n++] = &cs->v[i];
+	qsort(j->order, n, sizeof(*j->order), change_order);
+	for (i = 0; i < n; i++)
+		if (i == 0 || !same_group(j->order[i - 1], j->order[i]))
+			j->starts[j->ngroups++] = i;
+	j->starts[j->ngroups] = n;
 }
 
 int pysec_scan(pysec_report *report, const pysec_engine *eng, const pysec_changeset *cs,
 	const pysec_scan_options *opts)
 {
 	pysec_scan_options defaults = PYSEC_SCAN_OPTIONS_INIT;
+	struct pysec_report merged = { 0 };
+	struct pendings pending = { 0 };
+	struct history history;
 	struct job j;
-	struct worker *workers;
-	unsigned nthreads, t;
-	size_t i, n = 0;
+	unsigned t;
 
 	if (!opts)
 		opts = &defaults;
 	memset(&j, 0, sizeof(j));
+	memset(&history, 0, sizeof(history));
 	j.eng = eng;
+	j.cs = cs;
 	j.opts = opts;
 	j.start = clock_now();
 	j.deadline = opts->time_budget > 0 ? j.start + opts->time_budget : 0;
-	j.order = xcalloc(cs->len ? cs->len : 1, sizeof(*j.order));
-	j.starts = xcalloc(cs->len + 1, sizeof(*j.starts));
-	for (i = 0; i < cs->len; i++)
-		if (!engine_excluded(eng, cs->v[i].path))
-			j.order[n++] = &cs->v[i];
-	qsort(j.order, n, sizeof(*j.order), change_order);
-	for (i = 0; i < n; i++)
-		if (i == 0 || !same_group(j.order[i - 1], j.order[i]))
-			j.starts[j.ngroups++] = i;
-	j.starts[j.ngroups] = n;
+	job_order(&j, cs);
 	j.progress.files_total = j.ngroups;
 	pthread_mutex_init(&j.lock, NULL);
-	nthreads = thread_count(opts, cs, j.ngroups);
-	workers = xcalloc(nthreads, sizeof(*workers));
-	for (t = 0; t < nthreads; t++) {
-		workers[t].job = &j;
-		if (t == 0 || pthread_create(&workers[t].thread, NULL, work, &workers[t]) != 0)
-			workers[t].thread = 0;
+	pthread_cond_init(&j.groups_done, NULL);
+	j.nworkers = thread_count(opts, cs, j.ngroups);
+	j.workers = xcalloc(j.nworkers, sizeof(*j.workers));
+	for (t = 0; t < j.nworkers; t++) {
+		struct worker *wk = &j.workers[t];
+		wk->job = &j;
+		wk->commit = SIZE_MAX;
+		wk->repo = t == 0 || !opts->repo ? opts->repo : worker_repository(opts->repo);
+		if (t > 0 && ((opts->repo && !wk->repo) || pthread_create(&wk->thread, NULL, work, wk) != 0))
+			wk->thread = 0;
 	}
-	work(&workers[0]);	/* this thread is a worker too */
-	for (t = 1; t < nthreads; t++)
-		if (workers[t].thread)
-			pthread_join(workers[t].thread, NULL);
-	for (t = 0; t < nthreads; t++) {
-		report_move(report, &workers[t].report);
-		free(workers[t].report.findings);
-		free(workers[t].report.entries);
+	work(&j.workers[0]);	/* this thread is a worker too */
+	for (t = 1; t < j.nworkers; t++) {
+		if (j.workers[t].thread)
+			pthread_join(j.workers[t].thread, NULL);
+		git_repository_free(j.workers[t].repo);
 	}
+	workers_merge(&merged, &pending, &history, &j);
+	attribution_run(&merged, &pending, opts->repo, &history, j.deadline);
+	report_move(report, &merged);
+	free(merged.findings);
+	free(merged.entries);
 	if (opts->progress) {
 		j.progress.seconds = clock_now() - j.start;
 		j.progress.finished = 1;
@@ -643,10 +1007,15 @@ int pysec_scan(pysec_report *report, const pysec_engine *eng, const pysec_change
 		error_set(j.rc, "%s", j.error);
 		if (j.rc == PYSEC_ELIMIT)
 			report_add_entry(report, PYSEC_ENTRY_ERROR, NULL, 0, "%s; %zu of %zu files not scanned",
-				j.error, j.ngroups - j.done, j.ngroups);
+				j.error, j.progress.files_total - j.done, j.progress.files_total);
 	}
+	strmap_clear(&history.index);
+	free(history.matches);
+	free(history.starts);
+	strmap_clear(&j.waiting);
+	pthread_cond_destroy(&j.groups_done);
 	pthread_mutex_destroy(&j.lock);
-	free(workers);
+	free(j.workers);
 	free(j.order);
 	free(j.starts);
 	return j.rc;

@@ -531,7 +531,7 @@ typedef struct {
 	size_t max_file_size;	/* bytes; larger files are skipped with an entry */
 	double time_budget;	/* seconds; 0 = none; spent => PYSEC_ELIMIT */
 	git_repository *repo;	/* where blob ids are looked up; may be NULL for paths */
-	unsigned threads;	/* files read from disk are scanned by this many threads; 0 = one per CPU */
+	unsigned threads;	/* at most this many threads; 0 = one per CPU (for blobs, as many as the work repays) */
 	pysec_cache *cache;	/* blob results to reuse and keep, when the engine came from it; or NULL */
 	/*
 	 * Called after each file, one call at a time (from the thread that
@@ -539,14 +539,23 @@ typedef struct {
 	 */
 	void (*progress)(const pysec_scan_progress *progress, void *payload);
 	void *progress_payload;
+	/*
+	 * Seconds more for each file a push's new commit adds lines to, added to
+	 * the budget as the scan diffs the commit (a push of a whole history
+	 * gets time in proportion to it); 0 = none.
+	 */
+	double time_per_file;
 } pysec_scan_options;
 
 #define PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT (1024 * 1024)
-#define PYSEC_SCAN_OPTIONS_INIT { PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT, 0, NULL, 0, NULL, NULL, NULL }
+#define PYSEC_SCAN_OPTIONS_INIT { PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT, 0, NULL, 0, NULL, NULL, NULL, 0 }
 
 /*
- * Scan every entry of `cs` and append the findings and entries to `report`.
- * Each distinct blob is read and parsed once.  Returns PYSEC_ELIMIT when the
+ * Scan every entry of `cs` and append the findings and entries to `report`;
+ * then each new commit of a push, diffed in turn, for the history rules.
+ * Each distinct blob of the entries is read and parsed once.  A large
+ * scan of blobs is shared by the CPUs, each thread with its own handle on
+ * the repository's objects.  Returns PYSEC_ELIMIT when the
  * time budget ran out (the report then holds what was found so far) and
  * PYSEC_EREPO when the repository failed under it.
  */

@@ -109,7 +109,7 @@ static void compare(git_tree *old_tree, git_tree *new_tree)
 	size_t i, k;
 
 	assert_int_equal(pysec_changeset_from_trees(&fast, repo, old_tree, new_tree, NULL), 0);
-	assert_int_equal(changeset_from_trees_paths(&whole, repo, old_tree, new_tree, NULL, NULL, 0), 0);
+	assert_int_equal(changeset_from_trees_paths(&whole, repo, old_tree, new_tree, NULL, NULL, 0, 0), 0);
 	assert_int_equal(fast->len, whole->len);
 	for (i = 0; i < fast->len; i++) {
 		const struct change *a = &fast->v[i], *b = &whole->v[i];
