@@ -157,6 +157,8 @@ static void *acceptor(void *arg)
 struct request {
 	struct proto_request req;
 	git_repository *opened;		/* handed to the gate, which frees it */
+	char real[PATH_MAX];		/* what open_checked() opened, to open again for the scan's threads */
+	char quarantine[PATH_MAX];	/* "" for none */
 };
 
 static void request_clear(struct request *r)
@@ -172,14 +174,37 @@ static const char *request_env(const char *name, void *payload)
 	return proto_request_env(&r->req, name);
 }
 
+/* Another handle on the repository open_checked() opened and checked, its quarantine included. */
+static int open_again(git_repository **out, const struct request *r)
+{
+	git_odb *odb = NULL;
+	int rc;
+
+	if (!r->real[0])
+		return error_set(PYSEC_EREPO, "no repository was opened");
+	if ((rc = pysec_repository_open(out, r->real, GIT_REPOSITORY_OPEN_NO_SEARCH)) < 0)
+		return rc;
+	if (r->quarantine[0] && (git_repository_odb(&odb, *out) < 0 || git_odb_add_disk_alternate(odb, r->quarantine) < 0)) {
+		const git_error *e = git_error_last();
+		rc = error_set(PYSEC_EREPO, "cannot read the quarantine: %s", e ? e->message : "?");
+		git_repository_free(*out);
+		*out = NULL;
+	}
+	git_odb_free(odb);
+	return rc;
+}
+
 static int request_open(git_repository **out, void *payload)
 {
 	struct request *r = payload;
 
-	/* opened and checked before the gate ran: here it is only handed over */
-	*out = r->opened;
-	r->opened = NULL;
-	return *out ? 0 : -1;
+	/* opened and checked before the gate ran: here it is handed over, then opened again */
+	if (r->opened) {
+		*out = r->opened;
+		r->opened = NULL;
+		return 0;
+	}
+	return open_again(out, r);
 }
 
 /* The quarantine must be a directory inside the repository's own objects directory. */
@@ -317,10 +342,12 @@ static int open_checked(struct request *r, const struct dconfig *cfg, char *real
 		return error_set(PYSEC_EREPO, "%s has no objects directory", real);
 	if (!q)
 		q = request_env("GIT_OBJECT_DIRECTORY", r);
+	snprintf(r->real, sizeof(r->real), "%s", real);
 	if (!q || !strcmp(q, objects_real))
 		return 0;
 	if ((rc = check_quarantine(quarantine, objects_real, q)) < 0)
 		return rc;
+	snprintf(r->quarantine, sizeof(r->quarantine), "%s", quarantine);
 	if (git_repository_odb(&odb, r->opened) < 0 || git_odb_add_disk_alternate(odb, quarantine) < 0) {
 		const git_error *e = git_error_last();
 		rc = error_set(PYSEC_EREPO, "cannot read the quarantine: %s", e ? e->message : "?");

@@ -335,6 +335,8 @@ int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts
 	if (h.owned_engine)
 		h.engine = h.owned_engine;
 	so.repo = h.repo;
+	so.open_repository = opts->open_repository;
+	so.open_payload = opts->payload;
 	so.cache = opts->cache;
 	po.max_commits = (size_t)pysec_config_number(h.cfg, "pysec.maxCommits", SIZE_MAX, PYSEC_PUSH_MAX_COMMITS);
 	po.history = pysec_engine_has_history_rules(h.engine);

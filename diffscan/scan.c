@@ -2,6 +2,10 @@
  * scan.c: a changeset in, a report out.  Entries that share a blob and a
  * path are read and parsed once, with the union of their touched lines;
  * each finding then goes to the entry (and commit) whose lines it touches.
+ * Then a push's new commits, each diffed in turn for the history rules
+ * (secrets stay in history), so that a push of a whole history is never
+ * held in memory; and last, each tip finding is named with the commit
+ * that added its line.
  */
 #include "arena.h"
 #include "cache.h"
@@ -918,18 +922,21 @@ static unsigned thread_count(const pysec_scan_options *o, const struct pysec_cha
 }
 
 /*
- * A worker's own handle on `main`'s repository: the same directory and
- * configuration, and `main`'s object database itself (libgit2's is safe to
- * share between threads; it also holds a hook's quarantine).  NULL when
- * it cannot be had: that worker is not started.
+ * A worker's own handle on the scan's repository: opts->open_repository's;
+ * else the same directory and configuration with opts->repo's object
+ * database itself (libgit2's is safe to share between threads, and holds
+ * a hook's quarantine, but it reads a pack one object at a time).  NULL
+ * when it cannot be had: that worker is not started.
  */
-static git_repository *worker_repository(git_repository *main)
+static git_repository *worker_repository(const pysec_scan_options *o)
 {
 	git_repository *r = NULL;
 	git_odb *odb = NULL;
 
-	if (git_repository_open_ext(&r, git_repository_path(main), GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
-	    git_repository_odb(&odb, main) < 0 || git_repository_set_odb(r, odb) < 0) {
+	if (o->open_repository && o->open_repository(&r, o->open_payload) == 0)
+		return r;
+	if (git_repository_open_ext(&r, git_repository_path(o->repo), GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
+	    git_repository_odb(&odb, o->repo) < 0 || git_repository_set_odb(r, odb) < 0) {
 		git_repository_free(r);
 		r = NULL;
 	}
@@ -983,7 +990,7 @@ int pysec_scan(pysec_report *report, const pysec_engine *eng, const pysec_change
 		struct worker *wk = &j.workers[t];
 		wk->job = &j;
 		wk->commit = SIZE_MAX;
-		wk->repo = t == 0 || !opts->repo ? opts->repo : worker_repository(opts->repo);
+		wk->repo = t == 0 || !opts->repo ? opts->repo : worker_repository(opts);
 		if (t > 0 && ((opts->repo && !wk->repo) || pthread_create(&wk->thread, NULL, work, wk) != 0))
 			wk->thread = 0;
 	}

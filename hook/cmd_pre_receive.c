@@ -51,7 +51,7 @@ static const char *process_env(const char *name, void *payload)
  * which is also how a failure to open it reaches the pusher (the gate
  * reports it through pysec.onError).
  */
-static int open_once(git_repository **out, void *payload)
+static int open_repository(git_repository **out, void *payload)
 {
 	git_repository **opened = payload;
 
@@ -259,7 +259,7 @@ int cmd_pre_receive(int argc, char **argv)
 	    (rc = through_daemon(&repo, buf_cstr(&input), input.len, getenv("GL_PROTOCOL") ? "GL-HOOK-ERR: " : "")) >= 0)
 		goto done;
 	opts.getenv = process_env;
-	opts.open_repository = open_once;
+	opts.open_repository = open_repository;
 	opts.payload = &repo;
 	opts.system_config = cli_system_config();
 	rc = pysec_gate_run(buf_cstr(&input), input.len, &opts, stderr);

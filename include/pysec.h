@@ -341,7 +341,12 @@ typedef struct pysec_cache pysec_cache;	/* see Caches below */
 
 typedef struct {
 	const char *(*getenv)(const char *name, void *payload);
-	int (*open_repository)(git_repository **out, void *payload);	/* quarantine included */
+	/*
+	 * The repository, its quarantine included.  Called once for the push,
+	 * and again for each more thread that a large push's scan starts: each
+	 * call a handle of its own (a failure there only means one thread less).
+	 */
+	int (*open_repository)(git_repository **out, void *payload);
 	void *payload;
 	const char *system_config;	/* the system policy file; missing is fine */
 	pysec_cache *cache;		/* compiled rules and blob results kept between runs, or NULL */
@@ -545,10 +550,17 @@ typedef struct {
 	 * gets time in proportion to it); 0 = none.
 	 */
 	double time_per_file;
+	/*
+	 * Another handle on `repo`'s objects (a hook's quarantine included),
+	 * for a thread of its own: libgit2 reads one object database's pack
+	 * one object at a time.  NULL, or a failure: the threads share `repo`'s.
+	 */
+	int (*open_repository)(git_repository **out, void *payload);
+	void *open_payload;
 } pysec_scan_options;
 
 #define PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT (1024 * 1024)
-#define PYSEC_SCAN_OPTIONS_INIT { PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT, 0, NULL, 0, NULL, NULL, NULL, 0 }
+#define PYSEC_SCAN_OPTIONS_INIT { PYSEC_SCAN_MAX_FILE_SIZE_DEFAULT, 0, NULL, 0, NULL, NULL, NULL, 0, NULL, NULL }
 
 /*
  * Scan every entry of `cs` and append the findings and entries to `report`;

@@ -90,6 +90,29 @@ contains "a line of the second, with the second" "$(printf '%s\n' "$OUT" | grep 
 contains "another file's line, with the first" "$(printf '%s\n' "$OUT" | grep 'at2.py:1: B307')" "(commit $first)"
 git reset -q --hard HEAD~3
 
+# a line a branch's file has twice, merged: the branch's commit added it,
+# though the merge's diff against main adds that text twice (once for each
+# of its two parents, as it was counted)
+git checkout -q -b twice
+printf 'eval(t)\neval(t)\n' > twice.py && git add twice.py && git commit -qm twice
+branch_commit=$(git rev-parse --short=10 HEAD)
+git checkout -q main
+printf 'm\n' > moves.txt && git add moves.txt && git commit -qm "main moves"
+git merge -q --no-ff --no-edit twice
+push_expect 1 "a merge brings a file with a line in it twice" origin main
+n=$(printf '%s\n' "$OUT" | grep -c "twice.py:[12]: B307 .*(commit $branch_commit)")
+test "$n" -eq 2 && ok "both are named with the branch's commit, not the merge" || fail "named with the branch's commit" "$OUT"
+# the same when the merge is not new (another ref has it): the walk diffs it
+git -C ../srv.git config pysec.disable B307
+push_expect 0 "the merge on a branch of its own, eval allowed" origin HEAD:refs/heads/merged
+git -C ../srv.git config --unset pysec.disable
+push_expect 1 "then main moves to it" origin main
+n=$(printf '%s\n' "$OUT" | grep -c "twice.py:[12]: B307 .*(commit $branch_commit)")
+test "$n" -eq 2 && ok "still named with the branch's commit" || fail "named with the branch's commit" "$OUT"
+git push -q origin :refs/heads/merged
+git reset -q --hard HEAD~2
+git branch -D -q twice
+
 # policy from the server only
 git -C ../srv.git config pysec.disable B605
 printf 'import os\nos.system(cmd)\n' > s2.py && git add s2.py && git commit -qm s2

@@ -75,3 +75,22 @@ push_expect 1 "the merge's own token is found" origin main
 contains "in the merge's own line" "$OUT" "topic.txt:2: T001"
 lacks "main's token is not the merge's" "$OUT" "main.yml"
 lacks "main's submodule is not noted again" "$OUT" "sub: submodule"
+
+# a push of many commits is shared by the cores (one repository handle
+# each): every commit's token is found once, named with its commit
+git checkout -q main
+git reset -q --hard origin/main
+mkdir many
+for i in $(seq 1 80); do
+	printf 'k: tok_%020x\n' "$i" > "many/$i.yml" && git add "many/$i.yml" && git commit -qm "many $i"
+done
+push_expect 1 "80 commits, a token each" origin main
+n=$(printf '%s\n' "$OUT" | grep -c 'many/[0-9]*\.yml:1: T001')
+test "$n" -eq 80 && ok "each token once" || fail "each token once ($n)" "$OUT"
+missing=0
+for i in $(seq 1 80); do
+	c=$(git log -1 --format=%H -- "many/$i.yml" | cut -c1-10)
+	printf '%s\n' "$OUT" | grep -q "many/$i\.yml:1: T001 .*(commit $c)" || missing=$((missing + 1))
+done
+test "$missing" -eq 0 && ok "each named with the commit that added it" || fail "$missing tokens not named with their commit" "$OUT"
+
