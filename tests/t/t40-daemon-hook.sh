@@ -60,6 +60,25 @@ git -C ../app.git config --unset pysec.daemonSocket
 if [ "$via_daemon" = "$in_process" ]; then ok "the daemon's lines are the in-process hook's, exactly"
 else fail "the daemon's lines are the in-process hook's, exactly" "daemon:" "$via_daemon" "in process:" "$in_process"; fi
 
+# a push of many commits: the scan's threads each open the repository
+# again, the quarantine included, in the daemon as in the hook's process
+git checkout -q -b many
+for i in $(seq 1 40); do
+	printf 'import subprocess\nsubprocess.call(c%d, shell=True)\n' "$i" > "many$i.py" && git add "many$i.py" && git commit -qm "many $i"
+done
+push_expect 1 "40 commits through the daemon" origin HEAD:refs/heads/many
+lacks "judged by the daemon" "$OUT" "scanning here"
+many_daemon=$(printf '%s\n' "$OUT" | grep 'remote: pysec:')
+n=$(printf '%s\n' "$many_daemon" | grep -c 'many[0-9]*\.py:2: B602')
+test "$n" -eq 40 && ok "every commit's file is read from the quarantine" || fail "every commit's file ($n)" "$OUT"
+git -C ../app.git config pysec.daemonSocket ""
+push_expect 1 "the same 40, in the hook's process" origin HEAD:refs/heads/many
+git -C ../app.git config --unset pysec.daemonSocket
+test "$(printf '%s\n' "$OUT" | grep 'remote: pysec:')" = "$many_daemon" && ok "the same lines" ||
+	fail "the same lines" "daemon:" "$many_daemon" "in process:" "$OUT"
+git checkout -q -
+git branch -D -q many
+
 # a blob pushed again is not scanned again
 hits=$(metric 'pysec_cache_lookups_total{result="hit"}')
 push_expect 1 "the same push again" origin HEAD:main
