@@ -252,10 +252,13 @@ int secrets_scan(struct walk *w, const struct clause_list *l, const struct lines
 	if (!w->md)
 		w->md = pcre2_match_data_create(16, NULL);
 	spans = touched_spans(w, lines, &nspans);
-	for (k = 0; k < l->len && rc == 0; k++)
-		for (i = 0; i < nspans && rc == 0 && holds_for_file(w, l->v[k]); i++)
+	for (k = 0; k < l->len && rc == 0; k++) {
+		if (!holds_for_file(w, l->v[k]))
+			continue;	/* judged once a file, not once a span */
+		for (i = 0; i < nspans && rc == 0; i++)
 			if (scan_span(w, l->v[k], &spans[i], &done, &ndone) < 0)
 				rc = error_set(PYSEC_ELIMIT, "time budget spent while scanning %s", w->path);
+	}
 	free(spans);
 	free(done);
 	return rc;
