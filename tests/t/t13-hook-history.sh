@@ -28,6 +28,13 @@ git rm -q settings.yml && git commit -qm "remove it again"
 push_expect 1 "a secret added and removed within the push is still rejected" origin HEAD:main
 contains "in any text file, named with the commit that added it" "$OUT" "settings.yml:1: T001 [high/high] A test token is in the push. (commit $(git rev-parse --short=10 HEAD~1))"
 lacks "the secret is never shown whole" "$OUT" "tok_0123456789abcdef0123"
+# nothing at the tip to scan, the commits still are: within the budget
+git -C ../srv.git config pysec.timeBudget 0.000001
+git -C ../srv.git config pysec.timeBudgetPerFile 0
+push_expect 1 "a budget spent on the commits" origin HEAD:main
+contains "rejects, naming where it stopped" "$OUT" "time budget spent before commit"
+git -C ../srv.git config --unset pysec.timeBudget
+git -C ../srv.git config --unset pysec.timeBudgetPerFile
 git reset -q --hard HEAD~2
 
 printf 'token = "tok_00000000000000000000"\n' > placeholder.py
