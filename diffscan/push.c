@@ -718,25 +718,29 @@ static void intersect_by_path(struct pysec_changeset *cs, const struct pysec_cha
  * tree) as base.  The entries of one diff are contiguous and in path
  * order, so a second ref with the same diff starts a new run.
  */
+static int diff_of(const struct change *c, const git_oid *tip, const git_oid *base)
+{
+	return git_oid_equal(&c->tip, tip) && git_oid_equal(&c->base, base);
+}
+
 static int reuse_ref_diff(struct pysec_changeset *out, const struct pysec_changeset *refs, const git_oid *id,
 	const git_oid *parent)
 {
 	git_oid zero;
-	size_t i = 0;
+	const git_oid *base = parent ? parent : &zero;
 	const char *prev = NULL;
+	size_t i;
 
 	memset(&zero, 0, sizeof(zero));
 	for (i = 0; i < refs->ntips && !git_oid_equal(&refs->tips[i], id); i++)
 		;
 	if (i == refs->ntips)
 		return 0;	/* not a pushed tip: no ref's diff ends there */
-	i = 0;
-	while (i < refs->len && !(git_oid_equal(&refs->v[i].tip, id) && git_oid_equal(&refs->v[i].base, parent ? parent : &zero)))
-		i++;
+	for (i = 0; i < refs->len && !diff_of(&refs->v[i], id, base); i++)
+		;
 	if (i == refs->len)
 		return 0;
-	for (; i < refs->len && git_oid_equal(&refs->v[i].tip, id) && git_oid_equal(&refs->v[i].base, parent ? parent : &zero) &&
-	       (!prev || strcmp(prev, refs->v[i].path) < 0); i++) {
+	for (; i < refs->len && diff_of(&refs->v[i], id, base) && (!prev || strcmp(prev, refs->v[i].path) < 0); i++) {
 		struct change *c = changeset_add_copy(out, &refs->v[i]);
 		c->blame = 0;
 		memset(&c->tip, 0, sizeof(c->tip));
