@@ -28,7 +28,7 @@ static const char usage[] =
 	"  --baseline FILE          report only findings not in FILE (pysec's or Bandit's JSON report)\n"
 	"  --write-baseline FILE    record every finding in FILE, for --baseline\n"
 	"  --color auto|always|never\n"
-	"  --jobs N                 scan files read from disk with N threads (default: one per CPU)\n";
+	"  --jobs N                 scan with at most N threads (default: one per CPU)\n";
 
 struct scan_args {
 	int staged, full, no_ignore, quiet, show_suppressed, has_format;
