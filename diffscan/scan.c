@@ -508,8 +508,8 @@ done:
  * entries' groups, then the push's new commits, each diffed and scanned
  * for the history rules by the worker that takes it.  The engine is
  * immutable; each worker has its own report and, as a libgit2 repository
- * is not shared between threads, its own handle on the repository (its
- * object database, which is, is shared).
+ * is not shared between threads, its own handle on the repository
+ * (worker_repository()).
  */
 struct job {
 	const struct pysec_engine *eng;
@@ -858,13 +858,12 @@ static void *work(void *arg)
 }
 
 /*
- * The workers' reports into `merged`, their findings waiting for a commit
- * into `p` (so that one walk of the history names them all), and what
- * their history commits add into `h`.
+ * The workers' reports into `merged`, and their findings waiting for a
+ * commit into `p`, so that one walk of the history names them all.
  */
-static void workers_merge(struct pysec_report *merged, struct pendings *p, struct history *h, struct job *j)
+static void workers_merge(struct pysec_report *merged, struct pendings *p, struct job *j)
 {
-	size_t i, k, n = 0, *at;
+	size_t i, k;
 	unsigned t;
 
 	for (t = 0; t < j->nworkers; t++) {
@@ -878,8 +877,17 @@ static void workers_merge(struct pysec_report *merged, struct pendings *p, struc
 		report_move(merged, &wk->report);
 		free(wk->report.findings);
 		free(wk->report.entries);
-		n += wk->nmatches;
 	}
+}
+
+/* What the workers' history commits add that findings wait for, by commit, into `h`. */
+static void history_index(struct history *h, struct job *j)
+{
+	size_t i, n = 0, *at;
+	unsigned t;
+
+	for (t = 0; t < j->nworkers; t++)
+		n += j->workers[t].nmatches;
 	for (i = 0; i < j->cs->ncommits; i++)
 		strmap_put(&h->index, (const char *)j->cs->commits[i].id, GIT_OID_RAWSZ, (void *)(i + 1));
 	/* a counting sort of the matches by commit */
@@ -910,10 +918,11 @@ static unsigned thread_count(const pysec_scan_options *o, const struct pysec_cha
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned n = o->threads ? o->threads : (unsigned)(cpus > 0 ? cpus : 1);
-	size_t i, work = ngroups, blobs = cs->ncommits;
+	size_t i, work = ngroups;
+	int blobs = cs->ncommits > 0;
 
-	for (i = 0; i < cs->len; i++)
-		blobs += cs->v[i].source == SOURCE_BLOB;
+	for (i = 0; i < cs->len && !blobs; i++)
+		blobs = cs->v[i].source == SOURCE_BLOB;
 	if (blobs)
 		work = 1 + (ngroups + cs->ncommits) / BLOBS_PER_THREAD;
 	if (n > 16)
@@ -1000,7 +1009,8 @@ int pysec_scan(pysec_report *report, const pysec_engine *eng, const pysec_change
 			pthread_join(j.workers[t].thread, NULL);
 		git_repository_free(j.workers[t].repo);
 	}
-	workers_merge(&merged, &pending, &history, &j);
+	workers_merge(&merged, &pending, &j);
+	history_index(&history, &j);
 	attribution_run(&merged, &pending, opts->repo, &history, j.deadline);
 	report_move(report, &merged);
 	free(merged.findings);
