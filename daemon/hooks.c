@@ -174,23 +174,33 @@ static const char *request_env(const char *name, void *payload)
 	return proto_request_env(&r->req, name);
 }
 
+/* Make the objects of a push's quarantine directory `dir` readable through `repo`. */
+static int add_quarantine(git_repository *repo, const char *dir)
+{
+	git_odb *odb = NULL;
+	int rc = 0;
+
+	if (git_repository_odb(&odb, repo) < 0 || git_odb_add_disk_alternate(odb, dir) < 0) {
+		const git_error *e = git_error_last();
+		rc = error_set(PYSEC_EREPO, "cannot read the quarantine: %s", e ? e->message : "?");
+	}
+	git_odb_free(odb);
+	return rc;
+}
+
 /* Another handle on the repository open_checked() opened and checked, its quarantine included. */
 static int open_again(git_repository **out, const struct request *r)
 {
-	git_odb *odb = NULL;
 	int rc;
 
 	if (!r->real[0])
 		return error_set(PYSEC_EREPO, "no repository was opened");
 	if ((rc = pysec_repository_open(out, r->real, GIT_REPOSITORY_OPEN_NO_SEARCH)) < 0)
 		return rc;
-	if (r->quarantine[0] && (git_repository_odb(&odb, *out) < 0 || git_odb_add_disk_alternate(odb, r->quarantine) < 0)) {
-		const git_error *e = git_error_last();
-		rc = error_set(PYSEC_EREPO, "cannot read the quarantine: %s", e ? e->message : "?");
+	if (r->quarantine[0] && (rc = add_quarantine(*out, r->quarantine)) < 0) {
 		git_repository_free(*out);
 		*out = NULL;
 	}
-	git_odb_free(odb);
 	return rc;
 }
 
@@ -322,7 +332,6 @@ static int open_checked(struct request *r, const struct dconfig *cfg, char *real
 {
 	char path[PATH_MAX], objects[PATH_MAX + 16], objects_real[PATH_MAX], quarantine[PATH_MAX];
 	const char *q = request_env("GIT_QUARANTINE_PATH", r);
-	git_odb *odb = NULL;
 	int rc;
 
 	if (r->req.repo_len >= sizeof(path))
@@ -348,12 +357,7 @@ static int open_checked(struct request *r, const struct dconfig *cfg, char *real
 	if ((rc = check_quarantine(quarantine, objects_real, q)) < 0)
 		return rc;
 	snprintf(r->quarantine, sizeof(r->quarantine), "%s", quarantine);
-	if (git_repository_odb(&odb, r->opened) < 0 || git_odb_add_disk_alternate(odb, quarantine) < 0) {
-		const git_error *e = git_error_last();
-		rc = error_set(PYSEC_EREPO, "cannot read the quarantine: %s", e ? e->message : "?");
-	}
-	git_odb_free(odb);
-	return rc;
+	return add_quarantine(r->opened, quarantine);
 }
 
 static void serve_one(struct hookd *h, const struct pending *c)
