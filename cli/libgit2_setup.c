@@ -32,6 +32,12 @@
  *   8 MiB, 32 MiB of them mapped at once, 4 MiB of cache.  Measured with
  *   bench/import.sh (numpy's 30,000 commits): a larger cache only made the
  *   scan slower, larger windows a little faster at 30 MB more.
+ *
+ * - libgit2 caches no blob by default, and a push reads each touched file
+ *   twice: the diff reads both sides, then the scan reads the new one
+ *   again.  Blobs up to 1 MiB are cached (within the 4 MiB), so the second
+ *   read is not inflated again: 4% of a push's instructions that changes
+ *   13 files (callgrind, bench/README.md).
  */
 #include "cli.h"
 
@@ -60,4 +66,5 @@ void cli_libgit2_init(void)
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_SIZE, (size_t)8 << 20);
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)32 << 20);
 	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)4 << 20);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_BLOB, (size_t)1 << 20);
 }

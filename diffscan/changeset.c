@@ -74,7 +74,7 @@ void pysec_changeset_free(pysec_changeset *cs)
 		change_clear(&cs->v[i]);
 	free(cs->v);
 	free(cs->commits);
-	free(cs->tips);
+	free(cs->ref_diffs);
 	for (i = 0; i < cs->nlimits; i++)
 		git_pathspec_free(cs->limits[i]);
 	free(cs->limits);
@@ -114,9 +114,9 @@ void pysec_changeset_merge(pysec_changeset *dst, pysec_changeset *src)
 		*ARRAY_PUSH(dst->v, dst->len, dst->cap) = src->v[i];
 	for (i = 0; i < src->ncommits; i++)
 		*ARRAY_PUSH(dst->commits, dst->ncommits, dst->commits_cap) = src->commits[i];
-	for (i = 0; i < src->ntips; i++)
-		*ARRAY_PUSH(dst->tips, dst->ntips, dst->tips_cap) = src->tips[i];
-	src->len = src->ncommits = src->ntips = 0;
+	for (i = 0; i < src->nref_diffs; i++)
+		*ARRAY_PUSH(dst->ref_diffs, dst->nref_diffs, dst->ref_diffs_cap) = src->ref_diffs[i];
+	src->len = src->ncommits = src->nref_diffs = 0;
 }
 
 int pysec_changeset_limit(pysec_changeset *cs, const char *const *pathspecs, size_t count)

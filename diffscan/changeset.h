@@ -45,6 +45,11 @@ enum {
 	SCOPE_TEXT = 2,		/* the `line` rules (secrets), on any text file */
 };
 
+/* A diff of two commits' trees: `base` zero for the empty tree. */
+struct ref_diff {
+	git_oid tip, base;
+};
+
 struct pysec_changeset {
 	struct change *v;
 	size_t len, cap;
@@ -55,8 +60,8 @@ struct pysec_changeset {
 	 */
 	git_oid *commits;
 	size_t ncommits, commits_cap;
-	git_oid *tips;		/* the pushed commits whose ref diffs are entries (see changeset_from_pushed_commit) */
-	size_t ntips, tips_cap;
+	struct ref_diff *ref_diffs;	/* the ref diffs the entries come from, empty ones too (see changeset_from_pushed_commit) */
+	size_t nref_diffs, ref_diffs_cap;
 	git_pathspec **limits;	/* pysec_changeset_limit()'s, kept for the commits' files */
 	size_t nlimits, limits_cap;
 };

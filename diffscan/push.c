@@ -685,6 +685,14 @@ static int ref_changes(struct pysec_changeset *cs, struct diff_memo *memo, struc
 			part->v[i].base = base;
 	}
 	pysec_changeset_merge(cs, part);
+	if (history) {
+		struct ref_diff *d = ARRAY_PUSH(cs->ref_diffs, cs->nref_diffs, cs->ref_diffs_cap);
+		d->tip = *tip;
+		if (has_base)
+			d->base = base;
+		else
+			memset(&d->base, 0, sizeof(d->base));
+	}
 cleanup:
 	pysec_changeset_free(part);
 	git_tree_free(old_tree);
@@ -732,14 +740,14 @@ static int reuse_ref_diff(struct pysec_changeset *out, const struct pysec_change
 	size_t i;
 
 	memset(&zero, 0, sizeof(zero));
-	for (i = 0; i < refs->ntips && !git_oid_equal(&refs->tips[i], id); i++)
-		;
-	if (i == refs->ntips)
-		return 0;	/* not a pushed tip: no ref's diff ends there */
+	for (i = 0; i < refs->nref_diffs; i++)
+		if (git_oid_equal(&refs->ref_diffs[i].tip, id) && git_oid_equal(&refs->ref_diffs[i].base, base))
+			break;
+	if (i == refs->nref_diffs)
+		return 0;	/* no ref's diff is this commit's */
+	/* the diff's entries, none when it adds no line */
 	for (i = 0; i < refs->len && !diff_of(&refs->v[i], id, base); i++)
 		;
-	if (i == refs->len)
-		return 0;
 	for (; i < refs->len && diff_of(&refs->v[i], id, base) && (!prev || strcmp(prev, refs->v[i].path) < 0); i++) {
 		struct change *c = changeset_add_copy(out, &refs->v[i]);
 		c->blame = 0;
@@ -901,8 +909,6 @@ int pysec_changeset_from_push(pysec_changeset **out, pysec_report *report, git_r
 			tips[ntips++] = tips[i];
 	if (rc == 0)
 		rc = new_commits(&w, tips, ntips, push, opts);
-	for (i = 0; i < ntips && rc == 0 && opts->history; i++)
-		*ARRAY_PUSH(cs->tips, cs->ntips, cs->tips_cap) = tips[i];
 	for (i = 0, ntips = 0; i < push->len && rc == 0; i++)
 		if (live[i])
 			rc = ref_changes(cs, &memo, &w, &tips[ntips++], &push->v[i].old_id, opts->history);
