@@ -726,29 +726,32 @@ static void intersect_by_path(struct pysec_changeset *cs, const struct pysec_cha
  * tree) as base.  The entries of one diff are contiguous and in path
  * order, so a second ref with the same diff starts a new run.
  */
-static int diff_of(const struct change *c, const git_oid *tip, const git_oid *base)
+static int same_diff(const git_oid *tip, const git_oid *base, const struct ref_diff *d)
 {
-	return git_oid_equal(&c->tip, tip) && git_oid_equal(&c->base, base);
+	return git_oid_equal(tip, &d->tip) && git_oid_equal(base, &d->base);
 }
 
 static int reuse_ref_diff(struct pysec_changeset *out, const struct pysec_changeset *refs, const git_oid *id,
 	const git_oid *parent)
 {
-	git_oid zero;
-	const git_oid *base = parent ? parent : &zero;
+	struct ref_diff want;
 	const char *prev = NULL;
 	size_t i;
 
-	memset(&zero, 0, sizeof(zero));
-	for (i = 0; i < refs->nref_diffs; i++)
-		if (git_oid_equal(&refs->ref_diffs[i].tip, id) && git_oid_equal(&refs->ref_diffs[i].base, base))
-			break;
+	want.tip = *id;
+	if (parent)
+		want.base = *parent;
+	else
+		memset(&want.base, 0, sizeof(want.base));
+	for (i = 0; i < refs->nref_diffs && !same_diff(&refs->ref_diffs[i].tip, &refs->ref_diffs[i].base, &want); i++)
+		;
 	if (i == refs->nref_diffs)
 		return 0;	/* no ref's diff is this commit's */
 	/* the diff's entries, none when it adds no line */
-	for (i = 0; i < refs->len && !diff_of(&refs->v[i], id, base); i++)
+	for (i = 0; i < refs->len && !same_diff(&refs->v[i].tip, &refs->v[i].base, &want); i++)
 		;
-	for (; i < refs->len && diff_of(&refs->v[i], id, base) && (!prev || strcmp(prev, refs->v[i].path) < 0); i++) {
+	for (; i < refs->len && same_diff(&refs->v[i].tip, &refs->v[i].base, &want) &&
+	       (!prev || strcmp(prev, refs->v[i].path) < 0); i++) {
 		struct change *c = changeset_add_copy(out, &refs->v[i]);
 		c->blame = 0;
 		memset(&c->tip, 0, sizeof(c->tip));
