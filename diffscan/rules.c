@@ -234,6 +234,8 @@ static void clause_free(struct clause *c)
 	free(c->suggest_to);
 	for (i = 0; i < c->npreds; i++) {
 		strv_free(c->preds[i].args, c->preds[i].nargs);
+		if (c->preds[i].re_fast != c->preds[i].re)
+			pcre2_code_free(c->preds[i].re_fast);
 		pcre2_code_free(c->preds[i].re);
 	}
 	free(c->preds);

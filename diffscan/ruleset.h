@@ -50,7 +50,8 @@ struct pred {
 	size_t nargs;
 	long number;		/* the first argument as a number, where one is expected */
 	pcre2_code *re;		/* the first argument as a regex, where one is expected: use pred_regex() */
-	int re_jitted;		/* pred_regex() has JIT-compiled it */
+	pcre2_code *re_fast;	/* a JIT-compiled copy of re, or re itself where JIT failed; made by pred_regex() */
+	size_t re_read;		/* the bytes re has been asked to search, while there is no re_fast */
 };
 
 struct clause {

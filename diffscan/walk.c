@@ -51,25 +51,39 @@ void walk_grammar_init(struct walk_symbols *sym, struct walk_fields *field, cons
 
 static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
 
-const pcre2_code *pred_regex(const struct pred *p)
+/* A JIT-compiled copy of re, or re where JIT fails: matches running on re meanwhile are not disturbed. */
+static pcre2_code *jit_copy(const pcre2_code *re)
 {
-	/* an engine is shared read-only; this one-time step is its only write, under a lock */
-	struct pred *m = (struct pred *)p;
+	pcre2_code *copy = pcre2_code_copy(re);
 
-	if (!__atomic_load_n(&m->re_jitted, __ATOMIC_ACQUIRE)) {
-		pthread_mutex_lock(&jit_lock);
-		if (!m->re_jitted) {
-			pcre2_jit_compile(m->re, PCRE2_JIT_COMPLETE);	/* failing, it matches without JIT */
-			__atomic_store_n(&m->re_jitted, 1, __ATOMIC_RELEASE);
-		}
-		pthread_mutex_unlock(&jit_lock);
+	if (copy && pcre2_jit_compile(copy, PCRE2_JIT_COMPLETE) == 0)
+		return copy;
+	pcre2_code_free(copy);
+	return (pcre2_code *)re;
+}
+
+const pcre2_code *pred_regex(const struct pred *p, size_t len)
+{
+	/* an engine is shared read-only; re_fast and re_read are its only writes, atomic */
+	struct pred *m = (struct pred *)p;
+	pcre2_code *fast = __atomic_load_n(&m->re_fast, __ATOMIC_ACQUIRE);
+
+	if (fast)
+		return fast;
+	if (__atomic_add_fetch(&m->re_read, len, __ATOMIC_RELAXED) < PRED_JIT_AFTER)
+		return m->re;
+	pthread_mutex_lock(&jit_lock);
+	if (!(fast = m->re_fast)) {
+		fast = jit_copy(m->re);
+		__atomic_store_n(&m->re_fast, fast, __ATOMIC_RELEASE);
 	}
-	return m->re;
+	pthread_mutex_unlock(&jit_lock);
+	return fast;
 }
 
 int pred_search(struct walk *w, const struct pred *p, const char *s, size_t len)
 {
 	if (!w->md)
 		w->md = pcre2_match_data_create(16, NULL);
-	return pcre2_match(pred_regex(p), (PCRE2_SPTR)s, len, 0, 0, w->md, NULL) >= 0;
+	return pcre2_match(pred_regex(p, len), (PCRE2_SPTR)s, len, 0, 0, w->md, NULL) >= 0;
 }

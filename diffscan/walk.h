@@ -129,11 +129,14 @@ static inline TSNode walk_ancestor(const struct walk *w, size_t k)
 }
 
 /*
- * The predicate's regex, JIT-compiled on its first use: a pre-receive hook
- * compiles every rule and uses few of their regexes, and JIT-compiling all
- * of them was 60% of compiling the rules.  Safe from several threads.
+ * The predicate's regex, to search len bytes with.  It is JIT-compiled once
+ * it has been asked to search PRED_JIT_AFTER bytes: JIT-compiling one of the
+ * secret rules' regexes costs about as much as interpreting it over 4 KiB
+ * (callgrind), and a small push searches a few lines.  Safe from several
+ * threads.
  */
-const pcre2_code *pred_regex(const struct pred *p);
+#define PRED_JIT_AFTER (4 * 1024)
+const pcre2_code *pred_regex(const struct pred *p, size_t len);
 /* Does the predicate's regex match somewhere in s[0, len)?  (The walk's match data, made on first use.) */
 int pred_search(struct walk *w, const struct pred *p, const char *s, size_t len);
 

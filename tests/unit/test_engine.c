@@ -921,6 +921,37 @@ static void engines_do_not_depend_on_earlier_engines(void **state)
 	assert_int_equal(misses, 0);
 }
 
+/*
+ * A secret rule's regex is interpreted until it has searched 4 KiB, then
+ * JIT-compiled (walk.h, PRED_JIT_AFTER): a fresh engine finds the same
+ * secrets before the switch, on the file that makes it, and after it.
+ */
+static void secrets_are_found_on_both_sides_of_the_jit(void **state)
+{
+	static const char key[] = "key = \"AKIAQWERTYUIOPASDFGH\"\n";
+	size_t i, filler = 1000, len = 0;
+	char *big = malloc(filler * 6 + sizeof(key));
+	pysec_engine *e;
+	pysec_report *r;
+
+	assert_non_null(big);
+	for (i = 0; i < filler; i++, len += 6)
+		memcpy(big + len, "x = 1\n", 6);
+	memcpy(big + len, key, sizeof(key));
+	assert_int_equal(pysec_engine_new(&e, NULL), 0);
+	r = scan_with(e, key);
+	assert_string_equal(found_in(r, "PS202"), "PS202:1");
+	pysec_report_free(r);
+	r = scan_with(e, big);
+	assert_string_equal(found_in(r, "PS202"), "PS202:1001");
+	pysec_report_free(r);
+	r = scan_with(e, key);
+	assert_string_equal(found_in(r, "PS202"), "PS202:1");
+	pysec_report_free(r);
+	pysec_engine_free(e);
+	free(big);
+}
+
 /* --- hostile input ------------------------------------------------------------------ */
 
 /*
@@ -1125,6 +1156,7 @@ int main(void)
 		cmocka_unit_test(option_in_config_changes_what_a_rule_matches),
 		cmocka_unit_test(literal_anywhere_is_bandit_s_behaviour),
 		cmocka_unit_test(engines_do_not_depend_on_earlier_engines),
+		cmocka_unit_test(secrets_are_found_on_both_sides_of_the_jit),
 		cmocka_unit_test(hostile_empty_buffer),
 		cmocka_unit_test(hostile_only_nul_bytes),
 		cmocka_unit_test(hostile_invalid_utf8),
