@@ -224,6 +224,39 @@ static int parse_option(struct parser *p, const char *rest)
 	return 0;
 }
 
+static void regex_free(void *v)
+{
+	struct regex *r = v;
+
+	if (r->fast != r->code)
+		pcre2_code_free(r->fast);
+	pcre2_code_free(r->code);
+	free(r);
+}
+
+/* The set's regex for `pattern` (compiled on its first use) in *out; an error when it does not compile. */
+static int regex_get(struct regex **out, struct parser *p, const char *pattern, const char *for_what)
+{
+	size_t len = strlen(pattern);
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE erroff;
+	pcre2_code *code;
+	int errcode;
+
+	if ((*out = strmap_get(&p->set->regexes, pattern, len)) != NULL)
+		return 0;
+	code = pcre2_compile((PCRE2_SPTR)pattern, len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &errcode, &erroff, NULL);
+	if (!code) {
+		pcre2_get_error_message(errcode, msg, sizeof(msg));
+		return fail(p, "bad regex for '%s' at offset %zu: %s", for_what, (size_t)erroff, (const char *)msg);
+	}
+	*out = xcalloc(1, sizeof(**out));
+	(*out)->code = code;
+	p->set->regexes.free_value = regex_free;
+	strmap_put(&p->set->regexes, pattern, len, *out);
+	return 0;
+}
+
 static void clause_free(struct clause *c)
 {
 	size_t i;
@@ -234,9 +267,6 @@ static void clause_free(struct clause *c)
 	free(c->suggest_to);
 	for (i = 0; i < c->npreds; i++) {
 		strv_free(c->preds[i].args, c->preds[i].nargs);
-		if (c->preds[i].re_fast != c->preds[i].re)
-			pcre2_code_free(c->preds[i].re_fast);
-		pcre2_code_free(c->preds[i].re);
 	}
 	free(c->preds);
 }
@@ -523,18 +553,8 @@ static int parse_pred(struct parser *p, const char *rest, int negate)
 	pr->nargs = nargs - 1;
 	if (def->number_arg >= 0 && parse_number(args[def->number_arg], &pr->number) < 0)
 		return fail(p, "predicate '%s' wants a number, not '%s'", def->name, args[def->number_arg]);
-	if (def->regex_arg >= 0) {
-		int errcode;
-		PCRE2_SIZE erroff;
-		pr->re = pcre2_compile((PCRE2_SPTR)args[def->regex_arg], PCRE2_ZERO_TERMINATED,
-			PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &errcode, &erroff, NULL);
-		if (!pr->re) {
-			PCRE2_UCHAR msg[256];
-			pcre2_get_error_message(errcode, msg, sizeof(msg));
-			return fail(p, "bad regex for '%s' at offset %zu: %s", def->name, (size_t)erroff,
-				(const char *)msg);
-		}
-	}
+	if (def->regex_arg >= 0)
+		return regex_get(&pr->re, p, args[def->regex_arg], def->name);
 	return 0;
 }
 
@@ -689,5 +709,6 @@ void rules_clear(struct rule_set *set)
 		free(set->aliases[i].id);
 	}
 	free(set->aliases);
+	strmap_clear(&set->regexes);
 	memset(set, 0, sizeof(*set));
 }

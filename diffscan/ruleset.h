@@ -12,6 +12,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include "pysec.h"
+#include "strmap.h"
 
 enum match_kind {
 	KIND_CALL = 1,	/* a call, dispatched by its qualified name */
@@ -49,9 +50,17 @@ struct pred {
 	char **args;
 	size_t nargs;
 	long number;		/* the first argument as a number, where one is expected */
-	pcre2_code *re;		/* the first argument as a regex, where one is expected: use pred_regex() */
-	pcre2_code *re_fast;	/* a JIT-compiled copy of re, or re itself where JIT failed; made by pred_regex() */
-	size_t re_read;		/* the bytes re has been asked to search, while there is no re_fast */
+	struct regex *re;	/* the argument read as a regex, where one is expected: use pred_regex() */
+};
+
+/*
+ * A regex of a rule set, compiled once however many predicates name it
+ * (the secret rules share their placeholder pattern).
+ */
+struct regex {
+	pcre2_code *code;
+	pcre2_code *fast;	/* a JIT-compiled copy of code, or code where JIT failed; made by pred_regex() */
+	size_t read;		/* the bytes code has been asked to search, while there is no fast */
 };
 
 struct clause {
@@ -92,6 +101,7 @@ struct alias {
 struct rule_set {
 	struct rule *rules;
 	size_t len, cap;
+	struct strmap regexes;	/* pattern -> struct regex */
 	struct option *options;
 	size_t nopts, optcap;
 	struct alias *aliases;

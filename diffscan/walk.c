@@ -51,31 +51,31 @@ void walk_grammar_init(struct walk_symbols *sym, struct walk_fields *field, cons
 
 static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A JIT-compiled copy of re, or re where JIT fails: matches running on re meanwhile are not disturbed. */
-static pcre2_code *jit_copy(const pcre2_code *re)
+/* A JIT-compiled copy of code, or code where JIT fails: matches running on code meanwhile are not disturbed. */
+static pcre2_code *jit_copy(pcre2_code *code)
 {
-	pcre2_code *copy = pcre2_code_copy(re);
+	pcre2_code *copy = pcre2_code_copy(code);
 
 	if (copy && pcre2_jit_compile(copy, PCRE2_JIT_COMPLETE) == 0)
 		return copy;
 	pcre2_code_free(copy);
-	return (pcre2_code *)re;
+	return code;
 }
 
 const pcre2_code *pred_regex(const struct pred *p, size_t len)
 {
-	/* an engine is shared read-only; re_fast and re_read are its only writes, atomic */
-	struct pred *m = (struct pred *)p;
-	pcre2_code *fast = __atomic_load_n(&m->re_fast, __ATOMIC_ACQUIRE);
+	/* an engine is shared read-only; a regex's fast and read are its only writes, atomic */
+	struct regex *r = p->re;
+	pcre2_code *fast = __atomic_load_n(&r->fast, __ATOMIC_ACQUIRE);
 
 	if (fast)
 		return fast;
-	if (__atomic_add_fetch(&m->re_read, len, __ATOMIC_RELAXED) < PRED_JIT_AFTER)
-		return m->re;
+	if (__atomic_add_fetch(&r->read, len, __ATOMIC_RELAXED) < PRED_JIT_AFTER)
+		return r->code;
 	pthread_mutex_lock(&jit_lock);
-	if (!(fast = m->re_fast)) {
-		fast = jit_copy(m->re);
-		__atomic_store_n(&m->re_fast, fast, __ATOMIC_RELEASE);
+	if (!(fast = r->fast)) {
+		fast = jit_copy(r->code);
+		__atomic_store_n(&r->fast, fast, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&jit_lock);
 	return fast;

@@ -440,6 +440,25 @@ static void option_expands_to_its_values(void **state)
 	rules_clear(&set);
 }
 
+/* A pattern that several predicates name is compiled once: they share it, and its JIT. */
+static void one_pattern_is_one_regex(void **state)
+{
+	struct rule_set set = { 0 };
+	const struct pred *a, *b, *other;
+
+	assert_int_equal(parse(&set, OPTIONS_AND_RULE HEADER("P") "match keyword\n"
+		"  when name-like $secret.pattern\n"
+		"  unless name-like \"(?i)pass word\"\n", NULL), 0);
+	a = &find_rule(&set, "O")->clauses[1].preds[0];
+	b = &find_rule(&set, "P")->clauses[0].preds[0];
+	other = &find_rule(&set, "P")->clauses[0].preds[1];
+	assert_non_null(a->re);
+	assert_ptr_equal(a->re, b->re);
+	assert_ptr_not_equal(a->re, other->re);
+	assert_int_equal(set.regexes.len, 2);
+	rules_clear(&set);
+}
+
 static void option_in_quotes_is_not_expanded(void **state)
 {
 	struct rule_set set = { 0 };
@@ -612,6 +631,7 @@ int main(void)
 		cmocka_unit_test(same_id_replaces_earlier_rule),
 		cmocka_unit_test(rule_in_a_later_file_replaces_earlier_file),
 		cmocka_unit_test(option_expands_to_its_values),
+		cmocka_unit_test(one_pattern_is_one_regex),
 		cmocka_unit_test(option_in_quotes_is_not_expanded),
 		cmocka_unit_test(option_declared_in_one_file_serves_the_next),
 		cmocka_unit_test(config_replaces_option_values),
