@@ -34,6 +34,7 @@ struct parser {
 	unsigned rule_line;	/* where it started: a rule's own faults are reported there */
 	struct clause *clause;	/* its clause being read, or NULL */
 	size_t expanded;	/* bytes $options have expanded to in this file so far */
+	struct buf tok;		/* split_args' scratch */
 };
 
 static int fail(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -85,7 +86,7 @@ static struct option *option_find(const struct rule_set *set, const char *name)
 /* Split `s` into arguments, expanding $options.  Quotes keep white space. */
 static int split_args(struct parser *p, const char *s, char ***out, size_t *n)
 {
-	struct buf tok = BUF_INIT(64 * 1024);
+	struct buf *tok = &p->tok;
 	char **v = NULL;
 	size_t len = 0, cap = 0;
 
@@ -95,23 +96,22 @@ static int split_args(struct parser *p, const char *s, char ***out, size_t *n)
 			s++;
 		if (!*s)
 			break;
-		tok.len = 0;
+		tok->len = 0;
 		if (*s == '"') {
 			quoted = 1;
 			for (s++; *s && *s != '"'; s++) {
 				/* the run up to the next quote or backslash in one piece */
 				size_t run = strcspn(s, "\"\\");
 				if (run) {
-					buf_put(&tok, s, run);
+					buf_put(tok, s, run);
 					s += run - 1;
 					continue;
 				}
 				if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
 					s++;
-				buf_put(&tok, s, 1);
+				buf_put(tok, s, 1);
 			}
 			if (*s != '"') {
-				buf_free(&tok);
 				strv_free(v, len);
 				return fail(p, "unterminated quote");
 			}
@@ -120,20 +120,18 @@ static int split_args(struct parser *p, const char *s, char ***out, size_t *n)
 			const char *start = s;
 			while (*s && !isspace((unsigned char)*s))
 				s++;
-			buf_put(&tok, start, (size_t)(s - start));
+			buf_put(tok, start, (size_t)(s - start));
 		}
-		if (!quoted && tok.len > 1 && tok.ptr[0] == '$') {
-			const struct option *o = option_find(p->set, tok.ptr + 1);
+		if (!quoted && tok->len > 1 && tok->ptr[0] == '$') {
+			const struct option *o = option_find(p->set, tok->ptr + 1);
 			size_t i;
 			if (!o) {
-				int rc = fail(p, "unknown option '%s' (declare it with `option`)", tok.ptr + 1);
-				buf_free(&tok);
+				int rc = fail(p, "unknown option '%s' (declare it with `option`)", tok->ptr + 1);
 				strv_free(v, len);
 				return rc;
 			}
 			if (len + o->nvalues > MAX_ARGS) {
 				int rc = fail(p, "'$%s' makes the line longer than %d arguments", o->name, MAX_ARGS);
-				buf_free(&tok);
 				strv_free(v, len);
 				return rc;
 			}
@@ -144,15 +142,13 @@ static int split_args(struct parser *p, const char *s, char ***out, size_t *n)
 			if (p->expanded > MAX_EXPANDED) {
 				int rc = fail(p, "'$%s' makes the file's options expand to more than %u MiB",
 					o->name, MAX_EXPANDED >> 20);
-				buf_free(&tok);
 				strv_free(v, len);
 				return rc;
 			}
 		} else {
-			*ARRAY_PUSH(v, len, cap) = xstrndup(buf_cstr(&tok), tok.len);
+			*ARRAY_PUSH(v, len, cap) = xstrndup(buf_cstr(tok), tok->len);
 		}
 	}
-	buf_free(&tok);
 	*out = v;
 	*n = len;
 	return 0;
@@ -644,8 +640,9 @@ static int parse_line(struct parser *p, const char *key, const char *rest)
 int rules_parse(struct rule_set *set, const char *origin, const char *text, size_t len,
 	const struct pysec_config *cfg)
 {
-	struct parser p = { set, cfg, origin, 0, NULL, 0, NULL, 0 };
+	struct parser p = { set, cfg, origin, 0, NULL, 0, NULL, 0, BUF_INIT(64 * 1024) };
 	const char *s = text, *end = text + len;
+	char *copy;
 	int rc = 0;
 
 	if ((s = memchr(text, '\0', len)) != NULL) {
@@ -655,15 +652,17 @@ int rules_parse(struct rule_set *set, const char *origin, const char *text, size
 			at += *t == '\n';
 		return error_set(PYSEC_EINVALID, "%s:%u: a rule file is text, this one has a NUL byte", origin, at);
 	}
-	s = text;
+	/* one copy, cut into lines in place */
+	s = copy = xstrndup(text, len);
+	end = copy + len;
 	while (s < end && rc == 0) {
-		const char *eol = memchr(s, '\n', (size_t)(end - s));
-		size_t n = eol ? (size_t)(eol - s) : (size_t)(end - s);
-		char *line = xstrndup(s, n), *key, *rest;
+		char *line = (char *)s, *eol = memchr(line, '\n', (size_t)(end - s)), *key, *rest;
 		size_t klen;
 
 		p.line++;
-		s += n + (eol ? 1 : 0);
+		if (eol)
+			*eol = '\0';
+		s = eol ? eol + 1 : end;
 		for (key = line; isspace((unsigned char)*key); key++)
 			;
 		/* trailing white space (and a CR) is not part of any value */
@@ -679,8 +678,9 @@ int rules_parse(struct rule_set *set, const char *origin, const char *text, size
 				rest++;
 			rc = parse_line(&p, key, rest);
 		}
-		free(line);
 	}
+	free(copy);
+	buf_free(&p.tok);
 	if (rc == 0)
 		rc = finish_rule(&p);
 	else if (p.rule) {
