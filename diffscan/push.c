@@ -581,6 +581,7 @@ static int find_base(git_oid *base, int *has_base, struct walk *w, const git_oid
 	struct wnode *cur = walk_node(w, new_id);
 
 	*has_base = 0;
+	memset(base, 0, sizeof(*base));	/* none: zero, as the entries and the ref diff record it */
 	if (!git_oid_is_zero(old_id) && descends_from(w, cur, walk_node(w, old_id))) {
 		*base = *old_id;
 		*has_base = 1;
@@ -681,17 +682,13 @@ static int ref_changes(struct pysec_changeset *cs, struct diff_memo *memo, struc
 		part->v[i].blame = 1;
 		part->v[i].scope = history ? SCOPE_CODE : SCOPE_CODE | SCOPE_TEXT;
 		part->v[i].tip = *tip;
-		if (has_base)
-			part->v[i].base = base;
+		part->v[i].base = base;
 	}
 	pysec_changeset_merge(cs, part);
 	if (history) {
 		struct ref_diff *d = ARRAY_PUSH(cs->ref_diffs, cs->nref_diffs, cs->ref_diffs_cap);
 		d->tip = *tip;
-		if (has_base)
-			d->base = base;
-		else
-			memset(&d->base, 0, sizeof(d->base));
+		d->base = base;
 	}
 cleanup:
 	pysec_changeset_free(part);
