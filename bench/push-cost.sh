@@ -58,7 +58,7 @@ deleting=$(GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.invalid \
 # incl FILE FUNCTION: the instructions spent in FUNCTION and what it called
 # (awk reads to the end: an early exit would fail the pipe under pipefail)
 incl() {
-	callgrind_annotate --inclusive=yes "$1" 2>/dev/null |
+	callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null |
 		awk -v f="$2" '!found && $0 ~ ":" f " \\[" { gsub(",", "", $1); print $1; found = 1 }'
 }
 
