@@ -6,10 +6,11 @@
 #   COMMIT      a commit of it that changes Python files
 #   GIT_PYSEC   the executables to compare (default: this tree's build/git-pysec)
 #
-# Two pushes into a bare server repository whose objects are REPO_DIR's (an
-# alternate): (1) COMMIT onto its first parent; (2) on top of COMMIT, a
+# Three pushes into a bare server repository whose objects are REPO_DIR's
+# (an alternate): (1) COMMIT onto its first parent; (2) on top of COMMIT, a
 # commit that only deletes five lines of the first Python file COMMIT
-# changes (nothing to scan).  Each runs `git-pysec pre-receive` once under
+# changes (nothing to scan); (3) a new branch: on COMMIT, a commit that
+# appends a function to that file (the hook tests' branch shape).  Each runs `git-pysec pre-receive` once under
 # callgrind, with the default policy, and the report splits its
 # instructions into the dynamic linker's start, libgit2's initialisation,
 # the rules' compilation, the push's diffs, the scan, and the rest.
@@ -55,6 +56,17 @@ deleting=$(GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.invalid \
 	GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.invalid \
 	git -C "$server" commit-tree -p "$commit" -m "delete five lines of $file" "$tree")
 
+# the new branch: on COMMIT, one commit that appends a function to that file
+git -C "$server" show "$commit:$file" >"$work/appended.py"
+printf '\n\ndef bench_added(value):\n    return value + 1\n' >>"$work/appended.py"
+blob=$(git -C "$server" hash-object -w "$work/appended.py")
+GIT_INDEX_FILE=$work/index git -C "$server" read-tree "$commit"
+GIT_INDEX_FILE=$work/index git -C "$server" update-index --cacheinfo "100644,$blob,$file"
+tree=$(GIT_INDEX_FILE=$work/index git -C "$server" write-tree)
+branching=$(GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.invalid \
+	GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.invalid \
+	git -C "$server" commit-tree -p "$commit" -m "append a function to $file" "$tree")
+
 # incl FILE FUNCTION: the instructions spent in FUNCTION and what it called
 # (awk reads to the end: an early exit would fail the pipe under pipefail)
 incl() {
@@ -64,20 +76,24 @@ incl() {
 
 echo "# push-cost.sh: $(git -C "$repo" log -1 --format='%h %s' "$commit")"
 echo
-echo "Server: objects of $repo; (1) $(git -C "$repo" rev-parse --short "$commit") onto its parent; (2) a commit deleting lines 5-9 of $file. Millions of instructions (callgrind), one run each."
+echo "Server: objects of $repo; (1) $(git -C "$repo" rev-parse --short "$commit") onto its parent; (2) a commit deleting lines 5-9 of $file; (3) a new branch, one commit appending a function to it. Millions of instructions (callgrind), one run each."
 echo
 echo "| git-pysec | push | total | dynamic linker | libgit2 init | rules compiled | push's diffs | scan | rest |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 for bin in "${bins[@]}"; do
 	[[ -x $bin ]] || die "not an executable: $bin"
-	for push in python delete; do
-		if [[ $push == python ]]; then
+	for push in python delete branch; do
+		case $push in
+		python)
 			git -C "$server" update-ref refs/heads/main "$parent"
-			line="$parent $commit refs/heads/main"
-		else
+			line="$parent $commit refs/heads/main" ;;
+		delete)
 			git -C "$server" update-ref refs/heads/main "$commit"
-			line="$commit $deleting refs/heads/main"
-		fi
+			line="$commit $deleting refs/heads/main" ;;
+		branch)
+			git -C "$server" update-ref refs/heads/main "$commit"
+			line="$(printf '%040d' 0) $branching refs/heads/topic" ;;
+		esac
 		out=$work/callgrind.out
 		(cd "$server" && HOME=$work GIT_CONFIG_NOSYSTEM=1 valgrind --tool=callgrind --callgrind-out-file="$out" \
 			"$bin" pre-receive <<<"$line" >/dev/null 2>&1) || true
