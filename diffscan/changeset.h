@@ -103,6 +103,19 @@ struct pysec_changeset *changeset_dup(const struct pysec_changeset *cs);
  */
 int changeset_from_pushed_commit(struct pysec_changeset **out, git_repository *repo, const struct pysec_changeset *refs,
 	const git_oid *id);
+/*
+ * Does the push `cs` was made from (with the history rules) add no line at
+ * all?  True when it has no entry and each new commit's diff is a ref diff,
+ * all of which are empty (a push that only deletes lines, a tag or a branch
+ * on commits the repository has); false when telling would mean diffing.
+ */
+int changeset_adds_nothing(const struct pysec_changeset *cs, git_repository *repo);
+/*
+ * Turn a push's changeset made for the history rules into the one made
+ * without them: the tips' lines are then read by the text rules too, and
+ * no commit is diffed on its own.
+ */
+void changeset_drop_history(struct pysec_changeset *cs);
 /* Does `path` match every pathspec pysec_changeset_limit() was given? */
 int changeset_in_limits(const struct pysec_changeset *cs, const char *path);
 

@@ -326,6 +326,22 @@ int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts
 			s += n + (s[n] ? 1 : 0);
 		}
 	}
+	/*
+	 * What the push adds first, as the history rules (secrets) read it: a
+	 * push that adds no line (a tag, a branch on known commits, deleted
+	 * lines) is accepted without compiling the rules.
+	 */
+	po.max_commits = (size_t)pysec_config_number(h.cfg, "pysec.maxCommits", SIZE_MAX, PYSEC_PUSH_MAX_COMMITS);
+	po.history = 1;
+	pysec_report_new(&h.report);
+	if ((h.error = pysec_changeset_from_push(&h.cs, h.report, h.repo, h.push, &po)) < 0) {
+		exit_code = fail_policy(&h, "push", pysec_error_last());
+		goto done;
+	}
+	if (changeset_adds_nothing(h.cs, h.repo)) {
+		exit_code = verdict(&h, allowed_bypass);
+		goto done;
+	}
 	/* a daemon keeps the rules compiled, per policy */
 	h.error = opts->cache ? pysec_cache_engine(&h.engine, opts->cache, h.cfg) : pysec_engine_new(&h.owned_engine, h.cfg);
 	if (h.error < 0) {
@@ -334,17 +350,12 @@ int pysec_gate_run(const char *input, size_t len, const pysec_gate_options *opts
 	}
 	if (h.owned_engine)
 		h.engine = h.owned_engine;
+	if (!pysec_engine_has_history_rules(h.engine))
+		changeset_drop_history(h.cs);
 	so.repo = h.repo;
 	so.open_repository = opts->open_repository;
 	so.open_payload = opts->payload;
 	so.cache = opts->cache;
-	po.max_commits = (size_t)pysec_config_number(h.cfg, "pysec.maxCommits", SIZE_MAX, PYSEC_PUSH_MAX_COMMITS);
-	po.history = pysec_engine_has_history_rules(h.engine);
-	pysec_report_new(&h.report);
-	if ((h.error = pysec_changeset_from_push(&h.cs, h.report, h.repo, h.push, &po)) < 0) {
-		exit_code = fail_policy(&h, "push", pysec_error_last());
-		goto done;
-	}
 	time_budget(&so, h.cfg, h.cs);
 	if ((h.error = pysec_scan(h.report, h.engine, h.cs, &so)) < 0 && !allowed_bypass) {
 		/* what was found before the scan stopped is shown, then the policy decides */

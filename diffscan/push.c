@@ -758,6 +758,47 @@ static int reuse_ref_diff(struct pysec_changeset *out, const struct pysec_change
 	return 1;
 }
 
+/* So many new commits are diffed rather than looked through for changeset_adds_nothing(). */
+#define ADDS_NOTHING_MAX_COMMITS 16
+
+int changeset_adds_nothing(const struct pysec_changeset *cs, git_repository *repo)
+{
+	size_t i, k;
+
+	if (cs->len || cs->ncommits > ADDS_NOTHING_MAX_COMMITS)
+		return 0;
+	for (i = 0; i < cs->ncommits; i++) {
+		struct ref_diff want;
+		git_commit *c;
+		unsigned np;
+		int found = 0;
+		if (git_commit_lookup(&c, repo, &cs->commits[i]) < 0)
+			return 0;	/* the scan says why */
+		np = git_commit_parentcount(c);
+		want.tip = cs->commits[i];
+		if (np == 1)
+			want.base = *git_commit_parent_id(c, 0);
+		else
+			memset(&want.base, 0, sizeof(want.base));	/* a root; a merge is diffed */
+		for (k = 0; np <= 1 && k < cs->nref_diffs && !found; k++)
+			found = same_diff(&want.tip, &want.base, &cs->ref_diffs[k]);
+		git_commit_free(c);
+		if (!found)
+			return 0;
+	}
+	return 1;
+}
+
+void changeset_drop_history(struct pysec_changeset *cs)
+{
+	size_t i;
+
+	for (i = 0; i < cs->len; i++)
+		cs->v[i].scope |= SCOPE_TEXT;
+	cs->ncommits = 0;
+	cs->nref_diffs = 0;
+}
+
 int changeset_from_pushed_commit(struct pysec_changeset **out, git_repository *repo, const struct pysec_changeset *refs,
 	const git_oid *id)
 {

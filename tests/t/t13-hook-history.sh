@@ -101,3 +101,33 @@ for i in $(seq 1 80); do
 done
 test "$missing" -eq 0 && ok "each named with the commit that added it" || fail "$missing tokens not named with their commit" "$OUT"
 
+
+# without any history rule (all disabled), a push's commits are not diffed
+# one by one: its code findings are still named with the commit that wrote
+# the line
+git reset -q --hard origin/main
+git -C ../srv.git config pysec.disable "T001 PS201 PS202 PS203 PS204 PS205 PS206 PS207 PS208"
+printf 'eval(request)\n' > late.py && git add late.py && git commit -qm "eval"
+printf 'k: tok_dddddddddddddddddddd\n' > late.yml && git add late.yml && git commit -qm "a token"
+push_expect 1 "the code rules still judge the tip" origin main
+contains "naming the commit that wrote the line" "$OUT" "late.py:1: B307 [medium/high]"
+contains "that commit" "$OUT" "(commit $(git rev-parse --short=10 HEAD~1))"
+lacks "the token is not judged" "$OUT" "late.yml"
+git -C ../srv.git config --unset pysec.disable
+git reset -q --hard origin/main
+
+# a push that adds no line is accepted without compiling the rules: a
+# broken rules directory rejects the next push that adds one
+printf 'one\ntwo\n' > notes.txt && git add notes.txt && git commit -qm notes
+push_expect 0 "(notes)" origin main
+printf 'rule BROKEN\nmatch nothing-such\n' > "$TMP/rules/broken.rule"
+git tag -a -m "a release" v2
+push_expect 0 "a tag on a commit the server has" origin v2
+lacks "says nothing of the rules" "$OUT" "error"
+printf 'one\n' > notes.txt && git commit -qam "a line less"
+push_expect 0 "a commit that only deletes a line" origin main
+lacks "says nothing of the rules either" "$OUT" "error"
+printf 'three\n' >> notes.txt && git commit -qam "a line more"
+push_expect 1 "a commit that adds one is judged, and the broken rules reject it" origin main
+contains "naming them" "$OUT" "error: rules: $TMP/rules/broken.rule:"
+rm "$TMP/rules/broken.rule"
