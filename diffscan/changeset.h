@@ -97,9 +97,9 @@ struct pysec_changeset *changeset_dup(const struct pysec_changeset *cs);
  * The lines commit `id` adds, for the history rules (push.c): against its
  * first parent (a root, or a parent beyond a shallow boundary: the empty
  * tree); a merge adds only the lines that differ from every parent.  A
- * diff `refs` already holds (a ref whose base and tip are the commit's
- * parent and the commit) is copied, not made again.  Entries outside
- * refs' limits are left out.
+ * diff `refs` already holds (a ref whose tip is the commit and whose base
+ * is its parent, or for a merge one of its parents) is copied, not made
+ * again.  Entries outside refs' limits are left out.
  */
 int changeset_from_pushed_commit(struct pysec_changeset **out, git_repository *repo, const struct pysec_changeset *refs,
 	const git_oid *id);

@@ -758,6 +758,33 @@ static int reuse_ref_diff(struct pysec_changeset *out, const struct pysec_change
 	return 1;
 }
 
+/*
+ * A ref diff that is the commit's diff against one of its parents (none:
+ * a root), copied; NULL when there is none.  A merge's starts from that
+ * parent (its other parents are diffed on the copy's paths only), unless
+ * it has more than MERGE_REUSE_MAX_PATHS paths: then the merge starts from
+ * the parent it differs least from, as changeset_from_pushed_commit() says.
+ */
+#define MERGE_REUSE_MAX_PATHS 256
+
+static pysec_changeset *reused_diff(const struct pysec_changeset *refs, const git_commit *c, const git_oid *id,
+	unsigned *pivot)
+{
+	unsigned np = git_commit_parentcount(c), p;
+	pysec_changeset *part = xcalloc(1, sizeof(*part));
+
+	for (p = 0; p < (np ? np : 1); p++) {
+		if (!reuse_ref_diff(part, refs, id, np ? git_commit_parent_id(c, p) : NULL))
+			continue;
+		if (np > 1 && part->len > MERGE_REUSE_MAX_PATHS)
+			break;
+		*pivot = p;
+		return part;
+	}
+	pysec_changeset_free(part);
+	return NULL;
+}
+
 /* So many new commits are diffed rather than looked through for changeset_adds_nothing(). */
 #define ADDS_NOTHING_MAX_COMMITS 16
 
@@ -815,15 +842,9 @@ int changeset_from_pushed_commit(struct pysec_changeset **out, git_repository *r
 		goto cleanup;
 	}
 	np = git_commit_parentcount(c);
-	if (np <= 1) {
-		part = xcalloc(1, sizeof(*part));
-		if (!reuse_ref_diff(part, refs, id, np ? git_commit_parent_id(c, 0) : NULL)) {
-			pysec_changeset_free(part);
-			part = NULL;
-		}
-	}
+	part = reused_diff(refs, c, id, &pivot);
 	ptrees = xcalloc(np ? np : 1, sizeof(*ptrees));
-	for (p = 0; p < np && !part; p++) {
+	for (p = 0; p < np && (!part || np > 1); p++) {
 		git_commit *parent = NULL;
 		if (git_commit_parent(&parent, c, p) == 0)
 			git_commit_tree(&ptrees[p], parent);
@@ -834,7 +855,7 @@ int changeset_from_pushed_commit(struct pysec_changeset **out, git_repository *r
 	 * tell): a merge of main into a topic branch differs from main in the
 	 * topic's few files, from the topic in all that main changed since.
 	 */
-	for (p = 0; np > 1 && p < np; p++) {
+	for (p = 0; np > 1 && !part && p < np; p++) {
 		size_t n = changeset_paths_between(repo, ptrees[p], tree);
 		if (n < least) {
 			least = n;
@@ -845,7 +866,7 @@ int changeset_from_pushed_commit(struct pysec_changeset **out, git_repository *r
 		pysec_changeset *one = NULL;
 		p = k == 0 ? pivot : k - 1 < pivot ? k - 1 : k;
 		if (part && k == 0)
-			break;	/* the ref's diff */
+			continue;	/* the ref's diff */
 		if (!part) {
 			rc = changeset_from_trees(&one, repo, ptrees[p], tree, NULL, np > 1 ? 0 : CHANGESET_KEEP_MOVES);
 		} else {

@@ -116,6 +116,20 @@ lacks "the token is not judged" "$OUT" "late.yml"
 git -C ../srv.git config --unset pysec.disable
 git reset -q --hard origin/main
 
+# a merge onto the ref's old tip reuses the ref's diff, and still adds only
+# what differs from every parent: a token the server took on a side branch
+# is not the merge's
+git checkout -q -b side2
+printf 'e: tok_eeeeeeeeeeeeeeeeeeee\n' > side2.yml && git add side2.yml && git commit -qm side2
+git -C ../srv.git config pysec.disable T001
+push_expect 0 "(the side branch, its token let in)" origin side2
+git -C ../srv.git config --unset pysec.disable
+git checkout -q main
+git merge -q --no-ff --no-edit side2
+push_expect 0 "the merge adds no line of its own" origin main
+lacks "the side's token is not the merge's" "$OUT" "side2.yml"
+git reset -q --hard origin/main
+
 # a push that adds no line is accepted without compiling the rules: a
 # broken rules directory rejects the next push that adds one
 printf 'one\ntwo\n' > notes.txt && git add notes.txt && git commit -qm notes
