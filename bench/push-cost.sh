@@ -10,7 +10,9 @@
 # (an alternate): (1) COMMIT onto its first parent; (2) on top of COMMIT, a
 # commit that only deletes five lines of the first Python file COMMIT
 # changes (nothing to scan); (3) a new branch: on COMMIT, a commit that
-# appends a function to that file (the hook tests' branch shape).  Each runs `git-pysec pre-receive` once under
+# appends a function to that file (the hook tests' branch shape); (4) onto
+# COMMIT, a merge of a side commit on COMMIT~3 that appends a function to
+# that file (the merge shape).  Each runs `git-pysec pre-receive` once under
 # callgrind, with the default policy, and the report splits its
 # instructions into the dynamic linker's start, libgit2's initialisation,
 # the rules' compilation, the push's diffs, the scan, and the rest.
@@ -67,6 +69,22 @@ branching=$(GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.invalid \
 	GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.invalid \
 	git -C "$server" commit-tree -p "$commit" -m "append a function to $file" "$tree")
 
+# the merge: COMMIT and a side commit on COMMIT~3 that appends a function to that file
+git -C "$server" show "$commit~3:$file" >"$work/side.py" 2>/dev/null || die "$2~3 has no $file"
+printf '\n\ndef bench_side(value):\n    return value - 1\n' >>"$work/side.py"
+blob=$(git -C "$server" hash-object -w "$work/side.py")
+GIT_INDEX_FILE=$work/index git -C "$server" read-tree "$commit~3"
+GIT_INDEX_FILE=$work/index git -C "$server" update-index --cacheinfo "100644,$blob,$file"
+tree=$(GIT_INDEX_FILE=$work/index git -C "$server" write-tree)
+side=$(GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.invalid \
+	GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.invalid \
+	git -C "$server" commit-tree -p "$commit~3" -m "append a function to $file" "$tree")
+tree=$(git -C "$server" merge-tree --write-tree "$commit" "$side" | head -n 1)
+[[ $tree =~ ^[0-9a-f]{40}$ ]] || die "$2 and the side commit do not merge cleanly"
+merging=$(GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.invalid \
+	GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.invalid \
+	git -C "$server" commit-tree -p "$commit" -p "$side" -m "merge the side commit" "$tree")
+
 # incl FILE FUNCTION: the instructions spent in FUNCTION and what it called
 # (awk reads to the end: an early exit would fail the pipe under pipefail)
 incl() {
@@ -76,13 +94,13 @@ incl() {
 
 echo "# push-cost.sh: $(git -C "$repo" log -1 --format='%h %s' "$commit")"
 echo
-echo "Server: objects of $repo; (1) $(git -C "$repo" rev-parse --short "$commit") onto its parent; (2) a commit deleting lines 5-9 of $file; (3) a new branch, one commit appending a function to it. Millions of instructions (callgrind), one run each."
+echo "Server: objects of $repo; (1) $(git -C "$repo" rev-parse --short "$commit") onto its parent; (2) a commit deleting lines 5-9 of $file; (3) a new branch, one commit appending a function to it; (4) a merge of a side commit on ${commit:0:10}~3 appending one. Millions of instructions (callgrind), one run each."
 echo
 echo "| git-pysec | push | total | dynamic linker | libgit2 init | rules compiled | push's diffs | scan | rest |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 for bin in "${bins[@]}"; do
 	[[ -x $bin ]] || die "not an executable: $bin"
-	for push in python delete branch; do
+	for push in python delete branch merge; do
 		case $push in
 		python)
 			git -C "$server" update-ref refs/heads/main "$parent"
@@ -93,6 +111,9 @@ for bin in "${bins[@]}"; do
 		branch)
 			git -C "$server" update-ref refs/heads/main "$commit"
 			line="$(printf '%040d' 0) $branching refs/heads/topic" ;;
+		merge)
+			git -C "$server" update-ref refs/heads/main "$commit"
+			line="$commit $merging refs/heads/main" ;;
 		esac
 		out=$work/callgrind.out
 		(cd "$server" && HOME=$work GIT_CONFIG_NOSYSTEM=1 valgrind --tool=callgrind --callgrind-out-file="$out" \
