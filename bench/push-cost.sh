@@ -46,44 +46,37 @@ server=$work/server.git
 git init -q --bare "$server"
 bench_objects_dir "$repo" >"$server/objects/info/alternates"
 
+export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.invalid \
+	GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.invalid
+
+# commit_on PARENT MESSAGE: a commit on PARENT whose FILE is $work/file.py
+commit_on() {
+	local blob tree
+	blob=$(git -C "$server" hash-object -w "$work/file.py")
+	GIT_INDEX_FILE=$work/index git -C "$server" read-tree "$1"
+	GIT_INDEX_FILE=$work/index git -C "$server" update-index --cacheinfo "100644,$blob,$file"
+	tree=$(GIT_INDEX_FILE=$work/index git -C "$server" write-tree)
+	git -C "$server" commit-tree -p "$1" -m "$2" "$tree"
+}
+
 # the delete-only commit: lines 5 to 9 of the first Python file COMMIT changes
 file=$(git -C "$server" diff-tree --no-commit-id --name-only -r --diff-filter=AM "$parent" "$commit" -- '*.py' | head -n 1)
 [[ -n $file ]] || die "$2 changes no Python file"
-git -C "$server" show "$commit:$file" | sed '5,9d' >"$work/deleted.py"
-blob=$(git -C "$server" hash-object -w "$work/deleted.py")
-GIT_INDEX_FILE=$work/index git -C "$server" read-tree "$commit"
-GIT_INDEX_FILE=$work/index git -C "$server" update-index --cacheinfo "100644,$blob,$file"
-tree=$(GIT_INDEX_FILE=$work/index git -C "$server" write-tree)
-deleting=$(GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.invalid \
-	GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.invalid \
-	git -C "$server" commit-tree -p "$commit" -m "delete five lines of $file" "$tree")
+git -C "$server" show "$commit:$file" | sed '5,9d' >"$work/file.py"
+deleting=$(commit_on "$commit" "delete five lines of $file")
 
 # the new branch: on COMMIT, one commit that appends a function to that file
-git -C "$server" show "$commit:$file" >"$work/appended.py"
-printf '\n\ndef bench_added(value):\n    return value + 1\n' >>"$work/appended.py"
-blob=$(git -C "$server" hash-object -w "$work/appended.py")
-GIT_INDEX_FILE=$work/index git -C "$server" read-tree "$commit"
-GIT_INDEX_FILE=$work/index git -C "$server" update-index --cacheinfo "100644,$blob,$file"
-tree=$(GIT_INDEX_FILE=$work/index git -C "$server" write-tree)
-branching=$(GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.invalid \
-	GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.invalid \
-	git -C "$server" commit-tree -p "$commit" -m "append a function to $file" "$tree")
+git -C "$server" show "$commit:$file" >"$work/file.py"
+printf '\n\ndef bench_added(value):\n    return value + 1\n' >>"$work/file.py"
+branching=$(commit_on "$commit" "append a function to $file")
 
 # the merge: COMMIT and a side commit on COMMIT~3 that appends a function to that file
-git -C "$server" show "$commit~3:$file" >"$work/side.py" 2>/dev/null || die "$2~3 has no $file"
-printf '\n\ndef bench_side(value):\n    return value - 1\n' >>"$work/side.py"
-blob=$(git -C "$server" hash-object -w "$work/side.py")
-GIT_INDEX_FILE=$work/index git -C "$server" read-tree "$commit~3"
-GIT_INDEX_FILE=$work/index git -C "$server" update-index --cacheinfo "100644,$blob,$file"
-tree=$(GIT_INDEX_FILE=$work/index git -C "$server" write-tree)
-side=$(GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.invalid \
-	GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.invalid \
-	git -C "$server" commit-tree -p "$commit~3" -m "append a function to $file" "$tree")
+git -C "$server" show "$commit~3:$file" >"$work/file.py" 2>/dev/null || die "$2~3 has no $file"
+printf '\n\ndef bench_side(value):\n    return value - 1\n' >>"$work/file.py"
+side=$(commit_on "$commit~3" "append a function to $file")
 tree=$(git -C "$server" merge-tree --write-tree "$commit" "$side" | head -n 1)
 [[ $tree =~ ^[0-9a-f]{40}$ ]] || die "$2 and the side commit do not merge cleanly"
-merging=$(GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.invalid \
-	GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.invalid \
-	git -C "$server" commit-tree -p "$commit" -p "$side" -m "merge the side commit" "$tree")
+merging=$(git -C "$server" commit-tree -p "$commit" -p "$side" -m "merge the side commit" "$tree")
 
 # incl FILE FUNCTION: the instructions spent in FUNCTION and what it called
 # (awk reads to the end: an early exit would fail the pipe under pipefail)
