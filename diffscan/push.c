@@ -728,11 +728,11 @@ static int same_diff(const git_oid *tip, const git_oid *base, const struct ref_d
 	return git_oid_equal(tip, &d->tip) && git_oid_equal(base, &d->base);
 }
 
-static int reuse_ref_diff(struct pysec_changeset *out, const struct pysec_changeset *refs, const git_oid *id,
+/* The ref diff that is commit `id`'s diff against `parent` (NULL: the empty tree), or NULL. */
+static const struct ref_diff *ref_diff_of(const struct pysec_changeset *refs, const git_oid *id,
 	const git_oid *parent)
 {
 	struct ref_diff want;
-	const char *prev = NULL;
 	size_t i;
 
 	want.tip = *id;
@@ -740,14 +740,25 @@ static int reuse_ref_diff(struct pysec_changeset *out, const struct pysec_change
 		want.base = *parent;
 	else
 		memset(&want.base, 0, sizeof(want.base));
-	for (i = 0; i < refs->nref_diffs && !same_diff(&refs->ref_diffs[i].tip, &refs->ref_diffs[i].base, &want); i++)
-		;
-	if (i == refs->nref_diffs)
+	for (i = 0; i < refs->nref_diffs; i++)
+		if (same_diff(&refs->ref_diffs[i].tip, &refs->ref_diffs[i].base, &want))
+			return &refs->ref_diffs[i];
+	return NULL;
+}
+
+static int reuse_ref_diff(struct pysec_changeset *out, const struct pysec_changeset *refs, const git_oid *id,
+	const git_oid *parent)
+{
+	const struct ref_diff *d = ref_diff_of(refs, id, parent);
+	const char *prev = NULL;
+	size_t i;
+
+	if (!d)
 		return 0;	/* no ref's diff is this commit's */
 	/* the diff's entries, none when it adds no line */
-	for (i = 0; i < refs->len && !same_diff(&refs->v[i].tip, &refs->v[i].base, &want); i++)
+	for (i = 0; i < refs->len && !same_diff(&refs->v[i].tip, &refs->v[i].base, d); i++)
 		;
-	for (; i < refs->len && same_diff(&refs->v[i].tip, &refs->v[i].base, &want) &&
+	for (; i < refs->len && same_diff(&refs->v[i].tip, &refs->v[i].base, d) &&
 	       (!prev || strcmp(prev, refs->v[i].path) < 0); i++) {
 		struct change *c = changeset_add_copy(out, &refs->v[i]);
 		c->blame = 0;
@@ -790,25 +801,18 @@ static pysec_changeset *reused_diff(const struct pysec_changeset *refs, const gi
 
 int changeset_adds_nothing(const struct pysec_changeset *cs, git_repository *repo)
 {
-	size_t i, k;
+	size_t i;
 
 	if (cs->len || cs->ncommits > ADDS_NOTHING_MAX_COMMITS)
 		return 0;
 	for (i = 0; i < cs->ncommits; i++) {
-		struct ref_diff want;
 		git_commit *c;
 		unsigned np;
-		int found = 0;
+		int found;
 		if (git_commit_lookup(&c, repo, &cs->commits[i]) < 0)
 			return 0;	/* the scan says why */
-		np = git_commit_parentcount(c);
-		want.tip = cs->commits[i];
-		if (np == 1)
-			want.base = *git_commit_parent_id(c, 0);
-		else
-			memset(&want.base, 0, sizeof(want.base));	/* a root; a merge is diffed */
-		for (k = 0; np <= 1 && k < cs->nref_diffs && !found; k++)
-			found = same_diff(&want.tip, &want.base, &cs->ref_diffs[k]);
+		np = git_commit_parentcount(c);	/* a merge is diffed */
+		found = np <= 1 && ref_diff_of(cs, &cs->commits[i], np ? git_commit_parent_id(c, 0) : NULL);
 		git_commit_free(c);
 		if (!found)
 			return 0;
