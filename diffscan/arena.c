@@ -61,7 +61,7 @@ static _Thread_local struct arena *current;
  * no page faults again.  Up to 8 MiB a thread, what most files need: the
  * spares stay resident while the thread lives, and with 64 MiB the chunks
  * of the tip's largest files stayed through a whole import's history scan
- * (14 MB more peak memory on numpy's 30,000 commits, bench/README.md) for
+ * (15 MB more peak memory on numpy's 30,000 commits, bench/README.md) for
  * no measurable gain in `scan --full`.
  */
 static _Thread_local struct chunk *spare;
