@@ -37,11 +37,12 @@ as_root() {
 
 # Build: compiler, scdoc (the manual pages), libgit2, tree-sitter, libcurl,
 # jansson, PCRE2, libyaml and inih (a project's Bandit
-# configuration: YAML and .bandit's INI), openssl (to check the grammar's sha512), and for the
+# configuration: YAML and .bandit's INI), libkrb5-dev (git-pysec links
+# libgit2 from its archive, and GSSAPI, which it calls, shared), openssl (to check the grammar's sha512), and for the
 # daemon libmicrohttpd (webhooks), SQLite (its durable queue), libpq (the
 # queue several daemons share in PostgreSQL), OpenSSL's libcrypto (HMAC,
 # constant-time compares) and libsystemd (sd_listen_fds: the sockets of
-# socket activation).  Tests: cmocka, git, jq, python3
+# socket activation).  Tests: cmocka, git, jq, strace (the files git-pysec opens), python3
 # (the forge stand-in), curl, pre-commit (the pre-commit framework's
 # manifest, tried with try-repo), man-db, bash-completion and zsh (the
 # installed manual pages and completion, used as a person would),
@@ -55,10 +56,10 @@ as_root() {
 # units; the unit's ExecReload is /bin/kill), and PostgreSQL 15's server
 # (tests/t/t46-daemon-postgresql.sh starts one of its own).
 packages="build-essential pkg-config scdoc ca-certificates openssl git libgit2-dev libtree-sitter-dev
-	libyaml-dev libinih-dev
+	libyaml-dev libinih-dev libkrb5-dev
 	libcurl4-openssl-dev libjansson-dev libpcre2-dev libmicrohttpd-dev libsqlite3-dev libpq-dev libssl-dev
 	libsystemd-dev
-	libcmocka-dev jq python3 curl pre-commit man-db bash-completion zsh dpkg-dev debhelper lintian
+	libcmocka-dev jq strace python3 curl pre-commit man-db bash-completion zsh dpkg-dev debhelper lintian
 	python3-jsonschema python3-yaml libxml2-utils black bandit iproute2 systemd procps postgresql-15"
 missing=""
 for p in $packages; do

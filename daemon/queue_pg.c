@@ -338,7 +338,7 @@ static const char *as_text(const char *s, char *buf, size_t len)
 	size_t n, i;
 
 	for (; *p; p += n)
-		if (!(n = utf8_decode(p, &cp)))
+		if (!(n = text_utf8_decode(p, &cp)))
 			break;
 	if (!*p)
 		return s;

@@ -55,7 +55,7 @@ static int clean_text(const char *s, int is_value)
 			p++;
 			continue;
 		}
-		if (!(n = utf8_decode(p, &cp)) || codepoint_is_sneaky(cp))
+		if (!(n = text_utf8_decode(p, &cp)) || codepoint_is_sneaky(cp))
 			return 0;
 		p += n;
 	}

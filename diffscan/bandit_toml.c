@@ -121,7 +121,7 @@ static int toml_check_text(const struct toml_reader *r)
 			/* from a NUL-padded copy, so as never to read past the end */
 			unsigned char seq[4] = { 0 };
 			memcpy(seq, s, r->len - i < 4 ? r->len - i : 4);
-			n = utf8_decode(seq, &cp);
+			n = text_utf8_decode(seq, &cp);
 		}
 		if (n == 0 || *s == 0)
 			return error_set(PYSEC_EINVALID, "%s:%u:%u: %s", r->path, line,
@@ -198,7 +198,7 @@ static size_t escape_decode(struct buf *b, const char *s, size_t n)
 	}
 	if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 		return 0;
-	buf_put(b, utf8, utf8_encode(utf8, cp));
+	buf_put(b, utf8, text_utf8_encode(utf8, cp));
 	return digits + 1;
 }
 

@@ -65,7 +65,7 @@ static void put_clean(FILE *out, const char *s)
 	size_t n;
 
 	for (; *p; p += n) {
-		n = utf8_decode(p, &c);
+		n = text_utf8_decode(p, &c);
 		if (!n) {
 			n = 1;
 			fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, out);
@@ -89,7 +89,7 @@ char *pysec_path_quote(const char *path)
 	size_t n;
 
 	for (p = (const unsigned char *)path; *p; p += n) {
-		n = utf8_decode(p, &c);
+		n = text_utf8_decode(p, &c);
 		if (!n || c < 0x20 || c == 0x7f || c == '"' || c == '\\' || codepoint_is_sneaky(c)) {
 			quote = 1;
 			break;
@@ -99,7 +99,7 @@ char *pysec_path_quote(const char *path)
 		return xstrdup(path);
 	buf_puts(&b, "\"");
 	for (p = (const unsigned char *)path; *p; p += n) {
-		n = utf8_decode(p, &c);
+		n = text_utf8_decode(p, &c);
 		if (!n) {
 			n = 1;
 			buf_printf(&b, "\\%03o", *p);

@@ -127,7 +127,7 @@ static void put_utf8(struct buf *out, uint32_t cp)
 {
 	unsigned char b[4];
 
-	buf_put(out, b, utf8_encode(b, cp));
+	buf_put(out, b, text_utf8_encode(b, cp));
 }
 
 /* Decode one backslash escape at s (s[0] == '\\'); returns bytes consumed. */

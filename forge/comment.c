@@ -21,7 +21,7 @@ int comment_text_is_utf8(const char *s)
 	size_t n;
 
 	for (; *p; p += n)
-		if (!(n = utf8_decode(p, &c)))
+		if (!(n = text_utf8_decode(p, &c)))
 			return 0;
 	return 1;
 }
@@ -33,7 +33,7 @@ int comment_text_is_clean(const char *s)
 	size_t n;
 
 	while (*p) {
-		if (!(n = utf8_decode(p, &c)))
+		if (!(n = text_utf8_decode(p, &c)))
 			return 0;
 		if ((c < 0x20 && c != '\t') || c == 0x7f || codepoint_is_sneaky(c))
 			return 0;
@@ -54,7 +54,7 @@ static char *clean_copy(const char *s)
 	size_t n;
 
 	while (*p) {
-		if (!(n = utf8_decode(p, &c))) {
+		if (!(n = text_utf8_decode(p, &c))) {
 			buf_puts(&b, REPLACEMENT);
 			p++;
 			continue;

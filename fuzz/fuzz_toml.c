@@ -20,7 +20,7 @@ static void check_text(const char *s)
 	size_t n;
 
 	while (*p) {
-		if (!(n = utf8_decode(p, &cp))) {
+		if (!(n = text_utf8_decode(p, &cp))) {
 			fprintf(stderr, "fuzz_toml: not UTF-8: '%s'\n", s);
 			abort();
 		}

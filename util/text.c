@@ -7,7 +7,7 @@
 
 #include <git2.h>
 
-size_t utf8_decode(const unsigned char *s, uint32_t *cp)
+size_t text_utf8_decode(const unsigned char *s, uint32_t *cp)
 {
 	size_t n, i;
 	uint32_t c;
@@ -37,7 +37,7 @@ size_t utf8_decode(const unsigned char *s, uint32_t *cp)
 	return n;
 }
 
-size_t utf8_encode(unsigned char out[4], uint32_t cp)
+size_t text_utf8_encode(unsigned char out[4], uint32_t cp)
 {
 	if (cp < 0x80) {
 		out[0] = (unsigned char)cp;
@@ -55,7 +55,7 @@ size_t utf8_encode(unsigned char out[4], uint32_t cp)
 		return 3;
 	}
 	if (cp > 0x10ffff)
-		return utf8_encode(out, 0xfffd);
+		return text_utf8_encode(out, 0xfffd);
 	out[0] = (unsigned char)(0xf0 | (cp >> 18));
 	out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
 	out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));

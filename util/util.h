@@ -117,9 +117,9 @@ int file_read_secret(char **out, const char *path, unsigned flags);
 /* --- text.c ---------------------------------------------------------------- */
 
 /* Decode one UTF-8 sequence at `s`: its length, with *cp set, or 0 when it is not valid UTF-8. */
-size_t utf8_decode(const unsigned char *s, uint32_t *cp);
+size_t text_utf8_decode(const unsigned char *s, uint32_t *cp);
 /* Encode the code point `cp` as UTF-8 into `out` (past U+10FFFF: U+FFFD); its length, 1 to 4. */
-size_t utf8_encode(unsigned char out[4], uint32_t cp);
+size_t text_utf8_encode(unsigned char out[4], uint32_t cp);
 /* The value of the hexadecimal digit `c`, or -1 when it is not one. */
 int hex_digit_value(int c);
 /* Characters that hide or reorder text (Trojan Source: bidirectional controls) and C1 controls. */

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Two executables: git-pysec starts on every push, so it links no network
-# library; `review` and `serve` run in pysec-net, next to it, by exec.
+# library, and libgit2 and the others from their archives (Makefile,
+# CORE_STATIC_LIBS); `review` and `serve` run in pysec-net, next to it, by exec.
 . "$(dirname "$0")/lib.sh"
 
 net="$(dirname "$(readlink -f "$PYSEC_BIN")")/pysec-net"
@@ -8,11 +9,23 @@ test -x "$net" && ok "pysec-net is next to git-pysec" || fail "pysec-net is next
 
 if command -v ldd > /dev/null 2>&1; then
 	libs=$(ldd "$PYSEC_BIN")
-	for lib in libcurl libmicrohttpd libsqlite3 libsystemd; do
+	for lib in libcurl libmicrohttpd libsqlite3 libsystemd libgit2 libtree-sitter libssh2 libcrypto; do
 		lacks "git-pysec does not load $lib" "$libs" "$lib"
 	done
 else
 	ok "# skip: no ldd, the libraries git-pysec loads are not checked"
+fi
+
+# libgit2's initialisation, wrapped (cli/libgit2_wrap.c), does not load the
+# system's CA bundle for a TLS connection it never makes
+if command -v strace > /dev/null 2>&1; then
+	printf 'import os\n' > traced.py
+	strace -f -e trace=open,openat -o opened.log "$PYSEC_BIN" scan --full traced.py > /dev/null 2>&1
+	opened=$(cat opened.log 2>/dev/null)
+	contains "strace sees git-pysec open the file it scans" "$opened" "traced.py"
+	lacks "git-pysec does not read the CA certificates" "$opened" "/etc/ssl/certs"
+else
+	ok "# skip: no strace, the files git-pysec opens are not checked"
 fi
 
 expect_exit 0 "git pysec help lists review" git pysec help
