@@ -47,6 +47,13 @@ dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./usr/share/doc/pysec/examples/syste
 	> "$TMP/own-user.conf"
 check "model B's drop-in is the tree's" cmp -s "$TMP/own-user.conf" "$SRC/daemon/systemd/own-user/pysec.service.d/own-user.conf"
 
+# git-pysec embeds libgit2's archive (Makefile, CORE_STATIC_LIBS): the
+# package names the sources it was built with, at their versions
+static=$(dpkg-deb -f "$deb" Static-Built-Using)
+libgit2=$(dpkg-query -W -f '${source:Package} (= ${source:Version})' libgit2-dev)
+case "$static" in *"$libgit2"*) ok "Static-Built-Using names $libgit2" ;;
+*) fail "Static-Built-Using names $libgit2" "Static-Built-Using: $static" ;; esac
+
 # lintian: no errors (warnings are printed, not fatal)
 if lintian --fail-on error "$TMP"/pysec_*.changes > "$TMP/lintian.log" 2>&1; then
 	ok "lintian reports no errors"
