@@ -198,8 +198,10 @@ static int scan_span(struct walk *w, const struct clause *c, const struct span *
 {
 	size_t off = sp->start, counted = sp->start;
 	uint32_t line = sp->line;
+	/* the span's bytes count once toward the regex's JIT, however many lines match */
+	const pcre2_code *re = pred_regex(&c->preds[0], sp->end - sp->start);
 
-	while (off < sp->end && pcre2_match(pred_regex(&c->preds[0], sp->end - off), (PCRE2_SPTR)w->src, sp->end, off, 0, w->md, NULL) >= 0) {
+	while (off < sp->end && pcre2_match(re, (PCRE2_SPTR)w->src, sp->end, off, 0, w->md, NULL) >= 0) {
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(w->md);
 		size_t ms = ov[0], me = ov[1];
 		const char *nl;
