@@ -408,31 +408,19 @@ static void index_imported(struct pysec_engine *e, const struct clause *cl)
 	}
 }
 
-static void free_names(void *p)
-{
-	char **v = p;
-	size_t i;
-
-	for (i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* `option exports.MODULE NAME...` (rules/exports.rule): what `from MODULE import *` binds. */
+/*
+ * `option exports.MODULE NAME...` (rules/exports.rule): what `from MODULE
+ * import *` binds; the option's own NULL-terminated vector, in the rules' pool.
+ */
 static void index_exports(struct pysec_engine *e)
 {
-	size_t i, k;
+	size_t i;
 
-	e->exports.free_value = free_names;
 	for (i = 0; i < e->set.nopts; i++) {
 		const struct option *o = &e->set.options[i];
-		char **v;
 		if (strncasecmp(o->name, "exports.", 8) || !o->name[8])
 			continue;
-		v = xcalloc(o->nvalues + 1, sizeof(*v));
-		for (k = 0; k < o->nvalues; k++)
-			v[k] = xstrdup(o->values[k]);
-		strmap_put(&e->exports, o->name + 8, strlen(o->name + 8), v);
+		strmap_put(&e->exports, o->name + 8, strlen(o->name + 8), o->values);
 	}
 }
 

@@ -13,6 +13,12 @@
  * Arguments are separated by white space; "double quotes" keep spaces, and
  * `$option` stands for the option's values.  Within a rule the first clause
  * that holds for a node wins, so a specific clause goes before a general one.
+ *
+ * A rule set keeps a copy of each file's text in its pool, and the parse
+ * cuts it in place: an argument or a text is a NUL-terminated run of that
+ * copy, an option's values are shared by every line that names them, and
+ * nothing is freed before the whole set is (the built-in rules are read on
+ * every push: as separate allocations, they cost a push more than its scan).
  */
 #include "rules.h"
 #include "pysec.h"
@@ -34,7 +40,10 @@ struct parser {
 	unsigned rule_line;	/* where it started: a rule's own faults are reported there */
 	struct clause *clause;	/* its clause being read, or NULL */
 	size_t expanded;	/* bytes $options have expanded to in this file so far */
-	struct buf tok;		/* split_args' scratch */
+	char **argv;		/* split_args' scratch vector */
+	size_t argcap;
+	const char *source;	/* the origin, in the set's pool (each rule's info.source) */
+	struct buf example;	/* the rule's `example` lines, joined */
 };
 
 static int fail(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -48,15 +57,6 @@ static int fail(struct parser *p, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return error_set(PYSEC_EINVALID, "%s:%u: %s", p->origin, p->line, msg);
-}
-
-static void strv_free(char **v, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		free(v[i]);
-	free(v);
 }
 
 static struct option *option_find(const struct rule_set *set, const char *name)
@@ -83,73 +83,64 @@ static struct option *option_find(const struct rule_set *set, const char *name)
  */
 #define MAX_EXPANDED (4u << 20)
 
-/* Split `s` into arguments, expanding $options.  Quotes keep white space. */
-static int split_args(struct parser *p, const char *s, char ***out, size_t *n)
+/*
+ * Split `s`, a line of the set's copy of the file, into arguments in place
+ * (each is NUL-terminated where it ends), expanding $options.  Quotes keep
+ * white space.  *out is a vector in the set's pool, NULL-terminated.
+ */
+static int split_args(struct parser *p, char *s, char ***out, size_t *n)
 {
-	struct buf *tok = &p->tok;
-	char **v = NULL;
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 
 	while (*s) {
+		char *tok = s;
 		int quoted = 0;
 		while (isspace((unsigned char)*s))
 			s++;
 		if (!*s)
 			break;
-		tok->len = 0;
 		if (*s == '"') {
+			/* unquoted into the bytes it was read from: never longer */
+			char *w = tok = s;
 			quoted = 1;
 			for (s++; *s && *s != '"'; s++) {
-				/* the run up to the next quote or backslash in one piece */
-				size_t run = strcspn(s, "\"\\");
-				if (run) {
-					buf_put(tok, s, run);
-					s += run - 1;
-					continue;
-				}
 				if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
 					s++;
-				buf_put(tok, s, 1);
+				*w++ = *s;
 			}
-			if (*s != '"') {
-				strv_free(v, len);
+			if (*s != '"')
 				return fail(p, "unterminated quote");
-			}
 			s++;
+			*w = '\0';
 		} else {
-			const char *start = s;
+			tok = s;
 			while (*s && !isspace((unsigned char)*s))
 				s++;
-			buf_put(tok, start, (size_t)(s - start));
+			if (*s)
+				*s++ = '\0';
 		}
-		if (!quoted && tok->len > 1 && tok->ptr[0] == '$') {
-			const struct option *o = option_find(p->set, tok->ptr + 1);
+		if (!quoted && tok[0] == '$' && tok[1]) {
+			const struct option *o = option_find(p->set, tok + 1);
 			size_t i;
-			if (!o) {
-				int rc = fail(p, "unknown option '%s' (declare it with `option`)", tok->ptr + 1);
-				strv_free(v, len);
-				return rc;
-			}
-			if (len + o->nvalues > MAX_ARGS) {
-				int rc = fail(p, "'$%s' makes the line longer than %d arguments", o->name, MAX_ARGS);
-				strv_free(v, len);
-				return rc;
-			}
+			if (!o)
+				return fail(p, "unknown option '%s' (declare it with `option`)", tok + 1);
+			if (len + o->nvalues > MAX_ARGS)
+				return fail(p, "'$%s' makes the line longer than %d arguments", o->name, MAX_ARGS);
 			for (i = 0; i < o->nvalues && p->expanded <= MAX_EXPANDED; i++) {
 				p->expanded += strlen(o->values[i]) + 1 + sizeof(char *);
-				*ARRAY_PUSH(v, len, cap) = xstrdup(o->values[i]);
+				*ARRAY_PUSH(p->argv, len, p->argcap) = o->values[i];
 			}
-			if (p->expanded > MAX_EXPANDED) {
-				int rc = fail(p, "'$%s' makes the file's options expand to more than %u MiB",
+			if (p->expanded > MAX_EXPANDED)
+				return fail(p, "'$%s' makes the file's options expand to more than %u MiB",
 					o->name, MAX_EXPANDED >> 20);
-				strv_free(v, len);
-				return rc;
-			}
 		} else {
-			*ARRAY_PUSH(v, len, cap) = xstrndup(buf_cstr(tok), tok->len);
+			*ARRAY_PUSH(p->argv, len, p->argcap) = tok;
 		}
 	}
-	*out = v;
+	*out = pool_alloc(&p->set->pool, (len + 1) * sizeof(**out));
+	if (len)
+		memcpy(*out, p->argv, len * sizeof(**out));
+	(*out)[len] = NULL;
 	*n = len;
 	return 0;
 }
@@ -171,50 +162,52 @@ const char *match_kind_name(enum match_kind kind)
 	return "?";
 }
 
-static int parse_option(struct parser *p, const char *rest)
+/* The configuration's values for option `name` (pysec.NAME), in the set's pool; 0 when it has none. */
+static size_t configured_values(struct parser *p, const char *name, char ***out)
+{
+	char **cfgv = NULL, *key;
+	size_t n, i;
+
+	if (!p->cfg)
+		return 0;
+	key = xasprintf("pysec.%s", name);
+	n = config_list(p->cfg, key, &cfgv);
+	free(key);
+	if (n) {
+		*out = pool_alloc(&p->set->pool, (n + 1) * sizeof(**out));
+		for (i = 0; i < n; i++)
+			(*out)[i] = pool_strndup(&p->set->pool, cfgv[i], strlen(cfgv[i]));
+		(*out)[n] = NULL;
+	}
+	for (i = 0; i < n; i++)
+		free(cfgv[i]);
+	free(cfgv);
+	return n;
+}
+
+static int parse_option(struct parser *p, char *rest)
 {
 	struct option *o;
-	char **args = NULL, **cfgv = NULL;
-	size_t nargs = 0, ncfg;
+	char **args;
+	size_t nargs, ncfg;
 	int rc;
 
 	if (p->rule)
 		return fail(p, "`option` must come before the first rule of a file");
 	if ((rc = split_args(p, rest, &args, &nargs)) < 0)
 		return rc;
-	if (nargs < 1) {
-		strv_free(args, nargs);
+	if (nargs < 1)
 		return fail(p, "`option` needs a name");
-	}
 	o = option_find(p->set, args[0]);
 	if (!o) {
-		array_reserve((void **)&p->set->options, &p->set->optcap, p->set->nopts + 1,
-			sizeof(*p->set->options));
-		o = &p->set->options[p->set->nopts++];
-		memset(o, 0, sizeof(*o));
-		o->name = xstrdup(args[0]);
-	} else {
-		strv_free(o->values, o->nvalues);
-		free(o->origin);
+		o = ARRAY_PUSH(p->set->options, p->set->nopts, p->set->optcap);
+		o->name = args[0];
 	}
-	o->origin = xasprintf("%s:%u", p->origin, p->line);
 	/* the configuration (pysec.NAME) replaces the default as a whole */
-	if (p->cfg) {
-		char *key = xasprintf("pysec.%s", o->name);
-		ncfg = config_list(p->cfg, key, &cfgv);
-		free(key);
-	} else {
-		ncfg = 0;
-	}
-	if (ncfg) {
-		o->values = cfgv;
+	if ((ncfg = configured_values(p, o->name, &o->values)) != 0) {
 		o->nvalues = ncfg;
-		strv_free(args, nargs);
 	} else {
-		free(cfgv);
-		free(args[0]);
-		memmove(args, args + 1, (nargs - 1) * sizeof(*args));
-		o->values = args;
+		o->values = args + 1;
 		o->nvalues = nargs - 1;
 	}
 	return 0;
@@ -253,29 +246,16 @@ static int regex_get(struct regex **out, struct parser *p, const char *pattern, 
 	return 0;
 }
 
-static void clause_free(struct clause *c)
-{
-	size_t i;
-
-	strv_free(c->names, c->nnames);
-	free(c->message);
-	pcre2_code_free(c->suggest_re);
-	free(c->suggest_to);
-	for (i = 0; i < c->npreds; i++) {
-		strv_free(c->preds[i].args, c->preds[i].nargs);
-	}
-	free(c->preds);
-}
-
+/* What a rule holds outside the set's pool. */
 static void rule_free(struct rule *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->nclauses; i++)
-		clause_free(&r->clauses[i]);
+	for (i = 0; i < r->nclauses; i++) {
+		pcre2_code_free(r->clauses[i].suggest_re);
+		free(r->clauses[i].preds);
+	}
 	free(r->clauses);
-	for (i = 0; i < ARRAY_SIZE(r->storage); i++)
-		free(r->storage[i]);
 }
 
 static int valid_id(const char *s)
@@ -289,34 +269,27 @@ static int valid_id(const char *s)
 }
 
 /* `alias NAME ID`: NAME names rule ID wherever an id is taken; a later alias of NAME replaces it. */
-static int parse_alias(struct parser *p, const char *rest)
+static int parse_alias(struct parser *p, char *rest)
 {
 	struct rule_set *set = p->set;
 	struct alias *a = NULL;
-	char **args = NULL;
-	size_t nargs = 0, i;
+	char **args;
+	size_t nargs, i;
 	int rc;
 
 	if (p->rule)
 		return fail(p, "`alias` must come before the first rule of a file");
 	if ((rc = split_args(p, rest, &args, &nargs)) < 0)
 		return rc;
-	if (nargs != 2 || !valid_id(args[0]) || !valid_id(args[1]) || strlen(args[0]) > 32 || strlen(args[1]) > 32) {
-		strv_free(args, nargs);
+	if (nargs != 2 || !valid_id(args[0]) || !valid_id(args[1]) || strlen(args[0]) > 32 || strlen(args[1]) > 32)
 		return fail(p, "`alias` takes a name and a rule id, each of letters, digits, '-' and '_'");
-	}
 	for (i = 0; i < set->naliases && !a; i++)
 		if (!strcasecmp(set->aliases[i].name, args[0]))
 			a = &set->aliases[i];
-	if (a) {
-		free(a->name);
-		free(a->id);
-	} else {
+	if (!a)
 		a = ARRAY_PUSH(set->aliases, set->naliases, set->aliascap);
-	}
 	a->name = args[0];
 	a->id = args[1];
-	free(args);
 	return 0;
 }
 
@@ -356,6 +329,10 @@ static int finish_rule(struct parser *p)
 		return 0;
 	p->rule = NULL;
 	p->clause = NULL;
+	if (p->example.len) {
+		r->info.example = pool_strndup(&set->pool, p->example.ptr, p->example.len);
+		p->example.len = 0;
+	}
 	if ((fault = rule_fault(r)) != NULL) {
 		int rc;
 		p->line = p->rule_line;
@@ -364,49 +341,44 @@ static int finish_rule(struct parser *p)
 		set->len--;
 		return rc;
 	}
+	/* r is the last rule; one with its id before it takes its place */
 	self = (size_t)(r - set->rules);
 	for (i = 0; i < self; i++) {
 		if (!strcmp(set->rules[i].info.id, r->info.id)) {
+			size_t k;
 			rule_free(&set->rules[i]);
 			set->rules[i] = *r;
 			set->len--;
+			for (k = 0; k < set->rules[i].nclauses; k++)
+				set->rules[i].clauses[k].rule = i;
 			break;
 		}
-	}
-	for (i = 0; i < set->len; i++) {
-		size_t k;
-		for (k = 0; k < set->rules[i].nclauses; k++)
-			set->rules[i].clauses[k].rule = i;
 	}
 	return 0;
 }
 
-static int parse_rule(struct parser *p, const char *rest)
+static int parse_rule(struct parser *p, char *rest)
 {
 	struct rule *r;
-	char **args = NULL;
-	size_t nargs = 0;
+	char **args;
+	size_t nargs;
 	int rc;
 
 	if ((rc = finish_rule(p)) < 0)
 		return rc;
 	if ((rc = split_args(p, rest, &args, &nargs)) < 0)
 		return rc;
-	if (nargs != 1 || !valid_id(args[0]) || strlen(args[0]) > 32) {
-		strv_free(args, nargs);
+	if (nargs != 1 || !valid_id(args[0]) || strlen(args[0]) > 32)
 		return fail(p, "`rule` takes one id of letters, digits, '-' and '_'");
-	}
-	array_reserve((void **)&p->set->rules, &p->set->cap, p->set->len + 1, sizeof(*p->set->rules));
-	r = &p->set->rules[p->set->len++];
+	if (!p->source)
+		p->source = pool_strndup(&p->set->pool, p->origin, strlen(p->origin));
+	r = ARRAY_PUSH(p->set->rules, p->set->len, p->set->cap);
 	memset(r, 0, sizeof(*r));
-	r->storage[0] = args[0];
-	free(args);
 	p->rule_line = p->line;
-	r->info.id = r->storage[0];
+	r->info.id = args[0];
 	r->info.name = r->info.id;
 	r->info.enabled = 1;
-	r->storage[1] = xstrdup(p->origin);
-	r->info.source = r->storage[1];
+	r->info.source = p->source;
 	p->rule = r;
 	p->clause = NULL;
 	return 0;
@@ -422,41 +394,40 @@ static int parse_level(struct parser *p, const char *key, const char *value, pys
 	return 0;
 }
 
-/* title, message, fix, why, example, name: the rest of the line is the text. */
+/*
+ * title, message, fix, why, name: the rest of the line is the text (in the
+ * set's copy of the file); example: its lines are joined, at the rule's end.
+ */
 static int parse_text(struct parser *p, const char *key, const char *value)
 {
 	static const char *keys[] = { "name", "title", "message", "fix", "why", "example" };
 	struct rule *r = p->rule;
 	const char **slot[] = { &r->info.name, &r->info.title, &r->info.message, &r->info.fix,
-		&r->info.why, &r->info.example };
+		&r->info.why, NULL };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(keys); i++) {
-		char **store = &r->storage[2 + i];
 		if (strcmp(key, keys[i]))
 			continue;
 		if (!*value)
 			return fail(p, "`%s` needs a value", key);
-		if (*store && !strcmp(key, "example")) {
-			char *joined = xasprintf("%s\n%s", *store, value);
-			free(*store);
-			*store = joined;
-		} else {
-			free(*store);
-			*store = xstrdup(value);
+		if (slot[i]) {
+			*slot[i] = value;
+		} else if ((p->example.len && buf_put(&p->example, "\n", 1) < 0) ||
+			   buf_puts(&p->example, value) < 0) {
+			return fail(p, "the rule's example is longer than its file");
 		}
-		*slot[i] = *store;
 		return 1;
 	}
 	return 0;
 }
 
-static int parse_match(struct parser *p, const char *rest)
+static int parse_match(struct parser *p, char *rest)
 {
 	struct rule *r = p->rule;
 	struct clause *c;
-	char **args = NULL;
-	size_t nargs = 0, i;
+	char **args;
+	size_t nargs, i;
 	int rc;
 
 	if ((rc = split_args(p, rest, &args, &nargs)) < 0)
@@ -464,28 +435,19 @@ static int parse_match(struct parser *p, const char *rest)
 	for (i = 0; i < ARRAY_SIZE(kinds); i++)
 		if (nargs && !strcmp(args[0], kinds[i].name))
 			break;
-	if (i == ARRAY_SIZE(kinds)) {
-		rc = fail(p, "unknown match kind '%s' (call, import, assert, except, string, keyword, default, source, line)",
+	if (i == ARRAY_SIZE(kinds))
+		return fail(p, "unknown match kind '%s' (call, import, assert, except, string, keyword, default, source, line)",
 			nargs ? args[0] : "");
-		strv_free(args, nargs);
-		return rc;
-	}
-	if ((kinds[i].kind == KIND_CALL || kinds[i].kind == KIND_IMPORT) && nargs < 2) {
-		strv_free(args, nargs);
+	if ((kinds[i].kind == KIND_CALL || kinds[i].kind == KIND_IMPORT) && nargs < 2)
 		return fail(p, "`match %s` needs at least one name", kinds[i].name);
-	}
-	if (kinds[i].kind != KIND_CALL && kinds[i].kind != KIND_IMPORT && nargs > 1) {
-		strv_free(args, nargs);
+	if (kinds[i].kind != KIND_CALL && kinds[i].kind != KIND_IMPORT && nargs > 1)
 		return fail(p, "`match %s` takes no names", kinds[i].name);
-	}
 	r->clauses = xrealloc(r->clauses, (r->nclauses + 1) * sizeof(*r->clauses));
 	c = &r->clauses[r->nclauses++];
 	memset(c, 0, sizeof(*c));
 	c->kind = kinds[i].kind;
 	c->rule = (size_t)(r - p->set->rules);
-	free(args[0]);
-	c->names = args;
-	memmove(args, args + 1, (nargs - 1) * sizeof(*args));
+	c->names = args + 1;
 	c->nnames = nargs - 1;
 	p->clause = c;
 	return 0;
@@ -504,13 +466,13 @@ static int parse_number(const char *s, long *out)
 	return 0;
 }
 
-static int parse_pred(struct parser *p, const char *rest, int negate)
+static int parse_pred(struct parser *p, char *rest, int negate)
 {
 	struct clause *c = p->clause;
 	struct pred *pr;
 	const struct pred_def *def;
-	char **args = NULL;
-	size_t nargs = 0;
+	char **args;
+	size_t nargs;
 	int rc;
 
 	if (!c)
@@ -520,31 +482,19 @@ static int parse_pred(struct parser *p, const char *rest, int negate)
 	def = nargs ? pred_lookup(args[0]) : NULL;
 	if (nargs && !def)
 		def = line_pred_lookup(args[0]);
-	if (!def) {
-		rc = fail(p, "unknown predicate '%s' (rules/README.md lists them)",
-			nargs ? args[0] : "");
-		strv_free(args, nargs);
-		return rc;
-	}
-	if (!(def->kinds & (1u << c->kind))) {
-		rc = fail(p, "predicate '%s' does not apply to `match %s`", def->name,
-			match_kind_name(c->kind));
-		strv_free(args, nargs);
-		return rc;
-	}
-	if ((int)nargs - 1 < def->min_args || (def->max_args >= 0 && (int)nargs - 1 > def->max_args)) {
-		rc = fail(p, "predicate '%s' takes %d to %d arguments, not %zu", def->name,
+	if (!def)
+		return fail(p, "unknown predicate '%s' (rules/README.md lists them)", nargs ? args[0] : "");
+	if (!(def->kinds & (1u << c->kind)))
+		return fail(p, "predicate '%s' does not apply to `match %s`", def->name, match_kind_name(c->kind));
+	if ((int)nargs - 1 < def->min_args || (def->max_args >= 0 && (int)nargs - 1 > def->max_args))
+		return fail(p, "predicate '%s' takes %d to %d arguments, not %zu", def->name,
 			def->min_args, def->max_args, nargs - 1);
-		strv_free(args, nargs);
-		return rc;
-	}
 	c->preds = xrealloc(c->preds, (c->npreds + 1) * sizeof(*c->preds));
 	pr = &c->preds[c->npreds++];
 	memset(pr, 0, sizeof(*pr));
 	pr->def = def;
 	pr->negate = negate;
-	free(args[0]);
-	memmove(args, args + 1, (nargs - 1) * sizeof(*args));
+	args++;
 	pr->args = args;
 	pr->nargs = nargs - 1;
 	if (def->number_arg >= 0 && parse_number(args[def->number_arg], &pr->number) < 0)
@@ -555,10 +505,10 @@ static int parse_pred(struct parser *p, const char *rest, int negate)
 }
 
 /* suggest FROM TO: the clause's fix as a rewrite of the flagged line (a PCRE2 substitution). */
-static int parse_suggest(struct parser *p, const char *rest)
+static int parse_suggest(struct parser *p, char *rest)
 {
-	char **args = NULL;
-	size_t nargs = 0;
+	char **args;
+	size_t nargs;
 	int rc, errcode;
 	PCRE2_SIZE erroff;
 
@@ -566,17 +516,12 @@ static int parse_suggest(struct parser *p, const char *rest)
 		return fail(p, "`suggest` belongs to a clause (after `match`)");
 	if ((rc = split_args(p, rest, &args, &nargs)) < 0)
 		return rc;
-	if (nargs != 2) {
-		strv_free(args, nargs);
+	if (nargs != 2)
 		return fail(p, "`suggest` takes a regex and its replacement");
-	}
 	pcre2_code_free(p->clause->suggest_re);
-	free(p->clause->suggest_to);
 	p->clause->suggest_re = pcre2_compile((PCRE2_SPTR)args[0], PCRE2_ZERO_TERMINATED,
 		PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &errcode, &erroff, NULL);
 	p->clause->suggest_to = args[1];
-	free(args[0]);
-	free(args);
 	if (!p->clause->suggest_re) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
@@ -585,7 +530,7 @@ static int parse_suggest(struct parser *p, const char *rest)
 	return 0;
 }
 
-static int parse_line(struct parser *p, const char *key, const char *rest)
+static int parse_line(struct parser *p, const char *key, char *rest)
 {
 	struct rule *r = p->rule;
 	int rc;
@@ -609,8 +554,7 @@ static int parse_line(struct parser *p, const char *key, const char *rest)
 	if (!strcmp(key, "suggest"))
 		return parse_suggest(p, rest);
 	if (p->clause && !strcmp(key, "message") && *rest) {
-		free(p->clause->message);
-		p->clause->message = xstrdup(rest);
+		p->clause->message = rest;
 		return 0;
 	}
 	if (p->clause)
@@ -640,7 +584,7 @@ static int parse_line(struct parser *p, const char *key, const char *rest)
 int rules_parse(struct rule_set *set, const char *origin, const char *text, size_t len,
 	const struct pysec_config *cfg)
 {
-	struct parser p = { set, cfg, origin, 0, NULL, 0, NULL, 0, BUF_INIT(64 * 1024) };
+	struct parser p = { set, cfg, origin, 0, NULL, 0, NULL, 0, NULL, 0, NULL, BUF_INIT(len + 1) };
 	const char *s = text, *end = text + len;
 	char *copy;
 	int rc = 0;
@@ -652,8 +596,8 @@ int rules_parse(struct rule_set *set, const char *origin, const char *text, size
 			at += *t == '\n';
 		return error_set(PYSEC_EINVALID, "%s:%u: a rule file is text, this one has a NUL byte", origin, at);
 	}
-	/* one copy, cut into lines in place */
-	s = copy = xstrndup(text, len);
+	/* one copy, kept by the set and cut in place */
+	s = copy = pool_strndup(&set->pool, text, len);
 	end = copy + len;
 	while (s < end && rc == 0) {
 		char *line = (char *)s, *eol = memchr(line, '\n', (size_t)(end - s)), *key, *rest;
@@ -679,8 +623,6 @@ int rules_parse(struct rule_set *set, const char *origin, const char *text, size
 			rc = parse_line(&p, key, rest);
 		}
 	}
-	free(copy);
-	buf_free(&p.tok);
 	if (rc == 0)
 		rc = finish_rule(&p);
 	else if (p.rule) {
@@ -688,6 +630,8 @@ int rules_parse(struct rule_set *set, const char *origin, const char *text, size
 		rule_free(p.rule);
 		set->len--;
 	}
+	free(p.argv);
+	buf_free(&p.example);
 	return rc;
 }
 
@@ -698,17 +642,9 @@ void rules_clear(struct rule_set *set)
 	for (i = 0; i < set->len; i++)
 		rule_free(&set->rules[i]);
 	free(set->rules);
-	for (i = 0; i < set->nopts; i++) {
-		free(set->options[i].name);
-		strv_free(set->options[i].values, set->options[i].nvalues);
-		free(set->options[i].origin);
-	}
 	free(set->options);
-	for (i = 0; i < set->naliases; i++) {
-		free(set->aliases[i].name);
-		free(set->aliases[i].id);
-	}
 	free(set->aliases);
 	strmap_clear(&set->regexes);
+	pool_clear(&set->pool);
 	memset(set, 0, sizeof(*set));
 }

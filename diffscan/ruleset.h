@@ -13,6 +13,7 @@
 #include <pcre2.h>
 #include "pysec.h"
 #include "strmap.h"
+#include "util.h"
 
 enum match_kind {
 	KIND_CALL = 1,	/* a call, dispatched by its qualified name */
@@ -77,19 +78,17 @@ struct clause {
 };
 
 struct rule {
-	pysec_rule_info info;
+	pysec_rule_info info;	/* its strings are in the set's pool */
 	struct clause *clauses;
 	size_t nclauses;
-	char *storage[12];	/* the strings info points at */
 	int mask_strings;	/* `mask strings`: string literals on its code line are shown masked */
 };
 
 /* `option NAME VALUE...`: a default the configuration may replace. */
 struct option {
 	char *name;		/* "shell-injection.subprocess" */
-	char **values;
+	char **values;		/* NULL-terminated */
 	size_t nvalues;
-	char *origin;
 };
 
 /* `alias NAME ID`: another tool's id for a rule (Ruff's S602 for B602). */
@@ -98,7 +97,13 @@ struct alias {
 	char *id;
 };
 
+/*
+ * Rules, options and aliases as their files define them.  Every string and
+ * argument vector they hold is in `pool` (rules.c says why), and lives as
+ * long as the set.
+ */
 struct rule_set {
+	struct pool pool;
 	struct rule *rules;
 	size_t len, cap;
 	struct strmap regexes;	/* pattern -> struct regex */

@@ -1,6 +1,7 @@
-/* alloc.c: allocation that dies on out-of-memory, growable arrays, wiping secrets. */
+/* alloc.c: allocation that dies on out-of-memory, growable arrays, pools, wiping secrets. */
 #include "util.h"
 
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -86,4 +87,59 @@ void secret_free(char *s)
 		return;
 	explicit_bzero(s, strlen(s));
 	free(s);
+}
+
+struct pool_block {
+	struct pool_block *next;
+	alignas(max_align_t) unsigned char data[];
+};
+
+/* a block's size: the built-in rules fill about 100 KB of strings and vectors */
+#define POOL_BLOCK (32 * 1024)
+
+void *pool_alloc(struct pool *p, size_t size)
+{
+	size_t at = (p->used + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
+	struct pool_block *b;
+
+	if (p->blocks && at <= p->cap && size <= p->cap - at) {
+		p->used = at + size;
+		return p->blocks->data + at;
+	}
+	if (size > SIZE_MAX - sizeof(*b) - POOL_BLOCK)
+		die_oom(SIZE_MAX);
+	/* a request larger than a block gets a block of its own, behind the current one */
+	b = xmalloc(sizeof(*b) + (size > POOL_BLOCK ? size : POOL_BLOCK));
+	if (size > POOL_BLOCK && p->blocks) {
+		b->next = p->blocks->next;
+		p->blocks->next = b;
+		return b->data;
+	}
+	b->next = p->blocks;
+	p->blocks = b;
+	p->cap = size > POOL_BLOCK ? size : POOL_BLOCK;
+	p->used = size;
+	return b->data;
+}
+
+char *pool_strndup(struct pool *p, const char *s, size_t len)
+{
+	char *d;
+
+	if (len == SIZE_MAX)
+		die_oom(SIZE_MAX);
+	d = pool_alloc(p, len + 1);
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
+}
+
+void pool_clear(struct pool *p)
+{
+	while (p->blocks) {
+		struct pool_block *next = p->blocks->next;
+		free(p->blocks);
+		p->blocks = next;
+	}
+	p->used = p->cap = 0;
 }

@@ -59,6 +59,23 @@ static inline size_t array_partition(const void *base, size_t n, size_t size, co
 /* Free a string that held a secret (a token, a webhook secret), wiping it first; NULL is fine. */
 void secret_free(char *s);
 
+/*
+ * A pool: many small allocations that live and die together (a rule set's
+ * strings and vectors), carved from a few large blocks and freed at once
+ * by pool_clear(), so that none is freed alone.  POOL_INIT, or zeroed.
+ */
+struct pool_block;
+struct pool {
+	struct pool_block *blocks;
+	size_t used, cap;	/* bytes used of the newest block, and its size */
+};
+#define POOL_INIT { NULL, 0, 0 }
+/* `size` bytes aligned for any type. */
+void *pool_alloc(struct pool *p, size_t size);
+/* A copy of `len` bytes of `s`, ended by a NUL. */
+char *pool_strndup(struct pool *p, const char *s, size_t len);
+void pool_clear(struct pool *p);
+
 /* --- buf.c ----------------------------------------------------------------- */
 
 /*

@@ -542,6 +542,28 @@ static void later_option_declaration_replaces_earlier(void **state)
 	rules_clear(&set);
 }
 
+/*
+ * A clause shares its option's values (rules.c): redefining the option in a
+ * later file gives the later rules the new values and leaves the earlier
+ * clauses theirs, and the source text the set was given can go.
+ */
+static void redefined_option_leaves_earlier_clauses_their_values(void **state)
+{
+	struct rule_set set = { 0 };
+	char *first = strdup("option o a.b c.d\n" HEADER("A") "match call $o\n  when callee-in $o\n");
+
+	assert_int_equal(parse(&set, first, NULL), 0);
+	memset(first, 'x', strlen(first));
+	free(first);
+	assert_int_equal(parse(&set, "option o e.f\n" HEADER("B") "match call $o\n", NULL), 0);
+	assert_string_equal(joined(set.rules[0].clauses[0].names, set.rules[0].clauses[0].nnames), "a.b|c.d");
+	assert_string_equal(joined(set.rules[0].clauses[0].preds[0].args, set.rules[0].clauses[0].preds[0].nargs),
+		"a.b|c.d");
+	assert_string_equal(joined(set.rules[1].clauses[0].names, set.rules[1].clauses[0].nnames), "e.f");
+	assert_string_equal(set.rules[0].info.source, ORIGIN);
+	rules_clear(&set);
+}
+
 /* An option that names itself twice doubles with each line: it stops at the cap, not at memory's end. */
 static void option_doubling_itself_is_refused(void **state)
 {
@@ -603,6 +625,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(valid_rule_is_read_in_full),
+		cmocka_unit_test(redefined_option_leaves_earlier_clauses_their_values),
 		cmocka_unit_test(name_defaults_to_id_and_enabled_can_be_false),
 		cmocka_unit_test(quotes_keep_white_space_and_escapes),
 		cmocka_unit_test(crlf_line_endings_are_accepted),
