@@ -166,12 +166,19 @@ static void noqa_parse(struct walk *w, struct nosec *ns, const char *s, const ch
 	}
 }
 
-/* "noqa" in any case, from `s` */
+/*
+ * "noqa" in any case right after a '#' and blanks, from `s`: the only place
+ * a `# noqa` directive can start (directive_comment), found with memchr.
+ */
 static const char *find_noqa(const char *s, const char *end)
 {
-	for (; end - s >= 4; s++)
-		if ((*s | 0x20) == 'n' && (s[1] | 0x20) == 'o' && (s[2] | 0x20) == 'q' && (s[3] | 0x20) == 'a')
+	while ((s = memchr(s, '#', (size_t)(end - s))) != NULL) {
+		for (s++; s < end && (*s == ' ' || *s == '\t'); s++)
+			;
+		if (end - s >= 4 && (s[0] | 0x20) == 'n' && (s[1] | 0x20) == 'o' && (s[2] | 0x20) == 'q' &&
+		    (s[3] | 0x20) == 'a')
 			return s;
+	}
 	return NULL;
 }
 
