@@ -4,6 +4,7 @@
 
 struct builtin_file {
 	const char *name;	/* "python/B602.rule" */
+	const char *origin;	/* "builtin:python/B602.rule", as its rules and errors name it */
 	const char *text;
 };
 

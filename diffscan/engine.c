@@ -484,11 +484,8 @@ int pysec_engine_new(pysec_engine **out, const pysec_config *cfg)
 		return error_set(PYSEC_ERROR, "tree-sitter-python ABI %u is not loadable by this libtree-sitter", abi);
 	}
 	init_symbols(e);
-	for (b = builtin_rule_files; b->name && rc == 0; b++) {
-		char *origin = xasprintf("builtin:%s", b->name);
-		rc = rules_parse(&e->set, origin, b->text, strlen(b->text), cfg);
-		free(origin);
-	}
+	for (b = builtin_rule_files; b->name && rc == 0; b++)
+		rc = rules_parse(&e->set, b->origin, b->text, strlen(b->text), cfg);
 	if (cfg)
 		ndirs = config_list(cfg, "pysec.rulesdir", &dirs);
 	for (i = 0; i < ndirs; i++) {

@@ -59,12 +59,24 @@ static int fail(struct parser *p, const char *fmt, ...)
 	return error_set(PYSEC_EINVALID, "%s:%u: %s", p->origin, p->line, msg);
 }
 
+/* Is `key` the word `name`?  Inline, so that most keys are told apart by their first letter. */
+static inline int is_key(const char *key, const char *name)
+{
+	return key[0] == name[0] && !strcmp(key, name);
+}
+
+/* Do `a` and `b` differ in more than case?  The first letters decide most (a word's first byte, folded). */
+static inline int differs_ignoring_case(const char *a, const char *b)
+{
+	return (a[0] | 0x20) != (b[0] | 0x20) || strcasecmp(a, b);
+}
+
 static struct option *option_find(const struct rule_set *set, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < set->nopts; i++)
-		if (!strcasecmp(set->options[i].name, name))
+		if (!differs_ignoring_case(set->options[i].name, name))
 			return &set->options[i];
 	return NULL;
 }
@@ -284,7 +296,7 @@ static int parse_alias(struct parser *p, char *rest)
 	if (nargs != 2 || !valid_id(args[0]) || !valid_id(args[1]) || strlen(args[0]) > 32 || strlen(args[1]) > 32)
 		return fail(p, "`alias` takes a name and a rule id, each of letters, digits, '-' and '_'");
 	for (i = 0; i < set->naliases && !a; i++)
-		if (!strcasecmp(set->aliases[i].name, args[0]))
+		if (!differs_ignoring_case(set->aliases[i].name, args[0]))
 			a = &set->aliases[i];
 	if (!a)
 		a = ARRAY_PUSH(set->aliases, set->naliases, set->aliascap);
@@ -407,7 +419,7 @@ static int parse_text(struct parser *p, const char *key, const char *value)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(keys); i++) {
-		if (strcmp(key, keys[i]))
+		if (!is_key(key, keys[i]))
 			continue;
 		if (!*value)
 			return fail(p, "`%s` needs a value", key);
@@ -433,7 +445,7 @@ static int parse_match(struct parser *p, char *rest)
 	if ((rc = split_args(p, rest, &args, &nargs)) < 0)
 		return rc;
 	for (i = 0; i < ARRAY_SIZE(kinds); i++)
-		if (nargs && !strcmp(args[0], kinds[i].name))
+		if (nargs && is_key(args[0], kinds[i].name))
 			break;
 	if (i == ARRAY_SIZE(kinds))
 		return fail(p, "unknown match kind '%s' (call, import, assert, except, string, keyword, default, source, line)",
@@ -535,44 +547,44 @@ static int parse_line(struct parser *p, const char *key, char *rest)
 	struct rule *r = p->rule;
 	int rc;
 
-	if (!strcmp(key, "option"))
+	if (is_key(key, "option"))
 		return parse_option(p, rest);
-	if (!strcmp(key, "alias"))
+	if (is_key(key, "alias"))
 		return parse_alias(p, rest);
-	if (!strcmp(key, "rule"))
+	if (is_key(key, "rule"))
 		return parse_rule(p, rest);
 	if (!r)
 		return fail(p, "'%s' outside a rule (start one with `rule ID`)", key);
-	if (!strcmp(key, "match"))
+	if (is_key(key, "match"))
 		return parse_match(p, rest);
-	if (!strcmp(key, "when") || !strcmp(key, "unless"))
+	if (is_key(key, "when") || is_key(key, "unless"))
 		return parse_pred(p, rest, key[0] == 'u');
-	if (!strcmp(key, "severity"))
+	if (is_key(key, "severity"))
 		return parse_level(p, key, rest, p->clause ? &p->clause->severity : &r->info.severity);
-	if (!strcmp(key, "confidence"))
+	if (is_key(key, "confidence"))
 		return parse_level(p, key, rest, p->clause ? &p->clause->confidence : &r->info.confidence);
-	if (!strcmp(key, "suggest"))
+	if (is_key(key, "suggest"))
 		return parse_suggest(p, rest);
-	if (p->clause && !strcmp(key, "message") && *rest) {
+	if (p->clause && is_key(key, "message") && *rest) {
 		p->clause->message = rest;
 		return 0;
 	}
 	if (p->clause)
 		return fail(p, "'%s' belongs before the first `match` of the rule", key);
-	if (!strcmp(key, "cwe")) {
+	if (is_key(key, "cwe")) {
 		long v;
 		if (parse_number(rest, &v) < 0 || v < 0 || v > 100000)
 			return fail(p, "`cwe` takes a number, not '%s'", rest);
 		r->info.cwe = (int)v;
 		return 0;
 	}
-	if (!strcmp(key, "mask")) {
+	if (is_key(key, "mask")) {
 		if (strcmp(rest, "strings"))
 			return fail(p, "`mask` takes `strings`");
 		r->mask_strings = 1;
 		return 0;
 	}
-	if (!strcmp(key, "enabled")) {
+	if (is_key(key, "enabled")) {
 		r->info.enabled = strcmp(rest, "false") != 0;
 		return 0;
 	}

@@ -8,10 +8,10 @@ echo '#include "builtin.h"'
 echo 'const struct builtin_file builtin_rule_files[] = {'
 for f in "$@"; do
 	name=${f#rules/}
-	printf '\t{ "%s",\n' "$name"
+	printf '\t{ "%s", "builtin:%s",\n' "$name" "$name"
 	# Escape backslash and quote, keep every line (including the last).
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t  "/' -e 's/$/\\n"/' "$f"
 	printf '\t},\n'
 done
-printf '\t{ 0, 0 }\n'
+printf '\t{ 0, 0, 0 }\n'
 echo '};'
