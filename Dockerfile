@@ -15,7 +15,7 @@ RUN apt-get update \
  && apt-get install -y -q --no-install-recommends \
       build-essential debhelper dpkg-dev pkg-config scdoc npm openssl ca-certificates \
       libgit2-dev libtree-sitter-dev libcurl4-openssl-dev libjansson-dev libpcre2-dev \
-      libyaml-dev libinih-dev \
+      libyaml-dev libinih-dev libkrb5-dev \
       libmicrohttpd-dev libsqlite3-dev libpq-dev libssl-dev libsystemd-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /build/pysec

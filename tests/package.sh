@@ -15,6 +15,18 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else fail "$d" "command: $*"
 finish() { echo "package: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
+# the Dockerfile's build stage installs every build dependency the package names
+# (debhelper-compat comes with debhelper)
+for dep in $(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$SRC/debian/control" | grep -v '^#' |
+	sed -e 's/^Build-Depends://' -e 's/([^)]*)//g' -e '/^[A-Z]/d' | tr ',' '\n' | tr -d ' \t' | grep .); do
+	[ "$dep" = debhelper-compat ] && dep=debhelper
+	if grep -Eq "(^|[[:space:]])$dep([[:space:]]|$)" "$SRC/Dockerfile"; then
+		ok "the Dockerfile installs build dependency $dep"
+	else
+		fail "the Dockerfile installs build dependency $dep"
+	fi
+done
+
 version=$(dpkg-parsechangelog -l "$SRC/debian/changelog" -S Version)
 arch=$(dpkg --print-architecture)
 tree=$TMP/pysec-$version
