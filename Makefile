@@ -49,12 +49,12 @@ PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 # libcrypto), from their static archives in the same -dev packages.  As 22
 # shared libraries, the dynamic loader's work for them was 8.5 M
 # instructions of every push, 0.8 M now, and `git-pysec --version` took
-# 2.8 ms, 1.5 ms now (bench/README.md, "Start-up").  glibc stays shared, and
-# GSSAPI, whose archive Debian does not ship.  A security update of one of
-# these libraries therefore needs pysec rebuilt: the package names them
-# (debian/rules, Static-Built-Using).  libssh2.pc also names libgpg-error
-# and libssl, which Debian's libssh2 (built on libcrypto) does not call, and
-# a machine may lack libgpg-error's archive.
+# 2.8 ms, 1.5 ms now (bench/README.md, "Measured 2026-11-30 03:20 UTC").
+# glibc stays shared, and GSSAPI, whose archive Debian does not ship.  A
+# security update of one of these libraries therefore needs pysec rebuilt:
+# the package names them (debian/rules, Static-Built-Using).  libssh2.pc
+# also names libgpg-error and libssl, which Debian's libssh2 (built on
+# libcrypto) does not call, and a machine may lack libgpg-error's archive.
 CORE_STATIC_LIBS := $(filter-out -ldl -pthread -lrt -lgpg-error -lssl,\
 	$(shell $(PKG_CONFIG) --static --libs $(CORE_PKGS) libssh2 2>/dev/null))
 CORE_SHARED_LIBS := $(shell $(PKG_CONFIG) --libs krb5-gssapi 2>/dev/null)
