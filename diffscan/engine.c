@@ -67,6 +67,31 @@ struct glob_ref {
 	int same;		/* the same pattern as the one before (they are sorted) */
 };
 
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && !memcmp(s + n - k, suffix, k);
+}
+
+/*
+ * The node types that may hold a statement: every statement, clause and
+ * definition, a block, the module.  (The walk's skip_below() relies on it:
+ * an import, assert or except is found only below these.)
+ */
+static void init_statement_holders(struct pysec_engine *e)
+{
+	TSSymbol s;
+
+	e->holds_statements = xcalloc(e->symbol_count, 1);
+	for (s = 0; s < e->symbol_count; s++) {
+		const char *name = ts_language_symbol_name(e->lang, s);
+		if (name && (ends_with(name, "_statement") || ends_with(name, "_clause") ||
+			     ends_with(name, "_definition") || !strcmp(name, "block") || !strcmp(name, "module")))
+			e->holds_statements[s] = 1;
+	}
+}
+
 static void init_symbols(struct pysec_engine *e)
 {
 	walk_grammar_init(&e->sym, &e->field, e->lang);
@@ -89,6 +114,7 @@ static void init_symbols(struct pysec_engine *e)
 	e->opaque[e->sym.import_from_statement] = 1;
 	e->opaque[e->sym.string_content] = 1;
 	e->opaque[e->sym.string_start] = 1;
+	init_statement_holders(e);
 }
 
 /* --- loading -------------------------------------------------------------- */
@@ -521,6 +547,7 @@ void pysec_engine_free(pysec_engine *e)
 	rules_clear(&e->set);
 	free(e->kind_of);
 	free(e->opaque);
+	free(e->holds_statements);
 	strmap_clear(&e->call_exact);
 	strmap_clear(&e->imported_words);
 	strmap_clear(&e->exports);
@@ -922,6 +949,45 @@ static void pop_ancestor(struct walk *w)
 static void replay_until(struct walk *w, uint32_t byte);
 
 /*
+ * The first byte at or after `at` that can start a call's arguments or a
+ * string: ( ' ".  Asked in the walk's pre-order, so `at` only grows and the
+ * file is scanned once.
+ */
+struct trigger_scan {
+	const char *src;
+	uint32_t len;
+	uint32_t from;		/* `next` is the first trigger at or after this */
+	uint32_t next;
+};
+
+static uint32_t next_trigger(struct trigger_scan *t, uint32_t at)
+{
+	uint32_t i;
+
+	if (at >= t->from && t->next >= at)
+		return t->next;
+	for (i = at; i < t->len && t->src[i] != '(' && t->src[i] != '"' && t->src[i] != '\''; i++)
+		;
+	t->from = at;
+	t->next = i;
+	return i;
+}
+
+/*
+ * Nothing below `n` can be visited: it holds no statement (imports, asserts
+ * and excepts are statements or clauses), and its text has no ( ' " (a
+ * call has its arguments in parentheses, a keyword argument or a def's
+ * default is inside them, a string has its quotes).  An error-recovered
+ * node may hold anything, and is always gone into.
+ */
+static int skip_below(struct walk *w, struct trigger_scan *t, TSNode n, TSSymbol s)
+{
+	if (s >= w->eng->symbol_count || w->eng->holds_statements[s] || node_has_error(n))
+		return 0;
+	return next_trigger(t, ts_node_start_byte(n)) >= node_end_byte(n);
+}
+
+/*
  * Pre-order, iterative (a file of 100,000 nested brackets must not blow the
  * stack), over `root`'s subtree.  `replaying`: a context statement of a
  * focused parse, where only what binds names is visited.
@@ -933,6 +999,7 @@ static int walk_tree(struct walk *w, TSNode root, int replaying)
 	uint32_t nsym = w->eng->symbol_count;
 	size_t base = w->depth;
 	unsigned long visited = 0;
+	struct trigger_scan trig = { w->src, (uint32_t)w->len, 0, 0 };
 	int rc = 0;
 
 	for (;;) {
@@ -950,7 +1017,7 @@ static int walk_tree(struct walk *w, TSNode root, int replaying)
 		}
 		/* a string without interpolations has only its text below it */
 		if (!(s < nsym && opaque[s]) && !(s == w->sym->string && !node_is_fstring(w, n)) &&
-		    ts_tree_cursor_goto_first_child(&cur)) {
+		    !skip_below(w, &trig, n, s) && ts_tree_cursor_goto_first_child(&cur)) {
 			push_ancestor(w, n, replaying);
 			continue;
 		}

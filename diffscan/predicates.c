@@ -197,17 +197,18 @@ static int is_type(TSNode n, const char *type)
 /* A plain string literal: no f-string part (an implicit concatenation is one literal, as in Python). */
 static int is_plain_string(struct walk *w, TSNode n)
 {
-	uint32_t i, count;
+	struct node_iter it;
+	TSNode c;
+	int plain = 1;
 
 	if (node_symbol(n) == w->sym->string)
 		return !node_is_fstring(w, n);
 	if (node_symbol(n) != w->sym->concatenated_string)
 		return 0;
-	count = node_named_child_count(n);
-	for (i = 0; i < count; i++)
-		if (node_is_fstring(w, node_named_child(n, i)))
-			return 0;
-	return 1;
+	for (node_iter_init(&it, n); plain && node_iter_next_named(&it, &c);)
+		plain = !node_is_fstring(w, c);
+	node_iter_end(&it);
+	return plain;
 }
 
 /* What Python's ast calls a Constant: a string or bytes literal, a number, True, False, None, `...`. */
@@ -226,7 +227,9 @@ static int is_constant(struct walk *w, TSNode n)
 /* A string literal, or a list, tuple, set or dict made only of string literals. */
 static int is_strings(struct walk *w, TSNode n)
 {
-	uint32_t i, count;
+	struct node_iter it;
+	TSNode c;
+	int all = 1;
 
 	n = node_unparen(w, n);
 	if (ts_node_is_null(n))
@@ -236,20 +239,17 @@ static int is_strings(struct walk *w, TSNode n)
 	if (node_symbol(n) != w->sym->list && node_symbol(n) != w->sym->tuple &&
 	    node_symbol(n) != w->sym->dictionary && !is_type(n, "set"))
 		return 0;
-	count = node_named_child_count(n);
-	for (i = 0; i < count; i++) {
-		TSNode c = node_named_child(n, i);
+	for (node_iter_init(&it, n); all && node_iter_next_named(&it, &c);) {
 		if (node_symbol(c) == w->sym->comment)
 			continue;
-		if (node_symbol(c) == w->sym->pair) {
-			if (!is_plain_string(w, node_unparen(w, node_child_by_field_id(c, w->field->key))) ||
-			    !is_plain_string(w, node_unparen(w, node_child_by_field_id(c, w->field->value))))
-				return 0;
-		} else if (!is_plain_string(w, node_unparen(w, c))) {
-			return 0;
-		}
+		if (node_symbol(c) == w->sym->pair)
+			all = is_plain_string(w, node_unparen(w, node_child_by_field_id(c, w->field->key))) &&
+			      is_plain_string(w, node_unparen(w, node_child_by_field_id(c, w->field->value)));
+		else
+			all = is_plain_string(w, node_unparen(w, c));
 	}
-	return 1;
+	node_iter_end(&it);
+	return all;
 }
 
 /* An integer literal's value (0x, 0o, 0b, underscores); 0 when it is none or does not fit. */
@@ -311,13 +311,15 @@ static int p_arg_matches(struct walk *w, TSNode n, const struct pred *p)
 	if (is_plain_string(w, a)) {
 		ok = node_string_value(w, a, &v) == 0;
 	} else if (node_symbol(a) == w->sym->list || node_symbol(a) == w->sym->tuple) {
-		uint32_t i, count = node_named_child_count(a);
-		for (i = 0; i < count && ok; i++) {
-			TSNode c = node_unparen(w, node_named_child(a, i));
+		struct node_iter it;
+		TSNode c;
+		for (node_iter_init(&it, a); ok && node_iter_next_named(&it, &c);) {
+			c = node_unparen(w, c);
 			if (node_symbol(c) == w->sym->comment)
 				continue;
 			ok = buf_put(&v, " ", 1) == 0 && (!is_plain_string(w, c) || node_string_value(w, c, &v) == 0);
 		}
+		node_iter_end(&it);
 	} else {
 		ok = 0;
 	}

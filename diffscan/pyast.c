@@ -103,19 +103,44 @@ int node_is_string(const struct walk *w, TSNode n)
 	return s == w->sym->string || s == w->sym->concatenated_string;
 }
 
-static int string_prefix_has(const struct walk *w, TSNode str, char c)
+/* The length of a string literal's prefix (r, b, f, u...): the letters before its first quote. */
+static size_t string_prefix_len(const char *t, size_t len)
 {
-	TSNode start = node_child(str, 0);
-	size_t len, i;
-	const char *t;
+	size_t i;
 
-	if (ts_node_is_null(start) || node_symbol(start) != w->sym->string_start)
-		return 0;
-	t = node_text(w, start, &len);
 	for (i = 0; i < len && t[i] != '"' && t[i] != '\''; i++)
+		;
+	return i;
+}
+
+static int prefix_has(const char *t, size_t len, char c)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
 		if (tolower((unsigned char)t[i]) == c)
 			return 1;
 	return 0;
+}
+
+/*
+ * Whether the string's prefix has `c`.  It is read from the node's text
+ * (a string node starts with its prefix), not from its string_start
+ * child: finding a child costs more than reading a few bytes.  An error-
+ * recovered string may lack its string_start, and has no prefix then.
+ */
+static int string_prefix_has(const struct walk *w, TSNode str, char c)
+{
+	size_t len;
+	const char *t;
+
+	if (node_has_error(str)) {
+		TSNode start = node_child(str, 0);
+		if (ts_node_is_null(start) || node_symbol(start) != w->sym->string_start)
+			return 0;
+	}
+	t = node_text(w, str, &len);
+	return prefix_has(t, string_prefix_len(t, len), c);
 }
 
 int node_is_fstring(const struct walk *w, TSNode n)
@@ -194,28 +219,63 @@ static void decode_content(const char *t, size_t len, int raw, struct buf *out)
  * Bandit sees only the constant parts.  Returns -1 when the value is over
  * the buffer's cap (the caller treats that as "not a literal").
  */
+/*
+ * The text between the quotes of a string literal that is neither an
+ * f-string nor error-recovered: such a string's only child between its
+ * string_start and string_end is its string_content, so its value can be
+ * read off its text without going down the tree.  0 if it is not such a
+ * string.
+ */
+static int plain_string_content(const struct walk *w, TSNode n, const char **content, size_t *clen, int *raw)
+{
+	size_t len, p, q, i;
+	const char *t;
+
+	if (node_has_error(n))
+		return 0;
+	t = node_text(w, n, &len);
+	p = string_prefix_len(t, len);
+	if (p == len || prefix_has(t, p, 'f'))
+		return 0;
+	q = len - p >= 6 && t[p + 1] == t[p] && t[p + 2] == t[p] ? 3 : 1;
+	if (len - p < 2 * q)
+		return 0;
+	for (i = len - q; i < len; i++)
+		if (t[i] != t[p])
+			return 0;
+	*content = t + p + q;
+	*clen = len - p - 2 * q;
+	*raw = prefix_has(t, p, 'r');
+	return 1;
+}
+
 int node_string_value(const struct walk *w, TSNode n, struct buf *out)
 {
-	uint32_t i, count;
+	struct node_iter it;
+	TSNode c;
+	const char *content;
+	size_t clen;
+	int rc = 0, raw;
 
 	if (node_symbol(n) == w->sym->concatenated_string) {
-		count = node_named_child_count(n);
-		for (i = 0; i < count; i++) {
-			TSNode c = node_named_child(n, i);
-			if (node_symbol(c) == w->sym->string && node_string_value(w, c, out) < 0)
-				return -1;
-		}
-		return 0;
+		for (node_iter_init(&it, n); rc == 0 && node_iter_next_named(&it, &c);)
+			if (node_symbol(c) == w->sym->string)
+				rc = node_string_value(w, c, out);
+		node_iter_end(&it);
+		return rc;
 	}
 	if (node_symbol(n) != w->sym->string)
 		return -1;
-	count = node_named_child_count(n);
-	for (i = 0; i < count; i++) {
-		TSNode c = node_named_child(n, i);
+	if (plain_string_content(w, n, &content, &clen, &raw)) {
+		decode_content(content, clen, raw, out);
+		return out->len >= out->max ? -1 : 0;
+	}
+	raw = string_prefix_has(w, n, 'r');
+	for (node_iter_init(&it, n); node_iter_next_named(&it, &c);) {
 		if (node_symbol(c) == w->sym->string_content) {
 			size_t len;
 			const char *t = node_text(w, c, &len);
-			decode_content(t, len, string_prefix_has(w, n, 'r'), out);
+			decode_content(t, len, raw, out);
 		}
 	}
 	return out->len >= out->max ? -1 : 0;
@@ -242,50 +302,57 @@ static int is_argument(const struct walk *w, TSNode c)
 
 TSNode call_positional(const struct walk *w, TSNode call, uint32_t i)
 {
-	TSNode args = node_child_by_field_id(call, w->field->arguments), none = { { 0 }, 0, 0 };
-	uint32_t k, count, seen = 0;
+	TSNode args = node_child_by_field_id(call, w->field->arguments), none = { { 0 }, 0, 0 }, c;
+	struct node_iter it;
+	uint32_t seen = 0;
 
 	if (ts_node_is_null(args))
 		return none;
 	if (node_symbol(args) != w->sym->argument_list)
 		return i == 0 ? args : none;	/* f(x for x in y) */
-	count = node_named_child_count(args);
-	for (k = 0; k < count; k++) {
-		TSNode c = node_named_child(args, k);
+	for (node_iter_init(&it, args); node_iter_next_named(&it, &c);)
 		if (is_argument(w, c) && seen++ == i)
-			return c;
-	}
-	return none;
+			break;
+	if (it.state == ITER_DONE)
+		return none;
+	node_iter_end(&it);
+	return c;
 }
 
 uint32_t call_positional_count(const struct walk *w, TSNode call)
 {
-	TSNode args = node_child_by_field_id(call, w->field->arguments);
-	uint32_t k, count, seen = 0;
+	TSNode args = node_child_by_field_id(call, w->field->arguments), c;
+	struct node_iter it;
+	uint32_t seen = 0;
 
 	if (ts_node_is_null(args))
 		return 0;
 	if (node_symbol(args) != w->sym->argument_list)
 		return 1;
-	count = node_named_child_count(args);
-	for (k = 0; k < count; k++)
-		seen += is_argument(w, node_named_child(args, k));
+	for (node_iter_init(&it, args); node_iter_next_named(&it, &c);)
+		seen += is_argument(w, c);
 	return seen;
 }
 
 TSNode call_keyword(const struct walk *w, TSNode call, const char *name)
 {
-	TSNode args = node_child_by_field_id(call, w->field->arguments), none = { { 0 }, 0, 0 };
-	uint32_t k, count;
+	TSNode args = node_child_by_field_id(call, w->field->arguments), none = { { 0 }, 0, 0 }, c;
+	struct node_iter it;
+	size_t len;
+	const char *t;
 
 	if (ts_node_is_null(args) || node_symbol(args) != w->sym->argument_list)
 		return none;
-	count = node_named_child_count(args);
-	for (k = 0; k < count; k++) {
-		TSNode c = node_named_child(args, k);
+	/* a keyword's name is written out in the arguments' text */
+	t = node_text(w, args, &len);
+	if (!memmem(t, len, name, strlen(name)))
+		return none;
+	for (node_iter_init(&it, args); node_iter_next_named(&it, &c);) {
 		if (node_symbol(c) == w->sym->keyword_argument &&
-		    node_text_eq(w, node_child_by_field_id(c, w->field->name), name))
+		    node_text_eq(w, node_child_by_field_id(c, w->field->name), name)) {
+			node_iter_end(&it);
 			return node_child_by_field_id(c, w->field->value);
+		}
 	}
 	return none;
 }
@@ -317,11 +384,13 @@ int node_truthy(const struct walk *w, TSNode n)
 		return !number_is_zero(t, len);
 	}
 	if (s == w->sym->list || s == w->sym->dictionary) {
-		uint32_t i, count = node_named_child_count(n);
-		for (i = 0; i < count; i++)
-			if (node_symbol(node_named_child(n, i)) != w->sym->comment)
-				return 1;
-		return 0;
+		struct node_iter it;
+		TSNode c;
+		int truthy = 0;
+		for (node_iter_init(&it, n); !truthy && node_iter_next_named(&it, &c);)
+			truthy = node_symbol(c) != w->sym->comment;
+		node_iter_end(&it);
+		return truthy;
 	}
 	return 1;
 }

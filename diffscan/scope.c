@@ -570,8 +570,8 @@ static void bind_import(struct builder *b, const char *name, size_t len, const c
 static void bind_targets(struct builder *b, TSNode t, TSNode value, uint32_t pos, int depth)
 {
 	struct walk *w = b->w;
-	TSNode none = { { 0 }, 0, 0 };
-	uint32_t i, count;
+	TSNode none = { { 0 }, 0, 0 }, tc, vc;
+	struct node_iter ti, vi;
 
 	t = node_unparen(w, t);
 	if (depth > SCOPE_DEPTH)
@@ -588,27 +588,33 @@ static void bind_targets(struct builder *b, TSNode t, TSNode value, uint32_t pos
 	    !is_type(t, "expression_list") && node_symbol(t) != w->sym->tuple && node_symbol(t) != w->sym->list)
 		return;
 	value = node_unparen(w, value);
-	count = node_named_child_count(t);
 	if (!(is_type(value, "expression_list") || node_symbol(value) == w->sym->tuple ||
-	      node_symbol(value) == w->sym->list) || node_named_child_count(value) != count)
+	      node_symbol(value) == w->sym->list) || node_named_child_count(value) != node_named_child_count(t))
 		value = none;
-	for (i = 0; i < count; i++)
-		bind_targets(b, node_named_child(t, i), ts_node_is_null(value) ? none : node_named_child(value, i),
-			pos, depth + 1);
+	/* element by element, the two side by side */
+	node_iter_init(&ti, t);
+	node_iter_init(&vi, value);
+	while (node_iter_next_named(&ti, &tc)) {
+		if (!node_iter_next_named(&vi, &vc))
+			vc = none;
+		bind_targets(b, tc, vc, pos, depth + 1);
+	}
+	node_iter_end(&vi);
 }
 
 static void read_import(struct builder *b, TSNode n)
 {
 	struct walk *w = b->w;
-	uint32_t i, count = node_named_child_count(n), pos = file_pos(b, node_end_byte(n));
-	TSNode mod = node_child_by_field_id(n, w->field->module_name);
+	uint32_t pos = file_pos(b, node_end_byte(n));
+	TSNode mod = node_child_by_field_id(n, w->field->module_name), c;
+	struct node_iter it;
 	const char *mt = NULL;
 	size_t mlen = 0;
 
 	if (node_symbol(n) == w->sym->import_from_statement)
 		mt = import_from_module(w, n, &mlen);
-	for (i = 0; i < count; i++) {
-		TSNode c = node_named_child(n, i), name = c, alias = { { 0 }, 0, 0 };
+	for (node_iter_init(&it, n); node_iter_next_named(&it, &c);) {
+		TSNode name = c, alias = { { 0 }, 0, 0 };
 		char full[512];
 		const char *t, *a;
 		size_t len, alen, flen;
@@ -697,8 +703,8 @@ static void leave_block(struct builder *b, const uint32_t saved[2])
 static void read_definition(struct builder *b, TSNode n, uint32_t start)
 {
 	struct walk *w = b->w;
-	TSNode none = { { 0 }, 0, 0 }, body = node_child_by_field_id(n, w->field->body);
-	uint32_t outer = b->scope, scope, i, count, saved[2];
+	TSNode none = { { 0 }, 0, 0 }, body = node_child_by_field_id(n, w->field->body), c;
+	uint32_t outer = b->scope, scope, saved[2];
 
 	bind(b, node_child_by_field_id(n, w->field->name), none, file_pos(b, start));
 	if (b->context)
@@ -708,10 +714,10 @@ static void read_definition(struct builder *b, TSNode n, uint32_t start)
 	if (node_symbol(n) == w->sym->function_definition) {
 		TSNode params = node_child_by_field_id(n, w->field->parameters);
 		uint32_t pos = ts_node_start_byte(body);
+		struct node_iter it;
 		enter_block(b, body, saved);
-		count = node_named_child_count(params);
-		for (i = 0; i < count; i++)
-			bind_targets(b, param_name(w, node_named_child(params, i)), none, pos, 0);
+		for (node_iter_init(&it, params); node_iter_next_named(&it, &c);)
+			bind_targets(b, param_name(w, c), none, pos, 0);
 		leave_block(b, saved);
 	}
 	read_block(b, body);
@@ -753,8 +759,9 @@ static void read_as(struct builder *b, TSNode as, TSNode body)
 static void read_compound(struct builder *b, TSNode n)
 {
 	struct walk *w = b->w;
-	uint32_t i, count = node_named_child_count(n), saved[2];
-	TSNode body = compound_body(w, n);
+	uint32_t saved[2];
+	TSNode body = compound_body(w, n), c;
+	struct node_iter it;
 
 	if (++b->depth > SCOPE_DEPTH)
 		goto done;
@@ -765,8 +772,7 @@ static void read_compound(struct builder *b, TSNode n)
 			file_pos(b, ts_node_start_byte(body)), 0);
 		leave_block(b, saved);
 	}
-	for (i = 0; i < count; i++) {
-		TSNode c = node_named_child(n, i);
+	for (node_iter_init(&it, n); node_iter_next_named(&it, &c);) {
 		const char *type = node_type(c);
 		if (node_symbol(c) == w->sym->block)
 			read_block(b, c);
@@ -806,11 +812,11 @@ static void read_statement(struct builder *b, TSNode st)
 		TSNode d = node_child_by_field_id(st, w->field->definition);
 		read_definition(b, d, ts_node_start_byte(st));
 	} else if (s == w->sym->global_statement || s == w->sym->nonlocal_statement) {
-		uint32_t i, count = node_named_child_count(st);
+		struct node_iter it;
+		TSNode id;
 		if (!b->scope)
 			return;	/* `global x` in the module changes nothing */
-		for (i = 0; i < count; i++) {
-			TSNode id = node_named_child(st, i);
+		for (node_iter_init(&it, st); node_iter_next_named(&it, &id);) {
 			size_t len;
 			const char *t;
 			if (node_symbol(id) != w->sym->identifier)
