@@ -792,15 +792,22 @@ static void read_statement(struct builder *b, TSNode st)
 	TSSymbol s = node_symbol(st);
 
 	if (s == w->sym->expression_statement) {
-		TSNode a = node_named_child(st, 0), none = { { 0 }, 0, 0 };
-		uint32_t pos = file_pos(b, node_end_byte(st));
+		TSNode a, none = { { 0 }, 0, 0 };
+		uint32_t pos;
+		size_t len;
+		const char *t = node_text(w, st, &len);
+		/* a call, a docstring: only an assignment binds, and it has its `=` */
+		if (!memchr(t, '=', len))
+			return;
+		a = node_named_child(st, 0);
+		pos = file_pos(b, node_end_byte(st));
 		if (node_symbol(a) == w->sym->assignment) {
 			/* a = b = value: every target of the chain gets the last value */
-			TSNode v = a, t;
+			TSNode v = a, tt;
 			while (node_symbol(v) == w->sym->assignment)
 				v = node_child_by_field_id(v, w->field->right);
-			for (t = a; node_symbol(t) == w->sym->assignment; t = node_child_by_field_id(t, w->field->right))
-				bind_targets(b, node_child_by_field_id(t, w->field->left), v, pos, 0);
+			for (tt = a; node_symbol(tt) == w->sym->assignment; tt = node_child_by_field_id(tt, w->field->right))
+				bind_targets(b, node_child_by_field_id(tt, w->field->left), v, pos, 0);
 		} else if (node_symbol(a) == w->sym->augmented_assignment) {
 			bind_targets(b, node_child_by_field_id(a, w->field->left), none, pos, 0);
 		}
