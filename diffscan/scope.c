@@ -24,6 +24,7 @@
 #include "pyast.h"
 #include "strmap.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 
 enum { SC_MODULE, SC_CLASS, SC_FUNCTION };
@@ -339,6 +340,76 @@ static size_t call_qualname(struct walk *w, TSNode call, uint32_t scope, int lig
 	return len;
 }
 
+/* The length of a dotted chain of ASCII names that `t` is whole (os.path.join), or 0. */
+static size_t plain_chain_first(const char *t, size_t len)
+{
+	size_t i, first = 0;
+	int at_start = 1;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)t[i];
+		if (c == '.') {
+			if (at_start)
+				return 0;
+			if (!first)
+				first = i;
+			at_start = 1;
+		} else if (isalpha(c) || c == '_' || (!at_start && isdigit(c))) {
+			at_start = 0;
+		} else {
+			return 0;
+		}
+	}
+	return at_start ? 0 : first;
+}
+
+static size_t resolve_identifier(struct walk *w, const char *t, size_t tlen, uint32_t at, uint32_t scope,
+	int light, char *out, size_t cap);
+
+/*
+ * An attribute chain written as plain dotted names, read off its text: its
+ * first name resolved, then the rest as written, which is what going down
+ * the chain node by node gives, without the lookups.  0 when it is not
+ * such a chain (brackets, blanks, comments, non-ASCII names, a literal
+ * first: None.x) or its name does not fit.
+ */
+static size_t plain_chain_qualname(struct walk *w, TSNode n, uint32_t scope, int light, int64_t delta,
+	char *out, size_t cap)
+{
+	size_t tlen, first, len;
+	const char *t;
+
+	if (node_has_error(n))
+		return 0;
+	t = node_text(w, n, &tlen);
+	first = plain_chain_first(t, tlen);
+	if (!first || (first == 4 && (!memcmp(t, "None", 4) || !memcmp(t, "True", 4))) ||
+	    (first == 5 && !memcmp(t, "False", 5)))
+		return 0;
+	len = resolve_identifier(w, t, first, (uint32_t)(ts_node_start_byte(n) + delta), scope, light, out, cap);
+	if (!len || name_append(out, cap, &len, t + first, tlen - first) < 0)
+		return out[0] = '\0', 0;
+	return len;
+}
+
+/* The qualified name of identifier t[0, tlen) at file position `at`. */
+static size_t resolve_identifier(struct walk *w, const char *t, size_t tlen, uint32_t at, uint32_t scope,
+	int light, char *out, size_t cap)
+{
+	struct lookup r;
+	const char *q;
+	size_t len = 0;
+
+	r = w->scopes ? resolve_name(w, t, tlen, scope, at, light) : (struct lookup){ NULL };
+	if (!r.b)
+		return name_append(out, cap, &len, t, tlen) < 0 ? 0 : len;
+	q = binding_qual(w, r.b);
+	if (*q)
+		return name_append(out, cap, &len, q, strlen(q)) < 0 ? 0 : len;
+	/* an object of the file's own: no module, as ".attr" for a chain rooted in a call */
+	return name_append(out, cap, &len, ".", 1) < 0 || name_append(out, cap, &len, t, tlen) < 0 ? 0 : len;
+}
+
 static size_t qualname_at(struct walk *w, TSNode n, uint32_t scope, int light, int64_t delta,
 	char *out, size_t cap)
 {
@@ -355,23 +426,16 @@ static size_t qualname_at(struct walk *w, TSNode n, uint32_t scope, int light, i
 		return 0;
 	sym = node_symbol(n);
 	if (sym == w->sym->identifier) {
-		struct lookup r;
-		const char *q;
 		t = node_text(w, n, &tlen);
-		r = w->scopes ? resolve_name(w, t, tlen, scope, (uint32_t)(ts_node_start_byte(n) + delta), light)
-			      : (struct lookup){ NULL };
-		if (!r.b)
-			return name_append(out, cap, &len, t, tlen) < 0 ? 0 : len;
-		q = binding_qual(w, r.b);
-		if (*q)
-			return name_append(out, cap, &len, q, strlen(q)) < 0 ? 0 : len;
-		/* an object of the file's own: no module, as ".attr" for a chain rooted in a call */
-		return name_append(out, cap, &len, ".", 1) < 0 || name_append(out, cap, &len, t, tlen) < 0 ? 0 : len;
+		return resolve_identifier(w, t, tlen, (uint32_t)(ts_node_start_byte(n) + delta), scope, light, out, cap);
 	}
 	if (sym == w->sym->call)
 		return call_qualname(w, n, scope, light, delta, out, cap);
 	if (sym != w->sym->attribute)
 		return 0;
+	len = plain_chain_qualname(w, n, scope, light, delta, out, cap);
+	if (len)
+		return len;
 	len = qualname_at(w, node_child_by_field_id(n, w->field->object), scope, light, delta, out, cap);
 	t = node_text(w, node_child_by_field_id(n, w->field->attribute), &tlen);
 	if (name_append(out, cap, &len, ".", 1) < 0 || name_append(out, cap, &len, t, tlen) < 0)
