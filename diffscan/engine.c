@@ -982,9 +982,20 @@ static uint32_t next_trigger(struct trigger_scan *t, uint32_t at)
  */
 static int skip_below(struct walk *w, struct trigger_scan *t, TSNode n, TSSymbol s)
 {
+	uint32_t start, end;
+
 	if (s >= w->eng->symbol_count || w->eng->holds_statements[s] || node_has_error(n))
 		return 0;
-	return next_trigger(t, ts_node_start_byte(n)) >= node_end_byte(n);
+	start = ts_node_start_byte(n);
+	end = node_end_byte(n);
+	/* a node's own opening parenthesis (arguments, a tuple) opens nothing below it */
+	if (start < end && w->src[start] == '(') {
+		start++;
+		/* ...but keyword arguments and defaults are below, and have their `=` */
+		if ((s == w->sym->argument_list || s == w->sym->parameters) && memchr(w->src + start, '=', end - start))
+			return 0;
+	}
+	return next_trigger(t, start) >= end;
 }
 
 /*

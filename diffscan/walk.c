@@ -40,6 +40,7 @@ void walk_grammar_init(struct walk_symbols *sym, struct walk_fields *field, cons
 	S(list_comprehension, "list_comprehension"); S(set_comprehension, "set_comprehension");
 	S(dictionary_comprehension, "dictionary_comprehension");
 	S(generator_expression, "generator_expression");
+	S(parameters, "parameters");
 #undef S
 	sym->error = (TSSymbol)-1;
 #define F(x) field->x = ts_language_field_id_for_name(lang, #x, (uint32_t)strlen(#x))

@@ -31,7 +31,8 @@ struct walk_symbols {
 		dictionary_splat, module, error, expression_statement, augmented_assignment,
 		decorated_definition, global_statement, nonlocal_statement, if_statement, for_statement,
 		while_statement, try_statement, with_statement, match_statement, lambda, for_in_clause,
-		list_comprehension, set_comprehension, dictionary_comprehension, generator_expression;
+		list_comprehension, set_comprehension, dictionary_comprehension, generator_expression,
+		parameters;
 };
 
 /* Its field names, likewise. */
