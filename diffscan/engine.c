@@ -75,20 +75,30 @@ static int ends_with(const char *s, const char *suffix)
 }
 
 /*
- * The node types that may hold a statement: every statement, clause and
- * definition, a block, the module.  (The walk's skip_below() relies on it:
- * an import, assert or except is found only below these.)
+ * The node types that may hold a statement: a block, the module, the
+ * compound statements, their clauses, definitions.  (The walk's
+ * skip_below() relies on it: an import, an assert or an except is found
+ * only below these.)  A simple statement holds an expression only.
  */
 static void init_statement_holders(struct pysec_engine *e)
 {
+	static const char *const compound[] = {
+		"module", "block", "if_statement", "for_statement", "while_statement", "try_statement",
+		"with_statement", "match_statement",
+	};
 	TSSymbol s;
+	size_t i;
 
 	e->holds_statements = xcalloc(e->symbol_count, 1);
 	for (s = 0; s < e->symbol_count; s++) {
 		const char *name = ts_language_symbol_name(e->lang, s);
-		if (name && (ends_with(name, "_statement") || ends_with(name, "_clause") ||
-			     ends_with(name, "_definition") || !strcmp(name, "block") || !strcmp(name, "module")))
+		if (!name)
+			continue;
+		if (ends_with(name, "_clause") || ends_with(name, "_definition"))
 			e->holds_statements[s] = 1;
+		for (i = 0; i < ARRAY_SIZE(compound); i++)
+			if (!strcmp(name, compound[i]))
+				e->holds_statements[s] = 1;
 	}
 }
 
