@@ -1,7 +1,8 @@
 # pysec: `make`, `make check`, `make install PREFIX=... DESTDIR=...`
 #
-# SANITIZE=1 builds into build-asan/ with AddressSanitizer and UBSan; `make
-# check` runs the whole suite on the normal build and then on that one.
+# SANITIZE=1 builds into build-asan/ with AddressSanitizer, UBSan and the
+# fast paths' self-checks; `make check` runs the whole suite on the normal
+# build and then on that one.
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -25,7 +26,8 @@ PKGS := $(CORE_PKGS) $(NET_PKGS)
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build-asan
-SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# ...and with the fast paths checked against the slow ones (util.h SELF_CHECK)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DPYSEC_SELF_CHECK
 OPT ?= -O1 -g
 else
 BUILD ?= build

@@ -990,6 +990,35 @@ static uint32_t next_trigger(struct trigger_scan *t, uint32_t at)
  * default is inside them, a string has its quotes).  An error-recovered
  * node may hold anything, and is always gone into.
  */
+#ifdef PYSEC_SELF_CHECK
+/* Some node below `n` is one the walk visits. */
+static int visits_below(struct walk *w, TSNode n)
+{
+	TSTreeCursor cur = ts_tree_cursor_new(n);
+	int found = 0, depth = 0;
+
+	for (;;) {
+		TSSymbol s = node_symbol(ts_tree_cursor_current_node(&cur));
+		if (depth && (s >= w->eng->symbol_count || w->eng->kind_of[s])) {
+			found = 1;
+			break;
+		}
+		if (ts_tree_cursor_goto_first_child(&cur)) {
+			depth++;
+			continue;
+		}
+		while (depth && !ts_tree_cursor_goto_next_sibling(&cur)) {
+			ts_tree_cursor_goto_parent(&cur);
+			depth--;
+		}
+		if (!depth)
+			break;
+	}
+	ts_tree_cursor_delete(&cur);
+	return found;
+}
+#endif
+
 static int skip_below(struct walk *w, struct trigger_scan *t, TSNode n, TSSymbol s)
 {
 	uint32_t start, end;
@@ -1005,7 +1034,12 @@ static int skip_below(struct walk *w, struct trigger_scan *t, TSNode n, TSSymbol
 		if ((s == w->sym->argument_list || s == w->sym->parameters) && memchr(w->src + start, '=', end - start))
 			return 0;
 	}
-	return next_trigger(t, start) >= end;
+	if (next_trigger(t, start) < end)
+		return 0;
+#ifdef PYSEC_SELF_CHECK
+	SELF_CHECK(!visits_below(w, n));
+#endif
+	return 1;
 }
 
 /*

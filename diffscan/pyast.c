@@ -249,6 +249,22 @@ static int plain_string_content(const struct walk *w, TSNode n, const char **con
 	return 1;
 }
 
+/* A string's value from its string_content children: what plain_string_content() stands for. */
+static void string_value_from_tree(const struct walk *w, TSNode n, struct buf *out)
+{
+	int raw = string_prefix_has(w, n, 'r');
+	struct node_iter it;
+	TSNode c;
+
+	for (node_iter_init(&it, n); node_iter_next_named(&it, &c);) {
+		if (node_symbol(c) == w->sym->string_content) {
+			size_t len;
+			const char *t = node_text(w, c, &len);
+			decode_content(t, len, raw, out);
+		}
+	}
+}
+
 int node_string_value(const struct walk *w, TSNode n, struct buf *out)
 {
 	struct node_iter it;
@@ -267,17 +283,19 @@ int node_string_value(const struct walk *w, TSNode n, struct buf *out)
 	if (node_symbol(n) != w->sym->string)
 		return -1;
 	if (plain_string_content(w, n, &content, &clen, &raw)) {
+#ifdef PYSEC_SELF_CHECK
+		size_t before = out->len;
+		struct buf slow = BUF_INIT(out->max - before);
+		string_value_from_tree(w, n, &slow);
+#endif
 		decode_content(content, clen, raw, out);
+#ifdef PYSEC_SELF_CHECK
+		SELF_CHECK(out->len - before == slow.len && !memcmp(out->ptr + before, slow.ptr, slow.len));
+		buf_free(&slow);
+#endif
 		return out->len >= out->max ? -1 : 0;
 	}
-	raw = string_prefix_has(w, n, 'r');
-	for (node_iter_init(&it, n); node_iter_next_named(&it, &c);) {
-		if (node_symbol(c) == w->sym->string_content) {
-			size_t len;
-			const char *t = node_text(w, c, &len);
-			decode_content(t, len, raw, out);
-		}
-	}
+	string_value_from_tree(w, n, out);
 	return out->len >= out->max ? -1 : 0;
 }
 

@@ -365,6 +365,8 @@ static size_t plain_chain_first(const char *t, size_t len)
 
 static size_t resolve_identifier(struct walk *w, const char *t, size_t tlen, uint32_t at, uint32_t scope,
 	int light, char *out, size_t cap);
+static size_t attribute_qualname(struct walk *w, TSNode n, uint32_t scope, int light, int64_t delta,
+	char *out, size_t cap);
 
 /*
  * An attribute chain written as plain dotted names, read off its text: its
@@ -434,8 +436,24 @@ static size_t qualname_at(struct walk *w, TSNode n, uint32_t scope, int light, i
 	if (sym != w->sym->attribute)
 		return 0;
 	len = plain_chain_qualname(w, n, scope, light, delta, out, cap);
-	if (len)
-		return len;
+#ifdef PYSEC_SELF_CHECK
+	if (len) {
+		char *slow = xmalloc(cap);
+		size_t slow_len = attribute_qualname(w, n, scope, light, delta, slow, cap);
+		SELF_CHECK(slow_len == len && !memcmp(slow, out, len));
+		free(slow);
+	}
+#endif
+	return len ? len : attribute_qualname(w, n, scope, light, delta, out, cap);
+}
+
+/* An attribute chain's name, node by node: its object's, a dot, its attribute. */
+static size_t attribute_qualname(struct walk *w, TSNode n, uint32_t scope, int light, int64_t delta,
+	char *out, size_t cap)
+{
+	size_t len, tlen;
+	const char *t;
+
 	len = qualname_at(w, node_child_by_field_id(n, w->field->object), scope, light, delta, out, cap);
 	t = node_text(w, node_child_by_field_id(n, w->field->attribute), &tlen);
 	if (name_append(out, cap, &len, ".", 1) < 0 || name_append(out, cap, &len, t, tlen) < 0)

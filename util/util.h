@@ -21,6 +21,23 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * The sanitizer builds (SANITIZE=1: the tests' second run, the fuzzers)
+ * define PYSEC_SELF_CHECK: a fast path then also takes the slow way it
+ * stands for, and aborts if the two answers differ, so that the tests and
+ * fuzzing find any input where they do.
+ */
+#ifdef PYSEC_SELF_CHECK
+#include <stdlib.h>
+#define SELF_CHECK(cond) \
+	do { \
+		if (!(cond)) { \
+			fprintf(stderr, "%s:%d: self-check failed: %s\n", __FILE__, __LINE__, #cond); \
+			abort(); \
+		} \
+	} while (0)
+#endif
+
 /* --- alloc.c --------------------------------------------------------------- */
 
 void *xmalloc(size_t size);
