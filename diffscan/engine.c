@@ -991,15 +991,17 @@ static uint32_t next_trigger(struct trigger_scan *t, uint32_t at)
  * node may hold anything, and is always gone into.
  */
 #ifdef PYSEC_SELF_CHECK
-/* Some node below `n` is one the walk visits. */
+/* Some node below `n` is one the walk visits (a lambda's defaults it passes by: visit_default()). */
 static int visits_below(struct walk *w, TSNode n)
 {
 	TSTreeCursor cur = ts_tree_cursor_new(n);
 	int found = 0, depth = 0;
 
 	for (;;) {
-		TSSymbol s = node_symbol(ts_tree_cursor_current_node(&cur));
-		if (depth && (s >= w->eng->symbol_count || w->eng->kind_of[s])) {
+		TSNode d = ts_tree_cursor_current_node(&cur);
+		TSSymbol s = node_symbol(d);
+		if (depth && (s >= w->eng->symbol_count || w->eng->kind_of[s]) &&
+		    !(w->eng->kind_of[s] == ACT_DEFAULT && !strcmp(node_type(node_parent(d)), "lambda_parameters"))) {
 			found = 1;
 			break;
 		}
@@ -1027,13 +1029,12 @@ static int skip_below(struct walk *w, struct trigger_scan *t, TSNode n, TSSymbol
 		return 0;
 	start = ts_node_start_byte(n);
 	end = node_end_byte(n);
+	/* keyword arguments and defaults are below these, and have their `=` */
+	if ((s == w->sym->argument_list || s == w->sym->parameters) && memchr(w->src + start, '=', end - start))
+		return 0;
 	/* a node's own opening parenthesis (arguments, a tuple) opens nothing below it */
-	if (start < end && w->src[start] == '(') {
+	if (start < end && w->src[start] == '(')
 		start++;
-		/* ...but keyword arguments and defaults are below, and have their `=` */
-		if ((s == w->sym->argument_list || s == w->sym->parameters) && memchr(w->src + start, '=', end - start))
-			return 0;
-	}
 	if (next_trigger(t, start) < end)
 		return 0;
 #ifdef PYSEC_SELF_CHECK

@@ -146,6 +146,8 @@ static const struct scan_case cases[] = {
 	{ "B104", "app.run(host=\"127.0.0.1\")\n", "" },
 	{ "B104", "sock.bind((\"\", port))\n", "B104:1" },
 	{ "B104", "sock.bind((\"localhost\", port))\nx = \"\"\n", "" },
+	/* two backslashes, not "": tree-sitter-python ends such a raw string with a string_end that holds them */
+	{ "B104", "sock.bind((r\"\\\\\", port))\n", "" },
 
 	/* B105 hardcoded_password_string */
 	{ "B105", "password = \"hunter2\"\n", "B105:1" },
