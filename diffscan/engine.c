@@ -960,7 +960,8 @@ static void replay_until(struct walk *w, uint32_t byte);
 
 /*
  * The first byte at or after `at` that can start a call's arguments or a
- * string: ( ' ".  Asked in the walk's pre-order, so `at` only grows and the
+ * string: ( ' " and ` (tree-sitter-python's strings include Python 2's
+ * backquotes).  Asked in the walk's pre-order, so `at` only grows and the
  * file is scanned once.
  */
 struct trigger_scan {
@@ -972,11 +973,12 @@ struct trigger_scan {
 
 static uint32_t next_trigger(struct trigger_scan *t, uint32_t at)
 {
+	static const uint8_t trigger[256] = { ['('] = 1, ['"'] = 1, ['\''] = 1, ['`'] = 1 };
 	uint32_t i;
 
 	if (at >= t->from && t->next >= at)
 		return t->next;
-	for (i = at; i < t->len && t->src[i] != '(' && t->src[i] != '"' && t->src[i] != '\''; i++)
+	for (i = at; i < t->len && !trigger[(uint8_t)t->src[i]]; i++)
 		;
 	t->from = at;
 	t->next = i;
@@ -985,7 +987,7 @@ static uint32_t next_trigger(struct trigger_scan *t, uint32_t at)
 
 /*
  * Nothing below `n` can be visited: it holds no statement (imports, asserts
- * and excepts are statements or clauses), and its text has no ( ' " (a
+ * and excepts are statements or clauses), and its text has no trigger (a
  * call has its arguments in parentheses, a keyword argument or a def's
  * default is inside them, a string has its quotes).  An error-recovered
  * node may hold anything, and is always gone into.

@@ -103,12 +103,12 @@ int node_is_string(const struct walk *w, TSNode n)
 	return s == w->sym->string || s == w->sym->concatenated_string;
 }
 
-/* The length of a string literal's prefix (r, b, f, u...): the letters before its first quote. */
+/* The length of a string literal's prefix (r, b, f, u): the letters before its first quote (" ' or `). */
 static size_t string_prefix_len(const char *t, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < len && t[i] != '"' && t[i] != '\''; i++)
+	for (i = 0; i < len && t[i] != '"' && t[i] != '\'' && t[i] != '`'; i++)
 		;
 	return i;
 }
@@ -127,7 +127,7 @@ static int prefix_has(const char *t, size_t len, char c)
  * Whether the string's prefix has `c`.  It is read from the node's text
  * (a string node starts with its prefix), not from its string_start
  * child: finding a child costs more than reading a few bytes.  An error-
- * recovered string may lack its string_start, and has no prefix then.
+ * recovered string is read from its string_start, if it has one.
  */
 static int string_prefix_has(const struct walk *w, TSNode str, char c)
 {
@@ -135,12 +135,22 @@ static int string_prefix_has(const struct walk *w, TSNode str, char c)
 	const char *t;
 
 	if (node_has_error(str)) {
-		TSNode start = node_child(str, 0);
-		if (ts_node_is_null(start) || node_symbol(start) != w->sym->string_start)
+		str = node_child(str, 0);
+		if (ts_node_is_null(str) || node_symbol(str) != w->sym->string_start)
 			return 0;
 	}
 	t = node_text(w, str, &len);
-	return prefix_has(t, string_prefix_len(t, len), c);
+	len = string_prefix_len(t, len);
+#ifdef PYSEC_SELF_CHECK
+	{
+		TSNode start = node_child(str, 0);
+		size_t slen;
+		const char *st = node_text(w, start, &slen);
+		if (node_symbol(str) == w->sym->string && node_symbol(start) == w->sym->string_start)
+			SELF_CHECK(prefix_has(t, len, c) == prefix_has(st, string_prefix_len(st, slen), c));
+	}
+#endif
+	return prefix_has(t, len, c);
 }
 
 int node_is_fstring(const struct walk *w, TSNode n)
@@ -220,24 +230,25 @@ static void decode_content(const char *t, size_t len, int raw, struct buf *out)
  * the buffer's cap (the caller treats that as "not a literal").
  */
 /*
- * The text between the quotes of a string literal that is neither an
- * f-string nor error-recovered: such a string's only child between its
- * string_start and string_end is its string_content, so its value can be
- * read off its text without going down the tree.  0 if it is not such a
- * string.
+ * The text between the quotes of a string literal whose value is that
+ * text, decoded, read without going down the tree.  That is a string that
+ * is no f-string and not error-recovered, with at most one child between
+ * its string_start and string_end (its string_content), and no `#` (the
+ * parser's recovery can put a comment inside a string whose lines it
+ * could not end).  0 for any other string.
  */
 static int plain_string_content(const struct walk *w, TSNode n, const char **content, size_t *clen, int *raw)
 {
 	size_t len, p, q, i;
 	const char *t;
 
-	if (node_has_error(n))
+	if (node_has_error(n) || node_named_child_count(n) > 3)
 		return 0;
 	t = node_text(w, n, &len);
 	p = string_prefix_len(t, len);
 	if (p == len || prefix_has(t, p, 'f'))
 		return 0;
-	q = len - p >= 6 && t[p + 1] == t[p] && t[p + 2] == t[p] ? 3 : 1;
+	q = t[p] != '`' && len - p >= 6 && t[p + 1] == t[p] && t[p + 2] == t[p] ? 3 : 1;
 	if (len - p < 2 * q)
 		return 0;
 	for (i = len - q; i < len; i++)
@@ -246,7 +257,7 @@ static int plain_string_content(const struct walk *w, TSNode n, const char **con
 	*content = t + p + q;
 	*clen = len - p - 2 * q;
 	*raw = prefix_has(t, p, 'r');
-	return 1;
+	return !memchr(*content, '#', *clen);
 }
 
 /* A string's value from its string_content children: what plain_string_content() stands for. */
