@@ -67,11 +67,11 @@ struct glob_ref {
 	int same;		/* the same pattern as the one before (they are sorted) */
 };
 
-static int ends_with(const char *s, const char *suffix)
+static int ends_with(const char *s, size_t len, const char *suffix)
 {
-	size_t n = strlen(s), k = strlen(suffix);
+	size_t k = strlen(suffix);
 
-	return n >= k && !memcmp(s + n - k, suffix, k);
+	return len >= k && !memcmp(s + len - k, suffix, k);
 }
 
 /*
@@ -83,8 +83,8 @@ static int ends_with(const char *s, const char *suffix)
 static void init_statement_holders(struct pysec_engine *e)
 {
 	static const char *const compound[] = {
-		"module", "block", "if_statement", "for_statement", "while_statement", "try_statement",
-		"with_statement", "match_statement",
+		"if_statement", "for_statement", "while_statement", "try_statement", "with_statement",
+		"match_statement",
 	};
 	TSSymbol s;
 	size_t i;
@@ -92,13 +92,12 @@ static void init_statement_holders(struct pysec_engine *e)
 	e->holds_statements = xcalloc(e->symbol_count, 1);
 	for (s = 0; s < e->symbol_count; s++) {
 		const char *name = ts_language_symbol_name(e->lang, s);
-		if (!name)
-			continue;
-		if (ends_with(name, "_clause") || ends_with(name, "_definition"))
-			e->holds_statements[s] = 1;
-		for (i = 0; i < ARRAY_SIZE(compound); i++)
-			if (!strcmp(name, compound[i]))
-				e->holds_statements[s] = 1;
+		size_t len = name ? strlen(name) : 0;
+		int holds = ends_with(name, len, "_clause") || ends_with(name, len, "_definition") ||
+			    (len == 5 && !memcmp(name, "block", 5)) || (len == 6 && !memcmp(name, "module", 6));
+		for (i = 0; !holds && ends_with(name, len, "_statement") && i < ARRAY_SIZE(compound); i++)
+			holds = !strcmp(name, compound[i]);
+		e->holds_statements[s] = (uint8_t)holds;
 	}
 }
 
