@@ -885,11 +885,16 @@ static void read_statement(struct builder *b, TSNode st)
 		pos = file_pos(b, node_end_byte(st));
 		if (node_symbol(a) == w->sym->assignment) {
 			/* a = b = value: every target of the chain gets the last value */
-			TSNode v = a, tt;
-			while (node_symbol(v) == w->sym->assignment)
-				v = node_child_by_field_id(v, w->field->right);
-			for (tt = a; node_symbol(tt) == w->sym->assignment; tt = node_child_by_field_id(tt, w->field->right))
-				bind_targets(b, node_child_by_field_id(tt, w->field->left), v, pos, 0);
+			TSNode v, tt, kept[4];	/* the first targets: not looked up twice */
+			size_t n = 0, i;
+			for (v = a; node_symbol(v) == w->sym->assignment; v = node_child_by_field_id(v, w->field->right), n++)
+				if (n < ARRAY_SIZE(kept))
+					kept[n] = node_child_by_field_id(v, w->field->left);
+			for (i = 0; i < n && i < ARRAY_SIZE(kept); i++)
+				bind_targets(b, kept[i], v, pos, 0);
+			for (i = 0, tt = a; n > ARRAY_SIZE(kept) && i < n; i++, tt = node_child_by_field_id(tt, w->field->right))
+				if (i >= ARRAY_SIZE(kept))
+					bind_targets(b, node_child_by_field_id(tt, w->field->left), v, pos, 0);
 		} else if (node_symbol(a) == w->sym->augmented_assignment) {
 			bind_targets(b, node_child_by_field_id(a, w->field->left), none, pos, 0);
 		}

@@ -346,6 +346,9 @@ static const struct scan_case cases[] = {
 	{ "B602", "import subprocess as sp\nsp.call(x, shell=True)\n", "B602:2" },
 	{ "B602", "from subprocess import call as c\nc(x, shell=True)\n", "B602:2" },
 	{ "B602", "from subprocess import Popen\nPopen(x, shell=True)\n", "B602:2" },
+	/* every target of a chain, past the few scope.c keeps at hand */
+	{ "B602", "import subprocess as s\na = b = c = d = e = f = s.call\nf(x, shell=True)\na(x, shell=True)\n",
+	  "B602:3 B602:4" },
 	{ "B602", "import subprocess\nrun = subprocess.Popen\nrun(x, shell=True)\n", "B602:3" },
 	/* a name rebound to something else is no longer the module */
 	{ "B602 B604", "import subprocess as sp\nsp = other\nsp.call(x, shell=True)\n", "B604:3" },
