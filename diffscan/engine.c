@@ -393,11 +393,14 @@ static int glob_may_match(const struct glob_ref *g, const char *name, size_t len
 {
 	if (len < g->litlen)
 		return 0;
+	if (!g->litlen)
+		return 1;
+	/* most calls differ from the literal in its first (last) byte: no memcmp() then */
 	switch (g->anchor) {
 	case GLOB_AT_START:
-		return !memcmp(name, g->lit, g->litlen);
+		return name[0] == g->lit[0] && !memcmp(name, g->lit, g->litlen);
 	case GLOB_AT_END:
-		return !memcmp(name + len - g->litlen, g->lit, g->litlen);
+		return name[len - 1] == g->lit[g->litlen - 1] && !memcmp(name + len - g->litlen, g->lit, g->litlen);
 	default:
 		return memmem(name, len, g->lit, g->litlen) != NULL;
 	}
@@ -854,7 +857,7 @@ static void visit_call(struct walk *w, TSNode n)
 		const struct glob_ref *g = &w->eng->call_globs[i];
 		if (!g->same)
 			hit = glob_may_match(g, w->qualname, w->qualname_len) &&
-			      fnmatch(g->pattern, w->qualname, 0) == 0;
+			      (!strcmp(g->pattern, "*") || fnmatch(g->pattern, w->qualname, 0) == 0);
 		if (hit)
 			cands[count++] = g->clause;
 	}
