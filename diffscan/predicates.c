@@ -763,10 +763,16 @@ static int p_password_target(struct walk *w, TSNode n, const struct pred *p)
 	return 0;
 }
 
-/* Is identifier `name` passed to a call (itself, as an argument or a keyword's value) in `scope`'s subtree? */
+/*
+ * Is identifier `name` passed to a call (itself, as an argument or a
+ * keyword's value) in `scope`'s subtree?  The walk down keeps each node's
+ * parent at hand (ts_node_parent() would search for it from the root).
+ */
 static int name_passed(struct walk *w, TSNode scope, TSNode name)
 {
 	TSTreeCursor cur = ts_tree_cursor_new(scope);
+	TSNode *up = NULL, none = { { 0 }, 0, 0 };
+	size_t depth = 0, cap = 0;
 	char key[300];
 	size_t len;
 	const char *t = node_text(w, name, &len);
@@ -778,7 +784,7 @@ static int name_passed(struct walk *w, TSNode scope, TSNode name)
 	for (;;) {
 		TSNode c = ts_tree_cursor_current_node(&cur);
 		if (node_symbol(c) == w->sym->identifier) {
-			TSNode parent = node_parent(c);
+			TSNode parent = depth ? up[depth - 1] : none;
 			if ((node_symbol(parent) == w->sym->argument_list ||
 			     (node_symbol(parent) == w->sym->keyword_argument &&
 			      ts_node_eq(node_child_by_field_id(parent, w->field->value), c))) &&
@@ -788,13 +794,18 @@ static int name_passed(struct walk *w, TSNode scope, TSNode name)
 				break;
 			}
 		}
-		if (ts_tree_cursor_goto_first_child(&cur))
+		if (ts_tree_cursor_goto_first_child(&cur)) {
+			*ARRAY_PUSH(up, depth, cap) = c;
 			continue;
-		while (!ts_tree_cursor_goto_next_sibling(&cur))
+		}
+		while (!ts_tree_cursor_goto_next_sibling(&cur)) {
 			if (!ts_tree_cursor_goto_parent(&cur))
 				goto done;
+			depth--;
+		}
 	}
 done:
+	free(up);
 	ts_tree_cursor_delete(&cur);
 	strmap_put(&w->passed, key, (size_t)n, found ? (void *)2 : (void *)1);
 	return found;
