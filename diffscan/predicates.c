@@ -954,17 +954,18 @@ static int sql_statement_of(struct walk *w, TSNode n, struct buf *stmt, TSNode *
 		*wrapper = walk_ancestor(w, k);
 		return rc;
 	}
-	if (node_symbol(parent) == w->sym->attribute &&
-	    node_text_eq(w, node_child_by_field_id(parent, w->field->attribute), "format")) {
-		*wrapper = walk_ancestor(w, 3);
-		return node_string_value(w, n, stmt);
-	}
-	/* "...".replace(): judged, but never with an execute() call's confidence (Bandit 1.7.7) */
-	if (node_symbol(parent) == w->sym->attribute &&
-	    node_text_eq(w, node_child_by_field_id(parent, w->field->attribute), "replace")) {
-		TSNode none = { { 0 }, 0, 0 };
-		*wrapper = none;
-		return node_string_value(w, n, stmt);
+	if (node_symbol(parent) == w->sym->attribute) {
+		TSNode method = node_child_by_field_id(parent, w->field->attribute);
+		if (node_text_eq(w, method, "format")) {
+			*wrapper = walk_ancestor(w, 3);
+			return node_string_value(w, n, stmt);
+		}
+		/* "...".replace(): judged, but never with an execute() call's confidence (Bandit 1.7.7) */
+		if (node_text_eq(w, method, "replace")) {
+			TSNode none = { { 0 }, 0, 0 };
+			*wrapper = none;
+			return node_string_value(w, n, stmt);
+		}
 	}
 	/* an f-string, also one joined to plain strings ("SELECT ..." f"WHERE id = {uid}"), as Python's ast joins them */
 	if (node_is_fstring(w, n) || (node_symbol(n) == w->sym->concatenated_string && !is_plain_string(w, n))) {
