@@ -67,40 +67,6 @@ struct glob_ref {
 	int same;		/* the same pattern as the one before (they are sorted) */
 };
 
-static int ends_with(const char *s, size_t len, const char *suffix)
-{
-	size_t k = strlen(suffix);
-
-	return len >= k && !memcmp(s + len - k, suffix, k);
-}
-
-/*
- * The node types that may hold a statement: a block, the module, the
- * compound statements, their clauses, definitions.  (The walk's
- * skip_below() relies on it: an import, an assert or an except is found
- * only below these.)  A simple statement holds an expression only.
- */
-static void init_statement_holders(struct pysec_engine *e)
-{
-	static const char *const compound[] = {
-		"if_statement", "for_statement", "while_statement", "try_statement", "with_statement",
-		"match_statement",
-	};
-	TSSymbol s;
-	size_t i;
-
-	e->holds_statements = xcalloc(e->symbol_count, 1);
-	for (s = 0; s < e->symbol_count; s++) {
-		const char *name = ts_language_symbol_name(e->lang, s);
-		size_t len = name ? strlen(name) : 0;
-		int holds = ends_with(name, len, "_clause") || ends_with(name, len, "_definition") ||
-			    (len == 5 && !memcmp(name, "block", 5)) || (len == 6 && !memcmp(name, "module", 6));
-		for (i = 0; !holds && ends_with(name, len, "_statement") && i < ARRAY_SIZE(compound); i++)
-			holds = !strcmp(name, compound[i]);
-		e->holds_statements[s] = (uint8_t)holds;
-	}
-}
-
 static void init_symbols(struct pysec_engine *e)
 {
 	walk_grammar_init(&e->sym, &e->field, e->lang);
@@ -123,7 +89,6 @@ static void init_symbols(struct pysec_engine *e)
 	e->opaque[e->sym.import_from_statement] = 1;
 	e->opaque[e->sym.string_content] = 1;
 	e->opaque[e->sym.string_start] = 1;
-	init_statement_holders(e);
 }
 
 /* --- loading -------------------------------------------------------------- */
@@ -559,7 +524,6 @@ void pysec_engine_free(pysec_engine *e)
 	rules_clear(&e->set);
 	free(e->kind_of);
 	free(e->opaque);
-	free(e->holds_statements);
 	strmap_clear(&e->call_exact);
 	strmap_clear(&e->imported_words);
 	strmap_clear(&e->exports);
@@ -961,10 +925,15 @@ static void pop_ancestor(struct walk *w)
 static void replay_until(struct walk *w, uint32_t byte);
 
 /*
- * The first byte at or after `at` that can start a call's arguments or a
- * string: ( ' " and ` (tree-sitter-python's strings include Python 2's
- * backquotes).  Asked in the walk's pre-order, so `at` only grows and the
- * file is scanned once.
+ * What the walk visits shows in the text (the walk's triggers): a call has
+ * its arguments in parentheses, a string its quotes (tree-sitter-python's
+ * strings include Python 2's backquotes), an import, an assert and an
+ * except their keywords.  (A keyword argument or a def's default has no
+ * trigger of its own, but is inside parentheses.)  So where the text has
+ * no trigger, the walk has nothing to visit.
+ *
+ * next_trigger() finds the first trigger at or after `at`.  It is asked in
+ * the walk's pre-order, so `at` only grows and the file is scanned once.
  */
 struct trigger_scan {
 	const char *src;
@@ -973,30 +942,47 @@ struct trigger_scan {
 	uint32_t next;
 };
 
+static int trigger_at(const char *src, uint32_t len, uint32_t i)
+{
+	/* 1: a trigger; 2: the first letter of a trigger keyword */
+	static const uint8_t first[256] = {
+		['('] = 1, ['"'] = 1, ['\''] = 1, ['`'] = 1, ['i'] = 2, ['a'] = 2, ['e'] = 2,
+	};
+	const char *s = src + i;
+	uint32_t left = len - i;
+
+	switch (first[(uint8_t)*s]) {
+	case 1:
+		return 1;
+	case 2:
+		return left >= 6 && (!memcmp(s, "import", 6) || !memcmp(s, "assert", 6) || !memcmp(s, "except", 6));
+	default:
+		return 0;
+	}
+}
+
 static uint32_t next_trigger(struct trigger_scan *t, uint32_t at)
 {
-	static const uint8_t trigger[256] = { ['('] = 1, ['"'] = 1, ['\''] = 1, ['`'] = 1 };
 	uint32_t i;
 
 	if (at >= t->from && t->next >= at)
 		return t->next;
-	for (i = at; i < t->len && !trigger[(uint8_t)t->src[i]]; i++)
+	for (i = at; i < t->len && !trigger_at(t->src, t->len, i); i++)
 		;
 	t->from = at;
 	t->next = i;
 	return i;
 }
 
-/*
- * Nothing below `n` can be visited: it holds no statement (imports, asserts
- * and excepts are statements or clauses), and its text has no trigger (a
- * call has its arguments in parentheses, a keyword argument or a def's
- * default is inside them, a string has its quotes).  An error-recovered
- * node may hold anything, and is always gone into.
- */
+/* Keyword arguments and defaults, which have no trigger of their own, are below these. */
+static int holds_keywords(struct walk *w, TSSymbol s)
+{
+	return s == w->sym->argument_list || s == w->sym->parameters;
+}
+
 #ifdef PYSEC_SELF_CHECK
-/* Some node below `n` is one the walk visits (a lambda's defaults it passes by: visit_default()). */
-static int visits_below(struct walk *w, TSNode n)
+/* `n` (if `itself`) or some node below it is one the walk visits (a lambda's defaults it passes by: visit_default()). */
+static int visits(struct walk *w, TSNode n, int itself)
 {
 	TSTreeCursor cur = ts_tree_cursor_new(n);
 	int found = 0, depth = 0;
@@ -1004,7 +990,7 @@ static int visits_below(struct walk *w, TSNode n)
 	for (;;) {
 		TSNode d = ts_tree_cursor_current_node(&cur);
 		TSSymbol s = node_symbol(d);
-		if (depth && (s >= w->eng->symbol_count || w->eng->kind_of[s]) &&
+		if ((depth || itself) && (s >= w->eng->symbol_count || w->eng->kind_of[s]) &&
 		    !(w->eng->kind_of[s] == ACT_DEFAULT && !strcmp(node_type(node_parent(d)), "lambda_parameters"))) {
 			found = 1;
 			break;
@@ -1023,18 +1009,33 @@ static int visits_below(struct walk *w, TSNode n)
 	ts_tree_cursor_delete(&cur);
 	return found;
 }
+
+/* The siblings after the cursor's node that end by byte `to` hold nothing the walk visits. */
+static int passes_nothing(struct walk *w, const TSTreeCursor *at, uint32_t to)
+{
+	TSTreeCursor cur = ts_tree_cursor_copy(at);
+	int found = 0;
+
+	while (!found && ts_tree_cursor_goto_next_sibling(&cur)) {
+		TSNode n = ts_tree_cursor_current_node(&cur);
+		if (node_end_byte(n) > to)
+			break;
+		found = visits(w, n, 1);
+	}
+	ts_tree_cursor_delete(&cur);
+	return !found;
+}
 #endif
 
 static int skip_below(struct walk *w, struct trigger_scan *t, TSNode n, TSSymbol s)
 {
 	uint32_t start, end;
 
-	if (s >= w->eng->symbol_count || w->eng->holds_statements[s] || node_has_error(n))
+	if (node_has_error(n))
 		return 0;
 	start = ts_node_start_byte(n);
 	end = node_end_byte(n);
-	/* keyword arguments and defaults are below these, and have their `=` */
-	if ((s == w->sym->argument_list || s == w->sym->parameters) && memchr(w->src + start, '=', end - start))
+	if (holds_keywords(w, s) && memchr(w->src + start, '=', end - start))
 		return 0;
 	/* a node's own opening parenthesis (arguments, a tuple) opens nothing below it */
 	if (start < end && w->src[start] == '(')
@@ -1042,9 +1043,47 @@ static int skip_below(struct walk *w, struct trigger_scan *t, TSNode n, TSSymbol
 	if (next_trigger(t, start) < end)
 		return 0;
 #ifdef PYSEC_SELF_CHECK
-	SELF_CHECK(!visits_below(w, n));
+	SELF_CHECK(!visits(w, n, 0));
 #endif
 	return 1;
+}
+
+enum step { ON_SIBLING, ON_PARENT, AT_ROOT };
+
+/*
+ * From the cursor's node on to the next one that may hold something to
+ * visit: its next sibling; past siblings with no trigger, straight to the
+ * one that holds the next trigger (tree-sitter finds it by byte, going
+ * down its balanced hidden nodes, where stepping sibling by sibling goes
+ * through them for each); or, when no trigger is left in the parent, up to
+ * the parent.  In an error-recovered parent, or one that holds keyword
+ * arguments, it steps one sibling at a time.  `base`: the walk's depth at
+ * its root, whose siblings are not the walk's.
+ */
+static enum step step_on(struct walk *w, TSTreeCursor *cur, struct trigger_scan *t, size_t base)
+{
+	TSNode n, parent;
+	uint32_t next;
+
+	if (w->depth == base)
+		return AT_ROOT;
+	parent = w->anc[w->depth - 1];
+	if (!node_has_error(parent) && !holds_keywords(w, node_symbol(parent))) {
+		n = ts_tree_cursor_current_node(cur);
+		next = next_trigger(t, node_end_byte(n));
+#ifdef PYSEC_SELF_CHECK
+		SELF_CHECK(passes_nothing(w, cur, next));
+#endif
+		ts_tree_cursor_goto_parent(cur);
+		/* libtree-sitter 0.20.7 goes to the first child that ends at or past its byte: past `next` */
+		if (next < node_end_byte(parent) && ts_tree_cursor_goto_first_child_for_byte(cur, next + 1) >= 0)
+			return ON_SIBLING;
+		return ON_PARENT;
+	}
+	if (ts_tree_cursor_goto_next_sibling(cur))
+		return ON_SIBLING;
+	ts_tree_cursor_goto_parent(cur);
+	return ON_PARENT;
 }
 
 /*
@@ -1081,8 +1120,11 @@ static int walk_tree(struct walk *w, TSNode root, int replaying)
 			push_ancestor(w, n, replaying);
 			continue;
 		}
-		while (!ts_tree_cursor_goto_next_sibling(&cur)) {
-			if (!ts_tree_cursor_goto_parent(&cur))
+		for (;;) {
+			enum step st = step_on(w, &cur, &trig, base);
+			if (st == ON_SIBLING)
+				break;
+			if (st == AT_ROOT)
 				goto done;
 			pop_ancestor(w);
 		}

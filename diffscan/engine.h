@@ -28,7 +28,6 @@ struct pysec_engine {
 	struct walk_fields field;
 	uint8_t *kind_of;		/* per TSSymbol: what the walk does there */
 	uint8_t *opaque;		/* per TSSymbol: 1 if the walk need not look inside */
-	uint8_t *holds_statements;	/* per TSSymbol: 1 if it may hold a statement */
 	uint32_t symbol_count;
 	struct strmap call_exact;	/* qualified name -> struct clause_list */
 	struct glob_ref *call_globs;	/* call clauses named by a glob, sorted by it */
