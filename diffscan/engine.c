@@ -1088,7 +1088,8 @@ static enum step step_on(struct walk *w, TSTreeCursor *cur, struct trigger_scan 
 
 /*
  * Pre-order, iterative (a file of 100,000 nested brackets must not blow the
- * stack), over `root`'s subtree.  `replaying`: a context statement of a
+ * stack), over `root`'s subtree, where the text says something may be
+ * visited (skip_below(), step_on()).  `replaying`: a context statement of a
  * focused parse, where only what binds names is visited.
  */
 static int walk_tree(struct walk *w, TSNode root, int replaying)
