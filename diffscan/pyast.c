@@ -225,11 +225,6 @@ static void decode_content(const char *t, size_t len, int raw, struct buf *out)
 }
 
 /*
- * The string's value.  Interpolations of an f-string are left out, as
- * Bandit sees only the constant parts.  Returns -1 when the value is over
- * the buffer's cap (the caller treats that as "not a literal").
- */
-/*
  * The text between the quotes of a string literal whose value is that
  * text, decoded, read without going down the tree.  That is a string that
  * is no f-string and not error-recovered, with at most one child between
@@ -295,6 +290,11 @@ static int tree_delimits(const struct walk *w, TSNode n, const char *content, si
 }
 #endif
 
+/*
+ * The string's value.  Interpolations of an f-string are left out, as
+ * Bandit sees only the constant parts.  Returns -1 when the value is over
+ * the buffer's cap (the caller treats that as "not a literal").
+ */
 int node_string_value(const struct walk *w, TSNode n, struct buf *out)
 {
 	struct node_iter it;

@@ -24,7 +24,6 @@
 #include "pyast.h"
 #include "strmap.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 
 enum { SC_MODULE, SC_CLASS, SC_FUNCTION };
@@ -354,7 +353,8 @@ static size_t plain_chain_first(const char *t, size_t len)
 			if (!first)
 				first = i;
 			at_start = 1;
-		} else if (isalpha(c) || c == '_' || (!at_start && isdigit(c))) {
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+			   (!at_start && c >= '0' && c <= '9')) {
 			at_start = 0;
 		} else {
 			return 0;
@@ -878,9 +878,14 @@ static void read_statement(struct builder *b, TSNode st)
 		uint32_t pos;
 		size_t len;
 		const char *t = node_text(w, st, &len);
-		/* a call, a docstring: only an assignment binds, and it has its `=` */
-		if (!memchr(t, '=', len))
+		/* a call, a docstring: only an assignment binds, and it has its `=` (or, `x: int`, its `:`) */
+		if (!memchr(t, '=', len) && !memchr(t, ':', len)) {
+#ifdef PYSEC_SELF_CHECK
+			SELF_CHECK(node_symbol(node_named_child(st, 0)) != w->sym->assignment &&
+				   node_symbol(node_named_child(st, 0)) != w->sym->augmented_assignment);
+#endif
 			return;
+		}
 		a = node_named_child(st, 0);
 		pos = file_pos(b, node_end_byte(st));
 		if (node_symbol(a) == w->sym->assignment) {
