@@ -132,6 +132,8 @@ static const struct scan_case cases[] = {
 	/* B101 assert_used */
 	{ "B101", "assert user.is_admin\n", "B101:1" },
 	{ "B101", "if not user.is_admin:\n    raise PermissionError()\n", "" },
+	/* no call or string around it: the walk goes in for the keyword */
+	{ "B101", "if ready:\n    assert user.is_admin\n", "B101:2" },
 
 	/* B102 exec_used */
 	{ "B102", "exec(request.args['code'])\n", "B102:1" },
@@ -176,6 +178,7 @@ static const struct scan_case cases[] = {
 	{ "B110", "try:\n    f()\nexcept:\n    pass\n", "B110:3" },
 	{ "B110", "try:\n    f()\nexcept ValueError:\n    pass\n", "" },
 	{ "B110", "try:\n    f()\nexcept Exception:\n    log()\n", "" },
+	{ "B110", "try:\n    x = y.z\nexcept AttributeError:\n    x = 0\nexcept:\n    pass\n", "B110:5" },
 
 	/* B112 try_except_continue */
 	{ "B112", "for x in y:\n    try:\n        f()\n    except Exception:\n        continue\n", "B112:4" },
@@ -274,6 +277,7 @@ static const struct scan_case cases[] = {
 	{ "B402", "import ftputil\n", "" },
 	{ "B403", "import pickle\n", "B403:1" },
 	{ "B403", "import pickletools\n", "" },
+	{ "B403", "x = 1\nif fast:\n    import pickle\ny = x\n", "B403:3" },
 	{ "B404", "import subprocess\n", "B404:1" },
 	{ "B404", "import os\n", "" },
 	{ "B405", "import xml.etree.ElementTree as ET\n", "B405:1" },
