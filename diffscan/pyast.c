@@ -226,18 +226,25 @@ static void decode_content(const char *t, size_t len, int raw, struct buf *out)
 
 /*
  * The text between the quotes of a string literal whose value is that
- * text, decoded, read without going down the tree.  That is a string that
- * is no f-string and not error-recovered, with at most one child between
- * its string_start and string_end (its string_content), and no `#` (the
- * parser's recovery can put a comment inside a string whose lines it
- * could not end).  0 for any other string.
+ * text, decoded, read without going down the tree: a string that is no
+ * f-string and not error-recovered, whose children are its string_start,
+ * the string_content of all that text, and its string_end.  (The parser
+ * can put a comment or a line continuation inside a string; then the text
+ * and the tree do not agree, and the tree is read.)
+ *
+ * Or a raw string of backslashes and quotes only, r"\\" or r'\'': the
+ * grammar's scanner puts them in its string_end and gives it no
+ * string_content, where Python's value is the text.
+ *
+ * 0 for any other string.
  */
 static int plain_string_content(const struct walk *w, TSNode n, const char **content, size_t *clen, int *raw)
 {
+	uint32_t count = ts_node_child_count(n);
 	size_t len, p, q, i;
 	const char *t;
 
-	if (node_has_error(n) || node_named_child_count(n) > 3)
+	if (node_has_error(n) || count < 2 || count > 3)
 		return 0;
 	t = node_text(w, n, &len);
 	p = string_prefix_len(t, len);
@@ -252,7 +259,16 @@ static int plain_string_content(const struct walk *w, TSNode n, const char **con
 	*content = t + p + q;
 	*clen = len - p - 2 * q;
 	*raw = prefix_has(t, p, 'r');
-	return !memchr(*content, '#', *clen);
+	if (count == 3) {
+		TSNode middle = ts_node_child(n, 1);
+		uint32_t at = (uint32_t)(*content - w->src);
+		return node_symbol(middle) == w->sym->string_content && ts_node_start_byte(middle) == at &&
+		       node_end_byte(middle) == at + *clen;
+	}
+	for (i = 0; i < *clen; i++)
+		if ((*content)[i] != '\\' && (*content)[i] != '"' && (*content)[i] != '\'')
+			return 0;
+	return !*clen || *raw;
 }
 
 /* A string's value from its string_content children: what plain_string_content() stands for. */
