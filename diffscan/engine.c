@@ -1010,17 +1010,25 @@ static int visits(struct walk *w, TSNode n, int itself)
 	return found;
 }
 
-/* The siblings after the cursor's node that end by byte `to` hold nothing the walk visits. */
-static int passes_nothing(struct walk *w, const TSTreeCursor *at, uint32_t to)
+/*
+ * The children of `parent` after byte `from` that end by byte `to` hold
+ * nothing the walk visits.  (A fresh cursor: a copy of the walk's would
+ * copy its whole stack at every step, and a line of 100,000 `+` is that
+ * deep.)
+ */
+static int passes_nothing(struct walk *w, TSNode parent, uint32_t from, uint32_t to)
 {
-	TSTreeCursor cur = ts_tree_cursor_copy(at);
+	TSTreeCursor cur = ts_tree_cursor_new(parent);
 	int found = 0;
 
-	while (!found && ts_tree_cursor_goto_next_sibling(&cur)) {
-		TSNode n = ts_tree_cursor_current_node(&cur);
-		if (node_end_byte(n) > to)
-			break;
-		found = visits(w, n, 1);
+	/* libtree-sitter 0.20.7: the first child that ends at or past the byte */
+	if (ts_tree_cursor_goto_first_child_for_byte(&cur, from + 1) >= 0) {
+		do {
+			TSNode n = ts_tree_cursor_current_node(&cur);
+			if (node_end_byte(n) > to)
+				break;
+			found = visits(w, n, 1);
+		} while (!found && ts_tree_cursor_goto_next_sibling(&cur));
 	}
 	ts_tree_cursor_delete(&cur);
 	return !found;
@@ -1072,7 +1080,7 @@ static enum step step_on(struct walk *w, TSTreeCursor *cur, struct trigger_scan 
 		n = ts_tree_cursor_current_node(cur);
 		next = next_trigger(t, node_end_byte(n));
 #ifdef PYSEC_SELF_CHECK
-		SELF_CHECK(passes_nothing(w, cur, next));
+		SELF_CHECK(passes_nothing(w, parent, node_end_byte(n), next));
 #endif
 		ts_tree_cursor_goto_parent(cur);
 		/* libtree-sitter 0.20.7 goes to the first child that ends at or past its byte: past `next` */
