@@ -105,6 +105,8 @@ static int collect(struct walk *w, TSNode st, const char *name, size_t len, stru
 			TSNode v = a, t;
 			while (node_symbol(v) == w->sym->assignment)
 				v = node_child_by_field_id(v, w->field->right);
+			if (ts_node_is_null(v))
+				return 0;	/* `x: int` gives x no value, nor takes the one it had */
 			for (t = a; node_symbol(t) == w->sym->assignment; t = node_child_by_field_id(t, w->field->right))
 				if (target_binds(w, node_child_by_field_id(t, w->field->left), v, name, len, &value, 0)) {
 					add_def(d, value, st);

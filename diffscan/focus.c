@@ -63,6 +63,7 @@ struct lline {
 	uint8_t opens_block;		/* ends with ':' */
 	uint8_t has_import;		/* an `import` keyword outside brackets, __import__, import_module */
 	uint8_t chained;		/* LL_ASSIGN: a = b = value binds more than one name */
+	uint8_t annotated;		/* LL_ASSIGN: name: annotation (binds only with an `=` after it) */
 	uint8_t several;		/* simple statements joined by ';' */
 	uint8_t assigns;		/* an `=` (or `+=`, ...) outside brackets */
 	uint8_t binder;			/* for, with, except, case: a header that may bind names */
@@ -183,6 +184,7 @@ static void classify(struct lline *l, const char *s, size_t len, size_t i)
 			l->name_len = (uint32_t)(e - i);
 			l->value = (uint32_t)v;
 			l->chained = s[j] == '=' && ve > v && k + 1 < len && s[k] == '=' && s[k + 1] != '=';
+			l->annotated = s[j] == ':';
 		}
 	}
 }
@@ -619,8 +621,8 @@ static int binds_pending(struct pending *pd, struct strmap *m, const struct plan
 			strmap_put(m, p->s + at, n, NULL);
 		return KEEP_STUB;
 	}
-	if (!may_bind(l))
-		return KEEP_NOT;
+	if (!may_bind(l) || (l->kind == LL_ASSIGN && l->annotated && !l->assigns && !l->several))
+		return KEEP_NOT;	/* `x: int` binds nothing in a module or class */
 	if (l->kind == LL_IMPORT && memchr(p->s + l->code, '*', l->end - l->code))
 		return KEEP_TEXT;	/* from x import *: what it binds is the rules' data */
 	if (l->kind == LL_ASSIGN && !l->has_import && !l->chained && !l->several) {

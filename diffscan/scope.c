@@ -895,6 +895,9 @@ static void read_statement(struct builder *b, TSNode st)
 			for (v = a; node_symbol(v) == w->sym->assignment; v = node_child_by_field_id(v, w->field->right), n++)
 				if (n < ARRAY_SIZE(kept))
 					kept[n] = node_child_by_field_id(v, w->field->left);
+			/* `x: int` binds nothing; only in a function does it make x local (and unbound) */
+			if (ts_node_is_null(v) && b->s->v[b->scope].kind != SC_FUNCTION)
+				return;
 			for (i = 0; i < n && i < ARRAY_SIZE(kept); i++)
 				bind_targets(b, kept[i], v, pos, 0);
 			for (i = 0, tt = a; n > ARRAY_SIZE(kept) && i < n; i++, tt = node_child_by_field_id(tt, w->field->right))

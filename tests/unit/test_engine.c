@@ -371,6 +371,10 @@ static const struct scan_case cases[] = {
 	/* B605 start_process_with_a_shell */
 	{ "B605", "import os\nos.system(\"rm \" + path)\n", "B605:2" },
 	{ "B605", "import os\nos.getcwd()\n", "" },
+	/* an annotation without a value binds nothing in a module or class; in a function, os is then local */
+	{ "B605", "import os\nos: int\nos.system(cmd)\n", "B605:3" },
+	{ "B605", "import os\nclass C:\n    os: int\n    os.system(cmd)\n", "B605:4" },
+	{ "B605", "import os\ndef f(cmd):\n    os: int\n    os.system(cmd)\n", "" },
 
 	/* B606 start_process_with_no_shell */
 	{ "B606", "import os\nos.execvp(program, args)\n", "B606:2" },

@@ -77,6 +77,8 @@ static const struct flow_case cases[] = {
 	  "    b = '%s %s' % ('ls', '-l')\n    c = '{} {}'.format('ls', '-l')\n    subprocess.call(a, shell=True)  # touched\n"
 	  "    subprocess.call(b, shell=True)  # touched\n    subprocess.call(c, shell=True)  # touched\n",
 	  "B602:6 low B602:7 low B602:8 low" },
+	{ "an annotation without a value changes nothing", SP "def f():\n    cmd = 'ls -l'\n    cmd: str\n"
+	  "    subprocess.call(cmd, shell=True)  # touched\n", "B602:5 low B607:5 low" },
 	{ "a parameter keeps the full severity", SP "def f(cmd):\n    subprocess.call(cmd, shell=True)  # touched\n",
 	  "B602:3 high" },
 	{ "shell=False through a name", SP "def f(cmd):\n    sh = False\n    subprocess.call(cmd, shell=sh)  # touched\n",

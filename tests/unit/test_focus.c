@@ -298,6 +298,15 @@ static void test_annotated_and_chained_bindings(void **state)
 		FILLER
 		"def z(cmd):\n"
 		"    runner(cmd, shell=True)\n";
+	/* `runner: object` binds nothing: the alias above it holds */
+	const char *annotation_only =
+		"import subprocess\n"
+		"runner = subprocess.call\n"
+		"runner: object\n"
+		"class C:\n"
+		FILLER
+		"def z(cmd):\n"
+		"    runner(cmd, shell=True)\n";
 	const char *chained =
 		"import subprocess\n"
 		"first = runner = subprocess.call\n"
@@ -315,6 +324,7 @@ static void test_annotated_and_chained_bindings(void **state)
 		"    runner(cmd, shell=True)\n";
 
 	expect_case(annotated, "runner(cmd", 1, "B602", 1);
+	expect_case(annotation_only, "runner(cmd", 1, "B602", 1);
 	expect_case(chained, "runner(cmd", 1, "B602", 1);
 	expect_case(joined, "runner(cmd", 1, "B602", 1);
 }
