@@ -511,6 +511,7 @@ int pysec_engine_new(pysec_engine **out, const pysec_config *cfg)
 	e->show_suppressed = pysec_config_bool(cfg, "pysec.showSuppressed", 0);
 	index_clauses(e);
 	index_exports(e);
+	needles_build(&e->needles, &e->set);
 	*out = e;
 	return 0;
 }
@@ -527,6 +528,7 @@ void pysec_engine_free(pysec_engine *e)
 	strmap_clear(&e->call_exact);
 	strmap_clear(&e->imported_words);
 	strmap_clear(&e->exports);
+	needles_free(&e->needles);
 	free(e->call_globs);
 	path_rules_free(e->excludes);
 	for (k = 0; k < e->npaths; k++) {
@@ -1370,7 +1372,12 @@ static int scan_python(struct walk *w, const struct file_scan *f, TSParser *pars
 			MAX_BRACKET_DEPTH);
 		return 0;
 	}
-	planned = !w->whole && focus_plan(&focus, f->data, f->len, w->touched, &w->eng->imported_words);
+	if (w->whole)
+		planned = 0;
+	else if (w->touched->all)
+		planned = focus_plan_needles(&focus, f->data, f->len, &w->eng->needles, &w->eng->imported_words);
+	else
+		planned = focus_plan(&focus, f->data, f->len, w->touched, &w->eng->imported_words);
 	if (planned)
 		rc = parse_focused(w, parser, &focus, &tree, &context);
 	w->focused = tree != NULL;
@@ -1431,9 +1438,12 @@ static void walk_init(struct walk *w, const struct pysec_engine *eng, struct pys
 	w->replay_before = UINT32_MAX;
 }
 
-/* The code rules on one Python file, focused unless `whole`; SCAN_AGAIN_WHOLE: it needs the whole file. */
+/*
+ * The code rules on one Python file, focused unless `whole` (*focused: it
+ * was); SCAN_AGAIN_WHOLE: it needs the whole file.
+ */
 static int scan_code(const struct pysec_engine *eng, struct pysec_report *report,
-	const struct file_scan *f, int whole, double deadline)
+	const struct file_scan *f, int whole, double deadline, int *focused)
 {
 	/* the parser and its trees live in an arena of their own (arena.c says why) */
 	struct arena *a = arena_begin();
@@ -1449,28 +1459,106 @@ static int scan_code(const struct pysec_engine *eng, struct pysec_report *report
 		rc = scan_python(&w, f, parser);
 	if (rc == 0 && w.needs_whole)
 		rc = SCAN_AGAIN_WHOLE;
+	*focused = w.focused;
 	ts_parser_delete(parser);
 	arena_end(a);
 	walk_free(&w);
 	return rc;
 }
 
+#ifdef PYSEC_SELF_CHECK
+static char *finding_key(const pysec_finding *x)
+{
+	return xasprintf("%s %u:%u-%u:%u %d/%d %d %s %s", x->rule, x->line, x->column, x->end_line, x->end_column,
+		(int)x->severity, (int)x->confidence, x->suppressed, x->fingerprint, x->message);
+}
+
+static int key_order(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int has_error_entry(const struct pysec_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < pysec_report_entry_count(r); i++)
+		if (pysec_report_entry(r, i)->kind == PYSEC_ENTRY_ERROR)
+			return 1;
+	return 0;
+}
+
+/* The findings from `first` on, one text line each, sorted. */
+static char **finding_keys(const struct pysec_report *r, size_t first, size_t *n)
+{
+	size_t i;
+	char **v;
+
+	*n = pysec_report_finding_count(r) - first;
+	v = xcalloc(*n ? *n : 1, sizeof(*v));
+	for (i = 0; i < *n; i++)
+		v[i] = finding_key(pysec_report_finding(r, first + i));
+	qsort(v, *n, sizeof(*v), key_order);
+	return v;
+}
+
+/*
+ * A full scan parses only the statements that hold what some clause
+ * needs (focus.c, needle.c): it must find what a whole parse finds.
+ */
+static void check_needle_plan(const struct pysec_engine *eng, const struct pysec_report *report, size_t first,
+	const struct file_scan *f)
+{
+	struct file_scan whole = *f;
+	pysec_report *r;
+	char **a, **b;
+	size_t na, nb, i;
+	int focused;
+
+	whole.whole = 1;
+	if (pysec_report_new(&r) != 0)
+		return;
+	/* with a syntax error, how the parser recovers depends on what it is given (focus.c) */
+	if (scan_code(eng, r, &whole, 1, 0, &focused) == 0 && !has_error_entry(r)) {
+		a = finding_keys(report, first, &na);
+		b = finding_keys(r, 0, &nb);
+		for (i = 0; i < na && i < nb && !strcmp(a[i], b[i]); i++)
+			;
+		if (na != nb || i < na)
+			fprintf(stderr, "%s: a full scan's plan found %zu findings, a whole parse %zu; first apart: %s | %s\n",
+				f->path, na, nb, i < na ? a[i] : "-", i < nb ? b[i] : "-");
+		SELF_CHECK(na == nb && i == na);
+		for (i = 0; i < na; i++)
+			free(a[i]);
+		for (i = 0; i < nb; i++)
+			free(b[i]);
+		free(a);
+		free(b);
+	}
+	pysec_report_free(r);
+}
+#endif
+
 int engine_scan_file(const struct pysec_engine *eng, struct pysec_report *report,
 	const struct file_scan *f, double deadline)
 {
 	struct lineset none = { 0 };
 	size_t findings = report->nfindings, entries = report->nentries;
-	int rc = 0;
+	int rc = 0, focused = 0;
 
 	if (f->len > UINT32_MAX)
 		return error_set(PYSEC_ELIMIT, "%s: too large to parse", f->path);
 	if (f->python && f->code) {
-		rc = scan_code(eng, report, f, f->whole, deadline);
+		rc = scan_code(eng, report, f, f->whole, deadline, &focused);
 		if (rc == SCAN_AGAIN_WHOLE) {
 			/* what the focused parse found is found again, with the context it lacked */
 			report_truncate(report, findings, entries);
-			rc = scan_code(eng, report, f, 1, deadline);
+			rc = scan_code(eng, report, f, 1, deadline, &focused);
 		}
+#ifdef PYSEC_SELF_CHECK
+		if (rc == 0 && focused && f->code->all)
+			check_needle_plan(eng, report, findings, f);
+#endif
 	}
 	if (rc == 0 && f->text && eng->by_kind[KIND_LINE].len) {
 		struct walk w;

@@ -6,6 +6,7 @@
 #define PYSEC_ENGINE_H
 
 #include "lines.h"
+#include "needle.h"
 #include "report.h"
 #include "ruleset.h"
 #include "strmap.h"
@@ -40,6 +41,7 @@ struct pysec_engine {
 	size_t npaths;
 	struct strmap imported_words;	/* the parts of every module an `imported` predicate names (focus.c) */
 	struct strmap exports;		/* module -> what `from module import *` binds (char **, NULL-terminated) */
+	struct needle_set needles;	/* what each clause needs of a statement: a full scan parses those (focus.c) */
 };
 
 struct file_scan {

@@ -34,6 +34,7 @@
 #include "util.h"
 #include "source.h"
 #include "strmap.h"
+#include "needle.h"
 
 #include <stdlib.h>
 
@@ -86,6 +87,7 @@ struct plan {
 	struct lline *v;
 	size_t n, cap;
 	uint32_t *ends;		/* statement_end() of each head, 0 until asked: an elif chain is walked once */
+	int broken;		/* an unterminated string, an unclosed or unopened bracket: Python refuses the file */
 };
 
 static int is_word_start(unsigned char c)
@@ -131,16 +133,23 @@ static uint32_t count_newlines(const char *s, size_t from, size_t to)
 	return n;
 }
 
-/* Python's hard keywords that can start a statement: `try:` is no annotation. */
+/* Python's hard keywords: no name (`try:` is no annotation, `pass` no password). */
 static int is_keyword(const char *s, size_t from, size_t to)
 {
-	static const char *const words[] = { "assert", "await", "break", "continue", "del", "for", "global",
-		"if", "lambda", "nonlocal", "not", "pass", "raise", "return", "try", "while", "with", "yield",
-		"None", "True", "False" };
-	size_t k;
+#define KW(w) { w, sizeof(w) - 1 }
+	static const struct { const char *w; size_t n; } words[] = { KW("False"), KW("None"), KW("True"),
+		KW("and"), KW("as"), KW("assert"), KW("async"), KW("await"), KW("break"), KW("class"),
+		KW("continue"), KW("def"), KW("del"), KW("elif"), KW("else"), KW("except"), KW("finally"),
+		KW("for"), KW("from"), KW("global"), KW("if"), KW("import"), KW("in"), KW("is"), KW("lambda"),
+		KW("nonlocal"), KW("not"), KW("or"), KW("pass"), KW("raise"), KW("return"), KW("try"),
+		KW("while"), KW("with"), KW("yield") };
+#undef KW
+	size_t k, n = to - from;
 
+	if (n < 2 || n > 8)
+		return 0;
 	for (k = 0; k < ARRAY_SIZE(words); k++)
-		if (word_is(s, from, to, words[k]))
+		if (words[k].n == n && words[k].w[0] == s[from] && !memcmp(s + from, words[k].w, n))
 			return 1;
 	return 0;
 }
@@ -211,6 +220,8 @@ static size_t read_statement(struct plan *p, struct lline *l, size_t i, uint32_t
 			i = nl ? (size_t)(nl - s) : len;
 		} else if (c == '"' || c == '\'') {
 			size_t j = source_skip_string(s, len, i);
+			if (j == i + 1 || s[j - 1] != (char)c)
+				p->broken = 1;	/* it ran to its line's end, or the file's */
 			*row += count_newlines(s, i, j);
 			i = j;
 			last = (char)c;
@@ -224,8 +235,8 @@ static size_t read_statement(struct plan *p, struct lline *l, size_t i, uint32_t
 		} else {
 			if (c == '(' || c == '[' || c == '{')
 				depth++;
-			else if ((c == ')' || c == ']' || c == '}') && depth)
-				depth--;
+			else if (c == ')' || c == ']' || c == '}')
+				depth ? depth-- : (p->broken = 1);
 			else if (c == ';' && !depth)
 				l->several = 1;
 			else if (c == '=' && !depth && (i + 1 >= len || s[i + 1] != '=') &&
@@ -237,6 +248,8 @@ static size_t read_statement(struct plan *p, struct lline *l, size_t i, uint32_t
 		}
 	}
 	l->opens_block = last == ':';
+	if (depth)
+		p->broken = 1;	/* the file ended inside brackets */
 	return i;
 }
 
@@ -687,7 +700,7 @@ static int flows_out(const struct focus *f, const struct plan *p)
  * (`imported`) are replayed wherever they are.  Returns -1: parse the
  * whole file.
  */
-static int collect_context(struct focus *f, const struct plan *p, const struct strmap *always)
+static int collect_context(struct focus *f, const struct plan *p, const struct strmap *always, int change_aware)
 {
 	struct pending pd;
 	uint8_t *keep = NULL;
@@ -695,7 +708,7 @@ static int collect_context(struct focus *f, const struct plan *p, const struct s
 	int rc = 0;
 
 	memset(&pd, 0, sizeof(pd));
-	if (flows_out(f, p) < 0)
+	if (change_aware && flows_out(f, p) < 0)
 		return -1;
 	keep = xcalloc(p->n ? p->n : 1, 1);
 	for (k = 0; k < nranges; k++)
@@ -811,6 +824,538 @@ static int touches_most(const char *src, size_t len, const struct lineset *touch
 	return lines * 2 >= rows;
 }
 
+/* --- full scans: the statements that hold needles (needle.h) ------------- */
+
+/* Past blanks, line ends, continuations and comments from s[i]: the next code byte's index, or `to`. */
+static size_t skip_to_code(const char *s, size_t i, size_t to)
+{
+	while (i < to) {
+		if (s[i] == '#') {
+			const char *nl = memchr(s + i, '\n', to - i);
+			i = nl ? (size_t)(nl - s) : to;
+		} else if (s[i] == ' ' || s[i] == '\t' || s[i] == '\f' || s[i] == '\r' || s[i] == '\n' || s[i] == '\\') {
+			i++;
+		} else {
+			return i;
+		}
+	}
+	return to;
+}
+
+/* A word's flags for needles_match_word(): a keyword, a callee. */
+static int word_flags(const char *s, size_t from, size_t to, size_t end)
+{
+	size_t next = skip_to_code(s, to, end);
+
+	return (is_keyword(s, from, to) ? NEEDLE_KEYWORD : 0) | (next < end && s[next] == '(' ? NEEDLE_CALLED : 0);
+}
+
+/* Is s[from, to) a string prefix (r, b, u, f, and pairs), a quote following it? */
+static int is_string_prefix(const char *s, size_t from, size_t to)
+{
+	size_t i;
+
+	if (to - from > 2)
+		return 0;
+	for (i = from; i < to; i++)
+		if (!strchr("rRbBuUfF", s[i]))
+			return 0;
+	return 1;
+}
+
+/* What a token walk over a logical line reports: each word of code, each run of strings. */
+struct token_walk {
+	const char *s;
+	size_t len;
+	void (*word)(struct token_walk *t, size_t from, size_t to, int flags);
+	void (*value)(struct token_walk *t, const char *v, size_t len);
+	struct buf view;	/* a run's value: its strings joined, escapes read, f-strings' fields left out */
+	int odd;		/* a string the walk could not read: take the statement */
+};
+
+/* The words of an f-string's text: its fields are code (their calls are walked). */
+static void fstring_words(struct token_walk *t, size_t from, size_t to)
+{
+	size_t i = from;
+
+	while (i < to) {
+		if (is_word_start((unsigned char)t->s[i])) {
+			size_t e = word_end(t->s, to, i);
+			t->word(t, i, e, word_flags(t->s, i, e, to));
+			i = e;
+		} else {
+			i++;
+		}
+	}
+}
+
+/* An f-string's value as the tree gives it: its text without its fields (and without {{ and }}). */
+static void fstring_value(struct token_walk *t, size_t from, size_t to, int raw)
+{
+	const char *s = t->s;
+	size_t i = from, lit = from;
+
+	while (i < to) {
+		if (s[i] != '{' && s[i] != '}') {
+			i++;
+			continue;
+		}
+		source_decode_string(s + lit, i - lit, raw, &t->view);
+		if (i + 1 < to && s[i + 1] == s[i]) {
+			i += 2;
+		} else if (s[i] == '}') {
+			i++;
+		} else {
+			size_t depth = 1;
+			for (i++; i < to && depth; i++) {
+				if (s[i] == '"' || s[i] == '\'')
+					i = source_skip_string(s, to, i) - 1;
+				else if (s[i] == '{' || s[i] == '[' || s[i] == '(')
+					depth++;
+				else if (s[i] == '}' || s[i] == ']' || s[i] == ')')
+					depth--;
+			}
+			if (depth)
+				t->odd = 1;
+		}
+		lit = i;
+	}
+	source_decode_string(s + lit, to - lit, raw, &t->view);
+}
+
+/*
+ * The run of strings from s[i] (a prefix or a quote) on: adjacent strings
+ * are one value, as Python joins them.  Returns the index past the run.
+ */
+static size_t walk_strings(struct token_walk *t, size_t i, size_t to)
+{
+	const char *s = t->s;
+
+	t->view.len = 0;
+	for (;;) {
+		size_t q = i, e, open, close;
+		int raw = 0, f = 0;
+		while (q < to && s[q] != '"' && s[q] != '\'') {
+			raw |= s[q] == 'r' || s[q] == 'R';
+			f |= s[q] == 'f' || s[q] == 'F';
+			q++;
+		}
+		if (q >= to)
+			break;
+		e = source_skip_string(s, to, q);
+		open = q + (q + 2 < to && s[q + 1] == s[q] && s[q + 2] == s[q] ? 3 : 1);
+		close = e >= open + (open - q) && s[e - 1] == s[q] ? e - (open - q) : e;
+		if (close < open)
+			close = open;	/* unterminated */
+		if (f) {
+			fstring_value(t, open, close, raw);
+			fstring_words(t, open, close);
+		} else {
+			source_decode_string(s + open, close - open, raw, &t->view);
+		}
+		i = e;
+		/* another string next to it, past blanks, line ends and comments? */
+		e = skip_to_code(s, i, to);
+		if (e < to && is_word_start((unsigned char)s[e])) {
+			size_t w = word_end(s, to, e);
+			if (!(w < to && (s[w] == '"' || s[w] == '\'') && is_string_prefix(s, e, w)))
+				break;
+		} else if (e >= to || (s[e] != '"' && s[e] != '\'')) {
+			break;
+		}
+		i = e;
+	}
+	t->value(t, t->view.ptr ? t->view.ptr : "", t->view.len);
+	return i;
+}
+
+/* Walk the tokens of s[from, to): words and runs of strings; comments are skipped. */
+static void walk_tokens(struct token_walk *t, size_t from, size_t to)
+{
+	const char *s = t->s;
+	size_t i = from;
+
+	while (i < to) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '#') {
+			const char *nl = memchr(s + i, '\n', to - i);
+			i = nl ? (size_t)(nl - s) : to;
+		} else if (c == '"' || c == '\'') {
+			i = walk_strings(t, i, to);
+		} else if (is_word_start(c)) {
+			size_t e = word_end(s, to, i);
+			if (e < to && (s[e] == '"' || s[e] == '\'') && is_string_prefix(s, i, e)) {
+				i = walk_strings(t, i, to);
+				continue;
+			}
+			t->word(t, i, e, word_flags(s, i, e, to));
+			i = e;
+		} else {
+			i++;
+		}
+	}
+}
+
+/* A full scan's plan: the needles each logical line holds, and the names bound to needles. */
+struct needle_plan {
+	struct token_walk t;
+	const struct needle_set *ns;
+	struct plan *p;
+	const struct lline *l;		/* the line being walked */
+	uint64_t *hits;			/* its needles */
+	uint64_t *bound;		/* a line that may bind names: its needles as what it binds carries them */
+	int names_in_strings;		/* getattr(os, "system"), __import__("os"): a string's words name things */
+	struct strmap carriers;		/* a bound name -> the needles of what it is bound to (uint64_t[words]) */
+	int changed;			/* carry() gave a name more needles */
+};
+
+static void plan_word(struct token_walk *t, size_t from, size_t to, int flags)
+{
+	struct needle_plan *np = (struct needle_plan *)t;
+
+	if (to - from == 7 && !memcmp(t->s + from, "getattr", 7))
+		np->names_in_strings = 1;
+	needles_match_word(np->ns, t->s + from, to - from, flags, np->hits);
+	/* `run = os.system`: run carries system as a callee, called where run is */
+	if (np->bound)
+		needles_match_word(np->ns, t->s + from, to - from, flags | NEEDLE_CALLED, np->bound);
+}
+
+static void plan_value(struct token_walk *t, const char *v, size_t len)
+{
+	struct needle_plan *np = (struct needle_plan *)t;
+
+	int names = np->l->has_import || np->names_in_strings;
+
+	/* `__import__("pickle")`, `getattr(os, "system")(cmd)`: names in strings */
+	needles_match_value(np->ns, v, len, names, np->hits);
+	if (np->bound)
+		needles_match_value(np->ns, v, len, names, np->bound);
+}
+
+/* Add the carried needles of every bound name the word is. */
+static void carrier_word(struct token_walk *t, size_t from, size_t to, int flags)
+{
+	struct needle_plan *np = (struct needle_plan *)t;
+	const uint64_t *c;
+	size_t k;
+
+	if (flags & NEEDLE_KEYWORD)
+		return;
+	if ((c = strmap_get(&np->carriers, t->s + from, to - from)) != NULL)
+		for (k = 0; k < np->ns->words; k++)
+			np->hits[k] |= c[k];
+}
+
+static void no_value(struct token_walk *t, const char *v, size_t len)
+{
+}
+
+/*
+ * The names a binding line may bind, each handed to `bind`: an import's
+ * names (the alias, or an item's first word), or every word before the
+ * line's last `=` outside brackets (targets, chained and unpacked).
+ * Returns -1 for `from m import *` (its names are the rules' data).
+ */
+static int binding_targets(struct needle_plan *np, const struct lline *l,
+	void (*bind)(struct needle_plan *np, const char *w, size_t len, const uint64_t *bits), const uint64_t *bits)
+{
+	const char *s = np->p->s;
+	size_t i = l->code, end = l->end, last_eq = 0, depth = 0, item = 0, item_len = 0;
+	int import = l->kind == LL_IMPORT && !l->several, items = 0, alias = 0;
+
+	for (; i < end; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '#') {
+			const char *nl = memchr(s + i, '\n', end - i);
+			i = nl ? (size_t)(nl - s) : end;
+		} else if (c == '"' || c == '\'') {
+			i = source_skip_string(s, end, i) - 1;
+		} else if (is_word_start(c)) {
+			size_t e = word_end(s, end, i);
+			if (import && word_is(s, i, e, "import")) {
+				items = 1;
+			} else if (import && items && word_is(s, i, e, "as")) {
+				alias = 1;
+			} else if (import && items && (alias || !item_len)) {
+				item = i;
+				item_len = e - i;
+				alias = 0;
+			}
+			i = e - 1;
+		} else if (import) {
+			if (c == '*' && items)
+				return -1;
+			if (c == ',' && item_len) {
+				bind(np, s + item, item_len, bits);
+				item_len = 0;
+			}
+		} else if (c == '(' || c == '[' || c == '{') {
+			depth++;
+		} else if ((c == ')' || c == ']' || c == '}') && depth) {
+			depth--;
+		} else if (c == '=' && !depth && (i + 1 >= end || s[i + 1] != '=') && (i == l->code || !strchr("=<>!", s[i - 1]))) {
+			last_eq = i;
+		}
+	}
+	if (import) {
+		if (item_len)
+			bind(np, s + item, item_len, bits);
+		return 0;
+	}
+	for (i = l->code; i < last_eq; i++) {
+		if (s[i] == '"' || s[i] == '\'') {
+			i = source_skip_string(s, last_eq, i) - 1;
+		} else if (s[i] == '#') {
+			const char *nl = memchr(s + i, '\n', last_eq - i);
+			i = nl ? (size_t)(nl - s) : last_eq;
+		} else if (is_word_start((unsigned char)s[i])) {
+			size_t e = word_end(s, last_eq, i);
+			if (!is_keyword(s, i, e))
+				bind(np, s + i, e - i, bits);
+			i = e - 1;
+		}
+	}
+	return 0;
+}
+
+/* Name w is bound to something with needles `bits`: the name carries them where it is used. */
+static void carry(struct needle_plan *np, const char *w, size_t len, const uint64_t *bits)
+{
+	size_t W = np->ns->words, k;
+	uint64_t *c = strmap_get(&np->carriers, w, len), own[NEEDLE_WORDS_MAX] = { 0 };
+	int news = 0;
+
+	needles_match_word(np->ns, w, len, 0, own);
+	for (k = 0; k < W; k++)
+		news |= (bits[k] & ~own[k] & ~(c ? c[k] : 0)) != 0;
+	if (!news)
+		return;	/* `import os`: where os is used, the word says as much */
+	if (!c) {
+		c = xcalloc(W, sizeof(*c));
+		strmap_put(&np->carriers, w, len, c);
+	}
+	for (k = 0; k < W; k++)
+		c[k] |= bits[k];
+	np->changed = 1;
+}
+
+/* The statement a full scan parses for line i (what add_unit() takes): its outermost one that is no class. */
+static uint32_t unit_of(const struct plan *p, uint32_t i)
+{
+	uint32_t a, outer = NONE;
+
+	for (a = p->v[i].parent; a != NONE; a = p->v[a].parent)
+		if (p->v[a].kind != LL_CLASS)
+			outer = a;
+	return outer != NONE ? p->v[outer].head : p->v[i].head;
+}
+
+static int any_bit(const uint64_t *bits, size_t words)
+{
+	size_t k;
+
+	for (k = 0; k < words; k++)
+		if (bits[k])
+			return 1;
+	return 0;
+}
+
+static void or_bits(uint64_t *dst, const uint64_t *src, size_t words)
+{
+	size_t k;
+
+	for (k = 0; k < words; k++)
+		dst[k] |= src[k];
+}
+
+/* Each unit's needles (a slot per unit that has some), and the file's. */
+struct unit_needles {
+	uint32_t *slot;		/* per logical line: its slot if it heads a unit with needles, else NONE */
+	uint32_t *head;		/* per slot: the unit's head line */
+	uint64_t *bits;		/* per slot: words needles */
+	size_t n, cap;
+	uint64_t file[NEEDLE_WORDS_MAX];
+};
+
+static void unit_add(struct unit_needles *u, const struct plan *p, size_t words, uint32_t line, const uint64_t *hits)
+{
+	uint32_t h = unit_of(p, line);
+
+	or_bits(u->file, hits, words);
+	if (u->slot[h] == NONE) {
+		if (u->n == u->cap) {
+			u->cap = u->cap ? u->cap * 2 : 16;
+			u->head = xrealloc(u->head, u->cap * sizeof(*u->head));
+			u->bits = xrealloc(u->bits, u->cap * (words ? words : 1) * sizeof(*u->bits));
+		}
+		u->head[u->n] = h;
+		memset(u->bits + u->n * words, 0, words * sizeof(*u->bits));
+		u->slot[h] = (uint32_t)u->n++;
+	}
+	or_bits(u->bits + u->slot[h] * words, hits, words);
+}
+
+/* The needles of every logical line, into units; a binding line's own, for what it binds (`own`, NULL: none). */
+static void find_needles(struct needle_plan *np, struct unit_needles *u, struct focus *f, uint64_t **own)
+{
+	struct plan *p = np->p;
+	size_t W = np->ns->words, i;
+	uint64_t hits[NEEDLE_WORDS_MAX], bound[NEEDLE_WORDS_MAX];
+
+	for (i = 0; i < p->n; i++) {
+		const struct lline *l = &p->v[i];
+		memset(hits, 0, sizeof(hits));
+		memset(bound, 0, sizeof(bound));
+		np->l = l;
+		np->hits = hits;
+		np->bound = may_bind(l) ? bound : NULL;
+		np->names_in_strings = 0;
+		np->t.odd = 0;
+		walk_tokens(&np->t, l->code, l->end);
+		if (np->t.odd)
+			add_unit(f, p, (uint32_t)i);	/* a string it could not read: parse it */
+		if (any_bit(hits, W))
+			unit_add(u, p, W, (uint32_t)i, hits);
+		if (np->bound && any_bit(bound, W)) {
+			own[i] = xmalloc(W * sizeof(**own));
+			memcpy(own[i], bound, W * sizeof(**own));
+		}
+	}
+	np->bound = NULL;
+}
+
+/*
+ * The names bound to what holds needles carry them (`from os import
+ * system as run`: run carries os and system), through other bindings too
+ * (`r = run`), to a fixed point.  Returns -1: parse the whole file.
+ */
+static int find_carriers(struct needle_plan *np, uint64_t **own)
+{
+	struct plan *p = np->p;
+	size_t W = np->ns->words, i, rounds = 0;
+	uint64_t bits[NEEDLE_WORDS_MAX];
+
+	for (i = 0; i < p->n; i++)
+		if (own[i] && binding_targets(np, &p->v[i], carry, own[i]) < 0)
+			return -1;	/* from m import *, m a needle: what it binds is the rules' data */
+	np->t.word = carrier_word;
+	np->t.value = no_value;
+	while (np->carriers.len && np->changed) {
+		if (++rounds > 16)
+			return -1;
+		np->changed = 0;
+		for (i = 0; i < p->n; i++) {
+			const struct lline *l = &p->v[i];
+			if (!may_bind(l))
+				continue;
+			memset(bits, 0, sizeof(bits));
+			np->hits = bits;
+			walk_tokens(&np->t, l->code, l->end);
+			if (own[i])
+				or_bits(bits, own[i], W);
+			if (any_bit(bits, W) && binding_targets(np, l, carry, bits) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Where a name that carries needles is used, its statement holds them. */
+static void use_carriers(struct needle_plan *np, struct unit_needles *u)
+{
+	struct plan *p = np->p;
+	size_t W = np->ns->words, i;
+	uint64_t bits[NEEDLE_WORDS_MAX];
+
+	if (!np->carriers.len)
+		return;
+	np->t.word = carrier_word;
+	np->t.value = no_value;
+	for (i = 0; i < p->n; i++) {
+		memset(bits, 0, sizeof(bits));
+		np->hits = bits;
+		walk_tokens(&np->t, p->v[i].code, p->v[i].end);
+		if (any_bit(bits, W))
+			unit_add(u, p, W, (uint32_t)i, bits);
+	}
+}
+
+/* The units whose needles meet some clause's needs, as ranges. */
+static int plan_needles(struct focus *f, struct plan *p, const struct needle_set *ns)
+{
+	struct needle_plan np;
+	struct unit_needles u;
+	uint64_t **own = xcalloc(p->n ? p->n : 1, sizeof(*own));
+	size_t i;
+	int rc;
+
+	memset(&np, 0, sizeof(np));
+	memset(&u, 0, sizeof(u));
+	np.t.s = p->s;
+	np.t.len = p->len;
+	np.t.word = plan_word;
+	np.t.value = plan_value;
+	np.t.view.max = SIZE_MAX / 2;
+	np.ns = ns;
+	np.p = p;
+	u.slot = xmalloc((p->n ? p->n : 1) * sizeof(*u.slot));
+	for (i = 0; i < p->n; i++)
+		u.slot[i] = NONE;
+	find_needles(&np, &u, f, own);
+	rc = find_carriers(&np, own);
+	if (rc == 0) {
+		use_carriers(&np, &u);
+		for (i = 0; i < u.n; i++)
+			if (needles_met(ns, u.bits + i * ns->words, u.file))
+				add_unit(f, p, u.head[i]);
+	}
+	for (i = 0; i < p->n; i++)
+		free(own[i]);
+	free(own);
+	free(u.slot);
+	free(u.head);
+	free(u.bits);
+	np.carriers.free_value = free;
+	strmap_clear(&np.carriers);
+	buf_free(&np.t.view);
+	return rc;
+}
+
+int focus_plan_needles(struct focus *f, const char *src, size_t len, const struct needle_set *needles,
+	const struct strmap *always)
+{
+	struct plan p;
+	size_t i, bytes = 0;
+	int focused = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->text.max = SIZE_MAX / 2;
+	if (needles->unfocusable || len >= UINT32_MAX)
+		return 0;
+	memset(&p, 0, sizeof(p));
+	p.s = src;
+	p.len = len;
+	scan_lines(&p);
+	p.ends = xcalloc(p.n ? p.n : 1, sizeof(*p.ends));
+	/* Python refuses the file: the syntax error is reported where the whole parse finds it */
+	if (p.broken || structure(&p) < 0 || plan_needles(f, &p, needles) < 0)
+		goto done;
+	merge_ranges(f);
+	if (collect_context(f, &p, always, 0) < 0)
+		goto done;
+	for (i = 0; i < f->nranges; i++)
+		bytes += f->ranges[i].end_byte - f->ranges[i].start_byte;
+	/* a focused parse costs about what it parses: past nine tenths, parse the file whole */
+	focused = (bytes + f->text.len) * 10 < len * 9;
+done:
+	free(p.v);
+	free(p.ends);
+	if (!focused)
+		focus_free(f);
+	return focused;
+}
+
 int focus_plan(struct focus *f, const char *src, size_t len, const struct lineset *touched,
 	const struct strmap *always)
 {
@@ -835,7 +1380,7 @@ int focus_plan(struct focus *f, const char *src, size_t len, const struct linese
 			add_touched(f, &p, a - 1, b - 2);
 	}
 	merge_ranges(f);
-	if (collect_context(f, &p, always) < 0)
+	if (collect_context(f, &p, always, 1) < 0)
 		goto done;
 	for (i = 0; i < f->nranges; i++)
 		bytes += f->ranges[i].end_byte - f->ranges[i].start_byte;

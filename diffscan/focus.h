@@ -37,6 +37,15 @@ struct focus {
  */
 int focus_plan(struct focus *f, const char *src, size_t len, const struct lineset *touched,
 	const struct strmap *always);
+/*
+ * Which parts of Python file `src` a full scan parses: the statements
+ * that hold what some clause needs (`needles`, needle.h), so that the
+ * findings are the whole file's.  Returns 1 when that is worth it, 0 when
+ * the whole file should be parsed.
+ */
+struct needle_set;
+int focus_plan_needles(struct focus *f, const char *src, size_t len, const struct needle_set *needles,
+	const struct strmap *always);
 void focus_free(struct focus *f);
 
 #endif

@@ -4,6 +4,7 @@
  * call arguments by position and keyword.  (What a name means is scope.c's.)
  */
 #include "pyast.h"
+#include "source.h"
 #include "pysec.h"
 #include "util.h"
 
@@ -158,72 +159,6 @@ int node_is_fstring(const struct walk *w, TSNode n)
 	return node_symbol(n) == w->sym->string && string_prefix_has(w, n, 'f');
 }
 
-static void put_utf8(struct buf *out, uint32_t cp)
-{
-	unsigned char b[4];
-
-	buf_put(out, b, text_utf8_encode(b, cp));
-}
-
-/* Decode one backslash escape at s (s[0] == '\\'); returns bytes consumed. */
-static size_t decode_escape(const char *s, size_t len, struct buf *out)
-{
-	static const char simple[] = "n\nt\tr\r\\\\''\"\"a\ab\bf\fv\v0\0";
-	uint32_t cp = 0;
-	size_t i, want;
-
-	if (len < 2) {
-		buf_put(out, s, len);
-		return len;
-	}
-	if (s[1] == '\n')
-		return 2;
-	for (i = 0; simple[i]; i += 2)
-		if (s[1] == simple[i] && !(s[1] == '0' && len > 2 && s[2] >= '0' && s[2] <= '7')) {
-			buf_put(out, &simple[i + 1], 1);
-			return 2;
-		}
-	if (s[1] >= '0' && s[1] <= '7') {
-		for (i = 1; i < 4 && i < len && s[i] >= '0' && s[i] <= '7'; i++)
-			cp = cp * 8 + (uint32_t)(s[i] - '0');
-		put_utf8(out, cp);
-		return i;
-	}
-	want = s[1] == 'x' ? 2 : s[1] == 'u' ? 4 : s[1] == 'U' ? 8 : 0;
-	if (want && len >= 2 + want) {
-		for (i = 0; i < want; i++) {
-			int h = hex_digit_value((unsigned char)s[2 + i]);
-			if (h < 0)
-				break;
-			cp = cp * 16 + (uint32_t)h;
-		}
-		if (i == want) {
-			put_utf8(out, cp);
-			return 2 + want;
-		}
-	}
-	buf_put(out, s, 2);	/* unknown escapes stay as written, as in Python */
-	return 2;
-}
-
-static void decode_content(const char *t, size_t len, int raw, struct buf *out)
-{
-	size_t i = 0;
-
-	if (raw) {
-		buf_put(out, t, len);
-		return;
-	}
-	while (i < len) {
-		const char *bs = memchr(t + i, '\\', len - i);
-		size_t run = bs ? (size_t)(bs - (t + i)) : len - i;
-		buf_put(out, t + i, run);
-		i += run;
-		if (i < len)
-			i += decode_escape(t + i, len - i, out);
-	}
-}
-
 /*
  * The text between the quotes of a string literal whose value is that
  * text, decoded, read without going down the tree: a string that is no
@@ -282,7 +217,7 @@ static void string_value_from_tree(const struct walk *w, TSNode n, struct buf *o
 		if (node_symbol(c) == w->sym->string_content) {
 			size_t len;
 			const char *t = node_text(w, c, &len);
-			decode_content(t, len, raw, out);
+			source_decode_string(t, len, raw, out);
 		}
 	}
 }
@@ -334,7 +269,7 @@ int node_string_value(const struct walk *w, TSNode n, struct buf *out)
 		struct buf slow = BUF_INIT(out->max - before);
 		string_value_from_tree(w, n, &slow);
 #endif
-		decode_content(content, clen, raw, out);
+		source_decode_string(content, clen, raw, out);
 #ifdef PYSEC_SELF_CHECK
 		if (tree_delimits(w, n, content, clen))
 			SELF_CHECK(out->len - before == slow.len &&

@@ -71,6 +71,72 @@ size_t source_skip_string(const char *s, size_t len, size_t i)
 	return len;
 }
 
+static void put_utf8(struct buf *out, uint32_t cp)
+{
+	unsigned char b[4];
+
+	buf_put(out, b, text_utf8_encode(b, cp));
+}
+
+/* Decode one backslash escape at s (s[0] == '\\'); returns bytes consumed. */
+static size_t decode_escape(const char *s, size_t len, struct buf *out)
+{
+	static const char simple[] = "n\nt\tr\r\\\\''\"\"a\ab\bf\fv\v0\0";
+	uint32_t cp = 0;
+	size_t i, want;
+
+	if (len < 2) {
+		buf_put(out, s, len);
+		return len;
+	}
+	if (s[1] == '\n')
+		return 2;
+	for (i = 0; simple[i]; i += 2)
+		if (s[1] == simple[i] && !(s[1] == '0' && len > 2 && s[2] >= '0' && s[2] <= '7')) {
+			buf_put(out, &simple[i + 1], 1);
+			return 2;
+		}
+	if (s[1] >= '0' && s[1] <= '7') {
+		for (i = 1; i < 4 && i < len && s[i] >= '0' && s[i] <= '7'; i++)
+			cp = cp * 8 + (uint32_t)(s[i] - '0');
+		put_utf8(out, cp);
+		return i;
+	}
+	want = s[1] == 'x' ? 2 : s[1] == 'u' ? 4 : s[1] == 'U' ? 8 : 0;
+	if (want && len >= 2 + want) {
+		for (i = 0; i < want; i++) {
+			int h = hex_digit_value((unsigned char)s[2 + i]);
+			if (h < 0)
+				break;
+			cp = cp * 16 + (uint32_t)h;
+		}
+		if (i == want) {
+			put_utf8(out, cp);
+			return 2 + want;
+		}
+	}
+	buf_put(out, s, 2);	/* unknown escapes stay as written, as in Python */
+	return 2;
+}
+
+void source_decode_string(const char *t, size_t len, int raw, struct buf *out)
+{
+	size_t i = 0;
+
+	if (raw) {
+		buf_put(out, t, len);
+		return;
+	}
+	while (i < len) {
+		const char *bs = memchr(t + i, '\\', len - i);
+		size_t run = bs ? (size_t)(bs - (t + i)) : len - i;
+		buf_put(out, t + i, run);
+		i += run;
+		if (i < len)
+			i += decode_escape(t + i, len - i, out);
+	}
+}
+
 /* What source_bracket_depth() stops at; it passes every other byte in a tight loop. */
 enum { BYTE_PLAIN, BYTE_COMMENT, BYTE_QUOTE, BYTE_OPEN, BYTE_CLOSE };
 static const unsigned char bracket_class[256] = {

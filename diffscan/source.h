@@ -20,6 +20,12 @@ size_t source_bracket_depth(const char *data, size_t len, size_t limit);
  * index past it.  Unterminated, a one-quote string ends with its line.
  */
 size_t source_skip_string(const char *s, size_t len, size_t i);
+/*
+ * Append the value of string content t[0, len) (what is between the
+ * quotes) to `out`: its escapes decoded as Python does, unless `raw`.
+ */
+struct buf;
+void source_decode_string(const char *t, size_t len, int raw, struct buf *out);
 /* NULL when scannable, else why not ("binary", "Git LFS pointer", ...). */
 const char *source_skip_reason(const char *data, size_t len);
 

@@ -20,6 +20,7 @@
 #include "util.h"
 #include "engine.h"
 #include "focus.h"
+#include "needle.h"
 #include "lines.h"
 
 #include <dirent.h>
@@ -441,6 +442,90 @@ static void test_long_chains_stay_linear(void **state)
 	buf_free(&b);
 }
 
+/* --- full scans: the statements that hold needles (needle.c) ------------- */
+
+/* Scan `src` whole-file both ways; returns whether the full scan's plan was focused. */
+static int check_same_full(const char *name, const char *src, size_t len)
+{
+	struct lineset all = { 0 };
+	pysec_report *whole, *focused;
+	struct focus plan;
+	char *a, *b;
+	int was_focused;
+
+	all.all = 1;
+	whole = scan(src, len, &all, 1);
+	focused = scan(src, len, &all, 0);
+	a = findings(whole);
+	b = findings(focused);
+	was_focused = focus_plan_needles(&plan, src, len, &((const struct pysec_engine *)engine)->needles,
+		&((const struct pysec_engine *)engine)->imported_words);
+	if (was_focused)
+		focus_free(&plan);
+	if (strcmp(a, b)) {
+		print_error("%s: whole-file findings:\n%s\nfull scan's plan:\n%s\n", name, a, b);
+		fail();
+	}
+	free(a);
+	free(b);
+	pysec_report_free(whole);
+	pysec_report_free(focused);
+	return was_focused;
+}
+
+/* A full scan of `src` reports `expect` (rule ids in report order), as the whole parse does; focused or not. */
+static void expect_full(const char *src, const char *expect, int must_focus)
+{
+	struct lineset all = { 0 };
+	struct buf ids = BUF_INIT(1 << 20);
+	pysec_report *r;
+	size_t i;
+
+	if (check_same_full(expect, src, strlen(src)) != must_focus)
+		fail_msg("focus_plan_needles() %s the case expecting '%s'", must_focus ? "did not focus" : "focused", expect);
+	all.all = 1;
+	r = scan(src, strlen(src), &all, 0);
+	for (i = 0; i < pysec_report_finding_count(r); i++)
+		buf_printf(&ids, "%s%s", i ? " " : "", pysec_report_finding(r, i)->rule);
+	assert_string_equal(buf_cstr(&ids), expect);
+	buf_free(&ids);
+	pysec_report_free(r);
+}
+
+/* What a call's name is written with may be on the line that bound the name, or further back. */
+static void test_full_scan_follows_names_to_their_needles(void **state)
+{
+	expect_full("from os import system as run\nclass C:\n" FILLER "def z(cmd):\n    run(cmd)\n", "B605", 1);
+	expect_full("import subprocess\np = subprocess.Popen\nclass C:\n" FILLER "q = p\ndef z(cmd):\n    q(cmd, shell=True)\n",
+		"B404 B602", 1);
+	expect_full("def z(cmd):\n    r(cmd, shell=True)\nclass C:\n" FILLER "import subprocess as sp\nr = sp.call\n",
+		"B604 B404", 1);
+	expect_full("sp = __import__('subprocess')\nclass C:\n" FILLER "def z(cmd):\n    sp.call(cmd, shell=True)\n",
+		"B404 B602", 1);
+	/* what `from m import *` binds is the rules' data: the file is parsed whole */
+	expect_full("from subprocess import *\nclass C:\n" FILLER "def z(cmd):\n    call(cmd, shell=True)\n",
+		"B404 B602", 0);
+	/* flask's run(debug=True), where the file imports flask anywhere */
+	expect_full("import flask\nclass C:\n" FILLER "def z(app):\n    app.run(debug=True)\n", "B201", 1);
+}
+
+/* A string's value is what Python makes of its text: joined, escapes read, an f-string's fields left out. */
+static void test_full_scan_reads_string_values(void **state)
+{
+	expect_full("class C:\n" FILLER "def z():\n    open('/t' 'mp/x', 'w')\n", "B108", 1);
+	expect_full("class C:\n" FILLER "def z():\n    open('\\x2ftmp/x', 'w')\n", "B108", 1);
+	expect_full("class C:\n" FILLER "def z():\n    open(('/t'  # a comment\n          'mp/x'), 'w')\n", "B108", 1);
+	expect_full("class C:\n" FILLER "def z(cur, u):\n    cur.execute(f\"SEL{''}ECT * FROM t WHERE id = {u}\")\n",
+		"B608", 1);
+	expect_full("class C:\n" FILLER "def z(cur, u):\n    cur.execute(f\"SEL{{ECT * FROM t WHERE id = {u}\")\n",
+		"", 1);
+	/* B105, B106, B107: a name or key that the password pattern matches */
+	expect_full("class C:\n" FILLER "def z(password='hunter2'):\n    return {'db_passwd': 'x'}\n", "B107 B105", 1);
+	expect_full("class C:\n" FILLER "def z(c):\n    c.login(user='u', my_token='abc')\n", "B106", 1);
+	/* nothing any clause needs: nothing parsed */
+	expect_full("class C:\n" FILLER "def z(c):\n    return c.compass(bypass=1)\n", "", 1);
+}
+
 /* --- differential: every file, pseudo-random touched lines -------------- */
 
 static uint64_t rng = 88172645463325252ULL;
@@ -524,6 +609,7 @@ static int differential_file(const char *path)
 		focused += check_same(path, src, len, &t);
 		lineset_clear(&t);
 	}
+	focused += check_same_full(path, src, len);
 	free(src);
 	return focused;
 }
@@ -608,6 +694,8 @@ int main(void)
 		cmocka_unit_test(test_imported_module_far_above),
 		cmocka_unit_test(test_clauses_and_decorators),
 		cmocka_unit_test(test_syntax_error_parses_the_whole_file),
+		cmocka_unit_test(test_full_scan_follows_names_to_their_needles),
+		cmocka_unit_test(test_full_scan_reads_string_values),
 		cmocka_unit_test(test_odd_files),
 		cmocka_unit_test(test_long_chains_stay_linear),
 		cmocka_unit_test(test_differential_rule_cases),

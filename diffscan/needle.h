@@ -1,0 +1,82 @@
+/*
+ * needle.h: the words a finding needs in the code around it, so that a
+ * full scan parses only the statements that hold them (needle.c says how
+ * each rule's needles are told, focus.c where they are looked for).
+ */
+#ifndef PYSEC_NEEDLE_H
+#define PYSEC_NEEDLE_H
+
+#include "ruleset.h"
+#include "strmap.h"
+
+enum needle_kind {
+	NEEDLE_WORD,	/* a whole word: of the code, or of a string that names (getattr, __import__) */
+	NEEDLE_CALL,	/* a whole word of the code followed by `(`; on a line that binds names, any */
+	NEEDLE_NAME,	/* part of a word of the code that is no keyword, or of a string's value; any case */
+	NEEDLE_STRING,	/* part of a string's value; any case */
+};
+
+/* At most this many needles (a clause past them needs nothing that can be told). */
+#define NEEDLE_MAX 4096
+#define NEEDLE_WORDS_MAX (NEEDLE_MAX / 64)
+
+struct needle {
+	char *text;		/* NEEDLE_NAME, NEEDLE_STRING: in lower case */
+	uint32_t len;
+	uint8_t kind;
+	uint8_t edges;		/* NEEDLE_NAME: what must stand beside it */
+};
+#define NEEDLE_EDGE_LEFT 1	/* no letter or digit before it */
+#define NEEDLE_EDGE_RIGHT 2	/* no letter or digit after it */
+
+/*
+ * What one clause needs of a statement: all of its groups; of a group,
+ * one of its alternatives; of an alternative, every needle (ids into the
+ * set's needles).  A `file_wide` group may be met anywhere in the file.
+ */
+struct needle_group {
+	uint16_t **alts;	/* each: count, then that many ids */
+	size_t nalts;
+	int file_wide;
+};
+
+struct needle_clause {
+	struct needle_group *groups;
+	size_t ngroups;
+};
+
+struct needle_set {
+	struct needle *v;
+	size_t n, cap;
+	struct needle_clause *clauses;
+	size_t nclauses, clauses_cap;
+	size_t words;			/* uint64_t words of a bit set of needles */
+	struct strmap exact;		/* NEEDLE_WORD and NEEDLE_CALL text -> (id + 1) << 16 | (id + 1) */
+	uint8_t exact_start[8192];	/* bit c0 << 8 | c1: an exact needle starts with those bytes */
+	uint16_t *parts;		/* the ids of the NEEDLE_NAME and NEEDLE_STRING needles */
+	size_t nparts, parts_cap;
+	uint8_t part_pair[8192];	/* bit c0 << 8 | c1: one of them starts with those lower-case bytes */
+	int unfocusable;		/* a clause whose needs cannot be told: parse every file whole */
+};
+
+/* The needles of the enabled rules' clauses. */
+void needles_build(struct needle_set *s, const struct rule_set *set);
+void needles_free(struct needle_set *s);
+
+/* Set the bits of the needles that code word w[0, len) is or holds; `flags` say more of it. */
+#define NEEDLE_CALLED 1		/* a `(` follows it, or it is on a line that binds names */
+#define NEEDLE_KEYWORD 2	/* it is one of Python's keywords, so no name */
+void needles_match_word(const struct needle_set *s, const char *w, size_t len, int flags, uint64_t *hits);
+/* Set the bits of the needles in a string's value v[0, len); `words`: its whole words too, as names. */
+void needles_match_value(const struct needle_set *s, const char *v, size_t len, int words, uint64_t *hits);
+/* Does a statement with needles `hits` (and a file with `file_hits`) meet some clause's needs? */
+int needles_met(const struct needle_set *s, const uint64_t *hits, const uint64_t *file_hits);
+
+/*
+ * The needles of regex `pattern`: alternatives of needles that every match
+ * holds all of, as NEEDLE kind `kind`, added to the set; returns the group,
+ * or -1 when the pattern says nothing certain (needle.c says what it reads).
+ */
+int needles_from_regex(struct needle_set *s, const char *pattern, int kind, struct needle_group *out);
+
+#endif
