@@ -136,21 +136,25 @@ static uint32_t count_newlines(const char *s, size_t from, size_t to)
 /* Python's hard keywords: no name (`try:` is no annotation, `pass` no password). */
 static int is_keyword(const char *s, size_t from, size_t to)
 {
-#define KW(w) { w, sizeof(w) - 1 }
-	static const struct { const char *w; size_t n; } words[] = { KW("False"), KW("None"), KW("True"),
-		KW("and"), KW("as"), KW("assert"), KW("async"), KW("await"), KW("break"), KW("class"),
-		KW("continue"), KW("def"), KW("del"), KW("elif"), KW("else"), KW("except"), KW("finally"),
-		KW("for"), KW("from"), KW("global"), KW("if"), KW("import"), KW("in"), KW("is"), KW("lambda"),
-		KW("nonlocal"), KW("not"), KW("or"), KW("pass"), KW("raise"), KW("return"), KW("try"),
-		KW("while"), KW("with"), KW("yield") };
-#undef KW
-	size_t k, n = to - from;
+	static const char *const by_first[128] = {
+		['F'] = "False", ['N'] = "None", ['T'] = "True", ['a'] = "and as assert async await",
+		['b'] = "break", ['c'] = "class continue", ['d'] = "def del", ['e'] = "elif else except",
+		['f'] = "finally for from", ['g'] = "global", ['i'] = "if import in is", ['l'] = "lambda",
+		['n'] = "nonlocal not", ['o'] = "or", ['p'] = "pass", ['r'] = "raise return", ['t'] = "try",
+		['w'] = "while with", ['y'] = "yield",
+	};
+	unsigned char c = (unsigned char)s[from];
+	size_t n = to - from;
+	const char *w;
 
-	if (n < 2 || n > 8)
+	if (n < 2 || n > 8 || c >= 128 || !(w = by_first[c]))
 		return 0;
-	for (k = 0; k < ARRAY_SIZE(words); k++)
-		if (words[k].n == n && words[k].w[0] == s[from] && !memcmp(s + from, words[k].w, n))
+	while (*w) {
+		size_t k = strcspn(w, " ");
+		if (k == n && !memcmp(w, s + from, n))
 			return 1;
+		w += k + (w[k] == ' ');
+	}
 	return 0;
 }
 
@@ -484,12 +488,18 @@ static size_t next_word(const char *s, size_t *at, size_t to, size_t *len)
 	return k + 1;	/* 1-based, so that 0 means none */
 }
 
+/* The names that s[from, to) looks up: its words, less the attributes (`path` of `os.path`). */
 static void put_words(struct strmap *m, const char *s, size_t from, size_t to)
 {
-	size_t at = from, w, n;
+	size_t at = from, w, n, k;
 
-	while ((w = next_word(s, &at, to, &n)) != 0)
+	while ((w = next_word(s, &at, to, &n)) != 0) {
+		for (k = w - 1; k > from && (s[k - 1] == ' ' || s[k - 1] == '\t'); k--)
+			;
+		if (k > from && s[k - 1] == '.')
+			continue;
 		strmap_put(m, s + w - 1, n, (void *)1);
+	}
 }
 
 static int mentions(const struct plan *p, const struct lline *l, const struct strmap *needed)
@@ -847,7 +857,8 @@ static int word_flags(const char *s, size_t from, size_t to, size_t end)
 {
 	size_t next = skip_to_code(s, to, end);
 
-	return (is_keyword(s, from, to) ? NEEDLE_KEYWORD : 0) | (next < end && s[next] == '(' ? NEEDLE_CALLED : 0);
+	return (is_keyword(s, from, to) ? NEEDLE_KEYWORD : 0) | (next < end && s[next] == '(' ? NEEDLE_CALLED : 0) |
+	       (next < end && s[next] == ':' ? NEEDLE_COLONED : 0);
 }
 
 /* Is s[from, to) a string prefix (r, b, u, f, and pairs), a quote following it? */
@@ -866,7 +877,6 @@ static int is_string_prefix(const char *s, size_t from, size_t to)
 /* What a token walk over a logical line reports: each word of code, each run of strings. */
 struct token_walk {
 	const char *s;
-	size_t len;
 	void (*word)(struct token_walk *t, size_t from, size_t to, int flags);
 	void (*value)(struct token_walk *t, const char *v, size_t len);
 	struct buf view;	/* a run's value: its strings joined, escapes read, f-strings' fields left out */
@@ -1024,7 +1034,6 @@ static void plan_word(struct token_walk *t, size_t from, size_t to, int flags)
 static void plan_value(struct token_walk *t, const char *v, size_t len)
 {
 	struct needle_plan *np = (struct needle_plan *)t;
-
 	int names = np->l->has_import || np->names_in_strings;
 
 	/* `__import__("pickle")`, `getattr(os, "system")(cmd)`: names in strings */
@@ -1293,7 +1302,6 @@ static int plan_needles(struct focus *f, struct plan *p, const struct needle_set
 	memset(&np, 0, sizeof(np));
 	memset(&u, 0, sizeof(u));
 	np.t.s = p->s;
-	np.t.len = p->len;
 	np.t.word = plan_word;
 	np.t.value = plan_value;
 	np.t.view.max = SIZE_MAX / 2;

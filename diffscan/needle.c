@@ -42,6 +42,11 @@
 
 /* --- the needles ------------------------------------------------------------ */
 
+/* What a word is, as a needle of each exact kind: its id + 1, or 0. */
+struct needle_exact {
+	uint16_t id[NEEDLE_COLON + 1];
+};
+
 static unsigned char ascii_lower(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
@@ -61,14 +66,14 @@ static int needle_add(struct needle_set *s, const char *t, size_t len, int kind,
 		return -1;	/* a one-byte needle is everywhere */
 	for (i = 0; i < s->n; i++)
 		if (s->v[i].kind == kind && s->v[i].len == len && s->v[i].edges == edges &&
-		    (kind <= NEEDLE_CALL ? !memcmp(s->v[i].text, t, len) : !strncasecmp(s->v[i].text, t, len)))
+		    (kind <= NEEDLE_COLON ? !memcmp(s->v[i].text, t, len) : !strncasecmp(s->v[i].text, t, len)))
 			return (int)i;
 	n = ARRAY_PUSH(s->v, s->n, s->cap);
 	n->text = xstrndup(t, len);
 	n->len = (uint32_t)len;
 	n->kind = (uint8_t)kind;
 	n->edges = (uint8_t)edges;
-	if (kind > NEEDLE_CALL)
+	if (kind > NEEDLE_COLON)
 		for (i = 0; i < len; i++)
 			n->text[i] = (char)ascii_lower((unsigned char)n->text[i]);
 	return (int)(s->n - 1);
@@ -106,10 +111,15 @@ static int has_glob(const char *s, size_t len)
 	return 0;
 }
 
-/* The longest run of a glob part without glob characters, as a part of a word: its id or -1. */
-static int glob_run(struct needle_set *s, const char *p, size_t len)
+/*
+ * The longest run of glob part p[0, len) without glob characters, as a
+ * part of a word (of a callee's, `callee`): its id or -1.  A run at the
+ * part's start or end stands at the word's (`*Server`: HTTPServer).
+ */
+static int glob_run(struct needle_set *s, const char *p, size_t len, int callee)
 {
 	size_t i = 0, best = 0, at = 0;
+	int edges;
 
 	while (i < len) {
 		size_t j = i;
@@ -121,7 +131,8 @@ static int glob_run(struct needle_set *s, const char *p, size_t len)
 		}
 		i = j + 1;
 	}
-	return needle_add(s, p + at, best, NEEDLE_NAME, 0);
+	edges = (at == 0 ? NEEDLE_EDGE_LEFT : 0) | (at + best == len ? NEEDLE_EDGE_RIGHT : 0) | (callee ? NEEDLE_CALLEE : 0);
+	return needle_add(s, p + at, best, NEEDLE_NAME, edges);
 }
 
 /*
@@ -137,7 +148,7 @@ static size_t glob_needles(struct needle_set *s, const char *glob, int last_call
 		size_t len = strcspn(p, ".");
 		int last = p[len] == '\0', id;
 		if (has_glob(p, len))
-			id = glob_run(s, p, len);
+			id = glob_run(s, p, len, last && last_called);
 		else
 			id = needle_add(s, p, len, last && last_called ? NEEDLE_CALL : NEEDLE_WORD, 0);
 		if (id >= 0)
@@ -170,7 +181,7 @@ static int args_group(struct needle_set *s, char **args, size_t nargs, int kind,
 
 	for (i = 0; i < nargs; i++) {
 		int id = kind == NEEDLE_CALL && has_glob(args[i], strlen(args[i])) ?
-				 glob_run(s, args[i], strlen(args[i])) :
+				 glob_run(s, args[i], strlen(args[i]), 1) :
 				 needle_add(s, args[i], strlen(args[i]), kind, 0);
 		if (id < 0) {
 			group_free(g);
@@ -622,13 +633,29 @@ int needles_from_regex(struct needle_set *s, const char *pattern, int kind, stru
 
 /* --- clauses ---------------------------------------------------------------- */
 
+/* A bare `except:`, or `except Exception` (any handler, with the argument `true`: then nothing) */
+static int catches_broad_group(struct needle_set *s, const struct pred *p, struct needle_group *g)
+{
+	int exception = needle_add(s, "Exception", 9, NEEDLE_WORD, 0), bare = needle_add(s, "except", 6, NEEDLE_COLON, 0);
+
+	if ((p->nargs && !strcasecmp(p->args[0], "true")) || exception < 0 || bare < 0)
+		return -1;
+	group_add_alt(g, &exception, 1);
+	group_add_alt(g, &bare, 1);
+	return 0;
+}
+
 /* The group that a `when` predicate gives, or -1: it needs nothing that can be told. */
 static int pred_group(struct needle_set *s, const struct pred *p, struct needle_group *g)
 {
 	const char *name = p->def->name;
 
 	memset(g, 0, sizeof(*g));
-	if (p->negate || !p->nargs)
+	if (p->negate)
+		return -1;
+	if (!strcmp(name, "catches-broad"))
+		return catches_broad_group(s, p, g);
+	if (!p->nargs)
 		return -1;
 	if (!strcmp(name, "kwarg") || !strcmp(name, "kwarg-truthy") || !strcmp(name, "kwarg-is") ||
 	    !strcmp(name, "kwarg-call") || !strcmp(name, "body-is"))
@@ -699,25 +726,45 @@ static void clause_add(struct needle_set *s, const struct clause *c)
 	*ARRAY_PUSH(s->clauses, s->nclauses, s->clauses_cap) = nc;
 }
 
+static int part_order(const void *a, const void *b, void *set)
+{
+	const struct needle *v = ((const struct needle_set *)set)->v;
+	unsigned x = pair_of(v[*(const uint16_t *)a].text), y = pair_of(v[*(const uint16_t *)b].text);
+
+	return x < y ? -1 : x > y;
+}
+
 static void index_needles(struct needle_set *s)
 {
-	size_t i;
+	size_t i, nb = 0;
 
 	s->words = (s->n + 63) / 64;
+	s->exact.free_value = free;
 	for (i = 0; i < s->n; i++) {
 		const struct needle *n = &s->v[i];
-		if (n->kind <= NEEDLE_CALL) {
-			uintptr_t v = (uintptr_t)strmap_get(&s->exact, n->text, n->len);
+		if (n->kind <= NEEDLE_COLON) {
+			struct needle_exact *x = strmap_get(&s->exact, n->text, n->len);
 			unsigned b = (unsigned char)n->text[0] << 8 | (unsigned char)n->text[1];
-			v |= n->kind == NEEDLE_CALL ? (uintptr_t)(i + 1) : (uintptr_t)(i + 1) << 16;
-			strmap_put(&s->exact, n->text, n->len, (void *)v);
+			if (!x) {
+				x = xcalloc(1, sizeof(*x));
+				strmap_put(&s->exact, n->text, n->len, x);
+			}
+			x->id[n->kind] = (uint16_t)(i + 1);
 			s->exact_start[b >> 3] |= (uint8_t)(1u << (b & 7));
 		} else {
-			unsigned b = pair_of(n->text);
 			*ARRAY_PUSH(s->parts, s->nparts, s->parts_cap) = (uint16_t)i;
-			s->part_pair[b >> 3] |= (uint8_t)(1u << (b & 7));
 		}
 	}
+	if (s->nparts > 1)
+		qsort_r(s->parts, s->nparts, sizeof(*s->parts), part_order, s);
+	for (i = 0; i < s->nparts && nb < 255; i++) {
+		unsigned pair = pair_of(s->v[s->parts[i]].text);
+		if (!i || pair != pair_of(s->v[s->parts[i - 1]].text))
+			s->part_bucket[pair] = (uint8_t)++nb;
+		s->bucket_start[nb] = (uint16_t)(i + 1);
+	}
+	if (i < s->nparts)
+		s->unfocusable = 1;	/* more than 255 starts: not told apart, so not used */
 }
 
 void needles_build(struct needle_set *s, const struct rule_set *set)
@@ -763,19 +810,20 @@ static int has_bit(const uint64_t *hits, size_t id)
 }
 
 /* The NEEDLE_NAME (and, `strings`, NEEDLE_STRING) needles inside t[0, len), in any case. */
-static void match_parts(const struct needle_set *s, const char *t, size_t len, int strings, uint64_t *hits)
+static void match_parts(const struct needle_set *s, const char *t, size_t len, int strings, int flags, uint64_t *hits)
 {
 	size_t i, k, j;
 
 	for (i = 0; i + 1 < len; i++) {
-		unsigned b = pair_of(t + i);
-		if (!(s->part_pair[b >> 3] & (1u << (b & 7))))
+		unsigned b = s->part_bucket[pair_of(t + i)];
+		if (!b)
 			continue;
-		for (k = 0; k < s->nparts; k++) {
+		for (k = s->bucket_start[b - 1]; k < s->bucket_start[b]; k++) {
 			const struct needle *n = &s->v[s->parts[k]];
-			if ((!strings && n->kind != NEEDLE_NAME) || n->len > len - i)
+			if ((!strings && n->kind != NEEDLE_NAME) || n->len > len - i ||
+			    ((n->edges & NEEDLE_CALLEE) && !(flags & NEEDLE_CALLED)))
 				continue;
-			for (j = 0; j < n->len && ascii_lower((unsigned char)t[i + j]) == (unsigned char)n->text[j]; j++)
+			for (j = 2; j < n->len && ascii_lower((unsigned char)t[i + j]) == (unsigned char)n->text[j]; j++)
 				;
 			if (j < n->len || ((n->edges & NEEDLE_EDGE_LEFT) && i && isalnum((unsigned char)t[i - 1])) ||
 			    ((n->edges & NEEDLE_EDGE_RIGHT) && i + j < len && isalnum((unsigned char)t[i + j])))
@@ -785,28 +833,29 @@ static void match_parts(const struct needle_set *s, const char *t, size_t len, i
 	}
 }
 
-static void match_exact(const struct needle_set *s, const char *w, size_t len, int called, uint64_t *hits)
+static void match_exact(const struct needle_set *s, const char *w, size_t len, int flags, uint64_t *hits)
 {
+	const struct needle_exact *x;
 	unsigned b;
-	uintptr_t v;
 
 	if (len < 2)
 		return;
 	b = (unsigned char)w[0] << 8 | (unsigned char)w[1];
-	if (!(s->exact_start[b >> 3] & (1u << (b & 7))))
+	if (!(s->exact_start[b >> 3] & (1u << (b & 7))) || !(x = strmap_get(&s->exact, w, len)))
 		return;
-	v = (uintptr_t)strmap_get(&s->exact, w, len);
-	if (v >> 16)
-		set_bit(hits, (v >> 16) - 1);
-	if (called && (v & 0xffff))
-		set_bit(hits, (v & 0xffff) - 1);
+	if (x->id[NEEDLE_WORD])
+		set_bit(hits, x->id[NEEDLE_WORD] - 1u);
+	if (x->id[NEEDLE_CALL] && (flags & NEEDLE_CALLED))
+		set_bit(hits, x->id[NEEDLE_CALL] - 1u);
+	if (x->id[NEEDLE_COLON] && (flags & NEEDLE_COLONED))
+		set_bit(hits, x->id[NEEDLE_COLON] - 1u);
 }
 
 void needles_match_word(const struct needle_set *s, const char *w, size_t len, int flags, uint64_t *hits)
 {
-	match_exact(s, w, len, flags & NEEDLE_CALLED, hits);
+	match_exact(s, w, len, flags, hits);
 	if (!(flags & NEEDLE_KEYWORD))
-		match_parts(s, w, len, 0, hits);
+		match_parts(s, w, len, 0, flags, hits);
 }
 
 static int is_word_byte(unsigned char c)
@@ -818,14 +867,14 @@ void needles_match_value(const struct needle_set *s, const char *v, size_t len, 
 {
 	size_t i = 0;
 
-	match_parts(s, v, len, 1, hits);
+	match_parts(s, v, len, 1, words ? NEEDLE_CALLED : 0, hits);
 	while (words && i < len) {
 		size_t j;
 		while (i < len && !is_word_byte((unsigned char)v[i]))
 			i++;
 		for (j = i; j < len && is_word_byte((unsigned char)v[j]); j++)
 			;
-		match_exact(s, v + i, j - i, 1, hits);	/* getattr(os, "system")(cmd) */
+		match_exact(s, v + i, j - i, NEEDLE_CALLED, hits);	/* getattr(os, "system")(cmd) */
 		i = j;
 	}
 }

@@ -12,6 +12,7 @@
 enum needle_kind {
 	NEEDLE_WORD,	/* a whole word: of the code, or of a string that names (getattr, __import__) */
 	NEEDLE_CALL,	/* a whole word of the code followed by `(`; on a line that binds names, any */
+	NEEDLE_COLON,	/* a whole word of the code followed by `:` (a bare `except:`) */
 	NEEDLE_NAME,	/* part of a word of the code that is no keyword, or of a string's value; any case */
 	NEEDLE_STRING,	/* part of a string's value; any case */
 };
@@ -24,10 +25,11 @@ struct needle {
 	char *text;		/* NEEDLE_NAME, NEEDLE_STRING: in lower case */
 	uint32_t len;
 	uint8_t kind;
-	uint8_t edges;		/* NEEDLE_NAME: what must stand beside it */
+	uint8_t edges;		/* NEEDLE_NAME: what must stand beside it, and where */
 };
 #define NEEDLE_EDGE_LEFT 1	/* no letter or digit before it */
 #define NEEDLE_EDGE_RIGHT 2	/* no letter or digit after it */
+#define NEEDLE_CALLEE 4		/* in a word that is called (NEEDLE_CALLED) */
 
 /*
  * What one clause needs of a statement: all of its groups; of a group,
@@ -51,11 +53,12 @@ struct needle_set {
 	struct needle_clause *clauses;
 	size_t nclauses, clauses_cap;
 	size_t words;			/* uint64_t words of a bit set of needles */
-	struct strmap exact;		/* NEEDLE_WORD and NEEDLE_CALL text -> (id + 1) << 16 | (id + 1) */
+	struct strmap exact;		/* NEEDLE_WORD, _CALL and _COLON text -> struct needle_exact */
 	uint8_t exact_start[8192];	/* bit c0 << 8 | c1: an exact needle starts with those bytes */
-	uint16_t *parts;		/* the ids of the NEEDLE_NAME and NEEDLE_STRING needles */
+	uint16_t *parts;		/* the ids of the NEEDLE_NAME and NEEDLE_STRING needles, by their first two bytes */
 	size_t nparts, parts_cap;
-	uint8_t part_pair[8192];	/* bit c0 << 8 | c1: one of them starts with those lower-case bytes */
+	uint16_t bucket_start[256];	/* bucket b's are parts[bucket_start[b - 1], bucket_start[b]) */
+	uint8_t part_bucket[65536];	/* per lower-case c0 << 8 | c1: the bucket of the parts starting so, 0: none */
 	int unfocusable;		/* a clause whose needs cannot be told: parse every file whole */
 };
 
@@ -66,6 +69,7 @@ void needles_free(struct needle_set *s);
 /* Set the bits of the needles that code word w[0, len) is or holds; `flags` say more of it. */
 #define NEEDLE_CALLED 1		/* a `(` follows it, or it is on a line that binds names */
 #define NEEDLE_KEYWORD 2	/* it is one of Python's keywords, so no name */
+#define NEEDLE_COLONED 4	/* a `:` follows it */
 void needles_match_word(const struct needle_set *s, const char *w, size_t len, int flags, uint64_t *hits);
 /* Set the bits of the needles in a string's value v[0, len); `words`: its whole words too, as names. */
 void needles_match_value(const struct needle_set *s, const char *v, size_t len, int words, uint64_t *hits);
