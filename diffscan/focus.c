@@ -1330,32 +1330,32 @@ static int plan_needles(struct focus *f, struct plan *p, const struct needle_set
 	return rc;
 }
 
-int focus_plan_needles(struct focus *f, const char *src, size_t len, const struct needle_set *needles,
-	const struct strmap *always)
+/*
+ * The plan of either kind: `pick` adds the units to parse (-1: parse the
+ * whole file), the context is collected for them, and the plan is used
+ * when it parses less than `most_tenths` tenths of the file.
+ */
+static int plan_file(struct focus *f, const char *src, size_t len, const struct strmap *always,
+	int (*pick)(struct focus *f, struct plan *p, const void *arg), const void *arg, int change_aware,
+	size_t most_tenths)
 {
 	struct plan p;
 	size_t i, bytes = 0;
 	int focused = 0;
 
-	memset(f, 0, sizeof(*f));
-	f->text.max = SIZE_MAX / 2;
-	if (needles->unfocusable || len >= UINT32_MAX)
-		return 0;
 	memset(&p, 0, sizeof(p));
 	p.s = src;
 	p.len = len;
 	scan_lines(&p);
 	p.ends = xcalloc(p.n ? p.n : 1, sizeof(*p.ends));
-	/* Python refuses the file: the syntax error is reported where the whole parse finds it */
-	if (p.broken || structure(&p) < 0 || plan_needles(f, &p, needles) < 0)
+	if (structure(&p) < 0 || pick(f, &p, arg) < 0)
 		goto done;
 	merge_ranges(f);
-	if (collect_context(f, &p, always, 0) < 0)
+	if (collect_context(f, &p, always, change_aware) < 0)
 		goto done;
 	for (i = 0; i < f->nranges; i++)
 		bytes += f->ranges[i].end_byte - f->ranges[i].start_byte;
-	/* a focused parse costs about what it parses: past nine tenths, parse the file whole */
-	focused = (bytes + f->text.len) * 10 < len * 9;
+	focused = (bytes + f->text.len) * 10 < len * most_tenths;
 done:
 	free(p.v);
 	free(p.ends);
@@ -1364,42 +1364,47 @@ done:
 	return focused;
 }
 
+static int pick_touched(struct focus *f, struct plan *p, const void *arg)
+{
+	const struct lineset *touched = arg;
+	size_t i;
+
+	for (i = 0; i < touched->len; i++) {
+		uint32_t a = touched->ranges[i].start, b = touched->ranges[i].end;
+		if (a && b > a)
+			add_touched(f, p, a - 1, b - 2);
+	}
+	return 0;
+}
+
+static int pick_needles(struct focus *f, struct plan *p, const void *arg)
+{
+	/* Python refuses the file: the whole parse says where */
+	if (p->broken)
+		return -1;
+	return plan_needles(f, p, arg);
+}
+
 int focus_plan(struct focus *f, const char *src, size_t len, const struct lineset *touched,
 	const struct strmap *always)
 {
-	struct plan p;
-	size_t i, bytes = 0;
-	int focused = 0;
-
 	memset(f, 0, sizeof(*f));
 	f->text.max = SIZE_MAX / 2;
 	if (touched->all || len >= UINT32_MAX || touches_most(src, len, touched))
 		return 0;
-	memset(&p, 0, sizeof(p));
-	p.s = src;
-	p.len = len;
-	scan_lines(&p);
-	p.ends = xcalloc(p.n ? p.n : 1, sizeof(*p.ends));
-	if (structure(&p) < 0)
-		goto done;
-	for (i = 0; i < touched->len; i++) {
-		uint32_t a = touched->ranges[i].start, b = touched->ranges[i].end;
-		if (a && b > a)
-			add_touched(f, &p, a - 1, b - 2);
-	}
-	merge_ranges(f);
-	if (collect_context(f, &p, always, 1) < 0)
-		goto done;
-	for (i = 0; i < f->nranges; i++)
-		bytes += f->ranges[i].end_byte - f->ranges[i].start_byte;
 	/* past half the file, the whole parse is as cheap and simpler */
-	focused = (bytes + f->text.len) * 2 < len;
-done:
-	free(p.v);
-	free(p.ends);
-	if (!focused)
-		focus_free(f);
-	return focused;
+	return plan_file(f, src, len, always, pick_touched, touched, 1, 5);
+}
+
+int focus_plan_needles(struct focus *f, const char *src, size_t len, const struct needle_set *needles,
+	const struct strmap *always)
+{
+	memset(f, 0, sizeof(*f));
+	f->text.max = SIZE_MAX / 2;
+	if (needles->unfocusable || len >= UINT32_MAX)
+		return 0;
+	/* the findings are the whole file's: worth it to nine tenths */
+	return plan_file(f, src, len, always, pick_needles, needles, 0, 9);
 }
 
 void focus_free(struct focus *f)
