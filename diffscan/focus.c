@@ -92,12 +92,12 @@ struct plan {
 
 static int is_word_start(unsigned char c)
 {
-	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+	return (unsigned)((c | 0x20) - 'a') < 26 || c == '_' || c >= 0x80;
 }
 
 static int is_word(unsigned char c)
 {
-	return is_word_start(c) || (c >= '0' && c <= '9');
+	return is_word_start(c) || (unsigned)(c - '0') < 10;
 }
 
 static size_t word_end(const char *s, size_t len, size_t i)
@@ -136,25 +136,22 @@ static uint32_t count_newlines(const char *s, size_t from, size_t to)
 /* Python's hard keywords: no name (`try:` is no annotation, `pass` no password). */
 static int is_keyword(const char *s, size_t from, size_t to)
 {
-	static const char *const by_first[128] = {
-		['F'] = "False", ['N'] = "None", ['T'] = "True", ['a'] = "and as assert async await",
-		['b'] = "break", ['c'] = "class continue", ['d'] = "def del", ['e'] = "elif else except",
-		['f'] = "finally for from", ['g'] = "global", ['i'] = "if import in is", ['l'] = "lambda",
-		['n'] = "nonlocal not", ['o'] = "or", ['p'] = "pass", ['r'] = "raise return", ['t'] = "try",
-		['w'] = "while with", ['y'] = "yield",
+	static const char *const by_first[128][6] = {
+		['F'] = { "False" }, ['N'] = { "None" }, ['T'] = { "True" },
+		['a'] = { "and", "as", "assert", "async", "await" }, ['b'] = { "break" }, ['c'] = { "class", "continue" },
+		['d'] = { "def", "del" }, ['e'] = { "elif", "else", "except" }, ['f'] = { "finally", "for", "from" },
+		['g'] = { "global" }, ['i'] = { "if", "import", "in", "is" }, ['l'] = { "lambda" },
+		['n'] = { "nonlocal", "not" }, ['o'] = { "or" }, ['p'] = { "pass" }, ['r'] = { "raise", "return" },
+		['t'] = { "try" }, ['w'] = { "while", "with" }, ['y'] = { "yield" },
 	};
 	unsigned char c = (unsigned char)s[from];
-	size_t n = to - from;
-	const char *w;
+	size_t n = to - from, k;
 
-	if (n < 2 || n > 8 || c >= 128 || !(w = by_first[c]))
+	if (n < 2 || n > 8 || c >= 128)
 		return 0;
-	while (*w) {
-		size_t k = strcspn(w, " ");
-		if (k == n && !memcmp(w, s + from, n))
+	for (k = 0; k < 6 && by_first[c][k]; k++)
+		if (!strncmp(by_first[c][k], s + from, n) && !by_first[c][k][n])
 			return 1;
-		w += k + (w[k] == ' ');
-	}
 	return 0;
 }
 
@@ -1132,8 +1129,10 @@ static int binding_targets(struct needle_plan *np, const struct lline *l,
 static void carry(struct needle_plan *np, const char *w, size_t len, const uint64_t *bits)
 {
 	size_t W = np->ns->words, k;
-	uint64_t *c = strmap_get(&np->carriers, w, len), own[NEEDLE_WORDS_MAX] = { 0 };
+	uint64_t *c = strmap_get(&np->carriers, w, len), own[NEEDLE_WORDS_MAX];
 	int news = 0;
+
+	memset(own, 0, W * sizeof(*own));
 
 	needles_match_word(np->ns, w, len, 0, own);
 	for (k = 0; k < W; k++)
@@ -1214,8 +1213,8 @@ static void find_needles(struct needle_plan *np, struct unit_needles *u, struct 
 
 	for (i = 0; i < p->n; i++) {
 		const struct lline *l = &p->v[i];
-		memset(hits, 0, sizeof(hits));
-		memset(bound, 0, sizeof(bound));
+		memset(hits, 0, W * sizeof(*hits));
+		memset(bound, 0, W * sizeof(*bound));
 		np->l = l;
 		np->hits = hits;
 		np->bound = may_bind(l) ? bound : NULL;
@@ -1258,7 +1257,7 @@ static int find_carriers(struct needle_plan *np, uint64_t **own)
 			const struct lline *l = &p->v[i];
 			if (!may_bind(l))
 				continue;
-			memset(bits, 0, sizeof(bits));
+			memset(bits, 0, W * sizeof(*bits));
 			np->hits = bits;
 			walk_tokens(&np->t, l->code, l->end);
 			if (own[i])
@@ -1282,7 +1281,7 @@ static void use_carriers(struct needle_plan *np, struct unit_needles *u)
 	np->t.word = carrier_word;
 	np->t.value = no_value;
 	for (i = 0; i < p->n; i++) {
-		memset(bits, 0, sizeof(bits));
+		memset(bits, 0, W * sizeof(*bits));
 		np->hits = bits;
 		walk_tokens(&np->t, p->v[i].code, p->v[i].end);
 		if (any_bit(bits, W))
