@@ -100,6 +100,19 @@ static int is_word(unsigned char c)
 	return is_word_start(c) || (unsigned)(c - '0') < 10;
 }
 
+/* Is s[from, to) a string prefix (r, b, u, f, and pairs), a quote following it? */
+static int is_string_prefix(const char *s, size_t from, size_t to)
+{
+	size_t i;
+
+	if (to - from > 2)
+		return 0;
+	for (i = from; i < to; i++)
+		if (!strchr("rRbBuUfF", s[i]))
+			return 0;
+	return 1;
+}
+
 static size_t word_end(const char *s, size_t len, size_t i)
 {
 	while (i < len && is_word((unsigned char)s[i]))
@@ -149,9 +162,14 @@ static int is_keyword(const char *s, size_t from, size_t to)
 
 	if (n < 2 || n > 8 || c >= 128)
 		return 0;
-	for (k = 0; k < 6 && by_first[c][k]; k++)
-		if (!strncmp(by_first[c][k], s + from, n) && !by_first[c][k][n])
+	for (k = 0; k < 6 && by_first[c][k]; k++) {
+		const char *w = by_first[c][k];
+		size_t j;
+		for (j = 1; j < n && w[j] == s[from + j]; j++)
+			;
+		if (j == n && !w[n])
 			return 1;
+	}
 	return 0;
 }
 
@@ -485,17 +503,51 @@ static size_t next_word(const char *s, size_t *at, size_t to, size_t *len)
 	return k + 1;	/* 1-based, so that 0 means none */
 }
 
-/* The names that s[from, to) looks up: its words, less the attributes (`path` of `os.path`). */
+/* Put word s[w, w + n) unless it follows a `.`: an attribute (`path` of `os.path`) is looked up in no scope. */
+static void put_name(struct strmap *m, const char *s, size_t from, size_t w, size_t n)
+{
+	size_t k;
+
+	for (k = w; k > from && (s[k - 1] == ' ' || s[k - 1] == '\t'); k--)
+		;
+	if (k == from || s[k - 1] != '.')
+		strmap_put(m, s + w, n, (void *)1);
+}
+
+/*
+ * The names that s[from, to) looks up: its words, less the attributes,
+ * and less what is in comments and strings (an f-string's fields are code:
+ * its words are taken, more words being harmless).
+ */
 static void put_words(struct strmap *m, const char *s, size_t from, size_t to)
 {
-	size_t at = from, w, n, k;
+	size_t i = from;
 
-	while ((w = next_word(s, &at, to, &n)) != 0) {
-		for (k = w - 1; k > from && (s[k - 1] == ' ' || s[k - 1] == '\t'); k--)
-			;
-		if (k > from && s[k - 1] == '.')
-			continue;
-		strmap_put(m, s + w - 1, n, (void *)1);
+	while (i < to) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '#') {
+			const char *nl = memchr(s + i, '\n', to - i);
+			i = nl ? (size_t)(nl - s) : to;
+		} else if (c == '"' || c == '\'') {
+			i = source_skip_string(s, to, i);
+		} else if (is_word_start(c)) {
+			size_t e = word_end(s, to, i), at, w, n;
+			if (e < to && (s[e] == '"' || s[e] == '\'') && is_string_prefix(s, i, e)) {
+				size_t end = source_skip_string(s, to, e);
+				if (!memchr(s + i, 'f', e - i) && !memchr(s + i, 'F', e - i)) {
+					i = end;
+					continue;
+				}
+				for (at = e; (w = next_word(s, &at, end, &n)) != 0;)
+					put_name(m, s, e, w - 1, n);
+				i = end;
+				continue;
+			}
+			put_name(m, s, from, i, e - i);
+			i = e;
+		} else {
+			i++;
+		}
 	}
 }
 
@@ -856,19 +908,6 @@ static int word_flags(const char *s, size_t from, size_t to, size_t end)
 
 	return (is_keyword(s, from, to) ? NEEDLE_KEYWORD : 0) | (next < end && s[next] == '(' ? NEEDLE_CALLED : 0) |
 	       (next < end && s[next] == ':' ? NEEDLE_COLONED : 0);
-}
-
-/* Is s[from, to) a string prefix (r, b, u, f, and pairs), a quote following it? */
-static int is_string_prefix(const char *s, size_t from, size_t to)
-{
-	size_t i;
-
-	if (to - from > 2)
-		return 0;
-	for (i = from; i < to; i++)
-		if (!strchr("rRbBuUfF", s[i]))
-			return 0;
-	return 1;
 }
 
 /* What a token walk over a logical line reports: each word of code, each run of strings. */
