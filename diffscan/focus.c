@@ -146,31 +146,9 @@ static uint32_t count_newlines(const char *s, size_t from, size_t to)
 	return n;
 }
 
-/* Python's hard keywords: no name (`try:` is no annotation, `pass` no password). */
 static int is_keyword(const char *s, size_t from, size_t to)
 {
-	static const char *const by_first[128][6] = {
-		['F'] = { "False" }, ['N'] = { "None" }, ['T'] = { "True" },
-		['a'] = { "and", "as", "assert", "async", "await" }, ['b'] = { "break" }, ['c'] = { "class", "continue" },
-		['d'] = { "def", "del" }, ['e'] = { "elif", "else", "except" }, ['f'] = { "finally", "for", "from" },
-		['g'] = { "global" }, ['i'] = { "if", "import", "in", "is" }, ['l'] = { "lambda" },
-		['n'] = { "nonlocal", "not" }, ['o'] = { "or" }, ['p'] = { "pass" }, ['r'] = { "raise", "return" },
-		['t'] = { "try" }, ['w'] = { "while", "with" }, ['y'] = { "yield" },
-	};
-	unsigned char c = (unsigned char)s[from];
-	size_t n = to - from, k;
-
-	if (n < 2 || n > 8 || c >= 128)
-		return 0;
-	for (k = 0; k < 6 && by_first[c][k]; k++) {
-		const char *w = by_first[c][k];
-		size_t j;
-		for (j = 1; j < n && w[j] == s[from + j]; j++)
-			;
-		if (j == n && !w[n])
-			return 1;
-	}
-	return 0;
+	return source_is_keyword(s + from, to - from);
 }
 
 /* What a logical line is, from its first token at s[i]. */
@@ -901,13 +879,12 @@ static size_t skip_to_code(const char *s, size_t i, size_t to)
 	return to;
 }
 
-/* A word's flags for needles_match_word(): a keyword, a callee. */
-static int word_flags(const char *s, size_t from, size_t to, size_t end)
+/* A word's flags for needles_match_word(): what follows it. */
+static int word_flags(const char *s, size_t to, size_t end)
 {
 	size_t next = skip_to_code(s, to, end);
 
-	return (is_keyword(s, from, to) ? NEEDLE_KEYWORD : 0) | (next < end && s[next] == '(' ? NEEDLE_CALLED : 0) |
-	       (next < end && s[next] == ':' ? NEEDLE_COLONED : 0);
+	return (next < end && s[next] == '(' ? NEEDLE_CALLED : 0) | (next < end && s[next] == ':' ? NEEDLE_COLONED : 0);
 }
 
 /* What a token walk over a logical line reports: each word of code, each run of strings. */
@@ -927,7 +904,7 @@ static void fstring_words(struct token_walk *t, size_t from, size_t to)
 	while (i < to) {
 		if (is_word_start((unsigned char)t->s[i])) {
 			size_t e = word_end(t->s, to, i);
-			t->word(t, i, e, word_flags(t->s, i, e, to));
+			t->word(t, i, e, word_flags(t->s, e, to));
 			i = e;
 		} else {
 			i++;
@@ -1034,7 +1011,7 @@ static void walk_tokens(struct token_walk *t, size_t from, size_t to)
 				i = walk_strings(t, i, to);
 				continue;
 			}
-			t->word(t, i, e, word_flags(s, i, e, to));
+			t->word(t, i, e, word_flags(s, e, to));
 			i = e;
 		} else {
 			i++;
@@ -1085,8 +1062,6 @@ static void carrier_word(struct token_walk *t, size_t from, size_t to, int flags
 	const uint64_t *c;
 	size_t k;
 
-	if (flags & NEEDLE_KEYWORD)
-		return;
 	if ((c = strmap_get(&np->carriers, t->s + from, to - from)) != NULL)
 		for (k = 0; k < np->ns->words; k++)
 			np->hits[k] |= c[k];

@@ -36,6 +36,7 @@
  */
 #include "needle.h"
 #include "util.h"
+#include "source.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -46,6 +47,13 @@
 struct needle_exact {
 	uint16_t id[NEEDLE_COLON + 1];
 };
+
+/* A word's shape, told by its first two bytes, its last and its length: most words are no exact needle's. */
+static unsigned exact_shape_of(const char *w, size_t len)
+{
+	return ((unsigned char)w[0] * 31u + (unsigned char)w[1] * 7u + (unsigned char)w[len - 1] * 131u +
+		(unsigned)len * 17u) & 0xffff;
+}
 
 static unsigned char ascii_lower(unsigned char c)
 {
@@ -744,13 +752,13 @@ static void index_needles(struct needle_set *s)
 		const struct needle *n = &s->v[i];
 		if (n->kind <= NEEDLE_COLON) {
 			struct needle_exact *x = strmap_get(&s->exact, n->text, n->len);
-			unsigned b = (unsigned char)n->text[0] << 8 | (unsigned char)n->text[1];
+			unsigned b = exact_shape_of(n->text, n->len);
 			if (!x) {
 				x = xcalloc(1, sizeof(*x));
 				strmap_put(&s->exact, n->text, n->len, x);
 			}
 			x->id[n->kind] = (uint16_t)(i + 1);
-			s->exact_start[b >> 3] |= (uint8_t)(1u << (b & 7));
+			s->exact_shape[b >> 3] |= (uint8_t)(1u << (b & 7));
 		} else {
 			*ARRAY_PUSH(s->parts, s->nparts, s->parts_cap) = (uint16_t)i;
 		}
@@ -828,6 +836,8 @@ static void match_parts(const struct needle_set *s, const char *t, size_t len, i
 			if (j < n->len || ((n->edges & NEEDLE_EDGE_LEFT) && i && isalnum((unsigned char)t[i - 1])) ||
 			    ((n->edges & NEEDLE_EDGE_RIGHT) && i + j < len && isalnum((unsigned char)t[i + j])))
 				continue;
+			if (!strings && source_is_keyword(t, len))
+				return;	/* `pass` is no name */
 			set_bit(hits, s->parts[k]);
 		}
 	}
@@ -840,8 +850,8 @@ static void match_exact(const struct needle_set *s, const char *w, size_t len, i
 
 	if (len < 2)
 		return;
-	b = (unsigned char)w[0] << 8 | (unsigned char)w[1];
-	if (!(s->exact_start[b >> 3] & (1u << (b & 7))) || !(x = strmap_get(&s->exact, w, len)))
+	b = exact_shape_of(w, len);
+	if (!(s->exact_shape[b >> 3] & (1u << (b & 7))) || !(x = strmap_get(&s->exact, w, len)))
 		return;
 	if (x->id[NEEDLE_WORD])
 		set_bit(hits, x->id[NEEDLE_WORD] - 1u);
@@ -854,8 +864,7 @@ static void match_exact(const struct needle_set *s, const char *w, size_t len, i
 void needles_match_word(const struct needle_set *s, const char *w, size_t len, int flags, uint64_t *hits)
 {
 	match_exact(s, w, len, flags, hits);
-	if (!(flags & NEEDLE_KEYWORD))
-		match_parts(s, w, len, 0, flags, hits);
+	match_parts(s, w, len, 0, flags, hits);
 }
 
 static int is_word_byte(unsigned char c)

@@ -54,7 +54,7 @@ struct needle_set {
 	size_t nclauses, clauses_cap;
 	size_t words;			/* uint64_t words of a bit set of needles */
 	struct strmap exact;		/* NEEDLE_WORD, _CALL and _COLON text -> struct needle_exact */
-	uint8_t exact_start[8192];	/* bit c0 << 8 | c1: an exact needle starts with those bytes */
+	uint8_t exact_shape[8192];	/* bit exact_shape_of(): an exact needle may have that shape */
 	uint16_t *parts;		/* the ids of the NEEDLE_NAME and NEEDLE_STRING needles, by their first two bytes */
 	size_t nparts, parts_cap;
 	uint16_t bucket_start[256];	/* bucket b's are parts[bucket_start[b - 1], bucket_start[b]) */
@@ -68,8 +68,7 @@ void needles_free(struct needle_set *s);
 
 /* Set the bits of the needles that code word w[0, len) is or holds; `flags` say more of it. */
 #define NEEDLE_CALLED 1		/* a `(` follows it, or it is on a line that binds names */
-#define NEEDLE_KEYWORD 2	/* it is one of Python's keywords, so no name */
-#define NEEDLE_COLONED 4	/* a `:` follows it */
+#define NEEDLE_COLONED 2	/* a `:` follows it */
 void needles_match_word(const struct needle_set *s, const char *w, size_t len, int flags, uint64_t *hits);
 /* Set the bits of the needles in a string's value v[0, len); `words`: its whole words too, as names. */
 void needles_match_value(const struct needle_set *s, const char *v, size_t len, int words, uint64_t *hits);

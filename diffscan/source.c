@@ -137,6 +137,32 @@ void source_decode_string(const char *t, size_t len, int raw, struct buf *out)
 	}
 }
 
+int source_is_keyword(const char *s, size_t n)
+{
+	static const char *const by_first[128][6] = {
+		['F'] = { "False" }, ['N'] = { "None" }, ['T'] = { "True" },
+		['a'] = { "and", "as", "assert", "async", "await" }, ['b'] = { "break" }, ['c'] = { "class", "continue" },
+		['d'] = { "def", "del" }, ['e'] = { "elif", "else", "except" }, ['f'] = { "finally", "for", "from" },
+		['g'] = { "global" }, ['i'] = { "if", "import", "in", "is" }, ['l'] = { "lambda" },
+		['n'] = { "nonlocal", "not" }, ['o'] = { "or" }, ['p'] = { "pass" }, ['r'] = { "raise", "return" },
+		['t'] = { "try" }, ['w'] = { "while", "with" }, ['y'] = { "yield" },
+	};
+	unsigned char c = n ? (unsigned char)s[0] : 0;
+	size_t k;
+
+	if (n < 2 || n > 8 || c >= 128)
+		return 0;
+	for (k = 0; k < 6 && by_first[c][k]; k++) {
+		const char *w = by_first[c][k];
+		size_t j;
+		for (j = 1; j < n && w[j] == s[j]; j++)
+			;
+		if (j == n && !w[n])
+			return 1;
+	}
+	return 0;
+}
+
 /* What source_bracket_depth() stops at; it passes every other byte in a tight loop. */
 enum { BYTE_PLAIN, BYTE_COMMENT, BYTE_QUOTE, BYTE_OPEN, BYTE_CLOSE };
 static const unsigned char bracket_class[256] = {

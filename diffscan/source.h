@@ -26,6 +26,8 @@ size_t source_skip_string(const char *s, size_t len, size_t i);
  */
 struct buf;
 void source_decode_string(const char *t, size_t len, int raw, struct buf *out);
+/* Is s[0, n) one of Python's hard keywords (no name: `pass`, `try`, `None`)? */
+int source_is_keyword(const char *s, size_t n);
 /* NULL when scannable, else why not ("binary", "Git LFS pointer", ...). */
 const char *source_skip_reason(const char *data, size_t len);
 
