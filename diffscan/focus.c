@@ -592,7 +592,6 @@ struct pending {
 	struct strmap module;		/* the module's names needed as of the walk's place */
 	struct { uint32_t owner; struct strmap names; } *cls;	/* a class body's, per class line */
 	size_t ncls, clscap;
-	struct strmap ever;		/* every name ever needed (a `global` of one: parse it whole) */
 	struct strmap globals;		/* names declared global outside the parsed ranges */
 };
 
@@ -611,10 +610,23 @@ static struct strmap *class_pending(struct pending *pd, uint32_t owner, int crea
 	return &pd->cls[pd->ncls - 1].names;
 }
 
+/* Names needed in `m`.  A name settled later keeps its key (with value NULL): the key says it was ever needed. */
 static void need(struct pending *pd, struct strmap *m, const char *s, size_t from, size_t to)
 {
 	put_words(m, s, from, to);
-	put_words(&pd->ever, s, from, to);
+}
+
+/* Was the name ever needed, in the module or a class body (a `global` of it elsewhere: parse whole)? */
+static int ever_needed(const struct pending *pd, const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (strmap_has(&pd->module, name, n))
+		return 1;
+	for (i = 0; i < pd->ncls; i++)
+		if (strmap_has(&pd->cls[i].names, name, n))
+			return 1;
+	return 0;
 }
 
 /* The logical line that starts at or before byte `at`. */
@@ -788,7 +800,7 @@ static int collect_context(struct focus *f, const struct plan *p, const struct s
 			keep[i] = KEEP_REPLAY;
 	}
 	for (c = 0; rc == 0 && c < pd.globals.cap; c++)
-		if (pd.globals.slots[c].key && strmap_get(&pd.ever, pd.globals.slots[c].key, strlen(pd.globals.slots[c].key)))
+		if (pd.globals.slots[c].key && ever_needed(&pd, pd.globals.slots[c].key))
 			rc = -1;	/* `global x` outside the ranges, of a name they need */
 	for (i = 0; rc == 0 && i < p->n; i++) {
 		const struct lline *l = &p->v[i];
@@ -817,7 +829,6 @@ static int collect_context(struct focus *f, const struct plan *p, const struct s
 	for (c = 0; c < pd.ncls; c++)
 		strmap_clear(&pd.cls[c].names);
 	free(pd.cls);
-	strmap_clear(&pd.ever);
 	strmap_clear(&pd.globals);
 	/* the class statements added above, in order */
 	merge_ranges(f);
@@ -1195,27 +1206,30 @@ static void or_bits(uint64_t *dst, const uint64_t *src, size_t words)
 struct unit_needles {
 	uint32_t *slot;		/* per logical line: its slot if it heads a unit with needles, else NONE */
 	uint32_t *head;		/* per slot: the unit's head line */
-	uint64_t *bits;		/* per slot: words needles */
+	uint64_t *bits;		/* per slot: its needles, words wide; then what the names it uses carry */
 	size_t n, cap;
 	uint64_t file[NEEDLE_WORDS_MAX];
 };
 
-static void unit_add(struct unit_needles *u, const struct plan *p, size_t words, uint32_t line, const uint64_t *hits)
+/* Line `line`'s needles: in its text, or (`carried`) carried by the names it uses. */
+static void unit_add(struct unit_needles *u, const struct plan *p, size_t words, uint32_t line, const uint64_t *hits,
+	int carried)
 {
 	uint32_t h = unit_of(p, line);
 
-	or_bits(u->file, hits, words);
+	if (!carried)
+		or_bits(u->file, hits, words);
 	if (u->slot[h] == NONE) {
 		if (u->n == u->cap) {
 			u->cap = u->cap ? u->cap * 2 : 16;
 			u->head = xrealloc(u->head, u->cap * sizeof(*u->head));
-			u->bits = xrealloc(u->bits, u->cap * (words ? words : 1) * sizeof(*u->bits));
+			u->bits = xrealloc(u->bits, u->cap * 2 * (words ? words : 1) * sizeof(*u->bits));
 		}
 		u->head[u->n] = h;
-		memset(u->bits + u->n * words, 0, words * sizeof(*u->bits));
+		memset(u->bits + u->n * 2 * words, 0, 2 * words * sizeof(*u->bits));
 		u->slot[h] = (uint32_t)u->n++;
 	}
-	or_bits(u->bits + u->slot[h] * words, hits, words);
+	or_bits(u->bits + (u->slot[h] * 2 + !!carried) * words, hits, words);
 }
 
 /* The needles of every logical line, into units; a binding line's own, for what it binds (`own`, NULL: none). */
@@ -1238,7 +1252,7 @@ static void find_needles(struct needle_plan *np, struct unit_needles *u, struct 
 		if (np->t.odd)
 			add_unit(f, p, (uint32_t)i);	/* a string it could not read: parse it */
 		if (any_bit(hits, W))
-			unit_add(u, p, W, (uint32_t)i, hits);
+			unit_add(u, p, W, (uint32_t)i, hits, 0);
 		if (np->bound && any_bit(bound, W)) {
 			own[i] = xmalloc(W * sizeof(**own));
 			memcpy(own[i], bound, W * sizeof(**own));
@@ -1269,14 +1283,17 @@ static int find_carriers(struct needle_plan *np, uint64_t **own)
 		np->changed = 0;
 		for (i = 0; i < p->n; i++) {
 			const struct lline *l = &p->v[i];
-			if (!may_bind(l))
+			/* an import names modules, not names: what it binds got its needles above */
+			if (!may_bind(l) || (l->kind == LL_IMPORT && !l->several))
 				continue;
 			memset(bits, 0, W * sizeof(*bits));
 			np->hits = bits;
 			walk_tokens(&np->t, l->code, l->end);
+			if (!any_bit(bits, W))
+				continue;	/* it uses no name that carries: what it binds got its own above */
 			if (own[i])
 				or_bits(bits, own[i], W);
-			if (any_bit(bits, W) && binding_targets(np, l, carry, bits) < 0)
+			if (binding_targets(np, l, carry, bits) < 0)
 				return -1;
 		}
 	}
@@ -1299,7 +1316,7 @@ static void use_carriers(struct needle_plan *np, struct unit_needles *u)
 		np->hits = bits;
 		walk_tokens(&np->t, p->v[i].code, p->v[i].end);
 		if (any_bit(bits, W))
-			unit_add(u, p, W, (uint32_t)i, bits);
+			unit_add(u, p, W, (uint32_t)i, bits, 1);
 	}
 }
 
@@ -1328,7 +1345,7 @@ static int plan_needles(struct focus *f, struct plan *p, const struct needle_set
 	if (rc == 0) {
 		use_carriers(&np, &u);
 		for (i = 0; i < u.n; i++)
-			if (needles_met(ns, u.bits + i * ns->words, u.file))
+			if (needles_met(ns, u.bits + i * 2 * ns->words, u.bits + (i * 2 + 1) * ns->words, u.file))
 				add_unit(f, p, u.head[i]);
 	}
 	for (i = 0; i < p->n; i++)

@@ -668,6 +668,9 @@ static int pred_group(struct needle_set *s, const struct pred *p, struct needle_
 	if (!strcmp(name, "kwarg") || !strcmp(name, "kwarg-truthy") || !strcmp(name, "kwarg-is") ||
 	    !strcmp(name, "kwarg-call") || !strcmp(name, "body-is"))
 		return args_group(s, p->args, 1, NEEDLE_WORD, g);
+	/* what a name resolves to: the callee, an attribute's value */
+	g->via_names = !strcmp(name, "value-attr-in") || !strcmp(name, "callee-in") || !strcmp(name, "callee-name") ||
+		       !strcmp(name, "bind-address");
 	if (!strcmp(name, "name-in") || !strcmp(name, "value-attr-in"))
 		return args_group(s, p->args, p->nargs, NEEDLE_WORD, g);
 	if (!strcmp(name, "callee-in"))
@@ -697,6 +700,7 @@ static int kind_group(struct needle_set *s, const struct clause *c, struct needl
 	memset(g, 0, sizeof(*g));
 	switch (c->kind) {
 	case KIND_CALL:
+		g->via_names = 1;
 		return names_group(s, c->names, c->nnames, 1, g);
 	case KIND_IMPORT:
 		return names_group(s, c->names, c->nnames, 0, g);
@@ -761,6 +765,7 @@ static void index_needles(struct needle_set *s)
 			s->exact_shape[b >> 3] |= (uint8_t)(1u << (b & 7));
 		} else {
 			*ARRAY_PUSH(s->parts, s->nparts, s->parts_cap) = (uint16_t)i;
+			s->names_anywhere |= n->kind == NEEDLE_NAME && !(n->edges & (NEEDLE_EDGE_LEFT | NEEDLE_CALLEE));
 		}
 	}
 	if (s->nparts > 1)
@@ -775,6 +780,51 @@ static void index_needles(struct needle_set *s)
 		s->unfocusable = 1;	/* more than 255 starts: not told apart, so not used */
 }
 
+/* A clause's first group that a statement's own needles decide (not file-wide): -1 if none. */
+static long first_group(const struct needle_clause *nc)
+{
+	size_t k;
+
+	for (k = 0; k < nc->ngroups; k++)
+		if (!nc->groups[k].file_wide)
+			return (long)k;
+	return -1;
+}
+
+/* For each needle, the clauses whose first group holds it: needles_met() asks only those. */
+static void index_clauses_by_needle(struct needle_set *s)
+{
+	size_t *count = xcalloc(s->n + 1, sizeof(*count)), c, a, k, i, total = 0;
+
+	for (i = 0; i < 2; i++) {
+		for (c = 0; c < s->nclauses; c++) {
+			long g = first_group(&s->clauses[c]);
+			const struct needle_group *G;
+			if (g < 0)
+				continue;
+			G = &s->clauses[c].groups[g];
+			for (a = 0; a < G->nalts; a++)
+				for (k = 0; k < G->alts[a][0]; k++) {
+					size_t id = G->alts[a][k + 1];
+					if (!i)
+						count[id]++;
+					else
+						s->first[s->first_start[id] + --count[id]] = (uint16_t)c;
+				}
+		}
+		if (i)
+			break;
+		s->first_start = xcalloc(s->n + 1, sizeof(*s->first_start));
+		for (k = 0; k < s->n; k++) {
+			s->first_start[k] = (uint32_t)total;
+			total += count[k];
+		}
+		s->first_start[s->n] = (uint32_t)total;
+		s->first = xcalloc(total ? total : 1, sizeof(*s->first));
+	}
+	free(count);
+}
+
 void needles_build(struct needle_set *s, const struct rule_set *set)
 {
 	size_t r, c;
@@ -784,7 +834,10 @@ void needles_build(struct needle_set *s, const struct rule_set *set)
 		if (set->rules[r].info.enabled)
 			for (c = 0; c < set->rules[r].nclauses; c++)
 				clause_add(s, &set->rules[r].clauses[c]);
+	if (s->nclauses > UINT16_MAX)
+		s->unfocusable = 1;
 	index_needles(s);
+	index_clauses_by_needle(s);
 }
 
 void needles_free(struct needle_set *s)
@@ -801,6 +854,8 @@ void needles_free(struct needle_set *s)
 		free(s->clauses[i].groups);
 	}
 	free(s->clauses);
+	free(s->first_start);
+	free(s->first);
 	strmap_clear(&s->exact);
 	memset(s, 0, sizeof(*s));
 }
@@ -821,9 +876,14 @@ static int has_bit(const uint64_t *hits, size_t id)
 static void match_parts(const struct needle_set *s, const char *t, size_t len, int strings, int flags, uint64_t *hits)
 {
 	size_t i, k, j;
+	/* in a word that is not called, only a needle at a left edge can be: at its start, or past a `_` */
+	int edges_only = !strings && !(flags & NEEDLE_CALLED) && !s->names_anywhere;
 
 	for (i = 0; i + 1 < len; i++) {
-		unsigned b = s->part_bucket[pair_of(t + i)];
+		unsigned b;
+		if (edges_only && i && isalnum((unsigned char)t[i - 1]))
+			continue;
+		b = s->part_bucket[pair_of(t + i)];
 		if (!b)
 			continue;
 		for (k = s->bucket_start[b - 1]; k < s->bucket_start[b]; k++) {
@@ -888,13 +948,13 @@ void needles_match_value(const struct needle_set *s, const char *v, size_t len, 
 	}
 }
 
-static int group_met(const struct needle_group *g, const uint64_t *hits)
+static int group_met(const struct needle_group *g, const uint64_t *hits, const uint64_t *carried)
 {
 	size_t a, k;
 
 	for (a = 0; a < g->nalts; a++) {
 		const uint16_t *alt = g->alts[a];
-		for (k = 0; k < alt[0] && has_bit(hits, alt[k + 1]); k++)
+		for (k = 0; k < alt[0] && (has_bit(hits, alt[k + 1]) || (carried && has_bit(carried, alt[k + 1]))); k++)
 			;
 		if (k == alt[0])
 			return 1;
@@ -902,17 +962,33 @@ static int group_met(const struct needle_group *g, const uint64_t *hits)
 	return 0;
 }
 
-int needles_met(const struct needle_set *s, const uint64_t *hits, const uint64_t *file_hits)
+static int clause_met(const struct needle_clause *nc, const uint64_t *hits, const uint64_t *carried,
+	const uint64_t *file_hits)
 {
-	size_t c, k;
+	size_t k;
 
-	for (c = 0; c < s->nclauses; c++) {
-		const struct needle_clause *nc = &s->clauses[c];
-		for (k = 0; k < nc->ngroups && group_met(&nc->groups[k], nc->groups[k].file_wide ? file_hits : hits);
-		     k++)
-			;
-		if (k == nc->ngroups)
-			return 1;
+	for (k = 0; k < nc->ngroups; k++) {
+		const struct needle_group *g = &nc->groups[k];
+		if (!group_met(g, g->file_wide ? file_hits : hits, g->via_names ? carried : NULL))
+			return 0;
+	}
+	return 1;
+}
+
+int needles_met(const struct needle_set *s, const uint64_t *hits, const uint64_t *carried, const uint64_t *file_hits)
+{
+	size_t w, j;
+
+	/* a clause is met only if its first group is, by one of the needles the statement holds */
+	for (w = 0; w < s->words; w++) {
+		uint64_t bits = hits[w] | carried[w];
+		while (bits) {
+			size_t id = w * 64 + (size_t)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			for (j = s->first_start[id]; j < s->first_start[id + 1]; j++)
+				if (clause_met(&s->clauses[s->first[j]], hits, carried, file_hits))
+					return 1;
+		}
 	}
 	return 0;
 }

@@ -40,6 +40,7 @@ struct needle_group {
 	uint16_t **alts;	/* each: count, then that many ids */
 	size_t nalts;
 	int file_wide;
+	int via_names;		/* a qualified name's parts: a name bound to them carries them (focus.c) */
 };
 
 struct needle_clause {
@@ -59,6 +60,9 @@ struct needle_set {
 	size_t nparts, parts_cap;
 	uint16_t bucket_start[256];	/* bucket b's are parts[bucket_start[b - 1], bucket_start[b]) */
 	uint8_t part_bucket[65536];	/* per lower-case c0 << 8 | c1: the bucket of the parts starting so, 0: none */
+	int names_anywhere;		/* a NEEDLE_NAME with no left edge that need not be called */
+	uint32_t *first_start;		/* per needle i: clauses[first[first_start[i] .. first_start[i + 1])] */
+	uint16_t *first;		/* need it in the group they are first judged by */
 	int unfocusable;		/* a clause whose needs cannot be told: parse every file whole */
 };
 
@@ -72,8 +76,12 @@ void needles_free(struct needle_set *s);
 void needles_match_word(const struct needle_set *s, const char *w, size_t len, int flags, uint64_t *hits);
 /* Set the bits of the needles in a string's value v[0, len); `words`: its whole words too, as names. */
 void needles_match_value(const struct needle_set *s, const char *v, size_t len, int words, uint64_t *hits);
-/* Does a statement with needles `hits` (and a file with `file_hits`) meet some clause's needs? */
-int needles_met(const struct needle_set *s, const uint64_t *hits, const uint64_t *file_hits);
+/*
+ * Does a statement meet some clause's needs: with needles `hits` in its
+ * text, `carried` by the names it uses (for qualified names only), in a
+ * file with `file_hits`?
+ */
+int needles_met(const struct needle_set *s, const uint64_t *hits, const uint64_t *carried, const uint64_t *file_hits);
 
 /*
  * The needles of regex `pattern`: alternatives of needles that every match

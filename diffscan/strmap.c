@@ -29,6 +29,13 @@ void *strmap_get(const struct strmap *m, const char *key, size_t keylen)
 	return m->slots[i].key ? m->slots[i].value : NULL;
 }
 
+int strmap_has(const struct strmap *m, const char *key, size_t keylen)
+{
+	if (!m->len)
+		return 0;
+	return m->slots[slot_for(m, key, keylen, hash_bytes(key, keylen, HASH_SEED))].key != NULL;
+}
+
 static void grow(struct strmap *m)
 {
 	struct strmap old = *m;

@@ -12,6 +12,8 @@ struct strmap {
 };
 
 void *strmap_get(const struct strmap *m, const char *key, size_t keylen);
+/* Is the key there, whatever its value (NULL too)? */
+int strmap_has(const struct strmap *m, const char *key, size_t keylen);
 /* Insert or replace; the map takes `value` (and frees the old one). */
 void strmap_put(struct strmap *m, const char *key, size_t keylen, void *value);
 void strmap_clear(struct strmap *m);
