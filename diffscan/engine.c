@@ -486,6 +486,7 @@ int pysec_engine_new(pysec_engine **out, const pysec_config *cfg)
 		free(e);
 		return error_set(PYSEC_ERROR, "tree-sitter-python ABI %u is not loadable by this libtree-sitter", abi);
 	}
+	pthread_mutex_init(&e->needles_lock, NULL);
 	init_symbols(e);
 	for (b = builtin_rule_files; b->name && rc == 0; b++)
 		rc = rules_parse(&e->set, b->origin, b->text, strlen(b->text), cfg);
@@ -511,9 +512,22 @@ int pysec_engine_new(pysec_engine **out, const pysec_config *cfg)
 	e->show_suppressed = pysec_config_bool(cfg, "pysec.showSuppressed", 0);
 	index_clauses(e);
 	index_exports(e);
-	needles_build(&e->needles, &e->set);
 	*out = e;
 	return 0;
+}
+
+const struct needle_set *engine_needles(const struct pysec_engine *eng)
+{
+	/* built once, under the lock: the rest of the engine stays as pysec_engine_new() left it */
+	struct pysec_engine *e = (struct pysec_engine *)eng;
+
+	pthread_mutex_lock(&e->needles_lock);
+	if (!e->needles_ready) {
+		needles_build(&e->needles, &e->set);
+		e->needles_ready = 1;
+	}
+	pthread_mutex_unlock(&e->needles_lock);
+	return &e->needles;
 }
 
 void pysec_engine_free(pysec_engine *e)
@@ -528,7 +542,9 @@ void pysec_engine_free(pysec_engine *e)
 	strmap_clear(&e->call_exact);
 	strmap_clear(&e->imported_words);
 	strmap_clear(&e->exports);
-	needles_free(&e->needles);
+	if (e->needles_ready)
+		needles_free(&e->needles);
+	pthread_mutex_destroy(&e->needles_lock);
 	free(e->call_globs);
 	path_rules_free(e->excludes);
 	for (k = 0; k < e->npaths; k++) {
@@ -1375,7 +1391,7 @@ static int scan_python(struct walk *w, const struct file_scan *f, TSParser *pars
 	if (w->whole)
 		planned = 0;
 	else if (w->touched->all)
-		planned = focus_plan_needles(&focus, f->data, f->len, &w->eng->needles, &w->eng->imported_words);
+		planned = focus_plan_needles(&focus, f->data, f->len, engine_needles(w->eng), &w->eng->imported_words);
 	else
 		planned = focus_plan(&focus, f->data, f->len, w->touched, &w->eng->imported_words);
 	if (planned)

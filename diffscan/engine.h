@@ -5,6 +5,7 @@
 #ifndef PYSEC_ENGINE_H
 #define PYSEC_ENGINE_H
 
+#include <pthread.h>
 #include "lines.h"
 #include "needle.h"
 #include "report.h"
@@ -41,8 +42,17 @@ struct pysec_engine {
 	size_t npaths;
 	struct strmap imported_words;	/* the parts of every module an `imported` predicate names (focus.c) */
 	struct strmap exports;		/* module -> what `from module import *` binds (char **, NULL-terminated) */
-	struct needle_set needles;	/* what each clause needs of a statement: a full scan parses those (focus.c) */
+	/* what each clause needs of a statement: a full scan parses those (focus.c); built on first use */
+	struct needle_set needles;
+	int needles_ready;
+	pthread_mutex_t needles_lock;
 };
+
+/*
+ * The engine's needles, built by the first full scan that asks (a push
+ * never does: 0.2 ms of every hook's start saved).  Safe from any thread.
+ */
+const struct needle_set *engine_needles(const struct pysec_engine *eng);
 
 struct file_scan {
 	const char *path;

@@ -67,23 +67,26 @@ static unsigned pair_of(const char *t)
 
 static int needle_add(struct needle_set *s, const char *t, size_t len, int kind, int edges)
 {
+	char key[258];
 	size_t i;
 	struct needle *n;
+	uintptr_t known;
 
 	if (len < 2 || len > 255 || s->n >= NEEDLE_MAX)
 		return -1;	/* a one-byte needle is everywhere */
-	for (i = 0; i < s->n; i++)
-		if (s->v[i].kind == kind && s->v[i].len == len && s->v[i].edges == edges &&
-		    (kind <= NEEDLE_COLON ? !memcmp(s->v[i].text, t, len) : !strncasecmp(s->v[i].text, t, len)))
-			return (int)i;
+	/* one needle for each kind, edges and text (in lower case where any case matches) */
+	key[0] = (char)('a' + kind);
+	key[1] = (char)('a' + edges);
+	for (i = 0; i < len; i++)
+		key[i + 2] = kind > NEEDLE_COLON ? (char)ascii_lower((unsigned char)t[i]) : t[i];
+	if ((known = (uintptr_t)strmap_get(&s->known, key, len + 2)) != 0)
+		return (int)known - 1;
 	n = ARRAY_PUSH(s->v, s->n, s->cap);
-	n->text = xstrndup(t, len);
+	n->text = xstrndup(key + 2, len);
 	n->len = (uint32_t)len;
 	n->kind = (uint8_t)kind;
 	n->edges = (uint8_t)edges;
-	if (kind > NEEDLE_COLON)
-		for (i = 0; i < len; i++)
-			n->text[i] = (char)ascii_lower((unsigned char)n->text[i]);
+	strmap_put(&s->known, key, len + 2, (void *)(uintptr_t)s->n);
 	return (int)(s->n - 1);
 }
 
@@ -857,6 +860,7 @@ void needles_free(struct needle_set *s)
 	free(s->first_start);
 	free(s->first);
 	strmap_clear(&s->exact);
+	strmap_clear(&s->known);
 	memset(s, 0, sizeof(*s));
 }
 

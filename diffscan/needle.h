@@ -54,6 +54,7 @@ struct needle_set {
 	struct needle_clause *clauses;
 	size_t nclauses, clauses_cap;
 	size_t words;			/* uint64_t words of a bit set of needles */
+	struct strmap known;		/* kind, edges and text -> id + 1: each needle once */
 	struct strmap exact;		/* NEEDLE_WORD, _CALL and _COLON text -> struct needle_exact */
 	uint8_t exact_shape[8192];	/* bit exact_shape_of(): an exact needle may have that shape */
 	uint16_t *parts;		/* the ids of the NEEDLE_NAME and NEEDLE_STRING needles, by their first two bytes */

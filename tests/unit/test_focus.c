@@ -83,7 +83,7 @@ static int check_same(const char *name, const char *src, size_t len, const struc
 	pysec_report *whole = scan(src, len, touched, 1), *focused = scan(src, len, touched, 0);
 	char *a = findings(whole), *b = findings(focused);
 	struct focus plan;
-	int was_focused = touched->all ? focus_plan_needles(&plan, src, len, &e->needles, &e->imported_words) :
+	int was_focused = touched->all ? focus_plan_needles(&plan, src, len, engine_needles(e), &e->imported_words) :
 					 focus_plan(&plan, src, len, touched, &e->imported_words);
 
 	if (was_focused)

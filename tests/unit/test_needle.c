@@ -101,8 +101,8 @@ static void builtin_rules_tell_their_needles(void **state)
 
 	assert_int_equal(pysec_engine_new(&e, NULL), 0);
 	/* a rule whose clause says nothing certain would make every full scan parse every file whole */
-	assert_int_equal(e->needles.unfocusable, 0);
-	assert_true(e->needles.nclauses > 50);
+	assert_int_equal(engine_needles(e)->unfocusable, 0);
+	assert_true(engine_needles(e)->nclauses > 50);
 	pysec_engine_free(e);
 }
 
@@ -124,7 +124,7 @@ static void a_user_rule_that_needs_nothing_parses_whole(void **state)
 	assert_int_equal(pysec_config_new(&cfg), 0);
 	assert_int_equal(pysec_config_set(cfg, "pysec.rulesDir", dir), 0);
 	assert_int_equal(pysec_engine_new(&e, cfg), 0);
-	assert_int_equal(e->needles.unfocusable, 1);
+	assert_int_equal(engine_needles(e)->unfocusable, 1);
 	pysec_engine_free(e);
 	pysec_config_free(cfg);
 	unlink(path);
