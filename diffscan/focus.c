@@ -481,6 +481,165 @@ static size_t next_word(const char *s, size_t *at, size_t to, size_t *len)
 	return k + 1;	/* 1-based, so that 0 means none */
 }
 
+/* --- the tokens of a logical line ----------------------------------------- */
+
+/* Past blanks, line ends, continuations and comments from s[i]: the next code byte's index, or `to`. */
+static size_t skip_to_code(const char *s, size_t i, size_t to)
+{
+	while (i < to) {
+		if (s[i] == '#') {
+			const char *nl = memchr(s + i, '\n', to - i);
+			i = nl ? (size_t)(nl - s) : to;
+		} else if (s[i] == ' ' || s[i] == '\t' || s[i] == '\f' || s[i] == '\r' || s[i] == '\n' || s[i] == '\\') {
+			i++;
+		} else {
+			return i;
+		}
+	}
+	return to;
+}
+
+/* A word's flags for needles_match_word(): what follows it. */
+static int word_flags(const char *s, size_t to, size_t end)
+{
+	size_t next = skip_to_code(s, to, end);
+
+	return (next < end && s[next] == '(' ? NEEDLE_CALLED : 0) | (next < end && s[next] == ':' ? NEEDLE_COLONED : 0);
+}
+
+/* What a token walk over a logical line reports: each word of code, each run of strings (value NULL: not read). */
+struct token_walk {
+	const char *s;
+	void (*word)(struct token_walk *t, size_t from, size_t to, int flags);
+	void (*value)(struct token_walk *t, const char *v, size_t len);
+	struct buf view;	/* a run's value: its strings joined, escapes read, f-strings' fields left out */
+	int odd;		/* a string the walk could not read: take the statement */
+};
+
+/* The words of an f-string's text: its fields are code (their calls are walked). */
+static void fstring_words(struct token_walk *t, size_t from, size_t to)
+{
+	size_t i = from;
+
+	while (i < to) {
+		if (is_word_start((unsigned char)t->s[i])) {
+			size_t e = word_end(t->s, to, i);
+			t->word(t, i, e, word_flags(t->s, e, to));
+			i = e;
+		} else {
+			i++;
+		}
+	}
+}
+
+/* An f-string's value as the tree gives it: its text without its fields (and without {{ and }}). */
+static void fstring_value(struct token_walk *t, size_t from, size_t to, int raw)
+{
+	const char *s = t->s;
+	size_t i = from, lit = from;
+
+	while (i < to) {
+		if (s[i] != '{' && s[i] != '}') {
+			i++;
+			continue;
+		}
+		source_decode_string(s + lit, i - lit, raw, &t->view);
+		if (i + 1 < to && s[i + 1] == s[i]) {
+			i += 2;
+		} else if (s[i] == '}') {
+			i++;
+		} else {
+			size_t depth = 1;
+			for (i++; i < to && depth; i++) {
+				if (s[i] == '"' || s[i] == '\'')
+					i = source_skip_string(s, to, i) - 1;
+				else if (s[i] == '{' || s[i] == '[' || s[i] == '(')
+					depth++;
+				else if (s[i] == '}' || s[i] == ']' || s[i] == ')')
+					depth--;
+			}
+			if (depth)
+				t->odd = 1;
+		}
+		lit = i;
+	}
+	source_decode_string(s + lit, to - lit, raw, &t->view);
+}
+
+/*
+ * The run of strings from s[i] (a prefix or a quote) on: adjacent strings
+ * are one value, as Python joins them.  Returns the index past the run.
+ */
+static size_t walk_strings(struct token_walk *t, size_t i, size_t to)
+{
+	const char *s = t->s;
+
+	t->view.len = 0;
+	for (;;) {
+		size_t q = i, e, open, close;
+		int raw = 0, f = 0;
+		while (q < to && s[q] != '"' && s[q] != '\'') {
+			raw |= s[q] == 'r' || s[q] == 'R';
+			f |= s[q] == 'f' || s[q] == 'F';
+			q++;
+		}
+		if (q >= to)
+			break;
+		e = source_skip_string(s, to, q);
+		open = q + (q + 2 < to && s[q + 1] == s[q] && s[q + 2] == s[q] ? 3 : 1);
+		close = e >= open + (open - q) && s[e - 1] == s[q] ? e - (open - q) : e;
+		if (close < open)
+			close = open;	/* unterminated */
+		if (f && t->value)
+			fstring_value(t, open, close, raw);
+		if (f)
+			fstring_words(t, open, close);
+		else if (t->value)
+			source_decode_string(s + open, close - open, raw, &t->view);
+		i = e;
+		/* another string next to it, past blanks, line ends and comments? */
+		e = skip_to_code(s, i, to);
+		if (e < to && is_word_start((unsigned char)s[e])) {
+			size_t w = word_end(s, to, e);
+			if (!(w < to && (s[w] == '"' || s[w] == '\'') && is_string_prefix(s, e, w)))
+				break;
+		} else if (e >= to || (s[e] != '"' && s[e] != '\'')) {
+			break;
+		}
+		i = e;
+	}
+	if (t->value)
+		t->value(t, t->view.ptr ? t->view.ptr : "", t->view.len);
+	return i;
+}
+
+/* Walk the tokens of s[from, to): words and runs of strings; comments are skipped. */
+static void walk_tokens(struct token_walk *t, size_t from, size_t to)
+{
+	const char *s = t->s;
+	size_t i = from;
+
+	while (i < to) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '#') {
+			const char *nl = memchr(s + i, '\n', to - i);
+			i = nl ? (size_t)(nl - s) : to;
+		} else if (c == '"' || c == '\'') {
+			i = walk_strings(t, i, to);
+		} else if (is_word_start(c)) {
+			size_t e = word_end(s, to, i);
+			if (e < to && (s[e] == '"' || s[e] == '\'') && is_string_prefix(s, i, e)) {
+				i = walk_strings(t, i, to);
+				continue;
+			}
+			t->word(t, i, e, word_flags(s, e, to));
+			i = e;
+		} else {
+			i++;
+		}
+	}
+}
+
 /* Put word s[w, w + n) unless it follows a `.`: an attribute (`path` of `os.path`) is looked up in no scope. */
 static void put_name(struct strmap *m, const char *s, size_t from, size_t w, size_t n)
 {
@@ -492,6 +651,20 @@ static void put_name(struct strmap *m, const char *s, size_t from, size_t w, siz
 		strmap_put(m, s + w, n, (void *)1);
 }
 
+/* A walk that puts the names it meets into a map. */
+struct name_walk {
+	struct token_walk t;
+	struct strmap *m;
+	size_t from;
+};
+
+static void name_word(struct token_walk *t, size_t from, size_t to, int flags)
+{
+	struct name_walk *nw = (struct name_walk *)t;
+
+	put_name(nw->m, t->s, nw->from, from, to - from);
+}
+
 /*
  * The names that s[from, to) looks up: its words, less the attributes,
  * and less what is in comments and strings (an f-string's fields are code:
@@ -499,34 +672,14 @@ static void put_name(struct strmap *m, const char *s, size_t from, size_t w, siz
  */
 static void put_words(struct strmap *m, const char *s, size_t from, size_t to)
 {
-	size_t i = from;
+	struct name_walk nw;
 
-	while (i < to) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '#') {
-			const char *nl = memchr(s + i, '\n', to - i);
-			i = nl ? (size_t)(nl - s) : to;
-		} else if (c == '"' || c == '\'') {
-			i = source_skip_string(s, to, i);
-		} else if (is_word_start(c)) {
-			size_t e = word_end(s, to, i), at, w, n;
-			if (e < to && (s[e] == '"' || s[e] == '\'') && is_string_prefix(s, i, e)) {
-				size_t end = source_skip_string(s, to, e);
-				if (!memchr(s + i, 'f', e - i) && !memchr(s + i, 'F', e - i)) {
-					i = end;
-					continue;
-				}
-				for (at = e; (w = next_word(s, &at, end, &n)) != 0;)
-					put_name(m, s, e, w - 1, n);
-				i = end;
-				continue;
-			}
-			put_name(m, s, from, i, e - i);
-			i = e;
-		} else {
-			i++;
-		}
-	}
+	memset(&nw, 0, sizeof(nw));
+	nw.t.s = s;
+	nw.t.word = name_word;
+	nw.m = m;
+	nw.from = from;
+	walk_tokens(&nw.t, from, to);
 }
 
 static int mentions(const struct plan *p, const struct lline *l, const struct strmap *needed)
@@ -873,162 +1026,6 @@ static int touches_most(const char *src, size_t len, const struct lineset *touch
 }
 
 /* --- full scans: the statements that hold needles (needle.h) ------------- */
-
-/* Past blanks, line ends, continuations and comments from s[i]: the next code byte's index, or `to`. */
-static size_t skip_to_code(const char *s, size_t i, size_t to)
-{
-	while (i < to) {
-		if (s[i] == '#') {
-			const char *nl = memchr(s + i, '\n', to - i);
-			i = nl ? (size_t)(nl - s) : to;
-		} else if (s[i] == ' ' || s[i] == '\t' || s[i] == '\f' || s[i] == '\r' || s[i] == '\n' || s[i] == '\\') {
-			i++;
-		} else {
-			return i;
-		}
-	}
-	return to;
-}
-
-/* A word's flags for needles_match_word(): what follows it. */
-static int word_flags(const char *s, size_t to, size_t end)
-{
-	size_t next = skip_to_code(s, to, end);
-
-	return (next < end && s[next] == '(' ? NEEDLE_CALLED : 0) | (next < end && s[next] == ':' ? NEEDLE_COLONED : 0);
-}
-
-/* What a token walk over a logical line reports: each word of code, each run of strings. */
-struct token_walk {
-	const char *s;
-	void (*word)(struct token_walk *t, size_t from, size_t to, int flags);
-	void (*value)(struct token_walk *t, const char *v, size_t len);
-	struct buf view;	/* a run's value: its strings joined, escapes read, f-strings' fields left out */
-	int odd;		/* a string the walk could not read: take the statement */
-};
-
-/* The words of an f-string's text: its fields are code (their calls are walked). */
-static void fstring_words(struct token_walk *t, size_t from, size_t to)
-{
-	size_t i = from;
-
-	while (i < to) {
-		if (is_word_start((unsigned char)t->s[i])) {
-			size_t e = word_end(t->s, to, i);
-			t->word(t, i, e, word_flags(t->s, e, to));
-			i = e;
-		} else {
-			i++;
-		}
-	}
-}
-
-/* An f-string's value as the tree gives it: its text without its fields (and without {{ and }}). */
-static void fstring_value(struct token_walk *t, size_t from, size_t to, int raw)
-{
-	const char *s = t->s;
-	size_t i = from, lit = from;
-
-	while (i < to) {
-		if (s[i] != '{' && s[i] != '}') {
-			i++;
-			continue;
-		}
-		source_decode_string(s + lit, i - lit, raw, &t->view);
-		if (i + 1 < to && s[i + 1] == s[i]) {
-			i += 2;
-		} else if (s[i] == '}') {
-			i++;
-		} else {
-			size_t depth = 1;
-			for (i++; i < to && depth; i++) {
-				if (s[i] == '"' || s[i] == '\'')
-					i = source_skip_string(s, to, i) - 1;
-				else if (s[i] == '{' || s[i] == '[' || s[i] == '(')
-					depth++;
-				else if (s[i] == '}' || s[i] == ']' || s[i] == ')')
-					depth--;
-			}
-			if (depth)
-				t->odd = 1;
-		}
-		lit = i;
-	}
-	source_decode_string(s + lit, to - lit, raw, &t->view);
-}
-
-/*
- * The run of strings from s[i] (a prefix or a quote) on: adjacent strings
- * are one value, as Python joins them.  Returns the index past the run.
- */
-static size_t walk_strings(struct token_walk *t, size_t i, size_t to)
-{
-	const char *s = t->s;
-
-	t->view.len = 0;
-	for (;;) {
-		size_t q = i, e, open, close;
-		int raw = 0, f = 0;
-		while (q < to && s[q] != '"' && s[q] != '\'') {
-			raw |= s[q] == 'r' || s[q] == 'R';
-			f |= s[q] == 'f' || s[q] == 'F';
-			q++;
-		}
-		if (q >= to)
-			break;
-		e = source_skip_string(s, to, q);
-		open = q + (q + 2 < to && s[q + 1] == s[q] && s[q + 2] == s[q] ? 3 : 1);
-		close = e >= open + (open - q) && s[e - 1] == s[q] ? e - (open - q) : e;
-		if (close < open)
-			close = open;	/* unterminated */
-		if (f) {
-			fstring_value(t, open, close, raw);
-			fstring_words(t, open, close);
-		} else {
-			source_decode_string(s + open, close - open, raw, &t->view);
-		}
-		i = e;
-		/* another string next to it, past blanks, line ends and comments? */
-		e = skip_to_code(s, i, to);
-		if (e < to && is_word_start((unsigned char)s[e])) {
-			size_t w = word_end(s, to, e);
-			if (!(w < to && (s[w] == '"' || s[w] == '\'') && is_string_prefix(s, e, w)))
-				break;
-		} else if (e >= to || (s[e] != '"' && s[e] != '\'')) {
-			break;
-		}
-		i = e;
-	}
-	t->value(t, t->view.ptr ? t->view.ptr : "", t->view.len);
-	return i;
-}
-
-/* Walk the tokens of s[from, to): words and runs of strings; comments are skipped. */
-static void walk_tokens(struct token_walk *t, size_t from, size_t to)
-{
-	const char *s = t->s;
-	size_t i = from;
-
-	while (i < to) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '#') {
-			const char *nl = memchr(s + i, '\n', to - i);
-			i = nl ? (size_t)(nl - s) : to;
-		} else if (c == '"' || c == '\'') {
-			i = walk_strings(t, i, to);
-		} else if (is_word_start(c)) {
-			size_t e = word_end(s, to, i);
-			if (e < to && (s[e] == '"' || s[e] == '\'') && is_string_prefix(s, i, e)) {
-				i = walk_strings(t, i, to);
-				continue;
-			}
-			t->word(t, i, e, word_flags(s, e, to));
-			i = e;
-		} else {
-			i++;
-		}
-	}
-}
 
 /* A full scan's plan: the needles each logical line holds, and the names bound to needles. */
 struct needle_plan {
