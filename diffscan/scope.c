@@ -479,7 +479,9 @@ uint32_t scope_of(const struct walk *w, TSNode def)
 	uint32_t at = ts_node_start_byte(def);
 	size_t lo = s ? array_partition(s->v, s->n, sizeof(*s->v), &at, scope_starts_before) : 0;
 
-	return lo < (s ? s->n : 0) && s->v[lo].start == at && lo ? (uint32_t)lo : w->scope;
+	if (lo == 0)
+		lo = 1;	/* v[0], the module, starts at 0 too: a def that is the file's first byte is v[1] */
+	return lo < (s ? s->n : 0) && s->v[lo].start == at ? (uint32_t)lo : w->scope;
 }
 
 /* --- lambdas and comprehensions ------------------------------------------- */

@@ -371,6 +371,8 @@ static const struct scan_case cases[] = {
 	/* B605 start_process_with_a_shell */
 	{ "B605", "import os\nos.system(\"rm \" + path)\n", "B605:2" },
 	{ "B605", "import os\nos.getcwd()\n", "" },
+	/* a function that is the file's first statement has a scope of its own: it sees the module's later aliases */
+	{ "B602", "def z(cmd):\n    r(cmd, shell=True)\nimport subprocess\nr = subprocess.call\n", "B602:2" },
 	/* an annotation without a value binds nothing in a module or class; in a function, os is then local */
 	{ "B605", "import os\nos: int\nos.system(cmd)\n", "B605:3" },
 	{ "B605", "import os\nclass C:\n    os: int\n    os.system(cmd)\n", "B605:4" },
