@@ -117,7 +117,7 @@ static int has_glob(const char *s, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		if (s[i] == '*' || s[i] == '?' || s[i] == '[' || s[i] == ']')
+		if (s[i] == '*' || s[i] == '?' || s[i] == '[' || s[i] == '\\')
 			return 1;
 	return 0;
 }
@@ -129,12 +129,15 @@ static int has_glob(const char *s, size_t len)
  */
 static int glob_run(struct needle_set *s, const char *p, size_t len, int callee)
 {
-	size_t i = 0, best = 0, at = 0;
+	size_t i = 0, best = 0, at = 0, end = 0;
 	int edges;
 
-	while (i < len) {
+	/* past a class ([lv]) or an escape, nothing is certain: only the runs before it count */
+	while (end < len && p[end] != '[' && p[end] != '\\')
+		end++;
+	while (i < end) {
 		size_t j = i;
-		while (j < len && !has_glob(p + j, 1))
+		while (j < end && !has_glob(p + j, 1))
 			j++;
 		if (j - i > best) {
 			best = j - i;
@@ -143,6 +146,8 @@ static int glob_run(struct needle_set *s, const char *p, size_t len, int callee)
 		i = j + 1;
 	}
 	edges = (at == 0 ? NEEDLE_EDGE_LEFT : 0) | (at + best == len ? NEEDLE_EDGE_RIGHT : 0) | (callee ? NEEDLE_CALLEE : 0);
+	if (!best)
+		return -1;
 	return needle_add(s, p + at, best, NEEDLE_NAME, edges);
 }
 

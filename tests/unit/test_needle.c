@@ -95,6 +95,60 @@ static void regex_without_certain_needles_gives_nothing(void **state)
 	expect_regex("abc)", "(nothing)");
 }
 
+/* The needles of a user's call rule, as the engine reads it from a rules directory. */
+static char *call_rule_needles(const char *glob)
+{
+	pysec_config *cfg;
+	pysec_engine *e;
+	char dir[] = "/tmp/pysec-needle-XXXXXX";
+	char *path, *got;
+	const struct needle_set *s;
+	size_t c;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	path = xasprintf("%s/X901.rule", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "rule X901\nname a_call\ntitle a call\nseverity low\nconfidence low\nmessage a call\n"
+		   "why a test\nfix none\nexample f()\nmatch call %s\n", glob);
+	fclose(f);
+	assert_int_equal(pysec_config_new(&cfg), 0);
+	assert_int_equal(pysec_config_set(cfg, "pysec.rulesDir", dir), 0);
+	assert_int_equal(pysec_config_set(cfg, "pysec.enable", "X901"), 0);
+	assert_int_equal(pysec_engine_new(&e, cfg), 0);
+	s = engine_needles(e);
+	got = xstrdup("(none)");
+	for (c = 0; c < s->nclauses; c++) {
+		const struct needle_clause *nc = &s->clauses[c];
+		if (nc->ngroups == 1 && nc->groups[0].nalts == 1 && c == s->nclauses - 1) {
+			free(got);
+			got = group_text(s, &nc->groups[0]);
+		}
+	}
+	pysec_engine_free(e);
+	pysec_config_free(cfg);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+	return got;
+}
+
+/* A glob's literal runs, not what is inside a class or past an escape */
+static void glob_needles_are_certain(void **state)
+{
+	char *got = call_rule_needles("pkg.spawn[lv]*");
+
+	assert_string_equal(got, "pkg&<spawn");
+	free(got);
+	got = call_rule_needles("pkg.[abcdef]x");
+	assert_string_equal(got, "pkg");
+	free(got);
+	got = call_rule_needles("pkg.*Server");
+	assert_string_equal(got, "pkg&server>");
+	free(got);
+}
+
 static void builtin_rules_tell_their_needles(void **state)
 {
 	pysec_engine *e;
@@ -138,6 +192,7 @@ int main(void)
 		cmocka_unit_test(regex_runs_alternatives_and_groups),
 		cmocka_unit_test(regex_edges_come_from_anchors_and_punctuation),
 		cmocka_unit_test(regex_without_certain_needles_gives_nothing),
+		cmocka_unit_test(glob_needles_are_certain),
 		cmocka_unit_test(builtin_rules_tell_their_needles),
 		cmocka_unit_test(a_user_rule_that_needs_nothing_parses_whole),
 	};
